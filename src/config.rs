@@ -1,0 +1,236 @@
+//! `onshi-fallback.toml`: the clinic's settings. Every key is optional; a command that needs
+//! one says which key is missing. Unknown keys are refused so a typo never goes unnoticed.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::error::{Error, Result};
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[serde(default)]
+    pub clinic: Clinic,
+    #[serde(default)]
+    pub qualification: Qualification,
+    #[serde(default)]
+    pub probes: Probes,
+    #[serde(default)]
+    pub runbook: Runbook,
+    #[serde(default)]
+    pub printer: Printer,
+    #[serde(default)]
+    pub backup: Backup,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Clinic {
+    pub name: Option<String>,
+    pub address: Option<String>,
+    pub postal_code: Option<String>,
+    pub phone: Option<String>,
+    /// 都道府県番号, 2 digits.
+    pub prefecture_code: Option<String>,
+    /// 点数表番号: 1 医科, 3 歯科.
+    pub fee_table: Option<String>,
+    /// 医療機関コード, 7 digits.
+    pub institution_code: Option<String>,
+    #[serde(default)]
+    pub doctors: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Qualification {
+    /// `oqs-folder` (the 資格確認端末) or `simulator`.
+    pub kind: Option<String>,
+    /// Folder holding `req/` and `res/`.
+    pub root: Option<PathBuf>,
+    #[serde(default = "default_timeout")]
+    pub timeout_s: u64,
+    /// 10 digits, as sent in requests.
+    pub medical_institution_code: Option<String>,
+}
+
+impl Default for Qualification {
+    fn default() -> Self {
+        Qualification { kind: None, root: None, timeout_s: default_timeout(), medical_institution_code: None }
+    }
+}
+
+fn default_timeout() -> u64 {
+    30
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Probes {
+    #[serde(default = "default_interval")]
+    pub interval_s: u64,
+    #[serde(default = "default_failures")]
+    pub failures_to_degrade: u32,
+    #[serde(default)]
+    pub tcp: Vec<String>,
+}
+
+impl Default for Probes {
+    fn default() -> Self {
+        Probes { interval_s: default_interval(), failures_to_degrade: default_failures(), tcp: Vec::new() }
+    }
+}
+
+fn default_interval() -> u64 {
+    20
+}
+fn default_failures() -> u32 {
+    3
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Runbook {
+    /// The line carrier's consent page (回線情報通知機能), per contract.
+    #[serde(default)]
+    pub consent_page_url: String,
+    #[serde(default)]
+    pub support_phone: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Printer {
+    /// The PDF path is appended.
+    #[serde(default = "default_print_command")]
+    pub command: String,
+    /// Where printed PDFs are archived; empty = beside the database.
+    #[serde(default)]
+    pub archive_dir: String,
+}
+
+impl Default for Printer {
+    fn default() -> Self {
+        Printer { command: default_print_command(), archive_dir: String::new() }
+    }
+}
+
+fn default_print_command() -> String {
+    "lp".into()
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Backup {
+    /// Where automatic and on-demand backups go; empty = `backups/` beside the database.
+    #[serde(default)]
+    pub dir: String,
+    /// How many daily backups to keep.
+    #[serde(default = "default_keep")]
+    pub keep_days: u32,
+}
+
+impl Default for Backup {
+    fn default() -> Self {
+        Backup { dir: String::new(), keep_days: default_keep() }
+    }
+}
+
+fn default_keep() -> u32 {
+    14
+}
+
+impl Config {
+    /// Reads the file; a missing file means built-in defaults.
+    pub fn load(path: &Path) -> Result<Config> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => Config::parse(&text).map_err(|e| match e {
+                Error::Input(mut fields) => {
+                    for f in &mut fields {
+                        f.message_ja = format!("{} ({})", f.message_ja, path.display());
+                    }
+                    Error::Input(fields)
+                }
+                other => other,
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
+            Err(e) => Err(Error::Other(format!("設定ファイルを読めません (cannot read config) {}: {e}", path.display()))),
+        }
+    }
+
+    pub fn parse(text: &str) -> Result<Config> {
+        toml::from_str(text).map_err(|e| {
+            let key = e.message().to_string();
+            Error::field(
+                "config",
+                "設定ファイル",
+                format!("設定ファイルの書き方が正しくありません: {}", e.to_string().trim()),
+                key,
+            )
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_contract_example_parses() {
+        let c = Config::parse(
+            r#"
+[clinic]
+name = "工業会クリニック"
+address = "東京都港区新橋1-11-1"
+postal_code = "105-0004"
+phone = "03-0000-0000"
+prefecture_code = "13"
+fee_table = "1"
+institution_code = "1234567"
+doctors = ["工業会 次郎"]
+
+[qualification]
+kind = "oqs-folder"
+root = "C:/OQS"
+timeout_s = 30
+medical_institution_code = "1311234567"
+
+[probes]
+interval_s = 20
+failures_to_degrade = 3
+tcp = ["192.0.2.10:443"]
+
+[runbook]
+consent_page_url = ""
+support_phone = ""
+
+[printer]
+command = "lp"
+archive_dir = ""
+"#,
+        )
+        .unwrap();
+        assert_eq!(c.clinic.doctors, vec!["工業会 次郎"]);
+        assert_eq!(c.probes.failures_to_degrade, 3);
+    }
+
+    #[test]
+    fn a_misspelt_key_is_named() {
+        let err = Config::parse("[probes]\nintervall_s = 5\n").unwrap_err().to_string();
+        assert!(err.contains("intervall_s"), "{err}");
+        assert!(err.contains("設定ファイル"), "{err}");
+    }
+
+    #[test]
+    fn a_wrong_type_is_named() {
+        let err = Config::parse("[probes]\ninterval_s = \"fast\"\n").unwrap_err().to_string();
+        assert!(err.contains("interval_s"), "{err}");
+    }
+
+    #[test]
+    fn empty_means_defaults() {
+        let c = Config::parse("").unwrap();
+        assert_eq!(c.qualification.timeout_s, 30);
+        assert_eq!(c.printer.command, "lp");
+    }
+}

@@ -1,0 +1,11 @@
+//! Pure types and rules of the clinic's outage day. No I/O here.
+
+pub mod claim;
+pub mod copay;
+pub mod intake;
+pub mod numbers;
+pub mod text;
+pub mod types;
+pub mod wareki;
+
+pub use types::*;

@@ -1,0 +1,147 @@
+//! The clinic's records as values: patient, insurance declaration, visit, outage.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+macro_rules! string_enum {
+    ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $variant:ident = $text:literal / $ja:literal),+ $(,)? }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        pub enum $name { $($(#[$vm])* #[serde(rename = $text)] $variant),+ }
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            /// The name used in JSON, the database and the command line.
+            pub fn as_str(self) -> &'static str { match self { $($name::$variant => $text),+ } }
+            /// The name staff read.
+            pub fn ja(self) -> &'static str { match self { $($name::$variant => $ja),+ } }
+            pub fn parse(s: &str) -> Option<Self> {
+                match s { $($text => Some($name::$variant),)+ _ => None }
+            }
+            /// All accepted spellings, for messages.
+            pub fn choices() -> String {
+                [$($text),+].join(" | ")
+            }
+        }
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result { f.write_str(self.as_str()) }
+        }
+    };
+}
+
+
+string_enum!(
+    /// 性別
+    Sex { Male = "male" / "男", Female = "female" / "女" }
+);
+
+string_enum!(
+    /// 保険の種類. `Unknown` is the 申立書's 「わからない」.
+    InsuranceKind {
+        Shaho = "shaho" / "社保",
+        Kokuho = "kokuho" / "国保",
+        Kouki = "kouki" / "後期高齢",
+        Unknown = "unknown" / "不明",
+    }
+);
+
+string_enum!(
+    /// 本人 / 家族 (被保険者 / 被扶養者)
+    Relationship { Insured = "self" / "本人", Family = "family" / "家族" }
+);
+
+string_enum!(
+    /// What the declared insurance rests on.
+    Basis {
+        /// 被保険者資格申立書
+        SelfDeclaration = "self_declaration" / "申立書",
+        /// A returning patient saying orally that nothing changed (counts as the 申立書).
+        ReturningNoChange = "returning_no_change" / "再診・変更なし",
+        /// マイナポータルの資格情報画面
+        PortalScreen = "portal_screen" / "マイナポータル画面",
+        /// 資格確認書 / 資格情報のお知らせ
+        Certificate = "certificate" / "資格確認書等",
+    }
+);
+
+string_enum!(
+    /// Where a declaration's data came from.
+    Source {
+        Declared = "declared" / "申告",
+        Verified = "verified" / "オンライン確認済",
+        Manual = "manual" / "手入力（確認済）",
+    }
+);
+
+string_enum!(
+    /// The service an outage affects.
+    Service {
+        Qualification = "qualification" / "オンライン資格確認",
+        Eprescription = "eprescription" / "電子処方箋",
+    }
+);
+
+string_enum!(
+    /// Who noticed the outage.
+    Detection { Staff = "staff" / "職員が宣言", Probe = "probe" / "自動検知" }
+);
+
+string_enum!(
+    /// Where a visit stands in the reconciliation queue.
+    QueueState {
+        /// Recorded while the line is down; waits for its return.
+        Waiting = "waiting" / "回線復旧待ち",
+        /// The line is back: the next pass checks it.
+        Due = "due" / "照合待ち",
+        /// Checked; a person must decide.
+        NeedsDecision = "needs_decision" / "要判断",
+        /// Final: nothing more to do.
+        Settled = "settled" / "確定",
+    }
+);
+
+/// 氏名, カナ, 生年月日, 性別, 住所, 電話 — the card-face items of the 申立書.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PatientDetails {
+    pub name: String,
+    pub kana: String,
+    pub birth_date: NaiveDate,
+    pub sex: Sex,
+    pub address: String,
+    pub phone: String,
+}
+
+/// One 公費: 公費負担者番号 and 公費受給者番号.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublicFund {
+    pub payer: String,
+    pub recipient: String,
+}
+
+/// The insurance as declared (or later verified). Numbers are normalised half-width.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Insurance {
+    pub kind: InsuranceKind,
+    /// None on the 不詳 path.
+    pub insurer_number: Option<String>,
+    pub symbol: String,
+    pub number: Option<String>,
+    pub branch: String,
+    pub relationship: Option<Relationship>,
+    pub insurer_name: String,
+    pub employer: String,
+    pub copay_percent: u8,
+    pub public_funds: Vec<PublicFund>,
+}
+
+impl Insurance {
+    /// 不詳: no usable numbers; billed with the 7-fill.
+    pub fn is_fushou(&self) -> bool {
+        self.insurer_number.is_none()
+    }
+}
+
+/// The numbers to put on a claim for a 不詳 insurance.
+pub fn fushou_claim_numbers(late_elderly: bool) -> (&'static str, &'static str) {
+    use super::numbers::*;
+    (FUSHOU_INSURER, if late_elderly { FUSHOU_NUMBER_KOUKI } else { FUSHOU_NUMBER })
+}

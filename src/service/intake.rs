@@ -1,0 +1,123 @@
+//! Reception: recording a visit from a 申立書, or a returning patient's "no change".
+
+use serde::Serialize;
+
+use super::{parse_ref, patient_ref, visit_ref, Records};
+use crate::domain::intake::{copay_warnings, validate, IntakeInput};
+use crate::domain::text::name_key;
+use crate::domain::{Basis, Source};
+use crate::error::{Error, FieldError, Result};
+use crate::store::{outages, patients, visits};
+
+/// What reception gets back: the ids, the visit number for paper, and any warnings.
+#[derive(Debug, Clone, Serialize)]
+pub struct IntakeReceipt {
+    pub visit_id: String,
+    pub visit_no: String,
+    pub patient_id: String,
+    pub warnings: Vec<FieldError>,
+}
+
+impl Records {
+    /// Records one self-declared visit. All or nothing: a bad field writes nothing.
+    pub fn intake(&mut self, input: &IntakeInput) -> Result<IntakeReceipt> {
+        let today = self.today();
+        let (valid, mut warnings) = validate(input, today).map_err(Error::Input)?;
+        let given_patient = match &input.patient_id {
+            Some(p) if !p.trim().is_empty() => Some(parse_ref(p, 'P', "patient_id", "患者ID")?),
+            _ => None,
+        };
+        let stamp = self.stamp();
+        let (visit_id, visit_no, patient_id) = self.store.write(|conn| {
+            let patient_id = match given_patient {
+                Some(id) => {
+                    let known = patients::require_patient(conn, id)?;
+                    if known.details.birth_date != valid.patient.birth_date || name_key(&known.details.name) != name_key(&valid.patient.name) {
+                        return Err(Error::field("patient_id", "患者ID", format!("{} の氏名・生年月日が入力と違います", patient_ref(id)), "name or birth date differs from the stored patient"));
+                    }
+                    id
+                }
+                None => {
+                    let same = patients::find_same_person(conn, &valid.patient)?;
+                    let exact = same.iter().copied().find(|id| {
+                        patients::get_patient(conn, *id)
+                            .ok()
+                            .flatten()
+                            .is_some_and(|p| name_key(&p.details.name) == name_key(&valid.patient.name))
+                    });
+                    match exact {
+                        // Same 氏名, カナ, 生年月日 and 性別: the same patient, not a second record.
+                        Some(id) => id,
+                        None => {
+                            if let Some(other) = same.first() {
+                                warnings.push(FieldError::new(
+                                    "patient",
+                                    "患者",
+                                    format!("カナ・生年月日・性別が同じ患者 {} がいます。同一人物なら照合時に統合してください", patient_ref(*other)),
+                                    format!("possible duplicate of {}", patient_ref(*other)),
+                                ));
+                            }
+                            patients::insert_patient(conn, &valid.patient, &stamp)?
+                        }
+                    }
+                }
+            };
+            let declaration_id = patients::insert_declaration(conn, patient_id, &valid.insurance, Source::Declared, valid.basis.as_str(), None, &stamp)?;
+            let outage_id = outages::current(conn)?.map(|o| o.id);
+            let warnings_json = serde_json::to_value(&warnings).expect("warnings serialise");
+            let (visit_id, visit_no) = visits::insert(
+                conn,
+                &visits::NewVisit { visit_date: today, patient_id, declaration_id, basis: valid.basis.as_str(), outage_id, warnings: &warnings_json },
+                &stamp,
+            )?;
+            Ok((visit_id, visit_no, patient_id))
+        })?;
+        Ok(IntakeReceipt { visit_id: visit_ref(visit_id), visit_no, patient_id: patient_ref(patient_id), warnings })
+    }
+
+    /// Records a visit for a returning patient whose insurance has not changed: reuses their last
+    /// known declaration (the oral "no change" counts as the 申立書).
+    pub fn intake_returning(&mut self, patient: &str, basis: Basis) -> Result<IntakeReceipt> {
+        let patient_id = parse_ref(patient, 'P', "PATIENT_ID", "患者ID")?;
+        let today = self.today();
+        let stamp = self.stamp();
+        let (visit_id, visit_no, warnings) = self.store.write(|conn| {
+            let p = patients::require_patient(conn, patient_id)?;
+            if let Some(into) = p.merged_into {
+                return Err(Error::refused(
+                    format!("{} は {} に統合されています。{} で受け付けてください", patient_ref(patient_id), patient_ref(into), patient_ref(into)),
+                    format!("merged into {}", patient_ref(into)),
+                ));
+            }
+            let decl = patients::current_declaration(conn, patient_id)?.ok_or_else(|| {
+                Error::refused(format!("{} には前回の保険情報がありません。申立書で受け付けてください", patient_ref(patient_id)), "no previous insurance on record")
+            })?;
+            let warnings = copay_warnings(&decl.insurance, p.details.birth_date, today);
+            let outage_id = outages::current(conn)?.map(|o| o.id);
+            let warnings_json = serde_json::to_value(&warnings).expect("warnings serialise");
+            let (visit_id, visit_no) = visits::insert(
+                conn,
+                &visits::NewVisit { visit_date: today, patient_id, declaration_id: decl.id, basis: basis.as_str(), outage_id, warnings: &warnings_json },
+                &stamp,
+            )?;
+            Ok((visit_id, visit_no, warnings))
+        })?;
+        Ok(IntakeReceipt { visit_id: visit_ref(visit_id), visit_no, patient_id: patient_ref(patient_id), warnings })
+    }
+}
+
+impl Records {
+    /// Voids a visit recorded by mistake: it stays, marked, and leaves the queue settled.
+    pub fn void_visit(&mut self, visit: &str, reason: &str) -> Result<String> {
+        let id = parse_ref(visit, 'V', "VISIT_ID", "受診ID")?;
+        if reason.trim().is_empty() {
+            return Err(Error::field("--reason", "理由", "取り消しの理由を入力してください", "a reason is required"));
+        }
+        let stamp = self.stamp();
+        self.store.write(|conn| {
+            let v = visits::require(conn, id)?;
+            visits::void(conn, id, reason.trim(), &stamp)?;
+            Ok(v.visit_no)
+        })
+    }
+}

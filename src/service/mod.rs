@@ -1,0 +1,95 @@
+//! The clinic's services: what reception, the doctor, the clerk and the command line ask of the
+//! records. Each call validates first, then writes in one transaction, then answers.
+
+mod export;
+mod intake;
+mod outage;
+mod search;
+
+pub use export::ExportSummary;
+pub use intake::IntakeReceipt;
+pub use outage::{OutageRecord, Status};
+pub use search::{PatientHit, VisitRow};
+
+use std::path::Path;
+
+use chrono::{DateTime, FixedOffset, Local, NaiveDate};
+
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::store::{self, Stamp, Store};
+
+/// Where "now" comes from: the system clock, or a fixed instant for tests and demos.
+#[derive(Debug, Clone)]
+pub enum Clock {
+    System,
+    Fixed(DateTime<FixedOffset>),
+}
+
+impl Clock {
+    pub fn now(&self) -> DateTime<FixedOffset> {
+        match self {
+            Clock::System => Local::now().fixed_offset(),
+            Clock::Fixed(t) => *t,
+        }
+    }
+
+    /// Reads `ONSHI_FALLBACK_NOW` (RFC 3339) if set: lets demos and tests replay a given day.
+    pub fn from_env() -> Result<Clock> {
+        match std::env::var("ONSHI_FALLBACK_NOW") {
+            Ok(s) if !s.trim().is_empty() => DateTime::parse_from_rfc3339(s.trim()).map(Clock::Fixed).map_err(|e| {
+                Error::field("ONSHI_FALLBACK_NOW", "現在時刻の指定", format!("RFC 3339 形式で指定してください（例 2026-11-25T09:00:00+09:00）: {e}"), "must be RFC 3339")
+            }),
+            _ => Ok(Clock::System),
+        }
+    }
+}
+
+/// The clinic's records, opened for one member of staff.
+pub struct Records {
+    pub store: Store,
+    pub config: Config,
+    /// Who is at the desk: written into every record and audit entry.
+    pub actor: String,
+    pub clock: Clock,
+}
+
+impl Records {
+    pub fn new(store: Store, config: Config, actor: impl Into<String>, clock: Clock) -> Records {
+        Records { store, config, actor: actor.into(), clock }
+    }
+
+    pub fn stamp(&self) -> Stamp {
+        Stamp { at: store::timestamp(self.clock.now()), by: self.actor.clone() }
+    }
+
+    pub fn today(&self) -> NaiveDate {
+        self.clock.now().date_naive()
+    }
+
+    /// Writes a consistent copy of the database to `dest`.
+    pub fn backup(&self, dest: &Path) -> Result<()> {
+        self.store.backup_to(dest)
+    }
+
+    pub fn audit_verify(&self) -> Result<store::audit::VerifyReport> {
+        self.store.read(store::audit::verify)
+    }
+}
+
+/// Formats ids the way staff see them: P12 (patient), V34 (visit).
+pub fn patient_ref(id: i64) -> String {
+    format!("P{id}")
+}
+pub fn visit_ref(id: i64) -> String {
+    format!("V{id}")
+}
+
+/// Parses `P12`, `p12` or `12`.
+pub fn parse_ref(text: &str, prefix: char, field: &str, label: &str) -> Result<i64> {
+    let t = crate::domain::text::normalize_number(text);
+    let digits = t.strip_prefix(prefix).or_else(|| t.strip_prefix(prefix.to_ascii_lowercase())).unwrap_or(&t);
+    digits.parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(|| {
+        Error::field(field, label, format!("{prefix}12 のような番号で指定してください（入力: {text}）"), format!("expected an id like {prefix}12, got {text:?}"))
+    })
+}

@@ -1,0 +1,114 @@
+//! Degraded mode: declaring an outage, recording the line's return, and the incident log.
+
+use chrono::DateTime;
+use serde::Serialize;
+
+use super::Records;
+use crate::domain::{Detection, Service};
+use crate::error::{Error, Result};
+use crate::store::outages::{self, Note, Outage, Tick};
+use crate::store::{queue, visits};
+
+/// `outage status`: the mode, the open outage, and how many records wait for reconciliation.
+#[derive(Debug, Clone, Serialize)]
+pub struct Status {
+    pub mode: &'static str,
+    pub outage: Option<Outage>,
+    pub queued: i64,
+}
+
+/// One outage as the incident log tells it.
+#[derive(Debug, Clone, Serialize)]
+pub struct OutageRecord {
+    #[serde(flatten)]
+    pub outage: Outage,
+    pub duration_minutes: Option<i64>,
+    pub steps: Vec<Tick>,
+    pub notes: Vec<Note>,
+    pub patients_seen: i64,
+}
+
+impl Records {
+    /// Declares degraded mode. Idempotent: with an outage already open it adds any newly named
+    /// services and returns that outage (`false` = not newly started).
+    pub fn outage_start(&mut self, reason: &str, services: &[Service], detected_by: Detection) -> Result<(Outage, bool)> {
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(Error::field("reason", "理由", "理由を入力してください（例: 資格確認端末がエラー）", "required"));
+        }
+        let services: Vec<Service> = if services.is_empty() { Service::ALL.to_vec() } else { services.to_vec() };
+        let stamp = self.stamp();
+        self.store.write(|conn| {
+            if let Some(open) = outages::current(conn)? {
+                outages::add_services(conn, &open, &services, &stamp)?;
+                let now = outages::get(conn, open.id)?.unwrap_or(open);
+                return Ok((now, false));
+            }
+            let id = outages::start(conn, reason, &services, detected_by, &stamp)?;
+            Ok((outages::get(conn, id)?.expect("just inserted"), true))
+        })
+    }
+
+    /// Records the line's return. Everything queued while it was down becomes due.
+    pub fn outage_end(&mut self, note: &str, detected_by: Detection) -> Result<(Outage, usize)> {
+        let stamp = self.stamp();
+        self.store.write(|conn| {
+            let open = outages::current(conn)?.ok_or_else(|| {
+                Error::refused("障害対応中ではありません（終了する障害がありません）", "no outage is open")
+            })?;
+            outages::end(conn, open.id, note.trim(), detected_by, &stamp)?;
+            let released = queue::release_waiting(conn, &stamp)?;
+            Ok((outages::get(conn, open.id)?.expect("exists"), released))
+        })
+    }
+
+    pub fn status(&self) -> Result<Status> {
+        self.store.read(|conn| {
+            let outage = outages::current(conn)?;
+            Ok(Status {
+                mode: if outage.is_some() { "degraded" } else { "normal" },
+                outage,
+                queued: queue::count_open(conn)?,
+            })
+        })
+    }
+
+    pub fn outage_note(&mut self, text: &str) -> Result<()> {
+        if text.trim().is_empty() {
+            return Err(Error::field("note", "メモ", "入力してください", "required"));
+        }
+        let stamp = self.stamp();
+        self.store.write(|conn| {
+            let open = outages::current(conn)?.ok_or_else(|| Error::refused("障害対応中ではありません", "no outage is open"))?;
+            outages::add_note(conn, open.id, text.trim(), &stamp)
+        })
+    }
+
+    /// Every outage with its steps, notes, duration and patients seen.
+    pub fn outage_log(&self) -> Result<Vec<OutageRecord>> {
+        let now = self.clock.now();
+        self.store.read(|conn| {
+            outages::all(conn)?
+                .into_iter()
+                .map(|o| {
+                    let start = DateTime::parse_from_rfc3339(&o.started_at).ok();
+                    let end = match &o.ended_at {
+                        Some(e) => DateTime::parse_from_rfc3339(e).ok(),
+                        None => Some(now),
+                    };
+                    let duration_minutes = match (start, end) {
+                        (Some(s), Some(e)) => Some((e - s).num_minutes()),
+                        _ => None,
+                    };
+                    Ok(OutageRecord {
+                        steps: outages::ticks(conn, o.id)?,
+                        notes: outages::notes(conn, o.id)?,
+                        patients_seen: visits::count_in_outage(conn, o.id)?,
+                        duration_minutes,
+                        outage: o,
+                    })
+                })
+                .collect()
+        })
+    }
+}

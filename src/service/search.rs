@@ -1,0 +1,124 @@
+//! Finding patients as reception types, and listing the day's visits.
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use super::{patient_ref, visit_ref, Records};
+use crate::domain::intake::insurance_summary;
+use crate::domain::text::{is_katakana, kana_key, name_key, normalize_number, to_katakana};
+use crate::domain::wareki::parse_date;
+use crate::domain::QueueState;
+use crate::error::Result;
+use crate::store::patients::{self, Declaration, Patient, Term};
+use crate::store::{queue, visits};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PatientHit {
+    pub patient_id: String,
+    #[serde(flatten)]
+    pub patient: Patient,
+    /// The last known insurance, for the returning patient's "no change".
+    pub insurance: Option<Declaration>,
+    pub insurance_summary: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct VisitRow {
+    pub visit_id: String,
+    #[serde(flatten)]
+    pub visit: visits::Visit,
+    pub patient_name: String,
+    pub patient_kana: String,
+    pub insurance: Option<Declaration>,
+    pub insurance_summary: String,
+    pub queue_state: Option<QueueState>,
+    pub queue_status: Option<String>,
+}
+
+/// Turns what staff typed into search terms: each word is a date, a number, カナ or a name.
+pub fn parse_query(text: &str) -> Vec<Term> {
+    text.split(|c: char| c.is_whitespace())
+        .filter(|w| !w.is_empty())
+        .map(|word| {
+            if let Ok(d) = parse_date(word) {
+                return Term::BirthDate(d);
+            }
+            let digits = normalize_number(word);
+            let digits = digits.strip_prefix(['P', 'p']).unwrap_or(&digits).to_string();
+            if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit() || b == b'-') {
+                return Term::Digits(digits);
+            }
+            let kana = to_katakana(word);
+            if is_katakana(&kana) {
+                Term::Kana(kana_key(&kana))
+            } else {
+                Term::Name(name_key(word))
+            }
+        })
+        .collect()
+}
+
+impl Records {
+    /// Patients matching every word typed, newest first.
+    pub fn search_patients(&self, text: &str, limit: usize) -> Result<Vec<PatientHit>> {
+        let terms = parse_query(text);
+        if terms.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.store.read(|conn| {
+            patients::search(conn, &terms, limit)?
+                .into_iter()
+                .map(|p| {
+                    let insurance = patients::current_declaration(conn, p.id)?;
+                    Ok(PatientHit {
+                        patient_id: patient_ref(p.id),
+                        insurance_summary: insurance.as_ref().map(|d| insurance_summary(&d.insurance)).unwrap_or_default(),
+                        insurance,
+                        patient: p,
+                    })
+                })
+                .collect()
+        })
+    }
+
+    /// Visits on `date` (or all), with their patient, insurance and queue state.
+    pub fn visits(&self, date: Option<NaiveDate>) -> Result<Vec<VisitRow>> {
+        self.store.read(|conn| {
+            visits::list(conn, date)?
+                .into_iter()
+                .map(|v| {
+                    let p = patients::require_patient(conn, v.patient_id)?;
+                    let d = patients::get_declaration(conn, v.declaration_id)?;
+                    let q = queue::get(conn, v.id)?;
+                    Ok(VisitRow {
+                        visit_id: visit_ref(v.id),
+                        patient_name: p.details.name,
+                        patient_kana: p.details.kana,
+                        insurance_summary: d.as_ref().map(|d| insurance_summary(&d.insurance)).unwrap_or_default(),
+                        insurance: d,
+                        queue_state: q.as_ref().map(|q| q.state),
+                        queue_status: q.and_then(|q| q.status),
+                        visit: v,
+                    })
+                })
+                .collect()
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_become_terms() {
+        let t = parse_query("やまだ　S45.3.1 01130012 山田");
+        assert_eq!(t[0], Term::Kana("ヤマダ".into()));
+        assert_eq!(t[1], Term::BirthDate(NaiveDate::from_ymd_opt(1970, 3, 1).unwrap()));
+        assert_eq!(t[2], Term::Digits("01130012".into()));
+        assert_eq!(t[3], Term::Name("山田".into()));
+        assert_eq!(parse_query("ﾔﾏﾀﾞ"), vec![Term::Kana("ヤマダ".into())]);
+        assert_eq!(parse_query("P12"), vec![Term::Digits("12".into())]);
+        assert!(parse_query("  ").is_empty());
+    }
+}

@@ -1,0 +1,169 @@
+//! The only place SQL lives. A SQLite database in WAL mode with `synchronous=FULL`: a record
+//! acknowledged to staff is on disk, and two processes (two reception PCs on one file, or the
+//! app and the command line) can write at once.
+
+pub mod audit;
+pub mod outages;
+pub mod patients;
+pub mod queue;
+pub mod schema;
+pub mod visits;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags, TransactionBehavior};
+
+use crate::error::{Error, Result};
+
+/// How long a writer waits for another to finish before giving up. Long enough that a user
+/// never sees `database is locked` while another terminal commits.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+
+pub struct Store {
+    conn: Connection,
+    path: Option<PathBuf>,
+}
+
+impl Store {
+    /// Opens (creating if missing) the database at `path` and brings its schema up to date.
+    /// An existing file that is not a readable database is an error, never replaced.
+    pub fn open(path: &Path) -> Result<Store> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| {
+                Error::Other(format!("データベースのフォルダを作れません (cannot create folder) {}: {e}", dir.display()))
+            })?;
+        }
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| open_error(path, e))?;
+        let mut store = Store { conn, path: Some(path.to_path_buf()) };
+        store.configure().map_err(|e| match e {
+            Error::Db(e) => open_error(path, e),
+            other => other,
+        })?;
+        Ok(store)
+    }
+
+    /// A private in-memory database, for tests and benchmarks.
+    pub fn open_in_memory() -> Result<Store> {
+        let mut store = Store { conn: Connection::open_in_memory()?, path: None };
+        store.configure()?;
+        Ok(store)
+    }
+
+    fn configure(&mut self) -> Result<()> {
+        self.conn.busy_timeout(BUSY_TIMEOUT)?;
+        // journal_mode answers with a row; WAL lets readers run while one process writes.
+        let _mode: String = self.conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+        self.conn.execute_batch(
+            "PRAGMA synchronous = FULL;
+             PRAGMA foreign_keys = ON;",
+        )?;
+        self.migrate()
+    }
+
+    /// The schema version this build knows.
+    pub fn latest_version() -> i64 {
+        schema::MIGRATIONS.len() as i64
+    }
+
+    pub fn schema_version(&self) -> Result<i64> {
+        Ok(self.conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
+    }
+
+    /// Applies the migrations this database lacks, each atomically with its version bump.
+    fn migrate(&mut self) -> Result<()> {
+        loop {
+            let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+            if version > Self::latest_version() {
+                return Err(Error::Other(format!(
+                    "このデータベースは新しい版のアプリで作られています（版 {version}）。アプリを更新してください \
+                     (database schema {version} is newer than this build supports)"
+                )));
+            }
+            let Some(sql) = schema::MIGRATIONS.get(version as usize) else { return Ok(()) };
+            tx.execute_batch(sql)?;
+            tx.execute_batch(&format!("PRAGMA user_version = {}", version + 1))?;
+            tx.commit()?;
+        }
+    }
+
+    /// Runs `f` in one write transaction taken at once (BEGIN IMMEDIATE), so that two writers
+    /// queue on the busy timeout instead of failing on a lock upgrade. Either all of `f`'s
+    /// writes land or none do.
+    pub fn write<T>(&mut self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let value = f(&tx)?;
+        tx.commit()?;
+        Ok(value)
+    }
+
+    /// Read access: a consistent snapshot for the duration of `f`.
+    pub fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        let tx = self.conn.unchecked_transaction()?;
+        let value = f(&tx)?;
+        tx.finish()?;
+        Ok(value)
+    }
+
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    /// Writes a consistent copy of the live database to `dest` (which must not exist).
+    pub fn backup_to(&self, dest: &Path) -> Result<()> {
+        if dest.exists() {
+            return Err(Error::field("PATH", "バックアップ先", format!("{} は既にあります。別の名前を指定してください", dest.display()), "destination already exists"));
+        }
+        if let Some(dir) = dest.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)?;
+        }
+        let dest_text = dest.to_str().ok_or_else(|| Error::field("PATH", "バックアップ先", "パスに使えない文字があります", "path is not valid UTF-8"))?;
+        // VACUUM INTO reads one snapshot and writes a compact, self-contained database file.
+        self.conn.execute("VACUUM INTO ?1", [dest_text])?;
+        Ok(())
+    }
+
+    /// `PRAGMA integrity_check`: "ok" or the problems found.
+    pub fn integrity_check(&self) -> Result<String> {
+        let mut stmt = self.conn.prepare("PRAGMA integrity_check")?;
+        let rows: Vec<String> = stmt.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+        Ok(rows.join("\n"))
+    }
+
+    /// Direct connection, for tests that must tamper with the file as an attacker would.
+    #[doc(hidden)]
+    pub fn raw(&self) -> &Connection {
+        &self.conn
+    }
+}
+
+fn open_error(path: &Path, e: rusqlite::Error) -> Error {
+    use rusqlite::ErrorCode::*;
+    let what = match e.sqlite_error_code() {
+        Some(NotADatabase) => "データベースファイルが壊れているか、データベースではありません。最新のバックアップから復元してください (not a database or corrupt: restore the latest backup)",
+        Some(DatabaseCorrupt) => "データベースファイルが壊れています。最新のバックアップから復元してください (database is corrupt: restore the latest backup)",
+        Some(ReadOnly) => "データベースに書き込めません（読み取り専用）。ファイルの権限を確認してください (database is read-only)",
+        Some(CannotOpen) => "データベースを開けません。場所と権限を確認してください (cannot open the database)",
+        Some(DatabaseBusy) | Some(DatabaseLocked) => "データベースが他のプログラムに使われています。しばらく待ってから再度お試しください (database is busy)",
+        Some(DiskFull) => "ディスクがいっぱいです。空きを作ってください (disk is full)",
+        _ => "データベースを開けません (cannot open the database)",
+    };
+    Error::Other(format!("{what}: {} ({e})", path.display()))
+}
+
+/// Current time as stored: RFC 3339 with the local offset, to the second.
+pub fn timestamp(t: chrono::DateTime<chrono::FixedOffset>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
+}
+
+/// Who makes a change and when, written into the record and its audit entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stamp {
+    pub at: String,
+    pub by: String,
+}

@@ -1,0 +1,281 @@
+//! Patients and their insurance declarations.
+
+use chrono::NaiveDate;
+use rusqlite::{params, Connection, OptionalExtension, Row};
+use serde::Serialize;
+
+use super::{audit, Stamp};
+use crate::domain::text::{kana_key, name_key};
+use crate::domain::{Insurance, InsuranceKind, PatientDetails, PublicFund, Relationship, Sex, Source};
+use crate::error::{Error, Result};
+
+/// A stored patient.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Patient {
+    pub id: i64,
+    #[serde(flatten)]
+    pub details: PatientDetails,
+    pub created_at: String,
+    pub merged_into: Option<i64>,
+}
+
+/// A stored insurance declaration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Declaration {
+    pub id: i64,
+    pub patient_id: i64,
+    #[serde(flatten)]
+    pub insurance: Insurance,
+    pub source: Source,
+    pub basis: String,
+    pub verified_at: Option<String>,
+    pub created_at: String,
+    pub superseded_by: Option<i64>,
+}
+
+fn given_part(s: &str) -> &str {
+    s.split_once(' ').map(|(_, g)| g).unwrap_or("")
+}
+
+pub fn insert_patient(conn: &Connection, p: &PatientDetails, stamp: &Stamp) -> Result<i64> {
+    conn.prepare_cached(
+        "INSERT INTO patients (name, kana, birth_date, sex, address, phone, kana_key, kana_given,
+                               name_key, name_given, created_at, created_by)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+    )?
+    .execute(params![
+        p.name,
+        p.kana,
+        p.birth_date.to_string(),
+        p.sex.as_str(),
+        p.address,
+        p.phone,
+        kana_key(&p.kana),
+        kana_key(given_part(&p.kana)),
+        name_key(&p.name),
+        name_key(given_part(&p.name)),
+        stamp.at,
+        stamp.by,
+    ])?;
+    let id = conn.last_insert_rowid();
+    audit::record(conn, stamp, "patient.create", "patient", id, serde_json::Value::Null)?;
+    Ok(id)
+}
+
+const PATIENT_COLUMNS: &str = "id, name, kana, birth_date, sex, address, phone, created_at, merged_into";
+
+fn patient_from_row(r: &Row) -> rusqlite::Result<Patient> {
+    let birth: String = r.get(3)?;
+    let sex: String = r.get(4)?;
+    Ok(Patient {
+        id: r.get(0)?,
+        details: PatientDetails {
+            name: r.get(1)?,
+            kana: r.get(2)?,
+            birth_date: birth.parse::<NaiveDate>().map_err(|e| conversion(3, e))?,
+            sex: Sex::parse(&sex).ok_or_else(|| conversion(4, BadValue(sex)))?,
+            address: r.get(5)?,
+            phone: r.get(6)?,
+        },
+        created_at: r.get(7)?,
+        merged_into: r.get(8)?,
+    })
+}
+
+#[derive(Debug)]
+struct BadValue(String);
+impl std::fmt::Display for BadValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "unexpected value {:?}", self.0)
+    }
+}
+impl std::error::Error for BadValue {}
+
+pub(crate) fn conversion(col: usize, e: impl std::error::Error + Send + Sync + 'static) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(col, rusqlite::types::Type::Text, Box::new(e))
+}
+
+pub fn get_patient(conn: &Connection, id: i64) -> Result<Option<Patient>> {
+    Ok(conn
+        .prepare_cached(&format!("SELECT {PATIENT_COLUMNS} FROM patients WHERE id = ?1"))?
+        .query_row([id], patient_from_row)
+        .optional()?)
+}
+
+pub fn require_patient(conn: &Connection, id: i64) -> Result<Patient> {
+    get_patient(conn, id)?.ok_or_else(|| {
+        Error::not_found(format!("患者 P{id} は登録されていません"), format!("no patient P{id}"))
+    })
+}
+
+pub fn insert_declaration(conn: &Connection, patient_id: i64, ins: &Insurance, source: Source, basis: &str, verified_at: Option<&str>, stamp: &Stamp) -> Result<i64> {
+    let funds = serde_json::to_string(&ins.public_funds).expect("public funds serialise");
+    conn.prepare_cached(
+        "INSERT INTO declarations (patient_id, kind, insurer_number, symbol, number, branch,
+             relationship, insurer_name, employer, copay_percent, public_funds, source, basis,
+             verified_at, created_at, created_by)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+    )?
+    .execute(params![
+        patient_id,
+        ins.kind.as_str(),
+        ins.insurer_number,
+        ins.symbol,
+        ins.number,
+        ins.branch,
+        ins.relationship.map(|r| r.as_str()),
+        ins.insurer_name,
+        ins.employer,
+        ins.copay_percent,
+        funds,
+        source.as_str(),
+        basis,
+        verified_at,
+        stamp.at,
+        stamp.by,
+    ])?;
+    let id = conn.last_insert_rowid();
+    audit::record(conn, stamp, "declaration.create", "declaration", id, serde_json::Value::Null)?;
+    // The new declaration supersedes the patient's earlier current one; the old row stays.
+    let older: Vec<i64> = conn
+        .prepare_cached("SELECT id FROM declarations WHERE patient_id = ?1 AND id <> ?2 AND superseded_by IS NULL")?
+        .query_map(params![patient_id, id], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    for old in older {
+        conn.prepare_cached("UPDATE declarations SET superseded_by = ?1 WHERE id = ?2")?.execute(params![id, old])?;
+        audit::record(conn, stamp, "declaration.supersede", "declaration", old, serde_json::json!({"superseded_by": id}))?;
+    }
+    Ok(id)
+}
+
+const DECLARATION_COLUMNS: &str = "id, patient_id, kind, insurer_number, symbol, number, branch, relationship,
+    insurer_name, employer, copay_percent, public_funds, source, basis, verified_at, created_at, superseded_by";
+
+fn declaration_from_row(r: &Row) -> rusqlite::Result<Declaration> {
+    let kind: String = r.get(2)?;
+    let rel: Option<String> = r.get(7)?;
+    let funds: String = r.get(11)?;
+    let source: String = r.get(12)?;
+    Ok(Declaration {
+        id: r.get(0)?,
+        patient_id: r.get(1)?,
+        insurance: Insurance {
+            kind: InsuranceKind::parse(&kind).ok_or_else(|| conversion(2, BadValue(kind)))?,
+            insurer_number: r.get(3)?,
+            symbol: r.get(4)?,
+            number: r.get(5)?,
+            branch: r.get(6)?,
+            relationship: match rel {
+                Some(s) => Some(Relationship::parse(&s).ok_or_else(|| conversion(7, BadValue(s)))?),
+                None => None,
+            },
+            insurer_name: r.get(8)?,
+            employer: r.get(9)?,
+            copay_percent: r.get(10)?,
+            public_funds: serde_json::from_str::<Vec<PublicFund>>(&funds).map_err(|e| conversion(11, e))?,
+        },
+        source: Source::parse(&source).ok_or_else(|| conversion(12, BadValue(source)))?,
+        basis: r.get(13)?,
+        verified_at: r.get(14)?,
+        created_at: r.get(15)?,
+        superseded_by: r.get(16)?,
+    })
+}
+
+pub fn get_declaration(conn: &Connection, id: i64) -> Result<Option<Declaration>> {
+    Ok(conn
+        .prepare_cached(&format!("SELECT {DECLARATION_COLUMNS} FROM declarations WHERE id = ?1"))?
+        .query_row([id], declaration_from_row)
+        .optional()?)
+}
+
+/// The patient's last known insurance: the declaration nothing has superseded.
+pub fn current_declaration(conn: &Connection, patient_id: i64) -> Result<Option<Declaration>> {
+    Ok(conn
+        .prepare_cached(&format!(
+            "SELECT {DECLARATION_COLUMNS} FROM declarations
+             WHERE patient_id = ?1 AND superseded_by IS NULL ORDER BY id DESC LIMIT 1"
+        ))?
+        .query_row([patient_id], declaration_from_row)
+        .optional()?)
+}
+
+/// The same person already registered: same カナ, birth date and sex.
+pub fn find_same_person(conn: &Connection, p: &PatientDetails) -> Result<Vec<i64>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT id FROM patients WHERE kana_key = ?1 AND birth_date = ?2 AND sex = ?3 AND merged_into IS NULL ORDER BY id",
+        )?
+        .query_map(params![kana_key(&p.kana), p.birth_date.to_string(), p.sex.as_str()], |r| r.get(0))?
+        .collect::<Result<_, _>>()?)
+}
+
+/// One search condition on patients, built by the service from what staff typed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Term {
+    /// カナ prefix of the whole kana or of the given name (katakana, no spaces).
+    Kana(String),
+    /// Name prefix of the whole name or of the given name (NFKC, no spaces).
+    Name(String),
+    BirthDate(NaiveDate),
+    /// Digits: 保険者番号, 被保険者番号 (exact), phone (prefix), or the patient id.
+    Digits(String),
+}
+
+/// The smallest string greater than every string with this prefix, for index range scans.
+fn prefix_end(prefix: &str) -> String {
+    format!("{prefix}\u{10FFFF}")
+}
+
+/// Patients matching every term (AND), newest first, at most `limit`.
+pub fn search(conn: &Connection, terms: &[Term], limit: usize) -> Result<Vec<Patient>> {
+    let mut sql = format!("SELECT {PATIENT_COLUMNS} FROM patients WHERE merged_into IS NULL");
+    let mut args: Vec<rusqlite::types::Value> = Vec::new();
+    let arg = |v: String, args: &mut Vec<rusqlite::types::Value>| {
+        args.push(v.into());
+        format!("?{}", args.len())
+    };
+    for t in terms {
+        let cond = match t {
+            Term::Kana(k) => {
+                let (a, b) = (arg(k.clone(), &mut args), arg(prefix_end(k), &mut args));
+                format!("((kana_key >= {a} AND kana_key < {b}) OR (kana_given >= {a} AND kana_given < {b}))")
+            }
+            Term::Name(n) => {
+                let (a, b) = (arg(n.clone(), &mut args), arg(prefix_end(n), &mut args));
+                format!("((name_key >= {a} AND name_key < {b}) OR (name_given >= {a} AND name_given < {b}))")
+            }
+            Term::BirthDate(d) => format!("birth_date = {}", arg(d.to_string(), &mut args)),
+            Term::Digits(d) => {
+                let exact = arg(d.clone(), &mut args);
+                let (a, b) = (arg(d.clone(), &mut args), arg(prefix_end(d), &mut args));
+                format!(
+                    "(id IN (SELECT patient_id FROM declarations WHERE insurer_number = {exact} OR number = {exact})
+                      OR (phone >= {a} AND phone < {b}) OR id = CAST({exact} AS INTEGER))"
+                )
+            }
+        };
+        sql.push_str(" AND ");
+        sql.push_str(&cond);
+    }
+    sql.push_str(&format!(" ORDER BY id DESC LIMIT {limit}"));
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(rusqlite::params_from_iter(args), patient_from_row)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Marks `from` as the same person as `into`. Both histories stay; `from` no longer appears in
+/// searches.
+pub fn merge(conn: &Connection, from: i64, into: i64, stamp: &Stamp) -> Result<()> {
+    if from == into {
+        return Err(Error::refused("同じ患者どうしは統合できません", "cannot merge a patient into itself"));
+    }
+    require_patient(conn, into)?;
+    let p = require_patient(conn, from)?;
+    if p.merged_into.is_some() {
+        return Err(Error::refused(format!("P{from} は既に統合済みです"), format!("P{from} is already merged")));
+    }
+    conn.execute("UPDATE patients SET merged_into = ?1 WHERE id = ?2", params![into, from])?;
+    audit::record(conn, stamp, "patient.merge", "patient", from, serde_json::json!({"into": into}))?;
+    Ok(())
+}

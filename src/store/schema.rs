@@ -1,0 +1,172 @@
+//! Versioned schema migrations, applied in order and tracked in `PRAGMA user_version`.
+//!
+//! A migration is never edited once released: add a new one. Each runs in one transaction
+//! together with the version bump, so a power cut leaves the old version or the new, never half.
+
+/// Migration N (1-based) is `MIGRATIONS[N - 1]`.
+pub const MIGRATIONS: &[&str] = &[
+    // 1: the outage record.
+    r#"
+CREATE TABLE patients (
+    id            INTEGER PRIMARY KEY,
+    name          TEXT NOT NULL,
+    kana          TEXT NOT NULL,
+    birth_date    TEXT NOT NULL,            -- ISO 8601
+    sex           TEXT NOT NULL CHECK (sex IN ('male', 'female')),
+    address       TEXT NOT NULL DEFAULT '',
+    phone         TEXT NOT NULL DEFAULT '',
+    -- search keys: katakana without spaces; name without spaces (NFKC)
+    kana_key      TEXT NOT NULL,
+    kana_given    TEXT NOT NULL,            -- the part after the first space
+    name_key      TEXT NOT NULL,
+    name_given    TEXT NOT NULL,
+    created_at    TEXT NOT NULL,
+    created_by    TEXT NOT NULL,
+    -- a patient registered twice is merged into another, never deleted
+    merged_into   INTEGER REFERENCES patients(id)
+);
+CREATE INDEX patients_kana_key   ON patients(kana_key);
+CREATE INDEX patients_kana_given ON patients(kana_given);
+CREATE INDEX patients_name_key   ON patients(name_key);
+CREATE INDEX patients_name_given ON patients(name_given);
+CREATE INDEX patients_birth      ON patients(birth_date);
+CREATE INDEX patients_phone      ON patients(phone);
+
+-- One row per insurance as declared or verified. A newer row supersedes an older one for the
+-- same patient; the old row stays as history.
+CREATE TABLE declarations (
+    id              INTEGER PRIMARY KEY,
+    patient_id      INTEGER NOT NULL REFERENCES patients(id),
+    kind            TEXT NOT NULL CHECK (kind IN ('shaho', 'kokuho', 'kouki', 'unknown')),
+    insurer_number  TEXT,                   -- NULL on the 不詳 path
+    symbol          TEXT NOT NULL DEFAULT '',
+    number          TEXT,
+    branch          TEXT NOT NULL DEFAULT '',
+    relationship    TEXT CHECK (relationship IN ('self', 'family')),
+    insurer_name    TEXT NOT NULL DEFAULT '',
+    employer        TEXT NOT NULL DEFAULT '',
+    copay_percent   INTEGER NOT NULL CHECK (copay_percent IN (10, 20, 30)),
+    public_funds    TEXT NOT NULL DEFAULT '[]',   -- JSON [{payer, recipient}]
+    source          TEXT NOT NULL CHECK (source IN ('declared', 'verified', 'manual')),
+    basis           TEXT NOT NULL,
+    verified_at     TEXT,                   -- when the national service last confirmed it
+    created_at      TEXT NOT NULL,
+    created_by      TEXT NOT NULL,
+    superseded_by   INTEGER REFERENCES declarations(id)
+);
+CREATE INDEX declarations_patient ON declarations(patient_id);
+CREATE INDEX declarations_insurer ON declarations(insurer_number);
+CREATE INDEX declarations_number  ON declarations(number);
+
+CREATE TABLE outages (
+    id            INTEGER PRIMARY KEY,
+    started_at    TEXT NOT NULL,
+    ended_at      TEXT,
+    reason        TEXT NOT NULL,
+    services      TEXT NOT NULL,            -- JSON ["qualification", "eprescription"]
+    detected_by   TEXT NOT NULL CHECK (detected_by IN ('staff', 'probe')),
+    started_by    TEXT NOT NULL,
+    ended_by      TEXT,
+    ended_detected_by TEXT,
+    end_note      TEXT NOT NULL DEFAULT ''
+);
+-- at most one open outage
+CREATE UNIQUE INDEX outages_one_open ON outages((1)) WHERE ended_at IS NULL;
+
+CREATE TABLE outage_notes (
+    id         INTEGER PRIMARY KEY,
+    outage_id  INTEGER NOT NULL REFERENCES outages(id),
+    at         TEXT NOT NULL,
+    by         TEXT NOT NULL,
+    text       TEXT NOT NULL
+);
+
+CREATE TABLE runbook_ticks (
+    id         INTEGER PRIMARY KEY,
+    outage_id  INTEGER NOT NULL REFERENCES outages(id),
+    step       TEXT NOT NULL,
+    title      TEXT NOT NULL,
+    at         TEXT NOT NULL,
+    by         TEXT NOT NULL,
+    result     TEXT NOT NULL DEFAULT ''
+);
+
+CREATE TABLE visits (
+    id              INTEGER PRIMARY KEY,
+    visit_no        TEXT NOT NULL,          -- D-1125-007: short, for paper hand-offs
+    visit_date      TEXT NOT NULL,
+    patient_id      INTEGER NOT NULL REFERENCES patients(id),
+    declaration_id  INTEGER NOT NULL REFERENCES declarations(id),
+    basis           TEXT NOT NULL,
+    outage_id       INTEGER REFERENCES outages(id),
+    warnings        TEXT NOT NULL DEFAULT '[]',
+    created_at      TEXT NOT NULL,
+    created_by      TEXT NOT NULL,
+    voided_at       TEXT,
+    voided_by       TEXT,
+    void_reason     TEXT,
+    UNIQUE (visit_date, visit_no)
+);
+CREATE INDEX visits_date    ON visits(visit_date);
+CREATE INDEX visits_patient ON visits(patient_id);
+
+-- Every visit waits here until a final status is reached. Created with the visit, in the same
+-- transaction.
+CREATE TABLE reconcile_queue (
+    visit_id        INTEGER PRIMARY KEY REFERENCES visits(id),
+    state           TEXT NOT NULL CHECK (state IN ('waiting', 'due', 'needs_decision', 'settled')),
+    status          TEXT,                   -- match / changed / ineligible / not_found / needs_manual / no_answer
+    differences     TEXT NOT NULL DEFAULT '[]',
+    verified        TEXT,                   -- JSON of the verified insurance, when any
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    last_checked_at TEXT,
+    decision        TEXT,                   -- verified / declared / follow_up / auto
+    -- the declaration to claim with once decided (NULL: the visit's own declaration)
+    claim_declaration_id INTEGER REFERENCES declarations(id),
+    decided_at      TEXT,
+    decided_by      TEXT,
+    note            TEXT NOT NULL DEFAULT '',
+    updated_at      TEXT NOT NULL
+);
+CREATE INDEX reconcile_queue_state ON reconcile_queue(state);
+
+-- Append-only, hash-chained: each entry holds the hash of the one before.
+CREATE TABLE audit_log (
+    seq        INTEGER PRIMARY KEY,
+    at         TEXT NOT NULL,
+    actor      TEXT NOT NULL,
+    action     TEXT NOT NULL,
+    entity     TEXT NOT NULL,
+    entity_id  TEXT NOT NULL,
+    detail     TEXT NOT NULL,               -- JSON
+    prev_hash  TEXT NOT NULL,
+    hash       TEXT NOT NULL
+);
+
+-- Nothing is ever deleted; the audit log is never changed.
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+    BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+    BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+CREATE TRIGGER patients_no_delete BEFORE DELETE ON patients
+    BEGIN SELECT RAISE(ABORT, 'records are never deleted: merge instead'); END;
+CREATE TRIGGER declarations_no_delete BEFORE DELETE ON declarations
+    BEGIN SELECT RAISE(ABORT, 'records are never deleted: supersede instead'); END;
+CREATE TRIGGER visits_no_delete BEFORE DELETE ON visits
+    BEGIN SELECT RAISE(ABORT, 'records are never deleted: void instead'); END;
+CREATE TRIGGER outages_no_delete BEFORE DELETE ON outages
+    BEGIN SELECT RAISE(ABORT, 'records are never deleted'); END;
+CREATE TRIGGER outage_notes_no_delete BEFORE DELETE ON outage_notes
+    BEGIN SELECT RAISE(ABORT, 'records are never deleted'); END;
+CREATE TRIGGER runbook_ticks_no_delete BEFORE DELETE ON runbook_ticks
+    BEGIN SELECT RAISE(ABORT, 'records are never deleted'); END;
+CREATE TRIGGER reconcile_queue_no_delete BEFORE DELETE ON reconcile_queue
+    BEGIN SELECT RAISE(ABORT, 'records are never deleted'); END;
+-- A declaration's content is fixed once written; only the superseded_by link and the
+-- verified_at stamp may change.
+CREATE TRIGGER declarations_fixed BEFORE UPDATE OF patient_id, kind, insurer_number, symbol,
+    number, branch, relationship, insurer_name, employer, copay_percent, public_funds, source,
+    basis, created_at, created_by ON declarations
+    BEGIN SELECT RAISE(ABORT, 'declarations are fixed: supersede instead'); END;
+"#,
+];
