@@ -4,7 +4,7 @@
 mod export;
 mod intake;
 mod outage;
-mod search;
+pub mod search;
 
 pub use export::ExportSummary;
 pub use intake::IntakeReceipt;

@@ -1,0 +1,56 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use chrono::DateTime;
+use onshi_fallback::config::Config;
+use onshi_fallback::domain::intake::IntakeInput;
+use onshi_fallback::service::{Clock, Records};
+use onshi_fallback::store::Store;
+
+pub const NOW: &str = "2026-11-25T09:00:00+09:00";
+
+pub fn records(store: Store) -> Records {
+    Records::new(store, Config::default(), "受付 佐藤", Clock::Fixed(DateTime::parse_from_rfc3339(NOW).unwrap()))
+}
+
+pub fn memory_records() -> Records {
+    records(Store::open_in_memory().unwrap())
+}
+
+/// A valid 申立書 for a new patient; `n` varies the name and numbers.
+pub fn intake_json(n: usize) -> String {
+    let kana = ["ヤマダ タロウ", "すずき はなこ", "ﾀﾅｶ ｲﾁﾛｳ", "サトウ ジロウ", "タカハシ ミキ"][n % 5];
+    let name = ["山田 太郎", "鈴木 花子", "田中 一郎", "佐藤 次郎", "高橋 美紀"][n % 5];
+    format!(
+        r#"{{
+  "patient": {{"name": "{name}{n}", "kana": "{kana}", "birth_date": "S45.3.{day}", "sex": "{sex}",
+               "address": "東京都港区新橋1-{n}", "phone": "03-0000-{n:04}"}},
+  "insurance": {{"kind": "shaho", "insurer_number": "０１１３００１２", "symbol": "12-34", "number": "{num}",
+                 "branch": "01", "relationship": "self", "insurer_name": "協会けんぽ東京支部",
+                 "employer": "株式会社テスト", "copay_percent": 30}},
+  "basis": "self_declaration"
+}}"#,
+        day = 1 + n % 28,
+        sex = if n % 2 == 0 { "male" } else { "female" },
+        num = 1000 + n
+    )
+}
+
+pub fn intake(n: usize) -> IntakeInput {
+    serde_json::from_str(&intake_json(n)).unwrap()
+}
+
+/// A 不詳 intake: the patient knows no numbers.
+pub fn fushou_json(n: usize) -> String {
+    format!(
+        r#"{{"patient": {{"name": "不詳 患者{n}", "kana": "フショウ カンジャ", "birth_date": "1975-01-{day:02}", "sex": "female",
+             "address": "東京都港区芝5-{n}", "phone": "090-0000-{n:04}"}},
+            "insurance": {{"kind": "unknown", "employer": "自営業"}},
+            "basis": "self_declaration"}}"#,
+        day = 1 + n % 28
+    )
+}
+
+pub fn count(store: &Store, table: &str) -> i64 {
+    store.raw().query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0)).unwrap()
+}

@@ -1,0 +1,313 @@
+//! The store's guarantees: nothing deleted, tampering detected, all-or-nothing intake, unique
+//! visit numbers, migrations that never clobber a database.
+
+mod common;
+
+use common::*;
+use onshi_fallback::domain::{Basis, Detection};
+use onshi_fallback::error::Error;
+use onshi_fallback::store::Store;
+
+#[test]
+fn rows_cannot_be_deleted_from_any_table() {
+    let mut r = memory_records();
+    r.outage_start("端末エラー", &[], Detection::Staff).unwrap();
+    r.intake(&intake(1)).unwrap();
+    for table in ["patients", "declarations", "visits", "outages", "reconcile_queue", "audit_log"] {
+        let err = r.store.raw().execute(&format!("DELETE FROM {table}"), []).unwrap_err();
+        assert!(err.to_string().contains("never deleted") || err.to_string().contains("append-only"), "{table}: {err}");
+        assert!(count(&r.store, table) > 0, "{table} lost rows");
+    }
+}
+
+#[test]
+fn audit_entries_cannot_be_updated() {
+    let mut r = memory_records();
+    r.intake(&intake(1)).unwrap();
+    let err = r.store.raw().execute("UPDATE audit_log SET actor = 'someone else'", []).unwrap_err();
+    assert!(err.to_string().contains("append-only"));
+}
+
+#[test]
+fn declarations_are_fixed_once_written() {
+    let mut r = memory_records();
+    r.intake(&intake(1)).unwrap();
+    let err = r.store.raw().execute("UPDATE declarations SET number = '9999'", []).unwrap_err();
+    assert!(err.to_string().contains("supersede"));
+}
+
+#[test]
+fn an_intact_database_verifies() {
+    let mut r = memory_records();
+    r.outage_start("端末エラー", &[], Detection::Staff).unwrap();
+    for n in 0..5 {
+        r.intake(&intake(n)).unwrap();
+    }
+    r.intake_returning("P1", Basis::ReturningNoChange).unwrap();
+    r.outage_end("復旧", Detection::Staff).unwrap();
+    let report = r.audit_verify().unwrap();
+    assert!(report.ok, "{:?}", report.problem);
+    assert!(report.entries > 10);
+}
+
+#[test]
+fn an_edited_audit_entry_is_detected_at_its_sequence_number() {
+    let mut r = memory_records();
+    for n in 0..3 {
+        r.intake(&intake(n)).unwrap();
+    }
+    // An attacker with the file drops the guard and edits history.
+    r.store.raw().execute_batch("DROP TRIGGER audit_log_no_update; UPDATE audit_log SET actor = 'x' WHERE seq = 4;").unwrap();
+    let report = r.audit_verify().unwrap();
+    assert!(!report.ok);
+    assert_eq!(report.problem.unwrap().seq, Some(4));
+}
+
+#[test]
+fn a_removed_audit_entry_is_detected() {
+    let mut r = memory_records();
+    for n in 0..3 {
+        r.intake(&intake(n)).unwrap();
+    }
+    r.store.raw().execute_batch("DROP TRIGGER audit_log_no_delete; DELETE FROM audit_log WHERE seq = 2;").unwrap();
+    let p = r.audit_verify().unwrap().problem.unwrap();
+    assert_eq!(p.seq, Some(3));
+}
+
+#[test]
+fn a_record_edited_behind_the_apps_back_is_detected() {
+    let mut r = memory_records();
+    r.intake(&intake(1)).unwrap();
+    r.store
+        .raw()
+        .execute_batch("DROP TRIGGER declarations_fixed; UPDATE declarations SET number = '9999' WHERE id = 1;")
+        .unwrap();
+    let p = r.audit_verify().unwrap().problem.unwrap();
+    assert_eq!(p.entity.as_deref(), Some("declaration"));
+    assert_eq!(p.entity_id.as_deref(), Some("1"));
+    assert!(p.message_ja.contains("監査ログの記録と内容が違います"));
+}
+
+#[test]
+fn a_row_inserted_behind_the_apps_back_is_detected() {
+    let mut r = memory_records();
+    r.intake(&intake(1)).unwrap();
+    r.store
+        .raw()
+        .execute(
+            "INSERT INTO outages (started_at, reason, services, detected_by, started_by) VALUES ('x', 'y', '[]', 'staff', 'z')",
+            [],
+        )
+        .unwrap();
+    let p = r.audit_verify().unwrap().problem.unwrap();
+    assert_eq!(p.entity.as_deref(), Some("outage"));
+}
+
+#[test]
+fn intake_is_all_or_nothing_with_its_queue_entry() {
+    let mut r = memory_records();
+    r.intake(&intake(1)).unwrap();
+    let before: Vec<i64> =
+        ["patients", "declarations", "visits", "reconcile_queue", "audit_log"].iter().map(|t| count(&r.store, t)).collect();
+    // Make the queue insert fail, as a full disk or a crash at that point would.
+    r.store
+        .raw()
+        .execute_batch("CREATE TEMP TRIGGER fail_queue BEFORE INSERT ON reconcile_queue BEGIN SELECT RAISE(ABORT, 'boom'); END;")
+        .unwrap();
+    let err = r.intake(&intake(2)).unwrap_err();
+    assert!(matches!(err, Error::Db(_)), "{err:?}");
+    let after: Vec<i64> =
+        ["patients", "declarations", "visits", "reconcile_queue", "audit_log"].iter().map(|t| count(&r.store, t)).collect();
+    assert_eq!(before, after, "a failed intake left rows behind");
+    // and every visit has its queue entry
+    let orphans: i64 = r
+        .store
+        .raw()
+        .query_row("SELECT COUNT(*) FROM visits WHERE id NOT IN (SELECT visit_id FROM reconcile_queue)", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(orphans, 0);
+}
+
+#[test]
+fn bad_input_writes_nothing() {
+    let mut r = memory_records();
+    let mut bad = intake(1);
+    bad.insurance.insurer_number = "01130013".into();
+    let audit_before = count(&r.store, "audit_log");
+    let err = r.intake(&bad).unwrap_err();
+    assert!(err.is_bad_input());
+    assert_eq!(count(&r.store, "audit_log"), audit_before);
+    assert_eq!(count(&r.store, "patients"), 0);
+}
+
+#[test]
+fn visit_numbers_count_up_per_day_and_mark_the_outage() {
+    let mut r = memory_records();
+    let a = r.intake(&intake(1)).unwrap();
+    assert_eq!(a.visit_no, "S-1125-001");
+    r.outage_start("端末エラー", &[], Detection::Staff).unwrap();
+    let b = r.intake(&intake(2)).unwrap();
+    let c = r.intake(&intake(3)).unwrap();
+    assert_eq!(b.visit_no, "D-1125-001");
+    assert_eq!(c.visit_no, "D-1125-002");
+}
+
+#[test]
+fn visits_made_during_an_outage_wait_then_become_due() {
+    let mut r = memory_records();
+    r.outage_start("端末エラー", &[], Detection::Staff).unwrap();
+    r.intake(&intake(1)).unwrap();
+    let rows = r.visits(None).unwrap();
+    assert_eq!(rows[0].queue_state.unwrap().as_str(), "waiting");
+    let (_, released) = r.outage_end("", Detection::Staff).unwrap();
+    assert_eq!(released, 1);
+    assert_eq!(r.visits(None).unwrap()[0].queue_state.unwrap().as_str(), "due");
+    assert_eq!(r.status().unwrap().queued, 1);
+}
+
+#[test]
+fn the_same_person_is_not_registered_twice() {
+    let mut r = memory_records();
+    let a = r.intake(&intake(1)).unwrap();
+    let b = r.intake(&intake(1)).unwrap();
+    assert_eq!(a.patient_id, b.patient_id);
+    assert_eq!(count(&r.store, "patients"), 1);
+    // the newer declaration supersedes, the older stays
+    assert_eq!(count(&r.store, "declarations"), 2);
+    let current: i64 = r
+        .store
+        .raw()
+        .query_row("SELECT COUNT(*) FROM declarations WHERE superseded_by IS NULL", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(current, 1);
+}
+
+#[test]
+fn a_possible_duplicate_is_registered_but_flagged() {
+    let mut r = memory_records();
+    r.intake(&intake(1)).unwrap();
+    let mut other = intake(1);
+    other.patient.name = "山田 太朗".into(); // a different kanji, same カナ and birth date
+    let b = r.intake(&other).unwrap();
+    assert_eq!(b.patient_id, "P2");
+    assert!(b.warnings.iter().any(|w| w.message_ja.contains("P1")));
+}
+
+#[test]
+fn returning_patient_reuses_the_last_declaration() {
+    let mut r = memory_records();
+    let a = r.intake(&intake(1)).unwrap();
+    let b = r.intake_returning(&a.patient_id, Basis::ReturningNoChange).unwrap();
+    let rows = r.visits(None).unwrap();
+    assert_eq!(rows[0].visit.declaration_id, rows[1].visit.declaration_id);
+    assert_eq!(rows[1].visit.basis, "returning_no_change");
+    assert_eq!(b.patient_id, a.patient_id);
+    let err = r.intake_returning("P99", Basis::ReturningNoChange).unwrap_err();
+    assert!(err.is_bad_input());
+}
+
+#[test]
+fn an_outage_start_is_idempotent() {
+    let mut r = memory_records();
+    let (a, started) = r.outage_start("端末エラー", &[onshi_fallback::domain::Service::Qualification], Detection::Staff).unwrap();
+    assert!(started);
+    let (b, started) = r.outage_start("もう一度", &[onshi_fallback::domain::Service::Eprescription], Detection::Staff).unwrap();
+    assert!(!started);
+    assert_eq!(a.id, b.id);
+    assert_eq!(b.services.len(), 2, "the newly named service is added");
+    assert_eq!(count(&r.store, "outages"), 1);
+    assert!(r.outage_end("", Detection::Staff).is_ok());
+    assert!(r.outage_end("", Detection::Staff).unwrap_err().is_bad_input());
+}
+
+#[test]
+fn search_finds_by_kana_name_birth_date_and_numbers() {
+    let mut r = memory_records();
+    for n in 0..10 {
+        r.intake(&intake(n)).unwrap();
+    }
+    let ids = |q: &str| r.search_patients(q, 50).unwrap().into_iter().map(|h| h.patient_id).collect::<Vec<_>>();
+    assert_eq!(ids("やまだ").len(), 2); // n = 0, 5
+    assert_eq!(ids("ﾔﾏﾀﾞ"), ids("ヤマダ"));
+    assert_eq!(ids("ヤマダ タロウ"), ids("やまだ"), "family + given name");
+    assert_eq!(ids("タロウ").len(), 2, "given name alone");
+    assert_eq!(ids("山田"), ids("やまだ"));
+    assert_eq!(ids("S45.3.2"), vec!["P2"]);
+    assert_eq!(ids("昭和45年3月2日"), vec!["P2"]);
+    assert_eq!(ids("1003"), vec!["P4"]);
+    assert_eq!(ids("01130012").len(), 10);
+    assert_eq!(ids("やまだ S45.3.6"), vec!["P6"]);
+    assert!(ids("スズキ S45.3.6").is_empty(), "every word must match");
+}
+
+#[test]
+fn a_file_that_is_not_a_database_is_refused_and_left_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("clinic.sqlite3");
+    std::fs::write(&path, b"this is not a database, but somebody's data").unwrap();
+    let err = Store::open(&path).err().expect("must refuse");
+    assert!(err.to_string().contains("バックアップから復元"), "{err}");
+    assert_eq!(std::fs::read(&path).unwrap(), b"this is not a database, but somebody's data");
+}
+
+#[test]
+fn migrations_run_once_and_a_newer_schema_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("clinic.sqlite3");
+    {
+        let mut r = records(Store::open(&path).unwrap());
+        assert_eq!(r.store.schema_version().unwrap(), Store::latest_version());
+        r.intake(&intake(1)).unwrap();
+    }
+    {
+        let s = Store::open(&path).unwrap();
+        assert_eq!(count(&s, "patients"), 1);
+        s.raw().execute_batch(&format!("PRAGMA user_version = {}", Store::latest_version() + 1)).unwrap();
+    }
+    let err = Store::open(&path).err().expect("newer schema must be refused");
+    assert!(err.to_string().contains("新しい版"), "{err}");
+}
+
+#[test]
+fn backup_is_a_complete_copy() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut r = records(Store::open(&dir.path().join("live.sqlite3")).unwrap());
+    for n in 0..4 {
+        r.intake(&intake(n)).unwrap();
+    }
+    let copy = dir.path().join("copy.sqlite3");
+    r.backup(&copy).unwrap();
+    let c = Store::open(&copy).unwrap();
+    for t in ["patients", "declarations", "visits", "reconcile_queue", "audit_log"] {
+        assert_eq!(count(&c, t), count(&r.store, t), "{t}");
+    }
+    assert!(records(c).audit_verify().unwrap().ok);
+    assert!(r.backup(&copy).unwrap_err().is_bad_input(), "never overwrites");
+}
+
+#[test]
+fn fushou_visits_export_with_the_seven_fill() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut r = memory_records();
+    r.intake(&serde_json::from_str(&fushou_json(1)).unwrap()).unwrap();
+    r.intake(&intake(2)).unwrap();
+    let out = dir.path().join("claims.csv");
+    let s = r.export_csv(&out).unwrap();
+    assert_eq!((s.visits, s.fushou), (2, 1));
+    let text = std::fs::read_to_string(&out).unwrap();
+    let fushou_line = text.lines().find(|l| l.contains("不詳 患者1")).unwrap();
+    assert!(fushou_line.contains(",77777777,,777777777,"), "{fushou_line}");
+    assert!(fushou_line.contains("不詳 住所:東京都港区芝5-1 事業所:自営業 連絡先:090-0000-0001"), "{fushou_line}");
+}
+
+#[test]
+fn fushou_for_a_late_elderly_patient_uses_eight_sevens() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut r = memory_records();
+    let json = fushou_json(1).replace("1975-01-02", "1940-01-02");
+    r.intake(&serde_json::from_str(&json).unwrap()).unwrap();
+    let out = dir.path().join("claims.csv");
+    r.export_csv(&out).unwrap();
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert!(text.contains(",77777777,,77777777,"), "{text}");
+}
