@@ -38,18 +38,11 @@ impl Records {
                     id
                 }
                 None => {
-                    let same = patients::find_same_person(conn, &valid.patient)?;
-                    let exact = same.iter().copied().find(|id| {
-                        patients::get_patient(conn, *id)
-                            .ok()
-                            .flatten()
-                            .is_some_and(|p| name_key(&p.details.name) == name_key(&valid.patient.name))
-                    });
-                    match exact {
+                    match patients::find_same_person(conn, &valid.patient)? {
                         // Same 氏名, カナ, 生年月日 and 性別: the same patient, not a second record.
-                        Some(id) => id,
-                        None => {
-                            if let Some(other) = same.first() {
+                        (Some(id), _) => id,
+                        (None, similar) => {
+                            if let Some(other) = similar.first() {
                                 warnings.push(FieldError::new(
                                     "patient",
                                     "患者",

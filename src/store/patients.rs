@@ -200,14 +200,21 @@ pub fn current_declaration(conn: &Connection, patient_id: i64) -> Result<Option<
         .optional()?)
 }
 
-/// The same person already registered: same カナ, birth date and sex.
-pub fn find_same_person(conn: &Connection, p: &PatientDetails) -> Result<Vec<i64>> {
-    Ok(conn
+/// Patients already registered with the same カナ, birth date and sex: the one whose name
+/// also matches (the same person), and the others (possible duplicates for the clerk).
+pub fn find_same_person(conn: &Connection, p: &PatientDetails) -> Result<(Option<i64>, Vec<i64>)> {
+    let rows: Vec<(i64, bool)> = conn
         .prepare_cached(
-            "SELECT id FROM patients WHERE kana_key = ?1 AND birth_date = ?2 AND sex = ?3 AND merged_into IS NULL ORDER BY id",
+            "SELECT id, name_key = ?4 FROM patients
+             WHERE kana_key = ?1 AND birth_date = ?2 AND sex = ?3 AND merged_into IS NULL
+             ORDER BY name_key = ?4 DESC, id LIMIT 10",
         )?
-        .query_map(params![kana_key(&p.kana), p.birth_date.to_string(), p.sex.as_str()], |r| r.get(0))?
-        .collect::<Result<_, _>>()?)
+        .query_map(params![kana_key(&p.kana), p.birth_date.to_string(), p.sex.as_str(), name_key(&p.name)], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?
+        .collect::<Result<_, _>>()?;
+    let exact = rows.iter().find(|(_, same)| *same).map(|(id, _)| *id);
+    Ok((exact, rows.into_iter().filter(|(_, same)| !same).map(|(id, _)| id).collect()))
 }
 
 /// One search condition on patients, built by the service from what staff typed.
@@ -227,41 +234,86 @@ fn prefix_end(prefix: &str) -> String {
     format!("{prefix}\u{10FFFF}")
 }
 
-/// Patients matching every term (AND), newest first, at most `limit`.
-pub fn search(conn: &Connection, terms: &[Term], limit: usize) -> Result<Vec<Patient>> {
-    let mut sql = format!("SELECT {PATIENT_COLUMNS} FROM patients WHERE merged_into IS NULL");
-    let mut args: Vec<rusqlite::types::Value> = Vec::new();
-    let arg = |v: String, args: &mut Vec<rusqlite::types::Value>| {
+/// SQL for one term; `branch` picks the family-name (0) or given-name (1) side of a カナ or
+/// name prefix, or both (None).
+fn term_sql(t: &Term, branch: Option<u8>, args: &mut Vec<rusqlite::types::Value>) -> String {
+    let mut arg = |v: String| {
         args.push(v.into());
         format!("?{}", args.len())
     };
-    for t in terms {
-        let cond = match t {
-            Term::Kana(k) => {
-                let (a, b) = (arg(k.clone(), &mut args), arg(prefix_end(k), &mut args));
-                format!("((kana_key >= {a} AND kana_key < {b}) OR (kana_given >= {a} AND kana_given < {b}))")
-            }
-            Term::Name(n) => {
-                let (a, b) = (arg(n.clone(), &mut args), arg(prefix_end(n), &mut args));
-                format!("((name_key >= {a} AND name_key < {b}) OR (name_given >= {a} AND name_given < {b}))")
-            }
-            Term::BirthDate(d) => format!("birth_date = {}", arg(d.to_string(), &mut args)),
-            Term::Digits(d) => {
-                let exact = arg(d.clone(), &mut args);
-                let (a, b) = (arg(d.clone(), &mut args), arg(prefix_end(d), &mut args));
-                format!(
-                    "(id IN (SELECT patient_id FROM declarations WHERE insurer_number = {exact} OR number = {exact})
-                      OR (phone >= {a} AND phone < {b}) OR id = CAST({exact} AS INTEGER))"
-                )
-            }
-        };
-        sql.push_str(" AND ");
-        sql.push_str(&cond);
+    let prefix = |cols: [&str; 2], p: &str, arg: &mut dyn FnMut(String) -> String| {
+        let (a, b) = (arg(p.to_string()), arg(prefix_end(p)));
+        let side = |c: &str| format!("({c} >= {a} AND {c} < {b})");
+        match branch {
+            Some(0) => side(cols[0]),
+            Some(_) => format!("({} AND NOT {})", side(cols[1]), side(cols[0])),
+            None => format!("({} OR {})", side(cols[0]), side(cols[1])),
+        }
+    };
+    match t {
+        Term::Kana(k) => prefix(["kana_key", "kana_given"], k, &mut arg),
+        Term::Name(n) => prefix(["name_key", "name_given"], n, &mut arg),
+        Term::BirthDate(d) => format!("birth_date = {}", arg(d.to_string())),
+        Term::Digits(d) => {
+            let exact = arg(d.clone());
+            let (a, b) = (arg(d.clone()), arg(prefix_end(d)));
+            format!(
+                "(id IN (SELECT patient_id FROM declarations WHERE insurer_number = {exact} OR number = {exact})
+                  OR (phone >= {a} AND phone < {b}) OR id = CAST({exact} AS INTEGER))"
+            )
+        }
     }
-    sql.push_str(&format!(" ORDER BY id DESC LIMIT {limit}"));
-    let mut stmt = conn.prepare_cached(&sql)?;
+}
+
+fn query_patients(conn: &Connection, sql: &str, args: Vec<rusqlite::types::Value>) -> Result<Vec<Patient>> {
+    let mut stmt = conn.prepare_cached(sql)?;
     let rows = stmt.query_map(rusqlite::params_from_iter(args), patient_from_row)?;
     Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Patients matching every term (AND), at most `limit`.
+///
+/// With a birth date or a number among the terms, that equality narrows the search to a few
+/// rows, newest first. With only カナ or name prefixes (a common surname matches thousands in a
+/// large clinic) the search walks the prefix index in order and stops at `limit`: first those
+/// whose family name matches, then those whose given name does, each in カナ order.
+pub fn search(conn: &Connection, terms: &[Term], limit: usize) -> Result<Vec<Patient>> {
+    let Some((first, rest)) = terms.split_first() else { return Ok(Vec::new()) };
+    let base = format!("SELECT {PATIENT_COLUMNS} FROM patients WHERE merged_into IS NULL");
+    let selective = terms.iter().any(|t| matches!(t, Term::BirthDate(_) | Term::Digits(_)));
+    if selective {
+        let mut args = Vec::new();
+        let mut sql = base;
+        for t in terms {
+            sql.push_str(" AND ");
+            sql.push_str(&term_sql(t, None, &mut args));
+        }
+        sql.push_str(&format!(" ORDER BY id DESC LIMIT {limit}"));
+        return query_patients(conn, &sql, args);
+    }
+    let order_col = |branch: u8| match (first, branch) {
+        (Term::Kana(_), 0) => "kana_key",
+        (Term::Kana(_), _) => "kana_given",
+        (_, 0) => "name_key",
+        _ => "name_given",
+    };
+    let mut found = Vec::new();
+    for branch in [0u8, 1] {
+        let mut args = Vec::new();
+        let mut sql = base.clone();
+        sql.push_str(" AND ");
+        sql.push_str(&term_sql(first, Some(branch), &mut args));
+        for t in rest {
+            sql.push_str(" AND ");
+            sql.push_str(&term_sql(t, None, &mut args));
+        }
+        sql.push_str(&format!(" ORDER BY {}, id LIMIT {}", order_col(branch), limit - found.len()));
+        found.extend(query_patients(conn, &sql, args)?);
+        if found.len() >= limit {
+            break;
+        }
+    }
+    Ok(found)
 }
 
 /// Marks `from` as the same person as `into`. Both histories stay; `from` no longer appears in

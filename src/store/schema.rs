@@ -110,6 +110,14 @@ CREATE TABLE visits (
 CREATE INDEX visits_date    ON visits(visit_date);
 CREATE INDEX visits_patient ON visits(patient_id);
 
+-- The last visit number drawn per day and prefix (D = during an outage, S = outside one).
+CREATE TABLE visit_counters (
+    visit_date  TEXT NOT NULL,
+    prefix      TEXT NOT NULL,
+    last        INTEGER NOT NULL,
+    PRIMARY KEY (visit_date, prefix)
+);
+
 -- Every visit waits here until a final status is reached. Created with the visit, in the same
 -- transaction.
 CREATE TABLE reconcile_queue (

@@ -38,13 +38,14 @@ pub struct NewVisit<'a> {
 /// lock, so two terminals can never draw the same number.
 fn next_visit_no(conn: &Connection, date: NaiveDate, in_outage: bool) -> Result<String> {
     let prefix = format!("{}-{:02}{:02}-", if in_outage { 'D' } else { 'S' }, date.month(), date.day());
-    let last: Option<i64> = conn
+    let n: i64 = conn
         .prepare_cached(
-            "SELECT MAX(CAST(substr(visit_no, 8) AS INTEGER)) FROM visits
-             WHERE visit_date = ?1 AND substr(visit_no, 1, 7) = ?2",
+            "INSERT INTO visit_counters (visit_date, prefix, last) VALUES (?1, ?2, 1)
+             ON CONFLICT (visit_date, prefix) DO UPDATE SET last = last + 1
+             RETURNING last",
         )?
         .query_row(params![date.to_string(), prefix], |r| r.get(0))?;
-    Ok(format!("{prefix}{:03}", last.unwrap_or(0) + 1))
+    Ok(format!("{prefix}{n:03}"))
 }
 
 /// Records a visit and puts it in the reconciliation queue, in the caller's transaction.
