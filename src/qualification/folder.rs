@@ -187,24 +187,22 @@ impl OqsFolder {
             let recent = SystemTime::now().duration_since(modified).map(|age| age <= self.probe_window).unwrap_or(true);
             if recent {
                 let file = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-                match fs::read(&path).map_err(|e| e.to_string()).and_then(|b| parse_result(&b).map_err(|e| e.to_string())) {
-                    Ok(r) => {
-                        if r.segment_of_result.trim() == "9" {
-                            problems.push(ProbeProblem::LastResultError {
-                                file: file.clone(),
-                                code: r.error_code.clone().unwrap_or_default(),
-                                message: r.error_message.clone().unwrap_or_default(),
-                            });
-                        }
-                        last = Some(LastResult {
-                            file,
-                            segment_of_result: r.segment_of_result,
-                            error_code: r.error_code,
-                            error_message: r.error_message,
+                // A result that cannot be read yet may still be being written: not a problem.
+                let read = fs::read(&path).map_err(|e| e.to_string()).and_then(|b| parse_result(&b).map_err(|e| e.to_string()));
+                if let Ok(r) = read {
+                    if r.segment_of_result.trim() == "9" {
+                        problems.push(ProbeProblem::LastResultError {
+                            file: file.clone(),
+                            code: r.error_code.clone().unwrap_or_default(),
+                            message: r.error_message.clone().unwrap_or_default(),
                         });
                     }
-                    // Possibly still being written: not a problem on its own.
-                    Err(_) => {}
+                    last = Some(LastResult {
+                        file,
+                        segment_of_result: r.segment_of_result,
+                        error_code: r.error_code,
+                        error_message: r.error_message,
+                    });
                 }
             }
         }

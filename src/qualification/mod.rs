@@ -50,7 +50,8 @@ pub struct VerifyRequest {
     pub consent: bool,
 }
 
-/// What a check came to.
+/// What a check came to. (One per check and short-lived: not worth boxing the answer.)
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum VerifyOutcome {

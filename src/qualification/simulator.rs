@@ -426,8 +426,23 @@ fn header(doc: &Doc, encoding: AnswerEncoding, segment: &str, error: Option<(&st
 }
 
 fn echo(s: &mut String, doc: &Doc) {
+    // Schema order first, then anything else the request carried.
+    const ORDER: [&str; 7] = [
+        "InsurerNumber",
+        "InsuredCardSymbol",
+        "InsuredIdentificationNumber",
+        "InsuredBranchNumber",
+        "Birthdate",
+        "LimitApplicationCertificateRelatedConsFlg",
+        "ArbitraryIdentifier",
+    ];
     s.push_str("    <QualificationConfirmSearchInfo>\r\n");
-    for (k, v) in &doc.search_info {
+    for k in ORDER {
+        if let Some(v) = doc.search_info.get(k) {
+            leaf(s, 6, k, v);
+        }
+    }
+    for (k, v) in doc.search_info.iter().filter(|(k, _)| !ORDER.contains(&k.as_str())) {
         leaf(s, 6, k, v);
     }
     s.push_str("    </QualificationConfirmSearchInfo>\r\n");

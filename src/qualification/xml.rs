@@ -533,7 +533,7 @@ mod tests {
         let r = parse_result(&bytes).unwrap();
         assert_eq!(r.qualifications[0].symbol, "東１２");
         // The same bytes declared as UTF-8 are refused, not garbled.
-        let lying = encode(&OK_RESULT.to_string(), SHIFT_JIS).unwrap();
+        let lying = encode(OK_RESULT, SHIFT_JIS).unwrap();
         assert!(matches!(parse_result(&lying), Err(ParseError::Malformed(_))));
     }
 
