@@ -538,3 +538,70 @@ fn mask_date(s: &str) -> String {
     let at = s.find(tag).expect("date element") + tag.len();
     format!("{}YYYYMMDD{}", &s[..at], &s[at + 8..])
 }
+
+#[test]
+fn a_result_still_being_written_is_waited_for() {
+    // A terminal that writes its result in two goes under the final name.
+    let root = tempfile::tempdir().unwrap();
+    let (req, res) = (root.path().join("req"), root.path().join("res"));
+    fs::create_dir_all(&req).unwrap();
+    fs::create_dir_all(&res).unwrap();
+    let (req2, res2) = (req.clone(), res.clone());
+    let slow_writer = thread::spawn(move || {
+        for _ in 0..1000 {
+            if let Some(name) = files(&req2).into_iter().find(|n| n.starts_with("OQSsiquc01req_") && n.ends_with(".xml")) {
+                let id = name["OQSsiquc01req_".len()..name.len() - 4].to_string();
+                let body = format!(
+                    "<?xml version=\"1.0\" encoding=\"UTF-8\"?><XmlMsg><MessageHeader><ArbitraryFileIdentifier>{id}</ArbitraryFileIdentifier>\
+                     <SegmentOfResult>1</SegmentOfResult></MessageHeader><MessageBody><ProcessingResultStatus>1</ProcessingResultStatus>\
+                     <QualificationValidity>1</QualificationValidity><ResultList><ResultOfQualificationConfirmation>\
+                     <Name>山田 太郎</Name></ResultOfQualificationConfirmation></ResultList></MessageBody></XmlMsg>"
+                );
+                let path = res2.join(format!("OQSsiquc01res_{id}.xml"));
+                let half = body.len() / 2;
+                fs::write(&path, &body.as_bytes()[..half]).unwrap();
+                let _ = fs::remove_file(req2.join(&name));
+                // Let the adapter see the half file at least once.
+                thread::sleep(Duration::from_millis(300));
+                fs::write(&path, body.as_bytes()).unwrap();
+                return true;
+            }
+            thread::sleep(Duration::from_millis(5));
+        }
+        false
+    });
+    let r = answered(adapter(root.path(), Duration::from_secs(10)).verify(&yamada()));
+    assert!(slow_writer.join().unwrap(), "the writer saw the request");
+    assert!(r.is_eligible());
+    assert_eq!(r.qualifications[0].name, "山田 太郎");
+}
+
+#[test]
+fn checks_from_several_threads_each_get_their_own_answer() {
+    let t = Terminal::start();
+    let a = Arc::new(t.adapter());
+    let people = [
+        (yamada(), Validity::Valid),
+        (request("01130012", "12-34", "5678", "00", (1985, 7, 15)), Validity::Invalid),
+        (request("01130012", "髙橋", "4444", "00", (1960, 12, 24)), Validity::Valid),
+        (request("138107", "東１２", "3456", "01", (1971, 3, 1)), Validity::NotFound),
+    ];
+    let handles: Vec<_> = people
+        .into_iter()
+        .enumerate()
+        .map(|(i, (mut req, expected))| {
+            let a = a.clone();
+            req.id = format!("V{i}");
+            thread::spawn(move || {
+                let r = answered(a.verify(&req));
+                assert_eq!(r.validity, Some(expected));
+                assert_eq!(r.arbitrary_identifier, Some(req.id.clone()));
+                r.file_id.unwrap()
+            })
+        })
+        .collect();
+    let mut ids: Vec<String> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 4, "distinct request ids");
+}

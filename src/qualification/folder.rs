@@ -26,9 +26,9 @@ use crate::error::{Error, Result};
 pub const REQ_PREFIX: &str = "OQSsiquc01req_";
 pub const RES_PREFIX: &str = "OQSsiquc01res_";
 
-/// Process-wide sequence for file ids; starts from the process id so two programs writing in
-/// the same second are unlikely to collide (and a collision is checked for anyway).
-static SEQUENCE: AtomicU32 = AtomicU32::new(u32::MAX);
+/// Process-wide sequence for file ids. It is offset by the process id so two programs writing
+/// to the same folder in the same second are unlikely to collide, and a taken id is skipped.
+static SEQUENCE: AtomicU32 = AtomicU32::new(0);
 
 /// The 資格確認端末 folder interface.
 #[derive(Debug, Clone)]
@@ -97,14 +97,10 @@ impl OqsFolder {
     /// its result file present.
     fn new_file_id(&self) -> String {
         let stamp = chrono::Local::now().format("%Y%m%d%H%M%S").to_string();
+        let offset = std::process::id() % 10_000;
         for _ in 0..10_000 {
-            let mut seq = SEQUENCE.fetch_add(1, Ordering::Relaxed);
-            if seq == u32::MAX {
-                // First use in this process.
-                seq = std::process::id() % 10_000;
-                SEQUENCE.store(seq + 1, Ordering::Relaxed);
-            }
-            let id = format!("{stamp}{:04}", seq % 10_000);
+            let seq = (SEQUENCE.fetch_add(1, Ordering::Relaxed) % 10_000 + offset) % 10_000;
+            let id = format!("{stamp}{seq:04}");
             if !self.req_path(&id).exists() && !self.res_path(&id).exists() {
                 return id;
             }
@@ -361,5 +357,51 @@ impl ProbeProblem {
 impl std::fmt::Display for ProbeProblem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{} ({})", self.message_ja(), self.message_en())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn from_config_names_the_missing_key() {
+        let mut q = config::Qualification::default();
+        let err = OqsFolder::from_config(&q).unwrap_err().to_string();
+        assert!(err.contains("[qualification] root"), "{err}");
+        q.root = Some("/tmp/oqs".into());
+        let err = OqsFolder::from_config(&q).unwrap_err().to_string();
+        assert!(err.contains("medical_institution_code"), "{err}");
+        q.medical_institution_code = Some("1311234567".into());
+        let a = OqsFolder::from_config(&q).unwrap();
+        assert_eq!(a.timeout, Duration::from_secs(30));
+    }
+
+    #[test]
+    fn file_ids_are_distinct_and_shaped() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = OqsFolder::new(dir.path(), Duration::from_secs(1), "1311234567");
+        let ids: std::collections::BTreeSet<String> = (0..500).map(|_| a.new_file_id()).collect();
+        assert_eq!(ids.len(), 500);
+        assert!(ids.iter().all(|id| id.len() == 18 && id.bytes().all(|b| b.is_ascii_digit())));
+    }
+
+    #[test]
+    fn a_taken_id_is_skipped() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::create_dir_all(dir.path().join("res")).unwrap();
+        let a = OqsFolder::new(dir.path(), Duration::from_secs(1), "1311234567");
+        let first = a.new_file_id();
+        // Take the next 50 candidates of this second (and the next, should the clock tick).
+        let (stamp, seq) = first.split_at(14);
+        let seq: u32 = seq.parse().unwrap();
+        let next_stamp = (stamp.parse::<u64>().unwrap() + 1).to_string();
+        for s in [stamp, next_stamp.as_str()] {
+            for k in 1..=50 {
+                fs::write(a.res_path(&format!("{s}{:04}", (seq + k) % 10_000)), "x").unwrap();
+            }
+        }
+        let id = a.new_file_id();
+        assert!(!a.res_path(&id).exists(), "{id} is taken");
     }
 }

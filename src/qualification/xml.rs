@@ -58,6 +58,11 @@ pub fn request_xml(req: &VerifyRequest, institution_code: &str, file_id: &str, t
     }
     let branch = wire_branch(&req.branch)?;
     let symbol = req.symbol.trim();
+    for (label, value) in [("記号 (symbol)", symbol), ("番号 (number)", number.as_str()), ("id", req.id.as_str())] {
+        if value.chars().any(char::is_control) {
+            return Err(format!("{label} に制御文字があります (control character in {label})"));
+        }
+    }
 
     let mut s = String::new();
     s.push_str("<?xml version=\"1.0\" encoding=\"Shift_JIS\" standalone=\"no\"?>\r\n");
@@ -582,6 +587,19 @@ mod tests {
         fn arbitrary_text_after_a_declaration_never_panics(s in "\\PC{0,300}", sjis in any::<bool>()) {
             let decl = if sjis { "<?xml version=\"1.0\" encoding=\"Shift_JIS\"?>" } else { "<?xml version=\"1.0\"?>" };
             let _ = parse_result(format!("{decl}<XmlMsg>{s}</XmlMsg>").as_bytes());
+        }
+
+        #[test]
+        fn requests_round_trip_or_are_refused(symbol in "\\PC{0,12}", number in "\\PC{0,12}", id in "\\PC{0,12}") {
+            let req = VerifyRequest { symbol: symbol.clone(), number: number.clone(), id: id.clone(), ..request() };
+            let today = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
+            if let Ok(bytes) = request_xml(&req, "1311234567", "202611251015000001", today) {
+                let doc = parse_doc(&bytes).expect("our own request reads back");
+                prop_assert_eq!(doc.search_info.get("InsuredCardSymbol").map(String::as_str).unwrap_or(""), symbol.trim());
+                prop_assert_eq!(&doc.search_info["InsuredIdentificationNumber"], &normalize_number(&number));
+                prop_assert_eq!(doc.search_info.get("ArbitraryIdentifier").map(String::as_str).unwrap_or(""), id.trim());
+                prop_assert_eq!(&doc.search_info["InsurerNumber"], "  138107");
+            }
         }
 
         #[test]
