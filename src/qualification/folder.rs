@@ -52,8 +52,21 @@ impl OqsFolder {
         }
     }
 
-    /// From `[qualification]`: needs `root` and `medical_institution_code`.
+    /// From `[qualification]`: needs `root` and `medical_institution_code`. `kind` may be
+    /// `oqs-folder` or `simulator` (or absent): both talk through the folder, the second to a
+    /// `simulate-terminal` process serving `root`.
     pub fn from_config(q: &config::Qualification) -> Result<Self> {
+        match q.kind.as_deref() {
+            None | Some("oqs-folder") | Some("simulator") => {}
+            Some(other) => {
+                return Err(Error::field(
+                    "qualification.kind",
+                    "資格確認の接続方式",
+                    format!("設定 [qualification] kind は oqs-folder か simulator です: {other:?}"),
+                    format!("[qualification] kind must be oqs-folder or simulator, not {other:?}"),
+                ))
+            }
+        }
         let root = q.root.clone().ok_or_else(|| {
             Error::field("qualification.root", "資格確認端末フォルダ", "設定 [qualification] root がありません", "missing [qualification] root")
         })?;
@@ -375,6 +388,9 @@ mod tests {
         q.medical_institution_code = Some("1311234567".into());
         let a = OqsFolder::from_config(&q).unwrap();
         assert_eq!(a.timeout, Duration::from_secs(30));
+        q.kind = Some("http".into());
+        let err = OqsFolder::from_config(&q).unwrap_err().to_string();
+        assert!(err.contains("kind"), "{err}");
     }
 
     #[test]
