@@ -382,6 +382,8 @@ fn files_that_are_not_ours_are_left_alone() {
     let face_bytes = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><XmlMsg><MessageHeader><SegmentOfResult>9</SegmentOfResult><ErrorCode>F1</ErrorCode></MessageHeader></XmlMsg>";
     let other = res.join("OQSsiquc01res_202001010000000001.xml");
     fs::write(&other, "someone else's").unwrap();
+    // Older than ours even on file systems with coarse time stamps.
+    fs::File::options().write(true).open(&other).unwrap().set_modified(SystemTime::now() - Duration::from_secs(60)).unwrap();
     let r = answered(t.adapter().verify(&yamada()));
     assert!(r.is_eligible());
     fs::write(&face, face_bytes).unwrap();
