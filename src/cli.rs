@@ -67,6 +67,15 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// 資格確認端末シミュレーター: answers DIR/req from a roster until stopped (tests, demos).
+    SimulateTerminal {
+        /// Folder holding req/ and res/ (and the control file simulator-mode).
+        #[arg(long)]
+        root: PathBuf,
+        /// Roster of insured people (TOML).
+        #[arg(long)]
+        roster: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -229,6 +238,7 @@ fn execute(db: &Option<PathBuf>, config: &Option<PathBuf>, staff: Option<&str>, 
     // Parse everything the user typed before opening the database, so bad input writes nothing.
     match command {
         Command::Outage(cmd) => outage(db, config, staff, cmd),
+        Command::SimulateTerminal { root, roster } => simulate_terminal(&root, &roster),
         Command::Intake(args) => intake(db, config, staff, args),
         Command::Patients(PatientsCmd::Search { text, limit, json }) => {
             let r = open(db, config, staff)?;
@@ -440,5 +450,24 @@ fn intake(db: &Option<PathBuf>, config: &Option<PathBuf>, staff: Option<&str>, a
         eprintln!("注意 (warning): {w}");
     }
     print_json(&receipt);
+    Ok(())
+}
+
+/// Runs the terminal simulator in the foreground until the process is stopped.
+fn simulate_terminal(root: &Path, roster: &Path) -> CliResult {
+    use onshi_fallback::qualification::simulator::{self, Roster};
+    static STOP: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    let roster = Roster::load(roster)?;
+    eprintln!(
+        "資格確認端末シミュレーター起動: {} ({}名). 動作は {} で切替 (up|down|error|truncated|slow|garbage). Ctrl+C で終了\n\
+         terminal simulator running on {} ({} people); switch behaviour in {}; Ctrl+C to stop",
+        root.display(),
+        roster.people.len(),
+        root.join(simulator::MODE_FILE).display(),
+        root.display(),
+        roster.people.len(),
+        root.join(simulator::MODE_FILE).display(),
+    );
+    simulator::run(root, &roster, &STOP)?;
     Ok(())
 }

@@ -1,0 +1,423 @@
+//! The real adapter: the 資格確認端末's shared folder.
+//!
+//! A check writes `req/OQSsiquc01req_<id>.xml` (under a temporary name first, then renamed,
+//! so the terminal never picks up half a file) and waits for `res/OQSsiquc01res_<id>.xml`.
+//! A result that cannot be read or parsed yet is retried until the deadline, because the
+//! terminal may still be writing it or another program may hold it open. Files that are not
+//! ours (other ids, `OQSsiquc01res_face_*.xml` from face-recognition readers) are never touched.
+//! Our own result file is left in `res/` (the terminal's housekeeping owns that folder); our
+//! request file is removed only if the terminal never took it, so a terminal that comes back
+//! later does not answer a question nobody is waiting for.
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::thread;
+use std::time::{Duration, Instant, SystemTime};
+
+use serde::Serialize;
+
+use super::xml::{parse_result, request_xml};
+use super::{NoAnswerReason, QualificationService, VerifyOutcome, VerifyRequest};
+use crate::config;
+use crate::error::{Error, Result};
+
+pub const REQ_PREFIX: &str = "OQSsiquc01req_";
+pub const RES_PREFIX: &str = "OQSsiquc01res_";
+
+/// Process-wide sequence for file ids. It is offset by the process id so two programs writing
+/// to the same folder in the same second are unlikely to collide, and a taken id is skipped.
+static SEQUENCE: AtomicU32 = AtomicU32::new(0);
+
+/// The 資格確認端末 folder interface.
+#[derive(Debug, Clone)]
+pub struct OqsFolder {
+    root: PathBuf,
+    timeout: Duration,
+    institution_code: String,
+    poll: Duration,
+    probe_window: Duration,
+}
+
+impl OqsFolder {
+    /// `root` holds `req/` and `res/`; `institution_code` is the 10-digit code sent in requests.
+    pub fn new(root: impl Into<PathBuf>, timeout: Duration, institution_code: impl Into<String>) -> Self {
+        OqsFolder {
+            root: root.into(),
+            timeout,
+            institution_code: institution_code.into(),
+            poll: Duration::from_millis(100),
+            probe_window: Duration::from_secs(15 * 60),
+        }
+    }
+
+    /// From `[qualification]`: needs `root` and `medical_institution_code`. `kind` may be
+    /// `oqs-folder` or `simulator` (or absent): both talk through the folder, the second to a
+    /// `simulate-terminal` process serving `root`.
+    pub fn from_config(q: &config::Qualification) -> Result<Self> {
+        match q.kind.as_deref() {
+            None | Some("oqs-folder") | Some("simulator") => {}
+            Some(other) => {
+                return Err(Error::field(
+                    "qualification.kind",
+                    "資格確認の接続方式",
+                    format!("設定 [qualification] kind は oqs-folder か simulator です: {other:?}"),
+                    format!("[qualification] kind must be oqs-folder or simulator, not {other:?}"),
+                ))
+            }
+        }
+        let root = q.root.clone().ok_or_else(|| {
+            Error::field("qualification.root", "資格確認端末フォルダ", "設定 [qualification] root がありません", "missing [qualification] root")
+        })?;
+        let code = q.medical_institution_code.clone().ok_or_else(|| {
+            Error::field(
+                "qualification.medical_institution_code",
+                "医療機関コード(10桁)",
+                "設定 [qualification] medical_institution_code がありません",
+                "missing [qualification] medical_institution_code",
+            )
+        })?;
+        Ok(OqsFolder::new(root, Duration::from_secs(q.timeout_s), code))
+    }
+
+    /// How often `res/` is looked at while waiting (default 100 ms).
+    pub fn with_poll_interval(mut self, poll: Duration) -> Self {
+        self.poll = poll;
+        self
+    }
+
+    /// How old a result may be for [`probe`](Self::probe) to judge the terminal by it
+    /// (default 15 minutes).
+    pub fn with_probe_window(mut self, window: Duration) -> Self {
+        self.probe_window = window;
+        self
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    fn req_dir(&self) -> PathBuf {
+        self.root.join("req")
+    }
+
+    fn res_dir(&self) -> PathBuf {
+        self.root.join("res")
+    }
+
+    /// A fresh id: local time YYYYMMDDHHMMSS + 4-digit sequence, with neither its request nor
+    /// its result file present.
+    fn new_file_id(&self) -> String {
+        let stamp = chrono::Local::now().format("%Y%m%d%H%M%S").to_string();
+        let offset = std::process::id() % 10_000;
+        for _ in 0..10_000 {
+            let seq = (SEQUENCE.fetch_add(1, Ordering::Relaxed) % 10_000 + offset) % 10_000;
+            let id = format!("{stamp}{seq:04}");
+            if !self.req_path(&id).exists() && !self.res_path(&id).exists() {
+                return id;
+            }
+        }
+        // Every sequence number of this second is taken: fall back to nanoseconds.
+        format!("{stamp}{:09}", chrono::Local::now().timestamp_subsec_nanos())
+    }
+
+    fn req_path(&self, id: &str) -> PathBuf {
+        self.req_dir().join(format!("{REQ_PREFIX}{id}.xml"))
+    }
+
+    fn res_path(&self, id: &str) -> PathBuf {
+        self.res_dir().join(format!("{RES_PREFIX}{id}.xml"))
+    }
+
+    /// Writes the request under a name the terminal ignores, then renames it into place.
+    fn write_request(&self, id: &str, bytes: &[u8]) -> io::Result<PathBuf> {
+        let tmp = self.req_dir().join(format!("~onshi-fallback-{id}.tmp"));
+        let result = (|| {
+            use io::Write;
+            let mut f = fs::OpenOptions::new().write(true).create_new(true).open(&tmp)?;
+            f.write_all(bytes)?;
+            f.sync_all()?;
+            drop(f);
+            let target = self.req_path(id);
+            fs::rename(&tmp, &target)?;
+            Ok(target)
+        })();
+        if result.is_err() {
+            let _ = fs::remove_file(&tmp);
+        }
+        result
+    }
+
+    /// A cheap health check for the probes: is the folder interface usable, and what did the
+    /// terminal say last? It writes nothing the terminal would read and never panics.
+    ///
+    /// Problems reported (any one makes `ok` false):
+    /// - the root, `req/` or `res/` folder is missing, or `req/` cannot be written to;
+    /// - requests older than the time-out still lie in `req/` (the terminal is not taking them:
+    ///   its 連携アプリ is stopped or hung);
+    /// - the newest result in `res/` (within the probe window, `_face_` files excluded) is an
+    ///   abnormal end (`SegmentOfResult` 9), as the terminal reports when the line is down.
+    ///
+    /// A per-request error (`ProcessingResultStatus` 2, e.g. a wrong number) is not a problem
+    /// of the terminal and is not reported.
+    pub fn probe(&self) -> ProbeOutcome {
+        let mut problems = Vec::new();
+        let req = self.req_dir();
+        let res = self.res_dir();
+        if !self.root.is_dir() {
+            problems.push(ProbeProblem::RootMissing(self.root.clone()));
+            return ProbeOutcome::from(problems, None);
+        }
+        if !req.is_dir() {
+            problems.push(ProbeProblem::ReqMissing(req.clone()));
+        } else {
+            let probe_file = req.join(format!("~onshi-fallback-probe-{}.tmp", std::process::id()));
+            match fs::write(&probe_file, b"probe") {
+                Ok(()) => {
+                    let _ = fs::remove_file(&probe_file);
+                }
+                Err(e) => problems.push(ProbeProblem::ReqNotWritable { path: req.clone(), error: e.to_string() }),
+            }
+            let now = SystemTime::now();
+            let stale: Vec<Duration> = list_ours(&req, REQ_PREFIX)
+                .into_iter()
+                .filter_map(|(_, modified)| now.duration_since(modified).ok())
+                .filter(|age| *age > self.timeout)
+                .collect();
+            if let Some(oldest) = stale.iter().max() {
+                problems.push(ProbeProblem::StaleRequests { count: stale.len(), oldest_s: oldest.as_secs() });
+            }
+        }
+        let mut last = None;
+        if !res.is_dir() {
+            problems.push(ProbeProblem::ResMissing(res.clone()));
+        } else if let Some((path, modified)) = list_ours(&res, RES_PREFIX).into_iter().max_by_key(|(_, m)| *m) {
+            let recent = SystemTime::now().duration_since(modified).map(|age| age <= self.probe_window).unwrap_or(true);
+            if recent {
+                let file = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                // A result that cannot be read yet may still be being written: not a problem.
+                let read = fs::read(&path).map_err(|e| e.to_string()).and_then(|b| parse_result(&b).map_err(|e| e.to_string()));
+                if let Ok(r) = read {
+                    if r.segment_of_result.trim() == "9" {
+                        problems.push(ProbeProblem::LastResultError {
+                            file: file.clone(),
+                            code: r.error_code.clone().unwrap_or_default(),
+                            message: r.error_message.clone().unwrap_or_default(),
+                        });
+                    }
+                    last = Some(LastResult {
+                        file,
+                        segment_of_result: r.segment_of_result,
+                        error_code: r.error_code,
+                        error_message: r.error_message,
+                    });
+                }
+            }
+        }
+        ProbeOutcome::from(problems, last)
+    }
+}
+
+/// `(path, modified)` of the files in `dir` named `<prefix>*.xml`, without `_face_` files.
+fn list_ours(dir: &Path, prefix: &str) -> Vec<(PathBuf, SystemTime)> {
+    let Ok(entries) = fs::read_dir(dir) else { return Vec::new() };
+    entries
+        .filter_map(|e| e.ok())
+        .filter(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            name.starts_with(prefix) && name.ends_with(".xml") && !name[prefix.len()..].starts_with("face_")
+        })
+        .filter_map(|e| {
+            let modified = e.metadata().and_then(|m| m.modified()).ok()?;
+            Some((e.path(), modified))
+        })
+        .collect()
+}
+
+impl QualificationService for OqsFolder {
+    fn verify(&self, req: &VerifyRequest) -> VerifyOutcome {
+        let no = |reason| VerifyOutcome::NoAnswer { reason };
+        let req_dir = self.req_dir();
+        if !req_dir.is_dir() {
+            return no(NoAnswerReason::ReqFolderMissing(req_dir));
+        }
+        let id = self.new_file_id();
+        let bytes = match request_xml(req, &self.institution_code, &id, chrono::Local::now().date_naive()) {
+            Ok(b) => b,
+            Err(e) => return no(NoAnswerReason::InvalidRequest(e)),
+        };
+        let req_path = match self.write_request(&id, &bytes) {
+            Ok(p) => p,
+            Err(e) => return no(NoAnswerReason::ReqFolderNotWritable(format!("{}: {e}", req_dir.display()))),
+        };
+        let started = Instant::now();
+        let deadline = started + self.timeout;
+        let res_path = self.res_path(&id);
+        let mut last_problem: Option<NoAnswerReason> = None;
+        loop {
+            if res_path.exists() {
+                match fs::read(&res_path) {
+                    Err(e) => last_problem = Some(NoAnswerReason::Unreadable(format!("{}: {e}", res_path.display()))),
+                    Ok(bytes) => match parse_result(&bytes) {
+                        Err(e) => last_problem = Some(e.into()),
+                        Ok(result) => {
+                            if let Some(problem) = not_ours(&result, &id, req) {
+                                last_problem = Some(problem);
+                            } else if result.is_in_progress() {
+                                last_problem = Some(NoAnswerReason::StillInProgress);
+                            } else {
+                                return VerifyOutcome::Answered(result);
+                            }
+                        }
+                    },
+                }
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                break;
+            }
+            thread::sleep(self.poll.min(deadline - now));
+        }
+        // The terminal never took the request: withdraw it.
+        let _ = fs::remove_file(&req_path);
+        no(last_problem.unwrap_or(NoAnswerReason::Timeout { waited_ms: started.elapsed().as_millis() as u64 }))
+    }
+}
+
+/// A result whose echoed identifiers name another request.
+fn not_ours(result: &super::VerifyResult, file_id: &str, req: &VerifyRequest) -> Option<NoAnswerReason> {
+    if let Some(echo) = result.file_id.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        if echo != file_id {
+            return Some(NoAnswerReason::NotOurs(format!("ArbitraryFileIdentifier {echo} ≠ {file_id}")));
+        }
+    }
+    if let Some(echo) = result.arbitrary_identifier.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        if echo != req.id.trim() {
+            return Some(NoAnswerReason::NotOurs(format!("ArbitraryIdentifier {echo} ≠ {}", req.id.trim())));
+        }
+    }
+    None
+}
+
+/// What [`OqsFolder::probe`] found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ProbeOutcome {
+    /// True when there is no problem.
+    pub ok: bool,
+    pub problems: Vec<ProbeProblem>,
+    /// The newest result of ours within the probe window, if readable.
+    pub last_result: Option<LastResult>,
+}
+
+impl ProbeOutcome {
+    fn from(problems: Vec<ProbeProblem>, last_result: Option<LastResult>) -> Self {
+        ProbeOutcome { ok: problems.is_empty(), problems, last_result }
+    }
+}
+
+/// The newest result file in `res/`, as the probe saw it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LastResult {
+    pub file: String,
+    pub segment_of_result: String,
+    pub error_code: Option<String>,
+    pub error_message: Option<String>,
+}
+
+/// One thing wrong with the folder interface.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ProbeProblem {
+    RootMissing(PathBuf),
+    ReqMissing(PathBuf),
+    ReqNotWritable { path: PathBuf, error: String },
+    ResMissing(PathBuf),
+    /// Requests older than the time-out are still waiting in `req/`.
+    StaleRequests { count: usize, oldest_s: u64 },
+    /// The newest result is an abnormal end; code and message verbatim.
+    LastResultError { file: String, code: String, message: String },
+}
+
+impl ProbeProblem {
+    pub fn message_ja(&self) -> String {
+        match self {
+            ProbeProblem::RootMissing(p) => format!("資格確認端末の共有フォルダがありません: {}", p.display()),
+            ProbeProblem::ReqMissing(p) => format!("要求フォルダ (req) がありません: {}", p.display()),
+            ProbeProblem::ReqNotWritable { path, error } => format!("要求フォルダ (req) に書き込めません: {} ({error})", path.display()),
+            ProbeProblem::ResMissing(p) => format!("結果フォルダ (res) がありません: {}", p.display()),
+            ProbeProblem::StaleRequests { count, oldest_s } => {
+                format!("資格確認端末が要求を処理していません ({count}件, 最古 {oldest_s}秒前)")
+            }
+            ProbeProblem::LastResultError { code, message, .. } => format!("直近の資格確認が異常終了しました: {code} {message}"),
+        }
+    }
+
+    pub fn message_en(&self) -> String {
+        match self {
+            ProbeProblem::RootMissing(p) => format!("terminal folder missing: {}", p.display()),
+            ProbeProblem::ReqMissing(p) => format!("request folder missing: {}", p.display()),
+            ProbeProblem::ReqNotWritable { path, error } => format!("request folder not writable: {} ({error})", path.display()),
+            ProbeProblem::ResMissing(p) => format!("result folder missing: {}", p.display()),
+            ProbeProblem::StaleRequests { count, oldest_s } => {
+                format!("the terminal is not taking requests ({count} waiting, oldest {oldest_s} s)")
+            }
+            ProbeProblem::LastResultError { code, message, .. } => format!("the latest check ended abnormally: {code} {message}"),
+        }
+    }
+}
+
+impl std::fmt::Display for ProbeProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} ({})", self.message_ja(), self.message_en())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn from_config_names_the_missing_key() {
+        let mut q = config::Qualification::default();
+        let err = OqsFolder::from_config(&q).unwrap_err().to_string();
+        assert!(err.contains("[qualification] root"), "{err}");
+        q.root = Some("/tmp/oqs".into());
+        let err = OqsFolder::from_config(&q).unwrap_err().to_string();
+        assert!(err.contains("medical_institution_code"), "{err}");
+        q.medical_institution_code = Some("1311234567".into());
+        let a = OqsFolder::from_config(&q).unwrap();
+        assert_eq!(a.timeout, Duration::from_secs(30));
+        q.kind = Some("http".into());
+        let err = OqsFolder::from_config(&q).unwrap_err().to_string();
+        assert!(err.contains("kind"), "{err}");
+    }
+
+    #[test]
+    fn file_ids_are_distinct_and_shaped() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = OqsFolder::new(dir.path(), Duration::from_secs(1), "1311234567");
+        let ids: std::collections::BTreeSet<String> = (0..500).map(|_| a.new_file_id()).collect();
+        assert_eq!(ids.len(), 500);
+        assert!(ids.iter().all(|id| id.len() == 18 && id.bytes().all(|b| b.is_ascii_digit())));
+    }
+
+    #[test]
+    fn a_taken_id_is_skipped() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::create_dir_all(dir.path().join("res")).unwrap();
+        let a = OqsFolder::new(dir.path(), Duration::from_secs(1), "1311234567");
+        let first = a.new_file_id();
+        // Take the next 50 candidates of this second (and the next, should the clock tick).
+        let (stamp, seq) = first.split_at(14);
+        let seq: u32 = seq.parse().unwrap();
+        let next_stamp = (stamp.parse::<u64>().unwrap() + 1).to_string();
+        for s in [stamp, next_stamp.as_str()] {
+            for k in 1..=50 {
+                fs::write(a.res_path(&format!("{s}{:04}", (seq + k) % 10_000)), "x").unwrap();
+            }
+        }
+        let id = a.new_file_id();
+        assert!(!a.res_path(&id).exists(), "{id} is taken");
+    }
+}
