@@ -67,6 +67,20 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Runs the configured health probes once and reports each.
+    Probe {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Runs the probes on an interval and switches mode automatically.
+    Watch {
+        /// Seconds between rounds (default: [probes] interval_s).
+        #[arg(long)]
+        interval: Option<u64>,
+        /// Stop after this many rounds (default: run until stopped).
+        #[arg(long)]
+        rounds: Option<u64>,
+    },
     /// 資格確認端末シミュレーター: answers DIR/req from a roster until stopped (tests, demos).
     SimulateTerminal {
         /// Folder holding req/ and res/ (and the control file simulator-mode).
@@ -110,6 +124,28 @@ enum OutageCmd {
         text: String,
         #[arg(long)]
         json: bool,
+    },
+    /// The runbook steps, with those ticked in the open outage.
+    Runbook {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Ticks a runbook step (e.g. line_reauth) in the open outage.
+    Tick {
+        step: String,
+        /// What happened (e.g. 「希望する」で復旧).
+        #[arg(long, default_value = "")]
+        result: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The incident report (Markdown) of the latest outage, or of --id.
+    Report {
+        #[arg(long)]
+        id: Option<i64>,
+        /// Write to this file instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
 }
 
@@ -239,6 +275,22 @@ fn execute(db: &Option<PathBuf>, config: &Option<PathBuf>, staff: Option<&str>, 
     match command {
         Command::Outage(cmd) => outage(db, config, staff, cmd),
         Command::SimulateTerminal { root, roster } => simulate_terminal(&root, &roster),
+        Command::Probe { json } => {
+            let r = open(db, config, staff)?;
+            let report = onshi_fallback::outage::probe::Probes::from_config(&r.config)?.run();
+            if json {
+                print_json(&report);
+            } else {
+                if report.checks.is_empty() {
+                    println!("プローブが設定されていません（[qualification] root または [probes] tcp を設定してください）");
+                }
+                for c in &report.checks {
+                    println!("{} {}", if c.ok { "正常" } else { "異常" }, c.detail_ja);
+                }
+            }
+            Ok(())
+        }
+        Command::Watch { interval, rounds } => watch(db, config, staff, interval, rounds),
         Command::Intake(args) => intake(db, config, staff, args),
         Command::Patients(PatientsCmd::Search { text, limit, json }) => {
             let r = open(db, config, staff)?;
@@ -388,6 +440,47 @@ fn outage(db: &Option<PathBuf>, config: &Option<PathBuf>, staff: Option<&str>, c
                 }
             }
         }
+        OutageCmd::Runbook { json } => {
+            let r = open(db, config, staff)?;
+            let items = r.runbook()?;
+            if json {
+                print_json(&items);
+            } else {
+                for (n, i) in items.iter().enumerate() {
+                    let mark = match &i.ticked {
+                        Some(t) => format!("[済 {}]", t.at),
+                        None => "[  ]".into(),
+                    };
+                    println!("{} {}. {} ({})", mark, n + 1, i.step.title, i.step.id);
+                    if !i.step.url.is_empty() {
+                        println!("      {}", i.step.url);
+                    }
+                    if !i.step.phone.is_empty() {
+                        println!("      電話 {}", i.step.phone);
+                    }
+                }
+            }
+        }
+        OutageCmd::Tick { step, result, json } => {
+            let mut r = open(db, config, staff)?;
+            let t = r.runbook_tick(&step, &result)?;
+            if json {
+                print_json(&t);
+            } else {
+                println!("記録しました: {}（{}）", t.title, t.at);
+            }
+        }
+        OutageCmd::Report { id, out } => {
+            let r = open(db, config, staff)?;
+            let text = r.incident_report(id)?;
+            match out {
+                Some(path) => {
+                    std::fs::write(&path, text).map_err(|e| Failure::Other(format!("{}: {e}", path.display())))?;
+                    println!("障害報告書を書き出しました: {}", path.display());
+                }
+                None => print!("{text}"),
+            }
+        }
         OutageCmd::Note { text, json } => {
             let mut r = open(db, config, staff)?;
             r.outage_note(&text)?;
@@ -469,5 +562,41 @@ fn simulate_terminal(root: &Path, roster: &Path) -> CliResult {
         root.join(simulator::MODE_FILE).display(),
     );
     simulator::run(root, &roster, &STOP)?;
+    Ok(())
+}
+
+/// Watches the probes and switches mode until stopped (or for `rounds` rounds).
+fn watch(db: &Option<PathBuf>, config: &Option<PathBuf>, staff: Option<&str>, interval: Option<u64>, rounds: Option<u64>) -> CliResult {
+    use onshi_fallback::outage::probe::Probes;
+    use onshi_fallback::outage::watch::{self, Decision, Watch};
+    let mut r = open(db, config, staff.or(Some("自動監視")))?;
+    let probes = Probes::from_config(&r.config)?;
+    if probes.is_empty() {
+        return Err(Failure::Input(Error::field(
+            "probes",
+            "プローブ",
+            "監視するものがありません。設定 [qualification] root または [probes] tcp を指定してください",
+            "nothing to watch: set [qualification] root or [probes] tcp",
+        )));
+    }
+    let p = &r.config.probes;
+    let mut w = Watch::new(p.failures_to_degrade, p.passes_to_recover.unwrap_or(p.failures_to_degrade));
+    let interval = std::time::Duration::from_secs(interval.unwrap_or(p.interval_s));
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let mut done = 0u64;
+    watch::run(&mut r, &probes, &mut w, interval, &stop, |report, decision| {
+        let now = chrono::Local::now().format("%H:%M:%S");
+        let verdict = if report.ok { "正常" } else { "異常" };
+        match decision {
+            Decision::Degrade { reason } => println!("{now} {verdict} → 障害モードに切り替えました: {reason}"),
+            Decision::Recover => println!("{now} {verdict} → 回線の復旧を記録しました"),
+            Decision::NoteRecovered => println!("{now} {verdict} → 応答が戻りました（職員が宣言した障害のため、終了は手動で）"),
+            Decision::Nothing => println!("{now} {verdict} {}", report.summary_ja()),
+        }
+        done += 1;
+        if rounds.is_some_and(|n| done >= n) {
+            stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+    })?;
     Ok(())
 }

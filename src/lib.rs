@@ -7,6 +7,7 @@
 pub mod config;
 pub mod domain;
 pub mod error;
+pub mod outage;
 pub mod qualification;
 pub mod service;
 pub mod store;

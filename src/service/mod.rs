@@ -8,7 +8,7 @@ pub mod search;
 
 pub use export::ExportSummary;
 pub use intake::IntakeReceipt;
-pub use outage::{OutageRecord, Status};
+pub use outage::{OutageRecord, RunbookItem, Status};
 pub use search::{PatientHit, VisitRow};
 
 use std::path::Path;
