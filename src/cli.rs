@@ -67,6 +67,25 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Re-verifies every due record against the configured qualification service.
+    Reconcile(ReconcileArgs),
+    /// A person's decision on a record waiting for one.
+    Resolve {
+        visit_id: String,
+        /// verified | declared
+        #[arg(long, conflicts_with_all = ["follow_up", "manual"])]
+        accept: Option<String>,
+        /// Not decided yet: say in --note what must be checked (call the patient, …).
+        #[arg(long)]
+        follow_up: bool,
+        /// The result of a manual lookup (insurance JSON as in intake), `-` = stdin.
+        #[arg(long, value_name = "FILE")]
+        manual: Option<String>,
+        #[arg(long, default_value = "")]
+        note: String,
+        #[arg(long)]
+        json: bool,
+    },
     /// Runs the configured health probes once and reports each.
     Probe {
         #[arg(long)]
@@ -162,6 +181,29 @@ struct IntakeArgs {
     basis: String,
 }
 
+#[derive(Args)]
+#[command(args_conflicts_with_subcommands = true)]
+struct ReconcileArgs {
+    #[command(subcommand)]
+    sub: Option<ReconcileCmd>,
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Subcommand)]
+enum ReconcileCmd {
+    /// The list for the billing clerk: open decisions first, then by status.
+    Report {
+        /// A4 PDF report.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        #[arg(long)]
+        csv: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
 #[derive(Subcommand)]
 enum PatientsCmd {
     /// By name, カナ (either width, hiragana or katakana), birth date, or insurer/number.
@@ -169,6 +211,19 @@ enum PatientsCmd {
         text: String,
         #[arg(long, default_value_t = 20)]
         limit: usize,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Patients who may be one person registered twice.
+    Duplicates {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Merges a patient registered twice into the other (both histories stay).
+    Merge {
+        from: String,
+        #[arg(long)]
+        into: String,
         #[arg(long)]
         json: bool,
     },
@@ -304,6 +359,64 @@ fn execute(db: &Option<PathBuf>, config: &Option<PathBuf>, staff: Option<&str>, 
                     let p = &h.patient.details;
                     println!("{}  {}（{}） {} {}  {}", h.patient_id, p.name, p.kana, format_wareki(p.birth_date), p.sex.ja(), h.insurance_summary);
                 }
+            }
+            Ok(())
+        }
+        Command::Patients(PatientsCmd::Duplicates { json }) => {
+            let r = open(db, config, staff)?;
+            let groups = r.possible_duplicates()?;
+            if json {
+                print_json(&groups);
+            } else if groups.is_empty() {
+                println!("重複の可能性がある患者はいません");
+            } else {
+                for g in groups {
+                    let names: Vec<String> = g.iter().map(|p| format!("P{} {}", p.id, p.details.name)).collect();
+                    println!("{}", names.join(" / "));
+                }
+            }
+            Ok(())
+        }
+        Command::Patients(PatientsCmd::Merge { from, into, json }) => {
+            let mut r = open(db, config, staff)?;
+            r.merge_patients(&from, &into)?;
+            if json {
+                print_json(&serde_json::json!({"merged": from, "into": into}));
+            } else {
+                println!("{from} を {into} に統合しました（両方の記録は残ります）");
+            }
+            Ok(())
+        }
+        Command::Reconcile(args) => reconcile(db, config, staff, args),
+        Command::Resolve { visit_id, accept, follow_up, manual, note, json } => {
+            use onshi_fallback::service::Decision;
+            let decision = match (accept.as_deref().map(str::trim), follow_up, manual) {
+                (Some("verified"), false, None) => Decision::AcceptVerified,
+                (Some("declared"), false, None) => Decision::AcceptDeclared,
+                (None, true, None) => Decision::FollowUp,
+                (None, false, Some(file)) => {
+                    let text = read_input(&file)?;
+                    let de = &mut serde_json::Deserializer::from_str(&text);
+                    Decision::Manual(serde_path_to_error::deserialize(de).map_err(|e| {
+                        let path = e.path().to_string();
+                        Failure::Input(Error::field(&path, "照会結果JSON", format!("{path} が正しくありません: {}", e.inner()), e.inner().to_string()))
+                    })?)
+                }
+                _ => {
+                    return Err(Failure::Input(Error::field(
+                        "--accept",
+                        "判断",
+                        "--accept verified か --accept declared、--follow-up、--manual FILE のいずれか一つを指定してください",
+                        "give one of --accept verified|declared, --follow-up, --manual FILE",
+                    )))
+                }
+            };
+            let mut r = open(db, config, staff)?;
+            let entry = r.resolve(&visit_id, decision, &note)?;
+            if json {
+                print_json(&entry);
+            } else {
+                println!("{visit_id}: {}（{}）", entry.state.ja(), entry.decision.unwrap_or_default());
             }
             Ok(())
         }
@@ -599,4 +712,56 @@ fn watch(db: &Option<PathBuf>, config: &Option<PathBuf>, staff: Option<&str>, in
         }
     })?;
     Ok(())
+}
+
+fn reconcile(db: &Option<PathBuf>, config: &Option<PathBuf>, staff: Option<&str>, args: ReconcileArgs) -> CliResult {
+    use onshi_fallback::qualification::OqsFolder;
+    use onshi_fallback::service::PassOptions;
+    match args.sub {
+        None => {
+            let mut r = open(db, config, staff)?;
+            let service = OqsFolder::from_config(&r.config.qualification)?;
+            let c = &r.config.reconcile;
+            let opts = PassOptions {
+                concurrency: c.concurrency,
+                delay: std::time::Duration::from_millis(c.delay_ms),
+                auto_settle_match: c.auto_settle_match,
+            };
+            let report = r.reconcile_pass(&service, &opts, |p| {
+                eprintln!("照合中 {}/{} {} {} → {}", p.done, p.total, p.visit_no, p.patient_name, p.status.ja());
+            })?;
+            if args.json {
+                print_json(&report);
+            } else {
+                println!("{} 件を照合しました", report.checked);
+                for res in &report.results {
+                    println!("{} {} {}", res.visit_no, res.status.ja(), res.reason);
+                }
+            }
+            Ok(())
+        }
+        Some(ReconcileCmd::Report { out, csv, json }) => {
+            let r = open(db, config, staff)?;
+            if out.is_none() && csv.is_none() {
+                return Err(Failure::Input(Error::field("--out", "出力先", "--out PATH.pdf か --csv PATH を指定してください", "give --out PATH.pdf or --csv PATH")));
+            }
+            let mut written = Vec::new();
+            if let Some(path) = csv {
+                let s = r.reconcile_report_csv(&path)?;
+                written.push(serde_json::to_value(&s).expect("serialisable"));
+            }
+            if let Some(path) = out {
+                let s = r.reconcile_report_pdf(&path)?;
+                written.push(serde_json::to_value(&s).expect("serialisable"));
+            }
+            if json {
+                print_json(&written);
+            } else {
+                for w in written {
+                    println!("書き出しました: {} （{} 件, 未確定 {} 件）", w["path"].as_str().unwrap_or(""), w["visits"], w["unsettled"]);
+                }
+            }
+            Ok(())
+        }
+    }
 }

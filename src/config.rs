@@ -22,6 +22,39 @@ pub struct Config {
     pub printer: Printer,
     #[serde(default)]
     pub backup: Backup,
+    #[serde(default)]
+    pub reconcile: Reconcile,
+}
+
+/// How the reconciliation pass paces itself.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Reconcile {
+    /// Requests in flight at once (1-8).
+    #[serde(default = "default_concurrency")]
+    pub concurrency: usize,
+    /// Pause after each request, per worker, in milliseconds.
+    #[serde(default = "default_delay_ms")]
+    pub delay_ms: u64,
+    /// Settle `match` records without a person.
+    #[serde(default = "default_true")]
+    pub auto_settle_match: bool,
+}
+
+impl Default for Reconcile {
+    fn default() -> Self {
+        Reconcile { concurrency: default_concurrency(), delay_ms: default_delay_ms(), auto_settle_match: true }
+    }
+}
+
+fn default_concurrency() -> usize {
+    2
+}
+fn default_delay_ms() -> u64 {
+    200
+}
+fn default_true() -> bool {
+    true
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

@@ -9,5 +9,6 @@ pub mod domain;
 pub mod error;
 pub mod outage;
 pub mod qualification;
+pub mod reconcile;
 pub mod service;
 pub mod store;
