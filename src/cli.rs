@@ -60,6 +60,17 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Lists the backups, newest first.
+    Backups {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Puts a backup in place of the database (the current file is set aside, not deleted).
+    Restore {
+        backup: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
     /// Visits with final insurance data for the receipt software.
     Export {
         #[arg(long)]
@@ -251,12 +262,20 @@ enum AuditCmd {
 /// What a failed command reports: bad input (exit 2) or anything else (exit 1).
 enum Failure {
     Input(Error),
+    /// The database file is damaged: said with the way out (the latest backup).
+    Corrupt(String),
     Other(String),
 }
 
 impl From<Error> for Failure {
     fn from(e: Error) -> Self {
-        if e.is_bad_input() { Failure::Input(e) } else { Failure::Other(e.to_string()) }
+        if e.is_bad_input() {
+            Failure::Input(e)
+        } else if e.is_corrupt() {
+            Failure::Corrupt(e.to_string())
+        } else {
+            Failure::Other(e.to_string())
+        }
     }
 }
 
@@ -276,11 +295,16 @@ pub fn run() -> i32 {
         let _ = Cli::command().print_help();
         return 0;
     };
+    let (db, config) = (cli.db.clone(), cli.config.clone());
     match execute(&cli.db, &cli.config, cli.staff.as_deref(), command) {
         Ok(()) => 0,
         Err(Failure::Input(e)) => {
             eprintln!("入力エラー (bad input):\n{e}");
             2
+        }
+        Err(Failure::Corrupt(msg)) => {
+            eprintln!("エラー (error): {msg}{}", backup_hint(&db, &config));
+            1
         }
         Err(Failure::Other(msg)) => {
             eprintln!("エラー (error): {msg}");
@@ -308,17 +332,52 @@ fn staff_name(given: Option<&str>) -> String {
         .unwrap_or_else(|| "不明".into())
 }
 
-fn open(db: &Option<PathBuf>, config: &Option<PathBuf>, staff: Option<&str>) -> Result<Records, Failure> {
-    let config = match config.clone().or_else(default_config_path) {
+fn db_path(db: &Option<PathBuf>) -> Result<PathBuf, Failure> {
+    match db {
+        Some(p) => Ok(p.clone()),
+        None => default_db_path(),
+    }
+}
+
+fn load_config(config: &Option<PathBuf>) -> Result<Config, Failure> {
+    Ok(match config.clone().or_else(default_config_path) {
         Some(p) => Config::load(&p)?,
         None => Config::default(),
-    };
-    let path = match db {
-        Some(p) => p.clone(),
-        None => default_db_path()?,
-    };
-    let store = Store::open(&path)?;
-    Ok(Records::new(store, config, staff_name(staff), Clock::from_env()?))
+    })
+}
+
+/// Where backups live: `[backup] dir`, or `backups/` beside the database.
+fn backup_dir(config: &Config, db: &Path) -> PathBuf {
+    if config.backup.dir.trim().is_empty() {
+        onshi_fallback::store::backup::default_dir(db)
+    } else {
+        PathBuf::from(config.backup.dir.trim())
+    }
+}
+
+/// The newest backup and the command that restores it, for a damaged database.
+fn backup_hint(db: &Option<PathBuf>, config: &Option<PathBuf>) -> String {
+    let (Ok(cfg), Ok(path)) = (load_config(config), db_path(db)) else { return String::new() };
+    match onshi_fallback::store::backup::list(&backup_dir(&cfg, &path)).first() {
+        Some(latest) => format!(
+            "\n最新のバックアップ (latest backup): {} ({})\n復元するには (to restore): onshi-fallback restore \"{}\"\n（壊れたファイルは消さずに別名で残します / the damaged file is kept aside）",
+            latest.path, latest.modified, latest.path
+        ),
+        None => "\nバックアップが見つかりません。システム担当者に連絡してください (no backup found)".into(),
+    }
+}
+
+fn open(db: &Option<PathBuf>, config: &Option<PathBuf>, staff: Option<&str>) -> Result<Records, Failure> {
+    let config = load_config(config)?;
+    let path = db_path(db)?;
+    let backups = backup_dir(&config, &path);
+    let store = Store::open_with_backups(&path, &backups)?;
+    let records = Records::new(store, config, staff_name(staff), Clock::from_env()?);
+    // The daily backup: a failure here must not stop reception, only be reported.
+    if let Err(e) = onshi_fallback::store::backup::daily(&records.store, &backups, records.today(), records.config.backup.keep_days) {
+        eprintln!("注意: 自動バックアップに失敗しました (daily backup failed): {e}");
+    }
+    Ok(records)
 }
 
 fn print_json<T: Serialize>(value: &T) {
@@ -471,6 +530,34 @@ fn execute(db: &Option<PathBuf>, config: &Option<PathBuf>, staff: Option<&str>, 
                 print_json(&serde_json::json!({"backup": path.display().to_string()}));
             } else {
                 println!("バックアップを作成しました: {}", path.display());
+            }
+            Ok(())
+        }
+        Command::Backups { json } => {
+            let cfg = load_config(config)?;
+            let list = onshi_fallback::store::backup::list(&backup_dir(&cfg, &db_path(db)?));
+            if json {
+                print_json(&list);
+            } else if list.is_empty() {
+                println!("バックアップはまだありません");
+            } else {
+                for b in list {
+                    println!("{}  {}  {} KB", b.modified, b.path, b.bytes / 1024);
+                }
+            }
+            Ok(())
+        }
+        Command::Restore { backup, json } => {
+            let path = db_path(db)?;
+            let stamp = chrono::Local::now().format("%Y%m%d%H%M%S").to_string();
+            let aside = onshi_fallback::store::backup::restore(&backup, &path, &stamp)?;
+            if json {
+                print_json(&serde_json::json!({"restored": backup.display().to_string(), "database": path.display().to_string(), "previous_file": aside.as_ref().map(|p| p.display().to_string())}));
+            } else {
+                println!("{} を復元しました: {}", backup.display(), path.display());
+                if let Some(a) = aside {
+                    println!("元のファイルは {} に残してあります", a.display());
+                }
             }
             Ok(())
         }
