@@ -11,6 +11,7 @@ if ! cargo fuzz --version >/dev/null 2>&1; then
   echo "cargo-fuzz is not installed: cargo install cargo-fuzz --locked" >&2
   exit 2
 fi
+mkdir -p target
 status=0
 for t in $(cargo fuzz list); do
   if cargo fuzz run -O "$t" -- -max_total_time="$secs" -rss_limit_mb=2048 2>"target/fuzz-$t.log"; then
