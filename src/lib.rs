@@ -10,3 +10,4 @@ pub mod error;
 pub mod qualification;
 pub mod service;
 pub mod store;
+pub mod gui;
