@@ -236,8 +236,13 @@ impl Main {
                 Task::none()
             }
             Message::Banner(m) => {
+                let was_switching = self.banner.switching();
                 let task = self.banner.update(records, m).map(Message::Banner);
                 self.after_mode_change(records);
+                if was_switching && !self.banner.switching() {
+                    // Switched: back to where staff were typing.
+                    return Task::batch([task, self.switch(self.screen)]);
+                }
                 task
             }
             Message::Reception(m) => self.reception.update(records, m).map(Message::Reception),

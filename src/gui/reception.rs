@@ -272,7 +272,7 @@ fn hit_view(i: usize, hit: &PatientHit, selected: bool) -> Element<'_, Message> 
         text(if hit.insurance_summary.is_empty() { "保険情報なし".to_string() } else { hit.insurance_summary.clone() }).size(theme::BODY).color(theme::MUTED),
     ]
     .spacing(2);
-    let b = button(line).padding(6).width(Length::Fill).style(theme::tab(false)).on_press(Message::Select(i));
+    let b = button(line).padding(6).width(Length::Fill).style(theme::row_button).on_press(Message::Select(i));
     if selected {
         container(b).style(theme::selected_row).padding(2).into()
     } else {

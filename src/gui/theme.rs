@@ -95,3 +95,17 @@ pub fn tab(active: bool) -> impl Fn(&Theme, button::Status) -> button::Style {
         }
     }
 }
+
+/// A list row that is also a button: light, with a border, darker when hovered.
+pub fn row_button(_: &Theme, status: button::Status) -> button::Style {
+    let bg = match status {
+        button::Status::Hovered | button::Status::Pressed => Color::from_rgb(0.90, 0.93, 0.98),
+        _ => Color::WHITE,
+    };
+    button::Style {
+        background: Some(Background::Color(bg)),
+        text_color: Color::BLACK,
+        border: Border { color: Color::from_rgb(0.78, 0.78, 0.82), width: 1.0, radius: 4.0.into() },
+        ..button::Style::default()
+    }
+}
