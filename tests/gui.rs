@@ -397,3 +397,40 @@ fn snapshots_of_reception_and_the_degraded_banner() {
     assert!(h.texts().iter().any(|t| t == "前回の保険"));
     assert!(h.snapshot_matches("degraded"), "degraded snapshot differs (delete tests/snapshots/degraded-*.png to re-create, then look at it)");
 }
+
+#[test]
+fn esc_on_a_filled_form_asks_before_discarding() {
+    let r = records(Store::open_in_memory().unwrap(), "受付");
+    let mut h = Harness::new(App::ready(r));
+    h.named(Named::F7);
+    h.type_text("佐藤 花子");
+    h.named(Named::Escape);
+    assert!(h.shows("入力を破棄しますか"));
+    assert!(h.shows("新規患者（被保険者資格申立書）"));
+    h.named(Named::Escape);
+    assert!(h.shows("患者検索"));
+    // An empty form closes at once; 不詳 is one choice in the form.
+    h.named(Named::F7);
+    h.named(Named::Escape);
+    assert!(h.shows("患者検索"));
+}
+
+#[test]
+fn fushou_is_one_choice_and_saves() {
+    let r = records(Store::open_in_memory().unwrap(), "受付");
+    let mut h = Harness::new(App::ready(r));
+    h.named(Named::F7);
+    h.type_text("不明 太郎");
+    h.tab_to("ふめい たろう");
+    h.tab_to("1980-01-01");
+    h.tab_to("1");
+    h.tab_to("大阪府大阪市北区1-1");
+    h.tab_to("");
+    h.tab_to("9");
+    assert!(h.shows("不詳"));
+    h.named(Named::Enter);
+    let visits = h.records().visits(None).unwrap();
+    assert_eq!(visits.len(), 1, "{:?}", h.texts());
+    assert!(visits[0].insurance.as_ref().unwrap().insurance.is_fushou());
+    assert!(h.shows("不詳（"));
+}

@@ -132,13 +132,13 @@ impl Field {
             Field::Name => "山田 太郎",
             Field::Kana => "ヤマダ タロウ（ひらがな可）",
             Field::BirthDate => "S45.3.1 / 昭和45年3月1日 / 1970-03-01",
-            Field::Sex => "1 男 / 2 女",
+            Field::Sex => "1/2",
             Field::Phone => "03-0000-0000",
-            Field::Kind => "1 社保 / 2 国保 / 3 後期高齢 / 9 わからない",
+            Field::Kind => "1-3/9",
             Field::InsurerNumber => "8桁（国保は6桁）",
             Field::Branch => "2桁",
-            Field::Relationship => "1 本人 / 2 家族",
-            Field::Copay => "1 / 2 / 3（割）",
+            Field::Relationship => "1/2",
+            Field::Copay => "1-3",
             Field::FundPayer(_) => "8桁",
             Field::FundRecipient(_) => "7桁",
             _ => "",
@@ -148,10 +148,10 @@ impl Field {
     /// Choice buttons for the mouse: (label, value typed into the field).
     fn choices(self) -> &'static [(&'static str, &'static str)] {
         match self {
-            Field::Sex => &[("男", "1"), ("女", "2")],
-            Field::Kind => &[("社保", "1"), ("国保", "2"), ("後期高齢", "3"), ("わからない（不詳）", "9")],
-            Field::Relationship => &[("本人", "1"), ("家族", "2")],
-            Field::Copay => &[("1割", "1"), ("2割", "2"), ("3割", "3")],
+            Field::Sex => &[("1 男", "1"), ("2 女", "2")],
+            Field::Kind => &[("1 社保", "1"), ("2 国保", "2"), ("3 後期高齢", "3"), ("9 わからない（不詳）", "9")],
+            Field::Relationship => &[("1 本人", "1"), ("2 家族", "2")],
+            Field::Copay => &[("1 1割", "1"), ("2 2割", "2"), ("3 3割", "3")],
             _ => &[],
         }
     }
@@ -192,6 +192,8 @@ pub struct Form {
     /// After a save attempt every error shows, including empty required fields.
     show_all: bool,
     save_error: Option<String>,
+    /// Esc once on a form with input asks; Esc again discards.
+    confirm_cancel: bool,
 }
 
 impl Form {
@@ -205,6 +207,7 @@ impl Form {
             warnings: Vec::new(),
             show_all: false,
             save_error: None,
+            confirm_cancel: false,
         };
         f.revalidate();
         f
@@ -330,10 +333,18 @@ impl Form {
                 self.values[field.index()] = value;
                 self.touched[field.index()] = true;
                 self.save_error = None;
+                self.confirm_cancel = false;
                 self.revalidate();
                 FormOutcome::Stay(Task::none())
             }
-            Message::Cancel => FormOutcome::Cancelled,
+            Message::Cancel => {
+                if self.confirm_cancel || !self.touched.iter().any(|t| *t) {
+                    FormOutcome::Cancelled
+                } else {
+                    self.confirm_cancel = true;
+                    FormOutcome::Stay(Task::none())
+                }
+            }
             Message::Save => {
                 self.revalidate();
                 if let Some(first) = self.first_invalid() {
@@ -395,6 +406,9 @@ impl Form {
         if let Some(e) = &self.save_error {
             third = third.push(text(format!("エラー: {e}")).size(theme::BODY).color(theme::ERROR_TEXT));
         }
+        if self.confirm_cancel {
+            third = third.push(text("入力を破棄しますか？ もう一度 Esc で破棄、入力を続けると取り消しません").size(theme::BODY).color(theme::AMBER));
+        }
         third = third.push(
             row![
                 button(text("保存（Enter）").size(18)).padding([8, 18]).on_press(Message::Save),
@@ -424,23 +438,33 @@ impl Form {
             .on_submit(Message::Save)
             .size(theme::BODY)
             .padding(5)
-            .width(if code_field { Length::Fixed(56.0) } else { Length::Fill })
+            .width(if code_field { Length::Fixed(64.0) } else { Length::Fill })
             .style(theme::input(invalid));
         let mut line = row![text(field.label()).size(theme::BODY).width(118), input].spacing(6).align_y(iced::Center);
+        let mut choices = row![space().width(124)].spacing(6);
         if code_field {
-            let current = self.value(field).trim().to_string();
-            let current = normalize_number(&current);
+            let current = normalize_number(self.value(field).trim());
             for (label, code) in field.choices() {
-                let active = current == *code || (field == Field::Kind && current == "0" && *code == "9");
-                line = line.push(
-                    button(text(*label).size(theme::BODY))
-                        .padding([3, 7])
-                        .style(theme::tab(active))
-                        .on_press(Message::Changed(field, code.to_string())),
-                );
+                let active = match field {
+                    Field::Kind => !current.is_empty() && kind_word(&current) == kind_word(code),
+                    _ => current == *code,
+                };
+                let b = button(text(*label).size(theme::BODY))
+                    .padding([3, 7])
+                    .style(theme::tab(active))
+                    .on_press(Message::Changed(field, code.to_string()));
+                // 保険の種類 has long choices: they go on their own line.
+                if field == Field::Kind {
+                    choices = choices.push(b);
+                } else {
+                    line = line.push(b);
+                }
             }
         }
         let mut col = column![line].spacing(1);
+        if field == Field::Kind {
+            col = col.push(choices);
+        }
         for e in errors {
             col = col.push(text(format!("× {}", e.message_ja)).size(theme::SMALL).color(theme::ERROR_TEXT));
         }
