@@ -10,7 +10,7 @@ use iced::widget::{button, column, container, operation, row, space, text, text_
 use iced::{Element, Length, Task};
 
 use super::theme;
-use crate::domain::intake::{validate, IntakeInput, InsuranceInput, PatientInput, PublicFundInput, MAX_PUBLIC_FUNDS};
+use crate::domain::intake::{validate, validate_insurance, validate_patient, IntakeInput, InsuranceInput, PatientInput, PublicFundInput, MAX_PUBLIC_FUNDS};
 use crate::domain::text::{is_katakana, normalize_number, to_katakana};
 use crate::domain::wareki::format_wareki;
 use crate::domain::Basis;
@@ -43,7 +43,7 @@ const COUNT: usize = 15 + 2 * MAX_PUBLIC_FUNDS;
 
 impl Field {
     pub const PATIENT: [Field; 6] = [Field::Name, Field::Kana, Field::BirthDate, Field::Sex, Field::Address, Field::Phone];
-    pub const INSURANCE: [Field; 9] = [
+    pub const INSURANCE: [Field; 8] = [
         Field::Kind,
         Field::InsurerNumber,
         Field::Symbol,
@@ -52,7 +52,6 @@ impl Field {
         Field::Relationship,
         Field::InsurerName,
         Field::Employer,
-        Field::Copay,
     ];
 
     fn index(self) -> usize {
@@ -151,7 +150,7 @@ impl Field {
             Field::Sex => &[("1 男", "1"), ("2 女", "2")],
             Field::Kind => &[("1 社保", "1"), ("2 国保", "2"), ("3 後期高齢", "3"), ("9 わからない（不詳）", "9")],
             Field::Relationship => &[("1 本人", "1"), ("2 家族", "2")],
-            Field::Copay => &[("1 1割", "1"), ("2 2割", "2"), ("3 3割", "3")],
+            Field::Copay => &[("1割", "1"), ("2割", "2"), ("3割", "3")],
             _ => &[],
         }
     }
@@ -159,6 +158,7 @@ impl Field {
     fn all() -> Vec<Field> {
         let mut v: Vec<Field> = Field::PATIENT.to_vec();
         v.extend(Field::INSURANCE);
+        v.push(Field::Copay);
         for n in 0..MAX_PUBLIC_FUNDS {
             v.push(Field::FundPayer(n));
             v.push(Field::FundRecipient(n));
@@ -313,7 +313,15 @@ impl Form {
             }
             Err(errors) => {
                 self.errors = errors;
-                // Warnings come only with a valid form; keep the last ones meanwhile.
+                // The whole form is not valid yet: warnings from the parts that are.
+                let input = self.input();
+                self.warnings.clear();
+                if let Ok((patient, w)) = validate_patient(&input.patient, self.today) {
+                    self.warnings.extend(w);
+                    if let Ok((_, w)) = validate_insurance(&input.insurance, patient.birth_date, self.today) {
+                        self.warnings.extend(w);
+                    }
+                }
             }
         }
     }
@@ -384,8 +392,12 @@ impl Form {
 
         let patient = self.section("患者", &Field::PATIENT);
         let insurance = self.section("保険", &Field::INSURANCE);
+        // The third column goes on down the paper: 負担割合, then up to three 公費.
         let funds: Vec<Field> = (0..MAX_PUBLIC_FUNDS).flat_map(|n| [Field::FundPayer(n), Field::FundRecipient(n)]).collect();
-        let mut third = self.section("公費（3つまで）", &funds);
+        let mut third = column![text("負担・公費（3つまで）").size(18).color(theme::MUTED), self.field_view(Field::Copay)].spacing(5).width(Length::FillPortion(1));
+        for f in funds {
+            third = third.push(self.field_view(f));
+        }
 
         // Problems not tied to a shown field (e.g. a possible duplicate), and the save buttons.
         let known: Vec<String> = Field::all().iter().map(|f| f.key()).collect();
@@ -441,7 +453,7 @@ impl Form {
             .width(if code_field { Length::Fixed(64.0) } else { Length::Fill })
             .style(theme::input(invalid));
         let mut line = row![text(field.label()).size(theme::BODY).width(118), input].spacing(6).align_y(iced::Center);
-        let mut choices = row![space().width(124)].spacing(6);
+        let mut choices = row![].spacing(6);
         if code_field {
             let current = normalize_number(self.value(field).trim());
             for (label, code) in field.choices() {
@@ -449,7 +461,7 @@ impl Form {
                     Field::Kind => !current.is_empty() && kind_word(&current) == kind_word(code),
                     _ => current == *code,
                 };
-                let b = button(text(*label).size(theme::BODY))
+                let b = button(text(*label).size(theme::BODY).wrapping(iced::widget::text::Wrapping::None))
                     .padding([3, 7])
                     .style(theme::tab(active))
                     .on_press(Message::Changed(field, code.to_string()));
