@@ -434,3 +434,27 @@ fn fushou_is_one_choice_and_saves() {
     assert!(visits[0].insurance.as_ref().unwrap().insurance.is_fushou());
     assert!(h.shows("不詳（"));
 }
+
+#[test]
+fn the_outage_screen_shows_the_open_outage_and_ends_it() {
+    let mut r = records(Store::open_in_memory().unwrap(), "受付 佐藤");
+    r.outage_start("資格確認端末がエラー", &[], Detection::Staff).unwrap();
+    let mut h = Harness::new(App::ready(r));
+    h.named(Named::F4);
+    assert!(h.shows("現在: 障害モード（オンライン資格確認 停止中）"));
+    assert!(h.shows("理由: 資格確認端末がエラー"));
+    assert!(h.shows("停止中のサービス: オンライン資格確認・電子処方箋"));
+    // The note field has focus: type and Enter records the return.
+    h.type_text("端末再起動で回復");
+    h.named(Named::Enter);
+    assert!(h.shows("回線の復旧を記録しました"));
+    assert!(h.shows("現在: 通常モード"));
+    assert!(h.shows("通常モード（オンライン資格確認 利用可）"));
+    let log = h.records().outage_log().unwrap();
+    assert_eq!(log[0].outage.end_note, "端末再起動で回復");
+    // And start one again from here, with the reason typed.
+    h.named(Named::F4);
+    h.type_text("回線断");
+    h.named(Named::Enter);
+    assert!(h.shows("障害モード: オンライン資格確認 停止中"));
+}

@@ -182,6 +182,7 @@ impl App {
             outage: outage::OutageScreen::default(),
         };
         main.banner.refresh(records);
+        main.outage.status = main.banner.status.clone();
         main.reception.refresh(records);
         self.phase = Phase::Main(Box::new(main));
         operation::focus(reception::SEARCH_INPUT)
@@ -266,7 +267,10 @@ impl Main {
         self.screen = screen;
         match screen {
             Screen::Reception => self.reception.focus().map(Message::Reception),
-            Screen::Outage => operation::focus(outage::REASON_INPUT),
+            Screen::Outage => {
+                self.outage.status = self.banner.status.clone();
+                operation::focus(if self.banner.degraded() { outage::NOTE_INPUT } else { outage::REASON_INPUT })
+            }
             _ => Task::none(),
         }
     }
