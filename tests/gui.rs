@@ -365,6 +365,7 @@ fn a_database_that_cannot_be_opened_gets_a_screen_not_a_crash() {
     let mut h = Harness::new(App::boot(launch));
     assert!(h.shows("データベースを開けません"));
     assert!(h.shows("最新のバックアップ"));
+    assert!(!h.shows("not a database"), "staff read Japanese only: {:?}", h.texts());
 }
 
 #[test]

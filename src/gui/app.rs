@@ -128,7 +128,7 @@ impl App {
         })();
         match opened {
             Ok(records) => App::start(records, launch.staff.as_deref()),
-            Err(e) => (App { records: None, phase: Phase::Failed { detail: e.to_string(), path } }, Task::none()),
+            Err(e) => (App { records: None, phase: Phase::Failed { detail: reception::error_ja(&e), path } }, Task::none()),
         }
     }
 
