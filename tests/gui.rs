@@ -459,3 +459,36 @@ fn the_outage_screen_shows_the_open_outage_and_ends_it() {
     h.named(Named::Enter);
     assert!(h.shows("障害モード: オンライン資格確認 停止中"));
 }
+
+#[test]
+fn tab_walks_the_form_in_paper_order_and_shift_tab_walks_back() {
+    use onshi_fallback::gui::new_patient::Field;
+    let r = records(Store::open_in_memory().unwrap(), "受付");
+    let mut h = Harness::new(App::ready(r));
+    h.named(Named::F7);
+    let order = Field::all();
+    for (n, field) in order.iter().enumerate() {
+        let focused = h.focused().unwrap_or_default();
+        assert!(focused.contains(&format!("\"{}\"", field.id())), "step {n}: expected {} ({}), focus on {focused}", field.label(), field.id());
+        if n + 1 < order.len() {
+            h.named(Named::Tab);
+        }
+    }
+    let shift_tab = |h: &mut Harness| {
+        let mut mods = keyboard::Modifiers::default();
+        mods.insert(keyboard::Modifiers::SHIFT);
+        let key = Key::Named(Named::Tab);
+        h.send(vec![Event::Keyboard(keyboard::Event::KeyPressed {
+            key: key.clone(),
+            modified_key: key,
+            physical_key: keyboard::key::Physical::Unidentified(keyboard::key::NativeCode::Unidentified),
+            location: keyboard::Location::Standard,
+            modifiers: mods,
+            repeat: false,
+            text: None,
+        })]);
+    };
+    shift_tab(&mut h);
+    let focused = h.focused().unwrap_or_default();
+    assert!(focused.contains(&format!("\"{}\"", order[order.len() - 2].id())), "{focused}");
+}

@@ -155,7 +155,8 @@ impl Field {
         }
     }
 
-    fn all() -> Vec<Field> {
+    /// Every field in paper order (the Tab order).
+    pub fn all() -> Vec<Field> {
         let mut v: Vec<Field> = Field::PATIENT.to_vec();
         v.extend(Field::INSURANCE);
         v.push(Field::Copay);
