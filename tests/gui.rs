@@ -492,3 +492,19 @@ fn tab_walks_the_form_in_paper_order_and_shift_tab_walks_back() {
     let focused = h.focused().unwrap_or_default();
     assert!(focused.contains(&format!("\"{}\"", order[order.len() - 2].id())), "{focused}");
 }
+
+#[test]
+fn many_hits_ask_for_a_narrower_search_and_still_fit() {
+    let mut r = records(Store::open_in_memory().unwrap(), "受付");
+    for n in 1..=9 {
+        sample_patient(&mut r, &format!("山田 {n}郎"), "ヤマダ タロウ", &format!("S4{n}.3.1"), "01130012");
+    }
+    let mut h = Harness::new(App::ready(r));
+    h.type_text("やまだ");
+    assert!(h.shows("絞り込んでください"));
+    let listed = h.texts().into_iter().filter(|t| t.starts_with("山田 ") && t.contains("  ヤマダ")).count();
+    assert_eq!(listed, onshi_fallback::gui::reception::HIT_LIMIT);
+    h.type_text(" S43.3.1");
+    assert!(h.shows("1 名 — ↑↓ で選択"));
+    assert!(h.shows("山田 3郎  ヤマダ タロウ"));
+}

@@ -12,8 +12,8 @@ use crate::error::Error;
 use crate::service::{IntakeReceipt, PatientHit, Records, VisitRow};
 
 pub const SEARCH_INPUT: &str = "reception-search";
-/// How many hits are listed while typing.
-pub const HIT_LIMIT: usize = 8;
+/// How many hits are listed while typing (what fits 1366×768 under the red banner and a notice).
+pub const HIT_LIMIT: usize = 6;
 /// How many of today's visits fit on one 1366×768 screen.
 const TODAY_ROWS: usize = 14;
 
@@ -35,6 +35,8 @@ pub enum Message {
 pub struct Reception {
     query: String,
     hits: Vec<PatientHit>,
+    /// More patients match than are listed.
+    more: bool,
     selected: usize,
     /// The selected patient's last insurance is shown; Enter records the visit.
     detail: bool,
@@ -178,8 +180,12 @@ impl Reception {
             self.hits.clear();
             return;
         }
-        match records.search_patients(&self.query, HIT_LIMIT) {
-            Ok(h) => self.hits = h,
+        // One more than shown, to know whether to ask for a narrower search.
+        match records.search_patients(&self.query, HIT_LIMIT + 1) {
+            Ok(h) => {
+                self.more = h.len() > HIT_LIMIT;
+                self.hits = h.into_iter().take(HIT_LIMIT).collect();
+            }
             Err(e) => {
                 self.hits.clear();
                 self.notice = Some(Notice::Error(error_ja(&e)));
@@ -231,7 +237,12 @@ impl Reception {
                 left = left.push(detail_view(hit));
             }
         } else if !self.hits.is_empty() {
-            left = left.push(text(format!("{} 名 — ↑↓ で選択、Enter で前回の保険を表示", self.hits.len())).size(theme::BODY).color(theme::MUTED));
+            let count = if self.more {
+                format!("{} 名以上 — 生年月日などを続けて入力して絞り込んでください（例: やまだ S45.3.1）", HIT_LIMIT)
+            } else {
+                format!("{} 名 — ↑↓ で選択、Enter で前回の保険を表示", self.hits.len())
+            };
+            left = left.push(text(count).size(theme::BODY).color(if self.more { theme::AMBER } else { theme::MUTED }));
             for (i, hit) in self.hits.iter().enumerate() {
                 left = left.push(hit_view(i, hit, i == self.selected));
             }
