@@ -60,12 +60,56 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Lists the backups, newest first.
+    Backups {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Puts a backup in place of the database (the current file is set aside, not deleted).
+    Restore {
+        backup: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
     /// Visits with final insurance data for the receipt software.
     Export {
         #[arg(long)]
         csv: PathBuf,
         #[arg(long)]
         json: bool,
+    },
+    /// Re-verifies every due record against the configured qualification service.
+    Reconcile(ReconcileArgs),
+    /// A person's decision on a record waiting for one.
+    Resolve {
+        visit_id: String,
+        /// verified | declared
+        #[arg(long, conflicts_with_all = ["follow_up", "manual"])]
+        accept: Option<String>,
+        /// Not decided yet: say in --note what must be checked (call the patient, …).
+        #[arg(long)]
+        follow_up: bool,
+        /// The result of a manual lookup (insurance JSON as in intake), `-` = stdin.
+        #[arg(long, value_name = "FILE")]
+        manual: Option<String>,
+        #[arg(long, default_value = "")]
+        note: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Runs the configured health probes once and reports each.
+    Probe {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Runs the probes on an interval and switches mode automatically.
+    Watch {
+        /// Seconds between rounds (default: [probes] interval_s).
+        #[arg(long)]
+        interval: Option<u64>,
+        /// Stop after this many rounds (default: run until stopped).
+        #[arg(long)]
+        rounds: Option<u64>,
     },
     /// 資格確認端末シミュレーター: answers DIR/req from a roster until stopped (tests, demos).
     SimulateTerminal {
@@ -111,6 +155,28 @@ enum OutageCmd {
         #[arg(long)]
         json: bool,
     },
+    /// The runbook steps, with those ticked in the open outage.
+    Runbook {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Ticks a runbook step (e.g. line_reauth) in the open outage.
+    Tick {
+        step: String,
+        /// What happened (e.g. 「希望する」で復旧).
+        #[arg(long, default_value = "")]
+        result: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The incident report (Markdown) of the latest outage, or of --id.
+    Report {
+        #[arg(long)]
+        id: Option<i64>,
+        /// Write to this file instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
 }
 
 #[derive(Args)]
@@ -126,6 +192,29 @@ struct IntakeArgs {
     basis: String,
 }
 
+#[derive(Args)]
+#[command(args_conflicts_with_subcommands = true)]
+struct ReconcileArgs {
+    #[command(subcommand)]
+    sub: Option<ReconcileCmd>,
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Subcommand)]
+enum ReconcileCmd {
+    /// The list for the billing clerk: open decisions first, then by status.
+    Report {
+        /// A4 PDF report.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        #[arg(long)]
+        csv: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
 #[derive(Subcommand)]
 enum PatientsCmd {
     /// By name, カナ (either width, hiragana or katakana), birth date, or insurer/number.
@@ -133,6 +222,19 @@ enum PatientsCmd {
         text: String,
         #[arg(long, default_value_t = 20)]
         limit: usize,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Patients who may be one person registered twice.
+    Duplicates {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Merges a patient registered twice into the other (both histories stay).
+    Merge {
+        from: String,
+        #[arg(long)]
+        into: String,
         #[arg(long)]
         json: bool,
     },
@@ -160,12 +262,20 @@ enum AuditCmd {
 /// What a failed command reports: bad input (exit 2) or anything else (exit 1).
 enum Failure {
     Input(Error),
+    /// The database file is damaged: said with the way out (the latest backup).
+    Corrupt(String),
     Other(String),
 }
 
 impl From<Error> for Failure {
     fn from(e: Error) -> Self {
-        if e.is_bad_input() { Failure::Input(e) } else { Failure::Other(e.to_string()) }
+        if e.is_bad_input() {
+            Failure::Input(e)
+        } else if e.is_corrupt() {
+            Failure::Corrupt(e.to_string())
+        } else {
+            Failure::Other(e.to_string())
+        }
     }
 }
 
@@ -182,11 +292,16 @@ pub fn run() -> i32 {
     let Some(command) = cli.command else {
         return desktop(&cli.db, &cli.config, cli.staff.as_deref());
     };
+    let (db, config) = (cli.db.clone(), cli.config.clone());
     match execute(&cli.db, &cli.config, cli.staff.as_deref(), command) {
         Ok(()) => 0,
         Err(Failure::Input(e)) => {
             eprintln!("入力エラー (bad input):\n{e}");
             2
+        }
+        Err(Failure::Corrupt(msg)) => {
+            eprintln!("エラー (error): {msg}{}", backup_hint(&db, &config));
+            1
         }
         Err(Failure::Other(msg)) => {
             eprintln!("エラー (error): {msg}");
@@ -214,28 +329,59 @@ fn staff_name(given: Option<&str>) -> String {
         .unwrap_or_else(|| "不明".into())
 }
 
-fn open(db: &Option<PathBuf>, config: &Option<PathBuf>, staff: Option<&str>) -> Result<Records, Failure> {
-    let config = match config.clone().or_else(default_config_path) {
+fn db_path(db: &Option<PathBuf>) -> Result<PathBuf, Failure> {
+    match db {
+        Some(p) => Ok(p.clone()),
+        None => default_db_path(),
+    }
+}
+
+fn load_config(config: &Option<PathBuf>) -> Result<Config, Failure> {
+    Ok(match config.clone().or_else(default_config_path) {
         Some(p) => Config::load(&p)?,
         None => Config::default(),
-    };
-    let path = match db {
-        Some(p) => p.clone(),
-        None => default_db_path()?,
-    };
-    let store = Store::open(&path)?;
-    Ok(Records::new(store, config, staff_name(staff), Clock::from_env()?))
+    })
+}
+
+/// Where backups live: `[backup] dir`, or `backups/` beside the database.
+fn backup_dir(config: &Config, db: &Path) -> PathBuf {
+    if config.backup.dir.trim().is_empty() {
+        onshi_fallback::store::backup::default_dir(db)
+    } else {
+        PathBuf::from(config.backup.dir.trim())
+    }
+}
+
+/// The newest backup and the command that restores it, for a damaged database.
+fn backup_hint(db: &Option<PathBuf>, config: &Option<PathBuf>) -> String {
+    let (Ok(cfg), Ok(path)) = (load_config(config), db_path(db)) else { return String::new() };
+    match onshi_fallback::store::backup::list(&backup_dir(&cfg, &path)).first() {
+        Some(latest) => format!(
+            "\n最新のバックアップ (latest backup): {} ({})\n復元するには (to restore): onshi-fallback restore \"{}\"\n（壊れたファイルは消さずに別名で残します / the damaged file is kept aside）",
+            latest.path, latest.modified, latest.path
+        ),
+        None => "\nバックアップが見つかりません。システム担当者に連絡してください (no backup found)".into(),
+    }
+}
+
+fn open(db: &Option<PathBuf>, config: &Option<PathBuf>, staff: Option<&str>) -> Result<Records, Failure> {
+    let config = load_config(config)?;
+    let path = db_path(db)?;
+    let backups = backup_dir(&config, &path);
+    let store = Store::open_with_backups(&path, &backups)?;
+    let records = Records::new(store, config, staff_name(staff), Clock::from_env()?);
+    // The daily backup: a failure here must not stop reception, only be reported.
+    if let Err(e) = onshi_fallback::store::backup::daily(&records.store, &backups, records.today(), records.config.backup.keep_days) {
+        eprintln!("注意: 自動バックアップに失敗しました (daily backup failed): {e}");
+    }
+    Ok(records)
 }
 
 /// No subcommand: the desktop app, on the same database and settings as the command line.
 fn desktop(db: &Option<PathBuf>, config: &Option<PathBuf>, staff: Option<&str>) -> i32 {
     let launch = (|| {
-        let db_path = match db {
-            Some(p) => p.clone(),
-            None => default_db_path()?,
-        };
         Ok::<_, Failure>(onshi_fallback::gui::Launch {
-            db_path,
+            db_path: db_path(db)?,
             config_path: config.clone().or_else(default_config_path),
             staff: staff.map(str::to_string).filter(|s| !s.trim().is_empty()),
             clock: Clock::from_env()?,
@@ -247,11 +393,12 @@ fn desktop(db: &Option<PathBuf>, config: &Option<PathBuf>, staff: Option<&str>) 
             eprintln!("入力エラー (bad input):\n{e}");
             return 2;
         }
-        Err(Failure::Other(msg)) => {
+        Err(Failure::Corrupt(msg)) | Err(Failure::Other(msg)) => {
             eprintln!("エラー (error): {msg}");
             return 1;
         }
     };
+    // Opening the database, the daily backup and any failure are shown in the window.
     match onshi_fallback::gui::run(launch) {
         Ok(()) => 0,
         Err(e) => {
@@ -270,6 +417,22 @@ fn execute(db: &Option<PathBuf>, config: &Option<PathBuf>, staff: Option<&str>, 
     match command {
         Command::Outage(cmd) => outage(db, config, staff, cmd),
         Command::SimulateTerminal { root, roster } => simulate_terminal(&root, &roster),
+        Command::Probe { json } => {
+            let r = open(db, config, staff)?;
+            let report = onshi_fallback::outage::probe::Probes::from_config(&r.config)?.run();
+            if json {
+                print_json(&report);
+            } else {
+                if report.checks.is_empty() {
+                    println!("プローブが設定されていません（[qualification] root または [probes] tcp を設定してください）");
+                }
+                for c in &report.checks {
+                    println!("{} {}", if c.ok { "正常" } else { "異常" }, c.detail_ja);
+                }
+            }
+            Ok(())
+        }
+        Command::Watch { interval, rounds } => watch(db, config, staff, interval, rounds),
         Command::Intake(args) => intake(db, config, staff, args),
         Command::Patients(PatientsCmd::Search { text, limit, json }) => {
             let r = open(db, config, staff)?;
@@ -283,6 +446,64 @@ fn execute(db: &Option<PathBuf>, config: &Option<PathBuf>, staff: Option<&str>, 
                     let p = &h.patient.details;
                     println!("{}  {}（{}） {} {}  {}", h.patient_id, p.name, p.kana, format_wareki(p.birth_date), p.sex.ja(), h.insurance_summary);
                 }
+            }
+            Ok(())
+        }
+        Command::Patients(PatientsCmd::Duplicates { json }) => {
+            let r = open(db, config, staff)?;
+            let groups = r.possible_duplicates()?;
+            if json {
+                print_json(&groups);
+            } else if groups.is_empty() {
+                println!("重複の可能性がある患者はいません");
+            } else {
+                for g in groups {
+                    let names: Vec<String> = g.iter().map(|p| format!("P{} {}", p.id, p.details.name)).collect();
+                    println!("{}", names.join(" / "));
+                }
+            }
+            Ok(())
+        }
+        Command::Patients(PatientsCmd::Merge { from, into, json }) => {
+            let mut r = open(db, config, staff)?;
+            r.merge_patients(&from, &into)?;
+            if json {
+                print_json(&serde_json::json!({"merged": from, "into": into}));
+            } else {
+                println!("{from} を {into} に統合しました（両方の記録は残ります）");
+            }
+            Ok(())
+        }
+        Command::Reconcile(args) => reconcile(db, config, staff, args),
+        Command::Resolve { visit_id, accept, follow_up, manual, note, json } => {
+            use onshi_fallback::service::Decision;
+            let decision = match (accept.as_deref().map(str::trim), follow_up, manual) {
+                (Some("verified"), false, None) => Decision::AcceptVerified,
+                (Some("declared"), false, None) => Decision::AcceptDeclared,
+                (None, true, None) => Decision::FollowUp,
+                (None, false, Some(file)) => {
+                    let text = read_input(&file)?;
+                    let de = &mut serde_json::Deserializer::from_str(&text);
+                    Decision::Manual(serde_path_to_error::deserialize(de).map_err(|e| {
+                        let path = e.path().to_string();
+                        Failure::Input(Error::field(&path, "照会結果JSON", format!("{path} が正しくありません: {}", e.inner()), e.inner().to_string()))
+                    })?)
+                }
+                _ => {
+                    return Err(Failure::Input(Error::field(
+                        "--accept",
+                        "判断",
+                        "--accept verified か --accept declared、--follow-up、--manual FILE のいずれか一つを指定してください",
+                        "give one of --accept verified|declared, --follow-up, --manual FILE",
+                    )))
+                }
+            };
+            let mut r = open(db, config, staff)?;
+            let entry = r.resolve(&visit_id, decision, &note)?;
+            if json {
+                print_json(&entry);
+            } else {
+                println!("{visit_id}: {}（{}）", entry.state.ja(), entry.decision.unwrap_or_default());
             }
             Ok(())
         }
@@ -337,6 +558,34 @@ fn execute(db: &Option<PathBuf>, config: &Option<PathBuf>, staff: Option<&str>, 
                 print_json(&serde_json::json!({"backup": path.display().to_string()}));
             } else {
                 println!("バックアップを作成しました: {}", path.display());
+            }
+            Ok(())
+        }
+        Command::Backups { json } => {
+            let cfg = load_config(config)?;
+            let list = onshi_fallback::store::backup::list(&backup_dir(&cfg, &db_path(db)?));
+            if json {
+                print_json(&list);
+            } else if list.is_empty() {
+                println!("バックアップはまだありません");
+            } else {
+                for b in list {
+                    println!("{}  {}  {} KB", b.modified, b.path, b.bytes / 1024);
+                }
+            }
+            Ok(())
+        }
+        Command::Restore { backup, json } => {
+            let path = db_path(db)?;
+            let stamp = chrono::Local::now().format("%Y%m%d%H%M%S").to_string();
+            let aside = onshi_fallback::store::backup::restore(&backup, &path, &stamp)?;
+            if json {
+                print_json(&serde_json::json!({"restored": backup.display().to_string(), "database": path.display().to_string(), "previous_file": aside.as_ref().map(|p| p.display().to_string())}));
+            } else {
+                println!("{} を復元しました: {}", backup.display(), path.display());
+                if let Some(a) = aside {
+                    println!("元のファイルは {} に残してあります", a.display());
+                }
             }
             Ok(())
         }
@@ -417,6 +666,47 @@ fn outage(db: &Option<PathBuf>, config: &Option<PathBuf>, staff: Option<&str>, c
                         o.steps.len()
                     );
                 }
+            }
+        }
+        OutageCmd::Runbook { json } => {
+            let r = open(db, config, staff)?;
+            let items = r.runbook()?;
+            if json {
+                print_json(&items);
+            } else {
+                for (n, i) in items.iter().enumerate() {
+                    let mark = match &i.ticked {
+                        Some(t) => format!("[済 {}]", t.at),
+                        None => "[  ]".into(),
+                    };
+                    println!("{} {}. {} ({})", mark, n + 1, i.step.title, i.step.id);
+                    if !i.step.url.is_empty() {
+                        println!("      {}", i.step.url);
+                    }
+                    if !i.step.phone.is_empty() {
+                        println!("      電話 {}", i.step.phone);
+                    }
+                }
+            }
+        }
+        OutageCmd::Tick { step, result, json } => {
+            let mut r = open(db, config, staff)?;
+            let t = r.runbook_tick(&step, &result)?;
+            if json {
+                print_json(&t);
+            } else {
+                println!("記録しました: {}（{}）", t.title, t.at);
+            }
+        }
+        OutageCmd::Report { id, out } => {
+            let r = open(db, config, staff)?;
+            let text = r.incident_report(id)?;
+            match out {
+                Some(path) => {
+                    std::fs::write(&path, text).map_err(|e| Failure::Other(format!("{}: {e}", path.display())))?;
+                    println!("障害報告書を書き出しました: {}", path.display());
+                }
+                None => print!("{text}"),
             }
         }
         OutageCmd::Note { text, json } => {
@@ -501,4 +791,92 @@ fn simulate_terminal(root: &Path, roster: &Path) -> CliResult {
     );
     simulator::run(root, &roster, &STOP)?;
     Ok(())
+}
+
+/// Watches the probes and switches mode until stopped (or for `rounds` rounds).
+fn watch(db: &Option<PathBuf>, config: &Option<PathBuf>, staff: Option<&str>, interval: Option<u64>, rounds: Option<u64>) -> CliResult {
+    use onshi_fallback::outage::probe::Probes;
+    use onshi_fallback::outage::watch::{self, Decision, Watch};
+    let mut r = open(db, config, staff.or(Some("自動監視")))?;
+    let probes = Probes::from_config(&r.config)?;
+    if probes.is_empty() {
+        return Err(Failure::Input(Error::field(
+            "probes",
+            "プローブ",
+            "監視するものがありません。設定 [qualification] root または [probes] tcp を指定してください",
+            "nothing to watch: set [qualification] root or [probes] tcp",
+        )));
+    }
+    let p = &r.config.probes;
+    let mut w = Watch::new(p.failures_to_degrade, p.passes_to_recover.unwrap_or(p.failures_to_degrade));
+    let interval = std::time::Duration::from_secs(interval.unwrap_or(p.interval_s));
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let mut done = 0u64;
+    watch::run(&mut r, &probes, &mut w, interval, &stop, |report, decision| {
+        let now = chrono::Local::now().format("%H:%M:%S");
+        let verdict = if report.ok { "正常" } else { "異常" };
+        match decision {
+            Decision::Degrade { reason } => println!("{now} {verdict} → 障害モードに切り替えました: {reason}"),
+            Decision::Recover => println!("{now} {verdict} → 回線の復旧を記録しました"),
+            Decision::NoteRecovered => println!("{now} {verdict} → 応答が戻りました（職員が宣言した障害のため、終了は手動で）"),
+            Decision::Nothing => println!("{now} {verdict} {}", report.summary_ja()),
+        }
+        done += 1;
+        if rounds.is_some_and(|n| done >= n) {
+            stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+    })?;
+    Ok(())
+}
+
+fn reconcile(db: &Option<PathBuf>, config: &Option<PathBuf>, staff: Option<&str>, args: ReconcileArgs) -> CliResult {
+    use onshi_fallback::qualification::OqsFolder;
+    use onshi_fallback::service::PassOptions;
+    match args.sub {
+        None => {
+            let mut r = open(db, config, staff)?;
+            let service = OqsFolder::from_config(&r.config.qualification)?;
+            let c = &r.config.reconcile;
+            let opts = PassOptions {
+                concurrency: c.concurrency,
+                delay: std::time::Duration::from_millis(c.delay_ms),
+                auto_settle_match: c.auto_settle_match,
+            };
+            let report = r.reconcile_pass(&service, &opts, |p| {
+                eprintln!("照合中 {}/{} {} {} → {}", p.done, p.total, p.visit_no, p.patient_name, p.status.ja());
+            })?;
+            if args.json {
+                print_json(&report);
+            } else {
+                println!("{} 件を照合しました", report.checked);
+                for res in &report.results {
+                    println!("{} {} {}", res.visit_no, res.status.ja(), res.reason);
+                }
+            }
+            Ok(())
+        }
+        Some(ReconcileCmd::Report { out, csv, json }) => {
+            let r = open(db, config, staff)?;
+            if out.is_none() && csv.is_none() {
+                return Err(Failure::Input(Error::field("--out", "出力先", "--out PATH.pdf か --csv PATH を指定してください", "give --out PATH.pdf or --csv PATH")));
+            }
+            let mut written = Vec::new();
+            if let Some(path) = csv {
+                let s = r.reconcile_report_csv(&path)?;
+                written.push(serde_json::to_value(&s).expect("serialisable"));
+            }
+            if let Some(path) = out {
+                let s = r.reconcile_report_pdf(&path)?;
+                written.push(serde_json::to_value(&s).expect("serialisable"));
+            }
+            if json {
+                print_json(&written);
+            } else {
+                for w in written {
+                    println!("書き出しました: {} （{} 件, 未確定 {} 件）", w["path"].as_str().unwrap_or(""), w["visits"], w["unsettled"]);
+                }
+            }
+            Ok(())
+        }
+    }
 }

@@ -22,6 +22,39 @@ pub struct Config {
     pub printer: Printer,
     #[serde(default)]
     pub backup: Backup,
+    #[serde(default)]
+    pub reconcile: Reconcile,
+}
+
+/// How the reconciliation pass paces itself.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Reconcile {
+    /// Requests in flight at once (1-8).
+    #[serde(default = "default_concurrency")]
+    pub concurrency: usize,
+    /// Pause after each request, per worker, in milliseconds.
+    #[serde(default = "default_delay_ms")]
+    pub delay_ms: u64,
+    /// Settle `match` records without a person.
+    #[serde(default = "default_true")]
+    pub auto_settle_match: bool,
+}
+
+impl Default for Reconcile {
+    fn default() -> Self {
+        Reconcile { concurrency: default_concurrency(), delay_ms: default_delay_ms(), auto_settle_match: true }
+    }
+}
+
+fn default_concurrency() -> usize {
+    2
+}
+fn default_delay_ms() -> u64 {
+    200
+}
+fn default_true() -> bool {
+    true
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -71,13 +104,27 @@ pub struct Probes {
     pub interval_s: u64,
     #[serde(default = "default_failures")]
     pub failures_to_degrade: u32,
+    /// Consecutive passes before the watcher records the line's return (default: as many as
+    /// it takes to degrade).
+    #[serde(default)]
+    pub passes_to_recover: Option<u32>,
+    /// `host:port` reachability checks (e.g. the VPN router, the terminal's own address).
     #[serde(default)]
     pub tcp: Vec<String>,
+    /// Watch the 資格確認端末 folder (needs `[qualification]`); default true when it is set.
+    #[serde(default)]
+    pub folder: Option<bool>,
 }
 
 impl Default for Probes {
     fn default() -> Self {
-        Probes { interval_s: default_interval(), failures_to_degrade: default_failures(), tcp: Vec::new() }
+        Probes {
+            interval_s: default_interval(),
+            failures_to_degrade: default_failures(),
+            passes_to_recover: None,
+            tcp: Vec::new(),
+            folder: None,
+        }
     }
 }
 
@@ -91,11 +138,39 @@ fn default_failures() -> u32 {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Runbook {
-    /// The line carrier's consent page (回線情報通知機能), per contract.
+    /// The line carrier's consent page (回線情報通知機能), per contract. Differs per carrier
+    /// and contract, so it is never built in.
     #[serde(default)]
     pub consent_page_url: String,
+    /// The line carrier's support desk.
     #[serde(default)]
     pub support_phone: String,
+    /// The EHR / receipt software vendor's support.
+    #[serde(default)]
+    pub vendor_phone: String,
+    /// The national オンライン資格確認 call center.
+    #[serde(default)]
+    pub national_helpdesk_phone: String,
+    /// Replaces the built-in steps when given.
+    #[serde(default)]
+    pub steps: Vec<RunbookStep>,
+}
+
+/// One step of the outage runbook.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunbookStep {
+    /// Short key used to tick it (`line_reauth`).
+    pub id: String,
+    pub title: String,
+    #[serde(default)]
+    pub detail: String,
+    /// A page to open (e.g. the consent page).
+    #[serde(default)]
+    pub url: String,
+    /// A number to call.
+    #[serde(default)]
+    pub phone: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -44,7 +44,7 @@ pub enum Error {
     /// Something named does not exist.
     #[error("{ja} ({en})")]
     NotFound { ja: String, en: String },
-    #[error("データベースのエラー (database error): {0}")]
+    #[error("{}", db_message(.0))]
     Db(#[from] rusqlite::Error),
     #[error("ファイルの入出力エラー (I/O error): {0}")]
     Io(#[from] std::io::Error),
@@ -62,10 +62,29 @@ impl Error {
     pub fn not_found(ja: impl Into<String>, en: impl Into<String>) -> Self {
         Error::NotFound { ja: ja.into(), en: en.into() }
     }
+    /// True when the database file itself is damaged: the way out is a backup.
+    pub fn is_corrupt(&self) -> bool {
+        matches!(self, Error::Db(e) if matches!(e.sqlite_error_code(), Some(rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase)))
+            || matches!(self, Error::Other(m) if m.contains("バックアップから復元"))
+    }
+
     /// True for errors caused by what the user gave us (exit code 2).
     pub fn is_bad_input(&self) -> bool {
         matches!(self, Error::Input(_) | Error::Refused { .. } | Error::NotFound { .. })
     }
+}
+
+fn db_message(e: &rusqlite::Error) -> String {
+    use rusqlite::ErrorCode::*;
+    let what = match e.sqlite_error_code() {
+        Some(DatabaseCorrupt) | Some(NotADatabase) => "データベースが壊れています。最新のバックアップから復元してください (the database is damaged: restore the latest backup)",
+        Some(DiskFull) => "ディスクがいっぱいで保存できませんでした。空きを作ってからやり直してください。この記録は保存されていません (disk full: nothing was saved)",
+        Some(ReadOnly) => "データベースに書き込めません（読み取り専用）。ファイルの権限を確認してください (database is read-only)",
+        Some(DatabaseBusy) | Some(DatabaseLocked) => "データベースが他の端末で長く使われています。もう一度お試しください (database busy: try again)",
+        Some(SystemIoFailure) => "ディスクの読み書きに失敗しました (disk I/O error)",
+        _ => "データベースのエラー (database error)",
+    };
+    format!("{what}: {e}")
 }
 
 fn format_fields(errors: &[FieldError]) -> String {

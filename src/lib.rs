@@ -7,7 +7,9 @@
 pub mod config;
 pub mod domain;
 pub mod error;
+pub mod outage;
 pub mod qualification;
+pub mod reconcile;
 pub mod service;
 pub mod store;
 pub mod gui;

@@ -1,13 +1,15 @@
-//! `export --csv`: visits with the insurance to claim with, for the receipt software.
+//! `export --csv` for the receipt software and `reconcile report --csv` for the billing clerk.
+//! Both read the claim from [`Records::reconcile_list`], so they can never disagree.
 
 use std::path::Path;
 
 use serde::Serialize;
 
 use super::Records;
-use crate::domain::claim::claim_numbers;
+use crate::domain::claim::ClaimBasis;
+use crate::domain::QueueState;
 use crate::error::{Error, Result};
-use crate::store::{patients, queue, visits};
+use crate::reconcile::ReconcileStatus;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ExportSummary {
@@ -17,87 +19,136 @@ pub struct ExportSummary {
     pub unsettled: usize,
 }
 
-const HEADER: &[&str] = &[
+const EXPORT_HEADER: &[&str] = &[
     "受付番号", "受診日", "患者ID", "氏名", "カナ", "生年月日", "性別", "保険種別", "保険者番号", "記号", "番号", "枝番",
     "本人家族", "負担割合", "第1公費負担者番号", "第1公費受給者番号", "第2公費負担者番号", "第2公費受給者番号",
     "第3公費負担者番号", "第3公費受給者番号", "申告根拠", "請求根拠", "照合状態", "照合結果", "摘要",
 ];
 
+const REPORT_HEADER: &[&str] = &[
+    "判断", "照合結果", "受付番号", "受診日", "患者ID", "氏名", "生年月日", "請求根拠", "保険者番号", "記号", "番号", "枝番",
+    "負担割合", "違い", "理由", "判断内容", "判断者", "メモ", "手作業で照会する項目", "摘要",
+];
+
 impl Records {
     /// Writes every visit that was not voided, with the numbers to claim with, as UTF-8 CSV
-    /// (with a BOM, so spreadsheet software opens it as UTF-8). Written to a temporary file
-    /// and renamed, so a reader never sees half a file.
+    /// (with a BOM, so spreadsheet software opens it as UTF-8).
     pub fn export_csv(&self, path: &Path) -> Result<ExportSummary> {
         let mut summary = ExportSummary { path: path.display().to_string(), visits: 0, fushou: 0, unsettled: 0 };
-        let rows = self.store.read(|conn| {
-            let mut rows: Vec<Vec<String>> = Vec::new();
-            for v in visits::list(conn, None)? {
-                if v.voided_at.is_some() {
-                    continue;
-                }
-                let p = patients::require_patient(conn, v.patient_id)?;
-                let q = queue::get(conn, v.id)?;
-                let claim_decl_id: Option<i64> = conn.query_row(
-                    "SELECT claim_declaration_id FROM reconcile_queue WHERE visit_id = ?1",
-                    [v.id],
-                    |r| r.get(0),
-                ).unwrap_or(None);
-                let d = patients::get_declaration(conn, claim_decl_id.unwrap_or(v.declaration_id))?
-                    .ok_or_else(|| Error::Other(format!("visit {} has no declaration", v.id)))?;
-                let claim = claim_numbers(&d.insurance, d.source, &p.details, v.visit_date);
-                summary.visits += 1;
-                if claim.basis == crate::domain::claim::ClaimBasis::Fushou {
-                    summary.fushou += 1;
-                }
-                if q.as_ref().is_some_and(|q| q.state != crate::domain::QueueState::Settled) {
-                    summary.unsettled += 1;
-                }
-                let mut funds: Vec<String> = Vec::new();
-                for i in 0..3 {
-                    let f = d.insurance.public_funds.get(i);
-                    funds.push(f.map(|f| f.payer.clone()).unwrap_or_default());
-                    funds.push(f.map(|f| f.recipient.clone()).unwrap_or_default());
-                }
-                let mut row = vec![
-                    v.visit_no.clone(),
-                    v.visit_date.to_string(),
-                    super::patient_ref(p.id),
-                    p.details.name.clone(),
-                    p.details.kana.clone(),
-                    p.details.birth_date.to_string(),
-                    p.details.sex.ja().to_string(),
-                    d.insurance.kind.ja().to_string(),
-                    claim.insurer_number,
-                    claim.symbol,
-                    claim.number,
-                    claim.branch,
-                    d.insurance.relationship.map(|r| r.ja()).unwrap_or("").to_string(),
-                    format!("{}割", d.insurance.copay_percent / 10),
-                ];
-                row.extend(funds);
-                row.extend([
-                    crate::domain::Basis::parse(&v.basis).map(|b| b.ja()).unwrap_or(&v.basis).to_string(),
-                    claim.basis.ja().to_string(),
-                    q.as_ref().map(|q| q.state.ja()).unwrap_or("").to_string(),
-                    q.and_then(|q| q.status).unwrap_or_default(),
-                    claim.tekiyo,
-                ]);
-                rows.push(row);
+        let mut list = self.reconcile_list()?;
+        list.retain(|r| !r.voided);
+        list.sort_by_key(|r| r.entry.visit_id);
+        let mut rows = Vec::new();
+        for r in list {
+            summary.visits += 1;
+            summary.fushou += usize::from(r.claim.basis == ClaimBasis::Fushou);
+            summary.unsettled += usize::from(r.entry.state != QueueState::Settled);
+            // The insurance behind the claim: the decided one, else the declared.
+            let ins = r.entry.verified.as_ref().filter(|_| r.entry.decision.as_deref() == Some("verified")).unwrap_or(&r.declared);
+            let mut row = vec![
+                r.visit_no.clone(),
+                r.visit_date.to_string(),
+                r.patient_id.clone(),
+                r.patient.name.clone(),
+                r.patient.kana.clone(),
+                r.patient.birth_date.to_string(),
+                r.patient.sex.ja().to_string(),
+                ins.kind.ja().to_string(),
+                r.claim.insurer_number.clone(),
+                r.claim.symbol.clone(),
+                r.claim.number.clone(),
+                r.claim.branch.clone(),
+                ins.relationship.map(|x| x.ja()).unwrap_or("").to_string(),
+                format!("{}割", ins.copay_percent / 10),
+            ];
+            for i in 0..3 {
+                let f = ins.public_funds.get(i);
+                row.push(f.map(|f| f.payer.clone()).unwrap_or_default());
+                row.push(f.map(|f| f.recipient.clone()).unwrap_or_default());
             }
-            Ok(rows)
-        })?;
-        write_csv_atomically(path, HEADER, &rows)?;
+            row.extend([
+                r.basis_ja(),
+                r.claim_basis_ja.clone(),
+                r.entry.state.ja().to_string(),
+                r.status_ja(),
+                r.claim.tekiyo.clone(),
+            ]);
+            rows.push(row);
+        }
+        write_csv_atomically(path, EXPORT_HEADER, &rows)?;
+        Ok(summary)
+    }
+
+    /// The clerk's list: every record with its status, the claim and why; open decisions first.
+    pub fn reconcile_report_csv(&self, path: &Path) -> Result<ExportSummary> {
+        let list = self.reconcile_list()?;
+        let mut summary = ExportSummary { path: path.display().to_string(), visits: list.len(), fushou: 0, unsettled: 0 };
+        let rows: Vec<Vec<String>> = list
+            .iter()
+            .map(|r| {
+                summary.fushou += usize::from(r.claim.basis == ClaimBasis::Fushou);
+                summary.unsettled += usize::from(r.entry.state != QueueState::Settled);
+                vec![
+                    r.entry.state.ja().to_string(),
+                    r.status_ja(),
+                    r.visit_no.clone(),
+                    r.visit_date.to_string(),
+                    r.patient_id.clone(),
+                    r.patient.name.clone(),
+                    r.patient.birth_date.to_string(),
+                    r.claim_basis_ja.clone(),
+                    r.claim.insurer_number.clone(),
+                    r.claim.symbol.clone(),
+                    r.claim.number.clone(),
+                    r.claim.branch.clone(),
+                    format!("{}割", r.declared.copay_percent / 10),
+                    r.differences_ja(),
+                    r.entry.reason.clone(),
+                    r.entry.decision.clone().unwrap_or_default(),
+                    r.entry.decided_by.clone().unwrap_or_default(),
+                    r.entry.note.clone(),
+                    r.lookup.clone().unwrap_or_default(),
+                    r.claim.tekiyo.clone(),
+                ]
+            })
+            .collect();
+        write_csv_atomically(path, REPORT_HEADER, &rows)?;
         Ok(summary)
     }
 }
 
-/// Writes CSV to `path.tmp`, syncs it, then renames it over `path`.
+impl super::QueueRow {
+    pub fn status_ja(&self) -> String {
+        match self.entry.status.as_deref().and_then(ReconcileStatus::parse) {
+            Some(s) => s.ja().to_string(),
+            None => "未照合".to_string(),
+        }
+    }
+
+    pub fn basis_ja(&self) -> String {
+        crate::domain::Basis::parse(&self.basis).map(|b| b.ja().to_string()).unwrap_or_else(|| self.basis.clone())
+    }
+
+    /// 「番号: 5678 → 9999」 for each difference.
+    pub fn differences_ja(&self) -> String {
+        self.entry
+            .differences
+            .iter()
+            .map(|d| format!("{}: {} → {}", d.label, d.declared, d.verified))
+            .collect::<Vec<_>>()
+            .join(" / ")
+    }
+}
+
+/// Writes CSV to `path.tmp`, syncs it, then renames it over `path`, so a reader never sees
+/// half a file.
 pub(crate) fn write_csv_atomically(path: &Path, header: &[&str], rows: &[Vec<String>]) -> Result<()> {
     let tmp = path.with_extension("csv.tmp");
+    let cannot = |e: &dyn std::fmt::Display| {
+        Error::field("PATH", "出力先", format!("{} に書き込めません: {e}", path.display()), format!("cannot write {}: {e}", path.display()))
+    };
     {
-        let file = std::fs::File::create(&tmp).map_err(|e| {
-            Error::field("PATH", "出力先", format!("{} に書き込めません: {e}", path.display()), format!("cannot write {}: {e}", path.display()))
-        })?;
+        let file = std::fs::File::create(&tmp).map_err(|e| cannot(&e))?;
         let mut buf = std::io::BufWriter::new(file);
         std::io::Write::write_all(&mut buf, "\u{FEFF}".as_bytes())?;
         let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(buf);
@@ -112,4 +163,14 @@ pub(crate) fn write_csv_atomically(path: &Path, header: &[&str], rows: &[Vec<Str
     }
     std::fs::rename(&tmp, path)?;
     Ok(())
+}
+
+impl Records {
+    /// The clerk's list as an A4 PDF.
+    pub fn reconcile_report_pdf(&self, path: &Path) -> Result<ExportSummary> {
+        Err(Error::refused(
+            format!("PDFの照合リストはまだ作成できません。--csv を使ってください ({})", path.display()),
+            "the PDF report is not available yet: use --csv",
+        ))
+    }
 }

@@ -4,11 +4,13 @@
 mod export;
 mod intake;
 mod outage;
+mod reconcile;
 pub mod search;
 
 pub use export::ExportSummary;
 pub use intake::IntakeReceipt;
-pub use outage::{OutageRecord, Status};
+pub use outage::{OutageRecord, RunbookItem, Status};
+pub use reconcile::{Decision, PassOptions, PassReport, PassResult, Progress, QueueRow};
 pub use search::{PatientHit, VisitRow};
 
 use std::path::Path;

@@ -112,3 +112,57 @@ impl Records {
         })
     }
 }
+
+/// A runbook step with its tick in the open outage, if ticked.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunbookItem {
+    #[serde(flatten)]
+    pub step: crate::config::RunbookStep,
+    pub ticked: Option<Tick>,
+}
+
+impl Records {
+    /// The runbook for the open outage (or, with none open, the steps alone).
+    pub fn runbook(&self) -> Result<Vec<RunbookItem>> {
+        let steps = crate::outage::runbook::steps(&self.config.runbook);
+        self.store.read(|conn| {
+            let ticks = match outages::current(conn)? {
+                Some(o) => outages::ticks(conn, o.id)?,
+                None => Vec::new(),
+            };
+            Ok(steps
+                .into_iter()
+                .map(|step| {
+                    let ticked = ticks.iter().rev().find(|t| t.step == step.id).cloned();
+                    RunbookItem { step, ticked }
+                })
+                .collect())
+        })
+    }
+
+    /// Ticks a runbook step in the open outage, with the time and who did it.
+    pub fn runbook_tick(&mut self, step_id: &str, result: &str) -> Result<Tick> {
+        let steps = crate::outage::runbook::steps(&self.config.runbook);
+        let step = steps.iter().find(|s| s.id == step_id.trim()).ok_or_else(|| {
+            let ids: Vec<&str> = steps.iter().map(|s| s.id.as_str()).collect();
+            Error::field("STEP", "手順", format!("手順 {step_id} はありません。次のいずれかです: {}", ids.join(", ")), format!("unknown step; one of {}", ids.join(", ")))
+        })?;
+        let stamp = self.stamp();
+        self.store.write(|conn| {
+            let open = outages::current(conn)?.ok_or_else(|| Error::refused("障害対応中ではありません（手順は障害中に記録します）", "no outage is open"))?;
+            outages::tick(conn, open.id, &step.id, &step.title, result.trim(), &stamp)?;
+            Ok(outages::ticks(conn, open.id)?.pop().expect("just ticked"))
+        })
+    }
+
+    /// The incident report (Markdown) for outage `id`, or the latest one.
+    pub fn incident_report(&self, id: Option<i64>) -> Result<String> {
+        let log = self.outage_log()?;
+        let record = match id {
+            Some(id) => log.into_iter().find(|o| o.outage.id == id),
+            None => log.into_iter().last(),
+        }
+        .ok_or_else(|| Error::not_found("該当する障害の記録がありません", "no such outage"))?;
+        Ok(crate::outage::report::markdown(&record, self.config.clinic.name.as_deref().unwrap_or("")))
+    }
+}

@@ -3,6 +3,7 @@
 //! app and the command line) can write at once.
 
 pub mod audit;
+pub mod backup;
 pub mod outages;
 pub mod patients;
 pub mod queue;
@@ -23,12 +24,31 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 pub struct Store {
     conn: Connection,
     path: Option<PathBuf>,
+    backup_dir: Option<PathBuf>,
 }
 
 impl Store {
-    /// Opens (creating if missing) the database at `path` and brings its schema up to date.
+    /// Opens (creating if missing) the database at `path` and brings its schema up to date,
+    /// backing it up into `backups/` beside it before any migration.
     /// An existing file that is not a readable database is an error, never replaced.
     pub fn open(path: &Path) -> Result<Store> {
+        Store::open_with_backups(path, &backup::default_dir(path))
+    }
+
+    /// Opens a database only to read it (checking a backup before restoring it).
+    pub fn open_readonly(path: &Path) -> Result<Store> {
+        let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+            .map_err(|e| open_error(path, e))?;
+        let store = Store { conn, path: Some(path.to_path_buf()), backup_dir: None };
+        store.schema_version().map_err(|e| match e {
+            Error::Db(e) => open_error(path, e),
+            other => other,
+        })?;
+        Ok(store)
+    }
+
+    /// As [`Store::open`], with pre-migration backups going to `backup_dir`.
+    pub fn open_with_backups(path: &Path, backup_dir: &Path) -> Result<Store> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| {
                 Error::Other(format!("データベースのフォルダを作れません (cannot create folder) {}: {e}", dir.display()))
@@ -39,7 +59,7 @@ impl Store {
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
         .map_err(|e| open_error(path, e))?;
-        let mut store = Store { conn, path: Some(path.to_path_buf()) };
+        let mut store = Store { conn, path: Some(path.to_path_buf()), backup_dir: Some(backup_dir.to_path_buf()) };
         store.configure().map_err(|e| match e {
             Error::Db(e) => open_error(path, e),
             other => other,
@@ -49,7 +69,7 @@ impl Store {
 
     /// A private in-memory database, for tests and benchmarks.
     pub fn open_in_memory() -> Result<Store> {
-        let mut store = Store { conn: Connection::open_in_memory()?, path: None };
+        let mut store = Store { conn: Connection::open_in_memory()?, path: None, backup_dir: None };
         store.configure()?;
         Ok(store)
     }
@@ -74,8 +94,16 @@ impl Store {
         Ok(self.conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
     }
 
-    /// Applies the migrations this database lacks, each atomically with its version bump.
+    /// Applies the migrations this database lacks, each atomically with its version bump. A
+    /// database that already holds data is copied to the backup folder first.
     fn migrate(&mut self) -> Result<()> {
+        let version = self.schema_version()?;
+        if version > 0 && version < Self::latest_version() {
+            if let Some(dir) = self.backup_dir.clone() {
+                let stamp = chrono::Local::now().format("%Y%m%d%H%M%S");
+                self.backup_to(&dir.join(format!("pre-migration-v{version}-{stamp}.sqlite3")))?;
+            }
+        }
         loop {
             let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;

@@ -331,3 +331,25 @@ pub fn merge(conn: &Connection, from: i64, into: i64, stamp: &Stamp) -> Result<(
     audit::record(conn, stamp, "patient.merge", "patient", from, serde_json::json!({"into": into}))?;
     Ok(())
 }
+
+/// Stamps a declaration as confirmed by the national service now.
+pub fn mark_verified(conn: &Connection, declaration_id: i64, stamp: &Stamp) -> Result<()> {
+    conn.prepare_cached("UPDATE declarations SET verified_at = ?1 WHERE id = ?2")?.execute(params![stamp.at, declaration_id])?;
+    audit::record(conn, stamp, "declaration.verified", "declaration", declaration_id, serde_json::Value::Null)
+}
+
+/// Groups of patients that may be one person registered twice (same カナ, birth date and sex).
+pub fn possible_duplicates(conn: &Connection) -> Result<Vec<Vec<i64>>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT group_concat(id) FROM patients WHERE merged_into IS NULL
+         GROUP BY kana_key, birth_date, sex HAVING COUNT(*) > 1 ORDER BY MIN(id)",
+    )?;
+    let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+    let mut out = Vec::new();
+    for ids in rows {
+        let mut ids: Vec<i64> = ids?.split(',').filter_map(|s| s.parse().ok()).collect();
+        ids.sort_unstable();
+        out.push(ids);
+    }
+    Ok(out)
+}

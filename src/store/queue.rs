@@ -1,20 +1,65 @@
 //! The reconciliation queue: every visit waits here until it reaches a final status.
 
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::Serialize;
 
 use super::{audit, Stamp};
-use crate::domain::QueueState;
+use crate::domain::{Insurance, QueueState};
 use crate::error::Result;
+use crate::reconcile::{Difference, ReconcileStatus};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct QueueEntry {
     pub visit_id: i64,
     pub state: QueueState,
     pub status: Option<String>,
+    pub differences: Vec<Difference>,
+    pub reason: String,
+    pub verified: Option<Insurance>,
     pub attempts: i64,
+    pub last_checked_at: Option<String>,
     pub decision: Option<String>,
+    pub decided_at: Option<String>,
+    pub decided_by: Option<String>,
+    pub note: String,
+    pub claim_declaration_id: Option<i64>,
 }
+
+const COLUMNS: &str = "visit_id, state, status, differences, reason, verified, attempts, last_checked_at, decision,
+    decided_at, decided_by, note, claim_declaration_id";
+
+fn from_row(r: &Row) -> rusqlite::Result<QueueEntry> {
+    let state: String = r.get(1)?;
+    let diffs: String = r.get(3)?;
+    let verified: Option<String> = r.get(5)?;
+    Ok(QueueEntry {
+        visit_id: r.get(0)?,
+        state: QueueState::parse(&state).ok_or_else(|| super::patients::conversion(1, BadState(state)))?,
+        status: r.get(2)?,
+        differences: serde_json::from_str(&diffs).map_err(|e| super::patients::conversion(3, e))?,
+        reason: r.get(4)?,
+        verified: match verified {
+            Some(v) => Some(serde_json::from_str(&v).map_err(|e| super::patients::conversion(5, e))?),
+            None => None,
+        },
+        attempts: r.get(6)?,
+        last_checked_at: r.get(7)?,
+        decision: r.get(8)?,
+        decided_at: r.get(9)?,
+        decided_by: r.get(10)?,
+        note: r.get(11)?,
+        claim_declaration_id: r.get(12)?,
+    })
+}
+
+#[derive(Debug)]
+struct BadState(String);
+impl std::fmt::Display for BadState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "unknown queue state {:?}", self.0)
+    }
+}
+impl std::error::Error for BadState {}
 
 pub fn enqueue(conn: &Connection, visit_id: i64, state: QueueState, stamp: &Stamp) -> Result<()> {
     conn.prepare_cached("INSERT INTO reconcile_queue (visit_id, state, updated_at) VALUES (?1, ?2, ?3)")?
@@ -24,18 +69,23 @@ pub fn enqueue(conn: &Connection, visit_id: i64, state: QueueState, stamp: &Stam
 
 pub fn get(conn: &Connection, visit_id: i64) -> Result<Option<QueueEntry>> {
     Ok(conn
-        .prepare_cached("SELECT visit_id, state, status, attempts, decision FROM reconcile_queue WHERE visit_id = ?1")?
-        .query_row([visit_id], |r| {
-            let state: String = r.get(1)?;
-            Ok(QueueEntry {
-                visit_id: r.get(0)?,
-                state: QueueState::parse(&state).unwrap_or(QueueState::Due),
-                status: r.get(2)?,
-                attempts: r.get(3)?,
-                decision: r.get(4)?,
-            })
-        })
+        .prepare_cached(&format!("SELECT {COLUMNS} FROM reconcile_queue WHERE visit_id = ?1"))?
+        .query_row([visit_id], from_row)
         .optional()?)
+}
+
+/// Every entry, in visit order.
+pub fn all(conn: &Connection) -> Result<Vec<QueueEntry>> {
+    let mut stmt = conn.prepare_cached(&format!("SELECT {COLUMNS} FROM reconcile_queue ORDER BY visit_id"))?;
+    let rows = stmt.query_map([], from_row)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Visits due for checking, oldest first.
+pub fn due(conn: &Connection) -> Result<Vec<i64>> {
+    let mut stmt = conn.prepare_cached("SELECT visit_id FROM reconcile_queue WHERE state = 'due' ORDER BY visit_id")?;
+    let rows = stmt.query_map([], |r| r.get(0))?;
+    Ok(rows.collect::<Result<_, _>>()?)
 }
 
 /// Records still waiting for reconciliation (anything not settled).
@@ -55,6 +105,76 @@ pub fn release_waiting(conn: &Connection, stamp: &Stamp) -> Result<usize> {
         audit::record(conn, stamp, "queue.due", "queue", *id, serde_json::Value::Null)?;
     }
     Ok(ids.len())
+}
+
+/// What a check found, to store with the entry.
+pub struct CheckResult<'a> {
+    pub status: ReconcileStatus,
+    pub differences: &'a [Difference],
+    pub reason: &'a str,
+    pub verified: Option<&'a Insurance>,
+    /// Settle at once (an automatic `match`): the declaration to claim with.
+    pub settle_with: Option<i64>,
+}
+
+/// Stores a check's result, if the entry is still due (a second pass running at the same time,
+/// or one resumed after a crash, never overwrites a result already stored). `no_answer` stays
+/// due for the next pass. Returns whether it was stored.
+pub fn record_check(conn: &Connection, visit_id: i64, r: &CheckResult, stamp: &Stamp) -> Result<bool> {
+    let state = match (r.status, r.settle_with) {
+        (ReconcileStatus::NoAnswer, _) => QueueState::Due,
+        (_, Some(_)) => QueueState::Settled,
+        _ => QueueState::NeedsDecision,
+    };
+    let changed = conn
+        .prepare_cached(
+            "UPDATE reconcile_queue SET state = ?1, status = ?2, differences = ?3, reason = ?4, verified = ?5,
+                 attempts = attempts + 1, last_checked_at = ?6, updated_at = ?6,
+                 decision = CASE WHEN ?7 IS NULL THEN decision ELSE 'auto' END,
+                 decided_at = CASE WHEN ?7 IS NULL THEN decided_at ELSE ?6 END,
+                 decided_by = CASE WHEN ?7 IS NULL THEN decided_by ELSE ?8 END,
+                 claim_declaration_id = COALESCE(?7, claim_declaration_id)
+             WHERE visit_id = ?9 AND state = 'due'",
+        )?
+        .execute(params![
+            state.as_str(),
+            r.status.as_str(),
+            serde_json::to_string(r.differences).expect("differences serialise"),
+            r.reason,
+            r.verified.map(|v| serde_json::to_string(v).expect("insurance serialises")),
+            stamp.at,
+            r.settle_with,
+            stamp.by,
+            visit_id
+        ])?;
+    if changed == 1 {
+        audit::record(conn, stamp, "queue.check", "queue", visit_id, serde_json::json!({"status": r.status.as_str()}))?;
+    }
+    Ok(changed == 1)
+}
+
+/// A person's decision on an entry that waits for one. `settle` ends it; otherwise it stays
+/// waiting (a follow-up). Returns false if the entry was not waiting for a decision.
+pub fn decide(
+    conn: &Connection,
+    visit_id: i64,
+    decision: &str,
+    note: &str,
+    claim_declaration_id: Option<i64>,
+    settle: bool,
+    stamp: &Stamp,
+) -> Result<bool> {
+    let state = if settle { QueueState::Settled } else { QueueState::NeedsDecision };
+    let changed = conn.execute(
+        "UPDATE reconcile_queue SET state = ?1, decision = ?2, note = ?3, claim_declaration_id = ?4,
+             decided_at = ?5, decided_by = ?6, updated_at = ?5
+         WHERE visit_id = ?7 AND state = 'needs_decision'",
+        params![state.as_str(), decision, note, claim_declaration_id, stamp.at, stamp.by, visit_id],
+    )?;
+    if changed == 1 {
+        audit::record(conn, stamp, "queue.decide", "queue", visit_id, serde_json::json!({"decision": decision}))?;
+    }
+    Ok(changed == 1)
 }
 
 /// A voided visit needs no reconciliation: settle it with that reason.

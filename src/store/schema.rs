@@ -125,6 +125,7 @@ CREATE TABLE reconcile_queue (
     state           TEXT NOT NULL CHECK (state IN ('waiting', 'due', 'needs_decision', 'settled')),
     status          TEXT,                   -- match / changed / ineligible / not_found / needs_manual / no_answer
     differences     TEXT NOT NULL DEFAULT '[]',
+    reason          TEXT NOT NULL DEFAULT '',   -- why, for staff (codes verbatim)
     verified        TEXT,                   -- JSON of the verified insurance, when any
     attempts        INTEGER NOT NULL DEFAULT 0,
     last_checked_at TEXT,

@@ -54,3 +54,37 @@ pub fn fushou_json(n: usize) -> String {
 pub fn count(store: &Store, table: &str) -> i64 {
     store.raw().query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0)).unwrap()
 }
+
+/// The kinds of answer the day's roster gives, by `n % 6` of [`intake_json`]'s patients.
+pub fn expected_status(n: usize) -> &'static str {
+    ["match", "changed", "ineligible", "not_found", "needs_manual", "changed"][n % 6]
+}
+
+/// A simulator roster that answers [`intake_json`]`(n)` for `n < count` as
+/// [`expected_status`] says.
+pub fn day_roster(count: usize) -> String {
+    let mut s = String::new();
+    for n in 0..count {
+        let birth = format!("1970-03-{:02}", 1 + n % 28);
+        let person = |extra: &str| {
+            format!(
+                "[[person]]\ninsurer_number = \"01130012\"\nsymbol = \"12-34\"\nnumber = \"{}\"\nbranch = \"01\"\nbirth_date = \"{birth}\"\nname = \"患者 {n}\"\nkana = \"ｶﾝｼﾞｬ\"\n{extra}\n",
+                1000 + n
+            )
+        };
+        match n % 6 {
+            0 => s.push_str(&person("validity = \"valid\"\ncopay = \"030\"")),
+            1 => s.push_str(&person("validity = \"valid\"\ncopay = \"020\"")),
+            2 => s.push_str(&person("validity = \"invalid\"\ndisqualification_date = \"2026-10-31\"")),
+            3 => {} // not in the roster: 該当資格なし
+            4 => {
+                s.push_str(&person("validity = \"valid\""));
+                s.push_str(&person("validity = \"valid\"")); // twice: 複数該当
+            }
+            _ => s.push_str(&person(
+                "validity = \"invalid_new_qualification\"\n[person.new_qualification]\ninsurer_number = \"06130016\"\nsymbol = \"8\"\nnumber = \"77\"\nbranch = \"00\"\ncopay = \"030\"",
+            )),
+        }
+    }
+    s
+}

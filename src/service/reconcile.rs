@@ -1,0 +1,360 @@
+//! The afternoon reconciliation pass, the clerk's decisions, and the billing list.
+
+use std::collections::VecDeque;
+use std::sync::mpsc;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use super::{parse_ref, patient_ref, visit_ref, Records};
+use crate::domain::claim::{claim_numbers, ClaimBasis, ClaimNumbers};
+use crate::domain::intake::{validate_insurance, InsuranceInput};
+use crate::domain::{Insurance, PatientDetails, QueueState, Service, Source};
+use crate::error::{Error, Result};
+use crate::qualification::{QualificationService, VerifyOutcome};
+use crate::reconcile::{classify, request_for, Difference, ReconcileStatus};
+use crate::store::queue::{self, CheckResult, QueueEntry};
+use crate::store::{outages, patients, visits};
+
+/// How the pass paces itself so the terminal is not flooded.
+#[derive(Debug, Clone)]
+pub struct PassOptions {
+    /// Requests in flight at once.
+    pub concurrency: usize,
+    /// Pause after each request, per worker.
+    pub delay: Duration,
+    /// Settle `match` records without a person.
+    pub auto_settle_match: bool,
+}
+
+impl Default for PassOptions {
+    fn default() -> Self {
+        PassOptions { concurrency: 2, delay: Duration::from_millis(200), auto_settle_match: true }
+    }
+}
+
+/// Progress of a running pass, for the screen and the terminal.
+#[derive(Debug, Clone, Serialize)]
+pub struct Progress {
+    pub done: usize,
+    pub total: usize,
+    pub visit_no: String,
+    pub patient_name: String,
+    pub status: ReconcileStatus,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PassResult {
+    pub visit_id: String,
+    pub visit_no: String,
+    pub status: ReconcileStatus,
+    pub differences: Vec<Difference>,
+    pub reason: String,
+    pub settled: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PassReport {
+    pub checked: usize,
+    pub results: Vec<PassResult>,
+}
+
+/// One due record, read before the (slow) check.
+struct Job {
+    visit_id: i64,
+    visit_no: String,
+    declaration_id: i64,
+    patient: PatientDetails,
+    insurance: Insurance,
+}
+
+/// A person's decision (`resolve`).
+#[derive(Debug, Clone)]
+pub enum Decision {
+    /// Claim with the verified data; the patient's insurance is updated, the old kept as history.
+    AcceptVerified,
+    /// Keep the declared data (a reason is required).
+    AcceptDeclared,
+    /// Not decided yet: call the patient, ask the insurer (a note says what).
+    FollowUp,
+    /// The result of a manual lookup (緊急時医療情報・資格確認機能), typed in.
+    Manual(InsuranceInput),
+}
+
+/// A queue entry with what the clerk needs to see.
+#[derive(Debug, Clone, Serialize)]
+pub struct QueueRow {
+    pub visit_id: String,
+    pub visit_no: String,
+    pub visit_date: chrono::NaiveDate,
+    pub patient_id: String,
+    pub patient: PatientDetails,
+    pub declared: Insurance,
+    /// 申告の根拠 of the visit.
+    pub basis: String,
+    #[serde(flatten)]
+    pub entry: QueueEntry,
+    /// What the claim would use now.
+    pub claim: ClaimNumbers,
+    /// Why, in the clerk's words.
+    pub claim_basis_ja: String,
+    /// For `needs_manual`: what to look up by hand.
+    pub lookup: Option<String>,
+    pub voided: bool,
+}
+
+impl Records {
+    /// Re-verifies every due record through `service`, sorts each into a status and stores it.
+    /// Each record is written in its own transaction as soon as its answer is in, so a pass
+    /// cut short (crash, power, closed window) loses nothing and repeats no decision: run it
+    /// again and it carries on with what is still due. `no_answer` records stay due.
+    pub fn reconcile_pass(
+        &mut self,
+        service: &dyn QualificationService,
+        opts: &PassOptions,
+        mut progress: impl FnMut(&Progress),
+    ) -> Result<PassReport> {
+        if let Some(o) = self.store.read(outages::current)? {
+            if o.services.contains(&Service::Qualification) {
+                return Err(Error::refused(
+                    "障害モード中です。回線の復旧（障害終了）を記録してから照合してください",
+                    "an outage is open: record the line's return before reconciling",
+                ));
+            }
+        }
+        let jobs = self.store.read(|conn| {
+            let mut jobs = Vec::new();
+            for visit_id in queue::due(conn)? {
+                let v = visits::require(conn, visit_id)?;
+                let p = patients::require_patient(conn, v.patient_id)?;
+                let d = patients::get_declaration(conn, v.declaration_id)?
+                    .ok_or_else(|| Error::Other(format!("visit {visit_id} has no declaration")))?;
+                jobs.push(Job { visit_id, visit_no: v.visit_no, declaration_id: d.id, patient: p.details, insurance: d.insurance });
+            }
+            Ok(jobs)
+        })?;
+        let total = jobs.len();
+        let mut report = PassReport { checked: 0, results: Vec::new() };
+
+        // 不詳 records cannot be checked online: sort them at once. The rest go to workers.
+        let (offline, online): (Vec<Job>, Vec<Job>) =
+            jobs.into_iter().partition(|j| request_for("", &j.insurance, j.patient.birth_date).is_none());
+        let queue = Mutex::new(online.into_iter().collect::<VecDeque<Job>>());
+        let (tx, rx) = mpsc::channel::<(Job, VerifyOutcome)>();
+        let workers = opts.concurrency.clamp(1, 8);
+        std::thread::scope(|scope| -> Result<()> {
+            for _ in 0..workers {
+                let tx = tx.clone();
+                let queue = &queue;
+                scope.spawn(move || loop {
+                    let Some(job) = queue.lock().ok().and_then(|mut q| q.pop_front()) else { break };
+                    let req = request_for(&visit_ref(job.visit_id), &job.insurance, job.patient.birth_date).expect("online job has numbers");
+                    let outcome = service.verify(&req);
+                    if tx.send((job, outcome)).is_err() {
+                        break; // the pass stopped listening (an error while storing)
+                    }
+                    std::thread::sleep(opts.delay);
+                });
+            }
+            drop(tx);
+            for job in offline {
+                self.store_check(job, None, opts, total, &mut report, &mut progress)?;
+            }
+            for (job, outcome) in rx {
+                self.store_check(job, Some(&outcome), opts, total, &mut report, &mut progress)?;
+            }
+            Ok(())
+        })?;
+        Ok(report)
+    }
+
+    fn store_check(
+        &mut self,
+        job: Job,
+        outcome: Option<&VerifyOutcome>,
+        opts: &PassOptions,
+        total: usize,
+        report: &mut PassReport,
+        progress: &mut impl FnMut(&Progress),
+    ) -> Result<()> {
+        let verdict = classify(&job.insurance, &job.patient, outcome);
+        let settle = opts.auto_settle_match && verdict.status == ReconcileStatus::Match;
+        let stamp = self.stamp();
+        let stored = self.store.write(|conn| {
+            let stored = queue::record_check(
+                conn,
+                job.visit_id,
+                &CheckResult {
+                    status: verdict.status,
+                    differences: &verdict.differences,
+                    reason: &verdict.reason_ja,
+                    verified: verdict.verified.as_ref(),
+                    settle_with: settle.then_some(job.declaration_id),
+                },
+                &stamp,
+            )?;
+            if stored && verdict.status == ReconcileStatus::Match {
+                patients::mark_verified(conn, job.declaration_id, &stamp)?;
+            }
+            Ok(stored)
+        })?;
+        report.checked += 1;
+        progress(&Progress {
+            done: report.checked,
+            total,
+            visit_no: job.visit_no.clone(),
+            patient_name: job.patient.name.clone(),
+            status: verdict.status,
+        });
+        if stored {
+            report.results.push(PassResult {
+                visit_id: visit_ref(job.visit_id),
+                visit_no: job.visit_no,
+                status: verdict.status,
+                differences: verdict.differences,
+                reason: verdict.reason_ja,
+                settled: settle,
+            });
+        }
+        Ok(())
+    }
+
+    /// Records a person's decision on a record waiting for one.
+    pub fn resolve(&mut self, visit: &str, decision: Decision, note: &str) -> Result<QueueEntry> {
+        let visit_id = parse_ref(visit, 'V', "VISIT_ID", "受診ID")?;
+        let note = note.trim();
+        if matches!(decision, Decision::AcceptDeclared | Decision::FollowUp) && note.is_empty() {
+            return Err(Error::field("--note", "理由・メモ", "申告のまま確定する理由、または確認すること（電話など）を入力してください", "a note is required"));
+        }
+        let today = self.today();
+        let stamp = self.stamp();
+        self.store.write(|conn| {
+            let v = visits::require(conn, visit_id)?;
+            let entry = queue::get(conn, visit_id)?.ok_or_else(|| Error::Other(format!("visit {visit_id} has no queue entry")))?;
+            if entry.state != QueueState::NeedsDecision {
+                return Err(Error::refused(
+                    format!("{} は判断待ちではありません（状態: {}）", v.visit_no, entry.state.ja()),
+                    format!("{} is not waiting for a decision (state {})", v.visit_no, entry.state.as_str()),
+                ));
+            }
+            let p = patients::require_patient(conn, v.patient_id)?;
+            let (name, claim, settle) = match &decision {
+                Decision::AcceptVerified => {
+                    let verified = entry.verified.as_ref().ok_or_else(|| {
+                        Error::refused(
+                            format!("{} には確認済みの保険情報がありません。申告のまま・手入力・要確認のいずれかを選んでください", v.visit_no),
+                            "no verified data to accept",
+                        )
+                    })?;
+                    let id = patients::insert_declaration(conn, v.patient_id, verified, Source::Verified, "online_verification", Some(&stamp.at), &stamp)?;
+                    ("verified", Some(id), true)
+                }
+                Decision::AcceptDeclared => ("declared", Some(v.declaration_id), true),
+                Decision::FollowUp => ("follow_up", None, false),
+                Decision::Manual(input) => {
+                    let (ins, _warnings) = validate_insurance(input, p.details.birth_date, today).map_err(Error::Input)?;
+                    if ins.is_fushou() {
+                        return Err(Error::field("insurance", "保険情報", "照会結果の保険者番号と番号を入力してください", "numbers required"));
+                    }
+                    let id = patients::insert_declaration(conn, v.patient_id, &ins, Source::Manual, "manual_lookup", Some(&stamp.at), &stamp)?;
+                    ("manual", Some(id), true)
+                }
+            };
+            if !queue::decide(conn, visit_id, name, note, claim, settle, &stamp)? {
+                return Err(Error::refused("判断待ちではありません", "not waiting for a decision"));
+            }
+            Ok(queue::get(conn, visit_id)?.expect("exists"))
+        })
+    }
+
+    /// Every queue entry with its visit, patient and the claim it would make now: decisions
+    /// still open first, then by status, then by visit number.
+    pub fn reconcile_list(&self) -> Result<Vec<QueueRow>> {
+        let mut rows = self.store.read(|conn| {
+            let mut rows = Vec::new();
+            for entry in queue::all(conn)? {
+                let v = visits::require(conn, entry.visit_id)?;
+                let p = patients::require_patient(conn, v.patient_id)?;
+                let declared = patients::get_declaration(conn, v.declaration_id)?
+                    .ok_or_else(|| Error::Other(format!("visit {} has no declaration", v.id)))?;
+                let claim_decl = match entry.claim_declaration_id {
+                    Some(id) if id != declared.id => patients::get_declaration(conn, id)?.unwrap_or_else(|| declared.clone()),
+                    _ => declared.clone(),
+                };
+                let claim = claim_numbers(&claim_decl.insurance, claim_decl.source, &p.details, v.visit_date);
+                let status = entry.status.as_deref().and_then(ReconcileStatus::parse);
+                let claim_basis_ja = claim_basis_ja(&entry, status, &claim);
+                let lookup = (status == Some(ReconcileStatus::NeedsManual) && entry.state != QueueState::Settled).then(|| {
+                    let d = &p.details;
+                    format!(
+                        "氏名 {} / カナ {} / 性別 {} / 生年月日 {} / 住所 {}",
+                        d.name,
+                        d.kana,
+                        d.sex.ja(),
+                        crate::domain::wareki::format_wareki(d.birth_date),
+                        if d.address.is_empty() { "（未記入）" } else { &d.address }
+                    )
+                });
+                rows.push(QueueRow {
+                    visit_id: visit_ref(v.id),
+                    visit_no: v.visit_no,
+                    visit_date: v.visit_date,
+                    patient_id: patient_ref(p.id),
+                    patient: p.details,
+                    declared: declared.insurance,
+                    basis: v.basis,
+                    claim,
+                    claim_basis_ja,
+                    lookup,
+                    voided: v.voided_at.is_some(),
+                    entry,
+                });
+            }
+            Ok(rows)
+        })?;
+        rows.sort_by_key(|r| (r.entry.state == QueueState::Settled, status_rank(r.entry.status.as_deref()), r.visit_date, r.visit_no.clone()));
+        Ok(rows)
+    }
+
+    /// Patients that may be one person registered twice, for the clerk to merge.
+    pub fn possible_duplicates(&self) -> Result<Vec<Vec<crate::store::patients::Patient>>> {
+        self.store.read(|conn| {
+            patients::possible_duplicates(conn)?
+                .into_iter()
+                .map(|ids| ids.into_iter().map(|id| patients::require_patient(conn, id)).collect())
+                .collect()
+        })
+    }
+
+    /// Merges patient `from` into `into`: both histories stay; `from` leaves searches.
+    pub fn merge_patients(&mut self, from: &str, into: &str) -> Result<()> {
+        let from = parse_ref(from, 'P', "PATIENT_ID", "患者ID")?;
+        let into = parse_ref(into, 'P', "--into", "統合先の患者ID")?;
+        let stamp = self.stamp();
+        self.store.write(|conn| patients::merge(conn, from, into, &stamp))
+    }
+}
+
+fn status_rank(status: Option<&str>) -> usize {
+    match status.and_then(ReconcileStatus::parse) {
+        Some(s) => ReconcileStatus::ALL.iter().position(|x| *x == s).map(|p| ReconcileStatus::ALL.len() - p).unwrap_or(0),
+        None => 0,
+    }
+}
+
+/// Why the claim uses these numbers, in the clerk's words.
+fn claim_basis_ja(entry: &QueueEntry, status: Option<ReconcileStatus>, claim: &ClaimNumbers) -> String {
+    if entry.decision.as_deref() == Some("voided") {
+        return "取消（請求しない）".into();
+    }
+    match (claim.basis, entry.decision.as_deref(), status) {
+        (ClaimBasis::Fushou, _, _) => "不詳（7埋め）".into(),
+        (_, Some("auto"), _) => "オンライン確認で一致".into(),
+        (_, Some("verified"), _) => "確認済みの資格".into(),
+        (_, Some("manual"), _) => "手作業の照会結果".into(),
+        (_, Some("declared"), Some(ReconcileStatus::Ineligible)) => "旧資格（申告のまま）".into(),
+        (_, Some("declared"), _) => "申告のまま（判断済み）".into(),
+        _ => "申告のまま（未確定）".into(),
+    }
+}

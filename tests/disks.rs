@@ -1,0 +1,139 @@
+//! Damaged, truncated and full databases: a clear message and a way out, never a silent empty
+//! database; automatic daily backups with retention; restore that keeps the damaged file.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+use common::{intake, intake_json, records};
+use onshi_fallback::store::Store;
+
+fn cli_at(db: &Path, now: &str, args: &[&str], stdin: Option<&str>) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_onshi-fallback"))
+        .args(args)
+        .env("ONSHI_FALLBACK_DB", db)
+        .env("ONSHI_FALLBACK_CONFIG", db.with_extension("toml"))
+        .env("ONSHI_FALLBACK_NOW", now)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    if let Some(s) = stdin {
+        child.stdin.take().unwrap().write_all(s.as_bytes()).unwrap();
+    }
+    drop(child.stdin.take());
+    child.wait_with_output().unwrap()
+}
+
+fn cli(db: &Path, args: &[&str], stdin: Option<&str>) -> Output {
+    cli_at(db, common::NOW, args, stdin)
+}
+
+#[test]
+fn the_first_command_of_the_day_makes_a_backup_and_old_ones_are_pruned() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("clinic.sqlite3");
+    std::fs::write(db.with_extension("toml"), "[backup]\nkeep_days = 2\n").unwrap();
+    for day in 21..=24 {
+        let now = format!("2026-11-{day}T09:00:00+09:00");
+        assert!(cli_at(&db, &now, &["intake", "--json", "-"], Some(&intake_json(day as usize))).status.success());
+        assert!(cli_at(&db, &now, &["outage", "status"], None).status.success());
+    }
+    let mut names: Vec<String> = std::fs::read_dir(dir.path().join("backups"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, vec!["onshi-fallback-20261123.sqlite3", "onshi-fallback-20261124.sqlite3"]);
+    // A backup holds what was there when the day's first command ran.
+    let b = Store::open(&dir.path().join("backups/onshi-fallback-20261124.sqlite3")).unwrap();
+    assert_eq!(common::count(&b, "visits"), 3);
+}
+
+#[test]
+fn a_corrupt_database_points_to_the_latest_backup_and_restore_works() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("clinic.sqlite3");
+    assert!(cli(&db, &["intake", "--json", "-"], Some(&intake_json(1))).status.success());
+    assert!(cli(&db, &["intake", "--json", "-"], Some(&intake_json(2))).status.success());
+    // Disaster: the file is overwritten with garbage.
+    std::fs::write(&db, vec![0xA5u8; 64 * 1024]).unwrap();
+    let _ = std::fs::remove_file(dir.path().join("clinic.sqlite3-wal"));
+    let _ = std::fs::remove_file(dir.path().join("clinic.sqlite3-shm"));
+    let out = cli(&db, &["visits", "--json"], None);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("最新のバックアップ") && err.contains("onshi-fallback restore"), "{err}");
+    assert_eq!(std::fs::read(&db).unwrap(), vec![0xA5u8; 64 * 1024], "never replaced by an empty database");
+
+    let backup = dir.path().join("backups/onshi-fallback-20261125.sqlite3");
+    let out = cli(&db, &["restore", backup.to_str().unwrap(), "--json"], None);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let aside = v["previous_file"].as_str().unwrap();
+    assert_eq!(std::fs::read(aside).unwrap(), vec![0xA5u8; 64 * 1024], "the damaged file is kept");
+    // The backup was taken by the first command of the day, before the first intake.
+    let out = cli(&db, &["outage", "status", "--json"], None);
+    assert!(out.status.success());
+    assert!(cli(&db, &["audit", "verify"], None).status.success());
+}
+
+#[test]
+fn a_truncated_database_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("clinic.sqlite3");
+    {
+        let mut r = records(Store::open(&db).unwrap());
+        for n in 0..200 {
+            r.intake(&intake(n)).unwrap();
+        }
+        // fold the WAL into the main file so truncating it loses data
+        r.store.raw().execute_batch("PRAGMA wal_checkpoint(TRUNCATE);").unwrap();
+    }
+    let len = std::fs::metadata(&db).unwrap().len();
+    let f = std::fs::OpenOptions::new().write(true).open(&db).unwrap();
+    f.set_len(len / 3).unwrap();
+    drop(f);
+    let out = cli(&db, &["visits", "--json"], None);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("壊れています"), "{err}");
+    assert!(err.contains("バックアップ"), "{err}");
+}
+
+#[test]
+fn a_full_disk_refuses_the_intake_whole_and_keeps_the_rest() {
+    let mut r = common::memory_records();
+    r.intake(&intake(0)).unwrap();
+    let pages: i64 = r.store.raw().query_row("PRAGMA page_count", [], |x| x.get(0)).unwrap();
+    // SQLite reports a full disk exactly as when the file system is full.
+    r.store.raw().query_row(&format!("PRAGMA max_page_count = {}", pages + 2), [], |_| Ok(())).unwrap();
+    let mut saved = 1;
+    let err = loop {
+        match r.intake(&intake(saved)) {
+            Ok(_) => saved += 1,
+            Err(e) => break e,
+        }
+        assert!(saved < 500, "never filled up");
+    };
+    let msg = err.to_string();
+    assert!(msg.contains("ディスクがいっぱい") && msg.contains("保存されていません"), "{msg}");
+    assert_eq!(r.visits(None).unwrap().len(), saved, "every saved intake is there, the failed one is not");
+    assert!(r.audit_verify().unwrap().ok);
+    assert_eq!(r.store.integrity_check().unwrap(), "ok");
+}
+
+#[test]
+fn restore_refuses_a_damaged_backup() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("clinic.sqlite3");
+    assert!(cli(&db, &["intake", "--json", "-"], Some(&intake_json(1))).status.success());
+    let bad = dir.path().join("bad.sqlite3");
+    std::fs::write(&bad, b"nope").unwrap();
+    let out = cli(&db, &["restore", bad.to_str().unwrap()], None);
+    assert_ne!(out.status.code(), Some(0));
+    assert!(cli(&db, &["audit", "verify"], None).status.success(), "the live database is untouched");
+}
