@@ -508,3 +508,25 @@ fn many_hits_ask_for_a_narrower_search_and_still_fit() {
     assert!(h.shows("1 名 — ↑↓ で選択"));
     assert!(h.shows("山田 3郎  ヤマダ タロウ"));
 }
+
+#[test]
+fn the_app_start_makes_the_daily_backup_and_a_broken_file_names_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("clinic.sqlite3");
+    let launch = Launch { db_path: path.clone(), config_path: None, staff: Some("受付".into()), clock: clock() };
+    let h = Harness::new(App::boot(launch.clone()));
+    drop(h);
+    let backups: Vec<_> = std::fs::read_dir(dir.path().join("backups")).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().to_string()).collect();
+    assert!(backups.iter().any(|b| b.contains("20261125")), "{backups:?}");
+
+    // The file is damaged: the screen names the latest backup and how to restore it.
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+    std::fs::write(&path, b"garbage, not a database ".repeat(500)).unwrap();
+    let mut h = Harness::new(App::boot(launch));
+    assert!(h.shows("データベースを開けません"));
+    assert!(h.shows("最新のバックアップを復元してください"));
+    assert!(h.shows("onshi-fallback restore"));
+    assert!(h.texts().iter().any(|t| t.contains("20261125")), "{:?}", h.texts());
+}

@@ -12,7 +12,7 @@ use iced::{window, Element, Length, Subscription, Task, Theme};
 use super::{banner, outage, reception, theme};
 use crate::config::Config;
 use crate::service::{Clock, Records};
-use crate::store::Store;
+use crate::store::{backup, Store};
 
 /// What the binary hands the app: where the records are and who was named on the command line.
 #[derive(Debug, Clone)]
@@ -93,7 +93,7 @@ const STAFF_INPUT: &str = "staff-name";
 
 enum Phase {
     /// The database could not be opened: say so and what to do.
-    Failed { detail: String, path: String },
+    Failed { detail: String, path: String, latest: Option<(String, String)> },
     /// Who is at the desk?
     Start { name: String, error: Option<String> },
     Main(Box<Main>),
@@ -108,46 +108,61 @@ struct Main {
 
 pub struct App {
     records: Option<Records>,
+    /// Said in the frame, e.g. a failed daily backup.
+    warning: Option<String>,
     phase: Phase,
 }
 
 impl App {
-    /// Opens the database named at launch; a failure becomes the error screen, never a crash.
+    /// Opens the database named at launch (backups beside it, as the command line does) and
+    /// makes the day's backup; a failure becomes the error screen, never a crash.
     pub fn boot(launch: Launch) -> (App, Task<Message>) {
         let path = launch.db_path.display().to_string();
+        let config = match &launch.config_path {
+            Some(p) => Config::load(p),
+            None => Ok(Config::default()),
+        };
+        let backups = backup_dir(config.as_ref().unwrap_or(&Config::default()), &launch.db_path);
         let opened = (|| {
-            let config = match &launch.config_path {
-                Some(p) => Config::load(p)?,
-                None => Config::default(),
-            };
-            let store = Store::open(&launch.db_path)?;
+            let store = Store::open_with_backups(&launch.db_path, &backups)?;
             // A database that opens but cannot be read (corrupt pages) must fail here, too.
-            let records = Records::new(store, config, String::new(), launch.clock.clone());
+            let records = Records::new(store, config?, String::new(), launch.clock.clone());
             records.status()?;
             Ok::<_, crate::error::Error>(records)
         })();
         match opened {
-            Ok(records) => App::start(records, launch.staff.as_deref()),
-            Err(e) => (App { records: None, phase: Phase::Failed { detail: reception::error_ja(&e), path } }, Task::none()),
+            Ok(records) => {
+                // The daily backup: a failure must not stop reception, only be said.
+                let warning = backup::daily(&records.store, &backups, records.today(), records.config.backup.keep_days)
+                    .err()
+                    .map(|e| format!("自動バックアップに失敗しました（受付は続けられます）: {}", reception::error_ja(&e)));
+                let (mut app, task) = App::start(records, launch.staff.as_deref());
+                app.warning = warning;
+                (app, task)
+            }
+            Err(e) => {
+                let latest = backup::list(&backups).into_iter().next().map(|b| (b.path, b.modified));
+                (App { records: None, warning: None, phase: Phase::Failed { detail: reception::error_ja(&e), path, latest } }, Task::none())
+            }
         }
     }
 
     /// The start screen for open records, the name pre-filled if known.
     pub fn start(records: Records, staff: Option<&str>) -> (App, Task<Message>) {
         let name = staff.unwrap_or_default().to_string();
-        (App { records: Some(records), phase: Phase::Start { name, error: None } }, operation::focus(STAFF_INPUT))
+        (App { records: Some(records), warning: None, phase: Phase::Start { name, error: None } }, operation::focus(STAFF_INPUT))
     }
 
     /// Straight to the main screens, with `records.actor` at the desk (tests, demos).
     pub fn ready(records: Records) -> (App, Task<Message>) {
-        let mut app = App { records: Some(records), phase: Phase::Start { name: String::new(), error: None } };
+        let mut app = App { records: Some(records), warning: None, phase: Phase::Start { name: String::new(), error: None } };
         let task = app.enter_main();
         (app, task)
     }
 
     /// The error screen (for tests of the failure path).
     pub fn failed(detail: impl Into<String>, path: impl Into<String>) -> App {
-        App { records: None, phase: Phase::Failed { detail: detail.into(), path: path.into() } }
+        App { records: None, warning: None, phase: Phase::Failed { detail: detail.into(), path: path.into(), latest: None } }
     }
 
     pub fn records(&self) -> Option<&Records> {
@@ -216,10 +231,10 @@ impl App {
 
     pub fn view(&self) -> Element<'_, Message> {
         match (&self.phase, &self.records) {
-            (Phase::Failed { detail, path }, _) => failed_view(detail, path),
+            (Phase::Failed { detail, path, latest }, _) => failed_view(detail, path, latest.as_ref()),
             (Phase::Start { name, error }, _) => start_view(name, error.as_deref()),
-            (Phase::Main(main), Some(records)) => main.view(records),
-            (Phase::Main(_), None) => failed_view("内部状態が不正です", ""),
+            (Phase::Main(main), Some(records)) => main.view(records, self.warning.as_deref()),
+            (Phase::Main(_), None) => failed_view("内部状態が不正です", "", None),
         }
     }
 }
@@ -306,7 +321,7 @@ impl Main {
         }
     }
 
-    fn view<'a>(&'a self, records: &'a Records) -> Element<'a, Message> {
+    fn view<'a>(&'a self, records: &'a Records, warning: Option<&'a str>) -> Element<'a, Message> {
         let now = records.clock.now();
         let banner = self.banner.view(now).map(Message::Banner);
         let tabs = Screen::ALL.iter().fold(row![].spacing(6), |r, s| {
@@ -340,7 +355,11 @@ impl Main {
             .center(Length::Fill)
             .into(),
         };
-        column![banner, container(nav).padding([6, 12]), container(body).padding([4, 12]).width(Length::Fill).height(Length::Fill)].into()
+        let mut frame = column![banner, container(nav).padding([6, 12])];
+        if let Some(w) = warning {
+            frame = frame.push(container(text(format!("注意: {w}")).size(theme::BODY).color(theme::AMBER)).padding([0, 12]));
+        }
+        frame.push(container(body).padding([4, 12]).width(Length::Fill).height(Length::Fill)).into()
     }
 }
 
@@ -390,7 +409,15 @@ fn start_view<'a>(name: &'a str, error: Option<&'a str>) -> Element<'a, Message>
     container(col).center(Length::Fill).into()
 }
 
-fn failed_view<'a>(detail: &str, path: &str) -> Element<'a, Message> {
+fn failed_view<'a>(detail: &str, path: &str, latest: Option<&(String, String)>) -> Element<'a, Message> {
+    let restore = match latest {
+        Some((backup, when)) => column![
+            text(format!("3. ファイルが壊れている場合は、最新のバックアップを復元してください: {backup}（{when}）")).size(theme::BODY),
+            text(format!("　 コマンド: onshi-fallback restore \"{backup}\"（壊れたファイルは消さずに別名で残ります）")).size(theme::BODY),
+        ],
+        None => column![text("3. ファイルが壊れている場合は、最新のバックアップを復元してください（バックアップが見つかりません。システム担当者に連絡してください）").size(theme::BODY)],
+    }
+    .spacing(4);
     let body = column![
         text("データベースを開けません").size(30),
         text(format!("ファイル: {path}")).size(theme::BODY),
@@ -399,11 +426,20 @@ fn failed_view<'a>(detail: &str, path: &str) -> Element<'a, Message> {
         text("対処方法").size(theme::TITLE),
         text("1. 他のパソコンやプログラムがこのファイルを使用中でないか確認し、アプリを起動し直してください。").size(theme::BODY),
         text("2. ファイルが読み取り専用になっていないか、保存先（ネットワークドライブ等）に接続できるか確認してください。").size(theme::BODY),
-        text("3. ファイルが壊れている場合は、最新のバックアップ（onshi-fallback backup で作成したもの）を元の場所に復元してください。").size(theme::BODY),
+        restore,
         text("4. 復旧するまでは紙の申立書で受付を続け、後で入力してください。").size(theme::BODY),
         text("壊れたファイルは削除せず、そのまま保管して管理者に連絡してください。").size(theme::BODY),
     ]
     .spacing(10)
     .max_width(1100);
     container(container(body).padding(24).style(theme::error_box)).center(Length::Fill).padding(24).into()
+}
+
+/// Where backups live: `[backup] dir`, or `backups/` beside the database (as the command line).
+fn backup_dir(config: &Config, db: &std::path::Path) -> PathBuf {
+    if config.backup.dir.trim().is_empty() {
+        backup::default_dir(db)
+    } else {
+        PathBuf::from(config.backup.dir.trim())
+    }
 }
