@@ -290,10 +290,7 @@ pub fn run() -> i32 {
         }
     };
     let Some(command) = cli.command else {
-        // The desktop app comes with issue 4; until then, help.
-        use clap::CommandFactory;
-        let _ = Cli::command().print_help();
-        return 0;
+        return desktop(&cli.db, &cli.config, cli.staff.as_deref());
     };
     let (db, config) = (cli.db.clone(), cli.config.clone());
     match execute(&cli.db, &cli.config, cli.staff.as_deref(), command) {
@@ -378,6 +375,37 @@ fn open(db: &Option<PathBuf>, config: &Option<PathBuf>, staff: Option<&str>) -> 
         eprintln!("注意: 自動バックアップに失敗しました (daily backup failed): {e}");
     }
     Ok(records)
+}
+
+/// No subcommand: the desktop app, on the same database and settings as the command line.
+fn desktop(db: &Option<PathBuf>, config: &Option<PathBuf>, staff: Option<&str>) -> i32 {
+    let launch = (|| {
+        Ok::<_, Failure>(onshi_fallback::gui::Launch {
+            db_path: db_path(db)?,
+            config_path: config.clone().or_else(default_config_path),
+            staff: staff.map(str::to_string).filter(|s| !s.trim().is_empty()),
+            clock: Clock::from_env()?,
+        })
+    })();
+    let launch = match launch {
+        Ok(l) => l,
+        Err(Failure::Input(e)) => {
+            eprintln!("入力エラー (bad input):\n{e}");
+            return 2;
+        }
+        Err(Failure::Corrupt(msg)) | Err(Failure::Other(msg)) => {
+            eprintln!("エラー (error): {msg}");
+            return 1;
+        }
+    };
+    // Opening the database, the daily backup and any failure are shown in the window.
+    match onshi_fallback::gui::run(launch) {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("画面を開けません (cannot open the window): {e}");
+            1
+        }
+    }
 }
 
 fn print_json<T: Serialize>(value: &T) {

@@ -12,3 +12,4 @@ pub mod qualification;
 pub mod reconcile;
 pub mod service;
 pub mod store;
+pub mod gui;

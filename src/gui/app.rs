@@ -1,0 +1,445 @@
+//! The frame: opening the records, choosing who is at the desk, the mode banner, the screen
+//! switcher, global shortcuts and the periodic status refresh.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use iced::event::{self, Event};
+use iced::keyboard::{self, key::Named, Key};
+use iced::widget::{button, column, container, operation, row, space, text, text_input};
+use iced::{window, Element, Length, Subscription, Task, Theme};
+
+use super::{banner, outage, reception, theme};
+use crate::config::Config;
+use crate::service::{Clock, Records};
+use crate::store::{backup, Store};
+
+/// What the binary hands the app: where the records are and who was named on the command line.
+#[derive(Debug, Clone)]
+pub struct Launch {
+    pub db_path: PathBuf,
+    pub config_path: Option<PathBuf>,
+    /// `--staff`: pre-fills the start screen.
+    pub staff: Option<String>,
+    pub clock: Clock,
+}
+
+/// The screens of the switcher, in key order F1–F5.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Screen {
+    Reception,
+    Prescription,
+    Reconciliation,
+    Outage,
+    Settings,
+}
+
+impl Screen {
+    pub const ALL: [Screen; 5] = [Screen::Reception, Screen::Prescription, Screen::Reconciliation, Screen::Outage, Screen::Settings];
+
+    pub fn ja(self) -> &'static str {
+        match self {
+            Screen::Reception => "受付",
+            Screen::Prescription => "処方",
+            Screen::Reconciliation => "照合",
+            Screen::Outage => "障害対応",
+            Screen::Settings => "設定",
+        }
+    }
+
+    fn key(self) -> &'static str {
+        match self {
+            Screen::Reception => "F1",
+            Screen::Prescription => "F2",
+            Screen::Reconciliation => "F3",
+            Screen::Outage => "F4",
+            Screen::Settings => "F5",
+        }
+    }
+}
+
+/// Keys the frame handles whatever widget has focus.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shortcut {
+    Screen(Screen),
+    /// F9: switch mode by hand (opens the reason field).
+    ModeSwitch,
+    /// F7: new patient (申立書).
+    NewPatient,
+    Escape,
+    Next,
+    Previous,
+    Up,
+    Down,
+}
+
+#[derive(Debug, Clone)]
+pub enum Message {
+    StaffChanged(String),
+    StaffConfirmed,
+    Switch(Screen),
+    Key(Shortcut),
+    Banner(banner::Message),
+    Reception(reception::Message),
+    Outage(outage::Message),
+    /// Periodic re-read of the mode and today's list (a switch by the CLI or watcher shows up).
+    Tick,
+}
+
+/// How often the banner re-reads the status from the database.
+pub const REFRESH: Duration = Duration::from_secs(3);
+
+const STAFF_INPUT: &str = "staff-name";
+
+enum Phase {
+    /// The database could not be opened: say so and what to do.
+    Failed { detail: String, path: String, latest: Option<(String, String)> },
+    /// Who is at the desk?
+    Start { name: String, error: Option<String> },
+    Main(Box<Main>),
+}
+
+struct Main {
+    screen: Screen,
+    banner: banner::Banner,
+    reception: reception::Reception,
+    outage: outage::OutageScreen,
+}
+
+pub struct App {
+    records: Option<Records>,
+    /// Said in the frame, e.g. a failed daily backup.
+    warning: Option<String>,
+    phase: Phase,
+}
+
+impl App {
+    /// Opens the database named at launch (backups beside it, as the command line does) and
+    /// makes the day's backup; a failure becomes the error screen, never a crash.
+    pub fn boot(launch: Launch) -> (App, Task<Message>) {
+        let path = launch.db_path.display().to_string();
+        let config = match &launch.config_path {
+            Some(p) => Config::load(p),
+            None => Ok(Config::default()),
+        };
+        let backups = backup_dir(config.as_ref().unwrap_or(&Config::default()), &launch.db_path);
+        let opened = (|| {
+            let store = Store::open_with_backups(&launch.db_path, &backups)?;
+            // A database that opens but cannot be read (corrupt pages) must fail here, too.
+            let records = Records::new(store, config?, String::new(), launch.clock.clone());
+            records.status()?;
+            Ok::<_, crate::error::Error>(records)
+        })();
+        match opened {
+            Ok(records) => {
+                // The daily backup: a failure must not stop reception, only be said.
+                let warning = backup::daily(&records.store, &backups, records.today(), records.config.backup.keep_days)
+                    .err()
+                    .map(|e| format!("自動バックアップに失敗しました（受付は続けられます）: {}", reception::error_ja(&e)));
+                let (mut app, task) = App::start(records, launch.staff.as_deref());
+                app.warning = warning;
+                (app, task)
+            }
+            Err(e) => {
+                let latest = backup::list(&backups).into_iter().next().map(|b| (b.path, b.modified));
+                (App { records: None, warning: None, phase: Phase::Failed { detail: reception::error_ja(&e), path, latest } }, Task::none())
+            }
+        }
+    }
+
+    /// The start screen for open records, the name pre-filled if known.
+    pub fn start(records: Records, staff: Option<&str>) -> (App, Task<Message>) {
+        let name = staff.unwrap_or_default().to_string();
+        (App { records: Some(records), warning: None, phase: Phase::Start { name, error: None } }, operation::focus(STAFF_INPUT))
+    }
+
+    /// Straight to the main screens, with `records.actor` at the desk (tests, demos).
+    pub fn ready(records: Records) -> (App, Task<Message>) {
+        let mut app = App { records: Some(records), warning: None, phase: Phase::Start { name: String::new(), error: None } };
+        let task = app.enter_main();
+        (app, task)
+    }
+
+    /// The error screen (for tests of the failure path).
+    pub fn failed(detail: impl Into<String>, path: impl Into<String>) -> App {
+        App { records: None, warning: None, phase: Phase::Failed { detail: detail.into(), path: path.into(), latest: None } }
+    }
+
+    pub fn records(&self) -> Option<&Records> {
+        self.records.as_ref()
+    }
+
+    pub fn title(&self) -> String {
+        match (&self.phase, &self.records) {
+            (Phase::Main(_), Some(r)) => format!("オン資障害時受付 onshi-fallback — {}", r.actor),
+            _ => "オン資障害時受付 onshi-fallback".into(),
+        }
+    }
+
+    pub fn theme(&self) -> Theme {
+        theme::theme()
+    }
+
+    pub fn subscription(&self) -> Subscription<Message> {
+        let keys = event::listen_with(key_message);
+        match self.phase {
+            Phase::Main(_) => Subscription::batch([keys, iced::time::every(REFRESH).map(|_| Message::Tick)]),
+            _ => keys,
+        }
+    }
+
+    fn enter_main(&mut self) -> Task<Message> {
+        let Some(records) = self.records.as_mut() else { return Task::none() };
+        let mut main = Main {
+            screen: Screen::Reception,
+            banner: banner::Banner::default(),
+            reception: reception::Reception::default(),
+            outage: outage::OutageScreen::default(),
+        };
+        main.banner.refresh(records);
+        main.outage.status = main.banner.status.clone();
+        main.reception.refresh(records);
+        self.phase = Phase::Main(Box::new(main));
+        operation::focus(reception::SEARCH_INPUT)
+    }
+
+    pub fn update(&mut self, message: Message) -> Task<Message> {
+        match (&mut self.phase, message) {
+            (Phase::Start { name, error }, Message::StaffChanged(n)) => {
+                *name = n;
+                *error = None;
+                Task::none()
+            }
+            (Phase::Start { name, error }, Message::StaffConfirmed) => {
+                let who = name.trim().to_string();
+                if who.is_empty() {
+                    *error = Some("受付担当者の名前を入力してください".into());
+                    return Task::none();
+                }
+                if let Some(r) = self.records.as_mut() {
+                    r.actor = who;
+                }
+                self.enter_main()
+            }
+            (Phase::Main(main), message) => {
+                let Some(records) = self.records.as_mut() else { return Task::none() };
+                main.update(records, message)
+            }
+            _ => Task::none(),
+        }
+    }
+
+    pub fn view(&self) -> Element<'_, Message> {
+        match (&self.phase, &self.records) {
+            (Phase::Failed { detail, path, latest }, _) => failed_view(detail, path, latest.as_ref()),
+            (Phase::Start { name, error }, _) => start_view(name, error.as_deref()),
+            (Phase::Main(main), Some(records)) => main.view(records, self.warning.as_deref()),
+            (Phase::Main(_), None) => failed_view("内部状態が不正です", "", None),
+        }
+    }
+}
+
+impl Main {
+    fn update(&mut self, records: &mut Records, message: Message) -> Task<Message> {
+        match message {
+            Message::Switch(screen) => self.switch(screen),
+            Message::Tick => {
+                self.banner.refresh(records);
+                self.outage.status = self.banner.status.clone();
+                if self.screen == Screen::Reception {
+                    self.reception.refresh_today(records);
+                }
+                Task::none()
+            }
+            Message::Banner(m) => {
+                let was_switching = self.banner.switching();
+                let task = self.banner.update(records, m).map(Message::Banner);
+                self.after_mode_change(records);
+                if was_switching && !self.banner.switching() {
+                    // Switched: back to where staff were typing.
+                    return Task::batch([task, self.switch(self.screen)]);
+                }
+                task
+            }
+            Message::Reception(m) => self.reception.update(records, m).map(Message::Reception),
+            Message::Outage(m) => {
+                let task = self.outage.update(records, m).map(Message::Outage);
+                self.banner.refresh(records);
+                self.outage.status = self.banner.status.clone();
+                task
+            }
+            Message::Key(key) => self.shortcut(records, key),
+            Message::StaffChanged(_) | Message::StaffConfirmed => Task::none(),
+        }
+    }
+
+    fn after_mode_change(&mut self, records: &mut Records) {
+        self.outage.status = self.banner.status.clone();
+        self.reception.refresh_today(records);
+    }
+
+    fn switch(&mut self, screen: Screen) -> Task<Message> {
+        self.screen = screen;
+        match screen {
+            Screen::Reception => self.reception.focus().map(Message::Reception),
+            Screen::Outage => {
+                self.outage.status = self.banner.status.clone();
+                operation::focus(if self.banner.degraded() { outage::NOTE_INPUT } else { outage::REASON_INPUT })
+            }
+            _ => Task::none(),
+        }
+    }
+
+    fn shortcut(&mut self, records: &mut Records, key: Shortcut) -> Task<Message> {
+        // The mode-switch field takes Esc and Enter first while it is open.
+        if self.banner.switching() {
+            return match key {
+                Shortcut::Escape => {
+                    self.banner.cancel();
+                    self.switch(self.screen)
+                }
+                _ => Task::none(),
+            };
+        }
+        match key {
+            Shortcut::Screen(s) => self.switch(s),
+            Shortcut::ModeSwitch => self.banner.update(records, banner::Message::Open).map(Message::Banner),
+            Shortcut::Next => operation::focus_next(),
+            Shortcut::Previous => operation::focus_previous(),
+            other if self.screen == Screen::Reception => {
+                let m = match other {
+                    Shortcut::Escape => reception::Message::Escape,
+                    Shortcut::Up => reception::Message::Move(-1),
+                    Shortcut::Down => reception::Message::Move(1),
+                    Shortcut::NewPatient => reception::Message::NewPatient,
+                    _ => return Task::none(),
+                };
+                self.reception.update(records, m).map(Message::Reception)
+            }
+            Shortcut::Escape if self.screen != Screen::Reception => self.switch(Screen::Reception),
+            _ => Task::none(),
+        }
+    }
+
+    fn view<'a>(&'a self, records: &'a Records, warning: Option<&'a str>) -> Element<'a, Message> {
+        let now = records.clock.now();
+        let banner = self.banner.view(now).map(Message::Banner);
+        let tabs = Screen::ALL.iter().fold(row![].spacing(6), |r, s| {
+            r.push(
+                button(text(format!("{} {}", s.key(), s.ja())).size(theme::BODY))
+                    .padding([6, 14])
+                    .style(theme::tab(*s == self.screen))
+                    .on_press(Message::Switch(*s)),
+            )
+        });
+        let nav = row![
+            tabs,
+            space::horizontal(),
+            text(format!("受付担当: {}", records.actor)).size(theme::BODY),
+            text(format!("本日 {}", crate::domain::wareki::format_wareki(records.today()))).size(theme::BODY).color(theme::MUTED),
+        ]
+        .spacing(16)
+        .align_y(iced::Center);
+        let body: Element<'a, Message> = match self.screen {
+            Screen::Reception => self.reception.view(records).map(Message::Reception),
+            Screen::Outage => self.outage.view(now).map(Message::Outage),
+            other => container(
+                column![
+                    text(other.ja()).size(theme::TITLE),
+                    text("準備中").size(28),
+                    text("この画面は今後追加されます。F1 で受付に戻ります。").size(theme::BODY).color(theme::MUTED),
+                ]
+                .spacing(12)
+                .align_x(iced::Center),
+            )
+            .center(Length::Fill)
+            .into(),
+        };
+        let mut frame = column![banner, container(nav).padding([6, 12])];
+        if let Some(w) = warning {
+            frame = frame.push(container(text(format!("注意: {w}")).size(theme::BODY).color(theme::AMBER)).padding([0, 12]));
+        }
+        frame.push(container(body).padding([4, 12]).width(Length::Fill).height(Length::Fill)).into()
+    }
+}
+
+/// The global key map, used by the subscription and by tests alike.
+pub fn key_message(event: Event, status: event::Status, _window: window::Id) -> Option<Message> {
+    let Event::Keyboard(keyboard::Event::KeyPressed { key, modifiers, .. }) = event else { return None };
+    let ignored = status == event::Status::Ignored;
+    let shortcut = match key.as_ref() {
+        Key::Named(Named::F1) => Shortcut::Screen(Screen::Reception),
+        Key::Named(Named::F2) => Shortcut::Screen(Screen::Prescription),
+        Key::Named(Named::F3) => Shortcut::Screen(Screen::Reconciliation),
+        Key::Named(Named::F4) => Shortcut::Screen(Screen::Outage),
+        Key::Named(Named::F5) => Shortcut::Screen(Screen::Settings),
+        Key::Named(Named::F7) => Shortcut::NewPatient,
+        Key::Named(Named::F9) => Shortcut::ModeSwitch,
+        // A focused text input swallows Esc (it only unfocuses): back out anyway.
+        Key::Named(Named::Escape) => Shortcut::Escape,
+        Key::Named(Named::Tab) if modifiers.shift() => Shortcut::Previous,
+        Key::Named(Named::Tab) => Shortcut::Next,
+        Key::Named(Named::ArrowUp) if ignored => Shortcut::Up,
+        Key::Named(Named::ArrowDown) if ignored => Shortcut::Down,
+        _ => return None,
+    };
+    Some(Message::Key(shortcut))
+}
+
+fn start_view<'a>(name: &'a str, error: Option<&'a str>) -> Element<'a, Message> {
+    let mut col = column![
+        text("オンライン資格確認 障害時受付").size(30),
+        text("受付担当者の名前を入力して Enter を押してください").size(theme::BODY),
+        text_input("例: 佐藤", name)
+            .id(STAFF_INPUT)
+            .on_input(Message::StaffChanged)
+            .on_submit(Message::StaffConfirmed)
+            .size(20)
+            .padding(10)
+            .width(360)
+            .style(theme::input(error.is_some())),
+        button(text("開始").size(theme::BODY)).padding([8, 24]).on_press(Message::StaffConfirmed),
+    ]
+    .spacing(16)
+    .align_x(iced::Center);
+    if let Some(e) = error {
+        col = col.push(text(format!("エラー: {e}")).size(theme::BODY).color(theme::ERROR_TEXT));
+    }
+    col = col.push(text("入力した名前は、すべての記録と監査ログに残ります。").size(theme::BODY).color(theme::MUTED));
+    container(col).center(Length::Fill).into()
+}
+
+fn failed_view<'a>(detail: &str, path: &str, latest: Option<&(String, String)>) -> Element<'a, Message> {
+    let restore = match latest {
+        Some((backup, when)) => column![
+            text(format!("3. ファイルが壊れている場合は、最新のバックアップを復元してください: {backup}（{when}）")).size(theme::BODY),
+            text(format!("　 コマンド: onshi-fallback restore \"{backup}\"（壊れたファイルは消さずに別名で残ります）")).size(theme::BODY),
+        ],
+        None => column![text("3. ファイルが壊れている場合は、最新のバックアップを復元してください（バックアップが見つかりません。システム担当者に連絡してください）").size(theme::BODY)],
+    }
+    .spacing(4);
+    let body = column![
+        text("データベースを開けません").size(30),
+        text(format!("ファイル: {path}")).size(theme::BODY),
+        text(format!("原因: {detail}")).size(theme::BODY),
+        space().height(8),
+        text("対処方法").size(theme::TITLE),
+        text("1. 他のパソコンやプログラムがこのファイルを使用中でないか確認し、アプリを起動し直してください。").size(theme::BODY),
+        text("2. ファイルが読み取り専用になっていないか、保存先（ネットワークドライブ等）に接続できるか確認してください。").size(theme::BODY),
+        restore,
+        text("4. 復旧するまでは紙の申立書で受付を続け、後で入力してください。").size(theme::BODY),
+        text("壊れたファイルは削除せず、そのまま保管して管理者に連絡してください。").size(theme::BODY),
+    ]
+    .spacing(10)
+    .max_width(1100);
+    container(container(body).padding(24).style(theme::error_box)).center(Length::Fill).padding(24).into()
+}
+
+/// Where backups live: `[backup] dir`, or `backups/` beside the database (as the command line).
+fn backup_dir(config: &Config, db: &std::path::Path) -> PathBuf {
+    if config.backup.dir.trim().is_empty() {
+        backup::default_dir(db)
+    } else {
+        PathBuf::from(config.backup.dir.trim())
+    }
+}

@@ -1,0 +1,164 @@
+//! The mode banner, always at the top: normal, or red 「オンライン資格確認 停止中」 with the elapsed
+//! time, the services affected and how many records wait for reconciliation. F9 opens a reason
+//! field; Enter switches the mode; Esc cancels.
+
+use chrono::{DateTime, FixedOffset};
+use iced::widget::{column, container, operation, row, space, text, text_input};
+use iced::{Element, Length, Task};
+
+use super::theme;
+use crate::domain::{Detection, Service};
+use crate::service::{Records, Status};
+
+pub const REASON_INPUT: &str = "mode-switch-reason";
+
+#[derive(Debug, Clone)]
+pub enum Message {
+    Open,
+    ReasonChanged(String),
+    Confirm,
+}
+
+#[derive(Default)]
+pub struct Banner {
+    pub status: Option<Status>,
+    /// The status could not be read (shown in the banner, not a crash).
+    pub error: Option<String>,
+    /// The reason field, while a manual switch is being made.
+    switch: Option<SwitchForm>,
+}
+
+struct SwitchForm {
+    reason: String,
+    error: Option<String>,
+}
+
+impl Banner {
+    pub fn refresh(&mut self, records: &Records) {
+        match records.status() {
+            Ok(s) => {
+                self.status = Some(s);
+                self.error = None;
+            }
+            Err(e) => self.error = Some(format!("状態を読めません: {e}")),
+        }
+    }
+
+    pub fn degraded(&self) -> bool {
+        self.status.as_ref().is_some_and(|s| s.outage.is_some())
+    }
+
+    pub fn switching(&self) -> bool {
+        self.switch.is_some()
+    }
+
+    pub fn cancel(&mut self) {
+        self.switch = None;
+    }
+
+    pub fn update(&mut self, records: &mut Records, message: Message) -> Task<Message> {
+        match message {
+            Message::Open => {
+                self.refresh(records);
+                self.switch = Some(SwitchForm { reason: String::new(), error: None });
+                operation::focus(REASON_INPUT)
+            }
+            Message::ReasonChanged(r) => {
+                if let Some(f) = self.switch.as_mut() {
+                    f.reason = r;
+                    f.error = None;
+                }
+                Task::none()
+            }
+            Message::Confirm => {
+                let Some(form) = self.switch.as_mut() else { return Task::none() };
+                let result = if self.status.as_ref().is_some_and(|s| s.outage.is_some()) {
+                    records.outage_end(&form.reason, Detection::Staff).map(|_| ())
+                } else {
+                    records.outage_start(&form.reason, &[], Detection::Staff).map(|_| ())
+                };
+                match result {
+                    Ok(()) => {
+                        self.switch = None;
+                        self.refresh(records);
+                    }
+                    Err(e) => form.error = Some(super::reception::error_ja(&e)),
+                }
+                Task::none()
+            }
+        }
+    }
+
+    pub fn view(&self, now: DateTime<FixedOffset>) -> Element<'_, Message> {
+        let degraded = self.degraded();
+        let queued = self.status.as_ref().map(|s| s.queued).unwrap_or(0);
+        let line: Element<'_, Message> = match self.status.as_ref().and_then(|s| s.outage.as_ref()) {
+            Some(o) => {
+                let started = DateTime::parse_from_rfc3339(&o.started_at).ok();
+                let elapsed = started.map(|s| elapsed_ja(now - s)).unwrap_or_default();
+                let since = started.map(|s| s.format("%H:%M").to_string()).unwrap_or_default();
+                let services = o.services.iter().map(|s| s.ja()).collect::<Vec<_>>().join("・");
+                row![
+                    text("■ 障害モード: オンライン資格確認 停止中").size(theme::BANNER),
+                    text(format!("経過 {elapsed}（{since} から）")).size(theme::BODY),
+                    text(format!("停止: {services}")).size(theme::BODY),
+                    text(format!("照合待ち {queued} 件")).size(theme::BODY),
+                    space::horizontal(),
+                    text("F9 復旧を記録").size(theme::BODY),
+                ]
+                .spacing(20)
+                .align_y(iced::Center)
+                .into()
+            }
+            None => row![
+                text("通常モード（オンライン資格確認 利用可）").size(theme::BODY),
+                text(format!("照合待ち {queued} 件")).size(theme::BODY),
+                space::horizontal(),
+                text("F9 障害モードに切替").size(theme::BODY),
+            ]
+            .spacing(20)
+            .align_y(iced::Center)
+            .into(),
+        };
+        let mut col = column![line].spacing(6);
+        if let Some(o) = self.status.as_ref().and_then(|s| s.outage.as_ref()) {
+            col = col.push(text(format!("理由: {}（{}・{}）", o.reason, o.detected_by.ja(), o.started_by)).size(theme::BODY));
+        }
+        if let Some(e) = &self.error {
+            col = col.push(text(e.clone()).size(theme::BODY));
+        }
+        if let Some(form) = &self.switch {
+            let prompt = if degraded { "復旧の記録（メモ・任意）:" } else { "障害モードに切り替える理由:" };
+            let input = text_input(if degraded { "例: 端末の再起動で回復" } else { "例: 資格確認端末がエラー" }, &form.reason)
+                .id(REASON_INPUT)
+                .on_input(Message::ReasonChanged)
+                .on_submit(Message::Confirm)
+                .size(theme::BODY)
+                .padding(6)
+                .width(480)
+                .style(theme::input(form.error.is_some()));
+            let mut r = row![text(prompt).size(theme::BODY), input, text("Enter で確定 / Esc で取消").size(theme::BODY)].spacing(12).align_y(iced::Center);
+            if let Some(e) = &form.error {
+                r = r.push(text(format!("エラー: {e}")).size(theme::BODY));
+            }
+            col = col.push(r);
+        }
+        let style = if degraded { theme::banner_degraded } else { theme::banner_normal };
+        container(col).padding([8, 14]).width(Length::Fill).style(style).into()
+    }
+}
+
+/// 「1時間5分」「12分」.
+pub fn elapsed_ja(d: chrono::TimeDelta) -> String {
+    let minutes = d.num_minutes().max(0);
+    if minutes >= 60 {
+        format!("{}時間{}分", minutes / 60, minutes % 60)
+    } else {
+        format!("{minutes}分")
+    }
+}
+
+/// The services, for other screens.
+pub fn services_ja(services: &[Service]) -> String {
+    services.iter().map(|s| s.ja()).collect::<Vec<_>>().join("・")
+}

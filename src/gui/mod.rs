@@ -1,0 +1,46 @@
+//! The desktop app (iced): the frame with the mode banner and screen switcher, the reception
+//! screen, and the outage screen. Screens never touch SQL: they call [`crate::service::Records`].
+//!
+//! Each screen is a struct with its own `Message`, `update` returning an [`app::Action`]-like
+//! outcome for the frame, and `view`. The frame ([`app::App`]) owns the records and switches
+//! screens.
+
+pub mod app;
+pub mod banner;
+pub mod new_patient;
+pub mod outage;
+pub mod reception;
+pub mod theme;
+
+pub use app::{App, Launch, Message};
+
+use iced::Font;
+
+/// IPAexGothic (IPA Font License v1.0, see `fonts/`): bundled so Japanese never renders as boxes.
+pub const FONT_BYTES: &[u8] = include_bytes!("../../fonts/ipaexg.ttf");
+/// The bundled font, the app's default.
+pub const FONT: Font = Font::with_name("IPAexGothic");
+
+/// Window size the screens are designed for: the common clinic PC.
+pub const DESIGN_SIZE: (f32, f32) = (1366.0, 768.0);
+
+/// iced settings with the bundled font as default: use these in tests too (else boxes).
+pub fn settings() -> iced::Settings {
+    iced::Settings {
+        fonts: vec![FONT_BYTES.into()],
+        default_font: FONT,
+        default_text_size: iced::Pixels(theme::BODY),
+        ..iced::Settings::default()
+    }
+}
+
+/// Opens the window and runs until it is closed.
+pub fn run(launch: Launch) -> iced::Result {
+    iced::application(move || App::boot(launch.clone()), App::update, App::view)
+        .title(App::title)
+        .subscription(App::subscription)
+        .theme(App::theme)
+        .settings(settings())
+        .window_size(iced::Size::new(DESIGN_SIZE.0, DESIGN_SIZE.1))
+        .run()
+}

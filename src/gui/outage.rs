@@ -1,0 +1,153 @@
+//! 障害対応: the open outage (reason, start, services), starting and ending it by hand, and a
+//! separate place for the runbook checklist (added by another module later).
+
+use chrono::{DateTime, FixedOffset};
+use iced::widget::{button, column, container, row, rule, space, text, text_input};
+use iced::{Element, Length, Task};
+
+use super::banner::{elapsed_ja, services_ja};
+use super::reception::{error_ja, short_time};
+use super::theme;
+use crate::domain::{Detection, Service};
+use crate::service::{Records, Status};
+
+pub const REASON_INPUT: &str = "outage-reason";
+pub const NOTE_INPUT: &str = "outage-end-note";
+
+#[derive(Debug, Clone)]
+pub enum Message {
+    ReasonChanged(String),
+    ToggleService(Service),
+    Start,
+    NoteChanged(String),
+    End,
+}
+
+pub struct OutageScreen {
+    /// The latest status, kept fresh by the frame.
+    pub status: Option<Status>,
+    reason: String,
+    services: Vec<Service>,
+    note: String,
+    notice: Option<String>,
+    error: Option<String>,
+}
+
+impl Default for OutageScreen {
+    fn default() -> Self {
+        OutageScreen { status: None, reason: String::new(), services: Service::ALL.to_vec(), note: String::new(), notice: None, error: None }
+    }
+}
+
+impl OutageScreen {
+    pub fn update(&mut self, records: &mut Records, message: Message) -> Task<Message> {
+        self.error = None;
+        match message {
+            Message::ReasonChanged(r) => self.reason = r,
+            Message::NoteChanged(n) => self.note = n,
+            Message::ToggleService(s) => {
+                if let Some(i) = self.services.iter().position(|x| *x == s) {
+                    self.services.remove(i);
+                } else {
+                    self.services.push(s);
+                }
+            }
+            Message::Start => match records.outage_start(&self.reason, &self.services, Detection::Staff) {
+                Ok((o, started)) => {
+                    self.notice = Some(if started { format!("障害モードを開始しました: {}", o.reason) } else { "既に障害モードです（対象サービスを追加しました）".into() });
+                    self.reason.clear();
+                }
+                Err(e) => self.error = Some(error_ja(&e)),
+            },
+            Message::End => match records.outage_end(&self.note, Detection::Staff) {
+                Ok((_, released)) => {
+                    self.notice = Some(format!("回線の復旧を記録しました。照合待ちになった記録 {released} 件"));
+                    self.note.clear();
+                }
+                Err(e) => self.error = Some(error_ja(&e)),
+            },
+        }
+        if let Ok(s) = records.status() {
+            self.status = Some(s);
+        }
+        Task::none()
+    }
+
+    pub fn view(&self, now: DateTime<FixedOffset>) -> Element<'_, Message> {
+        let open = self.status.as_ref().and_then(|s| s.outage.as_ref());
+        let mut left = column![text("障害対応").size(theme::TITLE)].spacing(10).width(Length::FillPortion(1));
+        match open {
+            Some(o) => {
+                let started = DateTime::parse_from_rfc3339(&o.started_at).ok();
+                left = left
+                    .push(text("現在: 障害モード（オンライン資格確認 停止中）").size(20).color(theme::RED))
+                    .push(text(format!("開始: {}（経過 {}）", short_time(&o.started_at), started.map(|s| elapsed_ja(now - s)).unwrap_or_default())).size(theme::BODY))
+                    .push(text(format!("理由: {}", o.reason)).size(theme::BODY))
+                    .push(text(format!("停止中のサービス: {}", services_ja(&o.services))).size(theme::BODY))
+                    .push(text(format!("検知: {}（{}）", o.detected_by.ja(), o.started_by)).size(theme::BODY))
+                    .push(rule::horizontal(1))
+                    .push(text("回線が復旧したら記録してください（照合待ちの記録が照合対象になります）").size(theme::BODY))
+                    .push(
+                        row![
+                            text_input("メモ（任意）例: 端末再起動で回復", &self.note)
+                                .id(NOTE_INPUT)
+                                .on_input(Message::NoteChanged)
+                                .on_submit(Message::End)
+                                .size(theme::BODY)
+                                .padding(6)
+                                .style(theme::input(false)),
+                            button(text("復旧を記録").size(theme::BODY)).padding([6, 14]).on_press(Message::End),
+                        ]
+                        .spacing(8),
+                    );
+            }
+            None => {
+                left = left
+                    .push(text("現在: 通常モード").size(20).color(theme::GREEN))
+                    .push(text("オンライン資格確認が使えないときは、理由を入力して障害モードを開始してください（F9 でも切替できます）").size(theme::BODY))
+                    .push(
+                        text_input("理由 例: 資格確認端末がエラー", &self.reason)
+                            .id(REASON_INPUT)
+                            .on_input(Message::ReasonChanged)
+                            .on_submit(Message::Start)
+                            .size(theme::BODY)
+                            .padding(6)
+                            .style(theme::input(self.error.is_some())),
+                    );
+                let mut services = row![text("停止しているサービス:").size(theme::BODY)].spacing(8).align_y(iced::Center);
+                for s in Service::ALL {
+                    let on = self.services.contains(s);
+                    services = services.push(
+                        button(text(format!("{} {}", if on { "■" } else { "□" }, s.ja())).size(theme::BODY))
+                            .padding([4, 10])
+                            .style(theme::tab(on))
+                            .on_press(Message::ToggleService(*s)),
+                    );
+                }
+                left = left.push(services).push(button(text("障害モードを開始").size(theme::BODY)).padding([6, 14]).on_press(Message::Start));
+            }
+        }
+        if let Some(n) = &self.notice {
+            left = left.push(container(text(n.clone()).size(theme::BODY)).padding(8).width(Length::Fill).style(theme::notice_box));
+        }
+        if let Some(e) = &self.error {
+            left = left.push(container(text(format!("エラー: {e}")).size(theme::BODY)).padding(8).width(Length::Fill).style(theme::error_box));
+        }
+
+        // The runbook checklist (手順) lives here; it is added by the runbook module.
+        let runbook = container(
+            column![
+                text("対応手順チェックリスト").size(theme::TITLE),
+                text("準備中: 障害時の手順（紙の申立書の用意、患者への説明、復旧後の照合など）がここに表示されます。").size(theme::BODY).color(theme::MUTED),
+                space::vertical(),
+            ]
+            .spacing(8),
+        )
+        .padding(12)
+        .width(Length::FillPortion(1))
+        .height(Length::Fill)
+        .style(theme::panel);
+
+        row![left, runbook].spacing(16).height(Length::Fill).into()
+    }
+}

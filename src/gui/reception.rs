@@ -1,0 +1,441 @@
+//! 受付: search as you type, a returning patient in two keys (Enter shows the last known
+//! insurance, Enter again records "no change"), the new-patient form (F7), and today's list.
+
+use iced::widget::{button, column, container, operation, row, rule, space, text, text_input, Column};
+use iced::{Element, Length, Task};
+
+use super::new_patient::{self, Form, FormOutcome};
+use super::theme;
+use crate::domain::wareki::format_wareki;
+use crate::domain::Basis;
+use crate::error::Error;
+use crate::service::{IntakeReceipt, PatientHit, Records, VisitRow};
+
+pub const SEARCH_INPUT: &str = "reception-search";
+/// How many hits are listed while typing (what fits 1366×768 under the red banner and a notice).
+pub const HIT_LIMIT: usize = 6;
+/// How many of today's visits fit on one 1366×768 screen.
+const TODAY_ROWS: usize = 14;
+
+#[derive(Debug, Clone)]
+pub enum Message {
+    QueryChanged(String),
+    /// Enter in the search box: show the selected patient, or record them if shown.
+    Submit,
+    Select(usize),
+    Move(i32),
+    /// Record the shown patient as 「再診・変更なし」.
+    RecordNoChange,
+    NewPatient,
+    Escape,
+    Form(new_patient::Message),
+}
+
+#[derive(Default)]
+pub struct Reception {
+    query: String,
+    hits: Vec<PatientHit>,
+    /// More patients match than are listed.
+    more: bool,
+    selected: usize,
+    /// The selected patient's last insurance is shown; Enter records the visit.
+    detail: bool,
+    today: Vec<VisitRow>,
+    notice: Option<Notice>,
+    form: Option<Form>,
+}
+
+enum Notice {
+    Done { receipt: IntakeReceipt, name: String, how: &'static str },
+    Error(String),
+}
+
+impl Reception {
+    pub fn refresh(&mut self, records: &Records) {
+        self.refresh_today(records);
+    }
+
+    pub fn refresh_today(&mut self, records: &Records) {
+        match records.visits(Some(records.today())) {
+            Ok(v) => self.today = v,
+            Err(e) => self.notice = Some(Notice::Error(format!("本日の受付一覧を読めません: {}", error_ja(&e)))),
+        }
+    }
+
+    pub fn focus(&self) -> Task<Message> {
+        match &self.form {
+            Some(f) => f.focus_first().map(Message::Form),
+            None => operation::focus(SEARCH_INPUT),
+        }
+    }
+
+    pub fn form_open(&self) -> bool {
+        self.form.is_some()
+    }
+
+    pub fn hits(&self) -> &[PatientHit] {
+        &self.hits
+    }
+
+    pub fn update(&mut self, records: &mut Records, message: Message) -> Task<Message> {
+        match message {
+            Message::QueryChanged(q) => {
+                self.query = q;
+                self.search(records);
+                Task::none()
+            }
+            Message::Submit => {
+                if self.detail {
+                    return self.record_no_change(records);
+                }
+                if !self.hits.is_empty() {
+                    self.detail = true;
+                    return Task::none();
+                }
+                if !self.query.trim().is_empty() {
+                    // Nobody found: the obvious next step is the 申立書.
+                    return self.open_form(records, None);
+                }
+                Task::none()
+            }
+            Message::Select(i) => {
+                if i < self.hits.len() {
+                    self.selected = i;
+                    self.detail = true;
+                }
+                operation::focus(SEARCH_INPUT)
+            }
+            Message::Move(d) => {
+                if !self.hits.is_empty() && self.form.is_none() {
+                    let n = self.hits.len() as i32;
+                    self.selected = (self.selected as i32 + d).clamp(0, n - 1) as usize;
+                }
+                Task::none()
+            }
+            Message::RecordNoChange => self.record_no_change(records),
+            Message::NewPatient => {
+                if self.form.is_some() {
+                    return Task::none();
+                }
+                // From a shown patient: their insurance changed, so a new 申立書 for them.
+                let known = if self.detail { self.hits.get(self.selected).cloned() } else { None };
+                self.open_form(records, known)
+            }
+            Message::Escape => {
+                if let Some(form) = self.form.as_mut() {
+                    let outcome = form.update(records, new_patient::Message::Cancel);
+                    return self.after_form(records, outcome);
+                }
+                if self.detail {
+                    self.detail = false;
+                } else if !self.query.is_empty() {
+                    self.query.clear();
+                    self.hits.clear();
+                } else {
+                    self.notice = None;
+                }
+                operation::focus(SEARCH_INPUT)
+            }
+            Message::Form(m) => {
+                let Some(form) = self.form.as_mut() else { return Task::none() };
+                let outcome = form.update(records, m);
+                self.after_form(records, outcome)
+            }
+        }
+    }
+
+    fn after_form(&mut self, records: &mut Records, outcome: FormOutcome) -> Task<Message> {
+        match outcome {
+            FormOutcome::Stay(task) => task.map(Message::Form),
+            FormOutcome::Cancelled => {
+                self.form = None;
+                operation::focus(SEARCH_INPUT)
+            }
+            FormOutcome::Saved { receipt, name } => {
+                self.form = None;
+                self.notice = Some(Notice::Done { receipt, name, how: "申立書" });
+                self.query.clear();
+                self.hits.clear();
+                self.detail = false;
+                self.refresh_today(records);
+                operation::focus(SEARCH_INPUT)
+            }
+        }
+    }
+
+    fn open_form(&mut self, records: &Records, known: Option<PatientHit>) -> Task<Message> {
+        let form = match known {
+            Some(hit) => Form::for_patient(&hit, records.today()),
+            None => Form::from_search(&self.query, records.today()),
+        };
+        let task = form.focus_first().map(Message::Form);
+        self.form = Some(form);
+        task
+    }
+
+    fn search(&mut self, records: &Records) {
+        self.selected = 0;
+        self.detail = false;
+        if self.query.trim().is_empty() {
+            self.hits.clear();
+            return;
+        }
+        // One more than shown, to know whether to ask for a narrower search.
+        match records.search_patients(&self.query, HIT_LIMIT + 1) {
+            Ok(h) => {
+                self.more = h.len() > HIT_LIMIT;
+                self.hits = h.into_iter().take(HIT_LIMIT).collect();
+            }
+            Err(e) => {
+                self.hits.clear();
+                self.notice = Some(Notice::Error(error_ja(&e)));
+            }
+        }
+    }
+
+    fn record_no_change(&mut self, records: &mut Records) -> Task<Message> {
+        let Some(hit) = self.hits.get(self.selected) else { return Task::none() };
+        let name = hit.patient.details.name.clone();
+        match records.intake_returning(&hit.patient_id, Basis::ReturningNoChange) {
+            Ok(receipt) => {
+                self.notice = Some(Notice::Done { receipt, name, how: Basis::ReturningNoChange.ja() });
+                self.query.clear();
+                self.hits.clear();
+                self.detail = false;
+                self.selected = 0;
+                self.refresh_today(records);
+            }
+            Err(e) => self.notice = Some(Notice::Error(error_ja(&e))),
+        }
+        operation::focus(SEARCH_INPUT)
+    }
+
+    pub fn view<'a>(&'a self, records: &'a Records) -> Element<'a, Message> {
+        if let Some(form) = &self.form {
+            return form.view().map(Message::Form);
+        }
+        let search = text_input("氏名・カナ・生年月日（S45.3.1 / 1970-03-01）・保険者番号で検索", &self.query)
+            .id(SEARCH_INPUT)
+            .on_input(Message::QueryChanged)
+            .on_submit(Message::Submit)
+            .size(20)
+            .padding(10)
+            .style(theme::input(false));
+        let mut left = column![
+            row![text("患者検索").size(theme::TITLE), space::horizontal(), button(text("F7 新規患者（申立書）").size(theme::BODY)).padding([6, 12]).on_press(Message::NewPatient)]
+                .align_y(iced::Center),
+            search,
+        ]
+        .spacing(8)
+        .width(Length::FillPortion(11));
+
+        if let Some(n) = &self.notice {
+            left = left.push(notice_view(n));
+        }
+        if self.detail {
+            if let Some(hit) = self.hits.get(self.selected) {
+                left = left.push(detail_view(hit));
+            }
+        } else if !self.hits.is_empty() {
+            let count = if self.more {
+                format!("{} 名以上 — 生年月日などを続けて入力して絞り込んでください（例: やまだ S45.3.1）", HIT_LIMIT)
+            } else {
+                format!("{} 名 — ↑↓ で選択、Enter で前回の保険を表示", self.hits.len())
+            };
+            left = left.push(text(count).size(theme::BODY).color(if self.more { theme::AMBER } else { theme::MUTED }));
+            for (i, hit) in self.hits.iter().enumerate() {
+                left = left.push(hit_view(i, hit, i == self.selected));
+            }
+        } else if !self.query.trim().is_empty() {
+            left = left.push(text("該当する患者はいません。Enter（または F7）で新規患者の申立書を入力します").size(theme::BODY));
+        } else {
+            left = left.push(
+                text("検索語を入力してください。再診の方は Enter → Enter（変更なし）で受付できます。Esc で戻ります。").size(theme::BODY).color(theme::MUTED),
+            );
+        }
+
+        let right = today_view(&self.today, records).width(Length::FillPortion(9));
+        row![left, rule::vertical(1), right].spacing(14).height(Length::Fill).into()
+    }
+}
+
+fn notice_view(n: &Notice) -> Element<'_, Message> {
+    match n {
+        Notice::Done { receipt, name, how } => {
+            let mut col = column![text(format!("受付しました: 受付番号 {}  {}（{}）", receipt.visit_no, name, how)).size(20)].spacing(4);
+            for w in &receipt.warnings {
+                col = col.push(text(format!("注意: {}: {}", w.label, w.message_ja)).size(theme::BODY).color(theme::AMBER));
+            }
+            container(col).padding(8).width(Length::Fill).style(theme::notice_box).into()
+        }
+        Notice::Error(e) => container(text(format!("エラー: {e}")).size(theme::BODY)).padding(8).width(Length::Fill).style(theme::error_box).into(),
+    }
+}
+
+fn hit_view(i: usize, hit: &PatientHit, selected: bool) -> Element<'_, Message> {
+    let p = &hit.patient.details;
+    let line = column![
+        row![
+            text(format!("{}  {}", p.name, p.kana)).size(18),
+            space::horizontal(),
+            text(format!("{} {}", format_wareki(p.birth_date), p.sex.ja())).size(theme::BODY),
+        ],
+        text(if hit.insurance_summary.is_empty() { "保険情報なし".to_string() } else { hit.insurance_summary.clone() }).size(theme::BODY).color(theme::MUTED),
+    ]
+    .spacing(2);
+    let b = button(line).padding(6).width(Length::Fill).style(theme::row_button).on_press(Message::Select(i));
+    if selected {
+        container(b).style(theme::selected_row).padding(2).into()
+    } else {
+        container(b).padding(2).into()
+    }
+}
+
+fn detail_view(hit: &PatientHit) -> Element<'_, Message> {
+    let p = &hit.patient.details;
+    let mut col: Column<'_, Message> = column![
+        text(format!("{}（{}）", p.name, p.kana)).size(24),
+        text(format!("{} {}  {}  患者ID {}", format_wareki(p.birth_date), p.sex.ja(), p.address, hit.patient_id)).size(theme::BODY),
+        rule::horizontal(1),
+    ]
+    .spacing(6);
+    match &hit.insurance {
+        Some(d) => {
+            let i = &d.insurance;
+            col = col.push(text("前回の保険").size(theme::BODY).color(theme::MUTED));
+            col = col.push(text(hit.insurance_summary.clone()).size(20));
+            let mut extra = vec![format!("負担 {}割", i.copay_percent / 10)];
+            if let Some(r) = i.relationship {
+                extra.push(r.ja().to_string());
+            }
+            if !i.insurer_name.is_empty() {
+                extra.push(i.insurer_name.clone());
+            }
+            col = col.push(text(extra.join("  ")).size(theme::BODY));
+            for (n, f) in i.public_funds.iter().enumerate() {
+                col = col.push(text(format!("第{}公費 {} / {}", n + 1, f.payer, f.recipient)).size(theme::BODY));
+            }
+            let verified = match &d.verified_at {
+                Some(v) => format!("最終確認: {}（オンライン確認済）", short_time(v)),
+                None => format!("最終確認: なし（{} {} に{}）", d.source.ja(), short_time(&d.created_at), basis_ja(&d.basis)),
+            };
+            col = col.push(text(verified).size(theme::BODY).color(if d.verified_at.is_some() { theme::GREEN } else { theme::AMBER }));
+            col = col.push(
+                row![
+                    button(text("Enter 変更なしで受付").size(18)).padding([8, 16]).on_press(Message::RecordNoChange),
+                    button(text("F7 保険が変わった（申立書）").size(theme::BODY)).padding([8, 12]).style(theme::tab(false)).on_press(Message::NewPatient),
+                    text("Esc 戻る").size(theme::BODY).color(theme::MUTED),
+                ]
+                .spacing(12)
+                .align_y(iced::Center),
+            );
+        }
+        None => {
+            col = col.push(text("前回の保険情報がありません。F7 で申立書を入力してください").size(theme::BODY).color(theme::AMBER));
+        }
+    }
+    container(col).padding(12).width(Length::Fill).style(theme::selected_row).into()
+}
+
+fn today_view<'a>(rows: &'a [VisitRow], records: &Records) -> Column<'a, Message> {
+    let mut col = column![row![
+        text("本日の受付").size(theme::TITLE),
+        space::horizontal(),
+        text(format!("{} 件  {}", rows.len(), format_wareki(records.today()))).size(theme::BODY)
+    ]
+    .align_y(iced::Center)]
+    .spacing(4);
+    col = col.push(
+        row![
+            text("受付番号").size(theme::BODY).width(NO_W).color(theme::MUTED),
+            text("氏名").size(theme::BODY).width(Length::FillPortion(3)).color(theme::MUTED),
+            text("保険").size(theme::BODY).width(Length::FillPortion(4)).color(theme::MUTED),
+            text("照合").size(theme::BODY).width(STATE_W).color(theme::MUTED),
+        ]
+        .spacing(6),
+    );
+    col = col.push(rule::horizontal(1));
+    if rows.is_empty() {
+        col = col.push(text("まだ受付はありません").size(theme::BODY).color(theme::MUTED));
+    }
+    // Newest first, so the visit just recorded is always visible.
+    for v in rows.iter().rev().take(TODAY_ROWS) {
+        let void = v.visit.voided_at.is_some();
+        let state = if void { "取消".to_string() } else { v.queue_state.map(|s| s.ja().to_string()).unwrap_or_else(|| "—".into()) };
+        let name = if void { format!("［取消］{}", v.patient_name) } else { v.patient_name.clone() };
+        col = col.push(
+            row![
+                cell(v.visit.visit_no.clone(), Length::Fixed(NO_W)),
+                cell(name, Length::FillPortion(3)),
+                cell(v.insurance_summary.clone(), Length::FillPortion(4)),
+                cell(state, Length::Fixed(STATE_W)),
+            ]
+            .spacing(6)
+            .height(28),
+        );
+    }
+    if rows.len() > TODAY_ROWS {
+        col = col.push(text(format!("ほか {} 件（visits コマンドで全件）", rows.len() - TODAY_ROWS)).size(theme::BODY).color(theme::MUTED));
+    }
+    col
+}
+
+const NO_W: f32 = 118.0;
+const STATE_W: f32 = 104.0;
+
+/// One table cell: one line, cut at its edge rather than running into the next column.
+fn cell<'a>(s: String, width: Length) -> Element<'a, Message> {
+    container(text(s).size(theme::BODY).wrapping(iced::widget::text::Wrapping::None)).width(width).clip(true).into()
+}
+
+fn basis_ja(b: &str) -> &'static str {
+    Basis::parse(b).map(|b| b.ja()).unwrap_or("申告")
+}
+
+/// `2026-11-25T09:12:00+09:00` → `2026-11-25 09:12`.
+pub fn short_time(s: &str) -> String {
+    match chrono::DateTime::parse_from_rfc3339(s) {
+        Ok(t) => t.format("%Y-%m-%d %H:%M").to_string(),
+        Err(_) => s.to_string(),
+    }
+}
+
+/// An error as staff should read it: Japanese only, every field named.
+pub fn error_ja(e: &Error) -> String {
+    match e {
+        Error::Input(fields) => fields.iter().map(|f| format!("{}: {}", f.label, f.message_ja)).collect::<Vec<_>>().join(" / "),
+        Error::Refused { ja, .. } | Error::NotFound { ja, .. } => ja.clone(),
+        other => japanese_only(&other.to_string()),
+    }
+}
+
+/// Drops the English asides the library adds in ASCII parentheses (`(not a database)`), so
+/// staff read one language; paths and numbers outside parentheses stay.
+pub fn japanese_only(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    while let Some(open) = rest.find(" (").or_else(|| rest.find('(')) {
+        let (before, after) = rest.split_at(open);
+        let Some(close) = after.find(')') else { break };
+        let inner = &after[..=close];
+        out.push_str(before);
+        if !(inner.is_ascii() && inner.chars().any(|c| c.is_ascii_alphabetic())) {
+            out.push_str(inner);
+        }
+        rest = &after[close + 1..];
+    }
+    out.push_str(rest);
+    out.trim().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn english_asides_are_dropped() {
+        let m = "データベースファイルが壊れているか、データベースではありません。最新のバックアップから復元してください (not a database or corrupt: restore the latest backup): /tmp/b.sqlite3 (file is not a database)";
+        assert_eq!(super::japanese_only(m), "データベースファイルが壊れているか、データベースではありません。最新のバックアップから復元してください: /tmp/b.sqlite3");
+        assert_eq!(super::japanese_only("患者（P12）"), "患者（P12）");
+        assert_eq!(super::japanese_only("a (1 件)"), "a (1 件)");
+    }
+}
+
