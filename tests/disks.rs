@@ -137,3 +137,23 @@ fn restore_refuses_a_damaged_backup() {
     assert_ne!(out.status.code(), Some(0));
     assert!(cli(&db, &["audit", "verify"], None).status.success(), "the live database is untouched");
 }
+
+#[test]
+fn a_migration_is_preceded_by_a_backup() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("clinic.sqlite3");
+    {
+        // A database as the first release left it: migration 1 only, with a patient.
+        let c = rusqlite::Connection::open(&db).unwrap();
+        c.execute_batch(onshi_fallback::store::schema::MIGRATIONS[0]).unwrap();
+        c.execute_batch("PRAGMA user_version = 1").unwrap();
+    }
+    let s = Store::open(&db).unwrap();
+    assert_eq!(s.schema_version().unwrap(), Store::latest_version());
+    let backups: Vec<_> = std::fs::read_dir(dir.path().join("backups")).unwrap().map(|e| e.unwrap().path()).collect();
+    assert_eq!(backups.len(), 1, "{backups:?}");
+    assert!(backups[0].file_name().unwrap().to_str().unwrap().starts_with("pre-migration-v1-"));
+    let old = rusqlite::Connection::open(&backups[0]).unwrap();
+    let v: i64 = old.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+    assert_eq!(v, 1, "the backup is the database as it was before");
+}

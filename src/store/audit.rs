@@ -25,6 +25,7 @@ pub const TRACKED: &[(&str, &str, &str)] = &[
     ("outage_note", "outage_notes", "id"),
     ("runbook_tick", "runbook_ticks", "id"),
     ("queue", "reconcile_queue", "visit_id"),
+    ("prescription", "prescriptions", "id"),
 ];
 
 fn table_of(entity: &str) -> Option<(&'static str, &'static str)> {
