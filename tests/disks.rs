@@ -4,33 +4,16 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
-use common::{intake, intake_json, records};
+use common::{cli, intake, intake_json, records};
 use onshi_fallback::store::Store;
 
 fn cli_at(db: &Path, now: &str, args: &[&str], stdin: Option<&str>) -> Output {
-    use std::io::Write;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_onshi-fallback"))
-        .args(args)
-        .env("ONSHI_FALLBACK_DB", db)
-        .env("ONSHI_FALLBACK_CONFIG", db.with_extension("toml"))
-        .env("ONSHI_FALLBACK_NOW", now)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    if let Some(s) = stdin {
-        child.stdin.take().unwrap().write_all(s.as_bytes()).unwrap();
-    }
-    drop(child.stdin.take());
-    child.wait_with_output().unwrap()
+    common::spawn_cli(db, now, args, stdin).wait_with_output().unwrap()
 }
 
-fn cli(db: &Path, args: &[&str], stdin: Option<&str>) -> Output {
-    cli_at(db, common::NOW, args, stdin)
-}
+
 
 #[test]
 fn the_first_command_of_the_day_makes_a_backup_and_old_ones_are_pruned() {
