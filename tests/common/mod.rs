@@ -31,7 +31,7 @@ pub fn intake_json(n: usize) -> String {
   "basis": "self_declaration"
 }}"#,
         day = 1 + n % 28,
-        sex = if n % 2 == 0 { "male" } else { "female" },
+        sex = if n.is_multiple_of(2) { "male" } else { "female" },
         num = 1000 + n
     )
 }
