@@ -7,5 +7,6 @@
 pub mod config;
 pub mod domain;
 pub mod error;
+pub mod print;
 pub mod service;
 pub mod store;
