@@ -7,3 +7,9 @@
 pub mod jahis;
 pub mod qr;
 pub mod sjis;
+pub mod fonts;
+pub mod pdf;
+pub mod template;
+
+pub use jahis::RxDocument;
+pub use pdf::{Rendered, Renderer};

@@ -45,9 +45,15 @@ pub fn max_version(side_mm: f32, min_cell_mm: f32) -> Option<i16> {
 /// Encodes `data` in the smallest version ≤ `max_version` at `ec` (no version search above it).
 fn encode_one(data: &[u8], max_version: i16, ec: EcLevel) -> Option<QrSymbol> {
     (1..=max_version).find_map(|v| {
-        let mut bits = Bits::new(Version::Normal(v));
-        bits.push_optimal_data(data).ok()?;
-        bits.push_terminator(ec).ok()?;
+        // qrcode's segment optimiser (Kanji mode for Shift_JIS pairs) is not always optimal on
+        // mixed text; one byte-mode segment is the fallback that always fits `byte_capacity`.
+        let build = |optimal: bool| -> Option<Bits> {
+            let mut bits = Bits::new(Version::Normal(v));
+            if optimal { bits.push_optimal_data(data).ok()? } else { bits.push_byte_data(data).ok()? }
+            bits.push_terminator(ec).ok()?;
+            Some(bits)
+        };
+        let bits = build(true).or_else(|| build(false))?;
         let code = QrCode::with_bits(bits, ec).ok()?;
         Some(QrSymbol {
             width: code.width(),
