@@ -210,7 +210,7 @@ pub fn payload(doc: &RxDocument) -> Vec<u8> {
 
 /// Every field text that goes into the symbol, for reporting which characters become ■.
 pub fn symbol_text(doc: &RxDocument) -> String {
-    records(doc).iter().map(Record::line).collect::<Vec<_>>().join("\n")
+    records(doc).iter().map(Record::line).collect::<Vec<_>>().join(",")
 }
 
 /// Splits encoded records into chunks of at most `max_bytes`, never inside a record, so that a

@@ -254,7 +254,7 @@ fn slot_text(name: &str, doc: &RxDocument, n: usize, pages: usize) -> String {
     let s = |o: &Option<String>| o.clone().unwrap_or_default();
     match name {
         "sheet" if pages > 1 && n == 0 => format!("（1枚目／全{pages}枚）"),
-        "sheet" if pages > 1 => format!("続紙（{}枚目／全{pages}枚）　{}交付 {} 様の処方箋の続き", n + 1, format_wareki(rx.issued_on), doc.patient.name),
+        "sheet" if pages > 1 => format!("続紙（{}枚目／全{pages}枚）\n{}交付 {} 様の処方箋の続き", n + 1, format_wareki(rx.issued_on), doc.patient.name),
         "public_fund_payer" => fund(0, true),
         "public_fund_recipient" => fund(0, false),
         "public_fund_payer_2" => fund(1, true),
