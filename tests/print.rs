@@ -378,7 +378,7 @@ fn a_long_prescription_continues_on_a_second_sheet() {
     assert!(texts[0].contains("（1枚目／全2枚）") && texts[0].contains("（続紙に続く）") && !texts[0].contains("以下余白"));
     assert!(texts[1].contains("続紙（2枚目／全2枚）") && texts[1].contains("以下余白"));
     // The continuation names the original: same patient, same issue date, its own header.
-    assert!(texts[1].replace('\n', "").contains("令和8年11月25日交付 日薬 太郎 様の処方箋の続き"));
+    assert!(texts[1].replace('\n', "").contains("令和8年11月25日交付・日薬 太郎 様の処方箋の続き"));
     assert!(texts[1].contains("7)") && !texts[0].contains("7)"));
     // The symbols on all sheets, read in order, give the whole payload.
     let all: Vec<u8> = page_symbols(&r.pdf).concat().iter().flat_map(|g| decode(g)).collect();

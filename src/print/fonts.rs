@@ -4,7 +4,7 @@
 //! The fonts are compiled in so a clinic PC without Japanese fonts still prints, and so every PC
 //! prints the same. Parsing them takes a while: parse once ([`Fonts::load`]) and reuse.
 
-use printpdf::{ParsedFont, PdfDocument};
+use printpdf::ParsedFont;
 
 use super::template::FontName;
 use crate::error::Error;
@@ -67,8 +67,3 @@ pub fn text_width_mm(font: &ParsedFont, text: &str, size_pt: f32) -> f32 {
 }
 
 pub const PT_TO_MM: f32 = 25.4 / 72.0;
-
-/// Registers both fonts with a document.
-pub fn add_to(doc: &mut PdfDocument, fonts: &Fonts) -> (printpdf::FontId, printpdf::FontId) {
-    (doc.add_font(&fonts.gothic), doc.add_font(&fonts.mincho))
-}

@@ -10,7 +10,7 @@ use printpdf::{
     PdfPage, PdfSaveOptions, Point, Pt, Rect, TextItem,
 };
 
-use super::fonts::{self, text_width_mm, unprintable_chars, Fonts, PT_TO_MM};
+use super::fonts::{text_width_mm, unprintable_chars, Fonts, PT_TO_MM};
 use super::jahis::{self, RxDocument};
 use super::qr::{self, QrSymbol, QUIET_ZONE};
 use super::sjis;
@@ -97,8 +97,9 @@ impl Renderer {
         let pages = body_pages.len().max(qr_pages);
 
         let mut pdf = PdfDocument::new("処方箋");
-        let (gothic, mincho) = fonts::add_to(&mut pdf, &self.fonts);
-        let ids = FontIds { gothic, mincho };
+        // Only the fonts the template uses: each registered font costs subsetting time.
+        let mut add = |name: FontName| t.uses(name).then(|| pdf.add_font(self.fonts.get(name)));
+        let ids = FontIds { gothic: add(FontName::Gothic), mincho: add(FontName::Mincho) };
         let mut out_pages = Vec::with_capacity(pages);
         for n in 0..pages {
             let mut page = PageOps::new(t.page.height);
@@ -119,10 +120,11 @@ impl Renderer {
     }
 
     fn font(&self, ids: &FontIds, name: FontName) -> (FontId, &printpdf::ParsedFont) {
-        match name {
-            FontName::Gothic => (ids.gothic.clone(), &self.fonts.gothic),
-            FontName::Mincho => (ids.mincho.clone(), &self.fonts.mincho),
-        }
+        let id = match name {
+            FontName::Gothic => &ids.gothic,
+            FontName::Mincho => &ids.mincho,
+        };
+        (id.clone().expect("Template::uses lists every font drawn with"), self.fonts.get(name))
     }
 
     /// Boxes, rules, cells and fixed wording: the same on every sheet.
@@ -184,7 +186,7 @@ impl Renderer {
                 page.text(&id, size, x, s.y + i as f32 * size * PT_TO_MM * 1.25, line);
             }
         }
-        let (check_id, check_font) = self.font(ids, FontName::Gothic);
+        let (check_id, check_font) = self.font(ids, t.page.data_font);
         for m in &t.marks {
             if !mark_holds(&m.when, doc) {
                 continue;
@@ -227,8 +229,8 @@ impl Renderer {
 }
 
 struct FontIds {
-    gothic: FontId,
-    mincho: FontId,
+    gothic: Option<FontId>,
+    mincho: Option<FontId>,
 }
 
 /// Every data text that is printed, for the font check.
@@ -254,7 +256,7 @@ fn slot_text(name: &str, doc: &RxDocument, n: usize, pages: usize) -> String {
     let s = |o: &Option<String>| o.clone().unwrap_or_default();
     match name {
         "sheet" if pages > 1 && n == 0 => format!("（1枚目／全{pages}枚）"),
-        "sheet" if pages > 1 => format!("続紙（{}枚目／全{pages}枚）\n{}交付 {} 様の処方箋の続き", n + 1, format_wareki(rx.issued_on), doc.patient.name),
+        "sheet" if pages > 1 => format!("続紙（{}枚目／全{pages}枚）\n{}交付・{} 様の処方箋の続き", n + 1, format_wareki(rx.issued_on), doc.patient.name),
         "public_fund_payer" => fund(0, true),
         "public_fund_recipient" => fund(0, false),
         "public_fund_payer_2" => fund(1, true),

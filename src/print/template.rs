@@ -249,6 +249,14 @@ impl Template {
         }
     }
 
+    /// True when some text is set in `font`.
+    pub fn uses(&self, font: FontName) -> bool {
+        self.page.label_font == font
+            || self.page.data_font == font
+            || self.labels.iter().any(|l| l.font == Some(font))
+            || self.slots.iter().any(|s| s.font == Some(font))
+    }
+
     /// Lines of drug text that fit in the 処方 area of one sheet.
     pub fn body_lines(&self) -> usize {
         (self.body.h / self.body.line_height).floor() as usize
