@@ -442,6 +442,10 @@ mod props {
     use onshi_fallback::print::template::{Template, DEFAULT_PRESCRIPTION};
     use proptest::prelude::*;
 
+    thread_local! {
+        static RENDERER: Renderer = renderer();
+    }
+
     fn any_form() -> impl Strategy<Value = DoseForm> {
         prop_oneof![Just(DoseForm::Internal), Just(DoseForm::Prn), Just(DoseForm::External)]
     }
@@ -470,6 +474,34 @@ mod props {
             })
     }
 
+    /// Mostly valid prescriptions with arbitrary text, to exercise layout and encoding.
+    fn likely_valid() -> impl Strategy<Value = Prescription> {
+        // Kana, ASCII, commas, and a few characters outside JIS X 0208 (髙﨑①) that the font has.
+        fn text(min: usize, max: usize) -> proptest::string::RegexGeneratorStrategy<String> {
+            proptest::string::string_regex(&format!("[ぁ-んァ-ヶA-Za-z0-9,，．. ・（）%&錠散剤軟膏髙﨑①]{{{min},{max}}}")).unwrap()
+        }
+        let drug = (text(1, 40), "[1-9][0-9]{0,2}(\\.[0-9]{1,2})?", "[錠gmLカプセル包枚本]{1,6}", any::<bool>(), any::<bool>())
+            .prop_map(|(name, amount, unit, ns, pr)| DrugInput { name, amount, unit, no_substitution: ns, patient_request: pr });
+        let rp = (any_form(), text(1, 50), 1i64..99, proptest::collection::vec(drug, 1..5)).prop_map(
+            |(form, usage, days, drugs)| RpInput { form, usage, days: (form != DoseForm::External).then_some(days), drugs },
+        );
+        (proptest::collection::vec(rp, 1..9), proptest::option::of(1i64..=3), text(0, 120)).prop_filter_map(
+            "valid",
+            |(rps, refill_count, remarks)| {
+                PrescriptionInput {
+                    visit_id: "v".into(),
+                    doctor: "工業会 次郎".into(),
+                    issued_on: "2026-11-25".into(),
+                    rps,
+                    refill_count,
+                    remarks: Some(remarks),
+                }
+                .validate()
+                .ok()
+            },
+        )
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(64))]
 
@@ -493,6 +525,21 @@ mod props {
                 }
                 let rec11 = text.split("\r\n").find(|l| l.starts_with("11,")).unwrap();
                 prop_assert_eq!(rec11.matches(',').count(), 3);
+            }
+        }
+
+        #[test]
+        fn rendering_any_valid_prescription_never_panics(rx in likely_valid(), name in "[ぁ-んァ-ヶ日薬太郎髙﨑 ]{1,20}") {
+            let doc = document(&name, rx);
+            match RENDERER.with(|r| r.render(&doc)) {
+                Ok(r) => {
+                    prop_assert!(r.pages >= 1 && !r.symbols.is_empty());
+                    // Whatever was typed, the symbols give back the payload.
+                    let data: Vec<u8> = r.symbols.iter().flat_map(|s| s.data.clone()).collect();
+                    prop_assert_eq!(data, jahis::payload(&doc));
+                }
+                // Only a character the font lacks may stop printing.
+                Err(e) => prop_assert!(e.to_string().contains("印刷できません"), "{}", e),
             }
         }
 
