@@ -325,7 +325,8 @@ pub fn normalize_amount(input: &str) -> Result<String, (&'static str, &'static s
         Some((i, f)) => (i, f),
         None => (s.as_str(), ""),
     };
-    if int.is_empty() || !int.bytes().all(|b| b.is_ascii_digit()) || !frac.bytes().all(|b| b.is_ascii_digit()) {
+    // `.5` is accepted as 0.5; a lone `.` is not a number.
+    if (int.is_empty() && frac.is_empty()) || !int.bytes().all(|b| b.is_ascii_digit()) || !frac.bytes().all(|b| b.is_ascii_digit()) {
         return Err(bad);
     }
     let int = int.trim_start_matches('0');
@@ -422,7 +423,8 @@ mod tests {
     fn amounts_are_normalised() {
         assert_eq!(normalize_amount("１．５０"), Ok("1.5".into()));
         assert_eq!(normalize_amount("007"), Ok("7".into()));
-        assert_eq!(normalize_amount(".25").is_err(), true);
+        assert_eq!(normalize_amount(".25"), Ok("0.25".into()));
+        assert!(normalize_amount(".").is_err());
         assert_eq!(normalize_amount("0.25"), Ok("0.25".into()));
         assert!(normalize_amount("1/2").is_err());
         assert!(normalize_amount("-1").is_err());

@@ -88,7 +88,7 @@ const REMARK_CHARS: usize = 50;
 /// half- or full-width spaces, runs of spaces → one.
 pub fn clean(s: &str) -> String {
     let s: String = s.chars().map(|c| if c == ',' { '，' } else if c.is_control() { ' ' } else { c }).collect();
-    s.split(|c: char| c == ' ' || c == '\u{3000}').filter(|p| !p.is_empty()).collect::<Vec<_>>().join(" ")
+    s.split([' ', '\u{3000}']).filter(|p| !p.is_empty()).collect::<Vec<_>>().join(" ")
 }
 
 fn opt(s: &Option<String>) -> String {
