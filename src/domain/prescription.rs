@@ -79,7 +79,10 @@ pub struct Prescription {
     /// 保険医氏名.
     pub doctor: String,
     pub rps: Vec<Rp>,
-    /// リフィル可 and its total number of uses (1..=3); None: not a refill prescription.
+    /// リフィル可 and its total number of uses (1..=3, as the form's 「（　回）」 and JAHIS record 64
+    /// take it); None: not a refill prescription. Allowed with any dose form, 頓服 included: the
+    /// rule that refills exclude 投薬量に限度のある医薬品 and 湿布薬 needs drug data this program
+    /// does not have, so it stays the doctor's call and is not checked here.
     pub refill_count: Option<u8>,
     /// 備考 as typed (may hold several lines).
     pub remarks: String,
