@@ -339,9 +339,9 @@ fn the_symbol_decodes_to_the_payload_record_by_record() {
     for g in &symbols {
         assert!(decode(g).ends_with(b"\r\n"));
     }
-    // Cell pitch of at least 0.25 mm: 23 mm over the modules and quiet zone.
+    // Cell pitch of at least 0.25 mm: 24 mm over the modules and quiet zone.
     for s in &r.symbols {
-        assert!(23.0 / (s.width + 8) as f32 >= 0.25);
+        assert!(24.0 / (s.width + 8) as f32 >= 0.25);
     }
 }
 
@@ -368,7 +368,7 @@ fn a_long_prescription_continues_on_a_second_sheet() {
             {{"name": "薬品{i}乙錠20mg", "amount": "3", "unit": "錠", "no_substitution": false, "patient_request": false}}]}}"#
         )
     };
-    let rps = format!("[{}]", (1..=7).map(rp).collect::<Vec<_>>().join(","));
+    let rps = format!("[{}]", (1..=6).map(rp).collect::<Vec<_>>().join(","));
     let doc = document("日薬 太郎", prescription(&rps, "null", ""));
     let r = renderer().render(&doc).unwrap();
     keep("two-sheets", &r);
@@ -379,7 +379,7 @@ fn a_long_prescription_continues_on_a_second_sheet() {
     assert!(texts[1].contains("続紙（2枚目／全2枚）") && texts[1].contains("以下余白"));
     // The continuation names the original: same patient, same issue date, its own header.
     assert!(texts[1].replace('\n', "").contains("令和8年11月25日交付・日薬 太郎 様の処方箋の続き"));
-    assert!(texts[1].contains("7)") && !texts[0].contains("7)"));
+    assert!(texts[1].contains("6)") && !texts[0].contains("6)"));
     // The symbols on all sheets, read in order, give the whole payload.
     let all: Vec<u8> = page_symbols(&r.pdf).concat().iter().flat_map(|g| decode(g)).collect();
     assert_eq!(all, jahis::payload(&doc));
@@ -425,7 +425,7 @@ fn missing_clinic_settings_are_named() {
 
 #[test]
 fn a_template_override_moves_the_symbol() {
-    let text = onshi_fallback::print::template::DEFAULT_PRESCRIPTION.replacen("x = 6.0\ny = 186.0", "x = 80.0\ny = 186.0", 1);
+    let text = onshi_fallback::print::template::DEFAULT_PRESCRIPTION.replacen("x = 6.0\ny = 180.0", "x = 80.0\ny = 180.0", 1);
     let t = onshi_fallback::print::template::Template::parse(&text).unwrap();
     assert_eq!(t.qr.x, 80.0);
     let r = Renderer::new(t).unwrap().render(&document("日薬 太郎", prescription(TWO_RPS, "null", ""))).unwrap();
