@@ -378,7 +378,7 @@ fn a_long_prescription_continues_on_a_second_sheet() {
     assert!(texts[0].contains("（1枚目／全2枚）") && texts[0].contains("（続紙に続く）") && !texts[0].contains("以下余白"));
     assert!(texts[1].contains("続紙（2枚目／全2枚）") && texts[1].contains("以下余白"));
     // The continuation names the original: same patient, same issue date, its own header.
-    assert!(texts[1].replace('\n', "").contains("令和8年11月25日交付・日薬 太郎 様の処方箋の続き"));
+    assert!(texts[1].replace('\n', "").contains("令和8年11月25日交付・日薬 太郎 様"));
     assert!(texts[1].contains("6)") && !texts[0].contains("6)"));
     // The symbols on all sheets, read in order, give the whole payload.
     let all: Vec<u8> = page_symbols(&r.pdf).concat().iter().flat_map(|g| decode(g)).collect();
@@ -413,6 +413,14 @@ fn a_character_the_font_lacks_is_reported_and_printing_refused() {
         assert_eq!(missing, vec!['𩸽']);
         assert!(rend.render(&doc).is_err());
     }
+}
+
+#[test]
+fn remarks_that_do_not_fit_are_refused_not_cut() {
+    let many_lines = (1..=12).map(|i| format!("備考{i}")).collect::<Vec<_>>().join("\\n");
+    let doc = document("日薬 太郎", prescription(TWO_RPS, "null", &many_lines));
+    let err = renderer().render(&doc).unwrap_err().to_string();
+    assert!(err.contains("備考が長すぎて"), "{err}");
 }
 
 #[test]
@@ -538,8 +546,12 @@ mod props {
                     let data: Vec<u8> = r.symbols.iter().flat_map(|s| s.data.clone()).collect();
                     prop_assert_eq!(data, jahis::payload(&doc));
                 }
-                // Only a character the font lacks may stop printing.
-                Err(e) => prop_assert!(e.to_string().contains("印刷できません"), "{}", e),
+                // Only a character the font lacks, or 備考 too long for its box, may stop
+                // printing; every line of a valid 処方 fits.
+                Err(e) => prop_assert!(
+                    e.to_string().contains("印刷できません") || e.to_string().contains("備考が長すぎて"),
+                    "{}", e
+                ),
             }
         }
 

@@ -104,9 +104,9 @@ impl Renderer {
         for n in 0..pages {
             let mut page = PageOps::new(t.page.height);
             self.draw_form(&mut page, &ids);
-            self.draw_data(&mut page, &ids, doc, n, pages);
+            self.draw_data(&mut page, &ids, doc, n, pages)?;
             let lines = body_pages.get(n).cloned().unwrap_or_else(|| vec![BodyLine::plain(0.0, "（処方は前葉のとおり）")]);
-            self.draw_body(&mut page, &ids, &lines);
+            self.draw_body(&mut page, &ids, &lines)?;
             let chunk = symbols.iter().skip(n * t.qr.max_per_page).take(t.qr.max_per_page);
             for (i, s) in chunk.enumerate() {
                 let x = t.qr.x + i as f32 * (t.qr.size + t.qr.gap);
@@ -156,7 +156,7 @@ impl Renderer {
     }
 
     /// Slots, cells and marks filled from the document.
-    fn draw_data(&self, page: &mut PageOps, ids: &FontIds, doc: &RxDocument, n: usize, pages: usize) {
+    fn draw_data(&self, page: &mut PageOps, ids: &FontIds, doc: &RxDocument, n: usize, pages: usize) -> Result<(), Error> {
         let t = &self.template;
         for c in &t.cells {
             let Some(name) = &c.slot else { continue };
@@ -180,7 +180,8 @@ impl Renderer {
             }
             let (id, font) = self.font(ids, s.font.unwrap_or(t.page.data_font));
             let size = s.size.unwrap_or(t.page.data_size);
-            let (size, lines) = fit(font, &text, s.w, size, t.page.min_size, s.lines);
+            let (size, lines) =
+                fit(font, &text, s.w, size, t.page.min_size, s.lines).ok_or_else(|| does_not_fit(slot_label(&s.name), &text))?;
             for (i, line) in lines.iter().enumerate() {
                 let x = aligned_x(s.x, s.w, s.align, text_width_mm(font, line, size));
                 page.text(&id, size, x, s.y + i as f32 * size * PT_TO_MM * 1.25, line);
@@ -199,9 +200,10 @@ impl Renderer {
                 page.text(&check_id, size, m.x - w / 2.0, m.y - size * PT_TO_MM / 2.0, "レ");
             }
         }
+        Ok(())
     }
 
-    fn draw_body(&self, page: &mut PageOps, ids: &FontIds, lines: &[BodyLine]) {
+    fn draw_body(&self, page: &mut PageOps, ids: &FontIds, lines: &[BodyLine]) -> Result<(), Error> {
         let b = &self.template.body;
         let (id, font) = self.font(ids, self.template.page.data_font);
         let min = self.template.page.min_size;
@@ -213,7 +215,7 @@ impl Renderer {
             let right_w = if l.right.is_empty() { 0.0 } else { text_width_mm(font, &l.right, b.size) + 3.0 };
             let x = b.x + l.indent;
             let room = (b.amount_right - right_w - x).max(10.0);
-            let (size, _) = fit(font, &l.text, room, b.size, min, 1);
+            let (size, _) = fit(font, &l.text, room, b.size, min, 1).ok_or_else(|| does_not_fit("処方の行", &l.text))?;
             page.text(&id, size, x, y, &l.text);
             if !l.right.is_empty() {
                 page.text(&id, b.size, b.amount_right - text_width_mm(font, &l.right, b.size), y, &l.right);
@@ -225,6 +227,7 @@ impl Renderer {
                 }
             }
         }
+        Ok(())
     }
 }
 
@@ -256,7 +259,7 @@ fn slot_text(name: &str, doc: &RxDocument, n: usize, pages: usize) -> String {
     let s = |o: &Option<String>| o.clone().unwrap_or_default();
     match name {
         "sheet" if pages > 1 && n == 0 => format!("（1枚目／全{pages}枚）"),
-        "sheet" if pages > 1 => format!("続紙（{}枚目／全{pages}枚）\n{}交付・{} 様の処方箋の続き", n + 1, format_wareki(rx.issued_on), doc.patient.name),
+        "sheet" if pages > 1 => format!("続紙（{}枚目／全{pages}枚）\n{}交付・{} 様", n + 1, format_wareki(rx.issued_on), doc.patient.name),
         "public_fund_payer" => fund(0, true),
         "public_fund_recipient" => fund(0, false),
         "public_fund_payer_2" => fund(1, true),
@@ -361,19 +364,43 @@ fn paginate(groups: Vec<Vec<BodyLine>>, capacity: usize) -> Vec<Vec<BodyLine>> {
     pages
 }
 
-/// Fits text into `w`: shrinks down to `min`, then wraps up to `lines` lines (clipping beyond).
-fn fit(font: &printpdf::ParsedFont, text: &str, w: f32, size: f32, min: f32, lines: usize) -> (f32, Vec<String>) {
+/// Fits text into `w` and at most `lines` lines, shrinking the size down to `min`. None when it
+/// does not fit even then: the caller refuses rather than print a cut-off prescription.
+fn fit(font: &printpdf::ParsedFont, text: &str, w: f32, size: f32, min: f32, lines: usize) -> Option<(f32, Vec<String>)> {
     let mut size = size;
     loop {
         let wrapped = wrap(font, text, w, size);
-        if wrapped.len() <= lines || size <= min {
-            let mut wrapped = wrapped;
-            wrapped.truncate(lines.max(1));
-            return (size, wrapped);
+        if wrapped.len() <= lines.max(1) {
+            return Some((size, wrapped));
+        }
+        if size <= min {
+            return None;
         }
         size = (size - 0.5).max(min);
     }
-    // (unreachable: the loop returns once size reaches min)
+}
+
+fn does_not_fit(what: &str, text: &str) -> Error {
+    let head: String = text.chars().take(20).collect();
+    Error::refused(
+        format!("{what}が長すぎて用紙の欄に収まりません（「{head}…」）。短くしてください"),
+        format!("{what} is too long for its place on the form; shorten it"),
+    )
+}
+
+/// What staff call a slot, for messages.
+fn slot_label(name: &str) -> &str {
+    match name {
+        "patient_name" => "患者氏名",
+        "symbol_number" => "記号・番号",
+        "clinic_address" => "保険医療機関の所在地",
+        "clinic_name" => "保険医療機関の名称",
+        "clinic_phone" => "電話番号",
+        "doctor_name" | "doctor_signature" => "保険医氏名",
+        "remarks" => "備考",
+        "sheet" => "続紙の表示",
+        other => other,
+    }
 }
 
 /// Breaks text at '\n' and wherever a line would pass `w` (Japanese breaks between any two
