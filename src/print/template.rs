@@ -238,7 +238,46 @@ impl Template {
                 "template sizes are invalid (positive sizes, cell ≥ 0.25 mm, body ≥ 3 lines)",
             ));
         }
+        if let Some((x, y)) = t.line_crossing_symbols() {
+            return Err(Error::refused(
+                format!("２次元シンボル欄に罫線がかかっています（x={x:.1}mm, y={y:.1}mm）。[qr] の位置を罫線のない余白に移してください"),
+                format!("a ruled line crosses the 2D symbol area at ({x:.1}, {y:.1}) mm; move [qr] to a clear margin"),
+            ));
+        }
+        let right = t.qr.x + t.qr.max_per_page as f32 * (t.qr.size + t.qr.gap) - t.qr.gap;
+        if t.qr.x < 0.0 || t.qr.y < 0.0 || right > t.page.width || t.qr.y + t.qr.size > t.page.height {
+            return Err(Error::refused("２次元シンボル欄が用紙からはみ出しています", "the 2D symbol area runs off the page"));
+        }
         Ok(t)
+    }
+
+    /// The area the symbols may take on a page: `max_per_page` squares in a row.
+    fn symbol_area(&self) -> (f32, f32, f32, f32) {
+        let q = &self.qr;
+        (q.x, q.y, q.x + q.max_per_page as f32 * (q.size + q.gap) - q.gap, q.y + q.size)
+    }
+
+    /// A point where a rule, box or cell edge enters the symbol area (JAHIS 2.2: the symbol is
+    /// printed clear of ruled lines), or None.
+    fn line_crossing_symbols(&self) -> Option<(f32, f32)> {
+        let (x0, y0, x1, y1) = self.symbol_area();
+        let mut segments: Vec<(f32, f32, f32, f32)> = self.rules.iter().map(|r| (r.x1, r.y1, r.x2, r.y2)).collect();
+        let rects = self.boxes.iter().map(|b| (b.x, b.y, b.w, b.h)).chain(self.cells.iter().map(|c| (c.x, c.y, c.w, c.h)));
+        for (x, y, w, h) in rects {
+            segments.extend([(x, y, x + w, y), (x, y + h, x + w, y + h), (x, y, x, y + h), (x + w, y, x + w, y + h)]);
+        }
+        // Sampling along each segment is exact enough at 0.1 mm for axis-aligned and slanted rules.
+        for (ax, ay, bx, by) in segments {
+            let steps = (((bx - ax).abs() + (by - ay).abs()) / 0.1).ceil().max(1.0) as usize;
+            for i in 0..=steps.min(100_000) {
+                let f = i as f32 / steps as f32;
+                let (x, y) = (ax + (bx - ax) * f, ay + (by - ay) * f);
+                if x > x0 && x < x1 && y > y0 && y < y1 {
+                    return Some((x, y));
+                }
+            }
+        }
+        None
     }
 
     /// The built-in template, or the file at `path` when given.
@@ -280,5 +319,14 @@ mod tests {
         assert!(Template::parse(&bad).unwrap_err().to_string().contains("patient_nmae"));
         let bad = DEFAULT_PRESCRIPTION.replacen("[page]", "[page]\ncolour = 1", 1);
         assert!(Template::parse(&bad).is_err());
+    }
+
+    #[test]
+    fn symbols_must_stay_clear_of_rules_and_on_the_page() {
+        let onto_the_form = DEFAULT_PRESCRIPTION.replacen("x = 6.0\ny = 180.0", "x = 6.0\ny = 150.0", 1);
+        let e = Template::parse(&onto_the_form).unwrap_err().to_string();
+        assert!(e.contains("罫線がかかっています"), "{e}");
+        let off_the_page = DEFAULT_PRESCRIPTION.replacen("x = 6.0\ny = 180.0", "x = 6.0\ny = 190.0", 1);
+        assert!(Template::parse(&off_the_page).unwrap_err().to_string().contains("はみ出し"));
     }
 }
