@@ -442,6 +442,25 @@ fn a_template_override_moves_the_symbol() {
     assert!(content.lines().any(|l| l.ends_with(" cm") && l.split(' ').nth(4).unwrap().parse::<f32>().unwrap() > 80.0 / 25.4 * 72.0));
 }
 
+#[test]
+fn a_template_may_set_its_wording_in_mincho() {
+    let text = onshi_fallback::print::template::DEFAULT_PRESCRIPTION.replacen("label_font = \"gothic\"", "label_font = \"mincho\"", 1);
+    let t = onshi_fallback::print::template::Template::parse(&text).unwrap();
+    let r = Renderer::new(t).unwrap().render(&document("日薬 太郎", prescription(TWO_RPS, "null", ""))).unwrap();
+    keep("mincho-labels", &r);
+    let pdf = Document::load_mem(&r.pdf).unwrap();
+    let mut names: Vec<String> = pdf
+        .objects
+        .values()
+        .filter_map(|o| o.as_dict().ok())
+        .filter(|d| d.get(b"Type").and_then(Object::as_name).ok() == Some(b"FontDescriptor".as_slice()))
+        .map(|d| String::from_utf8_lossy(d.get(b"FontName").unwrap().as_name().unwrap()).split('+').nth(1).unwrap().to_string())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["IPAexGothic", "IPAexMincho"]);
+    assert!(page_texts(&r.pdf)[0].contains("保険医療機関へ疑義照会した上で調剤"));
+}
+
 // ---- no input panics ---------------------------------------------------------------------
 
 mod props {

@@ -2,7 +2,8 @@
 //! and the check that says which characters a font cannot print.
 //!
 //! The fonts are compiled in so a clinic PC without Japanese fonts still prints, and so every PC
-//! prints the same. Parsing them takes a while: parse once ([`Fonts::load`]) and reuse.
+//! prints the same. Parsing one takes about 10 ms: parse once ([`Fonts::load`]), only the faces
+//! a template uses, and reuse.
 
 use printpdf::ParsedFont;
 
@@ -12,28 +13,39 @@ use crate::error::Error;
 static GOTHIC: &[u8] = include_bytes!("../../fonts/ipaexg.ttf");
 static MINCHO: &[u8] = include_bytes!("../../fonts/ipaexm.ttf");
 
-/// Both fonts, parsed.
+/// The bundled faces that were asked for, parsed.
 #[derive(Clone)]
 pub struct Fonts {
-    pub gothic: ParsedFont,
-    pub mincho: ParsedFont,
+    gothic: Option<ParsedFont>,
+    mincho: Option<ParsedFont>,
 }
 
 impl Fonts {
-    pub fn load() -> Result<Fonts, Error> {
-        let parse = |bytes: &[u8], name: &str| {
-            ParsedFont::from_bytes(bytes, 0, &mut Vec::new()).ok_or_else(|| {
-                Error::Other(format!("同梱フォント {name} を読み込めません (cannot parse the bundled font {name})"))
+    /// Parses the faces for which `wanted` is true.
+    pub fn load(wanted: impl Fn(FontName) -> bool) -> Result<Fonts, Error> {
+        let parse = |name: FontName| -> Result<Option<ParsedFont>, Error> {
+            if !wanted(name) {
+                return Ok(None);
+            }
+            let (bytes, label) = match name {
+                FontName::Gothic => (GOTHIC, "IPAexGothic"),
+                FontName::Mincho => (MINCHO, "IPAexMincho"),
+            };
+            ParsedFont::from_bytes(bytes, 0, &mut Vec::new()).map(Some).ok_or_else(|| {
+                Error::Other(format!("同梱フォント {label} を読み込めません (cannot parse the bundled font {label})"))
             })
         };
-        Ok(Fonts { gothic: parse(GOTHIC, "IPAexGothic")?, mincho: parse(MINCHO, "IPAexMincho")? })
+        Ok(Fonts { gothic: parse(FontName::Gothic)?, mincho: parse(FontName::Mincho)? })
     }
 
+    /// A loaded face. Panics when it was not asked for: [`Fonts::load`] with
+    /// [`Template::uses`](super::template::Template::uses) loads every face a template draws with.
     pub fn get(&self, name: FontName) -> &ParsedFont {
-        match name {
+        let face = match name {
             FontName::Gothic => &self.gothic,
             FontName::Mincho => &self.mincho,
-        }
+        };
+        face.as_ref().expect("font loaded for the template")
     }
 }
 

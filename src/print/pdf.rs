@@ -59,7 +59,8 @@ const CONTINUED_MARK: &str = "（続紙に続く）";
 
 impl Renderer {
     pub fn new(template: Template) -> Result<Renderer, Error> {
-        Ok(Renderer { template, fonts: Fonts::load()? })
+        let fonts = Fonts::load(|f| template.uses(f))?;
+        Ok(Renderer { template, fonts })
     }
 
     /// The built-in A5 template.
