@@ -10,6 +10,7 @@ pub mod error;
 pub mod outage;
 pub mod qualification;
 pub mod reconcile;
+pub mod print;
 pub mod service;
 pub mod store;
 pub mod gui;

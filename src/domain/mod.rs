@@ -4,6 +4,7 @@ pub mod claim;
 pub mod copay;
 pub mod intake;
 pub mod numbers;
+pub mod prescription;
 pub mod text;
 pub mod types;
 pub mod wareki;

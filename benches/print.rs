@@ -1,0 +1,77 @@
+//! Rendering one prescription (target: < 20 ms, PDF < 60 KB). Fonts are parsed once, as the
+//! app does; their parse time is measured separately.
+
+use chrono::NaiveDate;
+use criterion::{criterion_group, criterion_main, Criterion};
+use onshi_fallback::config::Clinic;
+use onshi_fallback::domain::prescription::parse_input;
+use onshi_fallback::domain::{Insurance, InsuranceKind, PatientDetails, Relationship, Sex};
+use onshi_fallback::print::{Renderer, RxDocument};
+
+fn document() -> RxDocument {
+    let rx = parse_input(
+        r#"{"visit_id": "v1", "doctor": "工業会 次郎", "issued_on": "2026-11-25", "rps": [
+          {"form": "internal", "usage": "1日1回朝食後", "days": 28, "drugs": [
+            {"name": "アムロジピン錠5mg", "amount": "1", "unit": "錠", "no_substitution": true, "patient_request": false},
+            {"name": "ロスバスタチン錠2.5mg", "amount": "1", "unit": "錠", "no_substitution": false, "patient_request": true}]},
+          {"form": "prn", "usage": "疼痛時", "days": 10, "drugs": [
+            {"name": "ロキソプロフェンNa錠60mg", "amount": "1", "unit": "錠", "no_substitution": false, "patient_request": false}]}],
+          "refill_count": null, "remarks": "一包化"}"#,
+    )
+    .unwrap()
+    .validate()
+    .unwrap();
+    RxDocument {
+        clinic: Clinic {
+            name: Some("工業会クリニック".into()),
+            address: Some("東京都港区新橋1-11-1".into()),
+            postal_code: Some("105-0004".into()),
+            phone: Some("03-0000-0000".into()),
+            prefecture_code: Some("13".into()),
+            fee_table: Some("1".into()),
+            institution_code: Some("1234567".into()),
+            doctors: vec![],
+        },
+        patient: PatientDetails {
+            name: "日薬 太郎".into(),
+            kana: String::new(),
+            birth_date: NaiveDate::from_ymd_opt(1960, 6, 6).unwrap(),
+            sex: Sex::Male,
+            address: String::new(),
+            phone: String::new(),
+        },
+        insurance: Insurance {
+            kind: InsuranceKind::Shaho,
+            insurer_number: Some("01130012".into()),
+            symbol: "１２３".into(),
+            number: Some("４５６".into()),
+            branch: "01".into(),
+            relationship: Some(Relationship::Insured),
+            insurer_name: String::new(),
+            employer: String::new(),
+            copay_percent: 30,
+            public_funds: vec![],
+        },
+        prescription: rx,
+    }
+}
+
+fn bench(c: &mut Criterion) {
+    let renderer = Renderer::default_a5().unwrap();
+    let doc = document();
+    let size = renderer.render(&doc).unwrap().pdf.len();
+    eprintln!("PDF size: {size} bytes");
+    c.bench_function("render one prescription", |b| b.iter(|| renderer.render(&doc).unwrap()));
+    let records = onshi_fallback::print::jahis::records(&doc);
+    c.bench_function("jahis records + qr symbols", |b| {
+        b.iter(|| onshi_fallback::print::qr::symbols_for(&records, 16).unwrap())
+    });
+    c.bench_function("load template and fonts", |b| b.iter(|| Renderer::default_a5().unwrap()));
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default().sample_size(20);
+    targets = bench
+}
+criterion_main!(benches);

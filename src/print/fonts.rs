@@ -1,0 +1,81 @@
+//! The bundled fonts (IPAexGothic, IPAexMincho; IPA Font License v1.0, `fonts/`), text widths,
+//! and the check that says which characters a font cannot print.
+//!
+//! The fonts are compiled in so a clinic PC without Japanese fonts still prints, and so every PC
+//! prints the same. Parsing one takes about 10 ms: parse once ([`Fonts::load`]), only the faces
+//! a template uses, and reuse.
+
+use printpdf::ParsedFont;
+
+use super::template::FontName;
+use crate::error::Error;
+
+static GOTHIC: &[u8] = include_bytes!("../../fonts/ipaexg.ttf");
+static MINCHO: &[u8] = include_bytes!("../../fonts/ipaexm.ttf");
+
+/// The bundled faces that were asked for, parsed.
+#[derive(Clone)]
+pub struct Fonts {
+    gothic: Option<ParsedFont>,
+    mincho: Option<ParsedFont>,
+}
+
+impl Fonts {
+    /// Parses the faces for which `wanted` is true.
+    pub fn load(wanted: impl Fn(FontName) -> bool) -> Result<Fonts, Error> {
+        let parse = |name: FontName| -> Result<Option<ParsedFont>, Error> {
+            if !wanted(name) {
+                return Ok(None);
+            }
+            let (bytes, label) = match name {
+                FontName::Gothic => (GOTHIC, "IPAexGothic"),
+                FontName::Mincho => (MINCHO, "IPAexMincho"),
+            };
+            ParsedFont::from_bytes(bytes, 0, &mut Vec::new()).map(Some).ok_or_else(|| {
+                Error::Other(format!("同梱フォント {label} を読み込めません (cannot parse the bundled font {label})"))
+            })
+        };
+        Ok(Fonts { gothic: parse(FontName::Gothic)?, mincho: parse(FontName::Mincho)? })
+    }
+
+    /// A loaded face. Panics when it was not asked for: [`Fonts::load`] with
+    /// [`Template::uses`](super::template::Template::uses) loads every face a template draws with.
+    pub fn get(&self, name: FontName) -> &ParsedFont {
+        let face = match name {
+            FontName::Gothic => &self.gothic,
+            FontName::Mincho => &self.mincho,
+        };
+        face.as_ref().expect("font loaded for the template")
+    }
+}
+
+/// The characters of `text` that `font` has no glyph for, each once, in order. Spaces and line
+/// breaks are never reported. Printing refuses such text instead of letting it come out as
+/// empty boxes (the "●" names clinics complain about).
+pub fn unprintable_chars(font: &ParsedFont, text: &str) -> Vec<char> {
+    let mut out = Vec::new();
+    for c in text.chars() {
+        if c.is_whitespace() || c.is_control() {
+            continue;
+        }
+        if font.lookup_glyph_index(c as u32).is_none() && !out.contains(&c) {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Width of `text` set in `font` at `size_pt`, in millimetres.
+pub fn text_width_mm(font: &ParsedFont, text: &str, size_pt: f32) -> f32 {
+    let upem = font.font_metrics.units_per_em.max(1) as f32;
+    let units: f32 = text
+        .chars()
+        .map(|c| match font.lookup_glyph_index(c as u32) {
+            Some(g) => font.get_horizontal_advance(g) as f32,
+            None => upem,
+        })
+        .sum();
+    units / upem * size_pt * PT_TO_MM
+}
+
+pub const PT_TO_MM: f32 = 25.4 / 72.0;

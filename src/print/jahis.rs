@@ -1,0 +1,257 @@
+//! The JAHIS 院外処方箋２次元シンボル payload, version 1.10 (`JAHIS10`).
+//!
+//! CSV text in Shift_JIS, one record per line ending CR LF: the version line, the 医療機関/医師/
+//! 患者/保険 group (records 1-82, in number order), then each RP's 101-181 followed by its drugs'
+//! 201-281 (spec 3.2.5). No quoting; a half-width comma inside data becomes `，`; leading and
+//! trailing spaces are dropped; 外字 become ■ (3.2.4). Optional records are left out whole.
+//!
+//! What is written, and why some optional records are not: the spec's first premise is that the
+//! symbol carries nothing that is not on the paper. So the カナ氏名 (11), 保険種別 (21) and
+//! 負担・給付率 (24) are left out; 一部負担区分 (14) is written because the spec requires it for
+//! 未就学児 and 高齢者. Dates are written 西暦 YYYYMMDD, which the spec allows.
+
+use crate::config::Clinic;
+use crate::domain::copay::{age_band, AgeBand};
+use crate::domain::prescription::{DoseForm, Prescription};
+use crate::domain::{Insurance, InsuranceKind, PatientDetails, Relationship, Sex};
+use crate::error::{Error, FieldError};
+
+use super::sjis;
+
+/// Everything printed on one prescription.
+#[derive(Debug, Clone)]
+pub struct RxDocument {
+    pub clinic: Clinic,
+    pub patient: PatientDetails,
+    pub insurance: Insurance,
+    pub prescription: Prescription,
+}
+
+impl RxDocument {
+    /// The `[clinic]` keys printing needs; each missing one is named by its config key.
+    pub fn check(&self) -> Result<(), Error> {
+        let c = &self.clinic;
+        let mut errs = Vec::new();
+        let mut need = |v: &Option<String>, key: &str, label: &str| {
+            if v.as_deref().is_none_or(|s| s.trim().is_empty()) {
+                errs.push(FieldError::new(
+                    key,
+                    label,
+                    format!("設定ファイルに {key} がありません"),
+                    format!("{key} is missing from the configuration"),
+                ));
+            }
+        };
+        need(&c.name, "clinic.name", "保険医療機関の名称");
+        need(&c.address, "clinic.address", "保険医療機関の所在地");
+        need(&c.prefecture_code, "clinic.prefecture_code", "都道府県番号");
+        need(&c.fee_table, "clinic.fee_table", "点数表番号");
+        need(&c.institution_code, "clinic.institution_code", "医療機関コード");
+        if errs.is_empty() { Ok(()) } else { Err(Error::Input(errs)) }
+    }
+}
+
+/// One CSV record: its number and its fields, as text (before Shift_JIS encoding).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Record {
+    /// None for the version line.
+    pub no: Option<u16>,
+    pub fields: Vec<String>,
+}
+
+impl Record {
+    fn new(no: u16, fields: Vec<String>) -> Self {
+        Record { no: Some(no), fields }
+    }
+    /// The line without its CR LF, as Unicode text.
+    pub fn line(&self) -> String {
+        match self.no {
+            None => self.fields.join(","),
+            Some(no) => std::iter::once(no.to_string()).chain(self.fields.iter().cloned()).collect::<Vec<_>>().join(","),
+        }
+    }
+    /// The line as Shift_JIS bytes, CR LF included.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut b = sjis::encode_lossy(&self.line());
+        b.extend_from_slice(b"\r\n");
+        b
+    }
+}
+
+/// The version line of JAHIS 1.10.
+pub const VERSION: &str = "JAHIS10";
+
+/// Longest 備考 (81) text per record, in characters (N50).
+const REMARK_CHARS: usize = 50;
+
+/// Cleans one data field: comma → `，`, line breaks and tabs → space, no leading or trailing
+/// half- or full-width spaces, runs of spaces → one.
+pub fn clean(s: &str) -> String {
+    let s: String = s.chars().map(|c| if c == ',' { '，' } else if c.is_control() { ' ' } else { c }).collect();
+    s.split([' ', '\u{3000}']).filter(|p| !p.is_empty()).collect::<Vec<_>>().join(" ")
+}
+
+fn opt(s: &Option<String>) -> String {
+    s.as_deref().map(clean).unwrap_or_default()
+}
+
+/// 一部負担区分 (record 14), where the spec requires it: 3 未就学, 1 高齢者一般, 2 高齢者7割,
+/// 5 後期高齢者8割.
+pub fn copay_class(doc: &RxDocument) -> Option<u8> {
+    let band = if doc.insurance.kind == InsuranceKind::Kouki {
+        AgeBand::LateElderly
+    } else {
+        age_band(doc.patient.birth_date, doc.prescription.issued_on)
+    };
+    let pct = doc.insurance.copay_percent;
+    match band {
+        AgeBand::Preschool => Some(3),
+        AgeBand::Working => None,
+        AgeBand::Elderly => Some(if pct >= 30 { 2 } else { 1 }),
+        AgeBand::LateElderly => Some(match pct {
+            30.. => 2,
+            20..=29 => 5,
+            _ => 1,
+        }),
+    }
+}
+
+/// The records of the payload, in output order.
+pub fn records(doc: &RxDocument) -> Vec<Record> {
+    let c = &doc.clinic;
+    let p = &doc.patient;
+    let ins = &doc.insurance;
+    let rx = &doc.prescription;
+    let ymd = |d: chrono::NaiveDate| d.format("%Y%m%d").to_string();
+
+    let mut out = vec![Record { no: None, fields: vec![VERSION.into()] }];
+    // 1 医療機関: 種別 (点数表), コード, 都道府県, 名称.
+    out.push(Record::new(1, vec![opt(&c.fee_table), opt(&c.institution_code), opt(&c.prefecture_code), opt(&c.name)]));
+    if c.postal_code.is_some() || c.address.is_some() {
+        out.push(Record::new(2, vec![opt(&c.postal_code), opt(&c.address)]));
+    }
+    if let Some(phone) = c.phone.as_deref().map(clean).filter(|s| !s.is_empty()) {
+        out.push(Record::new(3, vec![phone, String::new(), String::new()]));
+    }
+    // 4 診療科: not required for clinics (診療所), and not in the configuration.
+    out.push(Record::new(5, vec![String::new(), String::new(), clean(&rx.doctor)]));
+    out.push(Record::new(11, vec![String::new(), clean(&p.name), String::new()]));
+    out.push(Record::new(12, vec![match p.sex { Sex::Male => "1", Sex::Female => "2" }.into()]));
+    out.push(Record::new(13, vec![ymd(p.birth_date)]));
+    if let Some(class) = copay_class(doc) {
+        out.push(Record::new(14, vec![class.to_string()]));
+    }
+    // 22 保険者番号: empty means "none" (the 不詳 path prints no number on paper either).
+    out.push(Record::new(22, vec![opt(&ins.insurer_number)]));
+    let relation = match ins.relationship {
+        Some(Relationship::Insured) => "1",
+        Some(Relationship::Family) => "2",
+        // Unknown on a 申立書: written empty rather than guessed.
+        None => "",
+    };
+    let branch = clean(&ins.branch);
+    let branch = if branch.len() == 1 { format!("0{branch}") } else { branch };
+    out.push(Record::new(23, vec![clean(&ins.symbol), opt(&ins.number), relation.into(), branch]));
+    for (no, fund) in (27u16..=29).zip(&ins.public_funds) {
+        out.push(Record::new(no, vec![clean(&fund.payer), clean(&fund.recipient)]));
+    }
+    out.push(Record::new(51, vec![ymd(rx.issued_on)]));
+    if let Some(n) = rx.refill_count {
+        out.push(Record::new(64, vec![n.to_string()]));
+    }
+    let mut seq = 0;
+    for line in rx.remarks.lines().map(clean).filter(|l| !l.is_empty()) {
+        let chars: Vec<char> = line.chars().collect();
+        for chunk in chars.chunks(REMARK_CHARS) {
+            seq += 1;
+            out.push(Record::new(81, vec![seq.to_string(), String::new(), chunk.iter().collect::<String>().trim().into()]));
+        }
+    }
+
+    for (i, rp) in rx.rps.iter().enumerate() {
+        let rp_no = (i + 1).to_string();
+        // 調剤数量: days for 内服, times for 頓服, 1 for 外用 (the amount is the total).
+        let qty = match rp.form {
+            DoseForm::External => 1,
+            _ => rp.days.unwrap_or(1),
+        };
+        out.push(Record::new(101, vec![rp_no.clone(), rp.form.jahis_code().to_string(), String::new(), qty.to_string()]));
+        out.push(Record::new(111, vec![rp_no.clone(), "1".into(), String::new(), clean(&rp.usage), String::new()]));
+        for (j, d) in rp.drugs.iter().enumerate() {
+            let seq = (j + 1).to_string();
+            // 情報区分 1 医薬品, コード種別 1 コードなし, 力価フラグ 1 薬価単位.
+            out.push(Record::new(
+                201,
+                vec![
+                    rp_no.clone(), seq.clone(), "1".into(), "1".into(), String::new(), clean(&d.name),
+                    d.amount.clone(), "1".into(), clean(&d.unit),
+                ],
+            ));
+            let mut note = 0;
+            let mut supplement = |kind: &str, text: &str| {
+                note += 1;
+                Record::new(281, vec![rp_no.clone(), seq.clone(), note.to_string(), kind.into(), text.into(), String::new()])
+            };
+            if d.no_substitution {
+                out.push(supplement("3", "後発品変更不可"));
+            }
+            if d.patient_request {
+                out.push(supplement("8", "先発医薬品患者希望"));
+            }
+        }
+    }
+    out
+}
+
+/// The whole payload as Shift_JIS bytes.
+pub fn payload(doc: &RxDocument) -> Vec<u8> {
+    records(doc).iter().flat_map(Record::encode).collect()
+}
+
+/// Every field text that goes into the symbol, for reporting which characters become ■.
+pub fn symbol_text(doc: &RxDocument) -> String {
+    records(doc).iter().map(Record::line).collect::<Vec<_>>().join(",")
+}
+
+/// Splits encoded records into chunks of at most `max_bytes`, never inside a record, so that a
+/// reader that handles each symbol on its own still sees whole CR LF-terminated records, and the
+/// chunks concatenated in order are the payload. Returns None when one record alone is too big.
+pub fn split(records: &[Record], max_bytes: usize) -> Option<Vec<Vec<u8>>> {
+    let mut chunks: Vec<Vec<u8>> = vec![Vec::new()];
+    for r in records {
+        let bytes = r.encode();
+        if bytes.len() > max_bytes {
+            return None;
+        }
+        let last = chunks.last_mut().expect("never empty");
+        if last.len() + bytes.len() > max_bytes {
+            chunks.push(bytes);
+        } else {
+            last.extend_from_slice(&bytes);
+        }
+    }
+    Some(chunks)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clean_follows_the_spec() {
+        assert_eq!(clean(" 1日3回, 毎食後　"), "1日3回， 毎食後");
+        assert_eq!(clean("工業会　　次郎"), "工業会 次郎");
+        assert_eq!(clean("a\r\nb"), "a b");
+    }
+
+    #[test]
+    fn split_keeps_records_whole() {
+        let recs: Vec<Record> = (0..10).map(|i| Record::new(81, vec![i.to_string(), String::new(), "あいうえお".into()])).collect();
+        let len = recs[0].encode().len();
+        let chunks = split(&recs, len * 3 + 1).unwrap();
+        assert_eq!(chunks.len(), 4);
+        assert!(chunks.iter().all(|c| c.ends_with(b"\r\n")));
+        assert_eq!(chunks.concat(), recs.iter().flat_map(Record::encode).collect::<Vec<_>>());
+        assert!(split(&recs, len - 1).is_none());
+    }
+}

@@ -1,0 +1,584 @@
+//! The printed prescription, checked the way a pharmacy would: the PDF's pages and fonts, the
+//! text on them, and the 2D symbol decoded back and read record by record.
+//!
+//! Set `PRINT_SAMPLES_DIR` to keep the generated PDFs for a look (`pdftoppm -png -r 100`).
+
+use chrono::NaiveDate;
+use lopdf::content::Content;
+use lopdf::{Document, Object};
+use onshi_fallback::config::Clinic;
+use onshi_fallback::domain::prescription::{parse_input, Prescription};
+use onshi_fallback::domain::{Insurance, InsuranceKind, PatientDetails, PublicFund, Relationship, Sex};
+use onshi_fallback::print::jahis;
+use onshi_fallback::print::{Rendered, Renderer, RxDocument};
+
+fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, day).unwrap()
+}
+
+fn clinic() -> Clinic {
+    Clinic {
+        name: Some("工業会クリニック".into()),
+        address: Some("東京都港区新橋1-11-1".into()),
+        postal_code: Some("105-0004".into()),
+        phone: Some("03-0000-0000".into()),
+        prefecture_code: Some("13".into()),
+        fee_table: Some("1".into()),
+        institution_code: Some("1234567".into()),
+        doctors: vec!["工業会 次郎".into()],
+    }
+}
+
+fn prescription(json_rps: &str, refill: &str, remarks: &str) -> Prescription {
+    let json = format!(
+        r#"{{"visit_id": "v1", "doctor": "工業会 次郎", "issued_on": "2026-11-25", "rps": {json_rps},
+            "refill_count": {refill}, "remarks": "{remarks}"}}"#
+    );
+    parse_input(&json).unwrap().validate().unwrap()
+}
+
+const TWO_RPS: &str = r#"[
+  {"form": "internal", "usage": "1日1回朝食後", "days": 28, "drugs": [
+    {"name": "アムロジピン錠5mg", "amount": "1", "unit": "錠", "no_substitution": true, "patient_request": false},
+    {"name": "ロスバスタチン錠2.5mg", "amount": "1", "unit": "錠", "no_substitution": false, "patient_request": true}]},
+  {"form": "prn", "usage": "疼痛時, 1回1錠", "days": 10, "drugs": [
+    {"name": "ロキソプロフェンNa錠60mg", "amount": "1", "unit": "錠", "no_substitution": false, "patient_request": false}]},
+  {"form": "external", "usage": "1日2回 患部に塗布", "drugs": [
+    {"name": "ヘパリン類似物質油性クリーム0.3%", "amount": "50", "unit": "g", "no_substitution": false, "patient_request": false}]}
+]"#;
+
+fn document(name: &str, rx: Prescription) -> RxDocument {
+    RxDocument {
+        clinic: clinic(),
+        patient: PatientDetails {
+            name: name.into(),
+            kana: "ニチヤク タロウ".into(),
+            birth_date: d(1950, 6, 6),
+            sex: Sex::Male,
+            address: "東京都港区芝1-1-1".into(),
+            phone: "090-0000-0000".into(),
+        },
+        insurance: Insurance {
+            kind: InsuranceKind::Shaho,
+            insurer_number: Some("06012345".into()),
+            symbol: "０１－２３".into(),
+            number: Some("１２３４".into()),
+            branch: "5".into(),
+            relationship: Some(Relationship::Family),
+            insurer_name: "工業会健保".into(),
+            employer: "".into(),
+            copay_percent: 20,
+            public_funds: vec![PublicFund { payer: "54016027".into(), recipient: "1234566".into() }],
+        },
+        prescription: rx,
+    }
+}
+
+fn renderer() -> Renderer {
+    Renderer::default_a5().unwrap()
+}
+
+fn keep(name: &str, r: &Rendered) {
+    if let Ok(dir) = std::env::var("PRINT_SAMPLES_DIR") {
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(format!("{dir}/{name}.pdf"), &r.pdf).unwrap();
+    }
+}
+
+
+// ---- reading the PDF back ---------------------------------------------------------------
+
+/// The text shown on each page, decoded through each font's ToUnicode map (what a PDF viewer's
+/// copy and paste gives).
+fn page_texts(pdf: &[u8]) -> Vec<String> {
+    let doc = Document::load_mem(pdf).unwrap();
+    let mut out = Vec::new();
+    for (_, page_id) in doc.get_pages() {
+        let fonts = doc.get_page_fonts(page_id).unwrap();
+        let maps: std::collections::HashMap<Vec<u8>, std::collections::HashMap<u16, String>> = fonts
+            .iter()
+            .map(|(name, font)| (name.clone(), to_unicode_map(&doc, font)))
+            .collect();
+        let content = Content::decode(&doc.get_page_content(page_id)).unwrap();
+        let mut current: Option<&std::collections::HashMap<u16, String>> = None;
+        let mut text = String::new();
+        for op in &content.operations {
+            match op.operator.as_str() {
+                "Tf" => current = op.operands[0].as_name().ok().and_then(|n| maps.get(n)),
+                "Tj" => {
+                    if let (Some(map), Ok(bytes)) = (current, op.operands[0].as_str()) {
+                        for pair in bytes.chunks(2) {
+                            let cid = u16::from_be_bytes([pair[0], pair[1]]);
+                            text.push_str(map.get(&cid).map(String::as_str).unwrap_or("?"));
+                        }
+                    }
+                    text.push('\n');
+                }
+                "TJ" => {
+                    if let (Some(map), Ok(items)) = (current, op.operands[0].as_array()) {
+                        for item in items {
+                            if let Ok(bytes) = item.as_str() {
+                                for pair in bytes.chunks(2) {
+                                    let cid = u16::from_be_bytes([pair[0], pair[1]]);
+                                    text.push_str(map.get(&cid).map(String::as_str).unwrap_or("?"));
+                                }
+                            }
+                        }
+                    }
+                    text.push('\n');
+                }
+                _ => {}
+            }
+        }
+        out.push(text);
+    }
+    out
+}
+
+fn to_unicode_map(doc: &Document, font: &lopdf::Dictionary) -> std::collections::HashMap<u16, String> {
+    let mut map = std::collections::HashMap::new();
+    let Ok(Object::Reference(id)) = font.get(b"ToUnicode") else { return map };
+    let stream = doc.get_object(*id).unwrap().as_stream().unwrap();
+    let data = stream.decompressed_content().unwrap_or_else(|_| stream.content.clone());
+    let text = String::from_utf8_lossy(&data);
+    let hex = |s: &str| u32::from_str_radix(s.trim_matches(|c| c == '<' || c == '>'), 16).unwrap();
+    let utf16 = |s: &str| {
+        let h = s.trim_matches(|c| c == '<' || c == '>');
+        let units: Vec<u16> = (0..h.len()).step_by(4).map(|i| u16::from_str_radix(&h[i..i + 4], 16).unwrap()).collect();
+        String::from_utf16_lossy(&units)
+    };
+    let mut in_char = false;
+    let mut in_range = false;
+    for line in text.lines() {
+        let parts: Vec<&str> = line.split_whitespace().collect();
+        match parts.as_slice() {
+            [_, "beginbfchar"] => in_char = true,
+            ["endbfchar"] => in_char = false,
+            [_, "beginbfrange"] => in_range = true,
+            ["endbfrange"] => in_range = false,
+            [src, dst] if in_char => {
+                map.insert(hex(src) as u16, utf16(dst));
+            }
+            [lo, hi, dst] if in_range => {
+                let base = hex(dst);
+                for (k, cid) in (hex(lo)..=hex(hi)).enumerate() {
+                    map.insert(cid as u16, char::from_u32(base + k as u32).map(String::from).unwrap_or_default());
+                }
+            }
+            _ => {}
+        }
+    }
+    map
+}
+
+/// The QR symbols drawn on each page, rebuilt from the content stream: after each `cm` that
+/// scales to one unit per module, the `re` rectangles are the dark modules.
+fn page_symbols(pdf: &[u8]) -> Vec<Vec<Vec<Vec<bool>>>> {
+    let doc = Document::load_mem(pdf).unwrap();
+    let mut pages = Vec::new();
+    for (_, page_id) in doc.get_pages() {
+        let content = Content::decode(&doc.get_page_content(page_id)).unwrap();
+        let mut symbols = Vec::new();
+        let mut rects: Option<Vec<[usize; 3]>> = None;
+        for op in &content.operations {
+            let num = |i: usize| op.operands[i].as_float().unwrap();
+            match op.operator.as_str() {
+                "cm" if num(3) < 0.0 => rects = Some(Vec::new()),
+                "re" => {
+                    if let Some(r) = rects.as_mut() {
+                        assert_eq!(num(3), 1.0, "one module high");
+                        r.push([num(0) as usize, num(1) as usize, num(2) as usize]);
+                    }
+                }
+                "Q" => {
+                    if let Some(r) = rects.take() {
+                        let width = r.iter().map(|[x, _, w]| x + w).max().unwrap();
+                        let mut grid = vec![vec![false; width]; width];
+                        for [x, y, w] in r {
+                            for cell in &mut grid[y][x..x + w] {
+                                *cell = true;
+                            }
+                        }
+                        symbols.push(grid);
+                    }
+                }
+                _ => {}
+            }
+        }
+        pages.push(symbols);
+    }
+    pages
+}
+
+/// Renders a module matrix to a greyscale image (4 px per module, 4-module quiet zone) and
+/// decodes it with rqrr, as a camera would.
+fn decode(grid: &[Vec<bool>]) -> Vec<u8> {
+    let scale = 4;
+    let quiet = 4;
+    let n = grid.len();
+    let side = (n + 2 * quiet) * scale;
+    let mut img = rqrr::PreparedImage::prepare_from_greyscale(side, side, |x, y| {
+        let (mx, my) = ((x / scale) as isize - quiet as isize, (y / scale) as isize - quiet as isize);
+        let dark = mx >= 0 && my >= 0 && (mx as usize) < n && (my as usize) < n && grid[my as usize][mx as usize];
+        if dark { 0 } else { 255 }
+    });
+    let grids = img.detect_grids();
+    assert_eq!(grids.len(), 1, "one symbol found");
+    let mut out = Vec::new();
+    grids[0].decode_to(&mut out).unwrap();
+    out
+}
+
+fn sjis_lines(bytes: &[u8]) -> Vec<String> {
+    let (text, _, errors) = encoding_rs::SHIFT_JIS.decode(bytes);
+    assert!(!errors);
+    assert!(text.ends_with("\r\n"));
+    text.trim_end_matches("\r\n").split("\r\n").map(String::from).collect()
+}
+
+// ---- the tests ---------------------------------------------------------------------------
+
+#[test]
+fn page_is_a5_and_fonts_are_embedded_subsets() {
+    let doc = document("日薬 太郎", prescription(TWO_RPS, "2", "一包化"));
+    let r = renderer().render(&doc).unwrap();
+    keep("two-rps", &r);
+    let pdf = Document::load_mem(&r.pdf).unwrap();
+    let pages = pdf.get_pages();
+    assert_eq!(pages.len(), 1);
+    let page = pdf.get_dictionary(*pages.get(&1).unwrap()).unwrap();
+    let mm = |pt: f32| pt / 72.0 * 25.4;
+    let media: Vec<f32> = page.get(b"MediaBox").unwrap().as_array().unwrap().iter().map(|o| o.as_float().unwrap()).collect();
+    assert!((mm(media[2]) - 148.0).abs() < 0.1 && (mm(media[3]) - 210.0).abs() < 0.1, "{media:?}");
+
+    let mut embedded = 0;
+    for (_, obj) in pdf.objects.iter() {
+        let Ok(dict) = obj.as_dict() else { continue };
+        if dict.get(b"Type").and_then(Object::as_name).ok() == Some(b"FontDescriptor".as_slice()) {
+            let name = String::from_utf8(dict.get(b"FontName").unwrap().as_name().unwrap().to_vec()).unwrap();
+            // A subset's name carries a six-letter tag: ABCDEF+IPAexGothic.
+            let (tag, base) = name.split_once('+').expect("subset tag");
+            assert!(tag.len() == 6 && tag.chars().all(|c| c.is_ascii_uppercase()), "{name}");
+            assert!(base.starts_with("IPAex"), "{name}");
+            let file = dict.get(b"FontFile2").unwrap().as_reference().unwrap();
+            let len = pdf.get_object(file).unwrap().as_stream().unwrap().content.len();
+            assert!(len > 1000 && len < 1_000_000, "subset size {len}");
+            embedded += 1;
+        }
+    }
+    assert!(embedded >= 1);
+}
+
+#[test]
+fn every_field_is_printed() {
+    let rx = prescription(TWO_RPS, "2", "一包化");
+    let doc = document("日薬 太郎", rx);
+    let r = renderer().render(&doc).unwrap();
+    let text = page_texts(&r.pdf).concat();
+    for want in [
+        "処", "（この処方箋は、どの保険薬局でも有効です。）", "公費負担者番号", "保険者番号", "日薬 太郎",
+        "昭和25年6月6日", "男・女", "被保険者", "被扶養者", "〒105-0004 東京都港区新橋1-11-1", "工業会クリニック",
+        "03-0000-0000", "工業会 次郎", "令和8年11月25日", "処方箋の", "使用期間", "アムロジピン錠5mg", "1錠",
+        "1日1回朝食後", "28日分", "10回分", "【外用】1日2回 患部に塗布", "50g", "以下余白", "リフィル可", "一包化",
+        "保険医署名", "保険医療機関へ疑義照会した上で調剤", "調剤済年月日", "保険薬局の所在", "Ａ列５番",
+        "０１－２３・１２３４（枝番）5",
+    ] {
+        assert!(text.contains(want), "missing {want}");
+    }
+    // Numbers in boxes: one character per box, in order.
+    let boxed: String = text.lines().filter(|l| l.chars().count() == 1).collect();
+    for digits in ["54016027", "06012345", "1234566", "13", "1234567"] {
+        assert!(boxed.contains(digits), "boxes {digits} in {boxed}");
+    }
+    // 変更不可 and 患者希望 marks, the refill check, and the count.
+    assert!(text.lines().filter(|l| *l == "レ").count() >= 3);
+    assert!(text.lines().any(|l| l == "2"));
+}
+
+#[test]
+fn the_symbol_decodes_to_the_payload_record_by_record() {
+    let doc = document("日薬 太郎", prescription(TWO_RPS, "2", "一包化, 粉砕"));
+    let r = renderer().render(&doc).unwrap();
+    let symbols: Vec<_> = page_symbols(&r.pdf).concat();
+    assert_eq!(symbols.len(), r.symbols.len());
+    let bytes: Vec<u8> = symbols.iter().flat_map(|g| decode(g)).collect();
+    assert_eq!(bytes, jahis::payload(&doc));
+    let lines = sjis_lines(&bytes);
+    let want = [
+        "JAHIS10",
+        "1,1,1234567,13,工業会クリニック",
+        "2,105-0004,東京都港区新橋1-11-1",
+        "3,03-0000-0000,,",
+        "5,,,工業会 次郎",
+        "11,,日薬 太郎,",
+        "12,1",
+        "13,19500606",
+        // 76 years old on the day, 後期高齢者 2割 → 5.
+        "14,5",
+        "22,06012345",
+        "23,０１－２３,１２３４,2,05",
+        "27,54016027,1234566",
+        "51,20261125",
+        "64,2",
+        "81,1,,一包化， 粉砕",
+        "101,1,1,,28",
+        "111,1,1,,1日1回朝食後,",
+        "201,1,1,1,1,,アムロジピン錠5mg,1,1,錠",
+        "281,1,1,1,3,後発品変更不可,",
+        "201,1,2,1,1,,ロスバスタチン錠2.5mg,1,1,錠",
+        "281,1,2,1,8,先発医薬品患者希望,",
+        "101,2,2,,10",
+        "111,2,1,,疼痛時， 1回1錠,",
+        "201,2,1,1,1,,ロキソプロフェンNa錠60mg,1,1,錠",
+        "101,3,3,,1",
+        "111,3,1,,1日2回 患部に塗布,",
+        "201,3,1,1,1,,ヘパリン類似物質油性クリーム0.3%,50,1,g",
+    ];
+    assert_eq!(lines, want);
+    // Every symbol holds whole records.
+    for g in &symbols {
+        assert!(decode(g).ends_with(b"\r\n"));
+    }
+    // Cell pitch of at least 0.25 mm: 24 mm over the modules and quiet zone.
+    for s in &r.symbols {
+        assert!(24.0 / (s.width + 8) as f32 >= 0.25);
+    }
+}
+
+#[test]
+fn a_short_prescription_is_one_symbol_at_level_m() {
+    let rps = r#"[{"form": "internal", "usage": "1日1回朝食後", "days": 28, "drugs": [
+        {"name": "アムロジピン錠5mg", "amount": "1", "unit": "錠", "no_substitution": false, "patient_request": false}]}]"#;
+    let doc = document("日薬 太郎", prescription(rps, "null", ""));
+    let r = renderer().render(&doc).unwrap();
+    keep("one-rp", &r);
+    assert_eq!(r.symbols.len(), 1);
+    assert_eq!(r.symbols[0].ec_level, qrcode::EcLevel::M);
+    let lines = sjis_lines(&decode(&page_symbols(&r.pdf)[0][0]));
+    assert!(!lines.iter().any(|l| l.starts_with("64,")), "no refill record without refill");
+    assert!(!page_texts(&r.pdf)[0].contains("保険医署名\n工業会"), "no signature without 変更不可");
+}
+
+#[test]
+fn a_long_prescription_continues_on_a_second_sheet() {
+    let rp = |i: usize| {
+        format!(
+            r#"{{"form": "internal", "usage": "1日3回毎食後", "days": 14, "drugs": [
+            {{"name": "薬品{i}甲錠10mg", "amount": "3", "unit": "錠", "no_substitution": false, "patient_request": false}},
+            {{"name": "薬品{i}乙錠20mg", "amount": "3", "unit": "錠", "no_substitution": false, "patient_request": false}}]}}"#
+        )
+    };
+    let rps = format!("[{}]", (1..=6).map(rp).collect::<Vec<_>>().join(","));
+    let doc = document("日薬 太郎", prescription(&rps, "null", ""));
+    let r = renderer().render(&doc).unwrap();
+    keep("two-sheets", &r);
+    assert_eq!(r.pages, 2);
+    let texts = page_texts(&r.pdf);
+    assert_eq!(texts.len(), 2);
+    assert!(texts[0].contains("（1枚目／全2枚）") && texts[0].contains("（続紙に続く）") && !texts[0].contains("以下余白"));
+    assert!(texts[1].contains("続紙（2枚目／全2枚）") && texts[1].contains("以下余白"));
+    // The continuation names the original: same patient, same issue date, its own header.
+    assert!(texts[1].replace('\n', "").contains("令和8年11月25日交付・日薬 太郎 様"));
+    assert!(texts[1].contains("6)") && !texts[0].contains("6)"));
+    // The symbols on all sheets, read in order, give the whole payload.
+    let all: Vec<u8> = page_symbols(&r.pdf).concat().iter().flat_map(|g| decode(g)).collect();
+    assert_eq!(all, jahis::payload(&doc));
+    assert!(r.symbols.len() >= 2);
+}
+
+#[test]
+fn a_name_outside_jis_x_0208_becomes_geta_in_the_symbol_only() {
+    let doc = document("髙橋 一郎", prescription(TWO_RPS, "null", ""));
+    let rend = renderer();
+    let r = rend.render(&doc).unwrap();
+    keep("gaiji-name", &r);
+    assert_eq!(r.gaiji, vec!['髙']);
+    let lines = sjis_lines(&page_symbols(&r.pdf).concat().iter().flat_map(|g| decode(g)).collect::<Vec<_>>());
+    assert!(lines.contains(&"11,,■橋 一郎,".to_string()), "{lines:?}");
+    // The paper keeps the real character: the bundled font has it.
+    assert!(page_texts(&r.pdf)[0].contains("髙橋 一郎"));
+}
+
+#[test]
+fn a_character_the_font_lacks_is_reported_and_printing_refused() {
+    let rend = renderer();
+    // U+E000 (private use) is in no font; 𩸽 (U+29E3D) is outside IPAex's repertoire.
+    let doc = document("\u{E000}山 花子", prescription(TWO_RPS, "null", ""));
+    assert_eq!(rend.unprintable(&doc), vec!['\u{E000}']);
+    let err = rend.render(&doc).unwrap_err().to_string();
+    assert!(err.contains("U+E000") && err.contains("印刷できません"), "{err}");
+    let doc = document("𩸽野 花子", prescription(TWO_RPS, "null", ""));
+    let missing = rend.unprintable(&doc);
+    if !missing.is_empty() {
+        assert_eq!(missing, vec!['𩸽']);
+        assert!(rend.render(&doc).is_err());
+    }
+}
+
+#[test]
+fn remarks_that_do_not_fit_are_refused_not_cut() {
+    let many_lines = (1..=12).map(|i| format!("備考{i}")).collect::<Vec<_>>().join("\\n");
+    let doc = document("日薬 太郎", prescription(TWO_RPS, "null", &many_lines));
+    let err = renderer().render(&doc).unwrap_err().to_string();
+    assert!(err.contains("備考が長すぎて"), "{err}");
+}
+
+#[test]
+fn missing_clinic_settings_are_named() {
+    let mut doc = document("日薬 太郎", prescription(TWO_RPS, "null", ""));
+    doc.clinic.institution_code = None;
+    let err = renderer().render(&doc).unwrap_err().to_string();
+    assert!(err.contains("clinic.institution_code"), "{err}");
+}
+
+#[test]
+fn a_template_override_moves_the_symbol() {
+    let text = onshi_fallback::print::template::DEFAULT_PRESCRIPTION.replacen("x = 6.0\ny = 180.0", "x = 80.0\ny = 180.0", 1);
+    let t = onshi_fallback::print::template::Template::parse(&text).unwrap();
+    assert_eq!(t.qr.x, 80.0);
+    let r = Renderer::new(t).unwrap().render(&document("日薬 太郎", prescription(TWO_RPS, "null", ""))).unwrap();
+    let content = String::from_utf8_lossy(&Document::load_mem(&r.pdf).unwrap().get_page_content(*Document::load_mem(&r.pdf).unwrap().get_pages().get(&1).unwrap())).to_string();
+    // 80 mm + 4 modules of quiet zone = the cm translation, in points.
+    assert!(content.lines().any(|l| l.ends_with(" cm") && l.split(' ').nth(4).unwrap().parse::<f32>().unwrap() > 80.0 / 25.4 * 72.0));
+}
+
+#[test]
+fn a_template_may_set_its_wording_in_mincho() {
+    let text = onshi_fallback::print::template::DEFAULT_PRESCRIPTION.replacen("label_font = \"gothic\"", "label_font = \"mincho\"", 1);
+    let t = onshi_fallback::print::template::Template::parse(&text).unwrap();
+    let r = Renderer::new(t).unwrap().render(&document("日薬 太郎", prescription(TWO_RPS, "null", ""))).unwrap();
+    keep("mincho-labels", &r);
+    let pdf = Document::load_mem(&r.pdf).unwrap();
+    let mut names: Vec<String> = pdf
+        .objects
+        .values()
+        .filter_map(|o| o.as_dict().ok())
+        .filter(|d| d.get(b"Type").and_then(Object::as_name).ok() == Some(b"FontDescriptor".as_slice()))
+        .map(|d| String::from_utf8_lossy(d.get(b"FontName").unwrap().as_name().unwrap()).split('+').nth(1).unwrap().to_string())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["IPAexGothic", "IPAexMincho"]);
+    assert!(page_texts(&r.pdf)[0].contains("保険医療機関へ疑義照会した上で調剤"));
+}
+
+// ---- no input panics ---------------------------------------------------------------------
+
+mod props {
+    use super::*;
+    use onshi_fallback::domain::prescription::{DoseForm, DrugInput, PrescriptionInput, RpInput};
+    use onshi_fallback::print::template::{Template, DEFAULT_PRESCRIPTION};
+    use proptest::prelude::*;
+
+    thread_local! {
+        static RENDERER: Renderer = renderer();
+    }
+
+    fn any_form() -> impl Strategy<Value = DoseForm> {
+        prop_oneof![Just(DoseForm::Internal), Just(DoseForm::Prn), Just(DoseForm::External)]
+    }
+
+    fn any_drug() -> impl Strategy<Value = DrugInput> {
+        (".{0,50}", ".{0,14}", ".{0,8}", any::<bool>(), any::<bool>()).prop_map(|(name, amount, unit, ns, pr)| DrugInput {
+            name,
+            amount,
+            unit,
+            no_substitution: ns,
+            patient_request: pr,
+        })
+    }
+
+    fn any_input() -> impl Strategy<Value = PrescriptionInput> {
+        let rp = (any_form(), ".{0,60}", proptest::option::of(-5i64..500), proptest::collection::vec(any_drug(), 0..4))
+            .prop_map(|(form, usage, days, drugs)| RpInput { form, usage, days, drugs });
+        (".{0,5}", ".{0,25}", ".{0,14}", proptest::collection::vec(rp, 0..4), proptest::option::of(-2i64..6), proptest::option::of(".{0,80}"))
+            .prop_map(|(visit_id, doctor, issued_on, rps, refill_count, remarks)| PrescriptionInput {
+                visit_id,
+                doctor,
+                issued_on,
+                rps,
+                refill_count,
+                remarks,
+            })
+    }
+
+    /// Mostly valid prescriptions with arbitrary text, to exercise layout and encoding.
+    fn likely_valid() -> impl Strategy<Value = Prescription> {
+        // Kana, ASCII, commas, and a few characters outside JIS X 0208 (髙﨑①) that the font has.
+        fn text(min: usize, max: usize) -> proptest::string::RegexGeneratorStrategy<String> {
+            proptest::string::string_regex(&format!("[ぁ-んァ-ヶA-Za-z0-9,，．. ・（）%&錠散剤軟膏髙﨑①]{{{min},{max}}}")).unwrap()
+        }
+        let drug = (text(1, 40), "[1-9][0-9]{0,2}(\\.[0-9]{1,2})?", "[錠gmLカプセル包枚本]{1,6}", any::<bool>(), any::<bool>())
+            .prop_map(|(name, amount, unit, ns, pr)| DrugInput { name, amount, unit, no_substitution: ns, patient_request: pr });
+        let rp = (any_form(), text(1, 50), 1i64..99, proptest::collection::vec(drug, 1..5)).prop_map(
+            |(form, usage, days, drugs)| RpInput { form, usage, days: (form != DoseForm::External).then_some(days), drugs },
+        );
+        (proptest::collection::vec(rp, 1..9), proptest::option::of(1i64..=3), text(0, 120)).prop_filter_map(
+            "valid",
+            |(rps, refill_count, remarks)| {
+                PrescriptionInput {
+                    visit_id: "v".into(),
+                    doctor: "工業会 次郎".into(),
+                    issued_on: "2026-11-25".into(),
+                    rps,
+                    refill_count,
+                    remarks: Some(remarks),
+                }
+                .validate()
+                .ok()
+            },
+        )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        #[test]
+        fn parsing_any_text_never_panics(s in ".{0,200}") {
+            let _ = parse_input(&s);
+        }
+
+        #[test]
+        fn validating_and_encoding_never_panic(input in any_input(), name in ".{0,30}") {
+            if let Ok(rx) = input.validate() {
+                let doc = document(&name, rx);
+                let bytes = jahis::payload(&doc);
+                // Whatever was typed, the payload is CR LF-terminated Shift_JIS records with
+                // exactly the commas of the layout.
+                let (text, _, errors) = encoding_rs::SHIFT_JIS.decode(&bytes);
+                prop_assert!(!errors);
+                prop_assert!(text.starts_with("JAHIS10\r\n") && text.ends_with("\r\n"));
+                for line in text.trim_end().split("\r\n") {
+                    prop_assert!(!line.contains('\n') && !line.contains('\r'));
+                }
+                let rec11 = text.split("\r\n").find(|l| l.starts_with("11,")).unwrap();
+                prop_assert_eq!(rec11.matches(',').count(), 3);
+            }
+        }
+
+        #[test]
+        fn rendering_any_valid_prescription_never_panics(rx in likely_valid(), name in "[ぁ-んァ-ヶ日薬太郎髙﨑 ]{1,20}") {
+            let doc = document(&name, rx);
+            match RENDERER.with(|r| r.render(&doc)) {
+                Ok(r) => {
+                    prop_assert!(r.pages >= 1 && !r.symbols.is_empty());
+                    // Whatever was typed, the symbols give back the payload.
+                    let data: Vec<u8> = r.symbols.iter().flat_map(|s| s.data.clone()).collect();
+                    prop_assert_eq!(data, jahis::payload(&doc));
+                }
+                // Only a character the font lacks, or 備考 too long for its box, may stop
+                // printing; every line of a valid 処方 fits.
+                Err(e) => prop_assert!(
+                    e.to_string().contains("印刷できません") || e.to_string().contains("備考が長すぎて"),
+                    "{}", e
+                ),
+            }
+        }
+
+        #[test]
+        fn template_parsing_never_panics(cut in 0usize..DEFAULT_PRESCRIPTION.len(), junk in ".{0,20}") {
+            let mut text: String = DEFAULT_PRESCRIPTION.chars().take(cut).collect();
+            text.push_str(&junk);
+            let _ = Template::parse(&text);
+        }
+    }
+}
