@@ -20,6 +20,7 @@
 
 pub mod fonts;
 pub mod jahis;
+pub mod page;
 pub mod pdf;
 pub mod qr;
 pub mod sjis;

@@ -5,16 +5,14 @@
 //! characters, before a single page is drawn. Characters the font has but JIS X 0208 lacks are
 //! printed as they are on paper and become ■ in the symbol (reported in [`Rendered::gaiji`]).
 
-use printpdf::{
-    Color, CurTransMat, FontId, Greyscale, Line, LineDashPattern, LinePoint, Mm, Op, PaintMode, PdfDocument, PdfFontHandle,
-    PdfPage, PdfSaveOptions, Point, Pt, Rect, TextItem,
-};
+use printpdf::{Mm, PdfDocument, PdfPage, PdfSaveOptions};
 
 use super::fonts::{text_width_mm, unprintable_chars, Fonts, PT_TO_MM};
 use super::jahis::{self, RxDocument};
-use super::qr::{self, QrSymbol, QUIET_ZONE};
+use super::page::{does_not_fit, draw_filled, draw_fixed, fit, FontSet, PageOps};
+use super::qr::{self, QrSymbol};
 use super::sjis;
-use super::template::{Align, FontName, Template};
+use super::template::Template;
 use crate::domain::prescription::DoseForm;
 use crate::domain::wareki::format_wareki;
 use crate::domain::{Relationship, Sex};
@@ -99,8 +97,7 @@ impl Renderer {
 
         let mut pdf = PdfDocument::new("処方箋");
         // Only the fonts the template uses: each registered font costs subsetting time.
-        let mut add = |name: FontName| t.uses(name).then(|| pdf.add_font(self.fonts.get(name)));
-        let ids = FontIds { gothic: add(FontName::Gothic), mincho: add(FontName::Mincho) };
+        let ids = FontSet::register(&mut pdf, &self.fonts, |name| t.uses(name));
         let mut out_pages = Vec::with_capacity(pages);
         for n in 0..pages {
             let mut page = PageOps::new(t.page.height);
@@ -120,93 +117,31 @@ impl Renderer {
         Ok(Rendered { pdf: bytes, pages, symbols, gaiji })
     }
 
-    fn font(&self, ids: &FontIds, name: FontName) -> (FontId, &printpdf::ParsedFont) {
-        let id = match name {
-            FontName::Gothic => &ids.gothic,
-            FontName::Mincho => &ids.mincho,
-        };
-        (id.clone().expect("Template::uses lists every font drawn with"), self.fonts.get(name))
-    }
-
     /// Boxes, rules, cells and fixed wording: the same on every sheet.
-    fn draw_form(&self, page: &mut PageOps, ids: &FontIds) {
+    fn draw_form(&self, page: &mut PageOps, fonts: &FontSet) {
         let t = &self.template;
-        for b in &t.boxes {
-            page.rect(b.x, b.y, b.w, b.h, b.width.unwrap_or(t.page.line_width));
-        }
-        for r in &t.rules {
-            page.line(r.x1, r.y1, r.x2, r.y2, r.width.unwrap_or(t.page.line_width), r.dashed);
-        }
-        for c in &t.cells {
-            let cw = c.w / c.n as f32;
-            page.rect(c.x, c.y, c.w, c.h, t.page.line_width);
-            for i in 1..c.n {
-                let x = c.x + cw * i as f32;
-                page.line(x, c.y, x, c.y + c.h, t.page.line_width * 0.6, true);
-            }
-        }
-        for l in &t.labels {
-            let size = l.size.unwrap_or(t.page.label_size);
-            let (id, font) = self.font(ids, l.font.unwrap_or(t.page.label_font));
-            for (i, line) in l.text.split('\n').enumerate() {
-                let y = l.y + i as f32 * size * PT_TO_MM * 1.2;
-                let x = aligned_x(l.x, l.w, l.align, text_width_mm(font, line, size));
-                page.text(&id, size, x, y, line);
-            }
-        }
+        draw_fixed(page, fonts, &t.page, &t.boxes, &t.rules, &t.cells, &t.labels);
     }
 
     /// Slots, cells and marks filled from the document.
-    fn draw_data(&self, page: &mut PageOps, ids: &FontIds, doc: &RxDocument, n: usize, pages: usize) -> Result<(), Error> {
+    fn draw_data(&self, page: &mut PageOps, fonts: &FontSet, doc: &RxDocument, n: usize, pages: usize) -> Result<(), Error> {
         let t = &self.template;
-        for c in &t.cells {
-            let Some(name) = &c.slot else { continue };
-            let text: Vec<char> = slot_text(name, doc, n, pages).chars().filter(|c| !c.is_whitespace()).collect();
-            let (id, font) = self.font(ids, t.page.data_font);
-            let cw = c.w / c.n as f32;
-            let size = (c.h / PT_TO_MM * 0.75).min(t.page.data_size);
-            // Numbers sit in the rightmost boxes (a 6-digit 国保 number leaves the first two empty).
-            let first = c.n.saturating_sub(text.len());
-            for (i, ch) in text.iter().take(c.n).enumerate() {
-                let s = ch.to_string();
-                let cx = c.x + cw * (first + i) as f32;
-                let x = aligned_x(cx, cw, Align::Center, text_width_mm(font, &s, size));
-                page.text(&id, size, x, c.y + (c.h - size * PT_TO_MM) / 2.0, &s);
-            }
-        }
-        for s in &t.slots {
-            let text = slot_text(&s.name, doc, n, pages);
-            if text.is_empty() {
-                continue;
-            }
-            let (id, font) = self.font(ids, s.font.unwrap_or(t.page.data_font));
-            let size = s.size.unwrap_or(t.page.data_size);
-            let (size, lines) =
-                fit(font, &text, s.w, size, t.page.min_size, s.lines).ok_or_else(|| does_not_fit(slot_label(&s.name), &text))?;
-            for (i, line) in lines.iter().enumerate() {
-                let x = aligned_x(s.x, s.w, s.align, text_width_mm(font, line, size));
-                page.text(&id, size, x, s.y + i as f32 * size * PT_TO_MM * 1.25, line);
-            }
-        }
-        let (check_id, check_font) = self.font(ids, t.page.data_font);
-        for m in &t.marks {
-            if !mark_holds(&m.when, doc) {
-                continue;
-            }
-            if m.r > 0.0 {
-                page.circle(m.x, m.y, m.rx.unwrap_or(m.r), m.r, t.page.line_width * 1.2);
-            } else {
-                let size = 8.0;
-                let w = text_width_mm(check_font, "レ", size);
-                page.text(&check_id, size, m.x - w / 2.0, m.y - size * PT_TO_MM / 2.0, "レ");
-            }
-        }
-        Ok(())
+        draw_filled(
+            page,
+            fonts,
+            &t.page,
+            &t.cells,
+            &t.slots,
+            &t.marks,
+            &|name| slot_text(name, doc, n, pages),
+            &|when| mark_holds(when, doc),
+            &|name| slot_label(name).to_string(),
+        )
     }
 
-    fn draw_body(&self, page: &mut PageOps, ids: &FontIds, lines: &[BodyLine]) -> Result<(), Error> {
+    fn draw_body(&self, page: &mut PageOps, fonts: &FontSet, lines: &[BodyLine]) -> Result<(), Error> {
         let b = &self.template.body;
-        let (id, font) = self.font(ids, self.template.page.data_font);
+        let (id, font) = fonts.get(self.template.page.data_font);
         let min = self.template.page.min_size;
         for (i, l) in lines.iter().enumerate() {
             let y = b.y + i as f32 * b.line_height + (b.line_height - b.size * PT_TO_MM) / 2.0;
@@ -230,11 +165,6 @@ impl Renderer {
         }
         Ok(())
     }
-}
-
-struct FontIds {
-    gothic: Option<FontId>,
-    mincho: Option<FontId>,
 }
 
 /// Every data text that is printed, for the font check.
@@ -365,30 +295,6 @@ fn paginate(groups: Vec<Vec<BodyLine>>, capacity: usize) -> Vec<Vec<BodyLine>> {
     pages
 }
 
-/// Fits text into `w` and at most `lines` lines, shrinking the size down to `min`. None when it
-/// does not fit even then: the caller refuses rather than print a cut-off prescription.
-fn fit(font: &printpdf::ParsedFont, text: &str, w: f32, size: f32, min: f32, lines: usize) -> Option<(f32, Vec<String>)> {
-    let mut size = size;
-    loop {
-        let wrapped = wrap(font, text, w, size);
-        if wrapped.len() <= lines.max(1) {
-            return Some((size, wrapped));
-        }
-        if size <= min {
-            return None;
-        }
-        size = (size - 0.5).max(min);
-    }
-}
-
-fn does_not_fit(what: &str, text: &str) -> Error {
-    let head: String = text.chars().take(20).collect();
-    Error::refused(
-        format!("{what}が長すぎて用紙の欄に収まりません（「{head}…」）。短くしてください"),
-        format!("{what} is too long for its place on the form; shorten it"),
-    )
-}
-
 /// What staff call a slot, for messages.
 fn slot_label(name: &str) -> &str {
     match name {
@@ -401,154 +307,6 @@ fn slot_label(name: &str) -> &str {
         "remarks" => "備考",
         "sheet" => "続紙の表示",
         other => other,
-    }
-}
-
-/// Breaks text at '\n' and wherever a line would pass `w` (Japanese breaks between any two
-/// characters).
-fn wrap(font: &printpdf::ParsedFont, text: &str, w: f32, size: f32) -> Vec<String> {
-    let mut out = Vec::new();
-    for para in text.split('\n') {
-        let mut line = String::new();
-        for c in para.chars() {
-            line.push(c);
-            if text_width_mm(font, &line, size) > w && line.chars().count() > 1 {
-                line.pop();
-                out.push(std::mem::take(&mut line));
-                line.push(c);
-            }
-        }
-        out.push(line);
-    }
-    out
-}
-
-fn aligned_x(x: f32, w: f32, align: Align, text_w: f32) -> f32 {
-    match align {
-        Align::Left => x,
-        Align::Center => x + (w - text_w) / 2.0,
-        Align::Right => x + w - text_w,
-    }
-}
-
-/// Drawing operations for one page, taking top-left millimetres and emitting printpdf's
-/// bottom-left points.
-struct PageOps {
-    ops: Vec<Op>,
-    height: f32,
-}
-
-fn pt(mm: f32) -> Pt {
-    Mm(mm).into_pt()
-}
-
-impl PageOps {
-    fn new(height: f32) -> Self {
-        PageOps { ops: Vec::new(), height }
-    }
-
-    fn point(&self, x: f32, y: f32) -> LinePoint {
-        LinePoint { p: Point { x: pt(x), y: pt(self.height - y) }, bezier: false }
-    }
-
-    fn stroke_width(&mut self, w: f32) {
-        self.ops.push(Op::SetOutlineThickness { pt: pt(w) });
-    }
-
-    fn rect(&mut self, x: f32, y: f32, w: f32, h: f32, width: f32) {
-        self.stroke_width(width);
-        let pts = vec![self.point(x, y), self.point(x + w, y), self.point(x + w, y + h), self.point(x, y + h)];
-        self.ops.push(Op::DrawLine { line: Line { points: pts, is_closed: true } });
-    }
-
-    fn line(&mut self, x1: f32, y1: f32, x2: f32, y2: f32, width: f32, dashed: bool) {
-        self.stroke_width(width);
-        if dashed {
-            self.ops.push(Op::SetLineDashPattern { dash: LineDashPattern::new(0.0, &[1.0, 1.0]) });
-        }
-        let pts = vec![self.point(x1, y1), self.point(x2, y2)];
-        self.ops.push(Op::DrawLine { line: Line { points: pts, is_closed: false } });
-        if dashed {
-            self.ops.push(Op::SetLineDashPattern { dash: LineDashPattern::solid() });
-        }
-    }
-
-    /// An ellipse (radii `rx`, `r`) from four Bézier arcs.
-    fn circle(&mut self, cx: f32, cy: f32, rx: f32, r: f32, width: f32) {
-        const K: f32 = 0.552_284_8;
-        let (kx, k) = (K * rx, K * r);
-        let p = |s: &Self, x: f32, y: f32, bezier: bool| LinePoint { bezier, ..s.point(x, y) };
-        let pts = vec![
-            p(self, cx + rx, cy, false),
-            p(self, cx + rx, cy + k, true),
-            p(self, cx + kx, cy + r, true),
-            p(self, cx, cy + r, false),
-            p(self, cx - kx, cy + r, true),
-            p(self, cx - rx, cy + k, true),
-            p(self, cx - rx, cy, false),
-            p(self, cx - rx, cy - k, true),
-            p(self, cx - kx, cy - r, true),
-            p(self, cx, cy - r, false),
-            p(self, cx + kx, cy - r, true),
-            p(self, cx + rx, cy - k, true),
-            p(self, cx + rx, cy, false),
-        ];
-        self.stroke_width(width);
-        self.ops.push(Op::DrawLine { line: Line { points: pts, is_closed: true } });
-    }
-
-    /// Text whose top-left corner is at (x, y).
-    fn text(&mut self, font: &FontId, size: f32, x: f32, y: f32, text: &str) {
-        if text.is_empty() {
-            return;
-        }
-        let baseline = y + size * PT_TO_MM * 0.88;
-        self.ops.extend([
-            Op::StartTextSection,
-            Op::SetFont { font: PdfFontHandle::External(font.clone()), size: Pt(size) },
-            Op::SetTextCursor { pos: Point { x: pt(x), y: pt(self.height - baseline) } },
-            Op::ShowText { items: vec![TextItem::Text(text.to_string())] },
-            Op::EndTextSection,
-        ]);
-    }
-
-    /// A QR symbol of side `size` (quiet zone included) at (x, y). A transformation puts the
-    /// origin at the symbol's top-left module with one unit per module, so each run of dark
-    /// modules in a row is a short `x y w 1 re f`: this keeps the content stream small.
-    fn qr(&mut self, s: &QrSymbol, x: f32, y: f32, size: f32) {
-        let pitch = size / (s.width + 2 * QUIET_ZONE) as f32;
-        let x0 = x + pitch * QUIET_ZONE as f32;
-        let y0 = y + pitch * QUIET_ZONE as f32;
-        let p = pt(pitch).0;
-        self.ops.push(Op::SaveGraphicsState);
-        self.ops.push(Op::SetTransformationMatrix {
-            matrix: CurTransMat::Raw([p, 0.0, 0.0, -p, pt(x0).0, pt(self.height - y0).0]),
-        });
-        self.ops.push(Op::SetFillColor { col: Color::Greyscale(Greyscale { percent: 0.0, icc_profile: None }) });
-        for row in 0..s.width {
-            let mut col = 0;
-            while col < s.width {
-                if !s.is_dark(col, row) {
-                    col += 1;
-                    continue;
-                }
-                let start = col;
-                while col < s.width && s.is_dark(col, row) {
-                    col += 1;
-                }
-                self.ops.push(Op::DrawRectangle {
-                    rectangle: Rect {
-                        x: Pt(start as f32),
-                        y: Pt(row as f32),
-                        width: Pt((col - start) as f32),
-                        height: Pt(1.0),
-                        mode: Some(PaintMode::Fill),
-                        winding_order: None,
-                    },
-                });
-            }
-        }
-        self.ops.push(Op::RestoreGraphicsState);
     }
 }
 

@@ -1,0 +1,297 @@
+//! Page primitives shared by every printed document: drawing in top-left millimetres, fitting
+//! and wrapping Japanese text, and the fixed and filled parts of a declarative template
+//! (boxes, rules, character cells, wording, named slots, marks).
+
+use printpdf::{
+    Color, CurTransMat, FontId, Greyscale, Line, LineDashPattern, LinePoint, Mm, Op, PdfFontHandle, Point, Pt, Rect,
+    TextItem, PaintMode,
+};
+
+use super::fonts::{text_width_mm, Fonts, PT_TO_MM};
+use super::qr::{QrSymbol, QUIET_ZONE};
+use super::template::{Align, BoxShape, Cells, FontName, Label, Mark, Page, Rule, Slot};
+use crate::error::Error;
+
+/// The fonts registered in one PDF document, with their parsed faces for measuring.
+pub(crate) struct FontSet<'a> {
+    pub fonts: &'a Fonts,
+    pub gothic: Option<FontId>,
+    pub mincho: Option<FontId>,
+}
+
+impl<'a> FontSet<'a> {
+    /// Registers in `pdf` the faces for which `used` is true.
+    pub fn register(pdf: &mut printpdf::PdfDocument, fonts: &'a Fonts, used: impl Fn(FontName) -> bool) -> FontSet<'a> {
+        let mut add = |name: FontName| used(name).then(|| pdf.add_font(fonts.get(name)));
+        FontSet { fonts, gothic: add(FontName::Gothic), mincho: add(FontName::Mincho) }
+    }
+
+    /// The id and face of `name`. Every face a template draws with is registered
+    /// ([`Template::uses`](super::template::Template::uses)).
+    pub fn get(&self, name: FontName) -> (FontId, &printpdf::ParsedFont) {
+        let id = match name {
+            FontName::Gothic => &self.gothic,
+            FontName::Mincho => &self.mincho,
+        };
+        (id.clone().expect("every face drawn with is registered"), self.fonts.get(name))
+    }
+}
+
+/// The parts of a template that are the same on every sheet: boxes, rules, cells, wording.
+pub(crate) fn draw_fixed(page: &mut PageOps, fonts: &FontSet, p: &Page, boxes: &[BoxShape], rules: &[Rule], cells: &[Cells], labels: &[Label]) {
+    for b in boxes {
+        page.rect(b.x, b.y, b.w, b.h, b.width.unwrap_or(p.line_width));
+    }
+    for r in rules {
+        page.line(r.x1, r.y1, r.x2, r.y2, r.width.unwrap_or(p.line_width), r.dashed);
+    }
+    for c in cells {
+        let cw = c.w / c.n as f32;
+        page.rect(c.x, c.y, c.w, c.h, p.line_width);
+        for i in 1..c.n {
+            let x = c.x + cw * i as f32;
+            page.line(x, c.y, x, c.y + c.h, p.line_width * 0.6, true);
+        }
+    }
+    for l in labels {
+        let size = l.size.unwrap_or(p.label_size);
+        let (id, font) = fonts.get(l.font.unwrap_or(p.label_font));
+        for (i, line) in l.text.split('\n').enumerate() {
+            let y = l.y + i as f32 * size * PT_TO_MM * 1.2;
+            let x = aligned_x(l.x, l.w, l.align, text_width_mm(font, line, size));
+            page.text(&id, size, x, y, line);
+        }
+    }
+}
+
+/// The filled-in parts: cells and slots with their text, and marks whose condition holds.
+/// `text` gives a slot's text; `label` names a slot for the message when its text does not fit.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn draw_filled(
+    page: &mut PageOps,
+    fonts: &FontSet,
+    p: &Page,
+    cells: &[Cells],
+    slots: &[Slot],
+    marks: &[Mark],
+    text: &dyn Fn(&str) -> String,
+    holds: &dyn Fn(&str) -> bool,
+    label: &dyn Fn(&str) -> String,
+) -> Result<(), Error> {
+    for c in cells {
+        let Some(name) = &c.slot else { continue };
+        let chars: Vec<char> = text(name).chars().filter(|c| !c.is_whitespace()).collect();
+        let (id, font) = fonts.get(p.data_font);
+        let cw = c.w / c.n as f32;
+        let size = (c.h / PT_TO_MM * 0.75).min(p.data_size);
+        // Numbers sit in the rightmost boxes (a 6-digit 国保 number leaves the first two empty).
+        let first = c.n.saturating_sub(chars.len());
+        for (i, ch) in chars.iter().take(c.n).enumerate() {
+            let s = ch.to_string();
+            let cx = c.x + cw * (first + i) as f32;
+            let x = aligned_x(cx, cw, Align::Center, text_width_mm(font, &s, size));
+            page.text(&id, size, x, c.y + (c.h - size * PT_TO_MM) / 2.0, &s);
+        }
+    }
+    for s in slots {
+        let value = text(&s.name);
+        if value.is_empty() {
+            continue;
+        }
+        let (id, font) = fonts.get(s.font.unwrap_or(p.data_font));
+        let size = s.size.unwrap_or(p.data_size);
+        let (size, lines) = fit(font, &value, s.w, size, p.min_size, s.lines).ok_or_else(|| does_not_fit(&label(&s.name), &value))?;
+        for (i, line) in lines.iter().enumerate() {
+            let x = aligned_x(s.x, s.w, s.align, text_width_mm(font, line, size));
+            page.text(&id, size, x, s.y + i as f32 * size * PT_TO_MM * 1.25, line);
+        }
+    }
+    let (check_id, check_font) = fonts.get(p.data_font);
+    for m in marks {
+        if !holds(&m.when) {
+            continue;
+        }
+        if m.r > 0.0 {
+            page.circle(m.x, m.y, m.rx.unwrap_or(m.r), m.r, p.line_width * 1.2);
+        } else {
+            let size = 8.0;
+            let w = text_width_mm(check_font, "レ", size);
+            page.text(&check_id, size, m.x - w / 2.0, m.y - size * PT_TO_MM / 2.0, "レ");
+        }
+    }
+    Ok(())
+}
+
+/// Fits text into `w` and at most `lines` lines, shrinking the size down to `min`. None when it
+/// does not fit even then: the caller refuses rather than print a cut-off prescription.
+pub(crate) fn fit(font: &printpdf::ParsedFont, text: &str, w: f32, size: f32, min: f32, lines: usize) -> Option<(f32, Vec<String>)> {
+    let mut size = size;
+    loop {
+        let wrapped = wrap(font, text, w, size);
+        if wrapped.len() <= lines.max(1) {
+            return Some((size, wrapped));
+        }
+        if size <= min {
+            return None;
+        }
+        size = (size - 0.5).max(min);
+    }
+}
+
+pub(crate) fn does_not_fit(what: &str, text: &str) -> Error {
+    let head: String = text.chars().take(20).collect();
+    Error::refused(
+        format!("{what}が長すぎて用紙の欄に収まりません（「{head}…」）。短くしてください"),
+        format!("{what} is too long for its place on the form; shorten it"),
+    )
+}
+
+
+
+/// Breaks text at '\n' and wherever a line would pass `w` (Japanese breaks between any two
+/// characters).
+pub(crate) fn wrap(font: &printpdf::ParsedFont, text: &str, w: f32, size: f32) -> Vec<String> {
+    let mut out = Vec::new();
+    for para in text.split('\n') {
+        let mut line = String::new();
+        for c in para.chars() {
+            line.push(c);
+            if text_width_mm(font, &line, size) > w && line.chars().count() > 1 {
+                line.pop();
+                out.push(std::mem::take(&mut line));
+                line.push(c);
+            }
+        }
+        out.push(line);
+    }
+    out
+}
+
+pub(crate) fn aligned_x(x: f32, w: f32, align: Align, text_w: f32) -> f32 {
+    match align {
+        Align::Left => x,
+        Align::Center => x + (w - text_w) / 2.0,
+        Align::Right => x + w - text_w,
+    }
+}
+
+/// Drawing operations for one page, taking top-left millimetres and emitting printpdf's
+/// bottom-left points.
+pub(crate) struct PageOps {
+    pub ops: Vec<Op>,
+    height: f32,
+}
+
+pub(crate) fn pt(mm: f32) -> Pt {
+    Mm(mm).into_pt()
+}
+
+impl PageOps {
+    pub fn new(height: f32) -> Self {
+        PageOps { ops: Vec::new(), height }
+    }
+
+    fn point(&self, x: f32, y: f32) -> LinePoint {
+        LinePoint { p: Point { x: pt(x), y: pt(self.height - y) }, bezier: false }
+    }
+
+    fn stroke_width(&mut self, w: f32) {
+        self.ops.push(Op::SetOutlineThickness { pt: pt(w) });
+    }
+
+    pub fn rect(&mut self, x: f32, y: f32, w: f32, h: f32, width: f32) {
+        self.stroke_width(width);
+        let pts = vec![self.point(x, y), self.point(x + w, y), self.point(x + w, y + h), self.point(x, y + h)];
+        self.ops.push(Op::DrawLine { line: Line { points: pts, is_closed: true } });
+    }
+
+    pub fn line(&mut self, x1: f32, y1: f32, x2: f32, y2: f32, width: f32, dashed: bool) {
+        self.stroke_width(width);
+        if dashed {
+            self.ops.push(Op::SetLineDashPattern { dash: LineDashPattern::new(0.0, &[1.0, 1.0]) });
+        }
+        let pts = vec![self.point(x1, y1), self.point(x2, y2)];
+        self.ops.push(Op::DrawLine { line: Line { points: pts, is_closed: false } });
+        if dashed {
+            self.ops.push(Op::SetLineDashPattern { dash: LineDashPattern::solid() });
+        }
+    }
+
+    /// An ellipse (radii `rx`, `r`) from four Bézier arcs.
+    pub fn circle(&mut self, cx: f32, cy: f32, rx: f32, r: f32, width: f32) {
+        const K: f32 = 0.552_284_8;
+        let (kx, k) = (K * rx, K * r);
+        let p = |s: &Self, x: f32, y: f32, bezier: bool| LinePoint { bezier, ..s.point(x, y) };
+        let pts = vec![
+            p(self, cx + rx, cy, false),
+            p(self, cx + rx, cy + k, true),
+            p(self, cx + kx, cy + r, true),
+            p(self, cx, cy + r, false),
+            p(self, cx - kx, cy + r, true),
+            p(self, cx - rx, cy + k, true),
+            p(self, cx - rx, cy, false),
+            p(self, cx - rx, cy - k, true),
+            p(self, cx - kx, cy - r, true),
+            p(self, cx, cy - r, false),
+            p(self, cx + kx, cy - r, true),
+            p(self, cx + rx, cy - k, true),
+            p(self, cx + rx, cy, false),
+        ];
+        self.stroke_width(width);
+        self.ops.push(Op::DrawLine { line: Line { points: pts, is_closed: true } });
+    }
+
+    /// Text whose top-left corner is at (x, y).
+    pub fn text(&mut self, font: &FontId, size: f32, x: f32, y: f32, text: &str) {
+        if text.is_empty() {
+            return;
+        }
+        let baseline = y + size * PT_TO_MM * 0.88;
+        self.ops.extend([
+            Op::StartTextSection,
+            Op::SetFont { font: PdfFontHandle::External(font.clone()), size: Pt(size) },
+            Op::SetTextCursor { pos: Point { x: pt(x), y: pt(self.height - baseline) } },
+            Op::ShowText { items: vec![TextItem::Text(text.to_string())] },
+            Op::EndTextSection,
+        ]);
+    }
+
+    /// A QR symbol of side `size` (quiet zone included) at (x, y). A transformation puts the
+    /// origin at the symbol's top-left module with one unit per module, so each run of dark
+    /// modules in a row is a short `x y w 1 re f`: this keeps the content stream small.
+    pub fn qr(&mut self, s: &QrSymbol, x: f32, y: f32, size: f32) {
+        let pitch = size / (s.width + 2 * QUIET_ZONE) as f32;
+        let x0 = x + pitch * QUIET_ZONE as f32;
+        let y0 = y + pitch * QUIET_ZONE as f32;
+        let p = pt(pitch).0;
+        self.ops.push(Op::SaveGraphicsState);
+        self.ops.push(Op::SetTransformationMatrix {
+            matrix: CurTransMat::Raw([p, 0.0, 0.0, -p, pt(x0).0, pt(self.height - y0).0]),
+        });
+        self.ops.push(Op::SetFillColor { col: Color::Greyscale(Greyscale { percent: 0.0, icc_profile: None }) });
+        for row in 0..s.width {
+            let mut col = 0;
+            while col < s.width {
+                if !s.is_dark(col, row) {
+                    col += 1;
+                    continue;
+                }
+                let start = col;
+                while col < s.width && s.is_dark(col, row) {
+                    col += 1;
+                }
+                self.ops.push(Op::DrawRectangle {
+                    rectangle: Rect {
+                        x: Pt(start as f32),
+                        y: Pt(row as f32),
+                        width: Pt((col - start) as f32),
+                        height: Pt(1.0),
+                        mode: Some(PaintMode::Fill),
+                        winding_order: None,
+                    },
+                });
+            }
+        }
+        self.ops.push(Op::RestoreGraphicsState);
+    }
+}
