@@ -83,7 +83,7 @@ impl OutageScreen {
 
     pub fn view(&self, now: DateTime<FixedOffset>) -> Element<'_, Message> {
         let open = self.status.as_ref().and_then(|s| s.outage.as_ref());
-        let mut left = column![text("障害対応").size(theme::TITLE)].spacing(10).width(Length::FillPortion(1));
+        let mut left = column![text("障害対応").size(theme::TITLE)].spacing(10).width(Length::FillPortion(5));
         match open {
             Some(o) => {
                 let started = DateTime::parse_from_rfc3339(&o.started_at).ok();
@@ -142,7 +142,7 @@ impl OutageScreen {
             left = left.push(container(text(format!("エラー: {e}")).size(theme::BODY)).padding(8).width(Length::Fill).style(theme::error_box));
         }
 
-        let runbook = container(self.runbook.view().map(Message::Runbook)).width(Length::FillPortion(1)).height(Length::Fill);
+        let runbook = container(self.runbook.view().map(Message::Runbook)).width(Length::FillPortion(7)).height(Length::Fill);
         row![left, runbook].spacing(16).height(Length::Fill).into()
     }
 }

@@ -525,7 +525,7 @@ impl ReconcileScreen {
             let b = button(text(c.label()).size(theme::BODY)).padding([4, 8]).style(theme::tab(self.pending == Some(c)));
             buttons = buttons.push(if enabled { b.on_press(Message::Choose(c)) } else { b });
         }
-        let mut col = column![text("判断（数字キー）").size(theme::BODY).color(theme::MUTED), buttons.wrap()].spacing(6);
+        let mut col = column![text("判断: 数字キー 1–4（↑↓ で記録を選択、Enter 確定、Esc 取消）").size(theme::BODY).color(theme::MUTED), buttons.wrap()].spacing(6);
         let Some(pending) = self.pending else {
             return col.into();
         };

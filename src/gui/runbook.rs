@@ -116,9 +116,9 @@ impl Checklist {
                 self.error = None;
                 self.notice = Some(format!("ブラウザで同意ページを開きました: {url}"));
             }
-            Err(e) => {
+            Err(program) => {
                 self.notice = None;
-                self.error = Some(format!("ブラウザを起動できません（{e}）。手で開いてください: {url}"));
+                self.error = Some(format!("ブラウザを起動できません（{program} を実行できません）。手で開いてください: {url}"));
             }
         }
     }
@@ -209,19 +209,23 @@ impl Checklist {
         } else {
             one_line(format!("同意ページ: {}", item.step.url))
         };
-        let body = column![
-            row![
-                text(format!("{}{}. {}", marker(selected), i + 1, item.step.title)).size(20).color(theme::DARK_RED),
-                space::horizontal(),
-                tick_text(item),
-            ]
-            .align_y(iced::Center),
-            text(item.step.detail.clone()).size(theme::BODY),
+        let mut head = row![text(format!("{}{}. {}", marker(selected), i + 1, item.step.title)).size(20).color(theme::DARK_RED), space::horizontal()]
+            .align_y(iced::Center);
+        if item.ticked.is_none() {
+            head = head.push(tick_text(item));
+        }
+        let mut body = column![head].spacing(4);
+        // Ticked: on its own line, so the result is read in full.
+        if let Some(label) = tick_label(item) {
+            body = body.push(text(label).size(theme::BODY).color(theme::GREEN));
+        }
+        let body = body.extend([
+            text(item.step.detail.clone()).size(theme::BODY).into(),
             row![url, space::horizontal(), button(text("F6 同意ページを開く").size(theme::BODY)).padding([4, 12]).on_press(Message::OpenConsentPage)]
                 .spacing(8)
-                .align_y(iced::Center),
-        ]
-        .spacing(4);
+                .align_y(iced::Center)
+                .into(),
+        ]);
         let b = button(body).padding(8).width(Length::Fill).style(theme::urgent_row(selected)).on_press(Message::Select(i));
         container(b).padding(1).into()
     }
@@ -250,16 +254,25 @@ fn marker(selected: bool) -> &'static str {
     }
 }
 
-/// 「済 09:41 佐藤 「希望する」で復旧」 or 「未」.
+/// 「■ 済 09:41 佐藤「「希望する」で復旧」」, or None when not ticked.
+fn tick_label(item: &RunbookItem) -> Option<String> {
+    item.ticked.as_ref().map(|t| {
+        let s = format!("■ 済 {} {}", hm(&t.at), t.by);
+        if t.result.is_empty() {
+            s
+        } else {
+            format!("{s}「{}」", t.result)
+        }
+    })
+}
+
+/// The tick at the right end of a step's line, or 「□ 未」.
 fn tick_text<'a>(item: &RunbookItem) -> Element<'a, Message> {
-    match &item.ticked {
-        Some(t) => {
-            let mut s = format!("■ 済 {} {}", hm(&t.at), t.by);
-            if !t.result.is_empty() {
-                s = format!("{s}「{}」", t.result);
-            }
+    match tick_label(item) {
+        Some(s) => {
             container(text(s).size(theme::BODY).color(theme::GREEN).wrapping(iced::widget::text::Wrapping::None))
                 .width(Length::FillPortion(2))
+                .align_x(iced::alignment::Horizontal::Right)
                 .clip(true)
                 .into()
         }
@@ -277,9 +290,17 @@ fn hm(s: &str) -> String {
 }
 
 /// Opens `url` in the default browser without waiting for it (the UI must not block while a
-/// browser starts); the child is reaped on a thread so it does not linger as a zombie.
-pub fn open_in_browser(url: &str) -> std::io::Result<()> {
+/// browser starts); the child is reaped on a thread so it does not linger as a zombie. On
+/// failure, the program that could not be started (the OS's own message is in English).
+pub fn open_in_browser(url: &str) -> Result<(), &'static str> {
     use std::process::Command;
+    let program = if cfg!(target_os = "windows") {
+        "cmd"
+    } else if cfg!(target_os = "macos") {
+        "open"
+    } else {
+        "xdg-open"
+    };
     let mut cmd = if cfg!(target_os = "windows") {
         let mut c = Command::new("cmd");
         c.args(["/C", "start", "", url]);
@@ -293,7 +314,12 @@ pub fn open_in_browser(url: &str) -> std::io::Result<()> {
         c.arg(url);
         c
     };
-    let mut child = cmd.stdin(std::process::Stdio::null()).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).spawn()?;
+    let mut child = cmd
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .map_err(|_| program)?;
     std::thread::spawn(move || child.wait());
     Ok(())
 }
