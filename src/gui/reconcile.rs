@@ -185,6 +185,10 @@ pub struct ReconcileScreen {
     note: String,
     manual: Manual,
     running: Option<Running>,
+    /// Set when a pass starts and cleared when the clerk picks a record: while set, the
+    /// selection stays on the first row (the first open decision) instead of following a
+    /// record that the pass moves into another group, out of sight.
+    follow_top: bool,
     notice: Option<String>,
     error: Option<String>,
 }
@@ -254,12 +258,14 @@ impl ReconcileScreen {
                     self.selected = (self.selected as i32 + d).clamp(0, n - 1) as usize;
                 }
                 self.pending = None;
+                self.follow_top = false;
                 return Task::batch([self.focus(), self.scroll_to_selected()]);
             }
             Message::Select(i) => {
                 if i < self.rows.len() {
                     self.selected = i;
                     self.pending = None;
+                    self.follow_top = false;
                 }
                 return self.focus();
             }
@@ -275,6 +281,9 @@ impl ReconcileScreen {
             Message::Pass(PassEvent::Progress { done, total, visit_no, patient }) => {
                 self.running = Some(Running { done, total, current: format!("{visit_no} {patient}") });
                 self.refresh(records);
+                if self.follow_top {
+                    self.selected = 0;
+                }
             }
             Message::Pass(PassEvent::Done(result)) => {
                 self.running = None;
@@ -286,6 +295,10 @@ impl ReconcileScreen {
                     Err(e) => self.error = Some(e),
                 }
                 self.refresh(records);
+                if self.follow_top {
+                    self.selected = 0;
+                    return self.scroll_to_selected();
+                }
             }
             Message::WriteCsv => self.write_csv(records),
         }
@@ -373,6 +386,8 @@ impl ReconcileScreen {
             let _ = tx.unbounded_send(PassEvent::Done(result.map(|r| r.checked).map_err(|e| error_ja(&e))));
         });
         self.error = None;
+        self.follow_top = true;
+        self.pending = None;
         self.running = Some(Running { done: 0, total: 0, current: String::new() });
         Task::run(rx, Message::Pass)
     }
@@ -437,15 +452,15 @@ impl ReconcileScreen {
     }
 
     fn list_view(&self) -> Element<'_, Message> {
-        let mut col: Column<'_, Message> = column![row![
+        let header = row![
             text("結果").size(theme::BODY).width(STATUS_W).color(theme::MUTED),
             text("受付番号").size(theme::BODY).width(NO_W).color(theme::MUTED),
             text("氏名").size(theme::BODY).width(NAME_W).color(theme::MUTED),
             text("相違・理由").size(theme::BODY).width(Length::Fill).color(theme::MUTED),
         ]
         .spacing(6)
-        .padding([0, 8])]
-        .spacing(2);
+        .padding([0, 8]);
+        let mut col: Column<'_, Message> = column![].spacing(2);
         let mut last = None;
         for (i, r) in self.rows.iter().enumerate() {
             let g = group(r);
@@ -470,7 +485,8 @@ impl ReconcileScreen {
             let b = button(line).padding([3, 8]).width(Length::Fill).style(theme::row_button).on_press(Message::Select(i));
             col = col.push(if i == self.selected { container(b).style(theme::selected_row).padding(1) } else { container(b).padding(1) });
         }
-        scrollable(col).id(LIST).height(Length::Fill).into()
+        // The header stays put while the rows scroll.
+        column![header, scrollable(col).id(LIST).height(Length::Fill)].spacing(2).into()
     }
 
     fn detail_view<'a>(&'a self, r: &'a QueueRow, records: &Records) -> Element<'a, Message> {
