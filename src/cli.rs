@@ -484,10 +484,10 @@ fn execute(db: &Option<PathBuf>, config: &Option<PathBuf>, staff: Option<&str>, 
                 (None, false, Some(file)) => {
                     let text = read_input(&file)?;
                     let de = &mut serde_json::Deserializer::from_str(&text);
-                    Decision::Manual(serde_path_to_error::deserialize(de).map_err(|e| {
+                    Decision::Manual(Box::new(serde_path_to_error::deserialize(de).map_err(|e| {
                         let path = e.path().to_string();
                         Failure::Input(Error::field(&path, "照会結果JSON", format!("{path} が正しくありません: {}", e.inner()), e.inner().to_string()))
-                    })?)
+                    })?))
                 }
                 _ => {
                     return Err(Failure::Input(Error::field(

@@ -2,29 +2,11 @@
 
 mod common;
 
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
 
-use common::{fushou_json, intake_json};
+use common::{cli, fushou_json, intake_json};
 
-fn cli(db: &Path, args: &[&str], stdin: Option<&str>) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_onshi-fallback"));
-    cmd.args(args)
-        .env("ONSHI_FALLBACK_DB", db)
-        .env("ONSHI_FALLBACK_CONFIG", db.with_extension("toml")) // absent: defaults
-        .env("ONSHI_FALLBACK_STAFF", "受付 佐藤")
-        .env("ONSHI_FALLBACK_NOW", "2026-11-25T09:00:00+09:00")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = cmd.spawn().expect("binary runs");
-    if let Some(text) = stdin {
-        child.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
-    }
-    drop(child.stdin.take());
-    child.wait_with_output().unwrap()
-}
+
 
 fn ok_json(db: &Path, args: &[&str], stdin: Option<&str>) -> serde_json::Value {
     let out = cli(db, args, stdin);

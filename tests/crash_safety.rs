@@ -9,28 +9,15 @@
 mod common;
 
 use std::collections::HashSet;
-use std::io::Write;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use common::{intake_json, records};
 use onshi_fallback::store::Store;
 
-fn spawn_intake(db: &Path, n: usize) -> Child {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_onshi-fallback"))
-        .args(["intake", "--json", "-"])
-        .env("ONSHI_FALLBACK_DB", db)
-        .env("ONSHI_FALLBACK_CONFIG", db.with_extension("toml"))
-        .env("ONSHI_FALLBACK_NOW", common::NOW)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // Patients 0..5 repeat so that some intakes reuse a patient and supersede a declaration.
-    let _ = child.stdin.take().unwrap().write_all(intake_json(n % 40).as_bytes());
-    child
+fn spawn_intake(db: &Path, n: usize) -> std::process::Child {
+    // Patients repeat (n % 40) so that some intakes reuse a patient and supersede a declaration.
+    common::spawn_cli(db, common::NOW, &["intake", "--json", "-"], Some(&intake_json(n % 40)))
 }
 
 /// A small deterministic generator (xorshift), so a failure can be replayed.
@@ -89,21 +76,7 @@ fn every_acknowledged_intake_survives_sigkill() {
 }
 
 fn run(db: &Path, args: &[&str], stdin: Option<String>) -> std::process::Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_onshi-fallback"))
-        .args(args)
-        .env("ONSHI_FALLBACK_DB", db)
-        .env("ONSHI_FALLBACK_CONFIG", db.with_extension("toml"))
-        .env("ONSHI_FALLBACK_NOW", common::NOW)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    if let Some(s) = stdin {
-        child.stdin.take().unwrap().write_all(s.as_bytes()).unwrap();
-    }
-    drop(child.stdin.take());
-    child.wait_with_output().unwrap()
+    common::cli(db, args, stdin.as_deref())
 }
 
 #[test]

@@ -4,33 +4,16 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
-use common::{intake, intake_json, records};
+use common::{cli, intake, intake_json, records};
 use onshi_fallback::store::Store;
 
 fn cli_at(db: &Path, now: &str, args: &[&str], stdin: Option<&str>) -> Output {
-    use std::io::Write;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_onshi-fallback"))
-        .args(args)
-        .env("ONSHI_FALLBACK_DB", db)
-        .env("ONSHI_FALLBACK_CONFIG", db.with_extension("toml"))
-        .env("ONSHI_FALLBACK_NOW", now)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    if let Some(s) = stdin {
-        child.stdin.take().unwrap().write_all(s.as_bytes()).unwrap();
-    }
-    drop(child.stdin.take());
-    child.wait_with_output().unwrap()
+    common::spawn_cli(db, now, args, stdin).wait_with_output().unwrap()
 }
 
-fn cli(db: &Path, args: &[&str], stdin: Option<&str>) -> Output {
-    cli_at(db, common::NOW, args, stdin)
-}
+
 
 #[test]
 fn the_first_command_of_the_day_makes_a_backup_and_old_ones_are_pruned() {
@@ -136,4 +119,24 @@ fn restore_refuses_a_damaged_backup() {
     let out = cli(&db, &["restore", bad.to_str().unwrap()], None);
     assert_ne!(out.status.code(), Some(0));
     assert!(cli(&db, &["audit", "verify"], None).status.success(), "the live database is untouched");
+}
+
+#[test]
+fn a_migration_is_preceded_by_a_backup() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("clinic.sqlite3");
+    {
+        // A database as the first release left it: migration 1 only, with a patient.
+        let c = rusqlite::Connection::open(&db).unwrap();
+        c.execute_batch(onshi_fallback::store::schema::MIGRATIONS[0]).unwrap();
+        c.execute_batch("PRAGMA user_version = 1").unwrap();
+    }
+    let s = Store::open(&db).unwrap();
+    assert_eq!(s.schema_version().unwrap(), Store::latest_version());
+    let backups: Vec<_> = std::fs::read_dir(dir.path().join("backups")).unwrap().map(|e| e.unwrap().path()).collect();
+    assert_eq!(backups.len(), 1, "{backups:?}");
+    assert!(backups[0].file_name().unwrap().to_str().unwrap().starts_with("pre-migration-v1-"));
+    let old = rusqlite::Connection::open(&backups[0]).unwrap();
+    let v: i64 = old.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+    assert_eq!(v, 1, "the backup is the database as it was before");
 }

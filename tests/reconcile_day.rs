@@ -147,7 +147,7 @@ fn a_whole_day_reconciled() {
         r#"{"kind": "shaho", "insurer_number": "01130012", "number": "4242", "relationship": "self", "copay_percent": 30}"#,
     )
     .unwrap();
-    r.resolve(&manual.visit_id, Decision::Manual(manual_input), "緊急時資格確認で照会").unwrap();
+    r.resolve(&manual.visit_id, Decision::Manual(Box::new(manual_input)), "緊急時資格確認で照会").unwrap();
     let matched = find("match");
     let err = r.resolve(&matched, Decision::AcceptDeclared, "x").unwrap_err();
     assert!(err.to_string().contains("判断待ちではありません"), "{err}");

@@ -86,7 +86,7 @@ pub enum Decision {
     /// Not decided yet: call the patient, ask the insurer (a note says what).
     FollowUp,
     /// The result of a manual lookup (緊急時医療情報・資格確認機能), typed in.
-    Manual(InsuranceInput),
+    Manual(Box<InsuranceInput>),
 }
 
 /// A queue entry with what the clerk needs to see.
@@ -154,14 +154,15 @@ impl Records {
             for _ in 0..workers {
                 let tx = tx.clone();
                 let queue = &queue;
-                scope.spawn(move || loop {
-                    let Some(job) = queue.lock().ok().and_then(|mut q| q.pop_front()) else { break };
+                scope.spawn(move || {
+                    while let Some(job) = queue.lock().ok().and_then(|mut q| q.pop_front()) {
                     let req = request_for(&visit_ref(job.visit_id), &job.insurance, job.patient.birth_date).expect("online job has numbers");
                     let outcome = service.verify(&req);
-                    if tx.send((job, outcome)).is_err() {
-                        break; // the pass stopped listening (an error while storing)
+                        if tx.send((job, outcome)).is_err() {
+                            break; // the pass stopped listening (an error while storing)
+                        }
+                        std::thread::sleep(opts.delay);
                     }
-                    std::thread::sleep(opts.delay);
                 });
             }
             drop(tx);

@@ -25,6 +25,7 @@ pub const TRACKED: &[(&str, &str, &str)] = &[
     ("outage_note", "outage_notes", "id"),
     ("runbook_tick", "runbook_ticks", "id"),
     ("queue", "reconcile_queue", "visit_id"),
+    ("prescription", "prescriptions", "id"),
 ];
 
 fn table_of(entity: &str) -> Option<(&'static str, &'static str)> {
@@ -35,7 +36,7 @@ fn table_of(entity: &str) -> Option<(&'static str, &'static str)> {
 pub fn row_snapshot(conn: &Connection, entity: &str, id: i64) -> Result<Option<Value>> {
     let Some((table, key)) = table_of(entity) else { return Ok(None) };
     let mut stmt = conn.prepare_cached(&format!("SELECT * FROM {table} WHERE {key} = ?1"))?;
-    let names: Vec<String> = stmt.column_names().into_iter().map(String::from).collect();
+    let names: Vec<String> = stmt.column_names().map(String::from).collect();
     let row = stmt
         .query_row([id], |r| {
             let mut m = Map::new();

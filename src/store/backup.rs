@@ -69,7 +69,7 @@ pub fn list(dir: &Path) -> Vec<BackupFile> {
             Some((modified, BackupFile { path: e.path().display().to_string(), bytes: meta.len(), modified: when.to_rfc3339_opts(chrono::SecondsFormat::Secs, false) }))
         })
         .collect();
-    files.sort_by(|a, b| b.0.cmp(&a.0));
+    files.sort_by_key(|f| std::cmp::Reverse(f.0));
     files.into_iter().map(|(_, f)| f).collect()
 }
 

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod backup;
 pub mod outages;
 pub mod patients;
+pub mod prescriptions;
 pub mod queue;
 pub mod schema;
 pub mod visits;

@@ -178,4 +178,30 @@ CREATE TRIGGER declarations_fixed BEFORE UPDATE OF patient_id, kind, insurer_num
     basis, created_at, created_by ON declarations
     BEGIN SELECT RAISE(ABORT, 'declarations are fixed: supersede instead'); END;
 "#,
+    // 2: paper prescriptions, archived as printed.
+    r#"
+CREATE TABLE prescriptions (
+    id            INTEGER PRIMARY KEY,
+    visit_id      INTEGER NOT NULL REFERENCES visits(id),
+    outage_id     INTEGER REFERENCES outages(id),   -- issued while e-prescription was down
+    issued_on     TEXT NOT NULL,
+    doctor        TEXT NOT NULL,
+    content       TEXT NOT NULL,          -- the prescription as entered (JSON)
+    pdf_path      TEXT NOT NULL,          -- the archived PDF: a reprint is this very file
+    pdf_sha256    TEXT NOT NULL,
+    pages         INTEGER NOT NULL,
+    symbols       INTEGER NOT NULL,       -- JAHIS 2D symbols printed
+    created_at    TEXT NOT NULL,
+    created_by    TEXT NOT NULL,
+    voided_at     TEXT,
+    voided_by     TEXT,
+    void_reason   TEXT
+);
+CREATE INDEX prescriptions_visit ON prescriptions(visit_id);
+CREATE TRIGGER prescriptions_no_delete BEFORE DELETE ON prescriptions
+    BEGIN SELECT RAISE(ABORT, 'records are never deleted: void instead'); END;
+CREATE TRIGGER prescriptions_fixed BEFORE UPDATE OF visit_id, outage_id, issued_on, doctor, content,
+    pdf_path, pdf_sha256, pages, symbols, created_at, created_by ON prescriptions
+    BEGIN SELECT RAISE(ABORT, 'prescriptions are fixed once issued: void and issue anew'); END;
+"#,
 ];

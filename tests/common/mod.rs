@@ -31,7 +31,7 @@ pub fn intake_json(n: usize) -> String {
   "basis": "self_declaration"
 }}"#,
         day = 1 + n % 28,
-        sex = if n % 2 == 0 { "male" } else { "female" },
+        sex = if n.is_multiple_of(2) { "male" } else { "female" },
         num = 1000 + n
     )
 }
@@ -87,4 +87,33 @@ pub fn day_roster(count: usize) -> String {
         }
     }
     s
+}
+
+/// Starts the command line on `db` (config beside it, absent = defaults) at the clock `now`,
+/// writing `stdin` to it. Stdout and stderr are captured.
+pub fn spawn_cli(db: &std::path::Path, now: &str, args: &[&str], stdin: Option<&str>) -> std::process::Child {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_onshi-fallback"))
+        .args(args)
+        .env("ONSHI_FALLBACK_DB", db)
+        .env("ONSHI_FALLBACK_CONFIG", db.with_extension("toml"))
+        .env("ONSHI_FALLBACK_STAFF", "受付 佐藤")
+        .env("ONSHI_FALLBACK_NOW", now)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    if let Some(text) = stdin {
+        // The child may be killed before it reads: a broken pipe is expected then.
+        let _ = child.stdin.take().expect("piped").write_all(text.as_bytes());
+    }
+    drop(child.stdin.take());
+    child
+}
+
+/// Runs the command line to the end (see [`spawn_cli`]) at [`NOW`].
+pub fn cli(db: &std::path::Path, args: &[&str], stdin: Option<&str>) -> std::process::Output {
+    spawn_cli(db, NOW, args, stdin).wait_with_output().unwrap()
 }

@@ -1,0 +1,123 @@
+//! Paper prescriptions: what was issued, to whom, by whom, and the archived PDF.
+
+use rusqlite::{params, Connection, OptionalExtension, Row};
+use serde::Serialize;
+
+use super::{audit, Stamp};
+use crate::error::{Error, Result};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StoredPrescription {
+    pub id: i64,
+    pub visit_id: i64,
+    pub outage_id: Option<i64>,
+    pub issued_on: String,
+    pub doctor: String,
+    pub content: serde_json::Value,
+    pub pdf_path: String,
+    pub pdf_sha256: String,
+    pub pages: i64,
+    pub symbols: i64,
+    pub created_at: String,
+    pub created_by: String,
+    pub voided_at: Option<String>,
+    pub void_reason: Option<String>,
+}
+
+pub struct NewPrescription<'a> {
+    pub visit_id: i64,
+    pub outage_id: Option<i64>,
+    pub issued_on: &'a str,
+    pub doctor: &'a str,
+    pub content: &'a serde_json::Value,
+    pub pdf_path: &'a str,
+    pub pdf_sha256: &'a str,
+    pub pages: usize,
+    pub symbols: usize,
+}
+
+pub fn insert(conn: &Connection, p: &NewPrescription, stamp: &Stamp) -> Result<i64> {
+    conn.execute(
+        "INSERT INTO prescriptions (visit_id, outage_id, issued_on, doctor, content, pdf_path, pdf_sha256, pages,
+                                    symbols, created_at, created_by)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        params![
+            p.visit_id,
+            p.outage_id,
+            p.issued_on,
+            p.doctor,
+            p.content.to_string(),
+            p.pdf_path,
+            p.pdf_sha256,
+            p.pages as i64,
+            p.symbols as i64,
+            stamp.at,
+            stamp.by
+        ],
+    )?;
+    let id = conn.last_insert_rowid();
+    audit::record(conn, stamp, "prescription.issue", "prescription", id, serde_json::Value::Null)?;
+    Ok(id)
+}
+
+const COLUMNS: &str = "id, visit_id, outage_id, issued_on, doctor, content, pdf_path, pdf_sha256, pages, symbols,
+    created_at, created_by, voided_at, void_reason";
+
+fn from_row(r: &Row) -> rusqlite::Result<StoredPrescription> {
+    let content: String = r.get(5)?;
+    Ok(StoredPrescription {
+        id: r.get(0)?,
+        visit_id: r.get(1)?,
+        outage_id: r.get(2)?,
+        issued_on: r.get(3)?,
+        doctor: r.get(4)?,
+        content: serde_json::from_str(&content).map_err(|e| super::patients::conversion(5, e))?,
+        pdf_path: r.get(6)?,
+        pdf_sha256: r.get(7)?,
+        pages: r.get(8)?,
+        symbols: r.get(9)?,
+        created_at: r.get(10)?,
+        created_by: r.get(11)?,
+        voided_at: r.get(12)?,
+        void_reason: r.get(13)?,
+    })
+}
+
+pub fn get(conn: &Connection, id: i64) -> Result<Option<StoredPrescription>> {
+    Ok(conn.prepare_cached(&format!("SELECT {COLUMNS} FROM prescriptions WHERE id = ?1"))?.query_row([id], from_row).optional()?)
+}
+
+pub fn require(conn: &Connection, id: i64) -> Result<StoredPrescription> {
+    get(conn, id)?.ok_or_else(|| Error::not_found(format!("処方箋 RX{id} はありません"), format!("no prescription RX{id}")))
+}
+
+pub fn for_visit(conn: &Connection, visit_id: i64) -> Result<Vec<StoredPrescription>> {
+    let mut stmt = conn.prepare_cached(&format!("SELECT {COLUMNS} FROM prescriptions WHERE visit_id = ?1 ORDER BY id"))?;
+    let rows = stmt.query_map([visit_id], from_row)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Recently used drugs and usages, most frequent first, for the doctor's quick entry.
+pub fn recent_contents(conn: &Connection, limit: usize) -> Result<Vec<serde_json::Value>> {
+    let mut stmt = conn.prepare_cached("SELECT content FROM prescriptions WHERE voided_at IS NULL ORDER BY id DESC LIMIT ?1")?;
+    let rows = stmt.query_map([limit as i64], |r| r.get::<_, String>(0))?;
+    let mut out = Vec::new();
+    for c in rows {
+        if let Ok(v) = serde_json::from_str(&c?) {
+            out.push(v);
+        }
+    }
+    Ok(out)
+}
+
+pub fn void(conn: &Connection, id: i64, reason: &str, stamp: &Stamp) -> Result<()> {
+    let p = require(conn, id)?;
+    if p.voided_at.is_some() {
+        return Err(Error::refused(format!("RX{id} は既に取り消されています"), "already voided"));
+    }
+    conn.execute(
+        "UPDATE prescriptions SET voided_at = ?1, voided_by = ?2, void_reason = ?3 WHERE id = ?4",
+        params![stamp.at, stamp.by, reason, id],
+    )?;
+    audit::record(conn, stamp, "prescription.void", "prescription", id, serde_json::json!({"reason": reason}))
+}
