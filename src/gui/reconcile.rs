@@ -331,7 +331,7 @@ impl ReconcileScreen {
             Choice::Verified => Decision::AcceptVerified,
             Choice::Declared => Decision::AcceptDeclared,
             Choice::FollowUp => Decision::FollowUp,
-            Choice::Manual => Decision::Manual(self.manual.input()),
+            Choice::Manual => Decision::Manual(Box::new(self.manual.input())),
         };
         match records.resolve(&visit, decision, &self.note) {
             Ok(entry) => {
