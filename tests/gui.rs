@@ -780,9 +780,9 @@ fn the_pass_runs_off_the_ui_thread_and_reports_progress() {
     r.outage_start("回線断", &[], Detection::Staff).unwrap();
     intake_numbered(&mut r, "照合 花子", "ショウゴウ ハナコ", "4321");
     r.outage_end("", Detection::Staff).unwrap();
-    let roster = Roster::parse(&format!(
+    let roster = Roster::parse(
         "[[person]]\ninsurer_number = \"01130012\"\nsymbol = \"12-34\"\nnumber = \"4321\"\nbranch = \"01\"\nbirth_date = \"1970-03-01\"\nname = \"照合 花子\"\nkana = \"ｼｮｳｺﾞｳ ﾊﾅｺ\"\nsex = \"male\"\nrelationship = \"self\"\ncopay = \"030\"\n"
-    ))
+    )
     .unwrap();
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let sim = {

@@ -288,6 +288,10 @@ impl ReconcileScreen {
             Message::Pass(PassEvent::Done(result)) => {
                 self.running = None;
                 match result {
+                    Ok(0) => {
+                        self.error = None;
+                        self.notice = Some("照合する記録はありませんでした（照合待ちの記録がありません）".into());
+                    }
                     Ok(n) => {
                         self.error = None;
                         self.notice = Some(format!("照合が終わりました: {n} 件を確認しました"));

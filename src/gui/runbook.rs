@@ -160,10 +160,14 @@ impl Checklist {
             col = col.push(if item.step.id == LINE_REAUTH { self.line_reauth_view(i, item) } else { self.step_view(i, item) });
         }
         if let Some(item) = self.items.get(self.selected) {
-            if item.step.id != LINE_REAUTH && (!item.step.detail.is_empty() || !item.step.phone.is_empty()) {
+            if item.step.id != LINE_REAUTH && [&item.step.detail, &item.step.phone, &item.step.url].iter().any(|s| !s.is_empty()) {
                 let mut d = item.step.detail.clone();
                 if !item.step.phone.is_empty() {
                     d = format!("{d}  電話 {}", item.step.phone);
+                }
+                // A clinic's own step may name a page (only line re-auth gets the F6 button).
+                if !item.step.url.is_empty() {
+                    d = format!("{d}  {}", item.step.url);
                 }
                 col = col.push(text(d).size(theme::BODY));
             }
