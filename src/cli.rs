@@ -836,12 +836,7 @@ fn reconcile(db: &Option<PathBuf>, config: &Option<PathBuf>, staff: Option<&str>
         None => {
             let mut r = open(db, config, staff)?;
             let service = OqsFolder::from_config(&r.config.qualification)?;
-            let c = &r.config.reconcile;
-            let opts = PassOptions {
-                concurrency: c.concurrency,
-                delay: std::time::Duration::from_millis(c.delay_ms),
-                auto_settle_match: c.auto_settle_match,
-            };
+            let opts = PassOptions::from_config(&r.config.reconcile);
             let report = r.reconcile_pass(&service, &opts, |p| {
                 eprintln!("照合中 {}/{} {} {} → {}", p.done, p.total, p.visit_no, p.patient_name, p.status.ja());
             })?;

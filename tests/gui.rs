@@ -115,6 +115,29 @@ impl Harness {
         }
     }
 
+    /// Space as a real keyboard sends it: a named key that also carries its text.
+    fn space(&mut self) {
+        self.keys += 1;
+        let key = Key::Named(Named::Space);
+        self.send(vec![press(key.clone(), Some(SmolStr::new(" "))), release(key)]);
+    }
+
+    fn shift_tab(&mut self) {
+        self.keys += 1;
+        let mut mods = keyboard::Modifiers::default();
+        mods.insert(keyboard::Modifiers::SHIFT);
+        let key = Key::Named(Named::Tab);
+        self.send(vec![Event::Keyboard(keyboard::Event::KeyPressed {
+            key: key.clone(),
+            modified_key: key,
+            physical_key: keyboard::key::Physical::Unidentified(keyboard::key::NativeCode::Unidentified),
+            location: keyboard::Location::Standard,
+            modifiers: mods,
+            repeat: false,
+            text: None,
+        })]);
+    }
+
     fn tab_to(&mut self, text: &str) {
         self.named(Named::Tab);
         self.type_text(text);
@@ -374,6 +397,8 @@ fn screens_switch_with_function_keys() {
     let mut h = Harness::new(App::ready(r));
     h.named(Named::F2);
     assert!(h.shows("準備中"));
+    h.named(Named::F3);
+    assert!(h.shows("照合する記録はありません"));
     h.named(Named::F4);
     assert!(h.shows("対応手順チェックリスト"));
     assert!(h.shows("現在: 通常モード"));
@@ -445,7 +470,11 @@ fn the_outage_screen_shows_the_open_outage_and_ends_it() {
     assert!(h.shows("現在: 障害モード（オンライン資格確認 停止中）"));
     assert!(h.shows("理由: 資格確認端末がエラー"));
     assert!(h.shows("停止中のサービス: オンライン資格確認・電子処方箋"));
-    // The note field has focus: type and Enter records the return.
+    // The runbook's result field has focus (ticking is the work); Shift+Tab reaches the note
+    // field, where Enter records the return.
+    assert!(h.focused().is_some_and(|id| id.contains("runbook-result")), "{:?}", h.focused());
+    h.shift_tab();
+    assert!(h.focused().is_some_and(|id| id.contains("outage-end-note")), "{:?}", h.focused());
     h.type_text("端末再起動で回復");
     h.named(Named::Enter);
     assert!(h.shows("回線の復旧を記録しました"));
@@ -529,4 +558,274 @@ fn the_app_start_makes_the_daily_backup_and_a_broken_file_names_it() {
     assert!(h.shows("最新のバックアップを復元してください"));
     assert!(h.shows("onshi-fallback restore"));
     assert!(h.texts().iter().any(|t| t.contains("20261125")), "{:?}", h.texts());
+}
+
+// ---- 障害対応: the runbook checklist ----
+
+#[test]
+fn the_line_reauth_step_is_ticked_from_the_keyboard_with_time_and_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("clinic.sqlite3");
+    let mut r = records(Store::open(&path).unwrap(), "受付 佐藤");
+    r.outage_start("資格確認端末がエラー", &[], Detection::Staff).unwrap();
+    r.outage_note("端末の画面に「回線エラー」").unwrap();
+    let mut h = Harness::new(App::ready(r));
+    h.named(Named::F4);
+    // Line re-authentication comes first, emphasised, with what to do when the page is unset.
+    let texts = h.texts();
+    let first = texts.iter().position(|t| t.contains("回線認証をやり直す")).expect("line_reauth shown");
+    let second = texts.iter().position(|t| t.contains("受付を申立書に切り替える")).unwrap();
+    assert!(first < second);
+    assert!(h.shows("▶ 1. 回線認証をやり直す"), "the first step is chosen: {texts:?}");
+    assert!(h.shows("consent_page_url が未設定です"));
+    assert!(h.shows("端末の画面に「回線エラー」"), "the outage's notes are shown");
+
+    // Type the result, Enter: ticked with the time and who did it.
+    h.keys = 0;
+    h.type_text("「希望する」で復旧");
+    h.named(Named::Enter);
+    assert!(h.shows("済 09:30 受付 佐藤「「希望する」で復旧」"), "{:?}", h.texts());
+    let book = h.records().runbook().unwrap();
+    let tick = book[0].ticked.as_ref().expect("line_reauth ticked");
+    assert_eq!((tick.step.as_str(), tick.by.as_str(), tick.result.as_str()), ("line_reauth", "受付 佐藤", "「希望する」で復旧"));
+    // The choice moved on to the next step; ↓ skips one more, Space (empty field) ticks it.
+    assert!(h.shows("▶ 2. 受付を申立書に切り替える"));
+    h.named(Named::ArrowDown);
+    assert!(h.shows("▶ 3. 処方箋を紙に切り替える"));
+    h.space();
+    let book = h.records().runbook().unwrap();
+    assert!(book[1].ticked.is_none() && book[2].ticked.is_some(), "{book:?}");
+
+    // F6 with no consent page configured says which key to set; F8 writes the report.
+    h.named(Named::F6);
+    assert!(h.shows("設定 [runbook] consent_page_url が未設定です"));
+    h.named(Named::F8);
+    let report = dir.path().join("incident-1.md");
+    assert!(h.shows(&format!("障害報告書を保存しました: {}", report.display())), "{:?}", h.texts());
+    assert!(std::fs::read_to_string(&report).unwrap().contains("回線認証"));
+}
+
+#[test]
+fn ticking_with_no_outage_open_is_refused_in_japanese() {
+    let r = records(Store::open_in_memory().unwrap(), "受付");
+    let mut h = Harness::new(App::ready(r));
+    h.named(Named::F4);
+    h.send(vec![]);
+    let t = h.app.update(Message::Outage(onshi_fallback::gui::outage::Message::Runbook(onshi_fallback::gui::runbook::Message::Tick)));
+    h.run(t);
+    assert!(h.shows("障害対応中ではありません"), "{:?}", h.texts());
+}
+
+// ---- 照合: reconciliation ----
+
+use onshi_fallback::qualification::{QualificationService, Validity, VerifiedQualification, VerifyOutcome, VerifyRequest, VerifyResult};
+use onshi_fallback::service::PassOptions;
+
+/// Answers at once: eligible under the numbers asked, except that 番号 1111 is now 9999.
+struct Instant;
+impl QualificationService for Instant {
+    fn verify(&self, req: &VerifyRequest) -> VerifyOutcome {
+        let number = if req.number == "1111" { "9999".to_string() } else { req.number.clone() };
+        VerifyOutcome::Answered(VerifyResult {
+            segment_of_result: "1".into(),
+            processing_result_status: Some("1".into()),
+            validity: Some(Validity::Valid),
+            qualifications: vec![VerifiedQualification {
+                insurer_number: req.insurer_number.clone(),
+                symbol: req.symbol.clone(),
+                number,
+                branch: req.branch.clone(),
+                birth_date: Some(req.birth_date),
+                copay_percent: Some(30),
+                ..Default::default()
+            }],
+            ..Default::default()
+        })
+    }
+}
+
+fn intake_numbered(r: &mut Records, name: &str, kana: &str, number: &str) {
+    let input: IntakeInput = serde_json::from_value(serde_json::json!({
+        "patient": {"name": name, "kana": kana, "birth_date": "S45.3.1", "sex": "male", "address": "東京都港区新橋1-1-1"},
+        "insurance": {"kind": "shaho", "insurer_number": "01130012", "symbol": "12-34", "number": number, "branch": "1",
+                      "relationship": "self", "copay_percent": 30},
+        "basis": "self_declaration"
+    }))
+    .unwrap();
+    r.intake(&input).unwrap();
+}
+
+/// An outage morning (one changed, one unchanged, one 不詳), the line back, the pass run.
+fn reconciled_day(path: &std::path::Path) -> Records {
+    let mut r = records(Store::open(path).unwrap(), "請求 田中");
+    r.outage_start("資格確認端末がエラー", &[], Detection::Staff).unwrap();
+    intake_numbered(&mut r, "変更 一郎", "ヘンコウ イチロウ", "1111");
+    intake_numbered(&mut r, "一致 二郎", "イッチ ジロウ", "2222");
+    let fushou: IntakeInput = serde_json::from_value(serde_json::json!({
+        "patient": {"name": "不詳 三郎", "kana": "フショウ サブロウ", "birth_date": "H2.5.5", "sex": "male", "address": "大阪府大阪市北区1-1"},
+        "insurance": {"kind": "unknown"},
+        "basis": "self_declaration"
+    }))
+    .unwrap();
+    r.intake(&fushou).unwrap();
+    r.outage_end("回線認証を再実施して復旧", Detection::Staff).unwrap();
+    let opts = PassOptions { concurrency: 1, delay: std::time::Duration::ZERO, auto_settle_match: true };
+    let report = r.reconcile_pass(&Instant, &opts, |_| {}).unwrap();
+    assert_eq!(report.checked, 3);
+    r
+}
+
+fn selected_title(h: &mut Harness) -> String {
+    h.texts().into_iter().find(|t| t.contains("（ヘンコウ") || t.contains("（フショウ") || t.contains("（イッチ")).unwrap_or_default()
+}
+
+#[test]
+fn the_clerk_accepts_the_verified_data_with_one_key_and_a_note_is_required_where_it_must_be() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("clinic.sqlite3");
+    let r = reconciled_day(&path);
+    let mut h = Harness::new(App::ready(r));
+    h.named(Named::F3);
+    assert!(h.shows("要判断 2 件 / 照合待ち 0 件 / 確定 1 件"), "{:?}", h.texts());
+    assert!(h.shows("番号: 1111 → 9999"), "differences in the list");
+    assert!(h.shows("手作業で確認"), "statuses in Japanese");
+
+    // ↓ until the changed record is shown beside the list.
+    for _ in 0..3 {
+        if selected_title(&mut h).contains("変更 一郎") {
+            break;
+        }
+        h.named(Named::ArrowDown);
+    }
+    assert!(selected_title(&mut h).contains("変更 一郎"), "{:?}", h.texts());
+    assert!(h.shows("確認済み: 社保 01130012 記号12-34 番号9999"));
+    h.type_text("1");
+    assert!(h.shows("確定しました"), "{:?}", h.texts());
+    assert!(h.shows("確認済みを採用"));
+    let rows = h.records().reconcile_list().unwrap();
+    let changed = rows.iter().find(|r| r.patient.name == "変更 一郎").unwrap();
+    assert_eq!(changed.entry.state, onshi_fallback::domain::QueueState::Settled);
+    assert_eq!(changed.entry.decision.as_deref(), Some("verified"));
+    assert_eq!(changed.entry.decided_by.as_deref(), Some("請求 田中"));
+    assert_eq!(changed.claim.number, "9999");
+    assert!(h.shows("要判断 1 件 / 照合待ち 0 件 / 確定 2 件"));
+
+    // The 不詳 record is chosen next: what to look up is shown; 2 without a reason is refused.
+    assert!(selected_title(&mut h).contains("不詳 三郎"));
+    assert!(h.shows("手作業で照会してください"));
+    assert!(h.shows("氏名 不詳 三郎 / カナ フショウ サブロウ"));
+    h.type_text("2");
+    assert!(h.focused().is_some_and(|id| id.contains("reconcile-note")), "{:?}", h.focused());
+    h.named(Named::Enter);
+    assert!(h.shows("申告のまま確定する理由"), "{:?}", h.texts());
+    assert!(h.texts().iter().any(|t| t.starts_with("エラー:")));
+    let fushou = h.records().reconcile_list().unwrap().into_iter().find(|r| r.patient.name == "不詳 三郎").unwrap();
+    assert_eq!(fushou.entry.state, onshi_fallback::domain::QueueState::NeedsDecision);
+    // Esc cancels; 3 (要確認) with a note records it and keeps it open.
+    h.named(Named::Escape);
+    assert!(h.shows("照合"), "Esc cancelled the decision, not the screen");
+    h.type_text("3");
+    h.type_text("本人に電話して保険証を確認");
+    h.named(Named::Enter);
+    assert!(h.shows("記録しました"), "{:?}", h.texts());
+    let fushou = h.records().reconcile_list().unwrap().into_iter().find(|r| r.patient.name == "不詳 三郎").unwrap();
+    assert_eq!(fushou.entry.decision.as_deref(), Some("follow_up"));
+    assert_eq!(fushou.entry.note, "本人に電話して保険証を確認");
+
+    // 4: the manual lookup's numbers, checked live, then settled.
+    h.type_text("4");
+    assert!(h.focused().is_some_and(|id| id.contains("manual-insurer")), "{:?}", h.focused());
+    h.type_text("01130013");
+    assert!(h.shows("× 保険者番号"), "a bad check digit is shown at once");
+    h.named(Named::Backspace);
+    h.type_text("2");
+    h.tab_to("12-34");
+    h.tab_to("7777");
+    h.tab_to("");
+    h.tab_to("1");
+    h.tab_to("3");
+    assert!(h.shows("入力に誤りはありません"), "{:?}", h.texts());
+    h.named(Named::Enter);
+    let fushou = h.records().reconcile_list().unwrap().into_iter().find(|r| r.patient.name == "不詳 三郎").unwrap();
+    assert_eq!(fushou.entry.decision.as_deref(), Some("manual"), "{:?}", h.texts());
+    assert_eq!(fushou.claim.number, "7777");
+
+    // F8 writes the clerk's CSV beside the database.
+    h.named(Named::F8);
+    let csv = dir.path().join("reconcile-20261125.csv");
+    assert!(h.shows(&format!("請求担当用の一覧を保存しました: {}", csv.display())), "{:?}", h.texts());
+    assert!(csv.exists());
+}
+
+#[test]
+fn the_pass_without_a_terminal_configured_names_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = records(Store::open(&dir.path().join("c.sqlite3")).unwrap(), "請求");
+    let mut h = Harness::new(App::ready(r));
+    h.named(Named::F3);
+    h.named(Named::F6);
+    assert!(h.shows("設定 [qualification] root がありません"), "{:?}", h.texts());
+}
+
+#[test]
+fn the_pass_runs_off_the_ui_thread_and_reports_progress() {
+    // A terminal simulator on a folder, as in the demo; the screen's F6 runs the real adapter.
+    use onshi_fallback::qualification::simulator::{self, Roster};
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("oqs");
+    std::fs::create_dir_all(root.join("req")).unwrap();
+    std::fs::create_dir_all(root.join("res")).unwrap();
+    let path = dir.path().join("clinic.sqlite3");
+    let mut r = records(Store::open(&path).unwrap(), "請求");
+    r.outage_start("回線断", &[], Detection::Staff).unwrap();
+    intake_numbered(&mut r, "照合 花子", "ショウゴウ ハナコ", "4321");
+    r.outage_end("", Detection::Staff).unwrap();
+    let roster = Roster::parse(
+        "[[person]]\ninsurer_number = \"01130012\"\nsymbol = \"12-34\"\nnumber = \"4321\"\nbranch = \"01\"\nbirth_date = \"1970-03-01\"\nname = \"照合 花子\"\nkana = \"ｼｮｳｺﾞｳ ﾊﾅｺ\"\nsex = \"male\"\nrelationship = \"self\"\ncopay = \"030\"\n"
+    )
+    .unwrap();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let sim = {
+        let (root, stop) = (root.clone(), stop.clone());
+        std::thread::spawn(move || simulator::run(&root, &roster, &stop))
+    };
+    r.config = Config::parse(&format!(
+        "[qualification]\nroot = {:?}\ntimeout_s = 5\nmedical_institution_code = \"1311234567\"\n[reconcile]\ndelay_ms = 0\n",
+        root.display().to_string()
+    ))
+    .unwrap();
+    let mut h = Harness::new(App::ready(r));
+    h.named(Named::F3);
+    h.named(Named::F6); // the harness runs the task to its end: the worker's progress, then done
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    sim.join().unwrap().unwrap();
+    assert!(h.shows("照合が終わりました: 1 件を確認しました"), "{:?}", h.texts());
+    assert!(h.shows("要判断 0 件 / 照合待ち 0 件 / 確定 1 件"), "{:?}", h.texts());
+}
+
+#[test]
+fn snapshots_of_the_runbook_and_reconciliation() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("clinic.sqlite3");
+    let mut r = reconciled_day(&path);
+    r.actor = "受付 佐藤".into();
+    r.config.runbook.consent_page_url = "https://line.example.jp/consent".into();
+    r.config.runbook.support_phone = "0120-000-000".into();
+    r.outage_start("資格確認端末がエラー", &[], Detection::Staff).unwrap();
+    r.outage_note("端末の画面に「回線エラー」").unwrap();
+    let mut h = Harness::new(App::ready(r));
+    h.named(Named::F4);
+    h.type_text("「希望する」で復旧");
+    h.named(Named::Enter);
+    assert!(h.snapshot_matches("runbook"), "runbook snapshot differs (delete tests/snapshots/runbook-*.png to re-create, then look at it)");
+
+    h.named(Named::F3);
+    for _ in 0..3 {
+        if selected_title(&mut h).contains("変更 一郎") {
+            break;
+        }
+        h.named(Named::ArrowDown);
+    }
+    h.type_text("2");
+    assert!(h.snapshot_matches("reconcile"), "reconcile snapshot differs (delete tests/snapshots/reconcile-*.png to re-create, then look at it)");
 }

@@ -9,7 +9,7 @@ use iced::keyboard::{self, key::Named, Key};
 use iced::widget::{button, column, container, operation, row, space, text, text_input};
 use iced::{window, Element, Length, Subscription, Task, Theme};
 
-use super::{banner, outage, reception, theme};
+use super::{banner, outage, reception, reconcile, runbook, theme};
 use crate::config::Config;
 use crate::service::{Clock, Records};
 use crate::store::{backup, Store};
@@ -66,6 +66,12 @@ pub enum Shortcut {
     ModeSwitch,
     /// F7: new patient (申立書).
     NewPatient,
+    /// F6: the screen's main action (照合: run the pass; 障害対応: open the consent page).
+    Primary,
+    /// F8: write the screen's file (照合: the clerk's CSV; 障害対応: the incident report).
+    Save,
+    /// A digit key no text field took (照合: the decision keys 1–4).
+    Digit(u8),
     Escape,
     Next,
     Previous,
@@ -82,6 +88,7 @@ pub enum Message {
     Banner(banner::Message),
     Reception(reception::Message),
     Outage(outage::Message),
+    Reconcile(reconcile::Message),
     /// Periodic re-read of the mode and today's list (a switch by the CLI or watcher shows up).
     Tick,
 }
@@ -104,6 +111,7 @@ struct Main {
     banner: banner::Banner,
     reception: reception::Reception,
     outage: outage::OutageScreen,
+    reconcile: reconcile::ReconcileScreen,
 }
 
 pub struct App {
@@ -195,6 +203,7 @@ impl App {
             banner: banner::Banner::default(),
             reception: reception::Reception::default(),
             outage: outage::OutageScreen::default(),
+            reconcile: reconcile::ReconcileScreen::default(),
         };
         main.banner.refresh(records);
         main.outage.status = main.banner.status.clone();
@@ -242,12 +251,15 @@ impl App {
 impl Main {
     fn update(&mut self, records: &mut Records, message: Message) -> Task<Message> {
         match message {
-            Message::Switch(screen) => self.switch(screen),
+            Message::Switch(screen) => self.switch(records, screen),
             Message::Tick => {
                 self.banner.refresh(records);
                 self.outage.status = self.banner.status.clone();
-                if self.screen == Screen::Reception {
-                    self.reception.refresh_today(records);
+                match self.screen {
+                    Screen::Reception => self.reception.refresh_today(records),
+                    Screen::Outage => self.outage.runbook.refresh(records),
+                    // Not while a pass runs: its progress already refreshes the list.
+                    _ => {}
                 }
                 Task::none()
             }
@@ -257,11 +269,16 @@ impl Main {
                 self.after_mode_change(records);
                 if was_switching && !self.banner.switching() {
                     // Switched: back to where staff were typing.
-                    return Task::batch([task, self.switch(self.screen)]);
+                    return Task::batch([task, self.switch(records, self.screen)]);
                 }
                 task
             }
             Message::Reception(m) => self.reception.update(records, m).map(Message::Reception),
+            Message::Reconcile(m) => {
+                let task = self.reconcile.update(records, m).map(Message::Reconcile);
+                self.banner.refresh(records);
+                task
+            }
             Message::Outage(m) => {
                 let task = self.outage.update(records, m).map(Message::Outage);
                 self.banner.refresh(records);
@@ -275,16 +292,27 @@ impl Main {
 
     fn after_mode_change(&mut self, records: &mut Records) {
         self.outage.status = self.banner.status.clone();
+        self.outage.runbook.refresh(records);
         self.reception.refresh_today(records);
     }
 
-    fn switch(&mut self, screen: Screen) -> Task<Message> {
+    fn switch(&mut self, records: &Records, screen: Screen) -> Task<Message> {
         self.screen = screen;
         match screen {
             Screen::Reception => self.reception.focus().map(Message::Reception),
             Screen::Outage => {
                 self.outage.status = self.banner.status.clone();
-                operation::focus(if self.banner.degraded() { outage::NOTE_INPUT } else { outage::REASON_INPUT })
+                self.outage.runbook.refresh(records);
+                // During an outage the checklist is the work; ending it is a deliberate Tab away.
+                if self.banner.degraded() {
+                    self.outage.runbook.focus().map(|m| Message::Outage(outage::Message::Runbook(m)))
+                } else {
+                    operation::focus(outage::REASON_INPUT)
+                }
+            }
+            Screen::Reconciliation => {
+                self.reconcile.refresh(records);
+                self.reconcile.focus().map(Message::Reconcile)
             }
             _ => Task::none(),
         }
@@ -296,13 +324,13 @@ impl Main {
             return match key {
                 Shortcut::Escape => {
                     self.banner.cancel();
-                    self.switch(self.screen)
+                    self.switch(records, self.screen)
                 }
                 _ => Task::none(),
             };
         }
         match key {
-            Shortcut::Screen(s) => self.switch(s),
+            Shortcut::Screen(s) => self.switch(records, s),
             Shortcut::ModeSwitch => self.banner.update(records, banner::Message::Open).map(Message::Banner),
             Shortcut::Next => operation::focus_next(),
             Shortcut::Previous => operation::focus_previous(),
@@ -316,7 +344,34 @@ impl Main {
                 };
                 self.reception.update(records, m).map(Message::Reception)
             }
-            Shortcut::Escape if self.screen != Screen::Reception => self.switch(Screen::Reception),
+            other if self.screen == Screen::Outage => {
+                let m = match other {
+                    Shortcut::Up => runbook::Message::Move(-1),
+                    Shortcut::Down => runbook::Message::Move(1),
+                    Shortcut::Primary => runbook::Message::OpenConsentPage,
+                    Shortcut::Save => runbook::Message::WriteReport,
+                    Shortcut::Escape => return self.switch(records, Screen::Reception),
+                    _ => return Task::none(),
+                };
+                self.update(records, Message::Outage(outage::Message::Runbook(m)))
+            }
+            other if self.screen == Screen::Reconciliation => {
+                let m = match other {
+                    Shortcut::Up => reconcile::Message::Move(-1),
+                    Shortcut::Down => reconcile::Message::Move(1),
+                    Shortcut::Primary => reconcile::Message::RunPass,
+                    Shortcut::Save => reconcile::Message::WriteCsv,
+                    Shortcut::Digit(d) => match reconcile::Choice::from_digit(d) {
+                        Some(c) => reconcile::Message::Choose(c),
+                        None => return Task::none(),
+                    },
+                    Shortcut::Escape if self.reconcile.escape() => return self.reconcile.focus().map(Message::Reconcile),
+                    Shortcut::Escape => return self.switch(records, Screen::Reception),
+                    _ => return Task::none(),
+                };
+                self.update(records, Message::Reconcile(m))
+            }
+            Shortcut::Escape if self.screen != Screen::Reception => self.switch(records, Screen::Reception),
             _ => Task::none(),
         }
     }
@@ -343,6 +398,7 @@ impl Main {
         let body: Element<'a, Message> = match self.screen {
             Screen::Reception => self.reception.view(records).map(Message::Reception),
             Screen::Outage => self.outage.view(now).map(Message::Outage),
+            Screen::Reconciliation => self.reconcile.view(records).map(Message::Reconcile),
             other => container(
                 column![
                     text(other.ja()).size(theme::TITLE),
@@ -373,7 +429,9 @@ pub fn key_message(event: Event, status: event::Status, _window: window::Id) -> 
         Key::Named(Named::F3) => Shortcut::Screen(Screen::Reconciliation),
         Key::Named(Named::F4) => Shortcut::Screen(Screen::Outage),
         Key::Named(Named::F5) => Shortcut::Screen(Screen::Settings),
+        Key::Named(Named::F6) => Shortcut::Primary,
         Key::Named(Named::F7) => Shortcut::NewPatient,
+        Key::Named(Named::F8) => Shortcut::Save,
         Key::Named(Named::F9) => Shortcut::ModeSwitch,
         // A focused text input swallows Esc (it only unfocuses): back out anyway.
         Key::Named(Named::Escape) => Shortcut::Escape,
@@ -381,6 +439,10 @@ pub fn key_message(event: Event, status: event::Status, _window: window::Id) -> 
         Key::Named(Named::Tab) => Shortcut::Next,
         Key::Named(Named::ArrowUp) if ignored => Shortcut::Up,
         Key::Named(Named::ArrowDown) if ignored => Shortcut::Down,
+        Key::Character(c) if ignored && !modifiers.control() && !modifiers.alt() => match c.parse::<u8>() {
+            Ok(d) if d <= 9 => Shortcut::Digit(d),
+            _ => return None,
+        },
         _ => return None,
     };
     Some(Message::Key(shortcut))

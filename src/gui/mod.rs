@@ -10,6 +10,8 @@ pub mod banner;
 pub mod new_patient;
 pub mod outage;
 pub mod reception;
+pub mod reconcile;
+pub mod runbook;
 pub mod theme;
 
 pub use app::{App, Launch, Message};
@@ -32,6 +34,14 @@ pub fn settings() -> iced::Settings {
         default_text_size: iced::Pixels(theme::BODY),
         ..iced::Settings::default()
     }
+}
+
+/// A file next to the database (incident reports, the clerk's CSV): the one folder staff and
+/// the administrator already know and back up. An in-memory database has no such folder.
+pub fn beside_database(records: &crate::service::Records, file_name: &str) -> Result<std::path::PathBuf, String> {
+    let db = records.store.path().ok_or_else(|| "データベースがファイルではないため、保存先のフォルダがありません".to_string())?;
+    let dir = db.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+    Ok(dir.join(file_name))
 }
 
 /// Opens the window and runs until it is closed.

@@ -1,12 +1,13 @@
-//! 障害対応: the open outage (reason, start, services), starting and ending it by hand, and a
-//! separate place for the runbook checklist (added by another module later).
+//! 障害対応: the open outage (reason, start, services), starting and ending it by hand, and on
+//! the right the runbook checklist ([`super::runbook`]).
 
 use chrono::{DateTime, FixedOffset};
-use iced::widget::{button, column, container, row, rule, space, text, text_input};
+use iced::widget::{button, column, container, row, rule, text, text_input};
 use iced::{Element, Length, Task};
 
 use super::banner::{elapsed_ja, services_ja};
 use super::reception::{error_ja, short_time};
+use super::runbook::{self, Checklist};
 use super::theme;
 use crate::domain::{Detection, Service};
 use crate::service::{Records, Status};
@@ -21,6 +22,7 @@ pub enum Message {
     Start,
     NoteChanged(String),
     End,
+    Runbook(runbook::Message),
 }
 
 pub struct OutageScreen {
@@ -31,18 +33,23 @@ pub struct OutageScreen {
     note: String,
     notice: Option<String>,
     error: Option<String>,
+    pub runbook: Checklist,
 }
 
 impl Default for OutageScreen {
     fn default() -> Self {
-        OutageScreen { status: None, reason: String::new(), services: Service::ALL.to_vec(), note: String::new(), notice: None, error: None }
+        OutageScreen { status: None, reason: String::new(), services: Service::ALL.to_vec(), note: String::new(), notice: None, error: None, runbook: Checklist::default() }
     }
 }
 
 impl OutageScreen {
     pub fn update(&mut self, records: &mut Records, message: Message) -> Task<Message> {
+        if let Message::Runbook(m) = message {
+            return self.runbook.update(records, m).map(Message::Runbook);
+        }
         self.error = None;
         match message {
+            Message::Runbook(_) => {}
             Message::ReasonChanged(r) => self.reason = r,
             Message::NoteChanged(n) => self.note = n,
             Message::ToggleService(s) => {
@@ -70,12 +77,13 @@ impl OutageScreen {
         if let Ok(s) = records.status() {
             self.status = Some(s);
         }
+        self.runbook.refresh(records);
         Task::none()
     }
 
     pub fn view(&self, now: DateTime<FixedOffset>) -> Element<'_, Message> {
         let open = self.status.as_ref().and_then(|s| s.outage.as_ref());
-        let mut left = column![text("障害対応").size(theme::TITLE)].spacing(10).width(Length::FillPortion(1));
+        let mut left = column![text("障害対応").size(theme::TITLE)].spacing(10).width(Length::FillPortion(5));
         match open {
             Some(o) => {
                 let started = DateTime::parse_from_rfc3339(&o.started_at).ok();
@@ -86,7 +94,7 @@ impl OutageScreen {
                     .push(text(format!("停止中のサービス: {}", services_ja(&o.services))).size(theme::BODY))
                     .push(text(format!("検知: {}（{}）", o.detected_by.ja(), o.started_by)).size(theme::BODY))
                     .push(rule::horizontal(1))
-                    .push(text("回線が復旧したら記録してください（照合待ちの記録が照合対象になります）").size(theme::BODY))
+                    .push(text("回線が復旧したら記録してください（照合待ちの記録が照合対象になります）。Shift+Tab でメモ欄へ").size(theme::BODY))
                     .push(
                         row![
                             text_input("メモ（任意）例: 端末再起動で回復", &self.note)
@@ -134,20 +142,7 @@ impl OutageScreen {
             left = left.push(container(text(format!("エラー: {e}")).size(theme::BODY)).padding(8).width(Length::Fill).style(theme::error_box));
         }
 
-        // The runbook checklist (手順) lives here; it is added by the runbook module.
-        let runbook = container(
-            column![
-                text("対応手順チェックリスト").size(theme::TITLE),
-                text("準備中: 障害時の手順（紙の申立書の用意、患者への説明、復旧後の照合など）がここに表示されます。").size(theme::BODY).color(theme::MUTED),
-                space::vertical(),
-            ]
-            .spacing(8),
-        )
-        .padding(12)
-        .width(Length::FillPortion(1))
-        .height(Length::Fill)
-        .style(theme::panel);
-
+        let runbook = container(self.runbook.view().map(Message::Runbook)).width(Length::FillPortion(7)).height(Length::Fill);
         row![left, runbook].spacing(16).height(Length::Fill).into()
     }
 }

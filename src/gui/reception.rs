@@ -384,7 +384,7 @@ const NO_W: f32 = 118.0;
 const STATE_W: f32 = 104.0;
 
 /// One table cell: one line, cut at its edge rather than running into the next column.
-fn cell<'a>(s: String, width: Length) -> Element<'a, Message> {
+pub fn cell<'a, M: 'a>(s: String, width: Length) -> Element<'a, M> {
     container(text(s).size(theme::BODY).wrapping(iced::widget::text::Wrapping::None)).width(width).clip(true).into()
 }
 

@@ -58,6 +58,15 @@ pub fn error_box(_: &Theme) -> container::Style {
     }
 }
 
+/// Something a person must do by hand (e.g. what to look up for a 不詳 record).
+pub fn warning_box(_: &Theme) -> container::Style {
+    container::Style {
+        background: Some(Background::Color(Color::from_rgb(1.0, 0.97, 0.88))),
+        border: Border { color: AMBER, width: 2.0, radius: 4.0.into() },
+        ..container::Style::default()
+    }
+}
+
 pub fn notice_box(_: &Theme) -> container::Style {
     container::Style {
         background: Some(Background::Color(Color::from_rgb(0.92, 0.97, 0.92))),
@@ -107,5 +116,18 @@ pub fn row_button(_: &Theme, status: button::Status) -> button::Style {
         text_color: Color::BLACK,
         border: Border { color: Color::from_rgb(0.78, 0.78, 0.82), width: 1.0, radius: 4.0.into() },
         ..button::Style::default()
+    }
+}
+
+/// The step that matters most (line re-authentication): light red with a red border, a thick
+/// blue one when it is the chosen step.
+pub fn urgent_row(selected: bool) -> impl Fn(&Theme, button::Status) -> button::Style {
+    move |_, status| {
+        let bg = match status {
+            button::Status::Hovered | button::Status::Pressed => Color::from_rgb(1.0, 0.90, 0.90),
+            _ => Color::from_rgb(1.0, 0.95, 0.95),
+        };
+        let border = if selected { Border { color: FOCUS, width: 3.0, radius: 4.0.into() } } else { Border { color: RED, width: 2.0, radius: 4.0.into() } };
+        button::Style { background: Some(Background::Color(bg)), text_color: Color::BLACK, border, ..button::Style::default() }
     }
 }

@@ -28,6 +28,13 @@ pub struct PassOptions {
     pub auto_settle_match: bool,
 }
 
+impl PassOptions {
+    /// The pacing the clinic configured (`[reconcile]`): the CLI and the desktop app alike.
+    pub fn from_config(c: &crate::config::Reconcile) -> PassOptions {
+        PassOptions { concurrency: c.concurrency, delay: Duration::from_millis(c.delay_ms), auto_settle_match: c.auto_settle_match }
+    }
+}
+
 impl Default for PassOptions {
     fn default() -> Self {
         PassOptions { concurrency: 2, delay: Duration::from_millis(200), auto_settle_match: true }

@@ -1,0 +1,627 @@
+//! 照合: the afternoon pass and the clerk's decisions. F6 runs the pass on a worker thread with
+//! its own connection to the database (the pass blocks on the terminal for seconds per record;
+//! the window must keep drawing), and reports progress through a channel. The list shows open
+//! decisions first; the selected record's detail and the decision keys sit beside it so they
+//! are always visible at 1366×768.
+//!
+//! Keys: ↑↓ choose a record; 1 確認済みを採用, 2 申告のまま (reason), 3 要確認 (note),
+//! 4 手入力 (the manual lookup's numbers); Enter confirms, Esc cancels; F8 writes the clerk's CSV.
+
+use iced::widget::{button, column, container, operation, row, rule, scrollable, space, text, text_input, Column};
+use iced::{Element, Length, Task};
+
+use super::reception::{cell, error_ja, short_time};
+use super::theme;
+use crate::domain::intake::{insurance_summary, validate_insurance, InsuranceInput};
+use crate::domain::wareki::format_wareki;
+use crate::domain::QueueState;
+use crate::qualification::OqsFolder;
+use crate::service::{Decision, PassOptions, QueueRow, Records};
+use crate::store::Store;
+
+pub const NOTE_INPUT: &str = "reconcile-note";
+const LIST: &str = "reconcile-list";
+/// No widget has this id: focusing it takes the focus off every field, so the digit keys
+/// reach the screen instead of a text box.
+const NOWHERE: &str = "reconcile-nowhere";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Choice {
+    Verified,
+    Declared,
+    FollowUp,
+    Manual,
+}
+
+impl Choice {
+    pub fn from_digit(d: u8) -> Option<Choice> {
+        Some(match d {
+            1 => Choice::Verified,
+            2 => Choice::Declared,
+            3 => Choice::FollowUp,
+            4 => Choice::Manual,
+            _ => return None,
+        })
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Choice::Verified => "1 確認済みを採用",
+            Choice::Declared => "2 申告のまま（理由が必要）",
+            Choice::FollowUp => "3 要確認（確認することを記入）",
+            Choice::Manual => "4 手入力（照会結果）",
+        }
+    }
+}
+
+/// The fields of the manual-lookup form, in the order of the insurance card.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    Insurer,
+    Symbol,
+    Number,
+    Branch,
+    Relationship,
+    Copay,
+}
+
+impl Field {
+    const ALL: [Field; 6] = [Field::Insurer, Field::Symbol, Field::Number, Field::Branch, Field::Relationship, Field::Copay];
+
+    fn label(self) -> &'static str {
+        match self {
+            Field::Insurer => "保険者番号",
+            Field::Symbol => "記号",
+            Field::Number => "番号",
+            Field::Branch => "枝番",
+            Field::Relationship => "本人1 家族2",
+            Field::Copay => "負担 1-3割",
+        }
+    }
+
+    pub fn id(self) -> &'static str {
+        match self {
+            Field::Insurer => "manual-insurer",
+            Field::Symbol => "manual-symbol",
+            Field::Number => "manual-number",
+            Field::Branch => "manual-branch",
+            Field::Relationship => "manual-relationship",
+            Field::Copay => "manual-copay",
+        }
+    }
+
+    fn width(self) -> f32 {
+        match self {
+            Field::Insurer | Field::Number => 120.0,
+            Field::Symbol => 100.0,
+            _ => 80.0,
+        }
+    }
+}
+
+/// What the pass worker reports.
+#[derive(Debug, Clone)]
+pub enum PassEvent {
+    Progress { done: usize, total: usize, visit_no: String, patient: String },
+    Done(Result<usize, String>),
+}
+
+#[derive(Debug, Clone)]
+pub enum Message {
+    Move(i32),
+    Select(usize),
+    Choose(Choice),
+    NoteChanged(String),
+    FieldChanged(Field, String),
+    /// Enter in the note or the form: record the pending decision.
+    Confirm,
+    RunPass,
+    Pass(PassEvent),
+    WriteCsv,
+}
+
+#[derive(Default)]
+struct Manual {
+    values: [String; 6],
+}
+
+impl Manual {
+    fn from_row(row: &QueueRow) -> Manual {
+        let i = &row.declared;
+        let mut m = Manual::default();
+        m.values[0] = i.insurer_number.clone().unwrap_or_default();
+        m.values[1] = i.symbol.clone();
+        m.values[2] = i.number.clone().unwrap_or_default();
+        m.values[3] = i.branch.clone();
+        m.values[4] = match i.relationship {
+            Some(crate::domain::Relationship::Insured) => "1".into(),
+            Some(crate::domain::Relationship::Family) => "2".into(),
+            None => String::new(),
+        };
+        m.values[5] = if i.insurer_number.is_some() { (i.copay_percent / 10).to_string() } else { String::new() };
+        m
+    }
+
+    fn get(&self, f: Field) -> &str {
+        &self.values[f as usize]
+    }
+
+    /// The form as the library's input: the kind is left to the insurer number (the lookup
+    /// result names the insurer, not a kind), 1/2 and 1–3 as on the paper form.
+    fn input(&self) -> InsuranceInput {
+        let choice = |s: &str| crate::domain::text::to_half_width_ascii(s.trim());
+        InsuranceInput {
+            kind: "unknown".into(),
+            insurer_number: self.get(Field::Insurer).into(),
+            symbol: self.get(Field::Symbol).into(),
+            number: self.get(Field::Number).into(),
+            branch: self.get(Field::Branch).into(),
+            relationship: match choice(self.get(Field::Relationship)).as_str() {
+                "1" => "self".into(),
+                "2" => "family".into(),
+                other => other.into(),
+            },
+            copay_percent: match choice(self.get(Field::Copay)).as_str() {
+                "" => None,
+                c => Some(c.parse::<u8>().ok().filter(|n| (1..=3).contains(n)).map(|n| n * 10).unwrap_or(0)),
+            },
+            ..InsuranceInput::default()
+        }
+    }
+}
+
+struct Running {
+    done: usize,
+    total: usize,
+    current: String,
+}
+
+#[derive(Default)]
+pub struct ReconcileScreen {
+    /// Open decisions first, then those still to be checked, then the settled ones.
+    rows: Vec<QueueRow>,
+    selected: usize,
+    pending: Option<Choice>,
+    note: String,
+    manual: Manual,
+    running: Option<Running>,
+    /// Set when a pass starts and cleared when the clerk picks a record: while set, the
+    /// selection stays on the first row (the first open decision) instead of following a
+    /// record that the pass moves into another group, out of sight.
+    follow_top: bool,
+    notice: Option<String>,
+    error: Option<String>,
+}
+
+fn group(r: &QueueRow) -> u8 {
+    match r.entry.state {
+        QueueState::NeedsDecision => 0,
+        QueueState::Waiting | QueueState::Due => 1,
+        QueueState::Settled => 2,
+    }
+}
+
+fn decision_ja(d: &str) -> &str {
+    match d {
+        "verified" => "確認済みを採用",
+        "declared" => "申告のまま",
+        "follow_up" => "要確認",
+        "manual" => "手入力（照会結果）",
+        "auto" => "自動確定（一致）",
+        "voided" => "取消",
+        other => other,
+    }
+}
+
+impl ReconcileScreen {
+    /// Re-reads the list, keeping the same record selected when it is still there.
+    pub fn refresh(&mut self, records: &Records) {
+        let keep = self.rows.get(self.selected).map(|r| r.visit_id.clone());
+        match records.reconcile_list() {
+            Ok(mut rows) => {
+                rows.sort_by_key(group); // stable: the library's order within each group
+                self.rows = rows;
+            }
+            Err(e) => self.error = Some(format!("照合一覧を読めません: {}", error_ja(&e))),
+        }
+        self.selected = keep.and_then(|id| self.rows.iter().position(|r| r.visit_id == id)).unwrap_or(0).min(self.rows.len().saturating_sub(1));
+    }
+
+    /// Focus off every field so the digit keys act on the list.
+    pub fn focus(&self) -> Task<Message> {
+        match self.pending {
+            Some(Choice::Manual) => operation::focus(Field::Insurer.id()),
+            Some(_) => operation::focus(NOTE_INPUT),
+            None => operation::focus(NOWHERE),
+        }
+    }
+
+    /// Esc: cancels a decision being made; false when there is nothing to cancel.
+    pub fn escape(&mut self) -> bool {
+        if self.pending.take().is_some() {
+            self.error = None;
+            true
+        } else {
+            false
+        }
+    }
+
+    pub fn rows(&self) -> &[QueueRow] {
+        &self.rows
+    }
+
+    pub fn update(&mut self, records: &mut Records, message: Message) -> Task<Message> {
+        match message {
+            Message::Move(d) => {
+                let n = self.rows.len() as i32;
+                if n > 0 {
+                    self.selected = (self.selected as i32 + d).clamp(0, n - 1) as usize;
+                }
+                self.pending = None;
+                self.follow_top = false;
+                return Task::batch([self.focus(), self.scroll_to_selected()]);
+            }
+            Message::Select(i) => {
+                if i < self.rows.len() {
+                    self.selected = i;
+                    self.pending = None;
+                    self.follow_top = false;
+                }
+                return self.focus();
+            }
+            Message::Choose(c) => return self.choose(records, c),
+            Message::NoteChanged(n) => self.note = n,
+            Message::FieldChanged(f, v) => self.manual.values[f as usize] = v,
+            Message::Confirm => {
+                if let Some(c) = self.pending {
+                    return self.decide(records, c);
+                }
+            }
+            Message::RunPass => return self.run_pass(records),
+            Message::Pass(PassEvent::Progress { done, total, visit_no, patient }) => {
+                self.running = Some(Running { done, total, current: format!("{visit_no} {patient}") });
+                self.refresh(records);
+                if self.follow_top {
+                    self.selected = 0;
+                }
+            }
+            Message::Pass(PassEvent::Done(result)) => {
+                self.running = None;
+                match result {
+                    Ok(0) => {
+                        self.error = None;
+                        self.notice = Some("照合する記録はありませんでした（照合待ちの記録がありません）".into());
+                    }
+                    Ok(n) => {
+                        self.error = None;
+                        self.notice = Some(format!("照合が終わりました: {n} 件を確認しました"));
+                    }
+                    Err(e) => self.error = Some(e),
+                }
+                self.refresh(records);
+                if self.follow_top {
+                    self.selected = 0;
+                    return self.scroll_to_selected();
+                }
+            }
+            Message::WriteCsv => self.write_csv(records),
+        }
+        Task::none()
+    }
+
+    fn choose(&mut self, records: &mut Records, c: Choice) -> Task<Message> {
+        let Some(row) = self.rows.get(self.selected) else { return Task::none() };
+        if row.entry.state != QueueState::NeedsDecision {
+            self.notice = None;
+            self.error = Some(format!("{} は判断待ちではありません（状態: {}）", row.visit_no, row.entry.state.ja()));
+            return Task::none();
+        }
+        self.error = None;
+        match c {
+            // Nothing to add: take the verified data at once.
+            Choice::Verified => return self.decide(records, c),
+            Choice::Manual => self.manual = Manual::from_row(row),
+            _ => {}
+        }
+        self.note.clear();
+        self.pending = Some(c);
+        self.focus()
+    }
+
+    fn decide(&mut self, records: &mut Records, c: Choice) -> Task<Message> {
+        let Some(row) = self.rows.get(self.selected) else { return Task::none() };
+        let (visit, visit_no, name) = (row.visit_id.clone(), row.visit_no.clone(), row.patient.name.clone());
+        let decision = match c {
+            Choice::Verified => Decision::AcceptVerified,
+            Choice::Declared => Decision::AcceptDeclared,
+            Choice::FollowUp => Decision::FollowUp,
+            Choice::Manual => Decision::Manual(Box::new(self.manual.input())),
+        };
+        match records.resolve(&visit, decision, &self.note) {
+            Ok(entry) => {
+                let how = entry.decision.as_deref().map(decision_ja).unwrap_or("");
+                self.notice = Some(format!("{}しました: {visit_no} {name}（{how}）", if entry.state == QueueState::Settled { "確定" } else { "記録" }));
+                self.error = None;
+                self.pending = None;
+                self.note.clear();
+                self.refresh(records);
+                // The next open decision, so the clerk can work down the list.
+                if let Some(next) = self.rows.iter().position(|r| r.entry.state == QueueState::NeedsDecision && r.entry.decision.is_none()) {
+                    self.selected = next;
+                }
+            }
+            Err(e) => {
+                self.notice = None;
+                self.error = Some(error_ja(&e));
+                return Task::none();
+            }
+        }
+        self.focus()
+    }
+
+    fn run_pass(&mut self, records: &Records) -> Task<Message> {
+        if self.running.is_some() {
+            return Task::none();
+        }
+        self.notice = None;
+        let service = match OqsFolder::from_config(&records.config.qualification) {
+            Ok(s) => s,
+            Err(e) => {
+                self.error = Some(error_ja(&e));
+                return Task::none();
+            }
+        };
+        let Some(path) = records.store.path().map(|p| p.to_path_buf()) else {
+            self.error = Some("データベースがファイルではないため、照合を別スレッドで実行できません".into());
+            return Task::none();
+        };
+        let (config, actor, clock) = (records.config.clone(), records.actor.clone(), records.clock.clone());
+        let (tx, rx) = iced::futures::channel::mpsc::unbounded();
+        std::thread::spawn(move || {
+            let result = (|| {
+                // A second connection: the pass writes each record in its own transaction
+                // while the window keeps reading (WAL, busy timeout).
+                let mut r = Records::new(Store::open(&path)?, config, actor, clock);
+                let opts = PassOptions::from_config(&r.config.reconcile);
+                r.reconcile_pass(&service, &opts, |p| {
+                    let _ = tx.unbounded_send(PassEvent::Progress { done: p.done, total: p.total, visit_no: p.visit_no.clone(), patient: p.patient_name.clone() });
+                })
+            })();
+            let _ = tx.unbounded_send(PassEvent::Done(result.map(|r| r.checked).map_err(|e| error_ja(&e))));
+        });
+        self.error = None;
+        self.follow_top = true;
+        self.pending = None;
+        self.running = Some(Running { done: 0, total: 0, current: String::new() });
+        Task::run(rx, Message::Pass)
+    }
+
+    fn write_csv(&mut self, records: &Records) {
+        let file = format!("reconcile-{}.csv", records.today().format("%Y%m%d"));
+        let written = super::beside_database(records, &file)
+            .and_then(|path| records.reconcile_report_csv(&path).map_err(|e| error_ja(&e)));
+        match written {
+            Ok(s) => {
+                self.error = None;
+                self.notice = Some(format!("請求担当用の一覧を保存しました: {}（{} 件, 未確定 {} 件）", s.path, s.visits, s.unsettled));
+            }
+            Err(e) => {
+                self.notice = None;
+                self.error = Some(e);
+            }
+        }
+    }
+
+    fn scroll_to_selected(&self) -> Task<Message> {
+        let n = self.rows.len().saturating_sub(1).max(1) as f32;
+        operation::snap_to(LIST, iced::widget::scrollable::RelativeOffset { x: 0.0, y: self.selected as f32 / n })
+    }
+
+    pub fn view<'a>(&'a self, records: &'a Records) -> Element<'a, Message> {
+        let count = |g: u8| self.rows.iter().filter(|r| group(r) == g).count();
+        let mut head = row![
+            text("照合").size(theme::TITLE),
+            text(format!("要判断 {} 件 / 照合待ち {} 件 / 確定 {} 件", count(0), count(1), count(2))).size(theme::BODY),
+            space::horizontal(),
+        ]
+        .spacing(16)
+        .align_y(iced::Center);
+        head = match &self.running {
+            Some(r) if r.total > 0 => head.push(text(format!("照合中 {} / {} 件: {}", r.done, r.total, r.current)).size(theme::BODY).color(theme::AMBER)),
+            Some(_) => head.push(text("照合を開始しています…").size(theme::BODY).color(theme::AMBER)),
+            None => head.push(button(text("F6 照合を実行").size(theme::BODY)).padding([6, 12]).on_press(Message::RunPass)),
+        };
+        head = head.push(button(text("F8 請求担当用CSVを保存").size(theme::BODY)).padding([6, 12]).style(theme::tab(false)).on_press(Message::WriteCsv));
+
+        let mut top = column![head].spacing(6);
+        if let Some(n) = &self.notice {
+            top = top.push(container(text(n.clone()).size(theme::BODY)).padding(6).width(Length::Fill).style(theme::notice_box));
+        }
+        if let Some(e) = &self.error {
+            top = top.push(container(text(format!("エラー: {e}")).size(theme::BODY)).padding(6).width(Length::Fill).style(theme::error_box));
+        }
+
+        let detail: Element<'a, Message> = match self.rows.get(self.selected) {
+            Some(r) => self.detail_view(r, records),
+            None => text("照合する記録はありません（障害中に受け付けた記録が、回線の復旧後にここに並びます）").size(theme::BODY).color(theme::MUTED).into(),
+        };
+        let body = row![
+            container(self.list_view()).width(Length::FillPortion(11)).height(Length::Fill),
+            rule::vertical(1),
+            container(detail).width(Length::FillPortion(10)).height(Length::Fill),
+        ]
+        .spacing(10)
+        .height(Length::Fill);
+        column![top, body].spacing(8).into()
+    }
+
+    fn list_view(&self) -> Element<'_, Message> {
+        let header = row![
+            text("結果").size(theme::BODY).width(STATUS_W).color(theme::MUTED),
+            text("受付番号").size(theme::BODY).width(NO_W).color(theme::MUTED),
+            text("氏名").size(theme::BODY).width(NAME_W).color(theme::MUTED),
+            text("相違・理由").size(theme::BODY).width(Length::Fill).color(theme::MUTED),
+        ]
+        .spacing(6)
+        .padding([0, 8]);
+        let mut col: Column<'_, Message> = column![].spacing(2);
+        let mut last = None;
+        for (i, r) in self.rows.iter().enumerate() {
+            let g = group(r);
+            if last != Some(g) {
+                let title = match g {
+                    0 => "要判断（判断してください）",
+                    1 => "照合待ち（次の照合で確認します）",
+                    _ => "確定",
+                };
+                col = col.push(text(title).size(theme::BODY).color(if g == 0 { theme::RED } else { theme::MUTED }));
+                last = Some(g);
+            }
+            let what = if r.entry.differences.is_empty() { r.entry.reason.clone() } else { r.differences_ja() };
+            let status = if r.entry.decision.as_deref() == Some("follow_up") { format!("{}・要確認", r.status_ja()) } else { r.status_ja() };
+            let line = row![
+                cell(status, Length::Fixed(STATUS_W)),
+                cell(r.visit_no.clone(), Length::Fixed(NO_W)),
+                cell(r.patient.name.clone(), Length::Fixed(NAME_W)),
+                cell(what, Length::Fill),
+            ]
+            .spacing(6);
+            let b = button(line).padding([3, 8]).width(Length::Fill).style(theme::row_button).on_press(Message::Select(i));
+            col = col.push(if i == self.selected { container(b).style(theme::selected_row).padding(1) } else { container(b).padding(1) });
+        }
+        // The header stays put while the rows scroll.
+        column![header, scrollable(col).id(LIST).height(Length::Fill)].spacing(2).into()
+    }
+
+    fn detail_view<'a>(&'a self, r: &'a QueueRow, records: &Records) -> Element<'a, Message> {
+        let p = &r.patient;
+        let mut col: Column<'a, Message> = column![
+            text(format!("{}  {}（{}）", r.visit_no, p.name, p.kana)).size(20),
+            text(format!("{} {}  受診日 {}  {}", format_wareki(p.birth_date), p.sex.ja(), format_wareki(r.visit_date), r.patient_id)).size(theme::BODY),
+            text(format!("状態: {}  照合結果: {}", r.entry.state.ja(), r.status_ja())).size(theme::BODY),
+            text(format!("申告: {}", insurance_summary(&r.declared))).size(theme::BODY),
+        ]
+        .spacing(4);
+        if let Some(v) = &r.entry.verified {
+            col = col.push(text(format!("確認済み: {}", insurance_summary(v))).size(theme::BODY).color(theme::GREEN));
+        }
+        for d in &r.entry.differences {
+            col = col.push(text(format!("{}: {} → {}", d.label, d.declared, d.verified)).size(18).color(theme::ERROR_TEXT));
+        }
+        if !r.entry.reason.is_empty() {
+            col = col.push(text(format!("理由: {}", r.entry.reason)).size(theme::BODY));
+        }
+        if let Some(l) = &r.lookup {
+            col = col.push(
+                container(column![text("手作業で照会してください（緊急時医療情報・資格確認機能）").size(theme::BODY), text(l.clone()).size(18)].spacing(2))
+                    .padding(6)
+                    .width(Length::Fill)
+                    .style(theme::warning_box),
+            );
+        }
+        if let Some(d) = &r.entry.decision {
+            let mut s = format!("判断: {}（{} {}）", decision_ja(d), r.entry.decided_by.clone().unwrap_or_default(), r.entry.decided_at.as_deref().map(short_time).unwrap_or_default());
+            if !r.entry.note.is_empty() {
+                s = format!("{s}  メモ: {}", r.entry.note);
+            }
+            col = col.push(text(s).size(theme::BODY));
+        }
+        col = col.push(text(format!("請求に使う番号: {}（{}）", claim_text(r), r.claim_basis_ja)).size(theme::BODY));
+        col = col.push(rule::horizontal(1));
+        if r.entry.state == QueueState::NeedsDecision {
+            col = col.push(self.decision_view(r, records));
+        } else if r.entry.state == QueueState::Settled {
+            col = col.push(text("確定済みです。↑↓ で他の記録を選んでください").size(theme::BODY).color(theme::MUTED));
+        } else {
+            col = col.push(text("まだ照合していません。F6 で照合を実行してください").size(theme::BODY).color(theme::MUTED));
+        }
+        col.into()
+    }
+
+    fn decision_view<'a>(&'a self, r: &'a QueueRow, records: &Records) -> Element<'a, Message> {
+        let mut buttons = row![].spacing(6);
+        for c in [Choice::Verified, Choice::Declared, Choice::FollowUp, Choice::Manual] {
+            let enabled = c != Choice::Verified || r.entry.verified.is_some();
+            let b = button(text(c.label()).size(theme::BODY)).padding([4, 8]).style(theme::tab(self.pending == Some(c)));
+            buttons = buttons.push(if enabled { b.on_press(Message::Choose(c)) } else { b });
+        }
+        let mut col = column![text("判断: 数字キー 1–4（↑↓ で記録を選択、Enter 確定、Esc 取消）").size(theme::BODY).color(theme::MUTED), buttons.wrap()].spacing(6);
+        let Some(pending) = self.pending else {
+            return col.into();
+        };
+        if pending == Choice::Manual {
+            let mut fields = row![].spacing(6);
+            for f in Field::ALL {
+                fields = fields.push(
+                    column![
+                        text(f.label()).size(theme::BODY),
+                        text_input("", self.manual.get(f))
+                            .id(f.id())
+                            .on_input(move |v| Message::FieldChanged(f, v))
+                            .on_submit(Message::Confirm)
+                            .size(theme::BODY)
+                            .padding(4)
+                            .width(f.width())
+                            .style(theme::input(false)),
+                    ]
+                    .spacing(2),
+                );
+            }
+            col = col.push(fields);
+            // Live check with the same rules as the 申立書, before anything is written.
+            let birth = r.patient.birth_date;
+            let input = self.manual.input();
+            let line = if input.insurer_number.trim().is_empty() && input.number.trim().is_empty() {
+                ("照会結果の保険者番号と番号を入力してください".to_string(), theme::AMBER)
+            } else {
+                match validate_insurance(&input, birth, records.today()) {
+                    Ok((ins, warnings)) => {
+                        let mut s = format!("入力に誤りはありません: {}", insurance_summary(&ins));
+                        for w in warnings {
+                            s = format!("{s}（注意: {}）", w.message_ja);
+                        }
+                        (s, theme::GREEN)
+                    }
+                    Err(errors) => (errors.iter().map(|e| format!("× {}: {}", e.label, e.message_ja)).collect::<Vec<_>>().join(" / "), theme::ERROR_TEXT),
+                }
+            };
+            col = col.push(text(line.0).size(theme::BODY).color(line.1));
+        }
+        let placeholder = match pending {
+            Choice::Declared => "申告のまま確定する理由（必須）例: 本人確認済み、保険証を確認",
+            Choice::FollowUp => "確認すること（必須）例: 本人に電話して保険証を確認",
+            _ => "メモ（任意）例: 緊急時資格確認で照会",
+        };
+        col = col.push(
+            text_input(placeholder, &self.note)
+                .id(NOTE_INPUT)
+                .on_input(Message::NoteChanged)
+                .on_submit(Message::Confirm)
+                .size(theme::BODY)
+                .padding(6)
+                .style(theme::input(self.error.is_some())),
+        );
+        col = col.push(
+            row![
+                button(text("Enter 確定").size(theme::BODY)).padding([4, 12]).on_press(Message::Confirm),
+                text("Esc 取消").size(theme::BODY).color(theme::MUTED),
+            ]
+            .spacing(12)
+            .align_y(iced::Center),
+        );
+        col.into()
+    }
+}
+
+fn claim_text(r: &QueueRow) -> String {
+    let c = &r.claim;
+    let mut s = c.insurer_number.clone();
+    if !c.symbol.is_empty() {
+        s = format!("{s} 記号{}", c.symbol);
+    }
+    format!("{s} 番号{}", c.number)
+}
+
+const STATUS_W: f32 = 130.0;
+const NO_W: f32 = 110.0;
+const NAME_W: f32 = 110.0;
