@@ -577,6 +577,14 @@ mod tests {
         assert_eq!(copay_percent("999"), None);
     }
 
+    #[test]
+    fn shift_jis_folds_yen_overline_and_minus_as_the_terminal_reads_them() {
+        let req = VerifyRequest { symbol: "東¥‾−1".into(), ..request() };
+        let bytes = request_xml(&req, "1311234567", "202611251015000001", NaiveDate::from_ymd_opt(2026, 11, 25).unwrap()).unwrap();
+        let doc = parse_doc(&bytes).unwrap();
+        assert_eq!(doc.search_info["InsuredCardSymbol"], "東\\~\u{FF0D}1");
+    }
+
     proptest! {
         #[test]
         fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..600)) {
@@ -595,7 +603,9 @@ mod tests {
             let today = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
             if let Ok(bytes) = request_xml(&req, "1311234567", "202611251015000001", today) {
                 let doc = parse_doc(&bytes).expect("our own request reads back");
-                prop_assert_eq!(doc.search_info.get("InsuredCardSymbol").map(String::as_str).unwrap_or(""), symbol.trim());
+                // Shift_JIS has one code for ¥ and \, ‾ and ~, − and －: they read back as the latter.
+                let sent = symbol.trim().replace('¥', "\\").replace('‾', "~").replace('\u{2212}', "\u{FF0D}");
+                prop_assert_eq!(doc.search_info.get("InsuredCardSymbol").map(String::as_str).unwrap_or(""), sent.as_str());
                 prop_assert_eq!(&doc.search_info["InsuredIdentificationNumber"], &normalize_number(&number));
                 prop_assert_eq!(doc.search_info.get("ArbitraryIdentifier").map(String::as_str).unwrap_or(""), id.trim());
                 prop_assert_eq!(&doc.search_info["InsurerNumber"], "  138107");
