@@ -78,6 +78,24 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Issues a paper prescription (A5, 様式第二号, JAHIS 2D symbol) for a visit.
+    Prescribe {
+        /// The prescription as JSON (`-` = standard input).
+        #[arg(long = "json", value_name = "FILE")]
+        json_file: String,
+        /// Where to write the PDF (a copy of the archived one).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Also send it to the configured printer.
+        #[arg(long)]
+        print: bool,
+    },
+    /// Sends an issued prescription to the printer again (the same archived document).
+    Reprint {
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
     /// Re-verifies every due record against the configured qualification service.
     Reconcile(ReconcileArgs),
     /// A person's decision on a record waiting for one.
@@ -242,6 +260,14 @@ enum PatientsCmd {
 
 #[derive(Subcommand)]
 enum VoidCmd {
+    /// Voids (never deletes) a prescription.
+    Prescription {
+        id: String,
+        #[arg(long)]
+        reason: String,
+        #[arg(long)]
+        json: bool,
+    },
     Visit {
         id: String,
         #[arg(long)]
@@ -522,6 +548,37 @@ fn execute(db: &Option<PathBuf>, config: &Option<PathBuf>, staff: Option<&str>, 
                     let void = if v.visit.voided_at.is_some() { "［取消］" } else { "" };
                     println!("{}{}  {}  {}  {}  [{}]", void, v.visit.visit_no, v.visit_id, v.patient_name, v.insurance_summary, state);
                 }
+            }
+            Ok(())
+        }
+        Command::Prescribe { json_file, out, print } => {
+            let text = read_input(&json_file)?;
+            let input = onshi_fallback::domain::prescription::parse_input(&text)?;
+            let mut r = open(db, config, staff)?;
+            let receipt = r.prescribe(&input, out.as_deref(), print)?;
+            for w in &receipt.warnings {
+                eprintln!("注意 (warning): {w}");
+            }
+            print_json(&receipt);
+            Ok(())
+        }
+        Command::Reprint { id, json } => {
+            let mut r = open(db, config, staff)?;
+            r.print_prescription(&id)?;
+            if json {
+                print_json(&serde_json::json!({"reprinted": id}));
+            } else {
+                println!("{id} を再印刷しました");
+            }
+            Ok(())
+        }
+        Command::Void(VoidCmd::Prescription { id, reason, json }) => {
+            let mut r = open(db, config, staff)?;
+            let p = r.void_prescription(&id, &reason)?;
+            if json {
+                print_json(&p);
+            } else {
+                println!("RX{} を取り消しました（記録と控えは残ります）", p.id);
             }
             Ok(())
         }

@@ -179,14 +179,17 @@ pub struct Printer {
     /// The PDF path is appended.
     #[serde(default = "default_print_command")]
     pub command: String,
-    /// Where printed PDFs are archived; empty = beside the database.
+    /// Where printed PDFs are archived; empty = `archive/` beside the database.
     #[serde(default)]
     pub archive_dir: String,
+    /// A clinic's own prescription template (TOML); empty = the built-in A5 様式第二号.
+    #[serde(default)]
+    pub prescription_template: String,
 }
 
 impl Default for Printer {
     fn default() -> Self {
-        Printer { command: default_print_command(), archive_dir: String::new() }
+        Printer { command: default_print_command(), archive_dir: String::new(), prescription_template: String::new() }
     }
 }
 

@@ -4,12 +4,14 @@
 mod export;
 mod intake;
 mod outage;
+pub mod prescribe;
 mod reconcile;
 pub mod search;
 
 pub use export::ExportSummary;
 pub use intake::IntakeReceipt;
 pub use outage::{OutageRecord, RunbookItem, Status};
+pub use prescribe::PrescriptionReceipt;
 pub use reconcile::{Decision, PassOptions, PassReport, PassResult, Progress, QueueRow};
 pub use search::{PatientHit, VisitRow};
 

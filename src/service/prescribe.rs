@@ -1,0 +1,237 @@
+//! Paper prescriptions: issue (render, archive, record), print, reprint, void.
+//!
+//! The PDF is archived before the record is committed, under a name made from its own hash,
+//! so a record always points at a file that exists, and a reprint sends that very file.
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use super::{parse_ref, visit_ref, Records};
+use crate::domain::prescription::PrescriptionInput;
+use crate::error::{Error, FieldError, Result};
+use crate::print::template::Template;
+use crate::print::{Renderer, RxDocument};
+use crate::store::prescriptions::{self, NewPrescription, StoredPrescription};
+use crate::store::{audit, outages, patients, queue, visits};
+
+/// What the doctor gets back.
+#[derive(Debug, Clone, Serialize)]
+pub struct PrescriptionReceipt {
+    pub prescription_id: String,
+    /// The copy written where asked (`--out`), or the archived file.
+    pub pdf: String,
+    pub archived: String,
+    pub pages: usize,
+    pub symbols: usize,
+    pub printed: bool,
+    pub warnings: Vec<FieldError>,
+}
+
+pub fn prescription_ref(id: i64) -> String {
+    format!("RX{id}")
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+impl Records {
+    /// Where printed PDFs are kept: `[printer] archive_dir`, or `archive/` beside the database.
+    pub fn archive_dir(&self) -> Result<PathBuf> {
+        let configured = self.config.printer.archive_dir.trim();
+        if !configured.is_empty() {
+            return Ok(PathBuf::from(configured));
+        }
+        let db = self.store.path().ok_or_else(|| {
+            Error::field("printer.archive_dir", "印刷控えの保存先", "設定 [printer] archive_dir を指定してください", "set [printer] archive_dir")
+        })?;
+        Ok(db.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")).join("archive"))
+    }
+
+    fn renderer(&self) -> Result<Renderer> {
+        let path = self.config.printer.prescription_template.trim();
+        let template = Template::load((!path.is_empty()).then(|| Path::new(path)))?;
+        Renderer::new(template)
+    }
+
+    /// Issues a paper prescription for a visit: checks it, renders it, archives the PDF,
+    /// records it (with the outage it was issued in), writes a copy to `out`, and with `print`
+    /// sends it to the printer.
+    pub fn prescribe(&mut self, input: &PrescriptionInput, out: Option<&Path>, print: bool) -> Result<PrescriptionReceipt> {
+        let rx = input.validate().map_err(Error::Input)?;
+        let doctors = &self.config.clinic.doctors;
+        if !doctors.is_empty() && !doctors.iter().any(|d| d == rx.doctor.trim()) {
+            return Err(Error::field(
+                "doctor",
+                "保険医氏名",
+                format!("{} は設定 [clinic] doctors にありません（{}）", rx.doctor, doctors.join("、")),
+                "not one of [clinic] doctors",
+            ));
+        }
+        let visit_id = parse_ref(&input.visit_id, 'V', "visit_id", "受診ID")?;
+        let (visit, patient, insurance) = self.store.read(|conn| {
+            let v = visits::require(conn, visit_id)?;
+            if v.voided_at.is_some() {
+                return Err(Error::refused(format!("{} は取り消された受付です", v.visit_no), "the visit was voided"));
+            }
+            let p = patients::require_patient(conn, v.patient_id)?;
+            // The insurance the visit will be claimed with: a decision made since, or as declared.
+            let claim = queue::get(conn, v.id)?.and_then(|q| q.claim_declaration_id).unwrap_or(v.declaration_id);
+            let d = patients::get_declaration(conn, claim)?.ok_or_else(|| Error::Other(format!("visit {} has no declaration", v.id)))?;
+            Ok((v, p, d))
+        })?;
+        let doc = RxDocument { clinic: self.config.clinic.clone(), patient: patient.details.clone(), insurance: insurance.insurance.clone(), prescription: rx.clone() };
+        let rendered = self.renderer()?.render(&doc)?;
+        let warnings: Vec<FieldError> = if rendered.gaiji.is_empty() {
+            Vec::new()
+        } else {
+            let list: String = rendered.gaiji.iter().collect();
+            vec![FieldError::new(
+                "patient.name",
+                "２次元シンボル",
+                format!("「{list}」はJIS第1・第2水準にないため、２次元シンボルでは■になります（紙面には印字されます）"),
+                "characters outside JIS X 0208 are ■ in the 2D symbol",
+            )]
+        };
+
+        let hash = sha256_hex(&rendered.pdf);
+        let dir = self.archive_dir()?.join(rx.issued_on.format("%Y").to_string());
+        std::fs::create_dir_all(&dir).map_err(|e| Error::Other(format!("控えの保存先を作れません {}: {e}", dir.display())))?;
+        let archived = dir.join(format!("rx-{}-{}.pdf", rx.issued_on.format("%Y%m%d"), &hash[..16]));
+        write_synced(&archived, &rendered.pdf)?;
+
+        let stamp = self.stamp();
+        let content = serde_json::to_value(input).expect("prescription input serialises");
+        let issued_on = rx.issued_on.to_string();
+        let id = self.store.write(|conn| {
+            let outage_id = outages::current(conn)?.map(|o| o.id);
+            prescriptions::insert(
+                conn,
+                &NewPrescription {
+                    visit_id: visit.id,
+                    outage_id,
+                    issued_on: &issued_on,
+                    doctor: rx.doctor.trim(),
+                    content: &content,
+                    pdf_path: &archived.display().to_string(),
+                    pdf_sha256: &hash,
+                    pages: rendered.pages,
+                    symbols: rendered.symbols.len(),
+                },
+                &stamp,
+            )
+        })?;
+        let pdf = match out {
+            Some(path) => {
+                write_synced(path, &rendered.pdf)?;
+                path.display().to_string()
+            }
+            None => archived.display().to_string(),
+        };
+        let mut receipt = PrescriptionReceipt {
+            prescription_id: prescription_ref(id),
+            pdf,
+            archived: archived.display().to_string(),
+            pages: rendered.pages,
+            symbols: rendered.symbols.len(),
+            printed: false,
+            warnings,
+        };
+        if print {
+            self.print_prescription(&receipt.prescription_id)?;
+            receipt.printed = true;
+        }
+        Ok(receipt)
+    }
+
+    pub fn prescription(&self, id: &str) -> Result<StoredPrescription> {
+        let id = parse_ref(id.trim_start_matches(['R', 'r']), 'X', "PRESCRIPTION_ID", "処方箋ID")?;
+        self.store.read(|conn| prescriptions::require(conn, id))
+    }
+
+    /// Sends the archived PDF to the printer: the same document every time, checked against
+    /// its recorded hash first. Every print and reprint is audited.
+    pub fn print_prescription(&mut self, id: &str) -> Result<()> {
+        let p = self.prescription(id)?;
+        if p.voided_at.is_some() {
+            return Err(Error::refused(format!("{} は取り消されています。印刷できません", prescription_ref(p.id)), "voided: not printed"));
+        }
+        let bytes = std::fs::read(&p.pdf_path).map_err(|e| Error::Other(format!("控えのPDFを読めません {}: {e}", p.pdf_path)))?;
+        if sha256_hex(&bytes) != p.pdf_sha256 {
+            return Err(Error::Other(format!(
+                "控えのPDFが発行時と違います（改ざんまたは破損）: {} (the archived PDF differs from the one issued)",
+                p.pdf_path
+            )));
+        }
+        send_to_printer(&self.config.printer.command, Path::new(&p.pdf_path))?;
+        let stamp = self.stamp();
+        let printer = self.config.printer.command.clone();
+        self.store.write(|conn| {
+            let earlier: i64 = conn.query_row(
+                "SELECT COUNT(*) FROM audit_log WHERE action = 'prescription.print' AND entity_id = ?1",
+                [p.id.to_string()],
+                |r| r.get(0),
+            )?;
+            audit::append(conn, &stamp, "prescription.print", "prescription", &p.id.to_string(), &serde_json::json!({"printer": printer, "reprint": earlier > 0}))
+        })
+    }
+
+    pub fn void_prescription(&mut self, id: &str, reason: &str) -> Result<StoredPrescription> {
+        if reason.trim().is_empty() {
+            return Err(Error::field("--reason", "理由", "取り消しの理由を入力してください", "a reason is required"));
+        }
+        let p = self.prescription(id)?;
+        let stamp = self.stamp();
+        self.store.write(|conn| {
+            prescriptions::void(conn, p.id, reason.trim(), &stamp)?;
+            prescriptions::require(conn, p.id)
+        })
+    }
+
+    /// The prescriptions of a visit, for the doctor's screen.
+    pub fn prescriptions_for(&self, visit: &str) -> Result<Vec<StoredPrescription>> {
+        let id = parse_ref(visit, 'V', "visit_id", "受診ID")?;
+        let _ = visit_ref(id);
+        self.store.read(|conn| prescriptions::for_visit(conn, id))
+    }
+}
+
+/// Writes a file and syncs it, so an acknowledged prescription's PDF survives a power cut.
+fn write_synced(path: &Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    let mut f = std::fs::File::create(path).map_err(|e| {
+        Error::field("--out", "出力先", format!("{} に書き込めません: {e}", path.display()), format!("cannot write {}: {e}", path.display()))
+    })?;
+    f.write_all(bytes)?;
+    f.sync_all()?;
+    Ok(())
+}
+
+/// Sends a PDF to the printer: `[printer] command` with the path appended (CUPS `lp` on Linux
+/// and macOS). On Windows the default `lp` means the system's own print verb.
+pub fn send_to_printer(command: &str, pdf: &Path) -> Result<()> {
+    let command = command.trim();
+    let mut parts: Vec<String> = command.split_whitespace().map(String::from).collect();
+    if parts.is_empty() || (cfg!(windows) && parts == ["lp"]) {
+        parts = if cfg!(windows) {
+            vec!["powershell".into(), "-NoProfile".into(), "-Command".into(), format!("Start-Process -FilePath '{}' -Verb Print", pdf.display())]
+        } else {
+            vec!["lp".into(), pdf.display().to_string()]
+        };
+    } else {
+        parts.push(pdf.display().to_string());
+    }
+    let output = std::process::Command::new(&parts[0]).args(&parts[1..]).output().map_err(|e| {
+        Error::Other(format!("プリンターのコマンド {} を実行できません: {e}（設定 [printer] command を確認してください）", parts[0]))
+    })?;
+    if !output.status.success() {
+        return Err(Error::Other(format!(
+            "印刷に失敗しました（{}）: {} — 控えは保存済みです。再印刷できます",
+            parts[0],
+            String::from_utf8_lossy(&output.stderr).trim()
+        )));
+    }
+    Ok(())
+}
