@@ -47,6 +47,9 @@ enum Command {
         date: Option<String>,
         #[arg(long)]
         json: bool,
+        /// Write the day's degraded-mode list (A4 PDF) for the paper file (needs --date).
+        #[arg(long, requires = "date")]
+        pdf: Option<PathBuf>,
     },
     /// Voids a record by mistake (it stays, marked, with the reason).
     #[command(subcommand)]
@@ -89,6 +92,12 @@ enum Command {
         /// Also send it to the configured printer.
         #[arg(long)]
         print: bool,
+    },
+    /// The 被保険者資格申立書 of a visit, pre-filled, to sign (A4 PDF).
+    Declaration {
+        visit_id: String,
+        #[arg(long)]
+        out: PathBuf,
     },
     /// Sends an issued prescription to the printer again (the same archived document).
     Reprint {
@@ -533,7 +542,19 @@ fn execute(db: &Option<PathBuf>, config: &Option<PathBuf>, staff: Option<&str>, 
             }
             Ok(())
         }
-        Command::Visits { date, json } => {
+        Command::Visits { date, json, pdf: Some(pdf) } => {
+            let day = parse_date(date.as_deref().unwrap_or_default())
+                .map_err(|e| Failure::Input(Error::field("--date", "日付", e.message_ja(), e.message_en())))?;
+            let r = open(db, config, staff)?;
+            let s = r.outage_day_pdf(day, &pdf)?;
+            if json {
+                print_json(&s);
+            } else {
+                println!("障害時受付一覧を書き出しました: {}（{} 件）", s.path, s.visits);
+            }
+            Ok(())
+        }
+        Command::Visits { date, json, pdf: None } => {
             let date = match date {
                 Some(d) => Some(parse_date(&d).map_err(|e| Failure::Input(Error::field("--date", "日付", e.message_ja(), e.message_en())))?),
                 None => None,
@@ -560,6 +581,12 @@ fn execute(db: &Option<PathBuf>, config: &Option<PathBuf>, staff: Option<&str>, 
                 eprintln!("注意 (warning): {w}");
             }
             print_json(&receipt);
+            Ok(())
+        }
+        Command::Declaration { visit_id, out } => {
+            let r = open(db, config, staff)?;
+            r.declaration_pdf(&visit_id, &out)?;
+            print_json(&serde_json::json!({"visit_id": visit_id, "pdf": out.display().to_string()}));
             Ok(())
         }
         Command::Reprint { id, json } => {

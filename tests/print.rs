@@ -12,6 +12,9 @@ use onshi_fallback::domain::{Insurance, InsuranceKind, PatientDetails, PublicFun
 use onshi_fallback::print::jahis;
 use onshi_fallback::print::{Rendered, Renderer, RxDocument};
 
+mod common;
+use common::pdf_text::page_texts;
+
 fn d(y: i32, m: u32, day: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, day).unwrap()
 }
@@ -87,89 +90,6 @@ fn keep(name: &str, r: &Rendered) {
 
 
 // ---- reading the PDF back ---------------------------------------------------------------
-
-/// The text shown on each page, decoded through each font's ToUnicode map (what a PDF viewer's
-/// copy and paste gives).
-fn page_texts(pdf: &[u8]) -> Vec<String> {
-    let doc = Document::load_mem(pdf).unwrap();
-    let mut out = Vec::new();
-    for (_, page_id) in doc.get_pages() {
-        let fonts = doc.get_page_fonts(page_id).unwrap();
-        let maps: std::collections::HashMap<Vec<u8>, std::collections::HashMap<u16, String>> = fonts
-            .iter()
-            .map(|(name, font)| (name.clone(), to_unicode_map(&doc, font)))
-            .collect();
-        let content = Content::decode(&doc.get_page_content(page_id)).unwrap();
-        let mut current: Option<&std::collections::HashMap<u16, String>> = None;
-        let mut text = String::new();
-        for op in &content.operations {
-            match op.operator.as_str() {
-                "Tf" => current = op.operands[0].as_name().ok().and_then(|n| maps.get(n)),
-                "Tj" => {
-                    if let (Some(map), Ok(bytes)) = (current, op.operands[0].as_str()) {
-                        for pair in bytes.chunks(2) {
-                            let cid = u16::from_be_bytes([pair[0], pair[1]]);
-                            text.push_str(map.get(&cid).map(String::as_str).unwrap_or("?"));
-                        }
-                    }
-                    text.push('\n');
-                }
-                "TJ" => {
-                    if let (Some(map), Ok(items)) = (current, op.operands[0].as_array()) {
-                        for item in items {
-                            if let Ok(bytes) = item.as_str() {
-                                for pair in bytes.chunks(2) {
-                                    let cid = u16::from_be_bytes([pair[0], pair[1]]);
-                                    text.push_str(map.get(&cid).map(String::as_str).unwrap_or("?"));
-                                }
-                            }
-                        }
-                    }
-                    text.push('\n');
-                }
-                _ => {}
-            }
-        }
-        out.push(text);
-    }
-    out
-}
-
-fn to_unicode_map(doc: &Document, font: &lopdf::Dictionary) -> std::collections::HashMap<u16, String> {
-    let mut map = std::collections::HashMap::new();
-    let Ok(Object::Reference(id)) = font.get(b"ToUnicode") else { return map };
-    let stream = doc.get_object(*id).unwrap().as_stream().unwrap();
-    let data = stream.decompressed_content().unwrap_or_else(|_| stream.content.clone());
-    let text = String::from_utf8_lossy(&data);
-    let hex = |s: &str| u32::from_str_radix(s.trim_matches(|c| c == '<' || c == '>'), 16).unwrap();
-    let utf16 = |s: &str| {
-        let h = s.trim_matches(|c| c == '<' || c == '>');
-        let units: Vec<u16> = (0..h.len()).step_by(4).map(|i| u16::from_str_radix(&h[i..i + 4], 16).unwrap()).collect();
-        String::from_utf16_lossy(&units)
-    };
-    let mut in_char = false;
-    let mut in_range = false;
-    for line in text.lines() {
-        let parts: Vec<&str> = line.split_whitespace().collect();
-        match parts.as_slice() {
-            [_, "beginbfchar"] => in_char = true,
-            ["endbfchar"] => in_char = false,
-            [_, "beginbfrange"] => in_range = true,
-            ["endbfrange"] => in_range = false,
-            [src, dst] if in_char => {
-                map.insert(hex(src) as u16, utf16(dst));
-            }
-            [lo, hi, dst] if in_range => {
-                let base = hex(dst);
-                for (k, cid) in (hex(lo)..=hex(hi)).enumerate() {
-                    map.insert(cid as u16, char::from_u32(base + k as u32).map(String::from).unwrap_or_default());
-                }
-            }
-            _ => {}
-        }
-    }
-    map
-}
 
 /// The QR symbols drawn on each page, rebuilt from the content stream: after each `cm` that
 /// scales to one unit per module, the `re` rectangles are the dark modules.

@@ -23,6 +23,7 @@ pub mod jahis;
 pub mod page;
 pub mod pdf;
 pub mod qr;
+pub mod sheet;
 pub mod sjis;
 pub mod template;
 

@@ -164,13 +164,3 @@ pub(crate) fn write_csv_atomically(path: &Path, header: &[&str], rows: &[Vec<Str
     std::fs::rename(&tmp, path)?;
     Ok(())
 }
-
-impl Records {
-    /// The clerk's list as an A4 PDF.
-    pub fn reconcile_report_pdf(&self, path: &Path) -> Result<ExportSummary> {
-        Err(Error::refused(
-            format!("PDFの照合リストはまだ作成できません。--csv を使ってください ({})", path.display()),
-            "the PDF report is not available yet: use --csv",
-        ))
-    }
-}

@@ -1,6 +1,7 @@
 //! The clinic's services: what reception, the doctor, the clerk and the command line ask of the
 //! records. Each call validates first, then writes in one transaction, then answers.
 
+mod documents;
 mod export;
 mod intake;
 mod outage;

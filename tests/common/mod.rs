@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod pdf_text;
+
 use chrono::DateTime;
 use onshi_fallback::config::Config;
 use onshi_fallback::domain::intake::IntakeInput;

@@ -1,0 +1,241 @@
+//! The A4 papers: the 申立書 to sign, the day's degraded-mode list for the paper file, and the
+//! billing clerk's reconciliation report. Each is a template under `templates/` filled here.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use chrono::NaiveDate;
+
+use super::{parse_ref, ExportSummary, Records};
+use crate::domain::wareki::{format_wareki, format_wareki_short};
+use crate::domain::{Basis, InsuranceKind, Relationship, Sex};
+use crate::error::{Error, Result};
+use crate::print::sheet::{self, Names, Sheet, SheetData};
+use crate::store::{outages, patients, visits};
+
+const DECLARATION_NAMES: Names = Names {
+    slots: &[
+        "visit_no", "declared_on", "kana", "name", "birth_date", "address", "phone", "insurer_name", "insurer_number",
+        "symbol_number", "employer", "public_funds", "clinic_name", "clinic_address", "clinic_phone", "note", "page",
+    ],
+    marks: &[
+        "male", "female", "insured", "family", "kind_shaho", "kind_kokuho", "kind_kouki", "kind_unknown", "copay_10",
+        "copay_20", "copay_30",
+    ],
+    columns: &[],
+};
+
+const OUTAGE_DAY_NAMES: Names = Names {
+    slots: &["clinic_name", "date", "outage", "printed_at", "count", "page"],
+    marks: &[],
+    columns: &["visit_no", "time", "name", "kana", "birth_date", "insurance", "basis", "state"],
+};
+
+const REPORT_NAMES: Names = Names {
+    slots: &["clinic_name", "printed_at", "summary", "page"],
+    marks: &[],
+    columns: &[
+        "state", "status", "visit_no", "visit_date", "name", "birth_date", "claim_basis", "insurer_number", "symbol_number",
+        "detail", "decision",
+    ],
+};
+
+fn write_pdf(path: &Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    let mut f = std::fs::File::create(path).map_err(|e| {
+        Error::field("--out", "出力先", format!("{} に書き込めません: {e}", path.display()), format!("cannot write {}: {e}", path.display()))
+    })?;
+    f.write_all(bytes)?;
+    f.sync_all()?;
+    Ok(())
+}
+
+impl Records {
+    fn printed_at(&self) -> String {
+        let now = self.clock.now();
+        format!("印刷 {} {}", format_wareki(now.date_naive()), now.format("%H:%M"))
+    }
+
+    /// The 被保険者資格申立書 of a visit, pre-filled, for the patient to check and sign.
+    pub fn declaration_pdf(&self, visit: &str, out: &Path) -> Result<()> {
+        let visit_id = parse_ref(visit, 'V', "VISIT_ID", "受診ID")?;
+        let (v, p, d) = self.store.read(|conn| {
+            let v = visits::require(conn, visit_id)?;
+            let p = patients::require_patient(conn, v.patient_id)?;
+            let d = patients::get_declaration(conn, v.declaration_id)?.ok_or_else(|| Error::Other(format!("visit {visit_id} has no declaration")))?;
+            Ok((v, p, d))
+        })?;
+        let c = &self.config.clinic;
+        let i = &d.insurance;
+        let slot = |name: &str| -> String {
+            match name {
+                "visit_no" => v.visit_no.clone(),
+                "declared_on" => format_wareki(v.visit_date),
+                "kana" => p.details.kana.clone(),
+                "name" => p.details.name.clone(),
+                "birth_date" => format!("{}（{}）", format_wareki(p.details.birth_date), p.details.birth_date),
+                "address" => p.details.address.clone(),
+                "phone" => p.details.phone.clone(),
+                "insurer_name" => i.insurer_name.clone(),
+                "insurer_number" => i.insurer_number.clone().unwrap_or_default(),
+                "symbol_number" => {
+                    let mut parts = Vec::new();
+                    if !i.symbol.is_empty() {
+                        parts.push(format!("記号 {}", i.symbol));
+                    }
+                    if let Some(n) = &i.number {
+                        parts.push(format!("番号 {n}"));
+                    }
+                    if !i.branch.is_empty() {
+                        parts.push(format!("枝番 {}", i.branch));
+                    }
+                    parts.join("　")
+                }
+                "employer" => i.employer.clone(),
+                "public_funds" => i
+                    .public_funds
+                    .iter()
+                    .enumerate()
+                    .map(|(n, f)| format!("第{}公費 負担者番号 {} 受給者番号 {}", n + 1, f.payer, f.recipient))
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+                "clinic_name" => c.name.clone().unwrap_or_default(),
+                "clinic_address" => c.address.clone().unwrap_or_default(),
+                "clinic_phone" => c.phone.as_deref().map(|p| format!("電話 {p}")).unwrap_or_default(),
+                "note" => {
+                    let basis = Basis::parse(&v.basis).map(|b| b.ja()).unwrap_or(&v.basis);
+                    if i.is_fushou() {
+                        format!("（医療機関記入欄）申告の根拠: {basis}／保険者番号・被保険者番号不明のため「不詳」で受け付け。回線復旧後に氏名・性別・生年月日・住所で照会する。")
+                    } else {
+                        format!("（医療機関記入欄）申告の根拠: {basis}")
+                    }
+                }
+                _ => String::new(),
+            }
+        };
+        let mark = |when: &str| match when {
+            "male" => p.details.sex == Sex::Male,
+            "female" => p.details.sex == Sex::Female,
+            "insured" => i.relationship == Some(Relationship::Insured),
+            "family" => i.relationship == Some(Relationship::Family),
+            "kind_shaho" => i.kind == InsuranceKind::Shaho,
+            "kind_kokuho" => i.kind == InsuranceKind::Kokuho,
+            "kind_kouki" => i.kind == InsuranceKind::Kouki,
+            "kind_unknown" => i.kind == InsuranceKind::Unknown,
+            "copay_10" => i.copay_percent == 10,
+            "copay_20" => i.copay_percent == 20,
+            "copay_30" => i.copay_percent == 30,
+            _ => false,
+        };
+        let template = Sheet::parse(sheet::DECLARATION, &DECLARATION_NAMES)?;
+        let pdf = sheet::render(&template, &SheetData { title: "被保険者資格申立書", slot: &slot, mark: &mark, rows: &[], strict: true })?;
+        write_pdf(out, &pdf)
+    }
+
+    /// The day's degraded-mode visits (those recorded during an outage), for the paper file.
+    pub fn outage_day_pdf(&self, date: NaiveDate, out: &Path) -> Result<ExportSummary> {
+        let rows = self.visits(Some(date))?;
+        let outage_ids: Vec<i64> = rows.iter().filter_map(|r| r.visit.outage_id).collect();
+        let outages_text = self.store.read(|conn| {
+            let mut seen = Vec::new();
+            for id in outage_ids {
+                if seen.iter().any(|(i, _)| *i == id) {
+                    continue;
+                }
+                if let Some(o) = outages::get(conn, id)? {
+                    let t = |s: &str| chrono::DateTime::parse_from_rfc3339(s).map(|d| d.format("%H:%M").to_string()).unwrap_or_default();
+                    let end = o.ended_at.as_deref().map(t).unwrap_or_else(|| "継続中".into());
+                    seen.push((id, format!("障害 #{id}: {}〜{} 理由: {}", t(&o.started_at), end, o.reason)));
+                }
+            }
+            Ok(seen.into_iter().map(|(_, s)| s).collect::<Vec<_>>().join(" ／ "))
+        })?;
+        let table: Vec<HashMap<&'static str, String>> = self.store.read(|conn| {
+            let mut out = Vec::new();
+            for r in rows.iter().filter(|r| r.visit.outage_id.is_some()) {
+                let birth = patients::require_patient(conn, r.visit.patient_id)?.details.birth_date;
+                let time = chrono::DateTime::parse_from_rfc3339(&r.visit.created_at).map(|d| d.format("%H:%M").to_string()).unwrap_or_default();
+                let void = if r.visit.voided_at.is_some() { "［取消］" } else { "" };
+                out.push(HashMap::from([
+                    ("visit_no", format!("{void}{}", r.visit.visit_no)),
+                    ("time", time),
+                    ("name", r.patient_name.clone()),
+                    ("kana", r.patient_kana.clone()),
+                    ("birth_date", format_wareki_short(birth)),
+                    ("insurance", r.insurance_summary.clone()),
+                    ("basis", Basis::parse(&r.visit.basis).map(|b| b.ja().to_string()).unwrap_or_default()),
+                    ("state", r.queue_state.map(|s| s.ja().to_string()).unwrap_or_default()),
+                ]));
+            }
+            Ok(out)
+        })?;
+        let count = format!("障害時の受付 {} 件", table.len());
+        let slot = |name: &str| -> String {
+            match name {
+                "clinic_name" => self.config.clinic.name.clone().unwrap_or_default(),
+                "date" => format!("受診日 {}", format_wareki(date)),
+                "outage" => outages_text.clone(),
+                "printed_at" => self.printed_at(),
+                "count" => count.clone(),
+                _ => String::new(),
+            }
+        };
+        let template = Sheet::parse(sheet::OUTAGE_DAY, &OUTAGE_DAY_NAMES)?;
+        let pdf = sheet::render(&template, &SheetData { title: "障害時受付一覧", slot: &slot, mark: &|_| false, rows: &table, strict: false })?;
+        write_pdf(out, &pdf)?;
+        Ok(ExportSummary { path: out.display().to_string(), visits: table.len(), fushou: 0, unsettled: 0 })
+    }
+
+    /// The clerk's list as an A4 PDF: open decisions first, then by status.
+    pub fn reconcile_report_pdf(&self, out: &Path) -> Result<ExportSummary> {
+        let list = self.reconcile_list()?;
+        let mut summary = ExportSummary { path: out.display().to_string(), visits: list.len(), fushou: 0, unsettled: 0 };
+        let rows: Vec<HashMap<&'static str, String>> = list
+            .iter()
+            .map(|r| {
+                summary.fushou += usize::from(r.claim.basis == crate::domain::claim::ClaimBasis::Fushou);
+                summary.unsettled += usize::from(r.entry.state != crate::domain::QueueState::Settled);
+                let mut detail = r.differences_ja();
+                for extra in [r.entry.reason.as_str(), r.lookup.as_deref().unwrap_or("")] {
+                    if !extra.is_empty() && !detail.contains(extra) {
+                        if !detail.is_empty() {
+                            detail.push_str(" ／ ");
+                        }
+                        detail.push_str(extra);
+                    }
+                }
+                let decision = [r.entry.decided_by.clone().unwrap_or_default(), r.entry.note.clone()]
+                    .into_iter()
+                    .filter(|s| !s.is_empty())
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                HashMap::from([
+                    ("state", r.entry.state.ja().to_string()),
+                    ("status", r.status_ja()),
+                    ("visit_no", r.visit_no.clone()),
+                    ("visit_date", format_wareki_short(r.visit_date)),
+                    ("name", r.patient.name.clone()),
+                    ("birth_date", format_wareki_short(r.patient.birth_date)),
+                    ("claim_basis", r.claim_basis_ja.clone()),
+                    ("insurer_number", r.claim.insurer_number.clone()),
+                    ("symbol_number", [r.claim.symbol.as_str(), r.claim.number.as_str()].iter().filter(|s| !s.is_empty()).copied().collect::<Vec<_>>().join("・")),
+                    ("detail", detail),
+                    ("decision", decision),
+                ])
+            })
+            .collect();
+        let text = format!("全 {} 件 ／ 判断待ち・未確定 {} 件 ／ 不詳 {} 件", summary.visits, summary.unsettled, summary.fushou);
+        let slot = |name: &str| -> String {
+            match name {
+                "clinic_name" => self.config.clinic.name.clone().unwrap_or_default(),
+                "printed_at" => self.printed_at(),
+                "summary" => text.clone(),
+                _ => String::new(),
+            }
+        };
+        let template = Sheet::parse(sheet::RECONCILE_REPORT, &REPORT_NAMES)?;
+        let pdf = sheet::render(&template, &SheetData { title: "照合結果一覧", slot: &slot, mark: &|_| false, rows: &rows, strict: false })?;
+        write_pdf(out, &pdf)?;
+        Ok(summary)
+    }
+}

@@ -1,0 +1,100 @@
+//! The A4 papers: the 申立書 pre-filled for signing, the day's degraded-mode list, the billing
+//! clerk's report. Read back from the PDF as a viewer would.
+
+mod common;
+
+use common::pdf_text::page_texts;
+use common::*;
+use onshi_fallback::domain::Detection;
+use onshi_fallback::store::Store;
+
+fn page_size(pdf: &[u8]) -> (f32, f32) {
+    let doc = lopdf::Document::load_mem(pdf).unwrap();
+    let (_, id) = doc.get_pages().into_iter().next().unwrap();
+    let page = doc.get_dictionary(id).unwrap();
+    let mb = page.get(b"MediaBox").unwrap().as_array().unwrap();
+    let n = |o: &lopdf::Object| o.as_float().unwrap_or_else(|_| o.as_i64().unwrap() as f32);
+    (n(&mb[2]), n(&mb[3]))
+}
+
+fn day() -> (tempfile::TempDir, onshi_fallback::service::Records) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut r = records(Store::open(&dir.path().join("clinic.sqlite3")).unwrap());
+    r.config.clinic.name = Some("工業会クリニック".into());
+    r.config.clinic.address = Some("東京都港区新橋1-11-1".into());
+    r.outage_start("資格確認端末がエラー", &[], Detection::Staff).unwrap();
+    r.intake(&intake(0)).unwrap();
+    r.intake(&serde_json::from_str(&fushou_json(1)).unwrap()).unwrap();
+    (dir, r)
+}
+
+#[test]
+fn the_declaration_is_a4_prefilled_with_every_field() {
+    let (dir, r) = day();
+    let out = dir.path().join("decl.pdf");
+    r.declaration_pdf("V1", &out).unwrap();
+    let pdf = std::fs::read(&out).unwrap();
+    let (w, h) = page_size(&pdf);
+    assert!((w - 595.3).abs() < 1.0 && (h - 841.9).abs() < 1.0, "A4: {w} × {h}");
+    let text = page_texts(&pdf).concat();
+    for want in [
+        "被保険者資格申立書", "D-1125-001", "山田 太郎0", "ヤマダ タロウ", "昭和45年3月1日", "東京都港区新橋1-0", "03-0000-0000",
+        "協会けんぽ東京支部", "記号 12-34", "番号 1000", "株式会社テスト", "署名", "工業会クリニック", "令和8年11月25日",
+    ] {
+        assert!(text.contains(want), "{want} missing from:\n{text}");
+    }
+    // the insurer number, one digit per box
+    assert!(text.contains("0\n1\n1\n3\n0\n0\n1\n2\n"), "{text}");
+}
+
+#[test]
+fn the_fushou_declaration_says_what_to_look_up() {
+    let (dir, r) = day();
+    let out = dir.path().join("decl.pdf");
+    r.declaration_pdf("V2", &out).unwrap();
+    let text = page_texts(&std::fs::read(&out).unwrap()).concat();
+    assert!(text.contains("「不詳」で受け付け"), "{text}");
+}
+
+#[test]
+fn the_outage_day_list_holds_the_days_visits() {
+    let (dir, r) = day();
+    let out = dir.path().join("day.pdf");
+    let s = r.outage_day_pdf(chrono::NaiveDate::from_ymd_opt(2026, 11, 25).unwrap(), &out).unwrap();
+    assert_eq!(s.visits, 2);
+    let text = page_texts(&std::fs::read(&out).unwrap()).concat();
+    for want in ["障害時受付一覧", "D-1125-001", "D-1125-002", "山田 太郎0", "不詳", "資格確認端末がエラー", "回線復旧待ち"] {
+        assert!(text.contains(want), "{want} missing from:\n{text}");
+    }
+}
+
+#[test]
+fn the_reconcile_report_flows_over_pages_in_landscape() {
+    let (dir, mut r) = day();
+    for n in 2..60 {
+        r.intake(&intake(n)).unwrap();
+    }
+    let out = dir.path().join("report.pdf");
+    let s = r.reconcile_report_pdf(&out).unwrap();
+    assert_eq!(s.visits, 60);
+    let pdf = std::fs::read(&out).unwrap();
+    let (w, h) = page_size(&pdf);
+    assert!(w > h, "landscape");
+    let pages = page_texts(&pdf);
+    assert!(pages.len() >= 2, "60 rows take more than one page");
+    let all = pages.concat();
+    for n in 1..=60 {
+        assert!(all.contains(&format!("D-1125-{n:03}")), "row {n} missing");
+    }
+    assert!(pages.last().unwrap().contains(&format!("{} / {} 頁", pages.len(), pages.len())));
+}
+
+#[test]
+fn a_declaration_with_a_character_the_font_lacks_is_refused() {
+    let (dir, mut r) = day();
+    let mut input = intake(3);
+    input.patient.name = "𠮷田 太郎".into();
+    r.intake(&input).unwrap();
+    let err = r.declaration_pdf("V3", &dir.path().join("x.pdf")).unwrap_err();
+    assert!(err.to_string().contains("𠮷"), "{err}");
+}
