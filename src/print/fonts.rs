@@ -13,6 +13,15 @@ use crate::error::Error;
 static GOTHIC: &[u8] = include_bytes!("../../fonts/ipaexg.ttf");
 static MINCHO: &[u8] = include_bytes!("../../fonts/ipaexm.ttf");
 
+static GOTHIC_UNHINTED: std::sync::OnceLock<Option<Vec<u8>>> = std::sync::OnceLock::new();
+static MINCHO_UNHINTED: std::sync::OnceLock<Option<Vec<u8>>> = std::sync::OnceLock::new();
+
+/// The face without hinting (see [`super::unhint`]), made once per process; the face as
+/// shipped if it cannot be rewritten.
+fn unhinted(cache: &'static std::sync::OnceLock<Option<Vec<u8>>>, original: &'static [u8]) -> &'static [u8] {
+    cache.get_or_init(|| super::unhint::strip_hinting(original)).as_deref().unwrap_or(original)
+}
+
 /// The bundled faces that were asked for, parsed.
 #[derive(Clone)]
 pub struct Fonts {
@@ -28,8 +37,8 @@ impl Fonts {
                 return Ok(None);
             }
             let (bytes, label) = match name {
-                FontName::Gothic => (GOTHIC, "IPAexGothic"),
-                FontName::Mincho => (MINCHO, "IPAexMincho"),
+                FontName::Gothic => (unhinted(&GOTHIC_UNHINTED, GOTHIC), "IPAexGothic"),
+                FontName::Mincho => (unhinted(&MINCHO_UNHINTED, MINCHO), "IPAexMincho"),
             };
             ParsedFont::from_bytes(bytes, 0, &mut Vec::new()).map(Some).ok_or_else(|| {
                 Error::Other(format!("同梱フォント {label} を読み込めません (cannot parse the bundled font {label})"))

@@ -26,6 +26,7 @@ pub mod qr;
 pub mod sheet;
 pub mod sjis;
 pub mod template;
+pub mod unhint;
 
 pub use jahis::RxDocument;
 pub use pdf::{Rendered, Renderer};
