@@ -102,4 +102,13 @@ proptest! {
     fn config_like_text_never_panics(s in "(\\[(clinic|probes|qualification|runbook|printer)\\]\n)?[a-z_]{1,12} = (\"[^\"]{0,8}\"|[0-9]{1,3}|\\[\\])\n") {
         let _ = Config::parse(&s);
     }
+
+    #[test]
+    fn sheet_templates_never_panic(s in any::<String>(), t in "(\\[page\\]\nwidth = [0-9]{1,3}\\.0\nheight = -?[0-9]{1,3}\\.0\n)?(\\[table\\]\nx = 1\\.0\ny = [0-9]\\.0\nbottom = [0-9]{1,2}\\.0\nrow_height = [0-9]\\.0\nsize = 1\\.0\n)?") {
+        use onshi_fallback::print::sheet::{Names, Sheet, DECLARATION};
+        const NAMES: Names = Names { slots: &["name"], marks: &[], columns: &["visit_no"] };
+        let _ = Sheet::parse(&s, &NAMES);
+        let _ = Sheet::parse(&t, &NAMES);
+        let _ = Sheet::parse(&format!("{DECLARATION}\n{s}"), &NAMES);
+    }
 }

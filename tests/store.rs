@@ -311,3 +311,20 @@ fn fushou_for_a_late_elderly_patient_uses_eight_sevens() {
     let text = std::fs::read_to_string(&out).unwrap();
     assert!(text.contains(",77777777,,77777777,"), "{text}");
 }
+
+#[test]
+fn released_migrations_are_never_edited() {
+    use sha2::{Digest, Sha256};
+    // A migration that has shipped is in clinics' databases: change the schema by adding a new
+    // migration, never by editing one (a database at that version would never see the edit).
+    let released = [
+        "1946361f32b310febfa3a8d6dc7a74d63bdc911dedc8fb2a1154e040131bd8b1",
+        "5b21acc95761f876b286b292d6fd5ab525b62a922e7d9ab4d896e8b8043ca9d8",
+    ];
+    let migrations = onshi_fallback::store::schema::MIGRATIONS;
+    assert!(migrations.len() >= released.len());
+    for (n, want) in released.iter().enumerate() {
+        let got: String = Sha256::digest(migrations[n].as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(&got, want, "migration {} was edited after release", n + 1);
+    }
+}
