@@ -412,7 +412,17 @@ fn open(db: &Option<PathBuf>, config: &Option<PathBuf>, staff: Option<&str>) -> 
     Ok(records)
 }
 
+/// No subcommand, in a build without the desktop app: say so, and show the commands.
+#[cfg(not(feature = "gui"))]
+fn desktop(_db: &Option<PathBuf>, _config: &Option<PathBuf>, _staff: Option<&str>) -> i32 {
+    use clap::CommandFactory;
+    eprintln!("この版には画面がありません（gui 機能なしでビルド）。コマンドを使ってください (built without the desktop app)");
+    let _ = Cli::command().print_help();
+    2
+}
+
 /// No subcommand: the desktop app, on the same database and settings as the command line.
+#[cfg(feature = "gui")]
 fn desktop(db: &Option<PathBuf>, config: &Option<PathBuf>, staff: Option<&str>) -> i32 {
     let launch = (|| {
         Ok::<_, Failure>(onshi_fallback::gui::Launch {

@@ -13,4 +13,5 @@ pub mod reconcile;
 pub mod print;
 pub mod service;
 pub mod store;
+#[cfg(feature = "gui")]
 pub mod gui;

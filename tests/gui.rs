@@ -2,6 +2,7 @@
 //! renderer). A small harness keeps the widget state between frames (so focus and Tab work as
 //! in the window), runs the tasks the app returns (focus changes), and feeds every key event
 //! through the same global key map the app subscribes to.
+#![cfg(feature = "gui")]
 
 use chrono::DateTime;
 use iced_test::core::keyboard::{self, key::Named, Key};
