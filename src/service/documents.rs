@@ -40,16 +40,6 @@ const REPORT_NAMES: Names = Names {
     ],
 };
 
-fn write_pdf(path: &Path, bytes: &[u8]) -> Result<()> {
-    use std::io::Write;
-    let mut f = std::fs::File::create(path).map_err(|e| {
-        Error::field("--out", "出力先", format!("{} に書き込めません: {e}", path.display()), format!("cannot write {}: {e}", path.display()))
-    })?;
-    f.write_all(bytes)?;
-    f.sync_all()?;
-    Ok(())
-}
-
 impl Records {
     fn printed_at(&self) -> String {
         let now = self.clock.now();
@@ -129,7 +119,7 @@ impl Records {
         };
         let template = Sheet::parse(sheet::DECLARATION, &DECLARATION_NAMES)?;
         let pdf = sheet::render(&template, &SheetData { title: "被保険者資格申立書", slot: &slot, mark: &mark, rows: &[], strict: true })?;
-        write_pdf(out, &pdf)
+        super::write_synced(out, &pdf)
     }
 
     /// The day's degraded-mode visits (those recorded during an outage), for the paper file.
@@ -182,7 +172,7 @@ impl Records {
         };
         let template = Sheet::parse(sheet::OUTAGE_DAY, &OUTAGE_DAY_NAMES)?;
         let pdf = sheet::render(&template, &SheetData { title: "障害時受付一覧", slot: &slot, mark: &|_| false, rows: &table, strict: false })?;
-        write_pdf(out, &pdf)?;
+        super::write_synced(out, &pdf)?;
         Ok(ExportSummary { path: out.display().to_string(), visits: table.len(), fushou: 0, unsettled: 0 })
     }
 
@@ -235,7 +225,7 @@ impl Records {
         };
         let template = Sheet::parse(sheet::RECONCILE_REPORT, &REPORT_NAMES)?;
         let pdf = sheet::render(&template, &SheetData { title: "照合結果一覧", slot: &slot, mark: &|_| false, rows: &rows, strict: false })?;
-        write_pdf(out, &pdf)?;
+        super::write_synced(out, &pdf)?;
         Ok(summary)
     }
 }

@@ -98,3 +98,15 @@ pub fn parse_ref(text: &str, prefix: char, field: &str, label: &str) -> Result<i
         Error::field(field, label, format!("{prefix}12 のような番号で指定してください（入力: {text}）"), format!("expected an id like {prefix}12, got {text:?}"))
     })
 }
+
+/// Writes a file and syncs it, so an acknowledged prescription's PDF survives a power cut.
+pub(crate) fn write_synced(path: &Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    let mut f = std::fs::File::create(path).map_err(|e| {
+        crate::error::Error::field("--out", "出力先", format!("{} に書き込めません: {e}", path.display()), format!("cannot write {}: {e}", path.display()))
+    })?;
+    f.write_all(bytes)?;
+    f.sync_all()?;
+    Ok(())
+}
+

@@ -100,7 +100,7 @@ impl Records {
         let dir = self.archive_dir()?.join(rx.issued_on.format("%Y").to_string());
         std::fs::create_dir_all(&dir).map_err(|e| Error::Other(format!("控えの保存先を作れません {}: {e}", dir.display())))?;
         let archived = dir.join(format!("rx-{}-{}.pdf", rx.issued_on.format("%Y%m%d"), &hash[..16]));
-        write_synced(&archived, &rendered.pdf)?;
+        super::write_synced(&archived, &rendered.pdf)?;
 
         let stamp = self.stamp();
         let content = serde_json::to_value(input).expect("prescription input serialises");
@@ -125,7 +125,7 @@ impl Records {
         })?;
         let pdf = match out {
             Some(path) => {
-                write_synced(path, &rendered.pdf)?;
+                super::write_synced(path, &rendered.pdf)?;
                 path.display().to_string()
             }
             None => archived.display().to_string(),
@@ -196,17 +196,6 @@ impl Records {
         let _ = visit_ref(id);
         self.store.read(|conn| prescriptions::for_visit(conn, id))
     }
-}
-
-/// Writes a file and syncs it, so an acknowledged prescription's PDF survives a power cut.
-fn write_synced(path: &Path, bytes: &[u8]) -> Result<()> {
-    use std::io::Write;
-    let mut f = std::fs::File::create(path).map_err(|e| {
-        Error::field("--out", "出力先", format!("{} に書き込めません: {e}", path.display()), format!("cannot write {}: {e}", path.display()))
-    })?;
-    f.write_all(bytes)?;
-    f.sync_all()?;
-    Ok(())
 }
 
 /// Sends a PDF to the printer: `[printer] command` with the path appended (CUPS `lp` on Linux
