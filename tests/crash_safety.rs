@@ -111,3 +111,68 @@ fn two_terminals_write_at_once() {
     assert_eq!(r.visits(None).unwrap().len(), 2 * per_terminal, "nothing lost");
     assert!(r.audit_verify().unwrap().ok);
 }
+
+/// Answers every check as eligible under another number, so each record waits for a decision.
+struct Changed;
+impl onshi_fallback::qualification::QualificationService for Changed {
+    fn verify(&self, req: &onshi_fallback::qualification::VerifyRequest) -> onshi_fallback::qualification::VerifyOutcome {
+        use onshi_fallback::qualification::*;
+        VerifyOutcome::Answered(VerifyResult {
+            segment_of_result: "1".into(),
+            processing_result_status: Some("1".into()),
+            validity: Some(Validity::Valid),
+            qualifications: vec![VerifiedQualification {
+                insurer_number: req.insurer_number.clone(),
+                symbol: req.symbol.clone(),
+                number: format!("9{}", req.number),
+                branch: req.branch.clone(),
+                birth_date: Some(req.birth_date),
+                copay_percent: Some(30),
+                ..Default::default()
+            }],
+            ..Default::default()
+        })
+    }
+}
+
+#[test]
+fn reception_and_the_clerk_write_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("clinic.sqlite3");
+    let decisions = 20;
+    {
+        let mut r = records(Store::open(&db).unwrap());
+        for n in 0..decisions {
+            r.intake(&common::intake(200 + n)).unwrap();
+        }
+        let opts = onshi_fallback::service::PassOptions { concurrency: 2, delay: Duration::ZERO, auto_settle_match: true };
+        r.reconcile_pass(&Changed, &opts, |_| {}).unwrap();
+    }
+    let clerk = {
+        let db = db.clone();
+        std::thread::spawn(move || {
+            for n in 1..=decisions {
+                let out = run(&db, &["resolve", &format!("V{n}"), "--accept", "verified"], None);
+                let err = String::from_utf8_lossy(&out.stderr).to_string();
+                assert!(!err.contains("locked") && !err.contains("busy"), "the clerk saw: {err}");
+                assert!(out.status.success(), "{err}");
+            }
+        })
+    };
+    let reception = {
+        let db = db.clone();
+        std::thread::spawn(move || {
+            for n in 0..decisions {
+                let out = run(&db, &["intake", "--json", "-"], Some(intake_json(300 + n)));
+                assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+            }
+        })
+    };
+    clerk.join().unwrap();
+    reception.join().unwrap();
+    let r = records(Store::open(&db).unwrap());
+    let list = r.reconcile_list().unwrap();
+    assert_eq!(list.len(), 2 * decisions);
+    assert_eq!(list.iter().filter(|x| x.entry.decision.as_deref() == Some("verified")).count(), decisions);
+    assert!(r.audit_verify().unwrap().ok);
+}
