@@ -235,3 +235,47 @@ pub fn send_to_printer(command: &str, pdf: &Path) -> Result<()> {
     }
     Ok(())
 }
+
+/// A drug line the clinic prescribed recently, with the way its RP was taken: offered on the
+/// doctor's screen as the drug name is typed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RecentDrug {
+    pub name: String,
+    pub amount: String,
+    pub unit: String,
+    pub form: crate::domain::prescription::DoseForm,
+    pub usage: String,
+    pub days: Option<i64>,
+}
+
+impl Records {
+    /// Drugs of the latest prescriptions (voided ones left out), newest first, one line per
+    /// drug name, at most `limit`.
+    pub fn recent_drugs(&self, limit: usize) -> Result<Vec<RecentDrug>> {
+        let contents = self.store.read(|conn| prescriptions::recent_contents(conn, 200))?;
+        let mut out: Vec<RecentDrug> = Vec::new();
+        for c in contents {
+            let Ok(input) = serde_json::from_value::<PrescriptionInput>(c) else { continue };
+            for rp in &input.rps {
+                for d in &rp.drugs {
+                    let name = d.name.trim();
+                    if name.is_empty() || out.iter().any(|r| r.name == name) {
+                        continue;
+                    }
+                    out.push(RecentDrug {
+                        name: name.to_string(),
+                        amount: d.amount.trim().to_string(),
+                        unit: d.unit.trim().to_string(),
+                        form: rp.form,
+                        usage: rp.usage.trim().to_string(),
+                        days: rp.days,
+                    });
+                    if out.len() >= limit {
+                        return Ok(out);
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+}
