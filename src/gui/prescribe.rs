@@ -618,7 +618,7 @@ impl PrescriptionScreen {
             let mut block = column![row![
                 text(format!("RP{}", i + 1)).size(18),
                 space::horizontal(),
-                text("薬品名").size(theme::BODY).width(Length::Fixed(40.0)).color(theme::MUTED),
+                text("Ctrl+H 変更不可  Ctrl+K 患者希望").size(theme::BODY).color(theme::MUTED),
             ]]
             .spacing(4);
             for (j, d) in rp.drugs.iter().enumerate() {
@@ -648,7 +648,12 @@ impl PrescriptionScreen {
                     .width(60)
                     .style(theme::input(bad(&f("unit"))));
                 let toggle = |on: bool, label: &'static str, m: Message| {
-                    button(text(if on { format!("■{label}") } else { format!("□{label}") }).size(theme::BODY)).padding([4, 6]).style(theme::tab(on)).on_press(m)
+                    let b = button(text(if on { format!("■{label}") } else { format!("□{label}") }).size(theme::BODY)).padding([4, 6]).on_press(m);
+                    if on {
+                        b.style(theme::tab(true))
+                    } else {
+                        b.style(theme::row_button)
+                    }
                 };
                 let current = self.current == (i, j) && self.editing;
                 let line = row![
@@ -755,11 +760,13 @@ impl PrescriptionScreen {
 
         let mut suggest = row![text("候補").size(theme::BODY).color(theme::MUTED)].spacing(6).align_y(iced::Center);
         let list = if self.editing { self.suggestions() } else { Vec::new() };
+        let (r, d) = self.current;
+        let typed = self.rps.get(r).and_then(|rp| rp.drugs.get(d)).is_some_and(|d| !d.name.trim().is_empty());
         if list.is_empty() {
             suggest = suggest.push(text(if self.recent.is_empty() { "（最近の処方はまだありません）" } else { "—" }).size(theme::BODY).color(theme::MUTED));
         }
         for (k, s) in list.into_iter().enumerate() {
-            let label = format!("{}{} {}{}", if k == 0 { "Enter " } else { "" }, s.name, s.amount, s.unit);
+            let label = format!("{}{} {}{}", if k == 0 && typed { "Enter " } else { "" }, s.name, s.amount, s.unit);
             suggest = suggest.push(button(text(label).size(theme::BODY)).padding([3, 6]).style(theme::row_button).on_press(Message::Accept(s.clone())));
         }
 
@@ -772,11 +779,10 @@ impl PrescriptionScreen {
                 button(text("Ctrl+D 薬を追加").size(theme::BODY)).padding([4, 8]).style(theme::tab(false)).on_press(Message::AddDrug),
                 button(text("Ctrl+R RPを追加").size(theme::BODY)).padding([4, 8]).style(theme::tab(false)).on_press(Message::AddRp),
                 button(text("Ctrl+Del 削除").size(theme::BODY)).padding([4, 8]).style(theme::tab(false)).on_press(Message::Remove),
-                text("Ctrl+H 変更不可  Ctrl+K 患者希望").size(theme::BODY).color(theme::MUTED),
             ]
             .spacing(6)
             .align_y(iced::Center),
-            row![text("リフィル可").size(theme::BODY), refill, text("回（1〜3、空欄はなし）").size(theme::BODY), space::horizontal(), doctors].spacing(6).align_y(iced::Center),
+            row![text("リフィル可").size(theme::BODY), refill, text("回（1〜3）").size(theme::BODY), space::horizontal(), doctors].spacing(6).align_y(iced::Center),
             row![text("備考").size(theme::BODY), remarks].spacing(6).align_y(iced::Center),
             row![marks, space::horizontal(), button(text("F10 発行・印刷").size(18)).padding([6, 16]).on_press(Message::Issue)].align_y(iced::Center),
         ]
