@@ -396,7 +396,8 @@ fn screens_switch_with_function_keys() {
     let r = records(Store::open_in_memory().unwrap(), "受付");
     let mut h = Harness::new(App::ready(r));
     h.named(Named::F2);
-    assert!(h.shows("準備中"));
+    assert!(h.shows("左の一覧で患者を選んで Enter"));
+    assert!(h.shows("まだ受付はありません"));
     h.named(Named::F3);
     assert!(h.shows("照合する記録はありません"));
     h.named(Named::F4);

@@ -805,7 +805,7 @@ impl PrescriptionScreen {
         if self.picked.is_none() {
         } else if self.issued.is_empty() {
             issued = issued.push(text("まだ発行していません").size(theme::BODY).color(theme::MUTED));
-        } else {
+        } else if self.latest_valid().is_some() {
             issued = issued.push(text("F8 最新を再印刷  F7 取消（理由）").size(theme::BODY).color(theme::MUTED));
         }
         for p in self.issued.iter().rev() {
