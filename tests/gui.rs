@@ -952,3 +952,23 @@ fn the_doctor_writes_checks_issues_reprints_and_voids_a_prescription_from_the_ke
     h.named(Named::Escape);
     assert!(h.shows("患者検索"));
 }
+
+#[test]
+fn the_doctor_sees_which_insurance_was_verified_and_prints_the_reconciled_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut r = reconciled_day(&dir.path().join("clinic.sqlite3"));
+    // The clerk took the verified numbers for the changed record: the prescription prints those.
+    let changed = r.visits(None).unwrap().into_iter().find(|v| v.patient_name == "変更 一郎").unwrap().visit_id;
+    r.resolve(&changed, onshi_fallback::service::Decision::AcceptVerified, "").unwrap();
+    let mut h = Harness::new(App::ready(r));
+    h.named(Named::F2);
+    let texts = h.texts();
+    assert!(texts.iter().any(|t| t.starts_with("確認済")), "{texts:?}");
+    assert!(texts.iter().any(|t| t == "不詳・未確認（番号なし）"), "{texts:?}");
+    // The list is newest first: 不詳, 一致, 変更.
+    h.named(Named::ArrowDown);
+    h.named(Named::ArrowDown);
+    h.named(Named::Enter);
+    assert!(h.shows("処方: 変更 一郎"), "{:?}", h.texts());
+    assert!(h.shows("保険: 保険者番号 01130012  記号・番号 12-34・9999"), "{:?}", h.texts());
+}

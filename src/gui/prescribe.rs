@@ -21,6 +21,7 @@ use crate::domain::text::to_half_width_ascii;
 use crate::domain::types::Source;
 use crate::error::FieldError;
 use crate::service::{RecentDrug, Records, VisitRow};
+use crate::store::patients::Declaration;
 use crate::store::prescriptions::StoredPrescription;
 
 /// No widget has this id: focusing it takes the focus off every field so ↑↓ and Enter reach
@@ -135,6 +136,9 @@ enum Notice {
 
 pub struct PrescriptionScreen {
     visits: Vec<VisitRow>,
+    /// Each visit's insurance as the prescription will print it (after reconciliation, the
+    /// clerk's decision; else as received), in the order of `visits`.
+    claims: Vec<Option<Declaration>>,
     selected: usize,
     /// The visit being prescribed for (its `V12` id).
     picked: Option<String>,
@@ -159,6 +163,7 @@ impl Default for PrescriptionScreen {
     fn default() -> Self {
         PrescriptionScreen {
             visits: Vec::new(),
+            claims: Vec::new(),
             selected: 0,
             picked: None,
             editing: false,
@@ -185,6 +190,7 @@ impl PrescriptionScreen {
                 // Newest first: the patient just received is at the top.
                 self.visits = v.into_iter().filter(|r| r.visit.voided_at.is_none()).rev().collect();
                 self.selected = keep.and_then(|id| self.visits.iter().position(|r| r.visit_id == id)).unwrap_or(0);
+                self.claims = self.visits.iter().map(|v| records.prescription_insurance(&v.visit_id).ok().or_else(|| v.insurance.clone())).collect();
             }
             Err(e) => self.notice = Some(Notice::Error(format!("本日の受付一覧を読めません: {}", error_ja(&e)))),
         }
@@ -223,9 +229,10 @@ impl PrescriptionScreen {
         }
     }
 
-    fn picked_row(&self) -> Option<&VisitRow> {
+    fn picked_row(&self) -> Option<(&VisitRow, Option<&Declaration>)> {
         let id = self.picked.as_ref()?;
-        self.visits.iter().find(|v| &v.visit_id == id)
+        let i = self.visits.iter().position(|v| &v.visit_id == id)?;
+        Some((&self.visits[i], self.claims.get(i).and_then(Option::as_ref)))
     }
 
     fn doctor_name<'a>(&self, records: &'a Records) -> &'a str {
@@ -582,7 +589,7 @@ impl PrescriptionScreen {
         let mut list = column![].spacing(4);
         for (i, v) in self.visits.iter().enumerate() {
             let picked = self.picked.as_ref() == Some(&v.visit_id);
-            let (flag, color) = verification(v);
+            let (flag, color) = verification(self.claims.get(i).and_then(Option::as_ref));
             let line = column![
                 cell::<Message>(format!("{}{}  {}", if picked { "▶ " } else { "" }, v.visit.visit_no, v.patient_name), Length::Fill),
                 container(text(flag).size(theme::BODY).color(color)),
@@ -598,13 +605,13 @@ impl PrescriptionScreen {
         let bad = |field: &str| shown.iter().any(|e| e.field == field);
         let mut head = column![].spacing(4);
         match self.picked_row() {
-            Some(v) => {
-                let (flag, color) = verification(v);
+            Some((v, claim)) => {
+                let (flag, color) = verification(claim);
                 head = head.push(
                     row![text(format!("処方: {}（{}）", v.patient_name, v.patient_kana)).size(20), space::horizontal(), text(v.visit.visit_no.clone()).size(theme::BODY)]
                         .align_y(iced::Center),
                 );
-                head = head.push(text(format!("保険: {}", printed_insurance(v))).size(theme::BODY));
+                head = head.push(text(format!("保険: {}", printed_insurance(claim))).size(theme::BODY));
                 head = head.push(text(flag).size(theme::BODY).color(color));
             }
             None => {
@@ -842,8 +849,8 @@ impl PrescriptionScreen {
 
     /// The text the paper will carry, in its order.
     fn preview(&self, records: &Records) -> Vec<String> {
-        let Some(v) = self.picked_row() else { return vec!["（患者を選ぶと表示します）".into()] };
-        let mut lines = vec![format!("氏名 {}", v.patient_name), format!("保険 {}", printed_insurance(v)), format!("交付 {}", crate::domain::wareki::format_wareki(records.today()))];
+        let Some((v, claim)) = self.picked_row() else { return vec!["（患者を選ぶと表示します）".into()] };
+        let mut lines = vec![format!("氏名 {}", v.patient_name), format!("保険 {}", printed_insurance(claim)), format!("交付 {}", crate::domain::wareki::format_wareki(records.today()))];
         lines.push("処方".into());
         for (i, rp) in self.rps.iter().enumerate() {
             lines.push(format!("RP{}) {}", i + 1, rp.form.ja()));
@@ -946,8 +953,8 @@ fn place(field: &str) -> String {
 }
 
 /// The insurance as the form will carry it: numbers in the boxes, or 不詳.
-fn printed_insurance(v: &VisitRow) -> String {
-    match &v.insurance {
+fn printed_insurance(claim: Option<&Declaration>) -> String {
+    match claim {
         None => "保険情報なし".into(),
         Some(d) => {
             let i = &d.insurance;
@@ -970,8 +977,8 @@ fn printed_insurance(v: &VisitRow) -> String {
 }
 
 /// Whether the insurance was confirmed online (or by a manual lookup) or is as declared.
-fn verification(v: &VisitRow) -> (String, iced::Color) {
-    match &v.insurance {
+fn verification(claim: Option<&Declaration>) -> (String, iced::Color) {
+    match claim {
         None => ("保険情報なし".into(), theme::ERROR_TEXT),
         Some(d) if d.insurance.is_fushou() => ("不詳・未確認（番号なし）".into(), theme::ERROR_TEXT),
         Some(d) => match (d.source, &d.verified_at) {

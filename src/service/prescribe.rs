@@ -190,6 +190,18 @@ impl Records {
         })
     }
 
+    /// The insurance a visit's prescription is printed with: the clerk's reconciliation
+    /// decision when one was made (verified or looked up by hand), else the declaration the
+    /// visit was received with. The same one [`prescribe`](Self::prescribe) prints.
+    pub fn prescription_insurance(&self, visit: &str) -> Result<crate::store::patients::Declaration> {
+        let id = parse_ref(visit, 'V', "visit_id", "受診ID")?;
+        self.store.read(|conn| {
+            let v = visits::require(conn, id)?;
+            let claim = queue::get(conn, v.id)?.and_then(|q| q.claim_declaration_id).unwrap_or(v.declaration_id);
+            patients::get_declaration(conn, claim)?.ok_or_else(|| Error::Other(format!("visit {} has no declaration", v.id)))
+        })
+    }
+
     /// The prescriptions of a visit, for the doctor's screen.
     pub fn prescriptions_for(&self, visit: &str) -> Result<Vec<StoredPrescription>> {
         let id = parse_ref(visit, 'V', "visit_id", "受診ID")?;
