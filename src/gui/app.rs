@@ -398,6 +398,10 @@ impl Main {
                     Shortcut::Ctrl('\u{7f}') => P::Remove,
                     Shortcut::Ctrl('h') => P::ToggleNoSubstitution(None),
                     Shortcut::Ctrl('k') => P::TogglePatientRequest(None),
+                    Shortcut::Primary => match self.prescription.latest_valid() {
+                        Some(id) => P::OpenPdf(id),
+                        None => return Task::none(),
+                    },
                     Shortcut::Save => match self.prescription.latest_valid() {
                         Some(id) => P::Reprint(id),
                         None => return Task::none(),

@@ -103,6 +103,8 @@ pub enum Message {
     VoidAsk(i64),
     VoidReason(String),
     VoidConfirm,
+    /// F6: open a prescription's archived PDF in the system viewer (not waiting for it).
+    OpenPdf(i64),
     Next,
 }
 
@@ -495,6 +497,15 @@ impl PrescriptionScreen {
                     }
                 }
             }
+            Message::OpenPdf(id) => {
+                if let Some(p) = self.issued.iter().find(|p| p.id == id) {
+                    self.notice = Some(match open_file(std::path::Path::new(&p.pdf_path)) {
+                        Ok(()) => Notice::Done(format!("RX{id} のPDFを開きました: {}", p.pdf_path)),
+                        Err(e) => Notice::Error(format!("PDFを開けません（{}）: {e}", p.pdf_path)),
+                    });
+                }
+                Task::none()
+            }
             Message::Next => operation::focus_next(),
         }
     }
@@ -813,7 +824,7 @@ impl PrescriptionScreen {
         } else if self.issued.is_empty() {
             issued = issued.push(text("まだ発行していません").size(theme::BODY).color(theme::MUTED));
         } else if self.latest_valid().is_some() {
-            issued = issued.push(text("F8 最新を再印刷  F7 取消（理由）").size(theme::BODY).color(theme::MUTED));
+            issued = issued.push(text("F6 PDFを開く  F8 再印刷  F7 取消（理由）").size(theme::BODY).color(theme::MUTED));
         }
         for p in self.issued.iter().rev() {
             let drugs = drug_names(&p.content);
@@ -826,6 +837,7 @@ impl PrescriptionScreen {
                 .align_y(iced::Center);
             if p.voided_at.is_none() {
                 line = line
+                    .push(button(text("PDF").size(theme::BODY)).padding([3, 6]).style(theme::tab(false)).on_press(Message::OpenPdf(p.id)))
                     .push(button(text("再印刷").size(theme::BODY)).padding([3, 6]).style(theme::tab(false)).on_press(Message::Reprint(p.id)))
                     .push(button(text("取消").size(theme::BODY)).padding([3, 6]).style(theme::tab(false)).on_press(Message::VoidAsk(p.id)));
             }
@@ -884,6 +896,24 @@ impl PrescriptionScreen {
         lines.push(format!("保険医 {}", self.doctor_name(records)));
         lines
     }
+}
+
+/// Opens a file with the system's viewer without waiting for it to close.
+fn open_file(path: &std::path::Path) -> std::io::Result<()> {
+    let mut cmd = if cfg!(windows) {
+        let mut c = std::process::Command::new("cmd");
+        c.args(["/C", "start", ""]);
+        c
+    } else if cfg!(target_os = "macos") {
+        std::process::Command::new("open")
+    } else {
+        std::process::Command::new("xdg-open")
+    };
+    cmd.arg(path).stdin(std::process::Stdio::null()).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null());
+    let mut child = cmd.spawn()?;
+    // Reap it in the background so no zombie is left.
+    std::thread::spawn(move || child.wait());
+    Ok(())
 }
 
 fn form_from_key(c: char) -> Option<DoseForm> {

@@ -71,17 +71,16 @@ impl Records {
             ));
         }
         let visit_id = parse_ref(&input.visit_id, 'V', "visit_id", "受診ID")?;
-        let (visit, patient, insurance) = self.store.read(|conn| {
+        let (visit, patient) = self.store.read(|conn| {
             let v = visits::require(conn, visit_id)?;
             if v.voided_at.is_some() {
                 return Err(Error::refused(format!("{} は取り消された受付です", v.visit_no), "the visit was voided"));
             }
             let p = patients::require_patient(conn, v.patient_id)?;
-            // The insurance the visit will be claimed with: a decision made since, or as declared.
-            let claim = queue::get(conn, v.id)?.and_then(|q| q.claim_declaration_id).unwrap_or(v.declaration_id);
-            let d = patients::get_declaration(conn, claim)?.ok_or_else(|| Error::Other(format!("visit {} has no declaration", v.id)))?;
-            Ok((v, p, d))
+            Ok((v, p))
         })?;
+        // The insurance the visit will be claimed with: a decision made since, or as declared.
+        let insurance = self.prescription_insurance(&visit_ref(visit.id))?;
         let doc = RxDocument { clinic: self.config.clinic.clone(), patient: patient.details.clone(), insurance: insurance.insurance.clone(), prescription: rx.clone() };
         let rendered = self.renderer()?.render(&doc)?;
         let warnings: Vec<FieldError> = if rendered.gaiji.is_empty() {
