@@ -288,6 +288,8 @@ impl PrescriptionScreen {
         if parse_number(&self.refill).is_err() {
             errs.push(not_a_number("refill_count".into(), "リフィル可（回）"));
         }
+        // In screen order: an RP's drugs before its usage and days.
+        errs.sort_by_key(|e| screen_order(&e.field));
         if self.picked.is_none() {
             errs.retain(|e| e.field != "visit_id");
             errs.insert(0, FieldError::new("visit_id", "受付", "左の一覧から患者を選んでください（↑↓ Enter）", "pick a visit"));
@@ -791,7 +793,7 @@ impl PrescriptionScreen {
         column![
             head,
             rule::horizontal(1),
-            scrollable(rps).height(Length::Fill),
+            scrollable(rps.padding(iced::Padding { right: 12.0, ..iced::Padding::ZERO })).height(Length::Fill),
             container(scrollable(suggest).direction(scrollable::Direction::Horizontal(scrollable::Scrollbar::new().width(3).scroller_width(3)))).width(Length::Fill),
             row![
                 button(text("Ctrl+D 薬を追加").size(theme::BODY)).padding([4, 8]).style(theme::tab(false)).on_press(Message::AddDrug),
@@ -816,7 +818,7 @@ impl PrescriptionScreen {
             });
         }
         col = col.push(text("印刷される内容").size(18));
-        let preview = self.preview(records).into_iter().fold(column![].spacing(1), |c, l| c.push(text(l).size(theme::BODY)));
+        let preview = self.preview(records).into_iter().fold(column![].spacing(1).padding(iced::Padding { right: 12.0, ..iced::Padding::ZERO }), |c, l| c.push(text(l).size(theme::BODY)));
         col = col.push(container(scrollable(preview).height(Length::Fill)).padding(6).width(Length::Fill).height(Length::FillPortion(3)).style(theme::panel));
 
         let mut issued = column![text("この受付の処方箋").size(18)].spacing(4);
@@ -959,6 +961,34 @@ fn focus_for(field: &str) -> Option<String> {
         ".usage" => Some(rp_id(i, RpField::Usage)),
         ".days" => Some(rp_id(i, RpField::Days)),
         _ => Some(drug_id(i, 0, DrugField::Name)),
+    }
+}
+
+/// Where a field sits on the screen, top to bottom, for ordering its problem.
+fn screen_order(field: &str) -> (usize, usize, usize, usize) {
+    let Some(rest) = field.strip_prefix("rps[") else {
+        return match field {
+            "visit_id" => (0, 0, 0, 0),
+            "rps" => (1, 0, 0, 0),
+            "refill_count" => (usize::MAX - 2, 0, 0, 0),
+            "remarks" => (usize::MAX - 1, 0, 0, 0),
+            _ => (usize::MAX, 0, 0, 0),
+        };
+    };
+    let Some((i, rest)) = rest.split_once(']') else { return (usize::MAX, 0, 0, 0) };
+    let i = i.parse::<usize>().unwrap_or(0) + 2;
+    if let Some((j, f)) = rest.strip_prefix(".drugs[").and_then(|r| r.split_once(']')) {
+        let k = match f {
+            ".name" => 0,
+            ".amount" => 1,
+            _ => 2,
+        };
+        return (i, 0, j.parse().unwrap_or(0), k);
+    }
+    match rest {
+        ".drugs" => (i, 0, 0, 0),
+        ".usage" => (i, 1, 0, 0),
+        _ => (i, 1, 0, 1),
     }
 }
 
