@@ -972,3 +972,27 @@ fn the_doctor_sees_which_insurance_was_verified_and_prints_the_reconciled_one() 
     assert!(h.shows("処方: 変更 一郎"), "{:?}", h.texts());
     assert!(h.shows("保険: 保険者番号 01130012  記号・番号 12-34・9999"), "{:?}", h.texts());
 }
+
+#[test]
+fn a_draft_stays_with_its_patient_when_the_doctor_looks_at_another() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut r = prescribing_clinic(&dir.path().join("clinic.sqlite3"));
+    sample_patient(&mut r, "山田 太郎", "ヤマダ タロウ", "S45.3.1", "01130012");
+    sample_patient(&mut r, "田中 一郎", "タナカ イチロウ", "H2.5.5", "06139992");
+    let mut h = Harness::new(App::ready(r));
+    h.named(Named::F2);
+    h.named(Named::Enter); // 田中 (newest first)
+    h.type_text("カロナール錠200");
+    // Esc leaves the fields; ↓ Enter picks 山田: an empty prescription, not 田中's.
+    h.named(Named::Escape);
+    h.named(Named::ArrowDown);
+    h.named(Named::Enter);
+    assert!(h.shows("処方: 山田 太郎"));
+    assert!(!h.texts().iter().any(|t| t == "カロナール錠200"), "{:?}", h.texts());
+    // Back to 田中: the draft is still there.
+    h.named(Named::Escape);
+    h.named(Named::ArrowUp);
+    h.named(Named::Enter);
+    assert!(h.shows("処方: 田中 一郎"));
+    assert!(h.texts().iter().any(|t| t == "カロナール錠200"), "{:?}", h.texts());
+}

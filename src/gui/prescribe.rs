@@ -156,6 +156,8 @@ pub struct PrescriptionScreen {
     show_all: bool,
     recent: Vec<RecentDrug>,
     issued: Vec<StoredPrescription>,
+    /// Unissued drafts of other visits, kept when the doctor switches patient and back.
+    drafts: std::collections::HashMap<String, (Vec<RpDraft>, String, String)>,
     /// A void being asked for: the prescription and the reason typed so far.
     voiding: Option<(i64, String)>,
     notice: Option<Notice>,
@@ -177,6 +179,7 @@ impl Default for PrescriptionScreen {
             show_all: false,
             recent: Vec::new(),
             issued: Vec::new(),
+            drafts: std::collections::HashMap::new(),
             voiding: None,
             notice: None,
         }
@@ -518,11 +521,19 @@ impl PrescriptionScreen {
     }
 
     fn pick(&mut self, records: &Records) -> Task<Message> {
-        let Some(row) = self.visits.get(self.selected) else { return Task::none() };
-        if self.picked.as_ref() != Some(&row.visit_id) {
-            // Another patient: never carry a draft over.
-            self.picked = Some(row.visit_id.clone());
+        let Some(visit_id) = self.visits.get(self.selected).map(|v| v.visit_id.clone()) else { return Task::none() };
+        if self.picked.as_ref() != Some(&visit_id) {
+            // Another patient: never carry a draft over, but keep it for when they come back.
+            let draft = (std::mem::take(&mut self.rps), std::mem::take(&mut self.refill), std::mem::take(&mut self.remarks));
+            if let Some(old) = self.picked.replace(visit_id.clone()) {
+                self.drafts.insert(old, draft);
+            }
             self.clear_draft();
+            if let Some((rps, refill, remarks)) = self.drafts.remove(&visit_id) {
+                self.rps = rps;
+                self.refill = refill;
+                self.remarks = remarks;
+            }
             self.voiding = None;
         }
         self.notice = None;
