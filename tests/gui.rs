@@ -397,7 +397,8 @@ fn screens_switch_with_function_keys() {
     let r = records(Store::open_in_memory().unwrap(), "受付");
     let mut h = Harness::new(App::ready(r));
     h.named(Named::F2);
-    assert!(h.shows("準備中"));
+    assert!(h.shows("左の一覧で患者を選んで Enter"));
+    assert!(h.shows("まだ受付はありません"));
     h.named(Named::F3);
     assert!(h.shows("照合する記録はありません"));
     h.named(Named::F4);
@@ -829,4 +830,170 @@ fn snapshots_of_the_runbook_and_reconciliation() {
     }
     h.type_text("2");
     assert!(h.snapshot_matches("reconcile"), "reconcile snapshot differs (delete tests/snapshots/reconcile-*.png to re-create, then look at it)");
+}
+
+// ---- 処方: the doctor's paper prescription ----
+
+impl Harness {
+    /// Ctrl plus a key, as a keyboard sends it (no text for a control chord).
+    fn ctrl(&mut self, key: Key) {
+        self.keys += 1;
+        let mut mods = keyboard::Modifiers::default();
+        mods.insert(keyboard::Modifiers::CTRL);
+        self.send(vec![Event::Keyboard(keyboard::Event::KeyPressed {
+            key: key.clone(),
+            modified_key: key,
+            physical_key: keyboard::key::Physical::Unidentified(keyboard::key::NativeCode::Unidentified),
+            location: keyboard::Location::Standard,
+            modifiers: mods,
+            repeat: false,
+            text: None,
+        })]);
+    }
+
+    fn ctrl_char(&mut self, c: &str) {
+        self.ctrl(Key::Character(SmolStr::new(c)));
+    }
+}
+
+/// A clinic configured to print: `[clinic]` complete, the printer a harmless command.
+fn prescribing_clinic(path: &std::path::Path) -> Records {
+    let mut r = records(Store::open(path).unwrap(), "医師 工業会");
+    let c = &mut r.config.clinic;
+    c.name = Some("工業会クリニック".into());
+    c.address = Some("東京都港区芝公園1-1-1".into());
+    c.phone = Some("03-1234-5678".into());
+    c.prefecture_code = Some("13".into());
+    c.fee_table = Some("1".into());
+    c.institution_code = Some("1234567".into());
+    c.doctors = vec!["工業会 次郎".into(), "工業会 花子".into()];
+    r.config.printer.command = if cfg!(windows) { "cmd /c rem".into() } else { "true".into() };
+    r
+}
+
+#[test]
+fn the_doctor_writes_checks_issues_reprints_and_voids_a_prescription_from_the_keyboard() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut r = prescribing_clinic(&dir.path().join("clinic.sqlite3"));
+    sample_patient(&mut r, "山田 太郎", "ヤマダ タロウ", "S45.3.1", "01130012");
+    sample_patient(&mut r, "田中 一郎", "タナカ イチロウ", "H2.5.5", "06139992");
+    let mut h = Harness::new(App::ready(r));
+    h.named(Named::F2);
+    // Today's visits, newest first, the insurance flagged as declared and not verified.
+    assert!(h.shows("申告のまま・未確認"), "{:?}", h.texts());
+    assert!(h.shows("左の一覧で患者を選んで Enter"));
+    // ↓ to the first patient received (山田), Enter picks: the cursor is in the first drug name.
+    h.named(Named::ArrowDown);
+    h.named(Named::Enter);
+    assert!(h.shows("処方: 山田 太郎（ヤマダ タロウ）"), "{:?}", h.texts());
+    assert!(h.shows("保険者番号 01130012  記号・番号 12-34・5678"), "{:?}", h.texts());
+    assert!(h.focused().is_some_and(|id| id.contains("rx-0-0-name")), "{:?}", h.focused());
+
+    // RP1: two drugs (the second 変更不可), usage, days 0 (refused in place), then 14.
+    h.type_text("アムロジピン錠5mg");
+    h.named(Named::Enter); // no suggestion yet: on to the amount
+    h.type_text("1");
+    h.tab_to("錠");
+    h.ctrl_char("d");
+    assert!(h.focused().is_some_and(|id| id.contains("rx-0-1-name")), "{:?}", h.focused());
+    h.type_text("ロキソプロフェンNa錠60mg");
+    h.tab_to("3");
+    h.tab_to("錠");
+    h.ctrl_char("h");
+    assert!(h.shows("■変更不可"));
+    h.tab_to("1日3回毎食後");
+    h.named(Named::Tab); // 剤形: 1 内服 already
+    h.tab_to("0");
+    assert!(h.shows("× 日数: 日数は1〜365日です（RP1）"), "{:?}", h.texts());
+    assert!(h.shows("　ロキソプロフェンNa錠60mg 3錠 ［変更不可］"), "the preview marks it: {:?}", h.texts());
+    h.named(Named::Backspace);
+    h.type_text("14");
+    assert!(h.shows("入力に誤りはありません"), "{:?}", h.texts());
+    assert!(h.shows("　　1日3回毎食後 14日分"));
+    assert!(h.shows("以下余白"));
+    assert!(h.snapshot_matches("prescription"), "prescription snapshot differs (delete tests/snapshots/prescription-*.png to re-create, then look at it)");
+
+    // F10 issues and prints: the RX id and where the PDF is are shown; the visit lists it.
+    h.named(Named::F10);
+    let visit = h.records().visits(None).unwrap().into_iter().find(|v| v.patient_name == "山田 太郎").unwrap().visit_id;
+    let issued = h.records().prescriptions_for(&visit).unwrap();
+    assert_eq!(issued.len(), 1, "{:?}", h.texts());
+    let rx = &issued[0];
+    assert!(std::path::Path::new(&rx.pdf_path).exists());
+    assert!(h.shows(&format!("発行しました: RX{}（印刷しました）— PDF: {}", rx.id, rx.pdf_path)), "{:?}", h.texts());
+    assert!(h.shows(&format!("RX{}  2026-11-25 工業会 次郎", rx.id)), "{:?}", h.texts());
+    assert_eq!(rx.content["rps"][0]["drugs"][1]["no_substitution"], true);
+    assert_eq!(rx.content["rps"][0]["days"], 14);
+
+    // The next prescription: the drug typed before is offered, Enter takes it with its usage.
+    assert!(h.focused().is_some_and(|id| id.contains("rx-0-0-name")), "{:?}", h.focused());
+    h.type_text("ロキソ");
+    assert!(h.shows("Enter ロキソプロフェンNa錠60mg 3錠"), "{:?}", h.texts());
+    h.named(Named::Enter);
+    let texts = h.texts();
+    assert!(texts.iter().any(|t| t == "ロキソプロフェンNa錠60mg"), "{texts:?}");
+    assert!(texts.iter().any(|t| t == "1日3回毎食後"), "{texts:?}");
+    assert!(h.focused().is_some_and(|id| id.contains("rx-0-0-amount")), "{:?}", h.focused());
+
+    // F8 reprints the same file; F7 voids it, and a reason is required.
+    h.named(Named::F8);
+    assert!(h.shows(&format!("RX{} を再印刷しました", rx.id)), "{:?}", h.texts());
+    h.named(Named::F7);
+    assert!(h.focused().is_some_and(|id| id.contains("rx-void-reason")), "{:?}", h.focused());
+    h.named(Named::Enter);
+    assert!(h.shows("取り消しの理由を入力してください"), "{:?}", h.texts());
+    h.type_text("用量の誤り");
+    h.named(Named::Enter);
+    assert!(h.shows(&format!("RX{} を取り消しました（理由: 用量の誤り）", rx.id)), "{:?}", h.texts());
+    assert!(h.shows(&format!("RX{}  取消（用量の誤り）", rx.id)));
+    let rx = h.records().prescription(&format!("RX{}", rx.id)).unwrap();
+    assert_eq!(rx.void_reason.as_deref(), Some("用量の誤り"));
+    // Esc backs out of the fields to the list, then to 受付.
+    h.named(Named::Escape);
+    h.named(Named::Escape);
+    assert!(h.shows("患者検索"));
+}
+
+#[test]
+fn the_doctor_sees_which_insurance_was_verified_and_prints_the_reconciled_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut r = reconciled_day(&dir.path().join("clinic.sqlite3"));
+    // The clerk took the verified numbers for the changed record: the prescription prints those.
+    let changed = r.visits(None).unwrap().into_iter().find(|v| v.patient_name == "変更 一郎").unwrap().visit_id;
+    r.resolve(&changed, onshi_fallback::service::Decision::AcceptVerified, "").unwrap();
+    let mut h = Harness::new(App::ready(r));
+    h.named(Named::F2);
+    let texts = h.texts();
+    assert!(texts.iter().any(|t| t.starts_with("確認済")), "{texts:?}");
+    assert!(texts.iter().any(|t| t == "不詳・未確認（番号なし）"), "{texts:?}");
+    // The list is newest first: 不詳, 一致, 変更.
+    h.named(Named::ArrowDown);
+    h.named(Named::ArrowDown);
+    h.named(Named::Enter);
+    assert!(h.shows("処方: 変更 一郎"), "{:?}", h.texts());
+    assert!(h.shows("保険: 保険者番号 01130012  記号・番号 12-34・9999"), "{:?}", h.texts());
+}
+
+#[test]
+fn a_draft_stays_with_its_patient_when_the_doctor_looks_at_another() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut r = prescribing_clinic(&dir.path().join("clinic.sqlite3"));
+    sample_patient(&mut r, "山田 太郎", "ヤマダ タロウ", "S45.3.1", "01130012");
+    sample_patient(&mut r, "田中 一郎", "タナカ イチロウ", "H2.5.5", "06139992");
+    let mut h = Harness::new(App::ready(r));
+    h.named(Named::F2);
+    h.named(Named::Enter); // 田中 (newest first)
+    h.type_text("カロナール錠200");
+    // Esc leaves the fields; ↓ Enter picks 山田: an empty prescription, not 田中's.
+    h.named(Named::Escape);
+    h.named(Named::ArrowDown);
+    h.named(Named::Enter);
+    assert!(h.shows("処方: 山田 太郎"));
+    assert!(!h.texts().iter().any(|t| t == "カロナール錠200"), "{:?}", h.texts());
+    // Back to 田中: the draft is still there.
+    h.named(Named::Escape);
+    h.named(Named::ArrowUp);
+    h.named(Named::Enter);
+    assert!(h.shows("処方: 田中 一郎"));
+    assert!(h.texts().iter().any(|t| t == "カロナール錠200"), "{:?}", h.texts());
 }

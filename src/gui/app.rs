@@ -9,7 +9,7 @@ use iced::keyboard::{self, key::Named, Key};
 use iced::widget::{button, column, container, operation, row, space, text, text_input};
 use iced::{window, Element, Length, Subscription, Task, Theme};
 
-use super::{banner, outage, reception, reconcile, runbook, theme};
+use super::{banner, outage, prescribe, reception, reconcile, runbook, theme};
 use crate::config::Config;
 use crate::service::{Clock, Records};
 use crate::store::{backup, Store};
@@ -73,6 +73,12 @@ pub enum Shortcut {
     /// A digit key no text field took (照合: the decision keys 1–4).
     Digit(u8),
     Escape,
+    /// Enter that no text field took (処方: pick the chosen visit).
+    Enter,
+    /// F10 or Ctrl+P: issue and print (処方).
+    Print,
+    /// Ctrl plus a letter (lower case), or `'\u{7f}'` for Ctrl+Delete: the screen's editing keys.
+    Ctrl(char),
     Next,
     Previous,
     Up,
@@ -89,6 +95,7 @@ pub enum Message {
     Reception(reception::Message),
     Outage(outage::Message),
     Reconcile(reconcile::Message),
+    Prescription(prescribe::Message),
     /// Periodic re-read of the mode and today's list (a switch by the CLI or watcher shows up).
     Tick,
 }
@@ -112,6 +119,7 @@ struct Main {
     reception: reception::Reception,
     outage: outage::OutageScreen,
     reconcile: reconcile::ReconcileScreen,
+    prescription: prescribe::PrescriptionScreen,
 }
 
 pub struct App {
@@ -204,6 +212,7 @@ impl App {
             reception: reception::Reception::default(),
             outage: outage::OutageScreen::default(),
             reconcile: reconcile::ReconcileScreen::default(),
+            prescription: prescribe::PrescriptionScreen::default(),
         };
         main.banner.refresh(records);
         main.outage.status = main.banner.status.clone();
@@ -258,6 +267,7 @@ impl Main {
                 match self.screen {
                     Screen::Reception => self.reception.refresh_today(records),
                     Screen::Outage => self.outage.runbook.refresh(records),
+                    Screen::Prescription => self.prescription.refresh(records),
                     // Not while a pass runs: its progress already refreshes the list.
                     _ => {}
                 }
@@ -285,6 +295,7 @@ impl Main {
                 self.outage.status = self.banner.status.clone();
                 task
             }
+            Message::Prescription(m) => self.prescription.update(records, m).map(Message::Prescription),
             Message::Key(key) => self.shortcut(records, key),
             Message::StaffChanged(_) | Message::StaffConfirmed => Task::none(),
         }
@@ -313,6 +324,10 @@ impl Main {
             Screen::Reconciliation => {
                 self.reconcile.refresh(records);
                 self.reconcile.focus().map(Message::Reconcile)
+            }
+            Screen::Prescription => {
+                self.prescription.refresh(records);
+                self.prescription.focus().map(Message::Prescription)
             }
             _ => Task::none(),
         }
@@ -371,6 +386,36 @@ impl Main {
                 };
                 self.update(records, Message::Reconcile(m))
             }
+            other if self.screen == Screen::Prescription => {
+                use prescribe::Message as P;
+                let m = match other {
+                    Shortcut::Up => P::Move(-1),
+                    Shortcut::Down => P::Move(1),
+                    Shortcut::Enter => P::PickSelected,
+                    Shortcut::Print => P::Issue,
+                    Shortcut::Ctrl('d') => P::AddDrug,
+                    Shortcut::Ctrl('r') => P::AddRp,
+                    Shortcut::Ctrl('\u{7f}') => P::Remove,
+                    Shortcut::Ctrl('h') => P::ToggleNoSubstitution(None),
+                    Shortcut::Ctrl('k') => P::TogglePatientRequest(None),
+                    Shortcut::Primary => match self.prescription.latest_valid() {
+                        Some(id) => P::OpenPdf(id),
+                        None => return Task::none(),
+                    },
+                    Shortcut::Save => match self.prescription.latest_valid() {
+                        Some(id) => P::Reprint(id),
+                        None => return Task::none(),
+                    },
+                    Shortcut::NewPatient => match self.prescription.latest_valid() {
+                        Some(id) => P::VoidAsk(id),
+                        None => return Task::none(),
+                    },
+                    Shortcut::Escape if self.prescription.escape() => return self.prescription.focus().map(Message::Prescription),
+                    Shortcut::Escape => return self.switch(records, Screen::Reception),
+                    _ => return Task::none(),
+                };
+                self.update(records, Message::Prescription(m))
+            }
             Shortcut::Escape if self.screen != Screen::Reception => self.switch(records, Screen::Reception),
             _ => Task::none(),
         }
@@ -399,6 +444,7 @@ impl Main {
             Screen::Reception => self.reception.view(records).map(Message::Reception),
             Screen::Outage => self.outage.view(now).map(Message::Outage),
             Screen::Reconciliation => self.reconcile.view(records).map(Message::Reconcile),
+            Screen::Prescription => self.prescription.view(records).map(Message::Prescription),
             other => container(
                 column![
                     text(other.ja()).size(theme::TITLE),
@@ -433,6 +479,14 @@ pub fn key_message(event: Event, status: event::Status, _window: window::Id) -> 
         Key::Named(Named::F7) => Shortcut::NewPatient,
         Key::Named(Named::F8) => Shortcut::Save,
         Key::Named(Named::F9) => Shortcut::ModeSwitch,
+        Key::Named(Named::F10) => Shortcut::Print,
+        Key::Named(Named::Enter) if ignored => Shortcut::Enter,
+        Key::Named(Named::Delete) if modifiers.control() => Shortcut::Ctrl('\u{7f}'),
+        Key::Character(c) if modifiers.control() && !modifiers.alt() => match c.chars().next().map(|c| c.to_ascii_lowercase()) {
+            Some('p') => Shortcut::Print,
+            Some(c) => Shortcut::Ctrl(c),
+            None => return None,
+        },
         // A focused text input swallows Esc (it only unfocuses): back out anyway.
         Key::Named(Named::Escape) => Shortcut::Escape,
         Key::Named(Named::Tab) if modifiers.shift() => Shortcut::Previous,

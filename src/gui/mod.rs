@@ -9,6 +9,7 @@ pub mod app;
 pub mod banner;
 pub mod new_patient;
 pub mod outage;
+pub mod prescribe;
 pub mod reception;
 pub mod reconcile;
 pub mod runbook;

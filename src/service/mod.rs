@@ -12,7 +12,7 @@ pub mod search;
 pub use export::ExportSummary;
 pub use intake::IntakeReceipt;
 pub use outage::{OutageRecord, RunbookItem, Status};
-pub use prescribe::PrescriptionReceipt;
+pub use prescribe::{PrescriptionReceipt, RecentDrug};
 pub use reconcile::{Decision, PassOptions, PassReport, PassResult, Progress, QueueRow};
 pub use search::{PatientHit, VisitRow};
 

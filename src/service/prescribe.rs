@@ -71,17 +71,16 @@ impl Records {
             ));
         }
         let visit_id = parse_ref(&input.visit_id, 'V', "visit_id", "受診ID")?;
-        let (visit, patient, insurance) = self.store.read(|conn| {
+        let (visit, patient) = self.store.read(|conn| {
             let v = visits::require(conn, visit_id)?;
             if v.voided_at.is_some() {
                 return Err(Error::refused(format!("{} は取り消された受付です", v.visit_no), "the visit was voided"));
             }
             let p = patients::require_patient(conn, v.patient_id)?;
-            // The insurance the visit will be claimed with: a decision made since, or as declared.
-            let claim = queue::get(conn, v.id)?.and_then(|q| q.claim_declaration_id).unwrap_or(v.declaration_id);
-            let d = patients::get_declaration(conn, claim)?.ok_or_else(|| Error::Other(format!("visit {} has no declaration", v.id)))?;
-            Ok((v, p, d))
+            Ok((v, p))
         })?;
+        // The insurance the visit will be claimed with: a decision made since, or as declared.
+        let insurance = self.prescription_insurance(&visit_ref(visit.id))?;
         let doc = RxDocument { clinic: self.config.clinic.clone(), patient: patient.details.clone(), insurance: insurance.insurance.clone(), prescription: rx.clone() };
         let rendered = self.renderer()?.render(&doc)?;
         let warnings: Vec<FieldError> = if rendered.gaiji.is_empty() {
@@ -190,6 +189,18 @@ impl Records {
         })
     }
 
+    /// The insurance a visit's prescription is printed with: the clerk's reconciliation
+    /// decision when one was made (verified or looked up by hand), else the declaration the
+    /// visit was received with. The same one [`prescribe`](Self::prescribe) prints.
+    pub fn prescription_insurance(&self, visit: &str) -> Result<crate::store::patients::Declaration> {
+        let id = parse_ref(visit, 'V', "visit_id", "受診ID")?;
+        self.store.read(|conn| {
+            let v = visits::require(conn, id)?;
+            let claim = queue::get(conn, v.id)?.and_then(|q| q.claim_declaration_id).unwrap_or(v.declaration_id);
+            patients::get_declaration(conn, claim)?.ok_or_else(|| Error::Other(format!("visit {} has no declaration", v.id)))
+        })
+    }
+
     /// The prescriptions of a visit, for the doctor's screen.
     pub fn prescriptions_for(&self, visit: &str) -> Result<Vec<StoredPrescription>> {
         let id = parse_ref(visit, 'V', "visit_id", "受診ID")?;
@@ -223,4 +234,48 @@ pub fn send_to_printer(command: &str, pdf: &Path) -> Result<()> {
         )));
     }
     Ok(())
+}
+
+/// A drug line the clinic prescribed recently, with the way its RP was taken: offered on the
+/// doctor's screen as the drug name is typed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RecentDrug {
+    pub name: String,
+    pub amount: String,
+    pub unit: String,
+    pub form: crate::domain::prescription::DoseForm,
+    pub usage: String,
+    pub days: Option<i64>,
+}
+
+impl Records {
+    /// Drugs of the latest prescriptions (voided ones left out), newest first, one line per
+    /// drug name, at most `limit`.
+    pub fn recent_drugs(&self, limit: usize) -> Result<Vec<RecentDrug>> {
+        let contents = self.store.read(|conn| prescriptions::recent_contents(conn, 200))?;
+        let mut out: Vec<RecentDrug> = Vec::new();
+        for c in contents {
+            let Ok(input) = serde_json::from_value::<PrescriptionInput>(c) else { continue };
+            for rp in &input.rps {
+                for d in &rp.drugs {
+                    let name = d.name.trim();
+                    if name.is_empty() || out.iter().any(|r| r.name == name) {
+                        continue;
+                    }
+                    out.push(RecentDrug {
+                        name: name.to_string(),
+                        amount: d.amount.trim().to_string(),
+                        unit: d.unit.trim().to_string(),
+                        form: rp.form,
+                        usage: rp.usage.trim().to_string(),
+                        days: rp.days,
+                    });
+                    if out.len() >= limit {
+                        return Ok(out);
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
 }
