@@ -269,7 +269,7 @@ fn new_patient_form_marks_a_bad_check_digit_then_saves_into_todays_list() {
     assert!(h.shows(&format!("受付しました: 受付番号 {}", v.visit.visit_no)));
     let texts = h.texts();
     assert!(texts.iter().any(|t| t == "山田 花子"), "{texts:?}");
-    assert!(texts.iter().any(|t| *t == v.visit.visit_no));
+    assert!(texts.contains(&v.visit.visit_no));
 }
 
 #[test]

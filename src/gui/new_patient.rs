@@ -380,7 +380,7 @@ impl Form {
 
     fn first_invalid(&self) -> Option<Field> {
         Field::all().into_iter().find(|f| self.errors.iter().any(|e| e.field == f.key()))
-            .or_else(|| if self.errors.is_empty() { None } else { Some(Field::Name) })
+            .or((!self.errors.is_empty()).then_some(Field::Name))
     }
 
     pub fn view(&self) -> Element<'_, Message> {

@@ -58,7 +58,7 @@ pub fn strip_hinting(ttf: &[u8]) -> Option<Vec<u8>> {
         tables[maxp].1[26..28].copy_from_slice(&0u16.to_be_bytes()); // maxSizeOfInstructions
     }
     tables.retain(|(t, _)| !HINTING_TABLES.contains(&t));
-    tables.sort_by(|a, b| a.0.cmp(&b.0));
+    tables.sort_by_key(|t| t.0);
     Some(assemble(ttf.get(0..4)?, &tables))
 }
 
