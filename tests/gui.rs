@@ -505,21 +505,7 @@ fn tab_walks_the_form_in_paper_order_and_shift_tab_walks_back() {
             h.named(Named::Tab);
         }
     }
-    let shift_tab = |h: &mut Harness| {
-        let mut mods = keyboard::Modifiers::default();
-        mods.insert(keyboard::Modifiers::SHIFT);
-        let key = Key::Named(Named::Tab);
-        h.send(vec![Event::Keyboard(keyboard::Event::KeyPressed {
-            key: key.clone(),
-            modified_key: key,
-            physical_key: keyboard::key::Physical::Unidentified(keyboard::key::NativeCode::Unidentified),
-            location: keyboard::Location::Standard,
-            modifiers: mods,
-            repeat: false,
-            text: None,
-        })]);
-    };
-    shift_tab(&mut h);
+    h.shift_tab();
     let focused = h.focused().unwrap_or_default();
     assert!(focused.contains(&format!("\"{}\"", order[order.len() - 2].id())), "{focused}");
 }

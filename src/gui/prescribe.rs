@@ -654,30 +654,19 @@ impl PrescriptionScreen {
             .spacing(4);
             for (j, d) in rp.drugs.iter().enumerate() {
                 let f = |k: &str| format!("rps[{i}].drugs[{j}].{k}");
-                let name = text_input("薬品名（例: アムロジピン錠5mg）", &d.name)
-                    .id(drug_id(i, j, DrugField::Name))
-                    .on_input(move |v| Message::Drug(i, j, DrugField::Name, v))
-                    .on_submit(Message::Submit(i, j, DrugField::Name))
-                    .size(theme::BODY)
-                    .padding(5)
-                    .width(Length::Fill)
-                    .style(theme::input(bad(&f("name"))));
-                let amount = text_input("分量", &d.amount)
-                    .id(drug_id(i, j, DrugField::Amount))
-                    .on_input(move |v| Message::Drug(i, j, DrugField::Amount, v))
-                    .on_submit(Message::Submit(i, j, DrugField::Amount))
-                    .size(theme::BODY)
-                    .padding(5)
-                    .width(64)
-                    .style(theme::input(bad(&f("amount"))));
-                let unit = text_input("単位", &d.unit)
-                    .id(drug_id(i, j, DrugField::Unit))
-                    .on_input(move |v| Message::Drug(i, j, DrugField::Unit, v))
-                    .on_submit(Message::Submit(i, j, DrugField::Unit))
-                    .size(theme::BODY)
-                    .padding(5)
-                    .width(60)
-                    .style(theme::input(bad(&f("unit"))));
+                // One drug field: its id, input and submit messages, and its error mark.
+                let field = |placeholder: &str, value: &str, which: DrugField| {
+                    text_input(placeholder, value)
+                        .id(drug_id(i, j, which))
+                        .on_input(move |v| Message::Drug(i, j, which, v))
+                        .on_submit(Message::Submit(i, j, which))
+                        .size(theme::BODY)
+                        .padding(5)
+                        .style(theme::input(bad(&f(which.key()))))
+                };
+                let name = field("薬品名（例: アムロジピン錠5mg）", &d.name, DrugField::Name).width(Length::Fill);
+                let amount = field("分量", &d.amount, DrugField::Amount).width(64);
+                let unit = field("単位", &d.unit, DrugField::Unit).width(60);
                 let toggle = |on: bool, label: &'static str, m: Message| {
                     let b = button(text(if on { format!("■{label}") } else { format!("□{label}") }).size(theme::BODY)).padding([4, 6]).on_press(m);
                     if on {
