@@ -170,6 +170,8 @@ fn a_whole_day_reconciled() {
     assert_eq!(e.visits, total);
     let claims = std::fs::read_to_string(&export).unwrap();
     assert!(claims.contains(",01130012,,4242,"), "the manual lookup is claimed");
+    // with the kind it established, not the 不詳 patient's declared 「不明」
+    assert!(claims.contains(",社保,01130012,,4242,"), "{claims}");
     assert!(r.audit_verify().unwrap().ok);
     drop(terminal);
 }

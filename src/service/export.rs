@@ -43,8 +43,7 @@ impl Records {
             summary.visits += 1;
             summary.fushou += usize::from(r.claim.basis == ClaimBasis::Fushou);
             summary.unsettled += usize::from(r.entry.state != QueueState::Settled);
-            // The insurance behind the claim: the decided one, else the declared.
-            let ins = r.entry.verified.as_ref().filter(|_| r.entry.decision.as_deref() == Some("verified")).unwrap_or(&r.declared);
+            let ins = &r.claimed;
             let mut row = vec![
                 r.visit_no.clone(),
                 r.visit_date.to_string(),

@@ -196,15 +196,14 @@ impl Records {
         let id = parse_ref(visit, 'V', "visit_id", "受診ID")?;
         self.store.read(|conn| {
             let v = visits::require(conn, id)?;
-            let claim = queue::get(conn, v.id)?.and_then(|q| q.claim_declaration_id).unwrap_or(v.declaration_id);
-            patients::get_declaration(conn, claim)?.ok_or_else(|| Error::Other(format!("visit {} has no declaration", v.id)))
+            let decided = queue::get(conn, v.id)?.and_then(|q| q.claim_declaration_id);
+            patients::claim_declaration(conn, v.declaration_id, decided)
         })
     }
 
     /// The prescriptions of a visit, for the doctor's screen.
     pub fn prescriptions_for(&self, visit: &str) -> Result<Vec<StoredPrescription>> {
         let id = parse_ref(visit, 'V', "visit_id", "受診ID")?;
-        let _ = visit_ref(id);
         self.store.read(|conn| prescriptions::for_visit(conn, id))
     }
 }

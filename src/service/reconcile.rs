@@ -98,6 +98,8 @@ pub struct QueueRow {
     pub patient_id: String,
     pub patient: PatientDetails,
     pub declared: Insurance,
+    /// The insurance the claim uses now (the decided one, else the declared).
+    pub claimed: Insurance,
     /// 申告の根拠 of the visit.
     pub basis: String,
     #[serde(flatten)]
@@ -286,10 +288,7 @@ impl Records {
                 let p = patients::require_patient(conn, v.patient_id)?;
                 let declared = patients::get_declaration(conn, v.declaration_id)?
                     .ok_or_else(|| Error::Other(format!("visit {} has no declaration", v.id)))?;
-                let claim_decl = match entry.claim_declaration_id {
-                    Some(id) if id != declared.id => patients::get_declaration(conn, id)?.unwrap_or_else(|| declared.clone()),
-                    _ => declared.clone(),
-                };
+                let claim_decl = patients::claim_declaration(conn, v.declaration_id, entry.claim_declaration_id)?;
                 let claim = claim_numbers(&claim_decl.insurance, claim_decl.source, &p.details, v.visit_date);
                 let status = entry.status.as_deref().and_then(ReconcileStatus::parse);
                 let claim_basis_ja = claim_basis_ja(&entry, status, &claim);
@@ -311,6 +310,7 @@ impl Records {
                     patient_id: patient_ref(p.id),
                     patient: p.details,
                     declared: declared.insurance,
+                    claimed: claim_decl.insurance,
                     basis: v.basis,
                     claim,
                     claim_basis_ja,

@@ -353,3 +353,10 @@ pub fn possible_duplicates(conn: &Connection) -> Result<Vec<Vec<i64>>> {
     }
     Ok(out)
 }
+
+/// The declaration a visit is claimed (and printed) with: the one a person's decision chose in
+/// reconciliation, or else the one declared at the visit.
+pub fn claim_declaration(conn: &Connection, visit_declaration_id: i64, claim_declaration_id: Option<i64>) -> Result<Declaration> {
+    let id = claim_declaration_id.unwrap_or(visit_declaration_id);
+    get_declaration(conn, id)?.ok_or_else(|| Error::Other(format!("declaration {id} is missing")))
+}
