@@ -61,12 +61,16 @@ fn bench(c: &mut Criterion) {
     let doc = document();
     let size = renderer.render(&doc).unwrap().pdf.len();
     eprintln!("PDF size: {size} bytes");
-    c.bench_function("render one prescription", |b| b.iter(|| renderer.render(&doc).unwrap()));
+    c.bench_function("render one prescription", |b| {
+        b.iter(|| renderer.render(&doc).unwrap())
+    });
     let records = onshi_fallback::print::jahis::records(&doc);
     c.bench_function("jahis records + qr symbols", |b| {
         b.iter(|| onshi_fallback::print::qr::symbols_for(&records, 16).unwrap())
     });
-    c.bench_function("load template and fonts", |b| b.iter(|| Renderer::default_a5().unwrap()));
+    c.bench_function("load template and fonts", |b| {
+        b.iter(|| Renderer::default_a5().unwrap())
+    });
 }
 
 criterion_group! {

@@ -13,7 +13,10 @@ use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 use onshi_fallback::config::Config;
 use onshi_fallback::domain::intake::IntakeInput;
 use onshi_fallback::domain::Detection;
-use onshi_fallback::qualification::{QualificationService, Validity, VerifiedQualification, VerifyOutcome, VerifyRequest, VerifyResult};
+use onshi_fallback::qualification::{
+    QualificationService, Validity, VerifiedQualification, VerifyOutcome, VerifyRequest,
+    VerifyResult,
+};
 use onshi_fallback::service::{Clock, PassOptions, Records};
 use onshi_fallback::store::Store;
 
@@ -43,7 +46,12 @@ impl QualificationService for Instant_ {
 
 fn records(path: &Path) -> Records {
     let clock = Clock::Fixed(DateTime::parse_from_rfc3339("2026-11-25T15:00:00+09:00").unwrap());
-    Records::new(Store::open(path).unwrap(), Config::default(), "bench", clock)
+    Records::new(
+        Store::open(path).unwrap(),
+        Config::default(),
+        "bench",
+        clock,
+    )
 }
 
 /// A database with `RECORDS` outage-day visits, all due.
@@ -61,14 +69,21 @@ fn template(path: &Path) {
         r.intake(&input).unwrap();
     }
     r.outage_end("", Detection::Staff).unwrap();
-    r.store.raw().execute_batch("PRAGMA wal_checkpoint(TRUNCATE);").unwrap();
+    r.store
+        .raw()
+        .execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")
+        .unwrap();
 }
 
 fn bench(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
     let tpl = dir.path().join("template.sqlite3");
     template(&tpl);
-    let opts = PassOptions { concurrency: 2, delay: Duration::ZERO, auto_settle_match: true };
+    let opts = PassOptions {
+        concurrency: 2,
+        delay: Duration::ZERO,
+        auto_settle_match: true,
+    };
 
     // One measured run, printed per record.
     let run = dir.path().join("run.sqlite3");
@@ -77,7 +92,12 @@ fn bench(c: &mut Criterion) {
     let t = Instant::now();
     let report = r.reconcile_pass(&Instant_, &opts, |_| {}).unwrap();
     let per = t.elapsed() / report.checked as u32;
-    eprintln!("{} records reconciled in {:?}: {:?} per record", report.checked, t.elapsed(), per);
+    eprintln!(
+        "{} records reconciled in {:?}: {:?} per record",
+        report.checked,
+        t.elapsed(),
+        per
+    );
     drop(r);
 
     let mut g = c.benchmark_group("reconcile");

@@ -15,13 +15,33 @@ use onshi_fallback::store::{patients, Stamp, Store};
 const PATIENTS: usize = 100_000;
 
 const FAMILY: &[(&str, &str)] = &[
-    ("山田", "ヤマダ"), ("鈴木", "スズキ"), ("田中", "タナカ"), ("佐藤", "サトウ"), ("高橋", "タカハシ"),
-    ("伊藤", "イトウ"), ("渡辺", "ワタナベ"), ("中村", "ナカムラ"), ("小林", "コバヤシ"), ("加藤", "カトウ"),
-    ("吉田", "ヨシダ"), ("山本", "ヤマモト"), ("松本", "マツモト"), ("井上", "イノウエ"), ("木村", "キムラ"),
+    ("山田", "ヤマダ"),
+    ("鈴木", "スズキ"),
+    ("田中", "タナカ"),
+    ("佐藤", "サトウ"),
+    ("高橋", "タカハシ"),
+    ("伊藤", "イトウ"),
+    ("渡辺", "ワタナベ"),
+    ("中村", "ナカムラ"),
+    ("小林", "コバヤシ"),
+    ("加藤", "カトウ"),
+    ("吉田", "ヨシダ"),
+    ("山本", "ヤマモト"),
+    ("松本", "マツモト"),
+    ("井上", "イノウエ"),
+    ("木村", "キムラ"),
 ];
 const GIVEN: &[(&str, &str)] = &[
-    ("太郎", "タロウ"), ("花子", "ハナコ"), ("一郎", "イチロウ"), ("美紀", "ミキ"), ("健", "ケン"),
-    ("直子", "ナオコ"), ("翔", "ショウ"), ("陽菜", "ヒナ"), ("大輔", "ダイスケ"), ("恵", "メグミ"),
+    ("太郎", "タロウ"),
+    ("花子", "ハナコ"),
+    ("一郎", "イチロウ"),
+    ("美紀", "ミキ"),
+    ("健", "ケン"),
+    ("直子", "ナオコ"),
+    ("翔", "ショウ"),
+    ("陽菜", "ヒナ"),
+    ("大輔", "ダイスケ"),
+    ("恵", "メグミ"),
 ];
 
 fn insurer(i: usize) -> String {
@@ -32,13 +52,21 @@ fn insurer(i: usize) -> String {
 /// Fills a file database with `PATIENTS` patients, each with a declaration, in one transaction.
 fn populate(path: &std::path::Path) -> Store {
     let mut store = Store::open(path).unwrap();
-    let stamp = Stamp { at: "2026-11-01T09:00:00+09:00".into(), by: "bench".into() };
+    let stamp = Stamp {
+        at: "2026-11-01T09:00:00+09:00".into(),
+        by: "bench".into(),
+    };
     store
         .write(|conn| {
             for i in 0..PATIENTS {
                 let (f, fk) = FAMILY[i % FAMILY.len()];
                 let (g, gk) = GIVEN[(i / FAMILY.len()) % GIVEN.len()];
-                let birth = NaiveDate::from_ymd_opt(1930 + (i % 90) as i32, 1 + (i % 12) as u32, 1 + (i % 28) as u32).unwrap();
+                let birth = NaiveDate::from_ymd_opt(
+                    1930 + (i % 90) as i32,
+                    1 + (i % 12) as u32,
+                    1 + (i % 28) as u32,
+                )
+                .unwrap();
                 let p = PatientDetails {
                     name: format!("{f} {g}{}", i / 150),
                     kana: format!("{fk} {gk}"),
@@ -60,7 +88,15 @@ fn populate(path: &std::path::Path) -> Store {
                     copay_percent: 30,
                     public_funds: vec![],
                 };
-                patients::insert_declaration(conn, id, &ins, Source::Declared, "self_declaration", None, &stamp)?;
+                patients::insert_declaration(
+                    conn,
+                    id,
+                    &ins,
+                    Source::Declared,
+                    "self_declaration",
+                    None,
+                    &stamp,
+                )?;
             }
             Ok(())
         })
@@ -89,7 +125,9 @@ fn bench(c: &mut Criterion) {
     ] {
         let hits = records.search_patients(query, 20).unwrap().len();
         eprintln!("{label}: {query} -> {hits} hits");
-        g.bench_function(label, |b| b.iter(|| records.search_patients(query, 20).unwrap()));
+        g.bench_function(label, |b| {
+            b.iter(|| records.search_patients(query, 20).unwrap())
+        });
     }
     g.finish();
 
@@ -110,7 +148,11 @@ fn bench(c: &mut Criterion) {
         })
     });
     g.bench_function("returning_no_change_synchronous_full", |b| {
-        b.iter(|| records.intake_returning("P1", onshi_fallback::domain::Basis::ReturningNoChange).unwrap())
+        b.iter(|| {
+            records
+                .intake_returning("P1", onshi_fallback::domain::Basis::ReturningNoChange)
+                .unwrap()
+        })
     });
     g.finish();
 }

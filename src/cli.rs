@@ -15,7 +15,11 @@ use onshi_fallback::store::Store;
 use serde::Serialize;
 
 #[derive(Parser)]
-#[command(name = "onshi-fallback", version, about = "オンライン資格確認 障害時の受付・処方・照合 (keeps the clinic working when オン資 is down)")]
+#[command(
+    name = "onshi-fallback",
+    version,
+    about = "オンライン資格確認 障害時の受付・処方・照合 (keeps the clinic working when オン資 is down)"
+)]
 struct Cli {
     /// Database file (default: the per-user data folder).
     #[arg(long, global = true, env = "ONSHI_FALLBACK_DB")]
@@ -352,7 +356,8 @@ fn default_db_path() -> Result<PathBuf, Failure> {
 }
 
 fn default_config_path() -> Option<PathBuf> {
-    directories::ProjectDirs::from("jp", "onshi-fallback", "onshi-fallback").map(|d| d.config_dir().join("onshi-fallback.toml"))
+    directories::ProjectDirs::from("jp", "onshi-fallback", "onshi-fallback")
+        .map(|d| d.config_dir().join("onshi-fallback.toml"))
 }
 
 fn staff_name(given: Option<&str>) -> String {
@@ -389,7 +394,9 @@ fn backup_dir(config: &Config, db: &Path) -> PathBuf {
 
 /// The newest backup and the command that restores it, for a damaged database.
 fn backup_hint(db: &Option<PathBuf>, config: &Option<PathBuf>) -> String {
-    let (Ok(cfg), Ok(path)) = (load_config(config), db_path(db)) else { return String::new() };
+    let (Ok(cfg), Ok(path)) = (load_config(config), db_path(db)) else {
+        return String::new();
+    };
     match onshi_fallback::store::backup::list(&backup_dir(&cfg, &path)).first() {
         Some(latest) => format!(
             "\n最新のバックアップ (latest backup): {} ({})\n復元するには (to restore): onshi-fallback restore \"{}\"\n（壊れたファイルは消さずに別名で残します / the damaged file is kept aside）",
@@ -399,14 +406,23 @@ fn backup_hint(db: &Option<PathBuf>, config: &Option<PathBuf>) -> String {
     }
 }
 
-fn open(db: &Option<PathBuf>, config: &Option<PathBuf>, staff: Option<&str>) -> Result<Records, Failure> {
+fn open(
+    db: &Option<PathBuf>,
+    config: &Option<PathBuf>,
+    staff: Option<&str>,
+) -> Result<Records, Failure> {
     let config = load_config(config)?;
     let path = db_path(db)?;
     let backups = backup_dir(&config, &path);
     let store = Store::open_with_backups(&path, &backups)?;
     let records = Records::new(store, config, staff_name(staff), Clock::from_env()?);
     // The daily backup: a failure here must not stop reception, only be reported.
-    if let Err(e) = onshi_fallback::store::backup::daily(&records.store, &backups, records.today(), records.config.backup.keep_days) {
+    if let Err(e) = onshi_fallback::store::backup::daily(
+        &records.store,
+        &backups,
+        records.today(),
+        records.config.backup.keep_days,
+    ) {
         eprintln!("注意: 自動バックアップに失敗しました (daily backup failed): {e}");
     }
     Ok(records)
@@ -454,10 +470,18 @@ fn desktop(db: &Option<PathBuf>, config: &Option<PathBuf>, staff: Option<&str>) 
 }
 
 fn print_json<T: Serialize>(value: &T) {
-    println!("{}", serde_json::to_string_pretty(value).expect("serialisable"));
+    println!(
+        "{}",
+        serde_json::to_string_pretty(value).expect("serialisable")
+    );
 }
 
-fn execute(db: &Option<PathBuf>, config: &Option<PathBuf>, staff: Option<&str>, command: Command) -> CliResult {
+fn execute(
+    db: &Option<PathBuf>,
+    config: &Option<PathBuf>,
+    staff: Option<&str>,
+    command: Command,
+) -> CliResult {
     // Parse everything the user typed before opening the database, so bad input writes nothing.
     match command {
         Command::Outage(cmd) => outage(db, config, staff, cmd),
@@ -489,7 +513,15 @@ fn execute(db: &Option<PathBuf>, config: &Option<PathBuf>, staff: Option<&str>, 
             } else {
                 for h in hits {
                     let p = &h.patient.details;
-                    println!("{}  {}（{}） {} {}  {}", h.patient_id, p.name, p.kana, format_wareki(p.birth_date), p.sex.ja(), h.insurance_summary);
+                    println!(
+                        "{}  {}（{}） {} {}  {}",
+                        h.patient_id,
+                        p.name,
+                        p.kana,
+                        format_wareki(p.birth_date),
+                        p.sex.ja(),
+                        h.insurance_summary
+                    );
                 }
             }
             Ok(())
@@ -503,7 +535,10 @@ fn execute(db: &Option<PathBuf>, config: &Option<PathBuf>, staff: Option<&str>, 
                 println!("重複の可能性がある患者はいません");
             } else {
                 for g in groups {
-                    let names: Vec<String> = g.iter().map(|p| format!("P{} {}", p.id, p.details.name)).collect();
+                    let names: Vec<String> = g
+                        .iter()
+                        .map(|p| format!("P{} {}", p.id, p.details.name))
+                        .collect();
                     println!("{}", names.join(" / "));
                 }
             }
@@ -520,7 +555,14 @@ fn execute(db: &Option<PathBuf>, config: &Option<PathBuf>, staff: Option<&str>, 
             Ok(())
         }
         Command::Reconcile(args) => reconcile(db, config, staff, args),
-        Command::Resolve { visit_id, accept, follow_up, manual, note, json } => {
+        Command::Resolve {
+            visit_id,
+            accept,
+            follow_up,
+            manual,
+            note,
+            json,
+        } => {
             use onshi_fallback::service::Decision;
             let decision = match (accept.as_deref().map(str::trim), follow_up, manual) {
                 (Some("verified"), false, None) => Decision::AcceptVerified,
@@ -548,25 +590,53 @@ fn execute(db: &Option<PathBuf>, config: &Option<PathBuf>, staff: Option<&str>, 
             if json {
                 print_json(&entry);
             } else {
-                println!("{visit_id}: {}（{}）", entry.state.ja(), entry.decision.unwrap_or_default());
+                println!(
+                    "{visit_id}: {}（{}）",
+                    entry.state.ja(),
+                    entry.decision.unwrap_or_default()
+                );
             }
             Ok(())
         }
-        Command::Visits { date, json, pdf: Some(pdf) } => {
-            let day = parse_date(date.as_deref().unwrap_or_default())
-                .map_err(|e| Failure::Input(Error::field("--date", "日付", e.message_ja(), e.message_en())))?;
+        Command::Visits {
+            date,
+            json,
+            pdf: Some(pdf),
+        } => {
+            let day = parse_date(date.as_deref().unwrap_or_default()).map_err(|e| {
+                Failure::Input(Error::field(
+                    "--date",
+                    "日付",
+                    e.message_ja(),
+                    e.message_en(),
+                ))
+            })?;
             let r = open(db, config, staff)?;
             let s = r.outage_day_pdf(day, &pdf)?;
             if json {
                 print_json(&s);
             } else {
-                println!("障害時受付一覧を書き出しました: {}（{} 件）", s.path, s.visits);
+                println!(
+                    "障害時受付一覧を書き出しました: {}（{} 件）",
+                    s.path, s.visits
+                );
             }
             Ok(())
         }
-        Command::Visits { date, json, pdf: None } => {
+        Command::Visits {
+            date,
+            json,
+            pdf: None,
+        } => {
             let date = match date {
-                Some(d) => Some(parse_date(&d).map_err(|e| Failure::Input(Error::field("--date", "日付", e.message_ja(), e.message_en())))?),
+                Some(d) => Some(parse_date(&d).map_err(|e| {
+                    Failure::Input(Error::field(
+                        "--date",
+                        "日付",
+                        e.message_ja(),
+                        e.message_en(),
+                    ))
+                })?),
                 None => None,
             };
             let r = open(db, config, staff)?;
@@ -576,13 +646,29 @@ fn execute(db: &Option<PathBuf>, config: &Option<PathBuf>, staff: Option<&str>, 
             } else {
                 for v in rows {
                     let state = v.queue_state.map(|s| s.ja()).unwrap_or("");
-                    let void = if v.visit.voided_at.is_some() { "［取消］" } else { "" };
-                    println!("{}{}  {}  {}  {}  [{}]", void, v.visit.visit_no, v.visit_id, v.patient_name, v.insurance_summary, state);
+                    let void = if v.visit.voided_at.is_some() {
+                        "［取消］"
+                    } else {
+                        ""
+                    };
+                    println!(
+                        "{}{}  {}  {}  {}  [{}]",
+                        void,
+                        v.visit.visit_no,
+                        v.visit_id,
+                        v.patient_name,
+                        v.insurance_summary,
+                        state
+                    );
                 }
             }
             Ok(())
         }
-        Command::Prescribe { json_file, out, print } => {
+        Command::Prescribe {
+            json_file,
+            out,
+            print,
+        } => {
             let text = read_input(&json_file)?;
             let input = onshi_fallback::domain::prescription::parse_input(&text)?;
             let mut r = open(db, config, staff)?;
@@ -596,7 +682,9 @@ fn execute(db: &Option<PathBuf>, config: &Option<PathBuf>, staff: Option<&str>, 
         Command::Declaration { visit_id, out } => {
             let r = open(db, config, staff)?;
             r.declaration_pdf(&visit_id, &out)?;
-            print_json(&serde_json::json!({"visit_id": visit_id, "pdf": out.display().to_string()}));
+            print_json(
+                &serde_json::json!({"visit_id": visit_id, "pdf": out.display().to_string()}),
+            );
             Ok(())
         }
         Command::Reprint { id, json } => {
@@ -638,11 +726,17 @@ fn execute(db: &Option<PathBuf>, config: &Option<PathBuf>, staff: Option<&str>, 
             match &report.problem {
                 None => {
                     if !json {
-                        println!("監査ログは正常です: {} 件, 記録 {} 件を照合 (audit chain ok)", report.entries, report.records_checked);
+                        println!(
+                            "監査ログは正常です: {} 件, 記録 {} 件を照合 (audit chain ok)",
+                            report.entries, report.records_checked
+                        );
                     }
                     Ok(())
                 }
-                Some(p) => Err(Failure::Other(format!("監査ログの異常 (audit chain broken): {} ({})", p.message_ja, p.message_en))),
+                Some(p) => Err(Failure::Other(format!(
+                    "監査ログの異常 (audit chain broken): {} ({})",
+                    p.message_ja, p.message_en
+                ))),
             }
         }
         Command::Backup { path, json } => {
@@ -674,7 +768,9 @@ fn execute(db: &Option<PathBuf>, config: &Option<PathBuf>, staff: Option<&str>, 
             let stamp = chrono::Local::now().format("%Y%m%d%H%M%S").to_string();
             let aside = onshi_fallback::store::backup::restore(&backup, &path, &stamp)?;
             if json {
-                print_json(&serde_json::json!({"restored": backup.display().to_string(), "database": path.display().to_string(), "previous_file": aside.as_ref().map(|p| p.display().to_string())}));
+                print_json(
+                    &serde_json::json!({"restored": backup.display().to_string(), "database": path.display().to_string(), "previous_file": aside.as_ref().map(|p| p.display().to_string())}),
+                );
             } else {
                 println!("{} を復元しました: {}", backup.display(), path.display());
                 if let Some(a) = aside {
@@ -689,7 +785,10 @@ fn execute(db: &Option<PathBuf>, config: &Option<PathBuf>, staff: Option<&str>, 
             if json {
                 print_json(&s);
             } else {
-                println!("{} 件を書き出しました: {}（不詳 {} 件, 照合未了 {} 件）", s.visits, s.path, s.fushou, s.unsettled);
+                println!(
+                    "{} 件を書き出しました: {}（不詳 {} 件, 照合未了 {} 件）",
+                    s.visits, s.path, s.fushou, s.unsettled
+                );
             }
             Ok(())
         }
@@ -701,15 +800,32 @@ fn parse_services(given: &[String]) -> Result<Vec<Service>, Failure> {
         .iter()
         .map(|s| {
             Service::parse(s.trim()).ok_or_else(|| {
-                Failure::Input(Error::field("--service", "対象サービス", format!("{} のいずれかを指定してください（入力: {s}）", Service::choices()), format!("must be one of {}", Service::choices())))
+                Failure::Input(Error::field(
+                    "--service",
+                    "対象サービス",
+                    format!(
+                        "{} のいずれかを指定してください（入力: {s}）",
+                        Service::choices()
+                    ),
+                    format!("must be one of {}", Service::choices()),
+                ))
             })
         })
         .collect()
 }
 
-fn outage(db: &Option<PathBuf>, config: &Option<PathBuf>, staff: Option<&str>, cmd: OutageCmd) -> CliResult {
+fn outage(
+    db: &Option<PathBuf>,
+    config: &Option<PathBuf>,
+    staff: Option<&str>,
+    cmd: OutageCmd,
+) -> CliResult {
     match cmd {
-        OutageCmd::Start { reason, services, json } => {
+        OutageCmd::Start {
+            reason,
+            services,
+            json,
+        } => {
             let services = parse_services(&services)?;
             let mut r = open(db, config, staff)?;
             let (o, started) = r.outage_start(&reason, &services, Detection::Staff)?;
@@ -727,7 +843,11 @@ fn outage(db: &Option<PathBuf>, config: &Option<PathBuf>, staff: Option<&str>, c
             if json {
                 print_json(&serde_json::json!({"outage": o, "now_due": released}));
             } else {
-                println!("回線の復旧を記録しました（{}）。照合待ち {} 件", o.ended_at.unwrap_or_default(), released);
+                println!(
+                    "回線の復旧を記録しました（{}）。照合待ち {} 件",
+                    o.ended_at.unwrap_or_default(),
+                    released
+                );
             }
         }
         OutageCmd::Status { json } => {
@@ -797,7 +917,8 @@ fn outage(db: &Option<PathBuf>, config: &Option<PathBuf>, staff: Option<&str>, c
             let text = r.incident_report(id)?;
             match out {
                 Some(path) => {
-                    std::fs::write(&path, text).map_err(|e| Failure::Other(format!("{}: {e}", path.display())))?;
+                    std::fs::write(&path, text)
+                        .map_err(|e| Failure::Other(format!("{}: {e}", path.display())))?;
                     println!("障害報告書を書き出しました: {}", path.display());
                 }
                 None => print!("{text}"),
@@ -824,7 +945,12 @@ fn read_input(file: &str) -> Result<String, Failure> {
         std::fs::read_to_string(Path::new(file)).map(|t| text = t)
     };
     result.map_err(|e| {
-        Failure::Input(Error::field("--json", "入力ファイル", format!("{file} を読めません: {e}"), format!("cannot read {file}: {e}")))
+        Failure::Input(Error::field(
+            "--json",
+            "入力ファイル",
+            format!("{file} を読めません: {e}"),
+            format!("cannot read {file}: {e}"),
+        ))
     })?;
     Ok(text)
 }
@@ -835,7 +961,11 @@ fn parse_intake(text: &str) -> Result<IntakeInput, Failure> {
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
-        let field = if path == "." { "json".to_string() } else { path };
+        let field = if path == "." {
+            "json".to_string()
+        } else {
+            path
+        };
         Failure::Input(Error::Input(vec![FieldError::new(
             field.clone(),
             "入力JSON",
@@ -845,7 +975,12 @@ fn parse_intake(text: &str) -> Result<IntakeInput, Failure> {
     })
 }
 
-fn intake(db: &Option<PathBuf>, config: &Option<PathBuf>, staff: Option<&str>, args: IntakeArgs) -> CliResult {
+fn intake(
+    db: &Option<PathBuf>,
+    config: &Option<PathBuf>,
+    staff: Option<&str>,
+    args: IntakeArgs,
+) -> CliResult {
     let receipt = match (&args.json_file, &args.returning) {
         (Some(file), None) => {
             let input = parse_intake(&read_input(file)?)?;
@@ -854,11 +989,23 @@ fn intake(db: &Option<PathBuf>, config: &Option<PathBuf>, staff: Option<&str>, a
         (None, Some(patient)) => {
             let basis = Basis::parse(args.basis.trim())
                 .filter(|b| *b != Basis::SelfDeclaration)
-                .ok_or_else(|| Failure::Input(Error::field("--basis", "申告の根拠", "returning_no_change | portal_screen | certificate のいずれかです", "must be returning_no_change | portal_screen | certificate")))?;
+                .ok_or_else(|| {
+                    Failure::Input(Error::field(
+                        "--basis",
+                        "申告の根拠",
+                        "returning_no_change | portal_screen | certificate のいずれかです",
+                        "must be returning_no_change | portal_screen | certificate",
+                    ))
+                })?;
             open(db, config, staff)?.intake_returning(patient, basis)?
         }
         _ => {
-            return Err(Failure::Input(Error::field("--json", "入力", "--json FILE か --returning PATIENT_ID のどちらかを指定してください", "give --json FILE or --returning PATIENT_ID")))
+            return Err(Failure::Input(Error::field(
+                "--json",
+                "入力",
+                "--json FILE か --returning PATIENT_ID のどちらかを指定してください",
+                "give --json FILE or --returning PATIENT_ID",
+            )))
         }
     };
     for w in &receipt.warnings {
@@ -888,7 +1035,13 @@ fn simulate_terminal(root: &Path, roster: &Path) -> CliResult {
 }
 
 /// Watches the probes and switches mode until stopped (or for `rounds` rounds).
-fn watch(db: &Option<PathBuf>, config: &Option<PathBuf>, staff: Option<&str>, interval: Option<u64>, rounds: Option<u64>) -> CliResult {
+fn watch(
+    db: &Option<PathBuf>,
+    config: &Option<PathBuf>,
+    staff: Option<&str>,
+    interval: Option<u64>,
+    rounds: Option<u64>,
+) -> CliResult {
     use onshi_fallback::outage::probe::Probes;
     use onshi_fallback::outage::watch::{self, Decision, Watch};
     let mut r = open(db, config, staff.or(Some("自動監視")))?;
@@ -902,28 +1055,47 @@ fn watch(db: &Option<PathBuf>, config: &Option<PathBuf>, staff: Option<&str>, in
         )));
     }
     let p = &r.config.probes;
-    let mut w = Watch::new(p.failures_to_degrade, p.passes_to_recover.unwrap_or(p.failures_to_degrade));
+    let mut w = Watch::new(
+        p.failures_to_degrade,
+        p.passes_to_recover.unwrap_or(p.failures_to_degrade),
+    );
     let interval = std::time::Duration::from_secs(interval.unwrap_or(p.interval_s));
     let stop = std::sync::atomic::AtomicBool::new(false);
     let mut done = 0u64;
-    watch::run(&mut r, &probes, &mut w, interval, &stop, |report, decision| {
-        let now = chrono::Local::now().format("%H:%M:%S");
-        let verdict = if report.ok { "正常" } else { "異常" };
-        match decision {
-            Decision::Degrade { reason } => println!("{now} {verdict} → 障害モードに切り替えました: {reason}"),
-            Decision::Recover => println!("{now} {verdict} → 回線の復旧を記録しました"),
-            Decision::NoteRecovered => println!("{now} {verdict} → 応答が戻りました（職員が宣言した障害のため、終了は手動で）"),
-            Decision::Nothing => println!("{now} {verdict} {}", report.summary_ja()),
-        }
-        done += 1;
-        if rounds.is_some_and(|n| done >= n) {
-            stop.store(true, std::sync::atomic::Ordering::Relaxed);
-        }
-    })?;
+    watch::run(
+        &mut r,
+        &probes,
+        &mut w,
+        interval,
+        &stop,
+        |report, decision| {
+            let now = chrono::Local::now().format("%H:%M:%S");
+            let verdict = if report.ok { "正常" } else { "異常" };
+            match decision {
+                Decision::Degrade { reason } => {
+                    println!("{now} {verdict} → 障害モードに切り替えました: {reason}")
+                }
+                Decision::Recover => println!("{now} {verdict} → 回線の復旧を記録しました"),
+                Decision::NoteRecovered => println!(
+                    "{now} {verdict} → 応答が戻りました（職員が宣言した障害のため、終了は手動で）"
+                ),
+                Decision::Nothing => println!("{now} {verdict} {}", report.summary_ja()),
+            }
+            done += 1;
+            if rounds.is_some_and(|n| done >= n) {
+                stop.store(true, std::sync::atomic::Ordering::Relaxed);
+            }
+        },
+    )?;
     Ok(())
 }
 
-fn reconcile(db: &Option<PathBuf>, config: &Option<PathBuf>, staff: Option<&str>, args: ReconcileArgs) -> CliResult {
+fn reconcile(
+    db: &Option<PathBuf>,
+    config: &Option<PathBuf>,
+    staff: Option<&str>,
+    args: ReconcileArgs,
+) -> CliResult {
     use onshi_fallback::qualification::OqsFolder;
     use onshi_fallback::service::PassOptions;
     match args.sub {
@@ -932,7 +1104,14 @@ fn reconcile(db: &Option<PathBuf>, config: &Option<PathBuf>, staff: Option<&str>
             let service = OqsFolder::from_config(&r.config.qualification)?;
             let opts = PassOptions::from_config(&r.config.reconcile);
             let report = r.reconcile_pass(&service, &opts, |p| {
-                eprintln!("照合中 {}/{} {} {} → {}", p.done, p.total, p.visit_no, p.patient_name, p.status.ja());
+                eprintln!(
+                    "照合中 {}/{} {} {} → {}",
+                    p.done,
+                    p.total,
+                    p.visit_no,
+                    p.patient_name,
+                    p.status.ja()
+                );
             })?;
             if args.json {
                 print_json(&report);
@@ -947,7 +1126,12 @@ fn reconcile(db: &Option<PathBuf>, config: &Option<PathBuf>, staff: Option<&str>
         Some(ReconcileCmd::Report { out, csv, json }) => {
             let r = open(db, config, staff)?;
             if out.is_none() && csv.is_none() {
-                return Err(Failure::Input(Error::field("--out", "出力先", "--out PATH.pdf か --csv PATH を指定してください", "give --out PATH.pdf or --csv PATH")));
+                return Err(Failure::Input(Error::field(
+                    "--out",
+                    "出力先",
+                    "--out PATH.pdf か --csv PATH を指定してください",
+                    "give --out PATH.pdf or --csv PATH",
+                )));
             }
             let mut written = Vec::new();
             if let Some(path) = csv {
@@ -962,7 +1146,12 @@ fn reconcile(db: &Option<PathBuf>, config: &Option<PathBuf>, staff: Option<&str>
                 print_json(&written);
             } else {
                 for w in written {
-                    println!("書き出しました: {} （{} 件, 未確定 {} 件）", w["path"].as_str().unwrap_or(""), w["visits"], w["unsettled"]);
+                    println!(
+                        "書き出しました: {} （{} 件, 未確定 {} 件）",
+                        w["path"].as_str().unwrap_or(""),
+                        w["visits"],
+                        w["unsettled"]
+                    );
                 }
             }
             Ok(())

@@ -43,7 +43,11 @@ pub struct Reconcile {
 
 impl Default for Reconcile {
     fn default() -> Self {
-        Reconcile { concurrency: default_concurrency(), delay_ms: default_delay_ms(), auto_settle_match: true }
+        Reconcile {
+            concurrency: default_concurrency(),
+            delay_ms: default_delay_ms(),
+            auto_settle_match: true,
+        }
     }
 }
 
@@ -89,7 +93,12 @@ pub struct Qualification {
 
 impl Default for Qualification {
     fn default() -> Self {
-        Qualification { kind: None, root: None, timeout_s: default_timeout(), medical_institution_code: None }
+        Qualification {
+            kind: None,
+            root: None,
+            timeout_s: default_timeout(),
+            medical_institution_code: None,
+        }
     }
 }
 
@@ -189,7 +198,11 @@ pub struct Printer {
 
 impl Default for Printer {
     fn default() -> Self {
-        Printer { command: default_print_command(), archive_dir: String::new(), prescription_template: String::new() }
+        Printer {
+            command: default_print_command(),
+            archive_dir: String::new(),
+            prescription_template: String::new(),
+        }
     }
 }
 
@@ -210,7 +223,10 @@ pub struct Backup {
 
 impl Default for Backup {
     fn default() -> Self {
-        Backup { dir: String::new(), keep_days: default_keep() }
+        Backup {
+            dir: String::new(),
+            keep_days: default_keep(),
+        }
     }
 }
 
@@ -232,7 +248,10 @@ impl Config {
                 other => other,
             }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
-            Err(e) => Err(Error::Other(format!("設定ファイルを読めません (cannot read config) {}: {e}", path.display()))),
+            Err(e) => Err(Error::Other(format!(
+                "設定ファイルを読めません (cannot read config) {}: {e}",
+                path.display()
+            ))),
         }
     }
 
@@ -242,7 +261,10 @@ impl Config {
             Error::field(
                 "config",
                 "設定ファイル",
-                format!("設定ファイルの書き方が正しくありません: {}", e.to_string().trim()),
+                format!(
+                    "設定ファイルの書き方が正しくありません: {}",
+                    e.to_string().trim()
+                ),
                 key,
             )
         })
@@ -294,14 +316,18 @@ archive_dir = ""
 
     #[test]
     fn a_misspelt_key_is_named() {
-        let err = Config::parse("[probes]\nintervall_s = 5\n").unwrap_err().to_string();
+        let err = Config::parse("[probes]\nintervall_s = 5\n")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("intervall_s"), "{err}");
         assert!(err.contains("設定ファイル"), "{err}");
     }
 
     #[test]
     fn a_wrong_type_is_named() {
-        let err = Config::parse("[probes]\ninterval_s = \"fast\"\n").unwrap_err().to_string();
+        let err = Config::parse("[probes]\ninterval_s = \"fast\"\n")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("interval_s"), "{err}");
     }
 

@@ -17,14 +17,28 @@ pub struct FieldError {
 }
 
 impl FieldError {
-    pub fn new(field: impl Into<String>, label: &str, ja: impl Into<String>, en: impl Into<String>) -> Self {
-        FieldError { field: field.into(), label: label.to_string(), message_ja: ja.into(), message_en: en.into() }
+    pub fn new(
+        field: impl Into<String>,
+        label: &str,
+        ja: impl Into<String>,
+        en: impl Into<String>,
+    ) -> Self {
+        FieldError {
+            field: field.into(),
+            label: label.to_string(),
+            message_ja: ja.into(),
+            message_en: en.into(),
+        }
     }
 }
 
 impl fmt::Display for FieldError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {} ({}: {})", self.label, self.message_ja, self.field, self.message_en)
+        write!(
+            f,
+            "{}: {} ({}: {})",
+            self.label, self.message_ja, self.field, self.message_en
+        )
     }
 }
 
@@ -57,10 +71,16 @@ impl Error {
         Error::Input(vec![FieldError::new(field, label, ja, en)])
     }
     pub fn refused(ja: impl Into<String>, en: impl Into<String>) -> Self {
-        Error::Refused { ja: ja.into(), en: en.into() }
+        Error::Refused {
+            ja: ja.into(),
+            en: en.into(),
+        }
     }
     pub fn not_found(ja: impl Into<String>, en: impl Into<String>) -> Self {
-        Error::NotFound { ja: ja.into(), en: en.into() }
+        Error::NotFound {
+            ja: ja.into(),
+            en: en.into(),
+        }
     }
     /// True when the database file itself is damaged: the way out is a backup.
     pub fn is_corrupt(&self) -> bool {
@@ -70,7 +90,10 @@ impl Error {
 
     /// True for errors caused by what the user gave us (exit code 2).
     pub fn is_bad_input(&self) -> bool {
-        matches!(self, Error::Input(_) | Error::Refused { .. } | Error::NotFound { .. })
+        matches!(
+            self,
+            Error::Input(_) | Error::Refused { .. } | Error::NotFound { .. }
+        )
     }
 }
 
@@ -88,7 +111,11 @@ fn db_message(e: &rusqlite::Error) -> String {
 }
 
 fn format_fields(errors: &[FieldError]) -> String {
-    errors.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n")
+    errors
+        .iter()
+        .map(|e| e.to_string())
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -7,11 +7,11 @@
 pub mod config;
 pub mod domain;
 pub mod error;
-pub mod outage;
-pub mod qualification;
-pub mod reconcile;
-pub mod print;
-pub mod service;
-pub mod store;
 #[cfg(feature = "gui")]
 pub mod gui;
+pub mod outage;
+pub mod print;
+pub mod qualification;
+pub mod reconcile;
+pub mod service;
+pub mod store;

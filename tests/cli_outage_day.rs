@@ -6,17 +6,26 @@ use std::path::Path;
 
 use common::{cli, fushou_json, intake_json};
 
-
-
 fn ok_json(db: &Path, args: &[&str], stdin: Option<&str>) -> serde_json::Value {
     let out = cli(db, args, stdin);
-    assert_eq!(out.status.code(), Some(0), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{args:?}: not one JSON document ({e}): {}", String::from_utf8_lossy(&out.stdout)))
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{args:?}: not one JSON document ({e}): {}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    })
 }
 
 fn rows(db: &Path, table: &str) -> i64 {
     let c = rusqlite::Connection::open(db).unwrap();
-    c.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0)).unwrap()
+    c.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))
+        .unwrap()
 }
 
 #[test]
@@ -25,9 +34,23 @@ fn a_whole_outage_day() {
     let db = dir.path().join("clinic.sqlite3");
 
     // Morning: the terminal errors; staff declare the outage.
-    let s = ok_json(&db, &["outage", "start", "--reason", "資格確認端末がエラー", "--json"], None);
+    let s = ok_json(
+        &db,
+        &[
+            "outage",
+            "start",
+            "--reason",
+            "資格確認端末がエラー",
+            "--json",
+        ],
+        None,
+    );
     assert_eq!(s["started"], true);
-    let s = ok_json(&db, &["outage", "start", "--reason", "again", "--json"], None);
+    let s = ok_json(
+        &db,
+        &["outage", "start", "--reason", "again", "--json"],
+        None,
+    );
     assert_eq!(s["started"], false, "idempotent while open");
 
     // 20 new patients, 6 returning "no change", 4 不詳: 30 intakes.
@@ -39,14 +62,28 @@ fn a_whole_outage_day() {
         visit_nos.push(r["visit_no"].as_str().unwrap().to_string());
     }
     for id in &patient_ids[..6] {
-        let r = ok_json(&db, &["intake", "--returning", id, "--basis", "returning_no_change"], None);
+        let r = ok_json(
+            &db,
+            &[
+                "intake",
+                "--returning",
+                id,
+                "--basis",
+                "returning_no_change",
+            ],
+            None,
+        );
         visit_nos.push(r["visit_no"].as_str().unwrap().to_string());
     }
     for n in 0..4 {
         let file = dir.path().join(format!("fushou{n}.json"));
         std::fs::write(&file, fushou_json(n)).unwrap();
         let r = ok_json(&db, &["intake", "--json", file.to_str().unwrap()], None);
-        assert!(r["warnings"].as_array().unwrap().iter().any(|w| w["message_ja"].as_str().unwrap().contains("不詳")));
+        assert!(r["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|w| w["message_ja"].as_str().unwrap().contains("不詳")));
         visit_nos.push(r["visit_no"].as_str().unwrap().to_string());
     }
     assert_eq!(visit_nos.len(), 30);
@@ -62,7 +99,17 @@ fn a_whole_outage_day() {
     assert_eq!(status["queued"], 30);
 
     // The line comes back.
-    ok_json(&db, &["outage", "end", "--note", "回線認証を再実施して復旧", "--json"], None);
+    ok_json(
+        &db,
+        &[
+            "outage",
+            "end",
+            "--note",
+            "回線認証を再実施して復旧",
+            "--json",
+        ],
+        None,
+    );
     let status = ok_json(&db, &["outage", "status", "--json"], None);
     assert_eq!(status["mode"], "normal");
     assert_eq!(status["outage"], serde_json::Value::Null);
@@ -74,21 +121,49 @@ fn a_whole_outage_day() {
 
     let visits = ok_json(&db, &["visits", "--date", "2026-11-25", "--json"], None);
     assert_eq!(visits.as_array().unwrap().len(), 30);
-    assert!(visits.as_array().unwrap().iter().all(|v| v["queue_state"] == "due"));
+    assert!(visits
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|v| v["queue_state"] == "due"));
 
     let verify = cli(&db, &["audit", "verify"], None);
-    assert_eq!(verify.status.code(), Some(0), "{}", String::from_utf8_lossy(&verify.stderr));
+    assert_eq!(
+        verify.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&verify.stderr)
+    );
 
     // A backup opens and holds the same rows.
     let copy = dir.path().join("backup.sqlite3");
-    assert_eq!(cli(&db, &["backup", copy.to_str().unwrap()], None).status.code(), Some(0));
-    for t in ["patients", "declarations", "visits", "reconcile_queue", "outages", "audit_log"] {
+    assert_eq!(
+        cli(&db, &["backup", copy.to_str().unwrap()], None)
+            .status
+            .code(),
+        Some(0)
+    );
+    for t in [
+        "patients",
+        "declarations",
+        "visits",
+        "reconcile_queue",
+        "outages",
+        "audit_log",
+    ] {
         assert_eq!(rows(&copy, t), rows(&db, t), "{t}");
     }
-    assert_eq!(cli(&copy, &["audit", "verify"], None).status.code(), Some(0));
+    assert_eq!(
+        cli(&copy, &["audit", "verify"], None).status.code(),
+        Some(0)
+    );
 
     let csv = dir.path().join("claims.csv");
-    let e = ok_json(&db, &["export", "--csv", csv.to_str().unwrap(), "--json"], None);
+    let e = ok_json(
+        &db,
+        &["export", "--csv", csv.to_str().unwrap(), "--json"],
+        None,
+    );
     assert_eq!(e["visits"], 30);
     assert_eq!(e["fushou"], 4);
 }
@@ -101,11 +176,29 @@ fn bad_input_exits_2_names_the_field_and_writes_nothing() {
     let audit = rows(&db, "audit_log");
 
     let cases: Vec<(String, &str)> = vec![
-        (intake_json(2).replace("０１１３００１２", "01130013"), "保険者番号"),
-        (intake_json(2).replace("\"sex\": \"male\"", "\"sex\": \"unknown\""), "性別"),
-        (intake_json(2).replace("\"birth_date\": \"S45.3.3\"", "\"birth_date\": \"S45.2.30\""), "生年月日"),
-        (intake_json(2).replace("\"phone\"", "\"fone\""), "patient.fone"),
-        (intake_json(2).replace("\"copay_percent\": 30", "\"copay_percent\": \"3割\""), "insurance.copay_percent"),
+        (
+            intake_json(2).replace("０１１３００１２", "01130013"),
+            "保険者番号",
+        ),
+        (
+            intake_json(2).replace("\"sex\": \"male\"", "\"sex\": \"unknown\""),
+            "性別",
+        ),
+        (
+            intake_json(2).replace(
+                "\"birth_date\": \"S45.3.3\"",
+                "\"birth_date\": \"S45.2.30\"",
+            ),
+            "生年月日",
+        ),
+        (
+            intake_json(2).replace("\"phone\"", "\"fone\""),
+            "patient.fone",
+        ),
+        (
+            intake_json(2).replace("\"copay_percent\": 30", "\"copay_percent\": \"3割\""),
+            "insurance.copay_percent",
+        ),
         ("not json at all".to_string(), "入力JSON"),
         (String::new(), "入力JSON"),
     ];
@@ -114,12 +207,23 @@ fn bad_input_exits_2_names_the_field_and_writes_nothing() {
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{expect}: {err}");
         assert!(err.contains(expect), "message must name {expect}: {err}");
-        assert!(out.stdout.is_empty(), "nothing on stdout for a refused intake");
-        assert_eq!(rows(&db, "audit_log"), audit, "{expect}: something was written");
+        assert!(
+            out.stdout.is_empty(),
+            "nothing on stdout for a refused intake"
+        );
+        assert_eq!(
+            rows(&db, "audit_log"),
+            audit,
+            "{expect}: something was written"
+        );
     }
     let out = cli(&db, &["intake", "--returning", "P999"], None);
     assert_eq!(out.status.code(), Some(2));
-    let out = cli(&db, &["outage", "start", "--reason", "x", "--service", "fax"], None);
+    let out = cli(
+        &db,
+        &["outage", "start", "--reason", "x", "--service", "fax"],
+        None,
+    );
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("対象サービス"));
     let out = cli(&db, &["outage", "end"], None);
@@ -133,11 +237,18 @@ fn a_broken_audit_chain_exits_1_naming_the_entry() {
     let db = dir.path().join("clinic.sqlite3");
     ok_json(&db, &["intake", "--json", "-"], Some(&intake_json(1)));
     let c = rusqlite::Connection::open(&db).unwrap();
-    c.execute_batch("DROP TRIGGER audit_log_no_update; UPDATE audit_log SET detail = '{}' WHERE seq = 2;").unwrap();
+    c.execute_batch(
+        "DROP TRIGGER audit_log_no_update; UPDATE audit_log SET detail = '{}' WHERE seq = 2;",
+    )
+    .unwrap();
     drop(c);
     let out = cli(&db, &["audit", "verify"], None);
     assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("監査ログ 2 番"), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("監査ログ 2 番"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]

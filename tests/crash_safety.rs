@@ -17,7 +17,12 @@ use onshi_fallback::store::Store;
 
 fn spawn_intake(db: &Path, n: usize) -> std::process::Child {
     // Patients repeat (n % 40) so that some intakes reuse a patient and supersede a declaration.
-    common::spawn_cli(db, common::NOW, &["intake", "--json", "-"], Some(&intake_json(n % 40)))
+    common::spawn_cli(
+        db,
+        common::NOW,
+        &["intake", "--json", "-"],
+        Some(&intake_json(n % 40)),
+    )
 }
 
 /// A small deterministic generator (xorshift), so a failure can be replayed.
@@ -46,15 +51,23 @@ fn every_acknowledged_intake_survives_sigkill() {
         let _ = child.kill(); // SIGKILL on Unix; fails harmlessly if it already exited
         let out = child.wait_with_output().unwrap();
         if out.status.success() {
-            let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("an acknowledged intake printed its JSON");
-            acknowledged.push((v["visit_id"].as_str().unwrap().into(), v["visit_no"].as_str().unwrap().into(), n));
+            let v: serde_json::Value = serde_json::from_slice(&out.stdout)
+                .expect("an acknowledged intake printed its JSON");
+            acknowledged.push((
+                v["visit_id"].as_str().unwrap().into(),
+                v["visit_no"].as_str().unwrap().into(),
+                n,
+            ));
             completed += 1;
         } else {
             killed += 1;
         }
     }
     eprintln!("{rounds} runs: {completed} acknowledged, {killed} killed before acknowledging");
-    assert!(killed > 0, "no run was actually killed: the test proves nothing");
+    assert!(
+        killed > 0,
+        "no run was actually killed: the test proves nothing"
+    );
     assert!(completed > 0, "no run completed: the test proves nothing");
 
     let r = records(Store::open(&db).unwrap());
@@ -62,11 +75,15 @@ fn every_acknowledged_intake_survives_sigkill() {
     let report = r.audit_verify().unwrap();
     assert!(report.ok, "{:?}", report.problem);
     let visits = r.visits(None).unwrap();
-    let by_id: std::collections::HashMap<_, _> = visits.iter().map(|v| (v.visit_id.clone(), v)).collect();
+    let by_id: std::collections::HashMap<_, _> =
+        visits.iter().map(|v| (v.visit_id.clone(), v)).collect();
     for (visit_id, visit_no, n) in &acknowledged {
-        let v = by_id.get(visit_id).unwrap_or_else(|| panic!("acknowledged {visit_id} is lost"));
+        let v = by_id
+            .get(visit_id)
+            .unwrap_or_else(|| panic!("acknowledged {visit_id} is lost"));
         assert_eq!(&v.visit.visit_no, visit_no);
-        let want: onshi_fallback::domain::intake::IntakeInput = serde_json::from_str(&intake_json(n % 40)).unwrap();
+        let want: onshi_fallback::domain::intake::IntakeInput =
+            serde_json::from_str(&intake_json(n % 40)).unwrap();
         assert_eq!(v.patient_name, want.patient.name, "{visit_id} intact");
         assert!(v.queue_state.is_some(), "{visit_id} has its queue entry");
     }
@@ -84,21 +101,34 @@ fn two_terminals_write_at_once() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("clinic.sqlite3");
     // Create the database first so both terminals open an existing one.
-    assert!(run(&db, &["outage", "start", "--reason", "端末エラー"], None).status.success());
+    assert!(
+        run(&db, &["outage", "start", "--reason", "端末エラー"], None)
+            .status
+            .success()
+    );
     let per_terminal = 25;
     let terminal = |offset: usize| {
         let db = db.clone();
         std::thread::spawn(move || {
             let mut ids = Vec::new();
             for n in 0..per_terminal {
-                let out = run(&db, &["intake", "--json", "-"], Some(intake_json(100 + offset + n)));
+                let out = run(
+                    &db,
+                    &["intake", "--json", "-"],
+                    Some(intake_json(100 + offset + n)),
+                );
                 let err = String::from_utf8_lossy(&out.stderr).to_string();
-                assert!(!err.contains("locked") && !err.contains("busy"), "a user saw: {err}");
+                assert!(
+                    !err.contains("locked") && !err.contains("busy"),
+                    "a user saw: {err}"
+                );
                 assert!(out.status.success(), "{err}");
                 let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
                 ids.push(v["visit_no"].as_str().unwrap().to_string());
                 // and a read in between, as the screen does
-                assert!(run(&db, &["outage", "status", "--json"], None).status.success());
+                assert!(run(&db, &["outage", "status", "--json"], None)
+                    .status
+                    .success());
             }
             ids
         })
@@ -106,16 +136,27 @@ fn two_terminals_write_at_once() {
     let (a, b) = (terminal(0), terminal(1000));
     let (a, b) = (a.join().unwrap(), b.join().unwrap());
     let all: HashSet<_> = a.iter().chain(b.iter()).cloned().collect();
-    assert_eq!(all.len(), 2 * per_terminal, "visit numbers unique across terminals");
+    assert_eq!(
+        all.len(),
+        2 * per_terminal,
+        "visit numbers unique across terminals"
+    );
     let r = records(Store::open(&db).unwrap());
-    assert_eq!(r.visits(None).unwrap().len(), 2 * per_terminal, "nothing lost");
+    assert_eq!(
+        r.visits(None).unwrap().len(),
+        2 * per_terminal,
+        "nothing lost"
+    );
     assert!(r.audit_verify().unwrap().ok);
 }
 
 /// Answers every check as eligible under another number, so each record waits for a decision.
 struct Changed;
 impl onshi_fallback::qualification::QualificationService for Changed {
-    fn verify(&self, req: &onshi_fallback::qualification::VerifyRequest) -> onshi_fallback::qualification::VerifyOutcome {
+    fn verify(
+        &self,
+        req: &onshi_fallback::qualification::VerifyRequest,
+    ) -> onshi_fallback::qualification::VerifyOutcome {
         use onshi_fallback::qualification::*;
         VerifyOutcome::Answered(VerifyResult {
             segment_of_result: "1".into(),
@@ -145,16 +186,27 @@ fn reception_and_the_clerk_write_at_once() {
         for n in 0..decisions {
             r.intake(&common::intake(200 + n)).unwrap();
         }
-        let opts = onshi_fallback::service::PassOptions { concurrency: 2, delay: Duration::ZERO, auto_settle_match: true };
+        let opts = onshi_fallback::service::PassOptions {
+            concurrency: 2,
+            delay: Duration::ZERO,
+            auto_settle_match: true,
+        };
         r.reconcile_pass(&Changed, &opts, |_| {}).unwrap();
     }
     let clerk = {
         let db = db.clone();
         std::thread::spawn(move || {
             for n in 1..=decisions {
-                let out = run(&db, &["resolve", &format!("V{n}"), "--accept", "verified"], None);
+                let out = run(
+                    &db,
+                    &["resolve", &format!("V{n}"), "--accept", "verified"],
+                    None,
+                );
                 let err = String::from_utf8_lossy(&out.stderr).to_string();
-                assert!(!err.contains("locked") && !err.contains("busy"), "the clerk saw: {err}");
+                assert!(
+                    !err.contains("locked") && !err.contains("busy"),
+                    "the clerk saw: {err}"
+                );
                 assert!(out.status.success(), "{err}");
             }
         })
@@ -164,7 +216,11 @@ fn reception_and_the_clerk_write_at_once() {
         std::thread::spawn(move || {
             for n in 0..decisions {
                 let out = run(&db, &["intake", "--json", "-"], Some(intake_json(300 + n)));
-                assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+                assert!(
+                    out.status.success(),
+                    "{}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
             }
         })
     };
@@ -173,6 +229,11 @@ fn reception_and_the_clerk_write_at_once() {
     let r = records(Store::open(&db).unwrap());
     let list = r.reconcile_list().unwrap();
     assert_eq!(list.len(), 2 * decisions);
-    assert_eq!(list.iter().filter(|x| x.entry.decision.as_deref() == Some("verified")).count(), decisions);
+    assert_eq!(
+        list.iter()
+            .filter(|x| x.entry.decision.as_deref() == Some("verified"))
+            .count(),
+        decisions
+    );
     assert!(r.audit_verify().unwrap().ok);
 }

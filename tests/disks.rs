@@ -10,10 +10,10 @@ use common::{cli, intake, intake_json, records};
 use onshi_fallback::store::Store;
 
 fn cli_at(db: &Path, now: &str, args: &[&str], stdin: Option<&str>) -> Output {
-    common::spawn_cli(db, now, args, stdin).wait_with_output().unwrap()
+    common::spawn_cli(db, now, args, stdin)
+        .wait_with_output()
+        .unwrap()
 }
-
-
 
 #[test]
 fn the_first_command_of_the_day_makes_a_backup_and_old_ones_are_pruned() {
@@ -22,15 +22,30 @@ fn the_first_command_of_the_day_makes_a_backup_and_old_ones_are_pruned() {
     std::fs::write(db.with_extension("toml"), "[backup]\nkeep_days = 2\n").unwrap();
     for day in 21..=24 {
         let now = format!("2026-11-{day}T09:00:00+09:00");
-        assert!(cli_at(&db, &now, &["intake", "--json", "-"], Some(&intake_json(day as usize))).status.success());
-        assert!(cli_at(&db, &now, &["outage", "status"], None).status.success());
+        assert!(cli_at(
+            &db,
+            &now,
+            &["intake", "--json", "-"],
+            Some(&intake_json(day as usize))
+        )
+        .status
+        .success());
+        assert!(cli_at(&db, &now, &["outage", "status"], None)
+            .status
+            .success());
     }
     let mut names: Vec<String> = std::fs::read_dir(dir.path().join("backups"))
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     names.sort();
-    assert_eq!(names, vec!["onshi-fallback-20261123.sqlite3", "onshi-fallback-20261124.sqlite3"]);
+    assert_eq!(
+        names,
+        vec![
+            "onshi-fallback-20261123.sqlite3",
+            "onshi-fallback-20261124.sqlite3"
+        ]
+    );
     // A backup holds what was there when the day's first command ran.
     let b = Store::open(&dir.path().join("backups/onshi-fallback-20261124.sqlite3")).unwrap();
     assert_eq!(common::count(&b, "visits"), 3);
@@ -40,8 +55,12 @@ fn the_first_command_of_the_day_makes_a_backup_and_old_ones_are_pruned() {
 fn a_corrupt_database_points_to_the_latest_backup_and_restore_works() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("clinic.sqlite3");
-    assert!(cli(&db, &["intake", "--json", "-"], Some(&intake_json(1))).status.success());
-    assert!(cli(&db, &["intake", "--json", "-"], Some(&intake_json(2))).status.success());
+    assert!(cli(&db, &["intake", "--json", "-"], Some(&intake_json(1)))
+        .status
+        .success());
+    assert!(cli(&db, &["intake", "--json", "-"], Some(&intake_json(2)))
+        .status
+        .success());
     // Disaster: the file is overwritten with garbage.
     std::fs::write(&db, vec![0xA5u8; 64 * 1024]).unwrap();
     let _ = std::fs::remove_file(dir.path().join("clinic.sqlite3-wal"));
@@ -49,15 +68,30 @@ fn a_corrupt_database_points_to_the_latest_backup_and_restore_works() {
     let out = cli(&db, &["visits", "--json"], None);
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("最新のバックアップ") && err.contains("onshi-fallback restore"), "{err}");
-    assert_eq!(std::fs::read(&db).unwrap(), vec![0xA5u8; 64 * 1024], "never replaced by an empty database");
+    assert!(
+        err.contains("最新のバックアップ") && err.contains("onshi-fallback restore"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read(&db).unwrap(),
+        vec![0xA5u8; 64 * 1024],
+        "never replaced by an empty database"
+    );
 
     let backup = dir.path().join("backups/onshi-fallback-20261125.sqlite3");
     let out = cli(&db, &["restore", backup.to_str().unwrap(), "--json"], None);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let aside = v["previous_file"].as_str().unwrap();
-    assert_eq!(std::fs::read(aside).unwrap(), vec![0xA5u8; 64 * 1024], "the damaged file is kept");
+    assert_eq!(
+        std::fs::read(aside).unwrap(),
+        vec![0xA5u8; 64 * 1024],
+        "the damaged file is kept"
+    );
     // The backup was taken by the first command of the day, before the first intake.
     let out = cli(&db, &["outage", "status", "--json"], None);
     assert!(out.status.success());
@@ -74,7 +108,10 @@ fn a_truncated_database_says_so() {
             r.intake(&intake(n)).unwrap();
         }
         // fold the WAL into the main file so truncating it loses data
-        r.store.raw().execute_batch("PRAGMA wal_checkpoint(TRUNCATE);").unwrap();
+        r.store
+            .raw()
+            .execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")
+            .unwrap();
     }
     let len = std::fs::metadata(&db).unwrap().len();
     let f = std::fs::OpenOptions::new().write(true).open(&db).unwrap();
@@ -91,9 +128,20 @@ fn a_truncated_database_says_so() {
 fn a_full_disk_refuses_the_intake_whole_and_keeps_the_rest() {
     let mut r = common::memory_records();
     r.intake(&intake(0)).unwrap();
-    let pages: i64 = r.store.raw().query_row("PRAGMA page_count", [], |x| x.get(0)).unwrap();
+    let pages: i64 = r
+        .store
+        .raw()
+        .query_row("PRAGMA page_count", [], |x| x.get(0))
+        .unwrap();
     // SQLite reports a full disk exactly as when the file system is full.
-    r.store.raw().query_row(&format!("PRAGMA max_page_count = {}", pages + 2), [], |_| Ok(())).unwrap();
+    r.store
+        .raw()
+        .query_row(
+            &format!("PRAGMA max_page_count = {}", pages + 2),
+            [],
+            |_| Ok(()),
+        )
+        .unwrap();
     let mut saved = 1;
     let err = loop {
         match r.intake(&intake(saved)) {
@@ -103,8 +151,15 @@ fn a_full_disk_refuses_the_intake_whole_and_keeps_the_rest() {
         assert!(saved < 500, "never filled up");
     };
     let msg = err.to_string();
-    assert!(msg.contains("ディスクがいっぱい") && msg.contains("保存されていません"), "{msg}");
-    assert_eq!(r.visits(None).unwrap().len(), saved, "every saved intake is there, the failed one is not");
+    assert!(
+        msg.contains("ディスクがいっぱい") && msg.contains("保存されていません"),
+        "{msg}"
+    );
+    assert_eq!(
+        r.visits(None).unwrap().len(),
+        saved,
+        "every saved intake is there, the failed one is not"
+    );
     assert!(r.audit_verify().unwrap().ok);
     assert_eq!(r.store.integrity_check().unwrap(), "ok");
 }
@@ -113,12 +168,17 @@ fn a_full_disk_refuses_the_intake_whole_and_keeps_the_rest() {
 fn restore_refuses_a_damaged_backup() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("clinic.sqlite3");
-    assert!(cli(&db, &["intake", "--json", "-"], Some(&intake_json(1))).status.success());
+    assert!(cli(&db, &["intake", "--json", "-"], Some(&intake_json(1)))
+        .status
+        .success());
     let bad = dir.path().join("bad.sqlite3");
     std::fs::write(&bad, b"nope").unwrap();
     let out = cli(&db, &["restore", bad.to_str().unwrap()], None);
     assert_ne!(out.status.code(), Some(0));
-    assert!(cli(&db, &["audit", "verify"], None).status.success(), "the live database is untouched");
+    assert!(
+        cli(&db, &["audit", "verify"], None).status.success(),
+        "the live database is untouched"
+    );
 }
 
 #[test]
@@ -128,15 +188,26 @@ fn a_migration_is_preceded_by_a_backup() {
     {
         // A database as the first release left it: migration 1 only, with a patient.
         let c = rusqlite::Connection::open(&db).unwrap();
-        c.execute_batch(onshi_fallback::store::schema::MIGRATIONS[0]).unwrap();
+        c.execute_batch(onshi_fallback::store::schema::MIGRATIONS[0])
+            .unwrap();
         c.execute_batch("PRAGMA user_version = 1").unwrap();
     }
     let s = Store::open(&db).unwrap();
     assert_eq!(s.schema_version().unwrap(), Store::latest_version());
-    let backups: Vec<_> = std::fs::read_dir(dir.path().join("backups")).unwrap().map(|e| e.unwrap().path()).collect();
+    let backups: Vec<_> = std::fs::read_dir(dir.path().join("backups"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     assert_eq!(backups.len(), 1, "{backups:?}");
-    assert!(backups[0].file_name().unwrap().to_str().unwrap().starts_with("pre-migration-v1-"));
+    assert!(backups[0]
+        .file_name()
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .starts_with("pre-migration-v1-"));
     let old = rusqlite::Connection::open(&backups[0]).unwrap();
-    let v: i64 = old.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+    let v: i64 = old
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(v, 1, "the backup is the database as it was before");
 }

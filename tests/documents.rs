@@ -22,9 +22,11 @@ fn day() -> (tempfile::TempDir, onshi_fallback::service::Records) {
     let mut r = records(Store::open(&dir.path().join("clinic.sqlite3")).unwrap());
     r.config.clinic.name = Some("工業会クリニック".into());
     r.config.clinic.address = Some("東京都港区新橋1-11-1".into());
-    r.outage_start("資格確認端末がエラー", &[], Detection::Staff).unwrap();
+    r.outage_start("資格確認端末がエラー", &[], Detection::Staff)
+        .unwrap();
     r.intake(&intake(0)).unwrap();
-    r.intake(&serde_json::from_str(&fushou_json(1)).unwrap()).unwrap();
+    r.intake(&serde_json::from_str(&fushou_json(1)).unwrap())
+        .unwrap();
     (dir, r)
 }
 
@@ -35,11 +37,26 @@ fn the_declaration_is_a4_prefilled_with_every_field() {
     r.declaration_pdf("V1", &out).unwrap();
     let pdf = std::fs::read(&out).unwrap();
     let (w, h) = page_size(&pdf);
-    assert!((w - 595.3).abs() < 1.0 && (h - 841.9).abs() < 1.0, "A4: {w} × {h}");
+    assert!(
+        (w - 595.3).abs() < 1.0 && (h - 841.9).abs() < 1.0,
+        "A4: {w} × {h}"
+    );
     let text = page_texts(&pdf).concat();
     for want in [
-        "被保険者資格申立書", "D-1125-001", "山田 太郎0", "ヤマダ タロウ", "昭和45年3月1日", "東京都港区新橋1-0", "03-0000-0000",
-        "協会けんぽ東京支部", "記号 12-34", "番号 1000", "株式会社テスト", "署名", "工業会クリニック", "令和8年11月25日",
+        "被保険者資格申立書",
+        "D-1125-001",
+        "山田 太郎0",
+        "ヤマダ タロウ",
+        "昭和45年3月1日",
+        "東京都港区新橋1-0",
+        "03-0000-0000",
+        "協会けんぽ東京支部",
+        "記号 12-34",
+        "番号 1000",
+        "株式会社テスト",
+        "署名",
+        "工業会クリニック",
+        "令和8年11月25日",
     ] {
         assert!(text.contains(want), "{want} missing from:\n{text}");
     }
@@ -60,10 +77,20 @@ fn the_fushou_declaration_says_what_to_look_up() {
 fn the_outage_day_list_holds_the_days_visits() {
     let (dir, r) = day();
     let out = dir.path().join("day.pdf");
-    let s = r.outage_day_pdf(chrono::NaiveDate::from_ymd_opt(2026, 11, 25).unwrap(), &out).unwrap();
+    let s = r
+        .outage_day_pdf(chrono::NaiveDate::from_ymd_opt(2026, 11, 25).unwrap(), &out)
+        .unwrap();
     assert_eq!(s.visits, 2);
     let text = page_texts(&std::fs::read(&out).unwrap()).concat();
-    for want in ["障害時受付一覧", "D-1125-001", "D-1125-002", "山田 太郎0", "不詳", "資格確認端末がエラー", "回線復旧待ち"] {
+    for want in [
+        "障害時受付一覧",
+        "D-1125-001",
+        "D-1125-002",
+        "山田 太郎0",
+        "不詳",
+        "資格確認端末がエラー",
+        "回線復旧待ち",
+    ] {
         assert!(text.contains(want), "{want} missing from:\n{text}");
     }
 }
@@ -86,7 +113,10 @@ fn the_reconcile_report_flows_over_pages_in_landscape() {
     for n in 1..=60 {
         assert!(all.contains(&format!("D-1125-{n:03}")), "row {n} missing");
     }
-    assert!(pages.last().unwrap().contains(&format!("{} / {} 頁", pages.len(), pages.len())));
+    assert!(pages
+        .last()
+        .unwrap()
+        .contains(&format!("{} / {} 頁", pages.len(), pages.len())));
 }
 
 #[test]
@@ -95,6 +125,8 @@ fn a_declaration_with_a_character_the_font_lacks_is_refused() {
     let mut input = intake(3);
     input.patient.name = "𠮷田 太郎".into();
     r.intake(&input).unwrap();
-    let err = r.declaration_pdf("V3", &dir.path().join("x.pdf")).unwrap_err();
+    let err = r
+        .declaration_pdf("V3", &dir.path().join("x.pdf"))
+        .unwrap_err();
     assert!(err.to_string().contains("𠮷"), "{err}");
 }

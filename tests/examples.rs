@@ -25,5 +25,8 @@ fn the_example_intakes_behave_as_the_readme_says() {
     let fushou: IntakeInput = serde_json::from_str(&read("intake-fushou.json")).unwrap();
     assert!(validate(&fushou, today()).unwrap().0.insurance.is_fushou());
     let typo: IntakeInput = serde_json::from_str(&read("intake-typo.json")).unwrap();
-    assert_eq!(validate(&typo, today()).unwrap_err()[0].field, "insurance.insurer_number");
+    assert_eq!(
+        validate(&typo, today()).unwrap_err()[0].field,
+        "insurance.insurer_number"
+    );
 }

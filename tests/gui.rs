@@ -45,17 +45,37 @@ impl Harness {
     fn new((app, task): (App, Task<Message>)) -> Harness {
         use iced_test::core::renderer::Headless;
         {
-            let mut fonts = iced_test::renderer::graphics::text::font_system().write().unwrap();
+            let mut fonts = iced_test::renderer::graphics::text::font_system()
+                .write()
+                .unwrap();
             fonts.load_font(gui::FONT_BYTES.into());
         }
-        let renderer = executor::block_on(<Renderer as Headless>::new(gui::FONT, iced::Pixels(gui::theme::BODY), None)).expect("headless renderer");
-        let mut h = Harness { app, renderer, cache: Some(user_interface::Cache::default()), keys: 0 };
+        let renderer = executor::block_on(<Renderer as Headless>::new(
+            gui::FONT,
+            iced::Pixels(gui::theme::BODY),
+            None,
+        ))
+        .expect("headless renderer");
+        let mut h = Harness {
+            app,
+            renderer,
+            cache: Some(user_interface::Cache::default()),
+            keys: 0,
+        };
         h.run(task);
         h
     }
 
-    fn with_ui<T>(&mut self, f: impl FnOnce(&mut UserInterface<'_, Message, iced::Theme, Renderer>, &mut Renderer) -> T) -> T {
-        let Harness { app, renderer, cache, .. } = self;
+    fn with_ui<T>(
+        &mut self,
+        f: impl FnOnce(&mut UserInterface<'_, Message, iced::Theme, Renderer>, &mut Renderer) -> T,
+    ) -> T {
+        let Harness {
+            app,
+            renderer,
+            cache,
+            ..
+        } = self;
         let mut ui = UserInterface::build(app.view(), SIZE, cache.take().unwrap(), renderer);
         let out = f(&mut ui, renderer);
         *cache = Some(ui.into_cache());
@@ -66,7 +86,16 @@ impl Harness {
     /// then runs `update` on every message and the tasks it returns.
     fn send(&mut self, events: Vec<Event>) {
         let mut messages = Vec::new();
-        let statuses = self.with_ui(|ui, r| ui.update(&events, mouse::Cursor::Unavailable, r, &mut clipboard::Null, &mut messages).1);
+        let statuses = self.with_ui(|ui, r| {
+            ui.update(
+                &events,
+                mouse::Cursor::Unavailable,
+                r,
+                &mut clipboard::Null,
+                &mut messages,
+            )
+            .1
+        });
         for (e, s) in events.into_iter().zip(statuses) {
             messages.extend(key_message(e, s, window::Id::unique()));
         }
@@ -77,7 +106,9 @@ impl Harness {
     }
 
     fn run(&mut self, task: Task<Message>) {
-        let Some(stream) = task::into_stream(task) else { return };
+        let Some(stream) = task::into_stream(task) else {
+            return;
+        };
         let actions: Vec<Action<Message>> = executor::block_on(stream.collect());
         for action in actions {
             match action {
@@ -112,7 +143,10 @@ impl Harness {
     fn type_text(&mut self, text: &str) {
         for c in text.chars() {
             let s = SmolStr::new(c.to_string());
-            self.send(vec![press(Key::Character(s.clone()), Some(s.clone())), release(Key::Character(s))]);
+            self.send(vec![
+                press(Key::Character(s.clone()), Some(s.clone())),
+                release(Key::Character(s)),
+            ]);
         }
     }
 
@@ -120,7 +154,10 @@ impl Harness {
     fn space(&mut self) {
         self.keys += 1;
         let key = Key::Named(Named::Space);
-        self.send(vec![press(key.clone(), Some(SmolStr::new(" "))), release(key)]);
+        self.send(vec![
+            press(key.clone(), Some(SmolStr::new(" "))),
+            release(key),
+        ]);
     }
 
     fn shift_tab(&mut self) {
@@ -131,7 +168,9 @@ impl Harness {
         self.send(vec![Event::Keyboard(keyboard::Event::KeyPressed {
             key: key.clone(),
             modified_key: key,
-            physical_key: keyboard::key::Physical::Unidentified(keyboard::key::NativeCode::Unidentified),
+            physical_key: keyboard::key::Physical::Unidentified(
+                keyboard::key::NativeCode::Unidentified,
+            ),
             location: keyboard::Location::Standard,
             modifiers: mods,
             repeat: false,
@@ -166,7 +205,9 @@ impl Harness {
         let mut op = iced_test::selector::is_focused().find();
         self.with_ui(|ui, r| ui.operate(r, &mut operation::black_box(&mut op)));
         match op.finish() {
-            Outcome::Some(Some(Target::TextInput { id, .. } | Target::Focusable { id, .. })) => id.map(|id| format!("{id:?}")),
+            Outcome::Some(Some(Target::TextInput { id, .. } | Target::Focusable { id, .. })) => {
+                id.map(|id| format!("{id:?}"))
+            }
             _ => None,
         }
     }
@@ -177,7 +218,8 @@ impl Harness {
 
     /// A snapshot compared with the committed PNG (created on first run).
     fn snapshot_matches(&self, name: &str) -> bool {
-        let mut sim: Simulator<'_, Message, iced::Theme, Renderer> = Simulator::with_size(gui::settings(), SIZE, self.app.view());
+        let mut sim: Simulator<'_, Message, iced::Theme, Renderer> =
+            Simulator::with_size(gui::settings(), SIZE, self.app.view());
         let snap = sim.snapshot(&gui::theme::theme()).expect("snapshot");
         let path = format!("{}/tests/snapshots/{name}", env!("CARGO_MANIFEST_DIR"));
         snap.matches_image(&path).expect("compare snapshot")
@@ -188,7 +230,9 @@ fn press(key: Key, text: Option<SmolStr>) -> Event {
     Event::Keyboard(keyboard::Event::KeyPressed {
         key: key.clone(),
         modified_key: key,
-        physical_key: keyboard::key::Physical::Unidentified(keyboard::key::NativeCode::Unidentified),
+        physical_key: keyboard::key::Physical::Unidentified(
+            keyboard::key::NativeCode::Unidentified,
+        ),
         location: keyboard::Location::Standard,
         modifiers: keyboard::Modifiers::default(),
         repeat: false,
@@ -200,7 +244,9 @@ fn release(key: Key) -> Event {
     Event::Keyboard(keyboard::Event::KeyReleased {
         key: key.clone(),
         modified_key: key,
-        physical_key: keyboard::key::Physical::Unidentified(keyboard::key::NativeCode::Unidentified),
+        physical_key: keyboard::key::Physical::Unidentified(
+            keyboard::key::NativeCode::Unidentified,
+        ),
         location: keyboard::Location::Standard,
         modifiers: keyboard::Modifiers::default(),
     })
@@ -221,7 +267,12 @@ fn sample_patient(r: &mut Records, name: &str, kana: &str, birth: &str, insurer:
 fn new_patient_form_marks_a_bad_check_digit_then_saves_into_todays_list() {
     let r = records(Store::open_in_memory().unwrap(), "受付 佐藤");
     let mut h = Harness::new(App::ready(r));
-    assert!(h.focused().is_some_and(|id| id.contains("reception-search")), "{:?}", h.focused());
+    assert!(
+        h.focused()
+            .is_some_and(|id| id.contains("reception-search")),
+        "{:?}",
+        h.focused()
+    );
 
     // F7 opens the 申立書 with the cursor in 氏名; Tab walks the paper form's order.
     h.named(Named::F7);
@@ -235,7 +286,13 @@ fn new_patient_form_marks_a_bad_check_digit_then_saves_into_todays_list() {
     h.tab_to("1");
     // A full-width insurer number with a wrong check digit (…12 is right).
     h.tab_to("０１１３００１３");
-    assert!(h.texts().iter().any(|t| t.starts_with("× ") && t.contains("検証番号")), "no check-digit error shown: {:?}", h.texts());
+    assert!(
+        h.texts()
+            .iter()
+            .any(|t| t.starts_with("× ") && t.contains("検証番号")),
+        "no check-digit error shown: {:?}",
+        h.texts()
+    );
     h.tab_to("12-34");
     h.tab_to("5678");
     h.tab_to("1");
@@ -264,7 +321,15 @@ fn new_patient_form_marks_a_bad_check_digit_then_saves_into_todays_list() {
     assert_eq!(v.patient_name, "山田 花子");
     assert_eq!(v.patient_kana, "ヤマダ ハナコ");
     assert_eq!(v.visit.created_by, "受付 佐藤");
-    assert_eq!(v.insurance.as_ref().unwrap().insurance.insurer_number.as_deref(), Some("01130012"));
+    assert_eq!(
+        v.insurance
+            .as_ref()
+            .unwrap()
+            .insurance
+            .insurer_number
+            .as_deref(),
+        Some("01130012")
+    );
     // Back on reception: the receipt and today's list show the visit.
     assert!(h.shows(&format!("受付しました: 受付番号 {}", v.visit.visit_no)));
     let texts = h.texts();
@@ -309,13 +374,23 @@ fn arrows_pick_another_hit_and_escape_backs_out() {
     let mut h = Harness::new(App::ready(r));
     h.type_text("ヤマダ");
     // The hits in screen order ("山田 次郎  ヤマダ ジロウ" ...).
-    let listed: Vec<String> = h.texts().into_iter().filter(|t| t.starts_with("山田 ") && t.contains("  ヤマダ")).collect();
+    let listed: Vec<String> = h
+        .texts()
+        .into_iter()
+        .filter(|t| t.starts_with("山田 ") && t.contains("  ヤマダ"))
+        .collect();
     assert_eq!(listed.len(), 2, "{listed:?}");
     let second_name = listed[1].split("  ").next().unwrap().to_string();
     h.named(Named::ArrowDown);
     h.named(Named::Enter);
     assert!(h.texts().iter().any(|t| t == "前回の保険"));
-    assert!(h.texts().iter().any(|t| t.starts_with(&format!("{second_name}（"))), "{:?}", h.texts());
+    assert!(
+        h.texts()
+            .iter()
+            .any(|t| t.starts_with(&format!("{second_name}（"))),
+        "{:?}",
+        h.texts()
+    );
     // Esc closes the shown patient, a second Esc clears the search.
     h.named(Named::Escape);
     assert!(!h.texts().iter().any(|t| t == "前回の保険"));
@@ -323,7 +398,11 @@ fn arrows_pick_another_hit_and_escape_backs_out() {
     h.named(Named::Escape);
     assert!(!h.shows("↑↓ で選択"));
     assert!(h.shows("検索語を入力してください"));
-    assert_eq!(h.records().visits(None).unwrap().len(), 2, "nothing recorded by looking");
+    assert_eq!(
+        h.records().visits(None).unwrap().len(),
+        2,
+        "nothing recorded by looking"
+    );
 }
 
 #[test]
@@ -359,7 +438,9 @@ fn a_switch_made_elsewhere_shows_up_on_the_next_refresh() {
     assert!(h.shows("通常モード"));
     // The command line (another process, same file) declares an outage.
     let mut other = records(Store::open(&path).unwrap(), "watcher");
-    other.outage_start("自動検知: 応答なし", &[], Detection::Probe).unwrap();
+    other
+        .outage_start("自動検知: 応答なし", &[], Detection::Probe)
+        .unwrap();
     h.send(vec![]);
     let t = h.app.update(Message::Tick);
     h.run(t);
@@ -384,12 +465,25 @@ fn the_start_screen_names_who_is_at_the_desk() {
 fn a_database_that_cannot_be_opened_gets_a_screen_not_a_crash() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("broken.sqlite3");
-    std::fs::write(&path, b"this is not a database at all, it is garbage ".repeat(200)).unwrap();
-    let launch = Launch { db_path: path, config_path: None, staff: None, clock: clock() };
+    std::fs::write(
+        &path,
+        b"this is not a database at all, it is garbage ".repeat(200),
+    )
+    .unwrap();
+    let launch = Launch {
+        db_path: path,
+        config_path: None,
+        staff: None,
+        clock: clock(),
+    };
     let mut h = Harness::new(App::boot(launch));
     assert!(h.shows("データベースを開けません"));
     assert!(h.shows("最新のバックアップ"));
-    assert!(!h.shows("not a database"), "staff read Japanese only: {:?}", h.texts());
+    assert!(
+        !h.shows("not a database"),
+        "staff read Japanese only: {:?}",
+        h.texts()
+    );
 }
 
 #[test]
@@ -466,7 +560,8 @@ fn fushou_is_one_choice_and_saves() {
 #[test]
 fn the_outage_screen_shows_the_open_outage_and_ends_it() {
     let mut r = records(Store::open_in_memory().unwrap(), "受付 佐藤");
-    r.outage_start("資格確認端末がエラー", &[], Detection::Staff).unwrap();
+    r.outage_start("資格確認端末がエラー", &[], Detection::Staff)
+        .unwrap();
     let mut h = Harness::new(App::ready(r));
     h.named(Named::F4);
     assert!(h.shows("現在: 障害モード（オンライン資格確認 停止中）"));
@@ -474,9 +569,17 @@ fn the_outage_screen_shows_the_open_outage_and_ends_it() {
     assert!(h.shows("停止中のサービス: オンライン資格確認・電子処方箋"));
     // The runbook's result field has focus (ticking is the work); Shift+Tab reaches the note
     // field, where Enter records the return.
-    assert!(h.focused().is_some_and(|id| id.contains("runbook-result")), "{:?}", h.focused());
+    assert!(
+        h.focused().is_some_and(|id| id.contains("runbook-result")),
+        "{:?}",
+        h.focused()
+    );
     h.shift_tab();
-    assert!(h.focused().is_some_and(|id| id.contains("outage-end-note")), "{:?}", h.focused());
+    assert!(
+        h.focused().is_some_and(|id| id.contains("outage-end-note")),
+        "{:?}",
+        h.focused()
+    );
     h.type_text("端末再起動で回復");
     h.named(Named::Enter);
     assert!(h.shows("回線の復旧を記録しました"));
@@ -500,26 +603,44 @@ fn tab_walks_the_form_in_paper_order_and_shift_tab_walks_back() {
     let order = Field::all();
     for (n, field) in order.iter().enumerate() {
         let focused = h.focused().unwrap_or_default();
-        assert!(focused.contains(&format!("\"{}\"", field.id())), "step {n}: expected {} ({}), focus on {focused}", field.label(), field.id());
+        assert!(
+            focused.contains(&format!("\"{}\"", field.id())),
+            "step {n}: expected {} ({}), focus on {focused}",
+            field.label(),
+            field.id()
+        );
         if n + 1 < order.len() {
             h.named(Named::Tab);
         }
     }
     h.shift_tab();
     let focused = h.focused().unwrap_or_default();
-    assert!(focused.contains(&format!("\"{}\"", order[order.len() - 2].id())), "{focused}");
+    assert!(
+        focused.contains(&format!("\"{}\"", order[order.len() - 2].id())),
+        "{focused}"
+    );
 }
 
 #[test]
 fn many_hits_ask_for_a_narrower_search_and_still_fit() {
     let mut r = records(Store::open_in_memory().unwrap(), "受付");
     for n in 1..=9 {
-        sample_patient(&mut r, &format!("山田 {n}郎"), "ヤマダ タロウ", &format!("S4{n}.3.1"), "01130012");
+        sample_patient(
+            &mut r,
+            &format!("山田 {n}郎"),
+            "ヤマダ タロウ",
+            &format!("S4{n}.3.1"),
+            "01130012",
+        );
     }
     let mut h = Harness::new(App::ready(r));
     h.type_text("やまだ");
     assert!(h.shows("絞り込んでください"));
-    let listed = h.texts().into_iter().filter(|t| t.starts_with("山田 ") && t.contains("  ヤマダ")).count();
+    let listed = h
+        .texts()
+        .into_iter()
+        .filter(|t| t.starts_with("山田 ") && t.contains("  ヤマダ"))
+        .count();
     assert_eq!(listed, onshi_fallback::gui::reception::HIT_LIMIT);
     h.type_text(" S43.3.1");
     assert!(h.shows("1 名 — ↑↓ で選択"));
@@ -530,11 +651,22 @@ fn many_hits_ask_for_a_narrower_search_and_still_fit() {
 fn the_app_start_makes_the_daily_backup_and_a_broken_file_names_it() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("clinic.sqlite3");
-    let launch = Launch { db_path: path.clone(), config_path: None, staff: Some("受付".into()), clock: clock() };
+    let launch = Launch {
+        db_path: path.clone(),
+        config_path: None,
+        staff: Some("受付".into()),
+        clock: clock(),
+    };
     let h = Harness::new(App::boot(launch.clone()));
     drop(h);
-    let backups: Vec<_> = std::fs::read_dir(dir.path().join("backups")).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().to_string()).collect();
-    assert!(backups.iter().any(|b| b.contains("20261125")), "{backups:?}");
+    let backups: Vec<_> = std::fs::read_dir(dir.path().join("backups"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .collect();
+    assert!(
+        backups.iter().any(|b| b.contains("20261125")),
+        "{backups:?}"
+    );
 
     // The file is damaged: the screen names the latest backup and how to restore it.
     for suffix in ["", "-wal", "-shm"] {
@@ -545,7 +677,11 @@ fn the_app_start_makes_the_daily_backup_and_a_broken_file_names_it() {
     assert!(h.shows("データベースを開けません"));
     assert!(h.shows("最新のバックアップを復元してください"));
     assert!(h.shows("onshi-fallback restore"));
-    assert!(h.texts().iter().any(|t| t.contains("20261125")), "{:?}", h.texts());
+    assert!(
+        h.texts().iter().any(|t| t.contains("20261125")),
+        "{:?}",
+        h.texts()
+    );
 }
 
 // ---- 障害対応: the runbook checklist ----
@@ -555,42 +691,71 @@ fn the_line_reauth_step_is_ticked_from_the_keyboard_with_time_and_name() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("clinic.sqlite3");
     let mut r = records(Store::open(&path).unwrap(), "受付 佐藤");
-    r.outage_start("資格確認端末がエラー", &[], Detection::Staff).unwrap();
+    r.outage_start("資格確認端末がエラー", &[], Detection::Staff)
+        .unwrap();
     r.outage_note("端末の画面に「回線エラー」").unwrap();
     let mut h = Harness::new(App::ready(r));
     h.named(Named::F4);
     // Line re-authentication comes first, emphasised, with what to do when the page is unset.
     let texts = h.texts();
-    let first = texts.iter().position(|t| t.contains("回線認証をやり直す")).expect("line_reauth shown");
-    let second = texts.iter().position(|t| t.contains("受付を申立書に切り替える")).unwrap();
+    let first = texts
+        .iter()
+        .position(|t| t.contains("回線認証をやり直す"))
+        .expect("line_reauth shown");
+    let second = texts
+        .iter()
+        .position(|t| t.contains("受付を申立書に切り替える"))
+        .unwrap();
     assert!(first < second);
-    assert!(h.shows("▶ 1. 回線認証をやり直す"), "the first step is chosen: {texts:?}");
+    assert!(
+        h.shows("▶ 1. 回線認証をやり直す"),
+        "the first step is chosen: {texts:?}"
+    );
     assert!(h.shows("consent_page_url が未設定です"));
-    assert!(h.shows("端末の画面に「回線エラー」"), "the outage's notes are shown");
+    assert!(
+        h.shows("端末の画面に「回線エラー」"),
+        "the outage's notes are shown"
+    );
 
     // Type the result, Enter: ticked with the time and who did it.
     h.keys = 0;
     h.type_text("「希望する」で復旧");
     h.named(Named::Enter);
-    assert!(h.shows("済 09:30 受付 佐藤「「希望する」で復旧」"), "{:?}", h.texts());
+    assert!(
+        h.shows("済 09:30 受付 佐藤「「希望する」で復旧」"),
+        "{:?}",
+        h.texts()
+    );
     let book = h.records().runbook().unwrap();
     let tick = book[0].ticked.as_ref().expect("line_reauth ticked");
-    assert_eq!((tick.step.as_str(), tick.by.as_str(), tick.result.as_str()), ("line_reauth", "受付 佐藤", "「希望する」で復旧"));
+    assert_eq!(
+        (tick.step.as_str(), tick.by.as_str(), tick.result.as_str()),
+        ("line_reauth", "受付 佐藤", "「希望する」で復旧")
+    );
     // The choice moved on to the next step; ↓ skips one more, Space (empty field) ticks it.
     assert!(h.shows("▶ 2. 受付を申立書に切り替える"));
     h.named(Named::ArrowDown);
     assert!(h.shows("▶ 3. 処方箋を紙に切り替える"));
     h.space();
     let book = h.records().runbook().unwrap();
-    assert!(book[1].ticked.is_none() && book[2].ticked.is_some(), "{book:?}");
+    assert!(
+        book[1].ticked.is_none() && book[2].ticked.is_some(),
+        "{book:?}"
+    );
 
     // F6 with no consent page configured says which key to set; F8 writes the report.
     h.named(Named::F6);
     assert!(h.shows("設定 [runbook] consent_page_url が未設定です"));
     h.named(Named::F8);
     let report = dir.path().join("incident-1.md");
-    assert!(h.shows(&format!("障害報告書を保存しました: {}", report.display())), "{:?}", h.texts());
-    assert!(std::fs::read_to_string(&report).unwrap().contains("回線認証"));
+    assert!(
+        h.shows(&format!("障害報告書を保存しました: {}", report.display())),
+        "{:?}",
+        h.texts()
+    );
+    assert!(std::fs::read_to_string(&report)
+        .unwrap()
+        .contains("回線認証"));
 }
 
 #[test]
@@ -599,21 +764,30 @@ fn ticking_with_no_outage_open_is_refused_in_japanese() {
     let mut h = Harness::new(App::ready(r));
     h.named(Named::F4);
     h.send(vec![]);
-    let t = h.app.update(Message::Outage(onshi_fallback::gui::outage::Message::Runbook(onshi_fallback::gui::runbook::Message::Tick)));
+    let t = h.app.update(Message::Outage(
+        onshi_fallback::gui::outage::Message::Runbook(onshi_fallback::gui::runbook::Message::Tick),
+    ));
     h.run(t);
     assert!(h.shows("障害対応中ではありません"), "{:?}", h.texts());
 }
 
 // ---- 照合: reconciliation ----
 
-use onshi_fallback::qualification::{QualificationService, Validity, VerifiedQualification, VerifyOutcome, VerifyRequest, VerifyResult};
+use onshi_fallback::qualification::{
+    QualificationService, Validity, VerifiedQualification, VerifyOutcome, VerifyRequest,
+    VerifyResult,
+};
 use onshi_fallback::service::PassOptions;
 
 /// Answers at once: eligible under the numbers asked, except that 番号 1111 is now 9999.
 struct Instant;
 impl QualificationService for Instant {
     fn verify(&self, req: &VerifyRequest) -> VerifyOutcome {
-        let number = if req.number == "1111" { "9999".to_string() } else { req.number.clone() };
+        let number = if req.number == "1111" {
+            "9999".to_string()
+        } else {
+            req.number.clone()
+        };
         VerifyOutcome::Answered(VerifyResult {
             segment_of_result: "1".into(),
             processing_result_status: Some("1".into()),
@@ -646,7 +820,8 @@ fn intake_numbered(r: &mut Records, name: &str, kana: &str, number: &str) {
 /// An outage morning (one changed, one unchanged, one 不詳), the line back, the pass run.
 fn reconciled_day(path: &std::path::Path) -> Records {
     let mut r = records(Store::open(path).unwrap(), "請求 田中");
-    r.outage_start("資格確認端末がエラー", &[], Detection::Staff).unwrap();
+    r.outage_start("資格確認端末がエラー", &[], Detection::Staff)
+        .unwrap();
     intake_numbered(&mut r, "変更 一郎", "ヘンコウ イチロウ", "1111");
     intake_numbered(&mut r, "一致 二郎", "イッチ ジロウ", "2222");
     let fushou: IntakeInput = serde_json::from_value(serde_json::json!({
@@ -656,15 +831,23 @@ fn reconciled_day(path: &std::path::Path) -> Records {
     }))
     .unwrap();
     r.intake(&fushou).unwrap();
-    r.outage_end("回線認証を再実施して復旧", Detection::Staff).unwrap();
-    let opts = PassOptions { concurrency: 1, delay: std::time::Duration::ZERO, auto_settle_match: true };
+    r.outage_end("回線認証を再実施して復旧", Detection::Staff)
+        .unwrap();
+    let opts = PassOptions {
+        concurrency: 1,
+        delay: std::time::Duration::ZERO,
+        auto_settle_match: true,
+    };
     let report = r.reconcile_pass(&Instant, &opts, |_| {}).unwrap();
     assert_eq!(report.checked, 3);
     r
 }
 
 fn selected_title(h: &mut Harness) -> String {
-    h.texts().into_iter().find(|t| t.contains("（ヘンコウ") || t.contains("（フショウ") || t.contains("（イッチ")).unwrap_or_default()
+    h.texts()
+        .into_iter()
+        .find(|t| t.contains("（ヘンコウ") || t.contains("（フショウ") || t.contains("（イッチ"))
+        .unwrap_or_default()
 }
 
 #[test]
@@ -674,7 +857,11 @@ fn the_clerk_accepts_the_verified_data_with_one_key_and_a_note_is_required_where
     let r = reconciled_day(&path);
     let mut h = Harness::new(App::ready(r));
     h.named(Named::F3);
-    assert!(h.shows("要判断 2 件 / 照合待ち 0 件 / 確定 1 件"), "{:?}", h.texts());
+    assert!(
+        h.shows("要判断 2 件 / 照合待ち 0 件 / 確定 1 件"),
+        "{:?}",
+        h.texts()
+    );
     assert!(h.shows("番号: 1111 → 9999"), "differences in the list");
     assert!(h.shows("手作業で確認"), "statuses in Japanese");
 
@@ -685,14 +872,21 @@ fn the_clerk_accepts_the_verified_data_with_one_key_and_a_note_is_required_where
         }
         h.named(Named::ArrowDown);
     }
-    assert!(selected_title(&mut h).contains("変更 一郎"), "{:?}", h.texts());
+    assert!(
+        selected_title(&mut h).contains("変更 一郎"),
+        "{:?}",
+        h.texts()
+    );
     assert!(h.shows("確認済み: 社保 01130012 記号12-34 番号9999"));
     h.type_text("1");
     assert!(h.shows("確定しました"), "{:?}", h.texts());
     assert!(h.shows("確認済みを採用"));
     let rows = h.records().reconcile_list().unwrap();
     let changed = rows.iter().find(|r| r.patient.name == "変更 一郎").unwrap();
-    assert_eq!(changed.entry.state, onshi_fallback::domain::QueueState::Settled);
+    assert_eq!(
+        changed.entry.state,
+        onshi_fallback::domain::QueueState::Settled
+    );
     assert_eq!(changed.entry.decision.as_deref(), Some("verified"));
     assert_eq!(changed.entry.decided_by.as_deref(), Some("請求 田中"));
     assert_eq!(changed.claim.number, "9999");
@@ -703,28 +897,57 @@ fn the_clerk_accepts_the_verified_data_with_one_key_and_a_note_is_required_where
     assert!(h.shows("手作業で照会してください"));
     assert!(h.shows("氏名 不詳 三郎 / カナ フショウ サブロウ"));
     h.type_text("2");
-    assert!(h.focused().is_some_and(|id| id.contains("reconcile-note")), "{:?}", h.focused());
+    assert!(
+        h.focused().is_some_and(|id| id.contains("reconcile-note")),
+        "{:?}",
+        h.focused()
+    );
     h.named(Named::Enter);
     assert!(h.shows("申告のまま確定する理由"), "{:?}", h.texts());
     assert!(h.texts().iter().any(|t| t.starts_with("エラー:")));
-    let fushou = h.records().reconcile_list().unwrap().into_iter().find(|r| r.patient.name == "不詳 三郎").unwrap();
-    assert_eq!(fushou.entry.state, onshi_fallback::domain::QueueState::NeedsDecision);
+    let fushou = h
+        .records()
+        .reconcile_list()
+        .unwrap()
+        .into_iter()
+        .find(|r| r.patient.name == "不詳 三郎")
+        .unwrap();
+    assert_eq!(
+        fushou.entry.state,
+        onshi_fallback::domain::QueueState::NeedsDecision
+    );
     // Esc cancels; 3 (要確認) with a note records it and keeps it open.
     h.named(Named::Escape);
-    assert!(h.shows("照合"), "Esc cancelled the decision, not the screen");
+    assert!(
+        h.shows("照合"),
+        "Esc cancelled the decision, not the screen"
+    );
     h.type_text("3");
     h.type_text("本人に電話して保険証を確認");
     h.named(Named::Enter);
     assert!(h.shows("記録しました"), "{:?}", h.texts());
-    let fushou = h.records().reconcile_list().unwrap().into_iter().find(|r| r.patient.name == "不詳 三郎").unwrap();
+    let fushou = h
+        .records()
+        .reconcile_list()
+        .unwrap()
+        .into_iter()
+        .find(|r| r.patient.name == "不詳 三郎")
+        .unwrap();
     assert_eq!(fushou.entry.decision.as_deref(), Some("follow_up"));
     assert_eq!(fushou.entry.note, "本人に電話して保険証を確認");
 
     // 4: the manual lookup's numbers, checked live, then settled.
     h.type_text("4");
-    assert!(h.focused().is_some_and(|id| id.contains("manual-insurer")), "{:?}", h.focused());
+    assert!(
+        h.focused().is_some_and(|id| id.contains("manual-insurer")),
+        "{:?}",
+        h.focused()
+    );
     h.type_text("01130013");
-    assert!(h.shows("× 保険者番号"), "a bad check digit is shown at once");
+    assert!(
+        h.shows("× 保険者番号"),
+        "a bad check digit is shown at once"
+    );
     h.named(Named::Backspace);
     h.type_text("2");
     h.tab_to("12-34");
@@ -734,14 +957,32 @@ fn the_clerk_accepts_the_verified_data_with_one_key_and_a_note_is_required_where
     h.tab_to("3");
     assert!(h.shows("入力に誤りはありません"), "{:?}", h.texts());
     h.named(Named::Enter);
-    let fushou = h.records().reconcile_list().unwrap().into_iter().find(|r| r.patient.name == "不詳 三郎").unwrap();
-    assert_eq!(fushou.entry.decision.as_deref(), Some("manual"), "{:?}", h.texts());
+    let fushou = h
+        .records()
+        .reconcile_list()
+        .unwrap()
+        .into_iter()
+        .find(|r| r.patient.name == "不詳 三郎")
+        .unwrap();
+    assert_eq!(
+        fushou.entry.decision.as_deref(),
+        Some("manual"),
+        "{:?}",
+        h.texts()
+    );
     assert_eq!(fushou.claim.number, "7777");
 
     // F8 writes the clerk's CSV beside the database.
     h.named(Named::F8);
     let csv = dir.path().join("reconcile-20261125.csv");
-    assert!(h.shows(&format!("請求担当用の一覧を保存しました: {}", csv.display())), "{:?}", h.texts());
+    assert!(
+        h.shows(&format!(
+            "請求担当用の一覧を保存しました: {}",
+            csv.display()
+        )),
+        "{:?}",
+        h.texts()
+    );
     assert!(csv.exists());
 }
 
@@ -752,7 +993,11 @@ fn the_pass_without_a_terminal_configured_names_the_key() {
     let mut h = Harness::new(App::ready(r));
     h.named(Named::F3);
     h.named(Named::F6);
-    assert!(h.shows("設定 [qualification] root がありません"), "{:?}", h.texts());
+    assert!(
+        h.shows("設定 [qualification] root がありません"),
+        "{:?}",
+        h.texts()
+    );
 }
 
 #[test]
@@ -787,8 +1032,16 @@ fn the_pass_runs_off_the_ui_thread_and_reports_progress() {
     h.named(Named::F6); // the harness runs the task to its end: the worker's progress, then done
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     sim.join().unwrap().unwrap();
-    assert!(h.shows("照合が終わりました: 1 件を確認しました"), "{:?}", h.texts());
-    assert!(h.shows("要判断 0 件 / 照合待ち 0 件 / 確定 1 件"), "{:?}", h.texts());
+    assert!(
+        h.shows("照合が終わりました: 1 件を確認しました"),
+        "{:?}",
+        h.texts()
+    );
+    assert!(
+        h.shows("要判断 0 件 / 照合待ち 0 件 / 確定 1 件"),
+        "{:?}",
+        h.texts()
+    );
 }
 
 #[test]
@@ -799,7 +1052,8 @@ fn snapshots_of_the_runbook_and_reconciliation() {
     r.actor = "受付 佐藤".into();
     r.config.runbook.consent_page_url = "https://line.example.jp/consent".into();
     r.config.runbook.support_phone = "0120-000-000".into();
-    r.outage_start("資格確認端末がエラー", &[], Detection::Staff).unwrap();
+    r.outage_start("資格確認端末がエラー", &[], Detection::Staff)
+        .unwrap();
     r.outage_note("端末の画面に「回線エラー」").unwrap();
     let mut h = Harness::new(App::ready(r));
     h.named(Named::F4);
@@ -829,7 +1083,9 @@ impl Harness {
         self.send(vec![Event::Keyboard(keyboard::Event::KeyPressed {
             key: key.clone(),
             modified_key: key,
-            physical_key: keyboard::key::Physical::Unidentified(keyboard::key::NativeCode::Unidentified),
+            physical_key: keyboard::key::Physical::Unidentified(
+                keyboard::key::NativeCode::Unidentified,
+            ),
             location: keyboard::Location::Standard,
             modifiers: mods,
             repeat: false,
@@ -853,7 +1109,11 @@ fn prescribing_clinic(path: &std::path::Path) -> Records {
     c.fee_table = Some("1".into());
     c.institution_code = Some("1234567".into());
     c.doctors = vec!["工業会 次郎".into(), "工業会 花子".into()];
-    r.config.printer.command = if cfg!(windows) { "cmd /c rem".into() } else { "true".into() };
+    r.config.printer.command = if cfg!(windows) {
+        "cmd /c rem".into()
+    } else {
+        "true".into()
+    };
     r
 }
 
@@ -871,9 +1131,21 @@ fn the_doctor_writes_checks_issues_reprints_and_voids_a_prescription_from_the_ke
     // ↓ to the first patient received (山田), Enter picks: the cursor is in the first drug name.
     h.named(Named::ArrowDown);
     h.named(Named::Enter);
-    assert!(h.shows("処方: 山田 太郎（ヤマダ タロウ）"), "{:?}", h.texts());
-    assert!(h.shows("保険者番号 01130012  記号・番号 12-34・5678"), "{:?}", h.texts());
-    assert!(h.focused().is_some_and(|id| id.contains("rx-0-0-name")), "{:?}", h.focused());
+    assert!(
+        h.shows("処方: 山田 太郎（ヤマダ タロウ）"),
+        "{:?}",
+        h.texts()
+    );
+    assert!(
+        h.shows("保険者番号 01130012  記号・番号 12-34・5678"),
+        "{:?}",
+        h.texts()
+    );
+    assert!(
+        h.focused().is_some_and(|id| id.contains("rx-0-0-name")),
+        "{:?}",
+        h.focused()
+    );
 
     // RP1: two drugs (the second 変更不可), usage, days 0 (refused in place), then 14.
     h.type_text("アムロジピン錠5mg");
@@ -881,7 +1153,11 @@ fn the_doctor_writes_checks_issues_reprints_and_voids_a_prescription_from_the_ke
     h.type_text("1");
     h.tab_to("錠");
     h.ctrl_char("d");
-    assert!(h.focused().is_some_and(|id| id.contains("rx-0-1-name")), "{:?}", h.focused());
+    assert!(
+        h.focused().is_some_and(|id| id.contains("rx-0-1-name")),
+        "{:?}",
+        h.focused()
+    );
     h.type_text("ロキソプロフェンNa錠60mg");
     h.tab_to("3");
     h.tab_to("錠");
@@ -890,8 +1166,16 @@ fn the_doctor_writes_checks_issues_reprints_and_voids_a_prescription_from_the_ke
     h.tab_to("1日3回毎食後");
     h.named(Named::Tab); // 剤形: 1 内服 already
     h.tab_to("0");
-    assert!(h.shows("× 日数: 日数は1〜365日です（RP1）"), "{:?}", h.texts());
-    assert!(h.shows("　ロキソプロフェンNa錠60mg 3錠 ［変更不可］"), "the preview marks it: {:?}", h.texts());
+    assert!(
+        h.shows("× 日数: 日数は1〜365日です（RP1）"),
+        "{:?}",
+        h.texts()
+    );
+    assert!(
+        h.shows("　ロキソプロフェンNa錠60mg 3錠 ［変更不可］"),
+        "the preview marks it: {:?}",
+        h.texts()
+    );
     h.named(Named::Backspace);
     h.type_text("14");
     assert!(h.shows("入力に誤りはありません"), "{:?}", h.texts());
@@ -901,36 +1185,85 @@ fn the_doctor_writes_checks_issues_reprints_and_voids_a_prescription_from_the_ke
 
     // F10 issues and prints: the RX id and where the PDF is are shown; the visit lists it.
     h.named(Named::F10);
-    let visit = h.records().visits(None).unwrap().into_iter().find(|v| v.patient_name == "山田 太郎").unwrap().visit_id;
+    let visit = h
+        .records()
+        .visits(None)
+        .unwrap()
+        .into_iter()
+        .find(|v| v.patient_name == "山田 太郎")
+        .unwrap()
+        .visit_id;
     let issued = h.records().prescriptions_for(&visit).unwrap();
     assert_eq!(issued.len(), 1, "{:?}", h.texts());
     let rx = &issued[0];
     assert!(std::path::Path::new(&rx.pdf_path).exists());
-    assert!(h.shows(&format!("発行しました: RX{}（印刷しました）— PDF: {}", rx.id, rx.pdf_path)), "{:?}", h.texts());
-    assert!(h.shows(&format!("RX{}  2026-11-25 工業会 次郎", rx.id)), "{:?}", h.texts());
+    assert!(
+        h.shows(&format!(
+            "発行しました: RX{}（印刷しました）— PDF: {}",
+            rx.id, rx.pdf_path
+        )),
+        "{:?}",
+        h.texts()
+    );
+    assert!(
+        h.shows(&format!("RX{}  2026-11-25 工業会 次郎", rx.id)),
+        "{:?}",
+        h.texts()
+    );
     assert_eq!(rx.content["rps"][0]["drugs"][1]["no_substitution"], true);
     assert_eq!(rx.content["rps"][0]["days"], 14);
 
     // The next prescription: the drug typed before is offered, Enter takes it with its usage.
-    assert!(h.focused().is_some_and(|id| id.contains("rx-0-0-name")), "{:?}", h.focused());
+    assert!(
+        h.focused().is_some_and(|id| id.contains("rx-0-0-name")),
+        "{:?}",
+        h.focused()
+    );
     h.type_text("ロキソ");
-    assert!(h.shows("Enter ロキソプロフェンNa錠60mg 3錠"), "{:?}", h.texts());
+    assert!(
+        h.shows("Enter ロキソプロフェンNa錠60mg 3錠"),
+        "{:?}",
+        h.texts()
+    );
     h.named(Named::Enter);
     let texts = h.texts();
-    assert!(texts.iter().any(|t| t == "ロキソプロフェンNa錠60mg"), "{texts:?}");
+    assert!(
+        texts.iter().any(|t| t == "ロキソプロフェンNa錠60mg"),
+        "{texts:?}"
+    );
     assert!(texts.iter().any(|t| t == "1日3回毎食後"), "{texts:?}");
-    assert!(h.focused().is_some_and(|id| id.contains("rx-0-0-amount")), "{:?}", h.focused());
+    assert!(
+        h.focused().is_some_and(|id| id.contains("rx-0-0-amount")),
+        "{:?}",
+        h.focused()
+    );
 
     // F8 reprints the same file; F7 voids it, and a reason is required.
     h.named(Named::F8);
-    assert!(h.shows(&format!("RX{} を再印刷しました", rx.id)), "{:?}", h.texts());
+    assert!(
+        h.shows(&format!("RX{} を再印刷しました", rx.id)),
+        "{:?}",
+        h.texts()
+    );
     h.named(Named::F7);
-    assert!(h.focused().is_some_and(|id| id.contains("rx-void-reason")), "{:?}", h.focused());
+    assert!(
+        h.focused().is_some_and(|id| id.contains("rx-void-reason")),
+        "{:?}",
+        h.focused()
+    );
     h.named(Named::Enter);
-    assert!(h.shows("取り消しの理由を入力してください"), "{:?}", h.texts());
+    assert!(
+        h.shows("取り消しの理由を入力してください"),
+        "{:?}",
+        h.texts()
+    );
     h.type_text("用量の誤り");
     h.named(Named::Enter);
-    assert!(h.shows(&format!("RX{} を取り消しました（理由: 用量の誤り）", rx.id)), "{:?}", h.texts());
+    assert!(
+        h.shows(&format!("RX{} を取り消しました（理由: 用量の誤り）", rx.id)),
+        "{:?}",
+        h.texts()
+    );
     assert!(h.shows(&format!("RX{}  取消（用量の誤り）", rx.id)));
     let rx = h.records().prescription(&format!("RX{}", rx.id)).unwrap();
     assert_eq!(rx.void_reason.as_deref(), Some("用量の誤り"));
@@ -945,19 +1278,37 @@ fn the_doctor_sees_which_insurance_was_verified_and_prints_the_reconciled_one() 
     let dir = tempfile::tempdir().unwrap();
     let mut r = reconciled_day(&dir.path().join("clinic.sqlite3"));
     // The clerk took the verified numbers for the changed record: the prescription prints those.
-    let changed = r.visits(None).unwrap().into_iter().find(|v| v.patient_name == "変更 一郎").unwrap().visit_id;
-    r.resolve(&changed, onshi_fallback::service::Decision::AcceptVerified, "").unwrap();
+    let changed = r
+        .visits(None)
+        .unwrap()
+        .into_iter()
+        .find(|v| v.patient_name == "変更 一郎")
+        .unwrap()
+        .visit_id;
+    r.resolve(
+        &changed,
+        onshi_fallback::service::Decision::AcceptVerified,
+        "",
+    )
+    .unwrap();
     let mut h = Harness::new(App::ready(r));
     h.named(Named::F2);
     let texts = h.texts();
     assert!(texts.iter().any(|t| t.starts_with("確認済")), "{texts:?}");
-    assert!(texts.iter().any(|t| t == "不詳・未確認（番号なし）"), "{texts:?}");
+    assert!(
+        texts.iter().any(|t| t == "不詳・未確認（番号なし）"),
+        "{texts:?}"
+    );
     // The list is newest first: 不詳, 一致, 変更.
     h.named(Named::ArrowDown);
     h.named(Named::ArrowDown);
     h.named(Named::Enter);
     assert!(h.shows("処方: 変更 一郎"), "{:?}", h.texts());
-    assert!(h.shows("保険: 保険者番号 01130012  記号・番号 12-34・9999"), "{:?}", h.texts());
+    assert!(
+        h.shows("保険: 保険者番号 01130012  記号・番号 12-34・9999"),
+        "{:?}",
+        h.texts()
+    );
 }
 
 #[test]
@@ -975,11 +1326,19 @@ fn a_draft_stays_with_its_patient_when_the_doctor_looks_at_another() {
     h.named(Named::ArrowDown);
     h.named(Named::Enter);
     assert!(h.shows("処方: 山田 太郎"));
-    assert!(!h.texts().iter().any(|t| t == "カロナール錠200"), "{:?}", h.texts());
+    assert!(
+        !h.texts().iter().any(|t| t == "カロナール錠200"),
+        "{:?}",
+        h.texts()
+    );
     // Back to 田中: the draft is still there.
     h.named(Named::Escape);
     h.named(Named::ArrowUp);
     h.named(Named::Enter);
     assert!(h.shows("処方: 田中 一郎"));
-    assert!(h.texts().iter().any(|t| t == "カロナール錠200"), "{:?}", h.texts());
+    assert!(
+        h.texts().iter().any(|t| t == "カロナール錠200"),
+        "{:?}",
+        h.texts()
+    );
 }

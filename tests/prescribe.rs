@@ -31,7 +31,10 @@ fn rx(visit: &str, drugs: &str) -> String {
 const AMLODIPINE: &str = r#"[{"name": "アムロジピン錠5mg", "amount": "1", "unit": "錠", "no_substitution": false, "patient_request": false}]"#;
 
 fn count(db: &Path, sql: &str) -> i64 {
-    rusqlite::Connection::open(db).unwrap().query_row(sql, [], |r| r.get(0)).unwrap()
+    rusqlite::Connection::open(db)
+        .unwrap()
+        .query_row(sql, [], |r| r.get(0))
+        .unwrap()
 }
 
 /// A clinic whose "printer" copies each job into a spool folder, as lp would queue it.
@@ -40,15 +43,35 @@ fn clinic(dir: &Path) -> std::path::PathBuf {
     let spool = dir.join("spool");
     std::fs::create_dir_all(&spool).unwrap();
     let printer = dir.join("fake-lp.sh");
-    std::fs::write(&printer, format!("#!/bin/sh\ncp \"$1\" \"{}/job-$(ls {} | wc -l).pdf\"\n", spool.display(), spool.display())).unwrap();
+    std::fs::write(
+        &printer,
+        format!(
+            "#!/bin/sh\ncp \"$1\" \"{}/job-$(ls {} | wc -l).pdf\"\n",
+            spool.display(),
+            spool.display()
+        ),
+    )
+    .unwrap();
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&printer, std::fs::Permissions::from_mode(0o755)).unwrap();
     }
-    std::fs::write(db.with_extension("toml"), format!("{CONFIG}\n[printer]\ncommand = \"{}\"\n", printer.display())).unwrap();
-    assert!(cli(&db, &["outage", "start", "--reason", "電子処方箋も停止"], None).status.success());
-    assert!(cli(&db, &["intake", "--json", "-"], Some(&intake_json(1))).status.success());
+    std::fs::write(
+        db.with_extension("toml"),
+        format!("{CONFIG}\n[printer]\ncommand = \"{}\"\n", printer.display()),
+    )
+    .unwrap();
+    assert!(cli(
+        &db,
+        &["outage", "start", "--reason", "電子処方箋も停止"],
+        None
+    )
+    .status
+    .success());
+    assert!(cli(&db, &["intake", "--json", "-"], Some(&intake_json(1)))
+        .status
+        .success());
     db
 }
 
@@ -57,7 +80,18 @@ fn issue_print_reprint_and_void() {
     let dir = tempfile::tempdir().unwrap();
     let db = clinic(dir.path());
     let out = dir.path().join("rx.pdf");
-    let o = cli(&db, &["prescribe", "--json", "-", "--out", out.to_str().unwrap(), "--print"], Some(&rx("V1", AMLODIPINE)));
+    let o = cli(
+        &db,
+        &[
+            "prescribe",
+            "--json",
+            "-",
+            "--out",
+            out.to_str().unwrap(),
+            "--print",
+        ],
+        Some(&rx("V1", AMLODIPINE)),
+    );
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let receipt: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(receipt["prescription_id"], "RX1");
@@ -65,11 +99,25 @@ fn issue_print_reprint_and_void() {
     let archived = receipt["archived"].as_str().unwrap().to_string();
     let pdf = std::fs::read(&out).unwrap();
     assert!(pdf.starts_with(b"%PDF"));
-    assert_eq!(std::fs::read(&archived).unwrap(), pdf, "the copy is the archived document");
+    assert_eq!(
+        std::fs::read(&archived).unwrap(),
+        pdf,
+        "the copy is the archived document"
+    );
     let spool = dir.path().join("spool");
-    assert_eq!(std::fs::read(spool.join("job-0.pdf")).unwrap(), pdf, "the printer got the archived PDF");
+    assert_eq!(
+        std::fs::read(spool.join("job-0.pdf")).unwrap(),
+        pdf,
+        "the printer got the archived PDF"
+    );
     // recorded with the outage it was issued in
-    assert_eq!(count(&db, "SELECT COUNT(*) FROM prescriptions WHERE outage_id = 1 AND visit_id = 1"), 1);
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(*) FROM prescriptions WHERE outage_id = 1 AND visit_id = 1"
+        ),
+        1
+    );
 
     // A reprint is the very same document, and audited as one.
     assert!(cli(&db, &["reprint", "RX1"], None).status.success());
@@ -86,10 +134,28 @@ fn issue_print_reprint_and_void() {
     std::fs::write(&archived, &pdf).unwrap();
 
     // Void: kept, marked, and no longer printable.
-    assert_eq!(cli(&db, &["void", "prescription", "RX1", "--reason", "用量誤り"], None).status.code(), Some(0));
+    assert_eq!(
+        cli(
+            &db,
+            &["void", "prescription", "RX1", "--reason", "用量誤り"],
+            None
+        )
+        .status
+        .code(),
+        Some(0)
+    );
     assert_eq!(count(&db, "SELECT COUNT(*) FROM prescriptions WHERE voided_at IS NOT NULL AND void_reason = '用量誤り'"), 1);
     assert_eq!(cli(&db, &["reprint", "RX1"], None).status.code(), Some(2));
-    assert_eq!(cli(&db, &["void", "prescription", "RX1", "--reason", "again"], None).status.code(), Some(2));
+    assert_eq!(
+        cli(
+            &db,
+            &["void", "prescription", "RX1", "--reason", "again"],
+            None
+        )
+        .status
+        .code(),
+        Some(2)
+    );
     assert!(cli(&db, &["audit", "verify"], None).status.success());
 }
 
@@ -100,12 +166,27 @@ fn bad_prescriptions_are_refused_and_write_nothing() {
     let audit = count(&db, "SELECT COUNT(*) FROM audit_log");
     let cases: Vec<(String, &str)> = vec![
         (rx("V1", "[]"), "rps[0].drugs"),
-        (rx("V1", AMLODIPINE).replace("\"days\": 28", "\"days\": 0"), "rps[0].days"),
-        (rx("V1", AMLODIPINE).replace("\"days\": 28", "\"days\": 4000"), "rps[0].days"),
+        (
+            rx("V1", AMLODIPINE).replace("\"days\": 28", "\"days\": 0"),
+            "rps[0].days",
+        ),
+        (
+            rx("V1", AMLODIPINE).replace("\"days\": 28", "\"days\": 4000"),
+            "rps[0].days",
+        ),
         (rx("V99", AMLODIPINE), "V99"),
-        (rx("V1", AMLODIPINE).replace("工業会 次郎", "知らない 医師"), "保険医氏名"),
-        (rx("V1", AMLODIPINE).replace("\"remarks\"", "\"remarkz\""), "remarkz"),
-        (rx("V1", &AMLODIPINE.replace("アムロジピン錠5mg", "𠮷草錠")), "印刷できません"),
+        (
+            rx("V1", AMLODIPINE).replace("工業会 次郎", "知らない 医師"),
+            "保険医氏名",
+        ),
+        (
+            rx("V1", AMLODIPINE).replace("\"remarks\"", "\"remarkz\""),
+            "remarkz",
+        ),
+        (
+            rx("V1", &AMLODIPINE.replace("アムロジピン錠5mg", "𠮷草錠")),
+            "印刷できません",
+        ),
     ];
     for (input, expect) in cases {
         let o = cli(&db, &["prescribe", "--json", "-"], Some(&input));
@@ -121,8 +202,18 @@ fn bad_prescriptions_are_refused_and_write_nothing() {
 fn printing_needs_the_clinic_settings() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("clinic.sqlite3");
-    assert!(cli(&db, &["intake", "--json", "-"], Some(&intake_json(1))).status.success());
-    let o = cli(&db, &["prescribe", "--json", "-"], Some(&rx("V1", AMLODIPINE)));
+    assert!(cli(&db, &["intake", "--json", "-"], Some(&intake_json(1)))
+        .status
+        .success());
+    let o = cli(
+        &db,
+        &["prescribe", "--json", "-"],
+        Some(&rx("V1", AMLODIPINE)),
+    );
     assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("clinic.name"), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("clinic.name"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
 }

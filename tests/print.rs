@@ -8,7 +8,9 @@ use lopdf::content::Content;
 use lopdf::{Document, Object};
 use onshi_fallback::config::Clinic;
 use onshi_fallback::domain::prescription::{parse_input, Prescription};
-use onshi_fallback::domain::{Insurance, InsuranceKind, PatientDetails, PublicFund, Relationship, Sex};
+use onshi_fallback::domain::{
+    Insurance, InsuranceKind, PatientDetails, PublicFund, Relationship, Sex,
+};
 use onshi_fallback::print::jahis;
 use onshi_fallback::print::{Rendered, Renderer, RxDocument};
 
@@ -71,7 +73,10 @@ fn document(name: &str, rx: Prescription) -> RxDocument {
             insurer_name: "工業会健保".into(),
             employer: "".into(),
             copay_percent: 20,
-            public_funds: vec![PublicFund { payer: "54016027".into(), recipient: "1234566".into() }],
+            public_funds: vec![PublicFund {
+                payer: "54016027".into(),
+                recipient: "1234566".into(),
+            }],
         },
         prescription: rx,
     }
@@ -87,7 +92,6 @@ fn keep(name: &str, r: &Rendered) {
         std::fs::write(format!("{dir}/{name}.pdf"), &r.pdf).unwrap();
     }
 }
-
 
 // ---- reading the PDF back ---------------------------------------------------------------
 
@@ -138,9 +142,20 @@ fn decode(grid: &[Vec<bool>]) -> Vec<u8> {
     let n = grid.len();
     let side = (n + 2 * quiet) * scale;
     let mut img = rqrr::PreparedImage::prepare_from_greyscale(side, side, |x, y| {
-        let (mx, my) = ((x / scale) as isize - quiet as isize, (y / scale) as isize - quiet as isize);
-        let dark = mx >= 0 && my >= 0 && (mx as usize) < n && (my as usize) < n && grid[my as usize][mx as usize];
-        if dark { 0 } else { 255 }
+        let (mx, my) = (
+            (x / scale) as isize - quiet as isize,
+            (y / scale) as isize - quiet as isize,
+        );
+        let dark = mx >= 0
+            && my >= 0
+            && (mx as usize) < n
+            && (my as usize) < n
+            && grid[my as usize][mx as usize];
+        if dark {
+            0
+        } else {
+            255
+        }
     });
     let grids = img.detect_grids();
     assert_eq!(grids.len(), 1, "one symbol found");
@@ -153,7 +168,10 @@ fn sjis_lines(bytes: &[u8]) -> Vec<String> {
     let (text, _, errors) = encoding_rs::SHIFT_JIS.decode(bytes);
     assert!(!errors);
     assert!(text.ends_with("\r\n"));
-    text.trim_end_matches("\r\n").split("\r\n").map(String::from).collect()
+    text.trim_end_matches("\r\n")
+        .split("\r\n")
+        .map(String::from)
+        .collect()
 }
 
 // ---- the tests ---------------------------------------------------------------------------
@@ -168,20 +186,41 @@ fn page_is_a5_and_fonts_are_embedded_subsets() {
     assert_eq!(pages.len(), 1);
     let page = pdf.get_dictionary(*pages.get(&1).unwrap()).unwrap();
     let mm = |pt: f32| pt / 72.0 * 25.4;
-    let media: Vec<f32> = page.get(b"MediaBox").unwrap().as_array().unwrap().iter().map(|o| o.as_float().unwrap()).collect();
-    assert!((mm(media[2]) - 148.0).abs() < 0.1 && (mm(media[3]) - 210.0).abs() < 0.1, "{media:?}");
+    let media: Vec<f32> = page
+        .get(b"MediaBox")
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o.as_float().unwrap())
+        .collect();
+    assert!(
+        (mm(media[2]) - 148.0).abs() < 0.1 && (mm(media[3]) - 210.0).abs() < 0.1,
+        "{media:?}"
+    );
 
     let mut embedded = 0;
     for (_, obj) in pdf.objects.iter() {
         let Ok(dict) = obj.as_dict() else { continue };
         if dict.get(b"Type").and_then(Object::as_name).ok() == Some(b"FontDescriptor".as_slice()) {
-            let name = String::from_utf8(dict.get(b"FontName").unwrap().as_name().unwrap().to_vec()).unwrap();
+            let name =
+                String::from_utf8(dict.get(b"FontName").unwrap().as_name().unwrap().to_vec())
+                    .unwrap();
             // A subset's name carries a six-letter tag: ABCDEF+IPAexGothic.
             let (tag, base) = name.split_once('+').expect("subset tag");
-            assert!(tag.len() == 6 && tag.chars().all(|c| c.is_ascii_uppercase()), "{name}");
+            assert!(
+                tag.len() == 6 && tag.chars().all(|c| c.is_ascii_uppercase()),
+                "{name}"
+            );
             assert!(base.starts_with("IPAex"), "{name}");
             let file = dict.get(b"FontFile2").unwrap().as_reference().unwrap();
-            let len = pdf.get_object(file).unwrap().as_stream().unwrap().content.len();
+            let len = pdf
+                .get_object(file)
+                .unwrap()
+                .as_stream()
+                .unwrap()
+                .content
+                .len();
             assert!(len > 1000 && len < 1_000_000, "subset size {len}");
             embedded += 1;
         }
@@ -196,11 +235,37 @@ fn every_field_is_printed() {
     let r = renderer().render(&doc).unwrap();
     let text = page_texts(&r.pdf).concat();
     for want in [
-        "処", "（この処方箋は、どの保険薬局でも有効です。）", "公費負担者番号", "保険者番号", "日薬 太郎",
-        "昭和25年6月6日", "男・女", "被保険者", "被扶養者", "〒105-0004 東京都港区新橋1-11-1", "工業会クリニック",
-        "03-0000-0000", "工業会 次郎", "令和8年11月25日", "処方箋の", "使用期間", "アムロジピン錠5mg", "1錠",
-        "1日1回朝食後", "28日分", "10回分", "【外用】1日2回 患部に塗布", "50g", "以下余白", "リフィル可", "一包化",
-        "保険医署名", "保険医療機関へ疑義照会した上で調剤", "調剤済年月日", "保険薬局の所在", "Ａ列５番",
+        "処",
+        "（この処方箋は、どの保険薬局でも有効です。）",
+        "公費負担者番号",
+        "保険者番号",
+        "日薬 太郎",
+        "昭和25年6月6日",
+        "男・女",
+        "被保険者",
+        "被扶養者",
+        "〒105-0004 東京都港区新橋1-11-1",
+        "工業会クリニック",
+        "03-0000-0000",
+        "工業会 次郎",
+        "令和8年11月25日",
+        "処方箋の",
+        "使用期間",
+        "アムロジピン錠5mg",
+        "1錠",
+        "1日1回朝食後",
+        "28日分",
+        "10回分",
+        "【外用】1日2回 患部に塗布",
+        "50g",
+        "以下余白",
+        "リフィル可",
+        "一包化",
+        "保険医署名",
+        "保険医療機関へ疑義照会した上で調剤",
+        "調剤済年月日",
+        "保険薬局の所在",
+        "Ａ列５番",
         "０１－２３・１２３４（枝番）5",
     ] {
         assert!(text.contains(want), "missing {want}");
@@ -275,8 +340,14 @@ fn a_short_prescription_is_one_symbol_at_level_m() {
     assert_eq!(r.symbols.len(), 1);
     assert_eq!(r.symbols[0].ec_level, qrcode::EcLevel::M);
     let lines = sjis_lines(&decode(&page_symbols(&r.pdf)[0][0]));
-    assert!(!lines.iter().any(|l| l.starts_with("64,")), "no refill record without refill");
-    assert!(!page_texts(&r.pdf)[0].contains("保険医署名\n工業会"), "no signature without 変更不可");
+    assert!(
+        !lines.iter().any(|l| l.starts_with("64,")),
+        "no refill record without refill"
+    );
+    assert!(
+        !page_texts(&r.pdf)[0].contains("保険医署名\n工業会"),
+        "no signature without 変更不可"
+    );
 }
 
 #[test]
@@ -295,13 +366,23 @@ fn a_long_prescription_continues_on_a_second_sheet() {
     assert_eq!(r.pages, 2);
     let texts = page_texts(&r.pdf);
     assert_eq!(texts.len(), 2);
-    assert!(texts[0].contains("（1枚目／全2枚）") && texts[0].contains("（続紙に続く）") && !texts[0].contains("以下余白"));
+    assert!(
+        texts[0].contains("（1枚目／全2枚）")
+            && texts[0].contains("（続紙に続く）")
+            && !texts[0].contains("以下余白")
+    );
     assert!(texts[1].contains("続紙（2枚目／全2枚）") && texts[1].contains("以下余白"));
     // The continuation names the original: same patient, same issue date, its own header.
-    assert!(texts[1].replace('\n', "").contains("令和8年11月25日交付・日薬 太郎 様"));
+    assert!(texts[1]
+        .replace('\n', "")
+        .contains("令和8年11月25日交付・日薬 太郎 様"));
     assert!(texts[1].contains("6)") && !texts[0].contains("6)"));
     // The symbols on all sheets, read in order, give the whole payload.
-    let all: Vec<u8> = page_symbols(&r.pdf).concat().iter().flat_map(|g| decode(g)).collect();
+    let all: Vec<u8> = page_symbols(&r.pdf)
+        .concat()
+        .iter()
+        .flat_map(|g| decode(g))
+        .collect();
     assert_eq!(all, jahis::payload(&doc));
     assert!(r.symbols.len() >= 2);
 }
@@ -313,7 +394,13 @@ fn a_name_outside_jis_x_0208_becomes_geta_in_the_symbol_only() {
     let r = rend.render(&doc).unwrap();
     keep("gaiji-name", &r);
     assert_eq!(r.gaiji, vec!['髙']);
-    let lines = sjis_lines(&page_symbols(&r.pdf).concat().iter().flat_map(|g| decode(g)).collect::<Vec<_>>());
+    let lines = sjis_lines(
+        &page_symbols(&r.pdf)
+            .concat()
+            .iter()
+            .flat_map(|g| decode(g))
+            .collect::<Vec<_>>(),
+    );
     assert!(lines.contains(&"11,,■橋 一郎,".to_string()), "{lines:?}");
     // The paper keeps the real character: the bundled font has it.
     assert!(page_texts(&r.pdf)[0].contains("髙橋 一郎"));
@@ -326,7 +413,10 @@ fn a_character_the_font_lacks_is_reported_and_printing_refused() {
     let doc = document("\u{E000}山 花子", prescription(TWO_RPS, "null", ""));
     assert_eq!(rend.unprintable(&doc), vec!['\u{E000}']);
     let err = rend.render(&doc).unwrap_err().to_string();
-    assert!(err.contains("U+E000") && err.contains("印刷できません"), "{err}");
+    assert!(
+        err.contains("U+E000") && err.contains("印刷できません"),
+        "{err}"
+    );
     let doc = document("𩸽野 花子", prescription(TWO_RPS, "null", ""));
     let missing = rend.unprintable(&doc);
     if !missing.is_empty() {
@@ -337,7 +427,10 @@ fn a_character_the_font_lacks_is_reported_and_printing_refused() {
 
 #[test]
 fn remarks_that_do_not_fit_are_refused_not_cut() {
-    let many_lines = (1..=12).map(|i| format!("備考{i}")).collect::<Vec<_>>().join("\\n");
+    let many_lines = (1..=12)
+        .map(|i| format!("備考{i}"))
+        .collect::<Vec<_>>()
+        .join("\\n");
     let doc = document("日薬 太郎", prescription(TWO_RPS, "null", &many_lines));
     let err = renderer().render(&doc).unwrap_err().to_string();
     assert!(err.contains("備考が長すぎて"), "{err}");
@@ -353,28 +446,60 @@ fn missing_clinic_settings_are_named() {
 
 #[test]
 fn a_template_override_moves_the_symbol() {
-    let text = onshi_fallback::print::template::DEFAULT_PRESCRIPTION.replacen("x = 6.0\ny = 180.0", "x = 80.0\ny = 180.0", 1);
+    let text = onshi_fallback::print::template::DEFAULT_PRESCRIPTION.replacen(
+        "x = 6.0\ny = 180.0",
+        "x = 80.0\ny = 180.0",
+        1,
+    );
     let t = onshi_fallback::print::template::Template::parse(&text).unwrap();
     assert_eq!(t.qr.x, 80.0);
-    let r = Renderer::new(t).unwrap().render(&document("日薬 太郎", prescription(TWO_RPS, "null", ""))).unwrap();
-    let content = String::from_utf8_lossy(&Document::load_mem(&r.pdf).unwrap().get_page_content(*Document::load_mem(&r.pdf).unwrap().get_pages().get(&1).unwrap())).to_string();
+    let r = Renderer::new(t)
+        .unwrap()
+        .render(&document("日薬 太郎", prescription(TWO_RPS, "null", "")))
+        .unwrap();
+    let content = String::from_utf8_lossy(
+        &Document::load_mem(&r.pdf).unwrap().get_page_content(
+            *Document::load_mem(&r.pdf)
+                .unwrap()
+                .get_pages()
+                .get(&1)
+                .unwrap(),
+        ),
+    )
+    .to_string();
     // 80 mm + 4 modules of quiet zone = the cm translation, in points.
-    assert!(content.lines().any(|l| l.ends_with(" cm") && l.split(' ').nth(4).unwrap().parse::<f32>().unwrap() > 80.0 / 25.4 * 72.0));
+    assert!(content.lines().any(|l| l.ends_with(" cm")
+        && l.split(' ').nth(4).unwrap().parse::<f32>().unwrap() > 80.0 / 25.4 * 72.0));
 }
 
 #[test]
 fn a_template_may_set_its_wording_in_mincho() {
-    let text = onshi_fallback::print::template::DEFAULT_PRESCRIPTION.replacen("label_font = \"gothic\"", "label_font = \"mincho\"", 1);
+    let text = onshi_fallback::print::template::DEFAULT_PRESCRIPTION.replacen(
+        "label_font = \"gothic\"",
+        "label_font = \"mincho\"",
+        1,
+    );
     let t = onshi_fallback::print::template::Template::parse(&text).unwrap();
-    let r = Renderer::new(t).unwrap().render(&document("日薬 太郎", prescription(TWO_RPS, "null", ""))).unwrap();
+    let r = Renderer::new(t)
+        .unwrap()
+        .render(&document("日薬 太郎", prescription(TWO_RPS, "null", "")))
+        .unwrap();
     keep("mincho-labels", &r);
     let pdf = Document::load_mem(&r.pdf).unwrap();
     let mut names: Vec<String> = pdf
         .objects
         .values()
         .filter_map(|o| o.as_dict().ok())
-        .filter(|d| d.get(b"Type").and_then(Object::as_name).ok() == Some(b"FontDescriptor".as_slice()))
-        .map(|d| String::from_utf8_lossy(d.get(b"FontName").unwrap().as_name().unwrap()).split('+').nth(1).unwrap().to_string())
+        .filter(|d| {
+            d.get(b"Type").and_then(Object::as_name).ok() == Some(b"FontDescriptor".as_slice())
+        })
+        .map(|d| {
+            String::from_utf8_lossy(d.get(b"FontName").unwrap().as_name().unwrap())
+                .split('+')
+                .nth(1)
+                .unwrap()
+                .to_string()
+        })
         .collect();
     names.sort();
     assert_eq!(names, ["IPAexGothic", "IPAexMincho"]);
@@ -394,47 +519,99 @@ mod props {
     }
 
     fn any_form() -> impl Strategy<Value = DoseForm> {
-        prop_oneof![Just(DoseForm::Internal), Just(DoseForm::Prn), Just(DoseForm::External)]
+        prop_oneof![
+            Just(DoseForm::Internal),
+            Just(DoseForm::Prn),
+            Just(DoseForm::External)
+        ]
     }
 
     fn any_drug() -> impl Strategy<Value = DrugInput> {
-        (".{0,50}", ".{0,14}", ".{0,8}", any::<bool>(), any::<bool>()).prop_map(|(name, amount, unit, ns, pr)| DrugInput {
-            name,
-            amount,
-            unit,
-            no_substitution: ns,
-            patient_request: pr,
-        })
+        (".{0,50}", ".{0,14}", ".{0,8}", any::<bool>(), any::<bool>()).prop_map(
+            |(name, amount, unit, ns, pr)| DrugInput {
+                name,
+                amount,
+                unit,
+                no_substitution: ns,
+                patient_request: pr,
+            },
+        )
     }
 
     fn any_input() -> impl Strategy<Value = PrescriptionInput> {
-        let rp = (any_form(), ".{0,60}", proptest::option::of(-5i64..500), proptest::collection::vec(any_drug(), 0..4))
-            .prop_map(|(form, usage, days, drugs)| RpInput { form, usage, days, drugs });
-        (".{0,5}", ".{0,25}", ".{0,14}", proptest::collection::vec(rp, 0..4), proptest::option::of(-2i64..6), proptest::option::of(".{0,80}"))
-            .prop_map(|(visit_id, doctor, issued_on, rps, refill_count, remarks)| PrescriptionInput {
-                visit_id,
-                doctor,
-                issued_on,
-                rps,
-                refill_count,
-                remarks,
-            })
+        let rp = (
+            any_form(),
+            ".{0,60}",
+            proptest::option::of(-5i64..500),
+            proptest::collection::vec(any_drug(), 0..4),
+        )
+            .prop_map(|(form, usage, days, drugs)| RpInput {
+                form,
+                usage,
+                days,
+                drugs,
+            });
+        (
+            ".{0,5}",
+            ".{0,25}",
+            ".{0,14}",
+            proptest::collection::vec(rp, 0..4),
+            proptest::option::of(-2i64..6),
+            proptest::option::of(".{0,80}"),
+        )
+            .prop_map(
+                |(visit_id, doctor, issued_on, rps, refill_count, remarks)| PrescriptionInput {
+                    visit_id,
+                    doctor,
+                    issued_on,
+                    rps,
+                    refill_count,
+                    remarks,
+                },
+            )
     }
 
     /// Mostly valid prescriptions with arbitrary text, to exercise layout and encoding.
     fn likely_valid() -> impl Strategy<Value = Prescription> {
         // Kana, ASCII, commas, and a few characters outside JIS X 0208 (髙﨑①) that the font has.
         fn text(min: usize, max: usize) -> proptest::string::RegexGeneratorStrategy<String> {
-            proptest::string::string_regex(&format!("[ぁ-んァ-ヶA-Za-z0-9,，．. ・（）%&錠散剤軟膏髙﨑①]{{{min},{max}}}")).unwrap()
+            proptest::string::string_regex(&format!(
+                "[ぁ-んァ-ヶA-Za-z0-9,，．. ・（）%&錠散剤軟膏髙﨑①]{{{min},{max}}}"
+            ))
+            .unwrap()
         }
-        let drug = (text(1, 40), "[1-9][0-9]{0,2}(\\.[0-9]{1,2})?", "[錠gmLカプセル包枚本]{1,6}", any::<bool>(), any::<bool>())
-            .prop_map(|(name, amount, unit, ns, pr)| DrugInput { name, amount, unit, no_substitution: ns, patient_request: pr });
-        let rp = (any_form(), text(1, 50), 1i64..99, proptest::collection::vec(drug, 1..5)).prop_map(
-            |(form, usage, days, drugs)| RpInput { form, usage, days: (form != DoseForm::External).then_some(days), drugs },
-        );
-        (proptest::collection::vec(rp, 1..9), proptest::option::of(1i64..=3), text(0, 120)).prop_filter_map(
-            "valid",
-            |(rps, refill_count, remarks)| {
+        let drug = (
+            text(1, 40),
+            "[1-9][0-9]{0,2}(\\.[0-9]{1,2})?",
+            "[錠gmLカプセル包枚本]{1,6}",
+            any::<bool>(),
+            any::<bool>(),
+        )
+            .prop_map(|(name, amount, unit, ns, pr)| DrugInput {
+                name,
+                amount,
+                unit,
+                no_substitution: ns,
+                patient_request: pr,
+            });
+        let rp = (
+            any_form(),
+            text(1, 50),
+            1i64..99,
+            proptest::collection::vec(drug, 1..5),
+        )
+            .prop_map(|(form, usage, days, drugs)| RpInput {
+                form,
+                usage,
+                days: (form != DoseForm::External).then_some(days),
+                drugs,
+            });
+        (
+            proptest::collection::vec(rp, 1..9),
+            proptest::option::of(1i64..=3),
+            text(0, 120),
+        )
+            .prop_filter_map("valid", |(rps, refill_count, remarks)| {
                 PrescriptionInput {
                     visit_id: "v".into(),
                     doctor: "工業会 次郎".into(),
@@ -445,8 +622,7 @@ mod props {
                 }
                 .validate()
                 .ok()
-            },
-        )
+            })
     }
 
     proptest! {

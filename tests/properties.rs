@@ -3,8 +3,12 @@
 
 use chrono::NaiveDate;
 use onshi_fallback::config::Config;
-use onshi_fallback::domain::intake::{validate, InsuranceInput, IntakeInput, PatientInput, PublicFundInput};
-use onshi_fallback::domain::numbers::{check_digit, validate_insurer_number, validate_public_payer, institution_code_check};
+use onshi_fallback::domain::intake::{
+    validate, InsuranceInput, IntakeInput, PatientInput, PublicFundInput,
+};
+use onshi_fallback::domain::numbers::{
+    check_digit, institution_code_check, validate_insurer_number, validate_public_payer,
+};
 use onshi_fallback::domain::text::{kana_key, to_half_width_ascii, to_katakana};
 use onshi_fallback::domain::wareki::{format_wareki, parse_date};
 use onshi_fallback::service::search::parse_query;
@@ -21,7 +25,8 @@ fn typed() -> impl Strategy<Value = String> {
 }
 
 fn day() -> impl Strategy<Value = NaiveDate> {
-    (1868i32..2100, 1u32..=12, 1u32..=31).prop_filter_map("real day", |(y, m, d)| NaiveDate::from_ymd_opt(y, m, d))
+    (1868i32..2100, 1u32..=12, 1u32..=31)
+        .prop_filter_map("real day", |(y, m, d)| NaiveDate::from_ymd_opt(y, m, d))
 }
 
 proptest! {

@@ -14,7 +14,8 @@ use chrono::NaiveDate;
 use onshi_fallback::domain::{Relationship, Sex};
 use onshi_fallback::qualification::simulator::{self, Roster};
 use onshi_fallback::qualification::{
-    NoAnswerReason, OqsFolder, ProbeProblem, QualificationService, Validity, VerifyOutcome, VerifyRequest, VerifyResult,
+    NoAnswerReason, OqsFolder, ProbeProblem, QualificationService, Validity, VerifyOutcome,
+    VerifyRequest, VerifyResult,
 };
 
 const ROSTER: &str = r#"
@@ -125,7 +126,11 @@ impl Terminal {
         fs::create_dir_all(path.join("req")).unwrap();
         fs::create_dir_all(path.join("res")).unwrap();
         let handle = thread::spawn(move || simulator::run(&path, &roster, &flag).unwrap());
-        Terminal { root, stop, handle: Some(handle) }
+        Terminal {
+            root,
+            stop,
+            handle: Some(handle),
+        }
     }
 
     fn path(&self) -> &Path {
@@ -160,7 +165,13 @@ fn adapter(root: &Path, timeout: Duration) -> OqsFolder {
     OqsFolder::new(root, timeout, INSTITUTION).with_poll_interval(Duration::from_millis(20))
 }
 
-fn request(insurer: &str, symbol: &str, number: &str, branch: &str, birth: (i32, u32, u32)) -> VerifyRequest {
+fn request(
+    insurer: &str,
+    symbol: &str,
+    number: &str,
+    branch: &str,
+    birth: (i32, u32, u32),
+) -> VerifyRequest {
     VerifyRequest {
         id: "V0001".into(),
         insurer_number: insurer.into(),
@@ -192,7 +203,11 @@ fn no_answer(outcome: VerifyOutcome) -> NoAnswerReason {
 
 fn files(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = fs::read_dir(dir)
-        .map(|rd| rd.filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned()).collect())
+        .map(|rd| {
+            rd.filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
         .unwrap_or_default();
     names.sort();
     names
@@ -234,30 +249,54 @@ fn an_eligible_kokuho_patient_is_verified() {
     assert_eq!(files(&t.path().join("req")), Vec::<String>::new());
     let results = our_results(t.path());
     assert_eq!(results.len(), 1);
-    let name = results[0].file_name().unwrap().to_string_lossy().into_owned();
-    assert_eq!(name, format!("OQSsiquc01res_{}.xml", r.file_id.clone().unwrap()));
+    let name = results[0]
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
+    assert_eq!(
+        name,
+        format!("OQSsiquc01res_{}.xml", r.file_id.clone().unwrap())
+    );
 }
 
 #[test]
 fn an_invalid_qualification_is_an_answer_but_not_eligible() {
     let t = Terminal::start();
-    let r = answered(t.adapter().verify(&request("01130012", "12-34", "5678", "00", (1985, 7, 15))));
+    let r =
+        answered(
+            t.adapter()
+                .verify(&request("01130012", "12-34", "5678", "00", (1985, 7, 15))),
+        );
     assert_eq!(r.validity, Some(Validity::Invalid));
     assert!(!r.is_eligible());
     let q = &r.qualifications[0];
     assert_eq!(q.relationship, Some(Relationship::Family));
     assert_eq!(q.sex, Some(Sex::Female));
-    assert_eq!(q.disqualification_date, NaiveDate::from_ymd_opt(2026, 10, 31));
+    assert_eq!(
+        q.disqualification_date,
+        NaiveDate::from_ymd_opt(2026, 10, 31)
+    );
 }
 
 #[test]
 fn an_invalid_qualification_with_a_new_one_points_to_it() {
     let t = Terminal::start();
-    let r = answered(t.adapter().verify(&request("06139999", "9", "111", "00", (1990, 1, 2))));
+    let r = answered(
+        t.adapter()
+            .verify(&request("06139999", "9", "111", "00", (1990, 1, 2))),
+    );
     assert_eq!(r.validity, Some(Validity::InvalidNewQualification));
     assert!(!r.is_eligible());
     let q = &r.qualifications[0];
-    assert_eq!((q.insurer_number.as_str(), q.symbol.as_str(), q.number.as_str()), ("01130012", "77-1", "222"));
+    assert_eq!(
+        (
+            q.insurer_number.as_str(),
+            q.symbol.as_str(),
+            q.number.as_str()
+        ),
+        ("01130012", "77-1", "222")
+    );
     assert_eq!(q.qualification_date, NaiveDate::from_ymd_opt(2026, 11, 1));
 }
 
@@ -265,7 +304,10 @@ fn an_invalid_qualification_with_a_new_one_points_to_it() {
 fn nobody_matching_is_not_found() {
     let t = Terminal::start();
     // Yamada's numbers with another birth date.
-    let r = answered(t.adapter().verify(&request("138107", "東１２", "3456", "01", (1971, 3, 1))));
+    let r = answered(
+        t.adapter()
+            .verify(&request("138107", "東１２", "3456", "01", (1971, 3, 1))),
+    );
     assert_eq!(r.validity, Some(Validity::NotFound));
     assert!(r.qualifications.is_empty());
     assert!(!r.is_eligible());
@@ -274,7 +316,10 @@ fn nobody_matching_is_not_found() {
 #[test]
 fn several_matches_are_reported_as_such() {
     let t = Terminal::start();
-    let r = answered(t.adapter().verify(&request("39131234", "", "12345678", "", (1940, 5, 5))));
+    let r = answered(
+        t.adapter()
+            .verify(&request("39131234", "", "12345678", "", (1940, 5, 5))),
+    );
     assert_eq!(r.validity, Some(Validity::MultipleMatches));
     assert!(!r.is_eligible());
 }
@@ -282,10 +327,17 @@ fn several_matches_are_reported_as_such() {
 #[test]
 fn a_shift_jis_result_is_read_by_its_declaration() {
     let t = Terminal::start();
-    let r = answered(t.adapter().verify(&request("01130012", "髙橋", "4444", "00", (1960, 12, 24))));
+    let r =
+        answered(
+            t.adapter()
+                .verify(&request("01130012", "髙橋", "4444", "00", (1960, 12, 24))),
+        );
     let raw = fs::read(&our_results(t.path())[0]).unwrap();
     assert!(raw.starts_with(b"<?xml version=\"1.0\" encoding=\"Shift_JIS\""));
-    assert!(std::str::from_utf8(&raw).is_err(), "the file on disk is really Shift_JIS");
+    assert!(
+        std::str::from_utf8(&raw).is_err(),
+        "the file on disk is really Shift_JIS"
+    );
     assert_eq!(r.character_code_identifier.as_deref(), Some("1"));
     assert!(r.is_eligible());
     assert_eq!(r.qualifications[0].name, "髙橋 浩");
@@ -308,7 +360,10 @@ fn a_terminal_that_is_down_gives_no_answer_and_then_comes_back() {
     let t = Terminal::start();
     t.mode("down");
     let reason = no_answer(t.impatient_adapter().verify(&yamada()));
-    assert!(matches!(reason, NoAnswerReason::Timeout { .. }), "{reason:?}");
+    assert!(
+        matches!(reason, NoAnswerReason::Timeout { .. }),
+        "{reason:?}"
+    );
     // The unanswered request is withdrawn, so a terminal coming back does not answer it.
     assert_eq!(files(&t.path().join("req")), Vec::<String>::new());
     t.mode("up");
@@ -320,7 +375,10 @@ fn a_slow_terminal_is_a_time_out() {
     let t = Terminal::start();
     t.mode("slow 4000");
     let reason = no_answer(t.impatient_adapter().verify(&yamada()));
-    assert!(matches!(reason, NoAnswerReason::Timeout { .. }), "{reason:?}");
+    assert!(
+        matches!(reason, NoAnswerReason::Timeout { .. }),
+        "{reason:?}"
+    );
 }
 
 #[test]
@@ -350,24 +408,39 @@ fn an_abnormal_end_is_kept_verbatim_and_not_eligible() {
     assert!(!r.is_eligible());
     assert_eq!(r.segment_of_result, "9");
     assert_eq!(r.error_code.as_deref(), Some("EQ0123"));
-    assert_eq!(r.error_message.as_deref(), Some("回線認証が切断されています <再接続>"));
+    assert_eq!(
+        r.error_message.as_deref(),
+        Some("回線認証が切断されています <再接続>")
+    );
     assert_eq!(r.validity, None);
     // The probe sees it too.
     let probe = t.adapter().probe();
     assert!(!probe.ok);
-    assert!(probe.problems.iter().any(|p| matches!(p, ProbeProblem::LastResultError { code, .. } if code == "EQ0123")), "{probe:?}");
+    assert!(
+        probe
+            .problems
+            .iter()
+            .any(|p| matches!(p, ProbeProblem::LastResultError { code, .. } if code == "EQ0123")),
+        "{probe:?}"
+    );
 }
 
 #[test]
 fn a_processing_error_is_kept_verbatim_and_not_eligible() {
     let t = Terminal::start();
-    let r = answered(t.adapter().verify(&request("01130012", "5", "5555", "", (1977, 7, 7))));
+    let r = answered(
+        t.adapter()
+            .verify(&request("01130012", "5", "5555", "", (1977, 7, 7))),
+    );
     assert!(r.is_error());
     assert!(!r.is_eligible());
     assert_eq!(r.segment_of_result, "1");
     assert_eq!(r.processing_result_status.as_deref(), Some("2"));
     assert_eq!(r.processing_result_code.as_deref(), Some("XQ0042"));
-    assert_eq!(r.processing_result_message.as_deref(), Some("被保険者番号の形式に誤りがあります"));
+    assert_eq!(
+        r.processing_result_message.as_deref(),
+        Some("被保険者番号の形式に誤りがあります")
+    );
     // A per-request error says nothing about the terminal.
     assert!(t.adapter().probe().ok);
 }
@@ -383,13 +456,24 @@ fn files_that_are_not_ours_are_left_alone() {
     let other = res.join("OQSsiquc01res_202001010000000001.xml");
     fs::write(&other, "someone else's").unwrap();
     // Older than ours even on file systems with coarse time stamps.
-    fs::File::options().write(true).open(&other).unwrap().set_modified(SystemTime::now() - Duration::from_secs(60)).unwrap();
+    fs::File::options()
+        .write(true)
+        .open(&other)
+        .unwrap()
+        .set_modified(SystemTime::now() - Duration::from_secs(60))
+        .unwrap();
     let r = answered(t.adapter().verify(&yamada()));
     assert!(r.is_eligible());
     fs::write(&face, face_bytes).unwrap();
     let probe = t.adapter().probe();
-    assert!(probe.ok, "a face file must not make the probe fail: {probe:?}");
-    assert_eq!(probe.last_result.map(|l| l.segment_of_result), Some("1".to_string()));
+    assert!(
+        probe.ok,
+        "a face file must not make the probe fail: {probe:?}"
+    );
+    assert_eq!(
+        probe.last_result.map(|l| l.segment_of_result),
+        Some("1".to_string())
+    );
     assert_eq!(fs::read_to_string(&face).unwrap(), face_bytes);
     assert_eq!(fs::read_to_string(&other).unwrap(), "someone else's");
 }
@@ -401,13 +485,28 @@ fn a_missing_req_folder_fails_the_probe_and_the_check() {
     let a = adapter(root.path(), Duration::from_millis(500));
     let probe = a.probe();
     assert!(!probe.ok);
-    assert!(probe.problems.iter().any(|p| matches!(p, ProbeProblem::ReqMissing(_))), "{probe:?}");
+    assert!(
+        probe
+            .problems
+            .iter()
+            .any(|p| matches!(p, ProbeProblem::ReqMissing(_))),
+        "{probe:?}"
+    );
     let reason = no_answer(a.verify(&yamada()));
-    assert!(matches!(reason, NoAnswerReason::ReqFolderMissing(_)), "{reason:?}");
-    assert!(!root.path().join("req").exists(), "the adapter must not invent the terminal's folders");
+    assert!(
+        matches!(reason, NoAnswerReason::ReqFolderMissing(_)),
+        "{reason:?}"
+    );
+    assert!(
+        !root.path().join("req").exists(),
+        "the adapter must not invent the terminal's folders"
+    );
     // A missing root is a failure too, not a panic.
     let gone = adapter(&root.path().join("nowhere"), Duration::from_millis(500)).probe();
-    assert!(matches!(gone.problems.as_slice(), [ProbeProblem::RootMissing(_)]), "{gone:?}");
+    assert!(
+        matches!(gone.problems.as_slice(), [ProbeProblem::RootMissing(_)]),
+        "{gone:?}"
+    );
 }
 
 #[test]
@@ -425,11 +524,25 @@ fn requests_the_terminal_never_takes_fail_the_probe() {
     let root = tempfile::tempdir().unwrap();
     fs::create_dir_all(root.path().join("req")).unwrap();
     fs::create_dir_all(root.path().join("res")).unwrap();
-    let old = root.path().join("req").join("OQSsiquc01req_202611250800000001.xml");
+    let old = root
+        .path()
+        .join("req")
+        .join("OQSsiquc01req_202611250800000001.xml");
     fs::write(&old, "x").unwrap();
-    fs::File::options().write(true).open(&old).unwrap().set_modified(SystemTime::now() - Duration::from_secs(3600)).unwrap();
+    fs::File::options()
+        .write(true)
+        .open(&old)
+        .unwrap()
+        .set_modified(SystemTime::now() - Duration::from_secs(3600))
+        .unwrap();
     let probe = adapter(root.path(), Duration::from_secs(30)).probe();
-    assert!(matches!(probe.problems.as_slice(), [ProbeProblem::StaleRequests { count: 1, .. }]), "{probe:?}");
+    assert!(
+        matches!(
+            probe.problems.as_slice(),
+            [ProbeProblem::StaleRequests { count: 1, .. }]
+        ),
+        "{probe:?}"
+    );
     assert!(old.exists(), "the probe only looks");
 }
 
@@ -445,7 +558,10 @@ fn an_answer_to_another_request_is_not_taken() {
     let (req2, res2) = (req.clone(), res.clone());
     let fake = thread::spawn(move || {
         while !flag.load(Ordering::Relaxed) {
-            for name in files(&req2).into_iter().filter(|n| n.starts_with("OQSsiquc01req_") && n.ends_with(".xml")) {
+            for name in files(&req2)
+                .into_iter()
+                .filter(|n| n.starts_with("OQSsiquc01req_") && n.ends_with(".xml"))
+            {
                 let id = &name["OQSsiquc01req_".len()..name.len() - 4];
                 let body = format!(
                     "<?xml version=\"1.0\"?><XmlMsg><MessageHeader><ArbitraryFileIdentifier>{id}</ArbitraryFileIdentifier>\
@@ -470,8 +586,14 @@ fn an_answer_to_another_request_is_not_taken() {
 #[test]
 fn an_invalid_request_is_refused_before_anything_is_written() {
     let t = Terminal::start();
-    let reason = no_answer(t.adapter().verify(&request("1234567", "", "1", "", (1970, 1, 1))));
-    assert!(matches!(reason, NoAnswerReason::InvalidRequest(_)), "{reason:?}");
+    let reason = no_answer(
+        t.adapter()
+            .verify(&request("1234567", "", "1", "", (1970, 1, 1))),
+    );
+    assert!(
+        matches!(reason, NoAnswerReason::InvalidRequest(_)),
+        "{reason:?}"
+    );
     assert_eq!(files(&t.path().join("req")), Vec::<String>::new());
     assert_eq!(our_results(t.path()), Vec::<PathBuf>::new());
 }
@@ -489,7 +611,10 @@ fn the_request_file_on_disk() {
     let waiter = thread::spawn(move || a.verify(&r));
     let mut seen = None;
     for _ in 0..500 {
-        if let Some(name) = files(&req).into_iter().find(|n| n.starts_with("OQSsiquc01req_") && n.ends_with(".xml")) {
+        if let Some(name) = files(&req)
+            .into_iter()
+            .find(|n| n.starts_with("OQSsiquc01req_") && n.ends_with(".xml"))
+        {
             seen = Some((name.clone(), fs::read(req.join(name)).unwrap()));
             break;
         }
@@ -497,7 +622,12 @@ fn the_request_file_on_disk() {
     }
     let (name, bytes) = seen.expect("a request file appears in req/");
     let outcome = waiter.join().unwrap();
-    assert!(matches!(outcome, VerifyOutcome::NoAnswer { reason: NoAnswerReason::Timeout { .. } }));
+    assert!(matches!(
+        outcome,
+        VerifyOutcome::NoAnswer {
+            reason: NoAnswerReason::Timeout { .. }
+        }
+    ));
     let id = &name["OQSsiquc01req_".len()..name.len() - 4];
     assert_eq!(id.len(), 18, "YYYYMMDDHHMMSS + 4-digit sequence: {id}");
     assert!(id.bytes().all(|b| b.is_ascii_digit()));
@@ -505,7 +635,10 @@ fn the_request_file_on_disk() {
     assert!(!had_errors);
     assert!(std::str::from_utf8(&bytes).is_err(), "Shift_JIS, not UTF-8");
     println!("--- {name} (Shift_JIS, shown decoded) ---\n{text}");
-    let today = chrono::Local::now().date_naive().format("%Y%m%d").to_string();
+    let today = chrono::Local::now()
+        .date_naive()
+        .format("%Y%m%d")
+        .to_string();
     let expected = [
         "<?xml version=\"1.0\" encoding=\"Shift_JIS\" standalone=\"no\"?>".to_string(),
         "<XmlMsg>".into(),
@@ -551,7 +684,10 @@ fn a_result_still_being_written_is_waited_for() {
     let (req2, res2) = (req.clone(), res.clone());
     let slow_writer = thread::spawn(move || {
         for _ in 0..1000 {
-            if let Some(name) = files(&req2).into_iter().find(|n| n.starts_with("OQSsiquc01req_") && n.ends_with(".xml")) {
+            if let Some(name) = files(&req2)
+                .into_iter()
+                .find(|n| n.starts_with("OQSsiquc01req_") && n.ends_with(".xml"))
+            {
                 let id = name["OQSsiquc01req_".len()..name.len() - 4].to_string();
                 let body = format!(
                     "<?xml version=\"1.0\" encoding=\"UTF-8\"?><XmlMsg><MessageHeader><ArbitraryFileIdentifier>{id}</ArbitraryFileIdentifier>\
@@ -584,9 +720,18 @@ fn checks_from_several_threads_each_get_their_own_answer() {
     let a = Arc::new(t.adapter());
     let people = [
         (yamada(), Validity::Valid),
-        (request("01130012", "12-34", "5678", "00", (1985, 7, 15)), Validity::Invalid),
-        (request("01130012", "髙橋", "4444", "00", (1960, 12, 24)), Validity::Valid),
-        (request("138107", "東１２", "3456", "01", (1971, 3, 1)), Validity::NotFound),
+        (
+            request("01130012", "12-34", "5678", "00", (1985, 7, 15)),
+            Validity::Invalid,
+        ),
+        (
+            request("01130012", "髙橋", "4444", "00", (1960, 12, 24)),
+            Validity::Valid,
+        ),
+        (
+            request("138107", "東１２", "3456", "01", (1971, 3, 1)),
+            Validity::NotFound,
+        ),
     ];
     let handles: Vec<_> = people
         .into_iter()

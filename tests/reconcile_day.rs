@@ -37,7 +37,9 @@ impl Terminal {
         let roster = Roster::parse(&day_roster(PATIENTS)).unwrap();
         let thread = {
             let (root, stop) = (root.clone(), stop.clone());
-            Some(std::thread::spawn(move || simulator::run(&root, &roster, &stop)))
+            Some(std::thread::spawn(move || {
+                simulator::run(&root, &roster, &stop)
+            }))
         };
         Terminal { root, stop, thread }
     }
@@ -46,7 +48,8 @@ impl Terminal {
         std::thread::sleep(Duration::from_millis(200));
     }
     fn adapter(&self) -> OqsFolder {
-        OqsFolder::new(&self.root, Duration::from_secs(1), "1311234567").with_poll_interval(Duration::from_millis(20))
+        OqsFolder::new(&self.root, Duration::from_secs(1), "1311234567")
+            .with_poll_interval(Duration::from_millis(20))
     }
 }
 
@@ -62,23 +65,33 @@ impl Drop for Terminal {
 /// The morning: an outage, the day's patients (new, returning, 不詳), the line's return.
 fn outage_morning(r: &mut Records) -> HashMap<String, &'static str> {
     let mut expected = HashMap::new();
-    r.outage_start("資格確認端末がエラー", &[], Detection::Staff).unwrap();
+    r.outage_start("資格確認端末がエラー", &[], Detection::Staff)
+        .unwrap();
     for n in 0..PATIENTS {
         let receipt = r.intake(&intake(n)).unwrap();
         expected.insert(receipt.visit_id, expected_status(n));
     }
     for n in 0..2 {
-        let receipt = r.intake(&serde_json::from_str(&fushou_json(n)).unwrap()).unwrap();
+        let receipt = r
+            .intake(&serde_json::from_str(&fushou_json(n)).unwrap())
+            .unwrap();
         expected.insert(receipt.visit_id, "needs_manual");
     }
-    let again = r.intake_returning("P1", onshi_fallback::domain::Basis::ReturningNoChange).unwrap();
+    let again = r
+        .intake_returning("P1", onshi_fallback::domain::Basis::ReturningNoChange)
+        .unwrap();
     expected.insert(again.visit_id, "match");
-    r.outage_end("回線認証を再実施して復旧", Detection::Staff).unwrap();
+    r.outage_end("回線認証を再実施して復旧", Detection::Staff)
+        .unwrap();
     expected
 }
 
 fn fast() -> PassOptions {
-    PassOptions { concurrency: 4, delay: Duration::ZERO, auto_settle_match: true }
+    PassOptions {
+        concurrency: 4,
+        delay: Duration::ZERO,
+        auto_settle_match: true,
+    }
 }
 
 #[test]
@@ -89,7 +102,10 @@ fn a_whole_day_reconciled() {
 
     // Reconciling while the outage is open is refused: every answer would be "no answer".
     r.outage_start("端末エラー", &[], Detection::Staff).unwrap();
-    assert!(r.reconcile_pass(&terminal.adapter(), &fast(), |_| {}).unwrap_err().is_bad_input());
+    assert!(r
+        .reconcile_pass(&terminal.adapter(), &fast(), |_| {})
+        .unwrap_err()
+        .is_bad_input());
     r.outage_end("", Detection::Staff).unwrap();
 
     let expected = outage_morning(&mut r);
@@ -97,63 +113,167 @@ fn a_whole_day_reconciled() {
 
     // First pass while the terminal still does not answer: nothing settles, nothing is lost.
     terminal.mode("down");
-    let first = r.reconcile_pass(&terminal.adapter(), &fast(), |_| {}).unwrap();
+    let first = r
+        .reconcile_pass(&terminal.adapter(), &fast(), |_| {})
+        .unwrap();
     assert_eq!(first.checked, total);
     for res in &first.results {
-        let want = if expected[&res.visit_id] == "needs_manual" && res.reason.contains("不詳") { "needs_manual" } else { "no_answer" };
-        assert_eq!(res.status.as_str(), want, "{}: {}", res.visit_id, res.reason);
+        let want = if expected[&res.visit_id] == "needs_manual" && res.reason.contains("不詳") {
+            "needs_manual"
+        } else {
+            "no_answer"
+        };
+        assert_eq!(
+            res.status.as_str(),
+            want,
+            "{}: {}",
+            res.visit_id,
+            res.reason
+        );
     }
-    assert_eq!(r.status().unwrap().queued as usize, total, "no_answer stays queued");
+    assert_eq!(
+        r.status().unwrap().queued as usize,
+        total,
+        "no_answer stays queued"
+    );
 
     // The terminal answers: the rest sort as expected.
     terminal.mode("up");
     let mut seen = Vec::new();
-    let second = r.reconcile_pass(&terminal.adapter(), &fast(), |p| seen.push((p.done, p.total))).unwrap();
-    assert_eq!(second.checked, total - 2, "the 不詳 records were already sorted");
-    assert_eq!(seen.last(), Some(&(total - 2, total - 2)), "progress counts to the end");
+    let second = r
+        .reconcile_pass(&terminal.adapter(), &fast(), |p| {
+            seen.push((p.done, p.total))
+        })
+        .unwrap();
+    assert_eq!(
+        second.checked,
+        total - 2,
+        "the 不詳 records were already sorted"
+    );
+    assert_eq!(
+        seen.last(),
+        Some(&(total - 2, total - 2)),
+        "progress counts to the end"
+    );
     let list = r.reconcile_list().unwrap();
     for row in &list {
-        assert_eq!(row.entry.status.as_deref(), Some(expected[&row.visit_id]), "{} {}", row.visit_id, row.entry.reason);
+        assert_eq!(
+            row.entry.status.as_deref(),
+            Some(expected[&row.visit_id]),
+            "{} {}",
+            row.visit_id,
+            row.entry.reason
+        );
     }
-    let by_status = |s: &str| list.iter().filter(|x| x.entry.status.as_deref() == Some(s)).count();
-    for s in ReconcileStatus::ALL.iter().filter(|s| **s != ReconcileStatus::NoAnswer) {
+    let by_status = |s: &str| {
+        list.iter()
+            .filter(|x| x.entry.status.as_deref() == Some(s))
+            .count()
+    };
+    for s in ReconcileStatus::ALL
+        .iter()
+        .filter(|s| **s != ReconcileStatus::NoAnswer)
+    {
         assert!(by_status(s.as_str()) > 0, "no {s} in the day");
     }
     // match records settled themselves and were stamped verified
-    assert!(list.iter().filter(|x| x.entry.status.as_deref() == Some("match")).all(|x| x.entry.decision.as_deref() == Some("auto")));
+    assert!(list
+        .iter()
+        .filter(|x| x.entry.status.as_deref() == Some("match"))
+        .all(|x| x.entry.decision.as_deref() == Some("auto")));
     // open decisions come first in the list
-    let first_settled = list.iter().position(|x| x.entry.state.as_str() == "settled").unwrap();
-    assert!(list[first_settled..].iter().all(|x| x.entry.state.as_str() == "settled"));
+    let first_settled = list
+        .iter()
+        .position(|x| x.entry.state.as_str() == "settled")
+        .unwrap();
+    assert!(list[first_settled..]
+        .iter()
+        .all(|x| x.entry.state.as_str() == "settled"));
     // needs_manual rows say exactly what to look up
-    let manual = list.iter().find(|x| x.patient.name.starts_with("不詳")).unwrap();
-    assert!(manual.lookup.as_ref().unwrap().contains("住所 東京都港区芝5-0"), "{:?}", manual.lookup);
+    let manual = list
+        .iter()
+        .find(|x| x.patient.name.starts_with("不詳"))
+        .unwrap();
+    assert!(
+        manual
+            .lookup
+            .as_ref()
+            .unwrap()
+            .contains("住所 東京都港区芝5-0"),
+        "{:?}",
+        manual.lookup
+    );
 
     // A third pass finds nothing due and changes nothing.
-    assert_eq!(r.reconcile_pass(&terminal.adapter(), &fast(), |_| {}).unwrap().checked, 0);
+    assert_eq!(
+        r.reconcile_pass(&terminal.adapter(), &fast(), |_| {})
+            .unwrap()
+            .checked,
+        0
+    );
 
     // The clerk decides.
-    let find = |status: &str| list.iter().find(|x| x.entry.status.as_deref() == Some(status)).unwrap().visit_id.clone();
+    let find = |status: &str| {
+        list.iter()
+            .find(|x| x.entry.status.as_deref() == Some(status))
+            .unwrap()
+            .visit_id
+            .clone()
+    };
     let changed = find("changed");
     let e = r.resolve(&changed, Decision::AcceptVerified, "").unwrap();
     assert_eq!(e.decision.as_deref(), Some("verified"));
     let ineligible = find("ineligible");
-    assert!(r.resolve(&ineligible, Decision::AcceptDeclared, "").unwrap_err().is_bad_input(), "a reason is required");
-    assert!(r.resolve(&ineligible, Decision::AcceptVerified, "x").unwrap_err().is_bad_input(), "nothing verified to accept");
-    r.resolve(&ineligible, Decision::AcceptDeclared, "10月末で喪失、本人に新しい保険を確認中のため旧資格で請求").unwrap();
+    assert!(
+        r.resolve(&ineligible, Decision::AcceptDeclared, "")
+            .unwrap_err()
+            .is_bad_input(),
+        "a reason is required"
+    );
+    assert!(
+        r.resolve(&ineligible, Decision::AcceptVerified, "x")
+            .unwrap_err()
+            .is_bad_input(),
+        "nothing verified to accept"
+    );
+    r.resolve(
+        &ineligible,
+        Decision::AcceptDeclared,
+        "10月末で喪失、本人に新しい保険を確認中のため旧資格で請求",
+    )
+    .unwrap();
     let not_found = find("not_found");
-    let e = r.resolve(&not_found, Decision::FollowUp, "本人に電話して保険証情報を確認").unwrap();
+    let e = r
+        .resolve(
+            &not_found,
+            Decision::FollowUp,
+            "本人に電話して保険証情報を確認",
+        )
+        .unwrap();
     assert_eq!(e.state.as_str(), "needs_decision", "a follow-up stays open");
     let manual_input = serde_json::from_str(
         r#"{"kind": "shaho", "insurer_number": "01130012", "number": "4242", "relationship": "self", "copay_percent": 30}"#,
     )
     .unwrap();
-    r.resolve(&manual.visit_id, Decision::Manual(Box::new(manual_input)), "緊急時資格確認で照会").unwrap();
+    r.resolve(
+        &manual.visit_id,
+        Decision::Manual(Box::new(manual_input)),
+        "緊急時資格確認で照会",
+    )
+    .unwrap();
     let matched = find("match");
-    let err = r.resolve(&matched, Decision::AcceptDeclared, "x").unwrap_err();
+    let err = r
+        .resolve(&matched, Decision::AcceptDeclared, "x")
+        .unwrap_err();
     assert!(err.to_string().contains("判断待ちではありません"), "{err}");
 
     // The patient's insurance was updated by the accepted verification; the old one is history.
-    let row = r.reconcile_list().unwrap().into_iter().find(|x| x.visit_id == changed).unwrap();
+    let row = r
+        .reconcile_list()
+        .unwrap()
+        .into_iter()
+        .find(|x| x.visit_id == changed)
+        .unwrap();
     assert_eq!(row.claim_basis_ja, "確認済みの資格");
 
     // The billing outputs.
@@ -162,14 +282,21 @@ fn a_whole_day_reconciled() {
     assert_eq!(s.visits, total);
     let text = std::fs::read_to_string(&csv).unwrap();
     let lines: Vec<&str> = text.lines().collect();
-    assert!(lines[1].starts_with("要判断"), "open decisions first: {}", lines[1]);
+    assert!(
+        lines[1].starts_with("要判断"),
+        "open decisions first: {}",
+        lines[1]
+    );
     assert!(text.contains("旧資格（申告のまま）"));
     assert!(text.contains("負担割合: 3割 → 2割"));
     let export = dir.path().join("claims.csv");
     let e = r.export_csv(&export).unwrap();
     assert_eq!(e.visits, total);
     let claims = std::fs::read_to_string(&export).unwrap();
-    assert!(claims.contains(",01130012,,4242,"), "the manual lookup is claimed");
+    assert!(
+        claims.contains(",01130012,,4242,"),
+        "the manual lookup is claimed"
+    );
     // with the kind it established, not the 不詳 patient's declared 「不明」
     assert!(claims.contains(",社保,01130012,,4242,"), "{claims}");
     assert!(r.audit_verify().unwrap().ok);
@@ -215,23 +342,51 @@ fn a_pass_killed_half_way_loses_and_repeats_nothing() {
     child.wait().unwrap();
     let checked_before: i64 = {
         let c = rusqlite::Connection::open(&db).unwrap();
-        c.query_row("SELECT COUNT(*) FROM reconcile_queue WHERE status IS NOT NULL", [], |r| r.get(0)).unwrap()
+        c.query_row(
+            "SELECT COUNT(*) FROM reconcile_queue WHERE status IS NOT NULL",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap()
     };
-    assert!(checked_before > 0 && (checked_before as usize) < expected.len(), "killed half-way: {checked_before} checked");
+    assert!(
+        checked_before > 0 && (checked_before as usize) < expected.len(),
+        "killed half-way: {checked_before} checked"
+    );
 
     // Run again to the end.
     terminal.mode("up");
-    let out = cli(&db, &cfg, &["reconcile", "--json"]).wait_with_output().unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = cli(&db, &cfg, &["reconcile", "--json"])
+        .wait_with_output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(report["checked"].as_u64().unwrap() as usize, expected.len() - checked_before as usize, "only what was left");
+    assert_eq!(
+        report["checked"].as_u64().unwrap() as usize,
+        expected.len() - checked_before as usize,
+        "only what was left"
+    );
 
     let r = records(Store::open(&db).unwrap());
     let list = r.reconcile_list().unwrap();
     assert_eq!(list.len(), expected.len(), "nothing lost");
     for row in &list {
-        assert_eq!(row.entry.status.as_deref(), Some(expected[&row.visit_id]), "{}", row.visit_id);
-        assert_eq!(row.entry.attempts, 1, "{} checked once, never twice", row.visit_id);
+        assert_eq!(
+            row.entry.status.as_deref(),
+            Some(expected[&row.visit_id]),
+            "{}",
+            row.visit_id
+        );
+        assert_eq!(
+            row.entry.attempts, 1,
+            "{} checked once, never twice",
+            row.visit_id
+        );
     }
     // one check event per record in the audit log: no decision repeated
     let c = rusqlite::Connection::open(&db).unwrap();

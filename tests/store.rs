@@ -13,9 +13,23 @@ fn rows_cannot_be_deleted_from_any_table() {
     let mut r = memory_records();
     r.outage_start("端末エラー", &[], Detection::Staff).unwrap();
     r.intake(&intake(1)).unwrap();
-    for table in ["patients", "declarations", "visits", "outages", "reconcile_queue", "audit_log"] {
-        let err = r.store.raw().execute(&format!("DELETE FROM {table}"), []).unwrap_err();
-        assert!(err.to_string().contains("never deleted") || err.to_string().contains("append-only"), "{table}: {err}");
+    for table in [
+        "patients",
+        "declarations",
+        "visits",
+        "outages",
+        "reconcile_queue",
+        "audit_log",
+    ] {
+        let err = r
+            .store
+            .raw()
+            .execute(&format!("DELETE FROM {table}"), [])
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("never deleted") || err.to_string().contains("append-only"),
+            "{table}: {err}"
+        );
         assert!(count(&r.store, table) > 0, "{table} lost rows");
     }
 }
@@ -24,7 +38,11 @@ fn rows_cannot_be_deleted_from_any_table() {
 fn audit_entries_cannot_be_updated() {
     let mut r = memory_records();
     r.intake(&intake(1)).unwrap();
-    let err = r.store.raw().execute("UPDATE audit_log SET actor = 'someone else'", []).unwrap_err();
+    let err = r
+        .store
+        .raw()
+        .execute("UPDATE audit_log SET actor = 'someone else'", [])
+        .unwrap_err();
     assert!(err.to_string().contains("append-only"));
 }
 
@@ -32,7 +50,11 @@ fn audit_entries_cannot_be_updated() {
 fn declarations_are_fixed_once_written() {
     let mut r = memory_records();
     r.intake(&intake(1)).unwrap();
-    let err = r.store.raw().execute("UPDATE declarations SET number = '9999'", []).unwrap_err();
+    let err = r
+        .store
+        .raw()
+        .execute("UPDATE declarations SET number = '9999'", [])
+        .unwrap_err();
     assert!(err.to_string().contains("supersede"));
 }
 
@@ -57,7 +79,12 @@ fn an_edited_audit_entry_is_detected_at_its_sequence_number() {
         r.intake(&intake(n)).unwrap();
     }
     // An attacker with the file drops the guard and edits history.
-    r.store.raw().execute_batch("DROP TRIGGER audit_log_no_update; UPDATE audit_log SET actor = 'x' WHERE seq = 4;").unwrap();
+    r.store
+        .raw()
+        .execute_batch(
+            "DROP TRIGGER audit_log_no_update; UPDATE audit_log SET actor = 'x' WHERE seq = 4;",
+        )
+        .unwrap();
     let report = r.audit_verify().unwrap();
     assert!(!report.ok);
     assert_eq!(report.problem.unwrap().seq, Some(4));
@@ -69,7 +96,10 @@ fn a_removed_audit_entry_is_detected() {
     for n in 0..3 {
         r.intake(&intake(n)).unwrap();
     }
-    r.store.raw().execute_batch("DROP TRIGGER audit_log_no_delete; DELETE FROM audit_log WHERE seq = 2;").unwrap();
+    r.store
+        .raw()
+        .execute_batch("DROP TRIGGER audit_log_no_delete; DELETE FROM audit_log WHERE seq = 2;")
+        .unwrap();
     let p = r.audit_verify().unwrap().problem.unwrap();
     assert_eq!(p.seq, Some(3));
 }
@@ -107,8 +137,16 @@ fn a_row_inserted_behind_the_apps_back_is_detected() {
 fn intake_is_all_or_nothing_with_its_queue_entry() {
     let mut r = memory_records();
     r.intake(&intake(1)).unwrap();
-    let before: Vec<i64> =
-        ["patients", "declarations", "visits", "reconcile_queue", "audit_log"].iter().map(|t| count(&r.store, t)).collect();
+    let before: Vec<i64> = [
+        "patients",
+        "declarations",
+        "visits",
+        "reconcile_queue",
+        "audit_log",
+    ]
+    .iter()
+    .map(|t| count(&r.store, t))
+    .collect();
     // Make the queue insert fail, as a full disk or a crash at that point would.
     r.store
         .raw()
@@ -116,14 +154,26 @@ fn intake_is_all_or_nothing_with_its_queue_entry() {
         .unwrap();
     let err = r.intake(&intake(2)).unwrap_err();
     assert!(matches!(err, Error::Db(_)), "{err:?}");
-    let after: Vec<i64> =
-        ["patients", "declarations", "visits", "reconcile_queue", "audit_log"].iter().map(|t| count(&r.store, t)).collect();
+    let after: Vec<i64> = [
+        "patients",
+        "declarations",
+        "visits",
+        "reconcile_queue",
+        "audit_log",
+    ]
+    .iter()
+    .map(|t| count(&r.store, t))
+    .collect();
     assert_eq!(before, after, "a failed intake left rows behind");
     // and every visit has its queue entry
     let orphans: i64 = r
         .store
         .raw()
-        .query_row("SELECT COUNT(*) FROM visits WHERE id NOT IN (SELECT visit_id FROM reconcile_queue)", [], |r| r.get(0))
+        .query_row(
+            "SELECT COUNT(*) FROM visits WHERE id NOT IN (SELECT visit_id FROM reconcile_queue)",
+            [],
+            |r| r.get(0),
+        )
         .unwrap();
     assert_eq!(orphans, 0);
 }
@@ -161,7 +211,10 @@ fn visits_made_during_an_outage_wait_then_become_due() {
     assert_eq!(rows[0].queue_state.unwrap().as_str(), "waiting");
     let (_, released) = r.outage_end("", Detection::Staff).unwrap();
     assert_eq!(released, 1);
-    assert_eq!(r.visits(None).unwrap()[0].queue_state.unwrap().as_str(), "due");
+    assert_eq!(
+        r.visits(None).unwrap()[0].queue_state.unwrap().as_str(),
+        "due"
+    );
     assert_eq!(r.status().unwrap().queued, 1);
 }
 
@@ -177,7 +230,11 @@ fn the_same_person_is_not_registered_twice() {
     let current: i64 = r
         .store
         .raw()
-        .query_row("SELECT COUNT(*) FROM declarations WHERE superseded_by IS NULL", [], |r| r.get(0))
+        .query_row(
+            "SELECT COUNT(*) FROM declarations WHERE superseded_by IS NULL",
+            [],
+            |r| r.get(0),
+        )
         .unwrap();
     assert_eq!(current, 1);
 }
@@ -197,27 +254,46 @@ fn a_possible_duplicate_is_registered_but_flagged() {
 fn returning_patient_reuses_the_last_declaration() {
     let mut r = memory_records();
     let a = r.intake(&intake(1)).unwrap();
-    let b = r.intake_returning(&a.patient_id, Basis::ReturningNoChange).unwrap();
+    let b = r
+        .intake_returning(&a.patient_id, Basis::ReturningNoChange)
+        .unwrap();
     let rows = r.visits(None).unwrap();
     assert_eq!(rows[0].visit.declaration_id, rows[1].visit.declaration_id);
     assert_eq!(rows[1].visit.basis, "returning_no_change");
     assert_eq!(b.patient_id, a.patient_id);
-    let err = r.intake_returning("P99", Basis::ReturningNoChange).unwrap_err();
+    let err = r
+        .intake_returning("P99", Basis::ReturningNoChange)
+        .unwrap_err();
     assert!(err.is_bad_input());
 }
 
 #[test]
 fn an_outage_start_is_idempotent() {
     let mut r = memory_records();
-    let (a, started) = r.outage_start("端末エラー", &[onshi_fallback::domain::Service::Qualification], Detection::Staff).unwrap();
+    let (a, started) = r
+        .outage_start(
+            "端末エラー",
+            &[onshi_fallback::domain::Service::Qualification],
+            Detection::Staff,
+        )
+        .unwrap();
     assert!(started);
-    let (b, started) = r.outage_start("もう一度", &[onshi_fallback::domain::Service::Eprescription], Detection::Staff).unwrap();
+    let (b, started) = r
+        .outage_start(
+            "もう一度",
+            &[onshi_fallback::domain::Service::Eprescription],
+            Detection::Staff,
+        )
+        .unwrap();
     assert!(!started);
     assert_eq!(a.id, b.id);
     assert_eq!(b.services.len(), 2, "the newly named service is added");
     assert_eq!(count(&r.store, "outages"), 1);
     assert!(r.outage_end("", Detection::Staff).is_ok());
-    assert!(r.outage_end("", Detection::Staff).unwrap_err().is_bad_input());
+    assert!(r
+        .outage_end("", Detection::Staff)
+        .unwrap_err()
+        .is_bad_input());
 }
 
 #[test]
@@ -226,7 +302,13 @@ fn search_finds_by_kana_name_birth_date_and_numbers() {
     for n in 0..10 {
         r.intake(&intake(n)).unwrap();
     }
-    let ids = |q: &str| r.search_patients(q, 50).unwrap().into_iter().map(|h| h.patient_id).collect::<Vec<_>>();
+    let ids = |q: &str| {
+        r.search_patients(q, 50)
+            .unwrap()
+            .into_iter()
+            .map(|h| h.patient_id)
+            .collect::<Vec<_>>()
+    };
     assert_eq!(ids("やまだ").len(), 2); // n = 0, 5
     assert_eq!(ids("ﾔﾏﾀﾞ"), ids("ヤマダ"));
     assert_eq!(ids("ヤマダ タロウ"), ids("やまだ"), "family + given name");
@@ -247,7 +329,10 @@ fn a_file_that_is_not_a_database_is_refused_and_left_alone() {
     std::fs::write(&path, b"this is not a database, but somebody's data").unwrap();
     let err = Store::open(&path).err().expect("must refuse");
     assert!(err.to_string().contains("バックアップから復元"), "{err}");
-    assert_eq!(std::fs::read(&path).unwrap(), b"this is not a database, but somebody's data");
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        b"this is not a database, but somebody's data"
+    );
 }
 
 #[test]
@@ -262,9 +347,16 @@ fn migrations_run_once_and_a_newer_schema_is_refused() {
     {
         let s = Store::open(&path).unwrap();
         assert_eq!(count(&s, "patients"), 1);
-        s.raw().execute_batch(&format!("PRAGMA user_version = {}", Store::latest_version() + 1)).unwrap();
+        s.raw()
+            .execute_batch(&format!(
+                "PRAGMA user_version = {}",
+                Store::latest_version() + 1
+            ))
+            .unwrap();
     }
-    let err = Store::open(&path).err().expect("newer schema must be refused");
+    let err = Store::open(&path)
+        .err()
+        .expect("newer schema must be refused");
     assert!(err.to_string().contains("新しい版"), "{err}");
 }
 
@@ -278,26 +370,42 @@ fn backup_is_a_complete_copy() {
     let copy = dir.path().join("copy.sqlite3");
     r.backup(&copy).unwrap();
     let c = Store::open(&copy).unwrap();
-    for t in ["patients", "declarations", "visits", "reconcile_queue", "audit_log"] {
+    for t in [
+        "patients",
+        "declarations",
+        "visits",
+        "reconcile_queue",
+        "audit_log",
+    ] {
         assert_eq!(count(&c, t), count(&r.store, t), "{t}");
     }
     assert!(records(c).audit_verify().unwrap().ok);
-    assert!(r.backup(&copy).unwrap_err().is_bad_input(), "never overwrites");
+    assert!(
+        r.backup(&copy).unwrap_err().is_bad_input(),
+        "never overwrites"
+    );
 }
 
 #[test]
 fn fushou_visits_export_with_the_seven_fill() {
     let dir = tempfile::tempdir().unwrap();
     let mut r = memory_records();
-    r.intake(&serde_json::from_str(&fushou_json(1)).unwrap()).unwrap();
+    r.intake(&serde_json::from_str(&fushou_json(1)).unwrap())
+        .unwrap();
     r.intake(&intake(2)).unwrap();
     let out = dir.path().join("claims.csv");
     let s = r.export_csv(&out).unwrap();
     assert_eq!((s.visits, s.fushou), (2, 1));
     let text = std::fs::read_to_string(&out).unwrap();
     let fushou_line = text.lines().find(|l| l.contains("不詳 患者1")).unwrap();
-    assert!(fushou_line.contains(",77777777,,777777777,"), "{fushou_line}");
-    assert!(fushou_line.contains("不詳 住所:東京都港区芝5-1 事業所:自営業 連絡先:090-0000-0001"), "{fushou_line}");
+    assert!(
+        fushou_line.contains(",77777777,,777777777,"),
+        "{fushou_line}"
+    );
+    assert!(
+        fushou_line.contains("不詳 住所:東京都港区芝5-1 事業所:自営業 連絡先:090-0000-0001"),
+        "{fushou_line}"
+    );
 }
 
 #[test]
@@ -324,7 +432,10 @@ fn released_migrations_are_never_edited() {
     let migrations = onshi_fallback::store::schema::MIGRATIONS;
     assert!(migrations.len() >= released.len());
     for (n, want) in released.iter().enumerate() {
-        let got: String = Sha256::digest(migrations[n].as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
+        let got: String = Sha256::digest(migrations[n].as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
         assert_eq!(&got, want, "migration {} was edited after release", n + 1);
     }
 }

@@ -40,8 +40,19 @@ fn receipt_software_asks(root: &Path, n: u32) {
         consent: false,
     };
     let file_id = format!("20261125090000{n:04}");
-    let bytes = request_xml(&req, "1311234567", &file_id, NaiveDate::from_ymd_opt(2026, 11, 25).unwrap()).unwrap();
-    std::fs::write(root.join("req").join(format!("OQSsiquc01req_{file_id}.xml")), bytes).unwrap();
+    let bytes = request_xml(
+        &req,
+        "1311234567",
+        &file_id,
+        NaiveDate::from_ymd_opt(2026, 11, 25).unwrap(),
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("req")
+            .join(format!("OQSsiquc01req_{file_id}.xml")),
+        bytes,
+    )
+    .unwrap();
 }
 
 #[test]
@@ -64,7 +75,12 @@ fn watch_degrades_after_n_failures_and_records_the_return() {
     ))
     .unwrap();
     let probes = Probes::from_config(&config).unwrap();
-    let mut records = Records::new(Store::open(&dir.path().join("db.sqlite3")).unwrap(), config, "自動監視", Clock::System);
+    let mut records = Records::new(
+        Store::open(&dir.path().join("db.sqlite3")).unwrap(),
+        config,
+        "自動監視",
+        Clock::System,
+    );
     let mut watch = Watch::new(3, 2);
 
     // The terminal answers: rounds pass, nothing happens.
@@ -89,10 +105,16 @@ fn watch_degrades_after_n_failures_and_records_the_return() {
     }
     assert_eq!(decisions[0], Decision::Nothing);
     assert_eq!(decisions[1], Decision::Nothing);
-    assert!(matches!(&decisions[2], Decision::Degrade { reason } if reason.contains("要求を処理していません")), "{decisions:?}");
+    assert!(
+        matches!(&decisions[2], Decision::Degrade { reason } if reason.contains("要求を処理していません")),
+        "{decisions:?}"
+    );
     let status = records.status().unwrap();
     assert_eq!(status.mode, "degraded");
-    assert_eq!(status.outage.as_ref().unwrap().detected_by, Detection::Probe);
+    assert_eq!(
+        status.outage.as_ref().unwrap().detected_by,
+        Detection::Probe
+    );
 
     // More failing rounds do not start a second outage.
     round(&mut records, &probes, &mut watch).unwrap();
@@ -111,7 +133,10 @@ fn watch_degrades_after_n_failures_and_records_the_return() {
     let o = &log[0].outage;
     assert_eq!(o.detected_by, Detection::Probe);
     assert_eq!(o.ended_detected_by, Some(Detection::Probe));
-    let (start, end) = (o.started_at.clone(), o.ended_at.clone().expect("return recorded"));
+    let (start, end) = (
+        o.started_at.clone(),
+        o.ended_at.clone().expect("return recorded"),
+    );
     assert!(end > start, "{start} .. {end}");
     assert!(records.audit_verify().unwrap().ok);
 
@@ -129,42 +154,74 @@ fn a_missing_request_folder_is_a_failed_probe_not_a_panic() {
     .unwrap();
     let report = Probes::from_config(&config).unwrap().run();
     assert!(!report.ok);
-    assert!(report.summary_ja().contains("フォルダがありません"), "{}", report.summary_ja());
+    assert!(
+        report.summary_ja().contains("フォルダがありません"),
+        "{}",
+        report.summary_ja()
+    );
 }
 
 #[test]
 fn a_staff_outage_is_left_to_staff() {
     let dir = tempfile::tempdir().unwrap();
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let config = Config::parse(&format!("[probes]\ntcp = [\"{}\"]\n", listener.local_addr().unwrap())).unwrap();
+    let config = Config::parse(&format!(
+        "[probes]\ntcp = [\"{}\"]\n",
+        listener.local_addr().unwrap()
+    ))
+    .unwrap();
     let probes = Probes::from_config(&config).unwrap();
     let mut records = common::records(Store::open(&dir.path().join("db.sqlite3")).unwrap());
     records.config = config;
-    records.outage_start("受付で端末エラーを確認", &[], Detection::Staff).unwrap();
+    records
+        .outage_start("受付で端末エラーを確認", &[], Detection::Staff)
+        .unwrap();
     let mut watch = Watch::new(1, 1);
     let (_, d) = round(&mut records, &probes, &mut watch).unwrap();
     assert_eq!(d, Decision::NoteRecovered);
-    assert_eq!(records.status().unwrap().mode, "degraded", "not ended for staff");
-    assert!(records.outage_log().unwrap()[0].notes[0].text.contains("応答が戻りました"));
+    assert_eq!(
+        records.status().unwrap().mode,
+        "degraded",
+        "not ended for staff"
+    );
+    assert!(records.outage_log().unwrap()[0].notes[0]
+        .text
+        .contains("応答が戻りました"));
 }
 
 #[test]
 fn runbook_ticks_are_timed_and_reported() {
     let mut records = common::memory_records();
     records.config.runbook.consent_page_url = "https://example.invalid/consent".into();
-    assert!(records.runbook_tick("line_reauth", "").unwrap_err().is_bad_input(), "no outage open");
-    records.outage_start("端末エラー", &[], Detection::Staff).unwrap();
+    assert!(
+        records
+            .runbook_tick("line_reauth", "")
+            .unwrap_err()
+            .is_bad_input(),
+        "no outage open"
+    );
+    records
+        .outage_start("端末エラー", &[], Detection::Staff)
+        .unwrap();
     let items = records.runbook().unwrap();
     assert_eq!(items[0].step.id, "line_reauth");
     assert_eq!(items[0].step.url, "https://example.invalid/consent");
     assert!(items.iter().all(|i| i.ticked.is_none()));
-    let t = records.runbook_tick("line_reauth", "「希望する」で復旧").unwrap();
+    let t = records
+        .runbook_tick("line_reauth", "「希望する」で復旧")
+        .unwrap();
     assert_eq!(t.by, "受付 佐藤");
     assert_eq!(t.at, common::NOW);
     assert!(records.runbook().unwrap()[0].ticked.is_some());
-    assert!(records.runbook_tick("reboot_everything", "").unwrap_err().to_string().contains("line_reauth"));
+    assert!(records
+        .runbook_tick("reboot_everything", "")
+        .unwrap_err()
+        .to_string()
+        .contains("line_reauth"));
     records.intake(&common::intake(1)).unwrap();
-    records.outage_end("回線認証で復旧", Detection::Staff).unwrap();
+    records
+        .outage_end("回線認証で復旧", Detection::Staff)
+        .unwrap();
     let md = records.incident_report(None).unwrap();
     assert!(md.contains("回線認証をやり直す"), "{md}");
     assert!(md.contains("「希望する」で復旧"));

@@ -44,10 +44,19 @@ pub struct ClaimNumbers {
 }
 
 /// The numbers to claim with for `insurance` as it stands.
-pub fn claim_numbers(insurance: &Insurance, source: Source, patient: &PatientDetails, visit_date: NaiveDate) -> ClaimNumbers {
+pub fn claim_numbers(
+    insurance: &Insurance,
+    source: Source,
+    patient: &PatientDetails,
+    visit_date: NaiveDate,
+) -> ClaimNumbers {
     match (&insurance.insurer_number, &insurance.number) {
         (Some(ins), Some(num)) => ClaimNumbers {
-            basis: if source == Source::Declared { ClaimBasis::Declared } else { ClaimBasis::Verified },
+            basis: if source == Source::Declared {
+                ClaimBasis::Declared
+            } else {
+                ClaimBasis::Verified
+            },
             insurer_number: ins.clone(),
             symbol: insurance.symbol.clone(),
             number: num.clone(),
@@ -124,9 +133,15 @@ mod tests {
         let day = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
         let c = claim_numbers(&unknown(), Source::Declared, &patient((1970, 3, 1)), day);
         assert_eq!(c.basis, ClaimBasis::Fushou);
-        assert_eq!((c.insurer_number.as_str(), c.number.as_str()), ("77777777", "777777777"));
+        assert_eq!(
+            (c.insurer_number.as_str(), c.number.as_str()),
+            ("77777777", "777777777")
+        );
         assert_eq!(c.symbol, "");
-        assert_eq!(c.tekiyo, "不詳 住所:東京都港区新橋1-1-1 事業所:株式会社テスト 連絡先:03-0000-0000");
+        assert_eq!(
+            c.tekiyo,
+            "不詳 住所:東京都港区新橋1-1-1 事業所:株式会社テスト 連絡先:03-0000-0000"
+        );
     }
 
     #[test]

@@ -61,7 +61,9 @@ pub fn age_on(birth: NaiveDate, on: NaiveDate) -> i32 {
 /// birthday. Japanese law counts a year of age complete on the day before the birthday,
 /// which is why a child born on 1 April starts school a year earlier than one born on 2 April.
 pub fn preschool_last_day(birth: NaiveDate) -> NaiveDate {
-    let legal_sixth = anniversary(birth, 6).pred_opt().expect("not the first day of time");
+    let legal_sixth = anniversary(birth, 6)
+        .pred_opt()
+        .expect("not the first day of time");
     let march31 = NaiveDate::from_ymd_opt(legal_sixth.year(), 3, 31).expect("31 March exists");
     if legal_sixth <= march31 {
         march31
@@ -173,7 +175,10 @@ mod tests {
 
     #[test]
     fn working_age_is_thirty_percent() {
-        assert_eq!(allowed_copay_percents(d(1970, 3, 1), d(2026, 11, 25)), &[30]);
+        assert_eq!(
+            allowed_copay_percents(d(1970, 3, 1), d(2026, 11, 25)),
+            &[30]
+        );
         assert_eq!(default_copay_percent(d(1970, 3, 1), d(2026, 11, 25)), 30);
         assert_eq!(age_on(d(1970, 3, 1), d(2026, 11, 25)), 56);
     }

@@ -117,7 +117,10 @@ impl Checker {
 }
 
 /// Checks patient details alone (also used when staff correct a patient).
-pub fn validate_patient(input: &PatientInput, today: NaiveDate) -> Result<(PatientDetails, Vec<Warning>), Vec<FieldError>> {
+pub fn validate_patient(
+    input: &PatientInput,
+    today: NaiveDate,
+) -> Result<(PatientDetails, Vec<Warning>), Vec<FieldError>> {
     let mut c = Checker::default();
     let details = check_patient(&mut c, input, today);
     finish(c, details)
@@ -134,26 +137,51 @@ fn check_patient(c: &mut Checker, p: &PatientInput, today: NaiveDate) -> Option<
     let name = tidy_spaces(&p.name);
     c.required("patient.name", "氏名", &name);
     if name.chars().count() > 60 {
-        c.error("patient.name", "氏名", "60文字以内で入力してください", "at most 60 characters");
+        c.error(
+            "patient.name",
+            "氏名",
+            "60文字以内で入力してください",
+            "at most 60 characters",
+        );
     }
 
     let kana = to_katakana(&p.kana);
     if c.required("patient.kana", "カナ", &kana) && !is_katakana(&kana) {
-        c.error("patient.kana", "カナ", "カタカナ（またはひらがな）で入力してください", "must be katakana or hiragana");
+        c.error(
+            "patient.kana",
+            "カナ",
+            "カタカナ（またはひらがな）で入力してください",
+            "must be katakana or hiragana",
+        );
     }
 
     let birth = match parse_date(&p.birth_date) {
         Ok(d) if d > today => {
-            c.error("patient.birth_date", "生年月日", "未来の日付です", "is in the future");
+            c.error(
+                "patient.birth_date",
+                "生年月日",
+                "未来の日付です",
+                "is in the future",
+            );
             None
         }
         Ok(d) if super::copay::age_on(d, today) > 125 => {
-            c.error("patient.birth_date", "生年月日", "年齢が125歳を超えています。入力を確認してください", "age over 125");
+            c.error(
+                "patient.birth_date",
+                "生年月日",
+                "年齢が125歳を超えています。入力を確認してください",
+                "age over 125",
+            );
             None
         }
         Ok(d) => Some(d),
         Err(e) => {
-            c.error("patient.birth_date", "生年月日", e.message_ja(), e.message_en());
+            c.error(
+                "patient.birth_date",
+                "生年月日",
+                e.message_ja(),
+                e.message_en(),
+            );
             None
         }
     };
@@ -162,11 +190,21 @@ fn check_patient(c: &mut Checker, p: &PatientInput, today: NaiveDate) -> Option<
         "male" | "m" | "男" | "男性" | "1" => Some(Sex::Male),
         "female" | "f" | "女" | "女性" | "2" => Some(Sex::Female),
         "" => {
-            c.error("patient.sex", "性別", "選択してください（男・女）", "required: male | female");
+            c.error(
+                "patient.sex",
+                "性別",
+                "選択してください（男・女）",
+                "required: male | female",
+            );
             None
         }
         _ => {
-            c.error("patient.sex", "性別", "男・女のどちらかを選んでください", "must be male | female");
+            c.error(
+                "patient.sex",
+                "性別",
+                "男・女のどちらかを選んでください",
+                "must be male | female",
+            );
             None
         }
     };
@@ -182,11 +220,26 @@ fn check_patient(c: &mut Checker, p: &PatientInput, today: NaiveDate) -> Option<
     }
 
     let phone = normalize_number(&p.phone);
-    if !phone.chars().all(|c| c.is_ascii_digit() || matches!(c, '-' | '(' | ')' | '+')) {
-        c.error("patient.phone", "電話番号", "数字とハイフンで入力してください", "digits and hyphens only");
+    if !phone
+        .chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, '-' | '(' | ')' | '+'))
+    {
+        c.error(
+            "patient.phone",
+            "電話番号",
+            "数字とハイフンで入力してください",
+            "digits and hyphens only",
+        );
     }
 
-    Some(PatientDetails { name, kana, birth_date: birth?, sex: sex?, address, phone })
+    Some(PatientDetails {
+        name,
+        kana,
+        birth_date: birth?,
+        sex: sex?,
+        address,
+        phone,
+    })
 }
 
 fn normalize_choice(s: &str) -> String {
@@ -194,13 +247,25 @@ fn normalize_choice(s: &str) -> String {
 }
 
 /// Checks the whole intake form. `visit_date` decides the age rules for the co-payment.
-pub fn validate(input: &IntakeInput, visit_date: NaiveDate) -> Result<(ValidIntake, Vec<Warning>), Vec<FieldError>> {
+pub fn validate(
+    input: &IntakeInput,
+    visit_date: NaiveDate,
+) -> Result<(ValidIntake, Vec<Warning>), Vec<FieldError>> {
     let mut c = Checker::default();
     let patient = check_patient(&mut c, &input.patient, visit_date);
     let basis = check_basis(&mut c, &input.basis);
-    let insurance = check_insurance(&mut c, &input.insurance, patient.as_ref().map(|p| p.birth_date), visit_date);
+    let insurance = check_insurance(
+        &mut c,
+        &input.insurance,
+        patient.as_ref().map(|p| p.birth_date),
+        visit_date,
+    );
     let valid = match (patient, insurance, basis) {
-        (Some(patient), Some(insurance), Some(basis)) => Some(ValidIntake { patient, insurance, basis }),
+        (Some(patient), Some(insurance), Some(basis)) => Some(ValidIntake {
+            patient,
+            insurance,
+            basis,
+        }),
         _ => None,
     };
     finish(c, valid)
@@ -209,28 +274,55 @@ pub fn validate(input: &IntakeInput, visit_date: NaiveDate) -> Result<(ValidInta
 fn check_basis(c: &mut Checker, s: &str) -> Option<Basis> {
     let b = Basis::parse(&normalize_choice(s));
     if b.is_none() {
-        c.error("basis", "申告の根拠", format!("次のいずれかを指定してください: {}", Basis::choices()), format!("must be one of {}", Basis::choices()));
+        c.error(
+            "basis",
+            "申告の根拠",
+            format!("次のいずれかを指定してください: {}", Basis::choices()),
+            format!("must be one of {}", Basis::choices()),
+        );
     }
     b
 }
 
 /// Checks the insurance part; `birth` (if known) drives the co-payment checks.
-pub fn validate_insurance(input: &InsuranceInput, birth: NaiveDate, on: NaiveDate) -> Result<(Insurance, Vec<Warning>), Vec<FieldError>> {
+pub fn validate_insurance(
+    input: &InsuranceInput,
+    birth: NaiveDate,
+    on: NaiveDate,
+) -> Result<(Insurance, Vec<Warning>), Vec<FieldError>> {
     let mut c = Checker::default();
     let ins = check_insurance(&mut c, input, Some(birth), on);
     finish(c, ins)
 }
 
-fn check_insurance(c: &mut Checker, i: &InsuranceInput, birth: Option<NaiveDate>, on: NaiveDate) -> Option<Insurance> {
+fn check_insurance(
+    c: &mut Checker,
+    i: &InsuranceInput,
+    birth: Option<NaiveDate>,
+    on: NaiveDate,
+) -> Option<Insurance> {
     let kind = match normalize_choice(&i.kind).as_str() {
         "" => {
-            c.error("insurance.kind", "保険の種類", format!("選択してください（{}）", InsuranceKind::choices()), "required");
+            c.error(
+                "insurance.kind",
+                "保険の種類",
+                format!("選択してください（{}）", InsuranceKind::choices()),
+                "required",
+            );
             None
         }
         k => {
             let kind = InsuranceKind::parse(k);
             if kind.is_none() {
-                c.error("insurance.kind", "保険の種類", format!("次のいずれかを指定してください: {}", InsuranceKind::choices()), format!("must be one of {}", InsuranceKind::choices()));
+                c.error(
+                    "insurance.kind",
+                    "保険の種類",
+                    format!(
+                        "次のいずれかを指定してください: {}",
+                        InsuranceKind::choices()
+                    ),
+                    format!("must be one of {}", InsuranceKind::choices()),
+                );
             }
             kind
         }
@@ -266,28 +358,53 @@ fn check_insurance(c: &mut Checker, i: &InsuranceInput, birth: Option<NaiveDate>
         (None, None)
     } else {
         if insurer.is_empty() {
-            c.error("insurance.insurer_number", "保険者番号", "番号がわかる場合は保険者番号も入力してください（不明なら番号欄を空に）", "required when the insured number is given");
+            c.error(
+                "insurance.insurer_number",
+                "保険者番号",
+                "番号がわかる場合は保険者番号も入力してください（不明なら番号欄を空に）",
+                "required when the insured number is given",
+            );
         } else if let Err(p) = numbers::validate_insurer_number(&insurer) {
             c.number_problem("insurance.insurer_number", "保険者番号", p);
         } else {
             kind = check_kind_matches_insurer(c, kind, &insurer);
         }
         if number.is_empty() {
-            c.error("insurance.number", "被保険者番号", "保険者番号がある場合は番号も入力してください", "required when the insurer number is given");
+            c.error(
+                "insurance.number",
+                "被保険者番号",
+                "保険者番号がある場合は番号も入力してください",
+                "required when the insurer number is given",
+            );
         } else if number.chars().count() > 20 || number.chars().any(|ch| ch.is_control()) {
-            c.error("insurance.number", "被保険者番号", "20文字以内で入力してください", "at most 20 characters");
+            c.error(
+                "insurance.number",
+                "被保険者番号",
+                "20文字以内で入力してください",
+                "at most 20 characters",
+            );
         }
         (Some(insurer), Some(number))
     };
 
     if symbol.chars().count() > 38 {
-        c.error("insurance.symbol", "記号", "38文字以内で入力してください", "at most 38 characters");
+        c.error(
+            "insurance.symbol",
+            "記号",
+            "38文字以内で入力してください",
+            "at most 38 characters",
+        );
     }
     let branch = match branch_raw.len() {
         0 => String::new(),
         1 | 2 if branch_raw.bytes().all(|b| b.is_ascii_digit()) => format!("{branch_raw:0>2}"),
         _ => {
-            c.error("insurance.branch", "枝番", "2桁の数字で入力してください", "must be 2 digits");
+            c.error(
+                "insurance.branch",
+                "枝番",
+                "2桁の数字で入力してください",
+                "must be 2 digits",
+            );
             String::new()
         }
     };
@@ -295,25 +412,45 @@ fn check_insurance(c: &mut Checker, i: &InsuranceInput, birth: Option<NaiveDate>
     let relationship = match normalize_choice(&i.relationship).as_str() {
         "" => {
             if !fushou {
-                c.error("insurance.relationship", "本人・家族", "本人か家族かを選んでください", "required: self | family");
+                c.error(
+                    "insurance.relationship",
+                    "本人・家族",
+                    "本人か家族かを選んでください",
+                    "required: self | family",
+                );
             }
             None
         }
         "self" | "本人" | "被保険者" => Some(Relationship::Insured),
         "family" | "家族" | "被扶養者" => Some(Relationship::Family),
         _ => {
-            c.error("insurance.relationship", "本人・家族", "本人・家族のどちらかを選んでください", "must be self | family");
+            c.error(
+                "insurance.relationship",
+                "本人・家族",
+                "本人・家族のどちらかを選んでください",
+                "must be self | family",
+            );
             None
         }
     };
     if kind == InsuranceKind::Kouki && relationship == Some(Relationship::Family) {
-        c.error("insurance.relationship", "本人・家族", "後期高齢者医療に家族（被扶養者）はありません", "後期高齢者 has no dependants");
+        c.error(
+            "insurance.relationship",
+            "本人・家族",
+            "後期高齢者医療に家族（被扶養者）はありません",
+            "後期高齢者 has no dependants",
+        );
     }
 
     let copay_percent = check_copay(c, i.copay_percent, birth, on);
     if let (Some(b), InsuranceKind::Kouki) = (birth, kind) {
         if age_band(b, on) != AgeBand::LateElderly && super::copay::age_on(b, on) < 65 {
-            c.warn("insurance.kind", "保険の種類", "後期高齢者医療は原則75歳以上（障害認定は65歳以上）です", "後期高齢者 is normally 75+ (65+ with disability)");
+            c.warn(
+                "insurance.kind",
+                "保険の種類",
+                "後期高齢者医療は原則75歳以上（障害認定は65歳以上）です",
+                "後期高齢者 is normally 75+ (65+ with disability)",
+            );
         }
     }
 
@@ -335,42 +472,78 @@ fn check_insurance(c: &mut Checker, i: &InsuranceInput, birth: Option<NaiveDate>
 
 /// The kind follows from the insurer number: 6 digits are 国保, 法別 39 is 後期高齢, the rest
 /// 社保. A stated kind that contradicts the number is an error; "unknown" is filled in.
-fn check_kind_matches_insurer(c: &mut Checker, kind: InsuranceKind, insurer: &str) -> InsuranceKind {
+fn check_kind_matches_insurer(
+    c: &mut Checker,
+    kind: InsuranceKind,
+    insurer: &str,
+) -> InsuranceKind {
     let implied = match (insurer.len(), numbers::houbetsu(insurer)) {
         (6, _) => InsuranceKind::Kokuho,
         (_, Some("39")) => InsuranceKind::Kouki,
         _ => InsuranceKind::Shaho,
     };
     if kind == InsuranceKind::Unknown {
-        c.warn("insurance.kind", "保険の種類", format!("保険者番号から「{}」と判断しました", implied.ja()), format!("taken as {} from the insurer number", implied.as_str()));
+        c.warn(
+            "insurance.kind",
+            "保険の種類",
+            format!("保険者番号から「{}」と判断しました", implied.ja()),
+            format!("taken as {} from the insurer number", implied.as_str()),
+        );
         return implied;
     }
     if kind != implied {
         c.error(
             "insurance.kind",
             "保険の種類",
-            format!("保険者番号 {insurer} は「{}」の番号です（選択:「{}」）", implied.ja(), kind.ja()),
-            format!("insurer number {insurer} belongs to {}, not {}", implied.as_str(), kind.as_str()),
+            format!(
+                "保険者番号 {insurer} は「{}」の番号です（選択:「{}」）",
+                implied.ja(),
+                kind.ja()
+            ),
+            format!(
+                "insurer number {insurer} belongs to {}, not {}",
+                implied.as_str(),
+                kind.as_str()
+            ),
         );
     }
     kind
 }
 
-fn check_copay(c: &mut Checker, declared: Option<u8>, birth: Option<NaiveDate>, on: NaiveDate) -> Option<u8> {
+fn check_copay(
+    c: &mut Checker,
+    declared: Option<u8>,
+    birth: Option<NaiveDate>,
+    on: NaiveDate,
+) -> Option<u8> {
     match (declared, birth) {
         (Some(p), _) if ![10, 20, 30].contains(&p) => {
-            c.error("insurance.copay_percent", "負担割合", "1割・2割・3割（10・20・30）のいずれかです", "must be 10, 20 or 30");
+            c.error(
+                "insurance.copay_percent",
+                "負担割合",
+                "1割・2割・3割（10・20・30）のいずれかです",
+                "must be 10, 20 or 30",
+            );
             None
         }
         (Some(p), Some(b)) => {
             let allowed = allowed_copay_percents(b, on);
             if !allowed.contains(&p) {
                 let band = age_band(b, on);
-                let list = allowed.iter().map(|a| format!("{}割", a / 10)).collect::<Vec<_>>().join("・");
+                let list = allowed
+                    .iter()
+                    .map(|a| format!("{}割", a / 10))
+                    .collect::<Vec<_>>()
+                    .join("・");
                 c.warn(
                     "insurance.copay_percent",
                     "負担割合",
-                    format!("{}割は{}（{}）にはありえない負担割合です。申告を確認してください", p / 10, band.label(), list),
+                    format!(
+                        "{}割は{}（{}）にはありえない負担割合です。申告を確認してください",
+                        p / 10,
+                        band.label(),
+                        list
+                    ),
                     format!("{p}% is not possible at this age (allowed: {allowed:?})"),
                 );
             }
@@ -380,7 +553,15 @@ fn check_copay(c: &mut Checker, declared: Option<u8>, birth: Option<NaiveDate>, 
         (None, Some(b)) => {
             let p = default_copay_percent(b, on);
             if allowed_copay_percents(b, on).len() > 1 {
-                c.warn("insurance.copay_percent", "負担割合", format!("負担割合が未入力のため{}割としました。確認してください", p / 10), format!("not given: assumed {p}%"));
+                c.warn(
+                    "insurance.copay_percent",
+                    "負担割合",
+                    format!(
+                        "負担割合が未入力のため{}割としました。確認してください",
+                        p / 10
+                    ),
+                    format!("not given: assumed {p}%"),
+                );
             }
             Some(p)
         }
@@ -390,7 +571,12 @@ fn check_copay(c: &mut Checker, declared: Option<u8>, birth: Option<NaiveDate>, 
 
 fn check_public_funds(c: &mut Checker, funds: &[PublicFundInput]) -> Vec<PublicFund> {
     if funds.len() > MAX_PUBLIC_FUNDS {
-        c.error("insurance.public_funds", "公費", format!("公費は{MAX_PUBLIC_FUNDS}つまでです"), format!("at most {MAX_PUBLIC_FUNDS}"));
+        c.error(
+            "insurance.public_funds",
+            "公費",
+            format!("公費は{MAX_PUBLIC_FUNDS}つまでです"),
+            format!("at most {MAX_PUBLIC_FUNDS}"),
+        );
     }
     let mut out = Vec::new();
     for (n, f) in funds.iter().enumerate().take(MAX_PUBLIC_FUNDS) {
@@ -410,7 +596,12 @@ fn check_public_funds(c: &mut Checker, funds: &[PublicFundInput]) -> Vec<PublicF
                 c.number_problem(&rf, &label_r, p);
             } else if let Err(p) = numbers::recipient_check_ok(&recipient) {
                 // Some municipal programmes do not use the check digit: warn only.
-                c.warn(&rf, &label_r, format!("{}（自治体独自の番号なら問題ありません）", p.message_ja()), p.message_en());
+                c.warn(
+                    &rf,
+                    &label_r,
+                    format!("{}（自治体独自の番号なら問題ありません）", p.message_ja()),
+                    p.message_en(),
+                );
             }
         }
         out.push(PublicFund { payer, recipient });
@@ -479,7 +670,10 @@ mod tests {
         assert!(warnings.is_empty(), "{warnings:?}");
         assert_eq!(v.patient.kana, "ヤマダ タロウ");
         assert_eq!(v.patient.phone, "03-0000-0000");
-        assert_eq!(v.patient.birth_date, NaiveDate::from_ymd_opt(1970, 3, 1).unwrap());
+        assert_eq!(
+            v.patient.birth_date,
+            NaiveDate::from_ymd_opt(1970, 3, 1).unwrap()
+        );
         assert_eq!(v.insurance.insurer_number.as_deref(), Some("01130012"));
         assert_eq!(v.insurance.branch, "01");
         assert_eq!(v.basis, Basis::SelfDeclaration);
@@ -504,8 +698,18 @@ mod tests {
         i.patient.birth_date = "S45.2.30".into();
         i.patient.sex = "x".into();
         i.basis = "rumour".into();
-        let fields: Vec<String> = validate(&i, today()).unwrap_err().into_iter().map(|e| e.field).collect();
-        for f in ["patient.name", "patient.kana", "patient.birth_date", "patient.sex", "basis"] {
+        let fields: Vec<String> = validate(&i, today())
+            .unwrap_err()
+            .into_iter()
+            .map(|e| e.field)
+            .collect();
+        for f in [
+            "patient.name",
+            "patient.kana",
+            "patient.birth_date",
+            "patient.sex",
+            "basis",
+        ] {
             assert!(fields.iter().any(|x| x == f), "{f} missing from {fields:?}");
         }
     }
@@ -513,7 +717,10 @@ mod tests {
     #[test]
     fn fushou_with_no_numbers_is_accepted_and_flagged() {
         let mut i = sample();
-        i.insurance = InsuranceInput { kind: "unknown".into(), ..Default::default() };
+        i.insurance = InsuranceInput {
+            kind: "unknown".into(),
+            ..Default::default()
+        };
         let (v, warnings) = validate(&i, today()).unwrap();
         assert!(v.insurance.is_fushou());
         assert!(warnings.iter().any(|w| w.message_ja.contains("不詳")));
@@ -548,7 +755,10 @@ mod tests {
         let mut i = sample();
         i.insurance.copay_percent = Some(10);
         let (_, w) = validate(&i, today()).unwrap();
-        assert!(w.iter().any(|w| w.field == "insurance.copay_percent"), "{w:?}");
+        assert!(
+            w.iter().any(|w| w.field == "insurance.copay_percent"),
+            "{w:?}"
+        );
         i.insurance.copay_percent = Some(25);
         let errs = validate(&i, today()).unwrap_err();
         assert_eq!(errs[0].field, "insurance.copay_percent");
@@ -559,7 +769,9 @@ mod tests {
         let mut i = sample();
         i.insurance.public_funds[0].recipient = "1234567".into();
         let (_, w) = validate(&i, today()).unwrap();
-        assert!(w.iter().any(|w| w.field == "insurance.public_funds[0].recipient"));
+        assert!(w
+            .iter()
+            .any(|w| w.field == "insurance.public_funds[0].recipient"));
         i.insurance.public_funds[0].payer = "54016028".into();
         let errs = validate(&i, today()).unwrap_err();
         assert_eq!(errs[0].field, "insurance.public_funds[0].payer");

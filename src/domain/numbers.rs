@@ -30,7 +30,9 @@ pub fn check_digit(body: &str) -> Option<u8> {
 
 /// True when the last digit of `number` is the check digit of the rest.
 pub fn has_valid_check_digit(number: &str) -> bool {
-    let Some(last) = number.bytes().last() else { return false };
+    let Some(last) = number.bytes().last() else {
+        return false;
+    };
     if !last.is_ascii_digit() {
         return false;
     }
@@ -45,8 +47,12 @@ fn all_digits(s: &str) -> bool {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NumberProblem {
     NotDigits,
-    WrongLength { expected: &'static str },
-    CheckDigit { expected: u8 },
+    WrongLength {
+        expected: &'static str,
+    },
+    CheckDigit {
+        expected: u8,
+    },
     /// The 不詳 placeholder used where a real number is required.
     Placeholder,
 }
@@ -62,7 +68,8 @@ impl NumberProblem {
                 "検証番号（最後の桁）が合いません。打ち間違いがないか番号を確認してください".into()
             }
             NumberProblem::Placeholder => {
-                "77777777 は不詳用の番号です。保険の種類を「わからない（不詳）」にしてください".into()
+                "77777777 は不詳用の番号です。保険の種類を「わからない（不詳）」にしてください"
+                    .into()
             }
         }
     }
@@ -70,7 +77,9 @@ impl NumberProblem {
         match self {
             NumberProblem::NotDigits => "contains characters other than digits".into(),
             NumberProblem::WrongLength { expected } => format!("wrong length ({expected} digits)"),
-            NumberProblem::CheckDigit { .. } => "check digit does not match: check the number for a typo".into(),
+            NumberProblem::CheckDigit { .. } => {
+                "check digit does not match: check the number for a typo".into()
+            }
             NumberProblem::Placeholder => {
                 "77777777 is the placeholder for unknown insurance; use kind \"unknown\"".into()
             }
@@ -80,7 +89,11 @@ impl NumberProblem {
 
 fn check(number: &str) -> Result<(), NumberProblem> {
     let expected = check_digit(&number[..number.len() - 1]).ok_or(NumberProblem::NotDigits)?;
-    if has_valid_check_digit(number) { Ok(()) } else { Err(NumberProblem::CheckDigit { expected }) }
+    if has_valid_check_digit(number) {
+        Ok(())
+    } else {
+        Err(NumberProblem::CheckDigit { expected })
+    }
 }
 
 /// Validates a 保険者番号: 8 digits (法別 + 都道府県 + 保険者別 + check), or 6 digits for 国保
@@ -90,7 +103,9 @@ pub fn validate_insurer_number(n: &str) -> Result<(), NumberProblem> {
         return Err(NumberProblem::NotDigits);
     }
     if n.len() != 8 && n.len() != 6 {
-        return Err(NumberProblem::WrongLength { expected: "8（国保は6）" });
+        return Err(NumberProblem::WrongLength {
+            expected: "8（国保は6）",
+        });
     }
     if n == FUSHOU_INSURER {
         return Err(NumberProblem::Placeholder);
@@ -128,12 +143,18 @@ pub fn recipient_check_ok(n: &str) -> Result<(), NumberProblem> {
 /// Checks a 7-digit 医療機関コード against its prefecture and fee table. The check digit is
 /// computed over 都道府県2 + 点数表1 + the first six digits of the code. Only one public
 /// example confirms this rule, so callers warn rather than refuse on a mismatch.
-pub fn institution_code_check(prefecture: &str, fee_table: &str, code: &str) -> Result<(), NumberProblem> {
+pub fn institution_code_check(
+    prefecture: &str,
+    fee_table: &str,
+    code: &str,
+) -> Result<(), NumberProblem> {
     if !all_digits(prefecture) || !all_digits(fee_table) || !all_digits(code) {
         return Err(NumberProblem::NotDigits);
     }
     if code.len() != 7 || prefecture.len() != 2 || fee_table.len() != 1 {
-        return Err(NumberProblem::WrongLength { expected: "都道府県2・点数表1・コード7" });
+        return Err(NumberProblem::WrongLength {
+            expected: "都道府県2・点数表1・コード7",
+        });
     }
     check(&format!("{prefecture}{fee_table}{code}"))
 }
@@ -199,10 +220,21 @@ mod tests {
 
     #[test]
     fn shapes_are_checked() {
-        assert_eq!(validate_insurer_number("0113001"), Err(NumberProblem::WrongLength { expected: "8（国保は6）" }));
-        assert_eq!(validate_insurer_number("0113OO12"), Err(NumberProblem::NotDigits));
+        assert_eq!(
+            validate_insurer_number("0113001"),
+            Err(NumberProblem::WrongLength {
+                expected: "8（国保は6）"
+            })
+        );
+        assert_eq!(
+            validate_insurer_number("0113OO12"),
+            Err(NumberProblem::NotDigits)
+        );
         assert_eq!(validate_insurer_number(""), Err(NumberProblem::NotDigits));
-        assert_eq!(validate_insurer_number(FUSHOU_INSURER), Err(NumberProblem::Placeholder));
+        assert_eq!(
+            validate_insurer_number(FUSHOU_INSURER),
+            Err(NumberProblem::Placeholder)
+        );
     }
 
     #[test]
@@ -211,7 +243,10 @@ mod tests {
         assert!(validate_public_payer("54016028").is_err());
         assert_eq!(validate_public_recipient_shape("1234566"), Ok(()));
         assert_eq!(recipient_check_ok("1234566"), Ok(()));
-        assert_eq!(recipient_check_ok("1234567"), Err(NumberProblem::CheckDigit { expected: 6 }));
+        assert_eq!(
+            recipient_check_ok("1234567"),
+            Err(NumberProblem::CheckDigit { expected: 6 })
+        );
         assert!(validate_public_recipient_shape("123456").is_err());
     }
 
@@ -227,8 +262,14 @@ mod tests {
 
     #[test]
     fn houbetsu_names() {
-        assert_eq!(houbetsu("01130012").and_then(houbetsu_name), Some("協会けんぽ"));
-        assert_eq!(houbetsu("39131010").and_then(houbetsu_name), Some("後期高齢者医療"));
+        assert_eq!(
+            houbetsu("01130012").and_then(houbetsu_name),
+            Some("協会けんぽ")
+        );
+        assert_eq!(
+            houbetsu("39131010").and_then(houbetsu_name),
+            Some("後期高齢者医療")
+        );
         assert_eq!(houbetsu("138107"), None);
         assert_eq!(houbetsu_name("67"), None); // 国保退職, abolished FY2024
     }

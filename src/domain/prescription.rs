@@ -91,7 +91,10 @@ pub struct Prescription {
 impl Prescription {
     /// True when any drug is marked 変更不可: the form then needs the 保険医署名 in 備考.
     pub fn needs_doctor_signature(&self) -> bool {
-        self.rps.iter().flat_map(|rp| &rp.drugs).any(|d| d.no_substitution)
+        self.rps
+            .iter()
+            .flat_map(|rp| &rp.drugs)
+            .any(|d| d.no_substitution)
     }
 }
 
@@ -173,18 +176,38 @@ impl PrescriptionInput {
         };
 
         if self.visit_id.trim().is_empty() {
-            err("visit_id".into(), "受付ID", "入力されていません".into(), "missing".into());
+            err(
+                "visit_id".into(),
+                "受付ID",
+                "入力されていません".into(),
+                "missing".into(),
+            );
         }
         let doctor = tidy(&self.doctor);
         if doctor.is_empty() {
-            err("doctor".into(), "保険医氏名", "入力されていません".into(), "missing".into());
+            err(
+                "doctor".into(),
+                "保険医氏名",
+                "入力されていません".into(),
+                "missing".into(),
+            );
         } else if doctor.chars().count() > MAX_DOCTOR {
-            err("doctor".into(), "保険医氏名", too_long_ja(MAX_DOCTOR), too_long_en(MAX_DOCTOR));
+            err(
+                "doctor".into(),
+                "保険医氏名",
+                too_long_ja(MAX_DOCTOR),
+                too_long_en(MAX_DOCTOR),
+            );
         }
         let issued_on = match parse_date(&self.issued_on) {
             Ok(d) => Some(d),
             Err(e) => {
-                err("issued_on".into(), "交付年月日", e.message_ja(), e.message_en());
+                err(
+                    "issued_on".into(),
+                    "交付年月日",
+                    e.message_ja(),
+                    e.message_en(),
+                );
                 None
             }
         };
@@ -203,13 +226,28 @@ impl PrescriptionInput {
         };
         let remarks = self.remarks.clone().unwrap_or_default();
         if remarks.chars().count() > MAX_REMARKS {
-            err("remarks".into(), "備考", too_long_ja(MAX_REMARKS), too_long_en(MAX_REMARKS));
+            err(
+                "remarks".into(),
+                "備考",
+                too_long_ja(MAX_REMARKS),
+                too_long_en(MAX_REMARKS),
+            );
         }
 
         if self.rps.is_empty() {
-            err("rps".into(), "処方", "処方がありません".into(), "no RP".into());
+            err(
+                "rps".into(),
+                "処方",
+                "処方がありません".into(),
+                "no RP".into(),
+            );
         } else if self.rps.len() > MAX_RPS {
-            err("rps".into(), "処方", format!("RPは{MAX_RPS}件までです"), format!("at most {MAX_RPS} RPs"));
+            err(
+                "rps".into(),
+                "処方",
+                format!("RPは{MAX_RPS}件までです"),
+                format!("at most {MAX_RPS} RPs"),
+            );
         }
 
         let mut rps = Vec::with_capacity(self.rps.len());
@@ -217,9 +255,19 @@ impl PrescriptionInput {
             let at = |f: &str| format!("rps[{i}].{f}");
             let usage = tidy(&rp.usage);
             if usage.is_empty() {
-                err(at("usage"), "用法", "入力されていません".into(), "missing".into());
+                err(
+                    at("usage"),
+                    "用法",
+                    "入力されていません".into(),
+                    "missing".into(),
+                );
             } else if usage.chars().count() > MAX_USAGE {
-                err(at("usage"), "用法", too_long_ja(MAX_USAGE), too_long_en(MAX_USAGE));
+                err(
+                    at("usage"),
+                    "用法",
+                    too_long_ja(MAX_USAGE),
+                    too_long_en(MAX_USAGE),
+                );
             }
             let days = match (rp.form, rp.days) {
                 (DoseForm::External, None) => None,
@@ -233,11 +281,21 @@ impl PrescriptionInput {
                     None
                 }
                 (DoseForm::Internal, None) => {
-                    err(at("days"), "日数", "内服薬の日数がありません".into(), "days missing for internal use".into());
+                    err(
+                        at("days"),
+                        "日数",
+                        "内服薬の日数がありません".into(),
+                        "days missing for internal use".into(),
+                    );
                     None
                 }
                 (DoseForm::Prn, None) => {
-                    err(at("days"), "回数", "頓服の回数がありません".into(), "times missing for PRN".into());
+                    err(
+                        at("days"),
+                        "回数",
+                        "頓服の回数がありません".into(),
+                        "times missing for PRN".into(),
+                    );
                     None
                 }
                 (DoseForm::Internal, Some(d)) if !(1..=MAX_INTERNAL_DAYS).contains(&d) => {
@@ -261,7 +319,12 @@ impl PrescriptionInput {
                 (_, Some(d)) => Some(d as u32),
             };
             if rp.drugs.is_empty() {
-                err(at("drugs"), "薬品", "薬品がありません".into(), "no drug in this RP".into());
+                err(
+                    at("drugs"),
+                    "薬品",
+                    "薬品がありません".into(),
+                    "no drug in this RP".into(),
+                );
             } else if rp.drugs.len() > MAX_DRUGS_PER_RP {
                 err(
                     at("drugs"),
@@ -275,9 +338,19 @@ impl PrescriptionInput {
                 let at = |f: &str| format!("rps[{i}].drugs[{j}].{f}");
                 let name = tidy(&d.name);
                 if name.is_empty() {
-                    err(at("name"), "薬品名", "入力されていません".into(), "missing".into());
+                    err(
+                        at("name"),
+                        "薬品名",
+                        "入力されていません".into(),
+                        "missing".into(),
+                    );
                 } else if name.chars().count() > MAX_DRUG_NAME {
-                    err(at("name"), "薬品名", too_long_ja(MAX_DRUG_NAME), too_long_en(MAX_DRUG_NAME));
+                    err(
+                        at("name"),
+                        "薬品名",
+                        too_long_ja(MAX_DRUG_NAME),
+                        too_long_en(MAX_DRUG_NAME),
+                    );
                 }
                 let amount = match normalize_amount(&d.amount) {
                     Ok(a) => a,
@@ -288,9 +361,19 @@ impl PrescriptionInput {
                 };
                 let unit = tidy(&d.unit);
                 if unit.is_empty() {
-                    err(at("unit"), "単位", "入力されていません".into(), "missing".into());
+                    err(
+                        at("unit"),
+                        "単位",
+                        "入力されていません".into(),
+                        "missing".into(),
+                    );
                 } else if unit.chars().count() > MAX_UNIT {
-                    err(at("unit"), "単位", too_long_ja(MAX_UNIT), too_long_en(MAX_UNIT));
+                    err(
+                        at("unit"),
+                        "単位",
+                        too_long_ja(MAX_UNIT),
+                        too_long_en(MAX_UNIT),
+                    );
                 }
                 drugs.push(Drug {
                     name,
@@ -300,11 +383,22 @@ impl PrescriptionInput {
                     patient_request: d.patient_request,
                 });
             }
-            rps.push(Rp { form: rp.form, usage, days, drugs });
+            rps.push(Rp {
+                form: rp.form,
+                usage,
+                days,
+                drugs,
+            });
         }
 
         match (errs.is_empty(), issued_on) {
-            (true, Some(issued_on)) => Ok(Prescription { issued_on, doctor, rps, refill_count, remarks }),
+            (true, Some(issued_on)) => Ok(Prescription {
+                issued_on,
+                doctor,
+                rps,
+                refill_count,
+                remarks,
+            }),
             _ => Err(errs),
         }
     }
@@ -313,35 +407,54 @@ impl PrescriptionInput {
 /// Trims ASCII and ideographic spaces and collapses inner runs to one half-width space (the
 /// JAHIS rule for names: one space between family and given name, no other spaces).
 fn tidy(s: &str) -> String {
-    s.split(|c: char| c.is_whitespace()).filter(|p| !p.is_empty()).collect::<Vec<_>>().join(" ")
+    s.split(|c: char| c.is_whitespace())
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// `１．５` → `1.5`; `0.50` → `0.5`; refuses zero, negatives, fractions and more than 6+5 digits
 /// (the JAHIS 用量 field).
 pub fn normalize_amount(input: &str) -> Result<String, (&'static str, &'static str)> {
-    let s: String = to_half_width_ascii(input).chars().filter(|c| !c.is_whitespace()).collect();
+    let s: String = to_half_width_ascii(input)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
     if s.is_empty() {
         return Err(("入力されていません", "missing"));
     }
-    let bad = ("数字で入力してください（例: 1、0.5）", "must be a number (e.g. 1, 0.5)");
+    let bad = (
+        "数字で入力してください（例: 1、0.5）",
+        "must be a number (e.g. 1, 0.5)",
+    );
     let (int, frac) = match s.split_once('.') {
         Some((i, f)) => (i, f),
         None => (s.as_str(), ""),
     };
     // `.5` is accepted as 0.5; a lone `.` is not a number.
-    if (int.is_empty() && frac.is_empty()) || !int.bytes().all(|b| b.is_ascii_digit()) || !frac.bytes().all(|b| b.is_ascii_digit()) {
+    if (int.is_empty() && frac.is_empty())
+        || !int.bytes().all(|b| b.is_ascii_digit())
+        || !frac.bytes().all(|b| b.is_ascii_digit())
+    {
         return Err(bad);
     }
     let int = int.trim_start_matches('0');
     let frac = frac.trim_end_matches('0');
     if int.len() > 6 || frac.len() > 5 {
-        return Err(("桁数が多すぎます（整数6桁・小数5桁まで）", "too many digits (6 integer, 5 decimal)"));
+        return Err((
+            "桁数が多すぎます（整数6桁・小数5桁まで）",
+            "too many digits (6 integer, 5 decimal)",
+        ));
     }
     if int.is_empty() && frac.is_empty() {
         return Err(("0より大きい数を入力してください", "must be more than 0"));
     }
     let int = if int.is_empty() { "0" } else { int };
-    Ok(if frac.is_empty() { int.to_string() } else { format!("{int}.{frac}") })
+    Ok(if frac.is_empty() {
+        int.to_string()
+    } else {
+        format!("{int}.{frac}")
+    })
 }
 
 fn too_long_ja(max: usize) -> String {
@@ -390,15 +503,32 @@ mod tests {
         input.rps[0].days = Some(0);
         input.rps[0].drugs[0].name = "".into();
         input.rps[0].drugs[0].amount = "0".into();
-        input.rps.push(RpInput { form: DoseForm::External, usage: "1日2回".into(), days: Some(5), drugs: vec![] });
-        input.rps.push(RpInput { form: DoseForm::Prn, usage: "疼痛時".into(), days: Some(100), drugs: vec![] });
+        input.rps.push(RpInput {
+            form: DoseForm::External,
+            usage: "1日2回".into(),
+            days: Some(5),
+            drugs: vec![],
+        });
+        input.rps.push(RpInput {
+            form: DoseForm::Prn,
+            usage: "疼痛時".into(),
+            days: Some(100),
+            drugs: vec![],
+        });
         let errs = input.validate().unwrap_err();
         let fields: Vec<&str> = errs.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(
             fields,
             [
-                "doctor", "refill_count", "rps[0].days", "rps[0].drugs[0].name", "rps[0].drugs[0].amount",
-                "rps[1].days", "rps[1].drugs", "rps[2].days", "rps[2].drugs",
+                "doctor",
+                "refill_count",
+                "rps[0].days",
+                "rps[0].drugs[0].name",
+                "rps[0].drugs[0].amount",
+                "rps[1].days",
+                "rps[1].drugs",
+                "rps[2].days",
+                "rps[2].drugs",
             ]
         );
     }

@@ -70,9 +70,8 @@ fn hiragana_to_katakana(c: char) -> char {
 /// long-vowel mark, the middle dot or a space.
 pub fn is_katakana(s: &str) -> bool {
     !s.trim().is_empty()
-        && s.chars().all(|c| {
-            matches!(c, '\u{30A1}'..='\u{30FA}' | 'ー' | '・' | 'ヽ' | 'ヾ' | ' ')
-        })
+        && s.chars()
+            .all(|c| matches!(c, '\u{30A1}'..='\u{30FA}' | 'ー' | '・' | 'ヽ' | 'ヾ' | ' '))
 }
 
 /// The key used to search by カナ: katakana with spaces removed.

@@ -29,7 +29,6 @@ macro_rules! string_enum {
 }
 pub(crate) use string_enum;
 
-
 string_enum!(
     /// 性別
     Sex { Male = "male" / "男", Female = "female" / "女" }
@@ -144,5 +143,12 @@ impl Insurance {
 /// The numbers to put on a claim for a 不詳 insurance.
 pub fn fushou_claim_numbers(late_elderly: bool) -> (&'static str, &'static str) {
     use super::numbers::*;
-    (FUSHOU_INSURER, if late_elderly { FUSHOU_NUMBER_KOUKI } else { FUSHOU_NUMBER })
+    (
+        FUSHOU_INSURER,
+        if late_elderly {
+            FUSHOU_NUMBER_KOUKI
+        } else {
+            FUSHOU_NUMBER
+        },
+    )
 }

@@ -73,7 +73,11 @@ impl Era {
 
     /// The era a date falls in, or None before 明治.
     pub fn of(date: NaiveDate) -> Option<Era> {
-        Era::ALL.iter().rev().copied().find(|e| date >= e.first_day())
+        Era::ALL
+            .iter()
+            .rev()
+            .copied()
+            .find(|e| date >= e.first_day())
     }
 
     fn from_prefix(s: &str) -> Option<(Era, usize)> {
@@ -116,7 +120,13 @@ impl Wareki {
 /// `令和7年11月25日`; year 1 is written 元年 as on official forms.
 pub fn format_wareki(date: NaiveDate) -> String {
     match Wareki::from_date(date) {
-        Some(w) => format!("{}{}年{}月{}日", w.era.kanji(), year_text(w.year), w.month, w.day),
+        Some(w) => format!(
+            "{}{}年{}月{}日",
+            w.era.kanji(),
+            year_text(w.year),
+            w.month,
+            w.day
+        ),
         None => format_iso(date),
     }
 }
@@ -130,7 +140,11 @@ pub fn format_wareki_short(date: NaiveDate) -> String {
 }
 
 fn year_text(y: u32) -> String {
-    if y == 1 { "元".to_string() } else { y.to_string() }
+    if y == 1 {
+        "元".to_string()
+    } else {
+        y.to_string()
+    }
 }
 
 pub fn format_iso(date: NaiveDate) -> String {
@@ -175,7 +189,10 @@ impl DateError {
 /// Parses a date as staff type it: `1970-03-01`, `1970/3/1`, `19700301`, `S45.3.1`,
 /// `s45/3/1`, `昭和45年3月1日`, `昭45.3.1`, `令和元年5月1日`, with full-width digits too.
 pub fn parse_date(input: &str) -> Result<NaiveDate, DateError> {
-    let s: String = to_half_width_ascii(input).chars().filter(|c| !c.is_whitespace()).collect();
+    let s: String = to_half_width_ascii(input)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
     if s.is_empty() {
         return Err(DateError::Empty);
     }
@@ -188,10 +205,18 @@ pub fn parse_date(input: &str) -> Result<NaiveDate, DateError> {
         let year = era.first_year() + y as i32 - 1;
         let date = NaiveDate::from_ymd_opt(year, m, d).ok_or(DateError::NoSuchDay)?;
         let in_era = date >= era.first_day() && era.last_day().is_none_or(|last| date <= last);
-        return if in_era { Ok(date) } else { Err(DateError::OutsideEra(era)) };
+        return if in_era {
+            Ok(date)
+        } else {
+            Err(DateError::OutsideEra(era))
+        };
     }
     if s.len() == 8 && s.bytes().all(|b| b.is_ascii_digit()) {
-        let (y, m, d) = (s[0..4].parse().ok(), s[4..6].parse().ok(), s[6..8].parse().ok());
+        let (y, m, d) = (
+            s[0..4].parse().ok(),
+            s[4..6].parse().ok(),
+            s[6..8].parse().ok(),
+        );
         if let (Some(y), Some(m), Some(d)) = (y, m, d) {
             return NaiveDate::from_ymd_opt(y, m, d).ok_or(DateError::NoSuchDay);
         }
@@ -232,10 +257,30 @@ mod tests {
     fn every_era_boundary_maps_both_ways() {
         // (last day of the earlier era, its 和暦) -> (first day of the next, its 和暦)
         let cases = [
-            (d(1912, 7, 29), "明治45年7月29日", d(1912, 7, 30), "大正元年7月30日"),
-            (d(1926, 12, 24), "大正15年12月24日", d(1926, 12, 25), "昭和元年12月25日"),
-            (d(1989, 1, 7), "昭和64年1月7日", d(1989, 1, 8), "平成元年1月8日"),
-            (d(2019, 4, 30), "平成31年4月30日", d(2019, 5, 1), "令和元年5月1日"),
+            (
+                d(1912, 7, 29),
+                "明治45年7月29日",
+                d(1912, 7, 30),
+                "大正元年7月30日",
+            ),
+            (
+                d(1926, 12, 24),
+                "大正15年12月24日",
+                d(1926, 12, 25),
+                "昭和元年12月25日",
+            ),
+            (
+                d(1989, 1, 7),
+                "昭和64年1月7日",
+                d(1989, 1, 8),
+                "平成元年1月8日",
+            ),
+            (
+                d(2019, 4, 30),
+                "平成31年4月30日",
+                d(2019, 5, 1),
+                "令和元年5月1日",
+            ),
         ];
         for (last, last_text, first, first_text) in cases {
             assert_eq!(format_wareki(last), last_text);
@@ -247,20 +292,45 @@ mod tests {
 
     #[test]
     fn days_outside_the_named_era_are_refused() {
-        assert_eq!(parse_date("昭和64年1月8日"), Err(DateError::OutsideEra(Era::Showa)));
-        assert_eq!(parse_date("平成31年5月1日"), Err(DateError::OutsideEra(Era::Heisei)));
-        assert_eq!(parse_date("令和1年4月30日"), Err(DateError::OutsideEra(Era::Reiwa)));
-        assert_eq!(parse_date("大正1年7月29日"), Err(DateError::OutsideEra(Era::Taisho)));
-        assert_eq!(parse_date("明治45年7月30日"), Err(DateError::OutsideEra(Era::Meiji)));
+        assert_eq!(
+            parse_date("昭和64年1月8日"),
+            Err(DateError::OutsideEra(Era::Showa))
+        );
+        assert_eq!(
+            parse_date("平成31年5月1日"),
+            Err(DateError::OutsideEra(Era::Heisei))
+        );
+        assert_eq!(
+            parse_date("令和1年4月30日"),
+            Err(DateError::OutsideEra(Era::Reiwa))
+        );
+        assert_eq!(
+            parse_date("大正1年7月29日"),
+            Err(DateError::OutsideEra(Era::Taisho))
+        );
+        assert_eq!(
+            parse_date("明治45年7月30日"),
+            Err(DateError::OutsideEra(Era::Meiji))
+        );
     }
 
     #[test]
     fn staff_shapes_parse() {
         let want = d(1970, 3, 1);
         for s in [
-            "S45.3.1", "s45.3.1", "S45/3/1", "S45-03-01", "昭和45年3月1日", "昭45.3.1",
-            "Ｓ４５．３．１", "昭和４５年３月１日", "1970-03-01", "1970/3/1", "19700301",
-            "１９７０－０３－０１", " 1970-03-01 ",
+            "S45.3.1",
+            "s45.3.1",
+            "S45/3/1",
+            "S45-03-01",
+            "昭和45年3月1日",
+            "昭45.3.1",
+            "Ｓ４５．３．１",
+            "昭和４５年３月１日",
+            "1970-03-01",
+            "1970/3/1",
+            "19700301",
+            "１９７０－０３－０１",
+            " 1970-03-01 ",
         ] {
             assert_eq!(parse_date(s), Ok(want), "{s}");
         }

@@ -35,7 +35,13 @@ pub enum Screen {
 }
 
 impl Screen {
-    pub const ALL: [Screen; 5] = [Screen::Reception, Screen::Prescription, Screen::Reconciliation, Screen::Outage, Screen::Settings];
+    pub const ALL: [Screen; 5] = [
+        Screen::Reception,
+        Screen::Prescription,
+        Screen::Reconciliation,
+        Screen::Outage,
+        Screen::Settings,
+    ];
 
     pub fn ja(self) -> &'static str {
         match self {
@@ -107,9 +113,16 @@ const STAFF_INPUT: &str = "staff-name";
 
 enum Phase {
     /// The database could not be opened: say so and what to do.
-    Failed { detail: String, path: String, latest: Option<(String, String)> },
+    Failed {
+        detail: String,
+        path: String,
+        latest: Option<(String, String)>,
+    },
     /// Who is at the desk?
-    Start { name: String, error: Option<String> },
+    Start {
+        name: String,
+        error: Option<String>,
+    },
     Main(Box<Main>),
 }
 
@@ -138,7 +151,10 @@ impl App {
             Some(p) => Config::load(p),
             None => Ok(Config::default()),
         };
-        let backups = backup_dir(config.as_ref().unwrap_or(&Config::default()), &launch.db_path);
+        let backups = backup_dir(
+            config.as_ref().unwrap_or(&Config::default()),
+            &launch.db_path,
+        );
         let opened = (|| {
             let store = Store::open_with_backups(&launch.db_path, &backups)?;
             // A database that opens but cannot be read (corrupt pages) must fail here, too.
@@ -149,16 +165,40 @@ impl App {
         match opened {
             Ok(records) => {
                 // The daily backup: a failure must not stop reception, only be said.
-                let warning = backup::daily(&records.store, &backups, records.today(), records.config.backup.keep_days)
-                    .err()
-                    .map(|e| format!("自動バックアップに失敗しました（受付は続けられます）: {}", reception::error_ja(&e)));
+                let warning = backup::daily(
+                    &records.store,
+                    &backups,
+                    records.today(),
+                    records.config.backup.keep_days,
+                )
+                .err()
+                .map(|e| {
+                    format!(
+                        "自動バックアップに失敗しました（受付は続けられます）: {}",
+                        reception::error_ja(&e)
+                    )
+                });
                 let (mut app, task) = App::start(records, launch.staff.as_deref());
                 app.warning = warning;
                 (app, task)
             }
             Err(e) => {
-                let latest = backup::list(&backups).into_iter().next().map(|b| (b.path, b.modified));
-                (App { records: None, warning: None, phase: Phase::Failed { detail: reception::error_ja(&e), path, latest } }, Task::none())
+                let latest = backup::list(&backups)
+                    .into_iter()
+                    .next()
+                    .map(|b| (b.path, b.modified));
+                (
+                    App {
+                        records: None,
+                        warning: None,
+                        phase: Phase::Failed {
+                            detail: reception::error_ja(&e),
+                            path,
+                            latest,
+                        },
+                    },
+                    Task::none(),
+                )
             }
         }
     }
@@ -166,19 +206,41 @@ impl App {
     /// The start screen for open records, the name pre-filled if known.
     pub fn start(records: Records, staff: Option<&str>) -> (App, Task<Message>) {
         let name = staff.unwrap_or_default().to_string();
-        (App { records: Some(records), warning: None, phase: Phase::Start { name, error: None } }, operation::focus(STAFF_INPUT))
+        (
+            App {
+                records: Some(records),
+                warning: None,
+                phase: Phase::Start { name, error: None },
+            },
+            operation::focus(STAFF_INPUT),
+        )
     }
 
     /// Straight to the main screens, with `records.actor` at the desk (tests, demos).
     pub fn ready(records: Records) -> (App, Task<Message>) {
-        let mut app = App { records: Some(records), warning: None, phase: Phase::Start { name: String::new(), error: None } };
+        let mut app = App {
+            records: Some(records),
+            warning: None,
+            phase: Phase::Start {
+                name: String::new(),
+                error: None,
+            },
+        };
         let task = app.enter_main();
         (app, task)
     }
 
     /// The error screen (for tests of the failure path).
     pub fn failed(detail: impl Into<String>, path: impl Into<String>) -> App {
-        App { records: None, warning: None, phase: Phase::Failed { detail: detail.into(), path: path.into(), latest: None } }
+        App {
+            records: None,
+            warning: None,
+            phase: Phase::Failed {
+                detail: detail.into(),
+                path: path.into(),
+                latest: None,
+            },
+        }
     }
 
     pub fn records(&self) -> Option<&Records> {
@@ -199,13 +261,17 @@ impl App {
     pub fn subscription(&self) -> Subscription<Message> {
         let keys = event::listen_with(key_message);
         match self.phase {
-            Phase::Main(_) => Subscription::batch([keys, iced::time::every(REFRESH).map(|_| Message::Tick)]),
+            Phase::Main(_) => {
+                Subscription::batch([keys, iced::time::every(REFRESH).map(|_| Message::Tick)])
+            }
             _ => keys,
         }
     }
 
     fn enter_main(&mut self) -> Task<Message> {
-        let Some(records) = self.records.as_mut() else { return Task::none() };
+        let Some(records) = self.records.as_mut() else {
+            return Task::none();
+        };
         let mut main = Main {
             screen: Screen::Reception,
             banner: banner::Banner::default(),
@@ -240,7 +306,9 @@ impl App {
                 self.enter_main()
             }
             (Phase::Main(main), message) => {
-                let Some(records) = self.records.as_mut() else { return Task::none() };
+                let Some(records) = self.records.as_mut() else {
+                    return Task::none();
+                };
                 main.update(records, message)
             }
             _ => Task::none(),
@@ -249,7 +317,14 @@ impl App {
 
     pub fn view(&self) -> Element<'_, Message> {
         match (&self.phase, &self.records) {
-            (Phase::Failed { detail, path, latest }, _) => failed_view(detail, path, latest.as_ref()),
+            (
+                Phase::Failed {
+                    detail,
+                    path,
+                    latest,
+                },
+                _,
+            ) => failed_view(detail, path, latest.as_ref()),
             (Phase::Start { name, error }, _) => start_view(name, error.as_deref()),
             (Phase::Main(main), Some(records)) => main.view(records, self.warning.as_deref()),
             (Phase::Main(_), None) => failed_view("内部状態が不正です", "", None),
@@ -295,7 +370,10 @@ impl Main {
                 self.outage.status = self.banner.status.clone();
                 task
             }
-            Message::Prescription(m) => self.prescription.update(records, m).map(Message::Prescription),
+            Message::Prescription(m) => self
+                .prescription
+                .update(records, m)
+                .map(Message::Prescription),
             Message::Key(key) => self.shortcut(records, key),
             Message::StaffChanged(_) | Message::StaffConfirmed => Task::none(),
         }
@@ -316,7 +394,10 @@ impl Main {
                 self.outage.runbook.refresh(records);
                 // During an outage the checklist is the work; ending it is a deliberate Tab away.
                 if self.banner.degraded() {
-                    self.outage.runbook.focus().map(|m| Message::Outage(outage::Message::Runbook(m)))
+                    self.outage
+                        .runbook
+                        .focus()
+                        .map(|m| Message::Outage(outage::Message::Runbook(m)))
                 } else {
                     operation::focus(outage::REASON_INPUT)
                 }
@@ -346,7 +427,10 @@ impl Main {
         }
         match key {
             Shortcut::Screen(s) => self.switch(records, s),
-            Shortcut::ModeSwitch => self.banner.update(records, banner::Message::Open).map(Message::Banner),
+            Shortcut::ModeSwitch => self
+                .banner
+                .update(records, banner::Message::Open)
+                .map(Message::Banner),
             Shortcut::Next => operation::focus_next(),
             Shortcut::Previous => operation::focus_previous(),
             other if self.screen == Screen::Reception => {
@@ -380,7 +464,9 @@ impl Main {
                         Some(c) => reconcile::Message::Choose(c),
                         None => return Task::none(),
                     },
-                    Shortcut::Escape if self.reconcile.escape() => return self.reconcile.focus().map(Message::Reconcile),
+                    Shortcut::Escape if self.reconcile.escape() => {
+                        return self.reconcile.focus().map(Message::Reconcile)
+                    }
                     Shortcut::Escape => return self.switch(records, Screen::Reception),
                     _ => return Task::none(),
                 };
@@ -410,13 +496,17 @@ impl Main {
                         Some(id) => P::VoidAsk(id),
                         None => return Task::none(),
                     },
-                    Shortcut::Escape if self.prescription.escape() => return self.prescription.focus().map(Message::Prescription),
+                    Shortcut::Escape if self.prescription.escape() => {
+                        return self.prescription.focus().map(Message::Prescription)
+                    }
                     Shortcut::Escape => return self.switch(records, Screen::Reception),
                     _ => return Task::none(),
                 };
                 self.update(records, Message::Prescription(m))
             }
-            Shortcut::Escape if self.screen != Screen::Reception => self.switch(records, Screen::Reception),
+            Shortcut::Escape if self.screen != Screen::Reception => {
+                self.switch(records, Screen::Reception)
+            }
             _ => Task::none(),
         }
     }
@@ -436,7 +526,12 @@ impl Main {
             tabs,
             space::horizontal(),
             text(format!("受付担当: {}", records.actor)).size(theme::BODY),
-            text(format!("本日 {}", crate::domain::wareki::format_wareki(records.today()))).size(theme::BODY).color(theme::MUTED),
+            text(format!(
+                "本日 {}",
+                crate::domain::wareki::format_wareki(records.today())
+            ))
+            .size(theme::BODY)
+            .color(theme::MUTED),
         ]
         .spacing(16)
         .align_y(iced::Center);
@@ -449,7 +544,9 @@ impl Main {
                 column![
                     text(other.ja()).size(theme::TITLE),
                     text("準備中").size(28),
-                    text("この画面は今後追加されます。F1 で受付に戻ります。").size(theme::BODY).color(theme::MUTED),
+                    text("この画面は今後追加されます。F1 で受付に戻ります。")
+                        .size(theme::BODY)
+                        .color(theme::MUTED),
                 ]
                 .spacing(12)
                 .align_x(iced::Center),
@@ -459,15 +556,31 @@ impl Main {
         };
         let mut frame = column![banner, container(nav).padding([6, 12])];
         if let Some(w) = warning {
-            frame = frame.push(container(text(format!("注意: {w}")).size(theme::BODY).color(theme::AMBER)).padding([0, 12]));
+            frame = frame.push(
+                container(
+                    text(format!("注意: {w}"))
+                        .size(theme::BODY)
+                        .color(theme::AMBER),
+                )
+                .padding([0, 12]),
+            );
         }
-        frame.push(container(body).padding([4, 12]).width(Length::Fill).height(Length::Fill)).into()
+        frame
+            .push(
+                container(body)
+                    .padding([4, 12])
+                    .width(Length::Fill)
+                    .height(Length::Fill),
+            )
+            .into()
     }
 }
 
 /// The global key map, used by the subscription and by tests alike.
 pub fn key_message(event: Event, status: event::Status, _window: window::Id) -> Option<Message> {
-    let Event::Keyboard(keyboard::Event::KeyPressed { key, modifiers, .. }) = event else { return None };
+    let Event::Keyboard(keyboard::Event::KeyPressed { key, modifiers, .. }) = event else {
+        return None;
+    };
     let ignored = status == event::Status::Ignored;
     let shortcut = match key.as_ref() {
         Key::Named(Named::F1) => Shortcut::Screen(Screen::Reception),
@@ -482,21 +595,25 @@ pub fn key_message(event: Event, status: event::Status, _window: window::Id) -> 
         Key::Named(Named::F10) => Shortcut::Print,
         Key::Named(Named::Enter) if ignored => Shortcut::Enter,
         Key::Named(Named::Delete) if modifiers.control() => Shortcut::Ctrl('\u{7f}'),
-        Key::Character(c) if modifiers.control() && !modifiers.alt() => match c.chars().next().map(|c| c.to_ascii_lowercase()) {
-            Some('p') => Shortcut::Print,
-            Some(c) => Shortcut::Ctrl(c),
-            None => return None,
-        },
+        Key::Character(c) if modifiers.control() && !modifiers.alt() => {
+            match c.chars().next().map(|c| c.to_ascii_lowercase()) {
+                Some('p') => Shortcut::Print,
+                Some(c) => Shortcut::Ctrl(c),
+                None => return None,
+            }
+        }
         // A focused text input swallows Esc (it only unfocuses): back out anyway.
         Key::Named(Named::Escape) => Shortcut::Escape,
         Key::Named(Named::Tab) if modifiers.shift() => Shortcut::Previous,
         Key::Named(Named::Tab) => Shortcut::Next,
         Key::Named(Named::ArrowUp) if ignored => Shortcut::Up,
         Key::Named(Named::ArrowDown) if ignored => Shortcut::Down,
-        Key::Character(c) if ignored && !modifiers.control() && !modifiers.alt() => match c.parse::<u8>() {
-            Ok(d) if d <= 9 => Shortcut::Digit(d),
-            _ => return None,
-        },
+        Key::Character(c) if ignored && !modifiers.control() && !modifiers.alt() => {
+            match c.parse::<u8>() {
+                Ok(d) if d <= 9 => Shortcut::Digit(d),
+                _ => return None,
+            }
+        }
         _ => return None,
     };
     Some(Message::Key(shortcut))
@@ -514,18 +631,32 @@ fn start_view<'a>(name: &'a str, error: Option<&'a str>) -> Element<'a, Message>
             .padding(10)
             .width(360)
             .style(theme::input(error.is_some())),
-        button(text("開始").size(theme::BODY)).padding([8, 24]).on_press(Message::StaffConfirmed),
+        button(text("開始").size(theme::BODY))
+            .padding([8, 24])
+            .on_press(Message::StaffConfirmed),
     ]
     .spacing(16)
     .align_x(iced::Center);
     if let Some(e) = error {
-        col = col.push(text(format!("エラー: {e}")).size(theme::BODY).color(theme::ERROR_TEXT));
+        col = col.push(
+            text(format!("エラー: {e}"))
+                .size(theme::BODY)
+                .color(theme::ERROR_TEXT),
+        );
     }
-    col = col.push(text("入力した名前は、すべての記録と監査ログに残ります。").size(theme::BODY).color(theme::MUTED));
+    col = col.push(
+        text("入力した名前は、すべての記録と監査ログに残ります。")
+            .size(theme::BODY)
+            .color(theme::MUTED),
+    );
     container(col).center(Length::Fill).into()
 }
 
-fn failed_view<'a>(detail: &str, path: &str, latest: Option<&(String, String)>) -> Element<'a, Message> {
+fn failed_view<'a>(
+    detail: &str,
+    path: &str,
+    latest: Option<&(String, String)>,
+) -> Element<'a, Message> {
     let restore = match latest {
         Some((backup, when)) => column![
             text(format!("3. ファイルが壊れている場合は、最新のバックアップを復元してください: {backup}（{when}）")).size(theme::BODY),
@@ -548,7 +679,10 @@ fn failed_view<'a>(detail: &str, path: &str, latest: Option<&(String, String)>) 
     ]
     .spacing(10)
     .max_width(1100);
-    container(container(body).padding(24).style(theme::error_box)).center(Length::Fill).padding(24).into()
+    container(container(body).padding(24).style(theme::error_box))
+        .center(Length::Fill)
+        .padding(24)
+        .into()
 }
 
 /// Where backups live: `[backup] dir`, or `backups/` beside the database (as the command line).

@@ -60,7 +60,10 @@ impl Banner {
         match message {
             Message::Open => {
                 self.refresh(records);
-                self.switch = Some(SwitchForm { reason: String::new(), error: None });
+                self.switch = Some(SwitchForm {
+                    reason: String::new(),
+                    error: None,
+                });
                 operation::focus(REASON_INPUT)
             }
             Message::ReasonChanged(r) => {
@@ -71,11 +74,17 @@ impl Banner {
                 Task::none()
             }
             Message::Confirm => {
-                let Some(form) = self.switch.as_mut() else { return Task::none() };
+                let Some(form) = self.switch.as_mut() else {
+                    return Task::none();
+                };
                 let result = if self.status.as_ref().is_some_and(|s| s.outage.is_some()) {
-                    records.outage_end(&form.reason, Detection::Staff).map(|_| ())
+                    records
+                        .outage_end(&form.reason, Detection::Staff)
+                        .map(|_| ())
                 } else {
-                    records.outage_start(&form.reason, &[], Detection::Staff).map(|_| ())
+                    records
+                        .outage_start(&form.reason, &[], Detection::Staff)
+                        .map(|_| ())
                 };
                 match result {
                     Ok(()) => {
@@ -92,12 +101,20 @@ impl Banner {
     pub fn view(&self, now: DateTime<FixedOffset>) -> Element<'_, Message> {
         let degraded = self.degraded();
         let queued = self.status.as_ref().map(|s| s.queued).unwrap_or(0);
-        let line: Element<'_, Message> = match self.status.as_ref().and_then(|s| s.outage.as_ref()) {
+        let line: Element<'_, Message> = match self.status.as_ref().and_then(|s| s.outage.as_ref())
+        {
             Some(o) => {
                 let started = DateTime::parse_from_rfc3339(&o.started_at).ok();
                 let elapsed = started.map(|s| elapsed_ja(now - s)).unwrap_or_default();
-                let since = started.map(|s| s.format("%H:%M").to_string()).unwrap_or_default();
-                let services = o.services.iter().map(|s| s.ja()).collect::<Vec<_>>().join("・");
+                let since = started
+                    .map(|s| s.format("%H:%M").to_string())
+                    .unwrap_or_default();
+                let services = o
+                    .services
+                    .iter()
+                    .map(|s| s.ja())
+                    .collect::<Vec<_>>()
+                    .join("・");
                 row![
                     text("■ 障害モード: オンライン資格確認 停止中").size(theme::BANNER),
                     text(format!("経過 {elapsed}（{since} から）")).size(theme::BODY),
@@ -122,29 +139,62 @@ impl Banner {
         };
         let mut col = column![line].spacing(6);
         if let Some(o) = self.status.as_ref().and_then(|s| s.outage.as_ref()) {
-            col = col.push(text(format!("理由: {}（{}・{}）", o.reason, o.detected_by.ja(), o.started_by)).size(theme::BODY));
+            col = col.push(
+                text(format!(
+                    "理由: {}（{}・{}）",
+                    o.reason,
+                    o.detected_by.ja(),
+                    o.started_by
+                ))
+                .size(theme::BODY),
+            );
         }
         if let Some(e) = &self.error {
             col = col.push(text(e.clone()).size(theme::BODY));
         }
         if let Some(form) = &self.switch {
-            let prompt = if degraded { "復旧の記録（メモ・任意）:" } else { "障害モードに切り替える理由:" };
-            let input = text_input(if degraded { "例: 端末の再起動で回復" } else { "例: 資格確認端末がエラー" }, &form.reason)
-                .id(REASON_INPUT)
-                .on_input(Message::ReasonChanged)
-                .on_submit(Message::Confirm)
-                .size(theme::BODY)
-                .padding(6)
-                .width(480)
-                .style(theme::input(form.error.is_some()));
-            let mut r = row![text(prompt).size(theme::BODY), input, text("Enter で確定 / Esc で取消").size(theme::BODY)].spacing(12).align_y(iced::Center);
+            let prompt = if degraded {
+                "復旧の記録（メモ・任意）:"
+            } else {
+                "障害モードに切り替える理由:"
+            };
+            let input = text_input(
+                if degraded {
+                    "例: 端末の再起動で回復"
+                } else {
+                    "例: 資格確認端末がエラー"
+                },
+                &form.reason,
+            )
+            .id(REASON_INPUT)
+            .on_input(Message::ReasonChanged)
+            .on_submit(Message::Confirm)
+            .size(theme::BODY)
+            .padding(6)
+            .width(480)
+            .style(theme::input(form.error.is_some()));
+            let mut r = row![
+                text(prompt).size(theme::BODY),
+                input,
+                text("Enter で確定 / Esc で取消").size(theme::BODY)
+            ]
+            .spacing(12)
+            .align_y(iced::Center);
             if let Some(e) = &form.error {
                 r = r.push(text(format!("エラー: {e}")).size(theme::BODY));
             }
             col = col.push(r);
         }
-        let style = if degraded { theme::banner_degraded } else { theme::banner_normal };
-        container(col).padding([8, 14]).width(Length::Fill).style(style).into()
+        let style = if degraded {
+            theme::banner_degraded
+        } else {
+            theme::banner_normal
+        };
+        container(col)
+            .padding([8, 14])
+            .width(Length::Fill)
+            .style(style)
+            .into()
     }
 }
 
@@ -160,5 +210,9 @@ pub fn elapsed_ja(d: chrono::TimeDelta) -> String {
 
 /// The services, for other screens.
 pub fn services_ja(services: &[Service]) -> String {
-    services.iter().map(|s| s.ja()).collect::<Vec<_>>().join("・")
+    services
+        .iter()
+        .map(|s| s.ja())
+        .collect::<Vec<_>>()
+        .join("・")
 }

@@ -39,9 +39,17 @@ pub fn settings() -> iced::Settings {
 
 /// A file next to the database (incident reports, the clerk's CSV): the one folder staff and
 /// the administrator already know and back up. An in-memory database has no such folder.
-pub fn beside_database(records: &crate::service::Records, file_name: &str) -> Result<std::path::PathBuf, String> {
-    let db = records.store.path().ok_or_else(|| "データベースがファイルではないため、保存先のフォルダがありません".to_string())?;
-    let dir = db.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+pub fn beside_database(
+    records: &crate::service::Records,
+    file_name: &str,
+) -> Result<std::path::PathBuf, String> {
+    let db = records.store.path().ok_or_else(|| {
+        "データベースがファイルではないため、保存先のフォルダがありません".to_string()
+    })?;
+    let dir = db
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
     Ok(dir.join(file_name))
 }
 

@@ -10,7 +10,10 @@ use iced::widget::{button, column, container, operation, row, space, text, text_
 use iced::{Element, Length, Task};
 
 use super::theme;
-use crate::domain::intake::{validate, validate_insurance, validate_patient, IntakeInput, InsuranceInput, PatientInput, PublicFundInput, MAX_PUBLIC_FUNDS};
+use crate::domain::intake::{
+    validate, validate_insurance, validate_patient, InsuranceInput, IntakeInput, PatientInput,
+    PublicFundInput, MAX_PUBLIC_FUNDS,
+};
 use crate::domain::text::{is_katakana, normalize_number, to_katakana};
 use crate::domain::wareki::format_wareki;
 use crate::domain::Basis;
@@ -42,7 +45,14 @@ pub enum Field {
 const COUNT: usize = 15 + 2 * MAX_PUBLIC_FUNDS;
 
 impl Field {
-    pub const PATIENT: [Field; 6] = [Field::Name, Field::Kana, Field::BirthDate, Field::Sex, Field::Address, Field::Phone];
+    pub const PATIENT: [Field; 6] = [
+        Field::Name,
+        Field::Kana,
+        Field::BirthDate,
+        Field::Sex,
+        Field::Address,
+        Field::Phone,
+    ];
     pub const INSURANCE: [Field; 8] = [
         Field::Kind,
         Field::InsurerNumber,
@@ -148,7 +158,12 @@ impl Field {
     fn choices(self) -> &'static [(&'static str, &'static str)] {
         match self {
             Field::Sex => &[("1 男", "1"), ("2 女", "2")],
-            Field::Kind => &[("1 社保", "1"), ("2 国保", "2"), ("3 後期高齢", "3"), ("9 わからない（不詳）", "9")],
+            Field::Kind => &[
+                ("1 社保", "1"),
+                ("2 国保", "2"),
+                ("3 後期高齢", "3"),
+                ("9 わからない（不詳）", "9"),
+            ],
             Field::Relationship => &[("1 本人", "1"), ("2 家族", "2")],
             Field::Copay => &[("1割", "1"), ("2割", "2"), ("3割", "3")],
             _ => &[],
@@ -178,7 +193,10 @@ pub enum Message {
 /// What the reception screen does after a form message.
 pub enum FormOutcome {
     Stay(Task<Message>),
-    Saved { receipt: IntakeReceipt, name: String },
+    Saved {
+        receipt: IntakeReceipt,
+        name: String,
+    },
     Cancelled,
 }
 
@@ -220,7 +238,11 @@ impl Form {
         let q = query.trim();
         if !q.is_empty() && normalize_number(q).chars().all(|c| !c.is_ascii_digit()) {
             let kana = to_katakana(q);
-            let field = if is_katakana(&kana) { Field::Kana } else { Field::Name };
+            let field = if is_katakana(&kana) {
+                Field::Kana
+            } else {
+                Field::Name
+            };
             f.set(field, q.to_string());
         }
         f
@@ -234,7 +256,14 @@ impl Form {
         f.set(Field::Name, p.name.clone());
         f.set(Field::Kana, p.kana.clone());
         f.set(Field::BirthDate, format_wareki(p.birth_date));
-        f.set(Field::Sex, if p.sex == crate::domain::Sex::Male { "1".into() } else { "2".into() });
+        f.set(
+            Field::Sex,
+            if p.sex == crate::domain::Sex::Male {
+                "1".into()
+            } else {
+                "2".into()
+            },
+        );
         f.set(Field::Address, p.address.clone());
         f.set(Field::Phone, p.phone.clone());
         f
@@ -319,7 +348,9 @@ impl Form {
                 self.warnings.clear();
                 if let Ok((patient, w)) = validate_patient(&input.patient, self.today) {
                     self.warnings.extend(w);
-                    if let Ok((_, w)) = validate_insurance(&input.insurance, patient.birth_date, self.today) {
+                    if let Ok((_, w)) =
+                        validate_insurance(&input.insurance, patient.birth_date, self.today)
+                    {
                         self.warnings.extend(w);
                     }
                 }
@@ -331,7 +362,11 @@ impl Form {
     fn shown(&self, field: Field) -> (Vec<&FieldError>, Vec<&FieldError>) {
         let key = field.key();
         let show = self.show_all || self.touched[field.index()];
-        let errors = if show { self.errors.iter().filter(|e| e.field == key).collect() } else { Vec::new() };
+        let errors = if show {
+            self.errors.iter().filter(|e| e.field == key).collect()
+        } else {
+            Vec::new()
+        };
         let warnings = self.warnings.iter().filter(|e| e.field == key).collect();
         (errors, warnings)
     }
@@ -361,12 +396,19 @@ impl Form {
                     return FormOutcome::Stay(operation::focus(first.id()));
                 }
                 match records.intake(&self.input()) {
-                    Ok(receipt) => FormOutcome::Saved { receipt, name: self.value(Field::Name).trim().to_string() },
+                    Ok(receipt) => FormOutcome::Saved {
+                        receipt,
+                        name: self.value(Field::Name).trim().to_string(),
+                    },
                     Err(Error::Input(errors)) => {
                         self.errors = errors;
                         self.show_all = true;
-                        let task = self.first_invalid().map(|f| operation::focus(f.id())).unwrap_or_else(Task::none);
-                        self.save_error = Some("入力に誤りがあります。赤い欄を直してください".into());
+                        let task = self
+                            .first_invalid()
+                            .map(|f| operation::focus(f.id()))
+                            .unwrap_or_else(Task::none);
+                        self.save_error =
+                            Some("入力に誤りがあります。赤い欄を直してください".into());
                         FormOutcome::Stay(task)
                     }
                     Err(e) => {
@@ -379,23 +421,39 @@ impl Form {
     }
 
     fn first_invalid(&self) -> Option<Field> {
-        Field::all().into_iter().find(|f| self.errors.iter().any(|e| e.field == f.key()))
+        Field::all()
+            .into_iter()
+            .find(|f| self.errors.iter().any(|e| e.field == f.key()))
             .or((!self.errors.is_empty()).then_some(Field::Name))
     }
 
     pub fn view(&self) -> Element<'_, Message> {
         let header = row![
-            text(if self.patient_id.is_some() { "保険の変更（申立書）" } else { "新規患者（被保険者資格申立書）" }).size(theme::TITLE),
+            text(if self.patient_id.is_some() {
+                "保険の変更（申立書）"
+            } else {
+                "新規患者（被保険者資格申立書）"
+            })
+            .size(theme::TITLE),
             space::horizontal(),
-            text("Tab 次の欄 / Shift+Tab 前の欄 / Enter 保存 / Esc 取消").size(theme::BODY).color(theme::MUTED),
+            text("Tab 次の欄 / Shift+Tab 前の欄 / Enter 保存 / Esc 取消")
+                .size(theme::BODY)
+                .color(theme::MUTED),
         ]
         .align_y(iced::Center);
 
         let patient = self.section("患者", &Field::PATIENT);
         let insurance = self.section("保険", &Field::INSURANCE);
         // The third column goes on down the paper: 負担割合, then up to three 公費.
-        let funds: Vec<Field> = (0..MAX_PUBLIC_FUNDS).flat_map(|n| [Field::FundPayer(n), Field::FundRecipient(n)]).collect();
-        let mut third = column![text("負担・公費（3つまで）").size(18).color(theme::MUTED), self.field_view(Field::Copay)].spacing(5).width(Length::FillPortion(1));
+        let funds: Vec<Field> = (0..MAX_PUBLIC_FUNDS)
+            .flat_map(|n| [Field::FundPayer(n), Field::FundRecipient(n)])
+            .collect();
+        let mut third = column![
+            text("負担・公費（3つまで）").size(18).color(theme::MUTED),
+            self.field_view(Field::Copay)
+        ]
+        .spacing(5)
+        .width(Length::FillPortion(1));
         for f in funds {
             third = third.push(self.field_view(f));
         }
@@ -403,38 +461,72 @@ impl Form {
         // Problems not tied to a shown field (e.g. a possible duplicate), and the save buttons.
         let known: Vec<String> = Field::all().iter().map(|f| f.key()).collect();
         for w in self.warnings.iter().filter(|w| !known.contains(&w.field)) {
-            third = third.push(text(format!("注意: {}: {}", w.label, w.message_ja)).size(theme::BODY).color(theme::AMBER));
+            third = third.push(
+                text(format!("注意: {}: {}", w.label, w.message_ja))
+                    .size(theme::BODY)
+                    .color(theme::AMBER),
+            );
         }
         if self.show_all {
             for e in self.errors.iter().filter(|e| !known.contains(&e.field)) {
-                third = third.push(text(format!("エラー: {}: {}", e.label, e.message_ja)).size(theme::BODY).color(theme::ERROR_TEXT));
+                third = third.push(
+                    text(format!("エラー: {}: {}", e.label, e.message_ja))
+                        .size(theme::BODY)
+                        .color(theme::ERROR_TEXT),
+                );
             }
         }
         let status = if self.errors.is_empty() {
-            text("入力に誤りはありません。Enter で保存します").size(theme::BODY).color(theme::GREEN)
+            text("入力に誤りはありません。Enter で保存します")
+                .size(theme::BODY)
+                .color(theme::GREEN)
         } else {
-            text(format!("要修正 {} 件", self.errors.len())).size(theme::BODY).color(theme::ERROR_TEXT)
+            text(format!("要修正 {} 件", self.errors.len()))
+                .size(theme::BODY)
+                .color(theme::ERROR_TEXT)
         };
         third = third.push(space().height(8)).push(status);
         if let Some(e) = &self.save_error {
-            third = third.push(text(format!("エラー: {e}")).size(theme::BODY).color(theme::ERROR_TEXT));
+            third = third.push(
+                text(format!("エラー: {e}"))
+                    .size(theme::BODY)
+                    .color(theme::ERROR_TEXT),
+            );
         }
         if self.confirm_cancel {
-            third = third.push(text("入力を破棄しますか？ もう一度 Esc で破棄、入力を続けると取り消しません").size(theme::BODY).color(theme::AMBER));
+            third = third.push(
+                text("入力を破棄しますか？ もう一度 Esc で破棄、入力を続けると取り消しません")
+                    .size(theme::BODY)
+                    .color(theme::AMBER),
+            );
         }
         third = third.push(
             row![
-                button(text("保存（Enter）").size(18)).padding([8, 18]).on_press(Message::Save),
-                button(text("取消（Esc）").size(theme::BODY)).padding([8, 14]).style(theme::tab(false)).on_press(Message::Cancel),
+                button(text("保存（Enter）").size(18))
+                    .padding([8, 18])
+                    .on_press(Message::Save),
+                button(text("取消（Esc）").size(theme::BODY))
+                    .padding([8, 14])
+                    .style(theme::tab(false))
+                    .on_press(Message::Cancel),
             ]
             .spacing(12),
         );
 
-        column![header, row![patient, insurance, third].spacing(16).height(Length::Fill)].spacing(8).into()
+        column![
+            header,
+            row![patient, insurance, third]
+                .spacing(16)
+                .height(Length::Fill)
+        ]
+        .spacing(8)
+        .into()
     }
 
     fn section(&self, title: &str, fields: &[Field]) -> Column<'_, Message> {
-        let mut col = column![text(title.to_string()).size(18).color(theme::MUTED)].spacing(5).width(Length::FillPortion(1));
+        let mut col = column![text(title.to_string()).size(18).color(theme::MUTED)]
+            .spacing(5)
+            .width(Length::FillPortion(1));
         for &f in fields {
             col = col.push(self.field_view(f));
         }
@@ -451,9 +543,15 @@ impl Form {
             .on_submit(Message::Save)
             .size(theme::BODY)
             .padding(5)
-            .width(if code_field { Length::Fixed(64.0) } else { Length::Fill })
+            .width(if code_field {
+                Length::Fixed(64.0)
+            } else {
+                Length::Fill
+            })
             .style(theme::input(invalid));
-        let mut line = row![text(field.label()).size(theme::BODY).width(118), input].spacing(6).align_y(iced::Center);
+        let mut line = row![text(field.label()).size(theme::BODY).width(118), input]
+            .spacing(6)
+            .align_y(iced::Center);
         let mut choices = row![].spacing(6);
         if code_field {
             let current = normalize_number(self.value(field).trim());
@@ -462,10 +560,14 @@ impl Form {
                     Field::Kind => !current.is_empty() && kind_word(&current) == kind_word(code),
                     _ => current == *code,
                 };
-                let b = button(text(*label).size(theme::BODY).wrapping(iced::widget::text::Wrapping::None))
-                    .padding([3, 7])
-                    .style(theme::tab(active))
-                    .on_press(Message::Changed(field, code.to_string()));
+                let b = button(
+                    text(*label)
+                        .size(theme::BODY)
+                        .wrapping(iced::widget::text::Wrapping::None),
+                )
+                .padding([3, 7])
+                .style(theme::tab(active))
+                .on_press(Message::Changed(field, code.to_string()));
                 // 保険の種類 has long choices: they go on their own line.
                 if field == Field::Kind {
                     choices = choices.push(b);
@@ -479,10 +581,18 @@ impl Form {
             col = col.push(choices);
         }
         for e in errors {
-            col = col.push(text(format!("× {}", e.message_ja)).size(theme::SMALL).color(theme::ERROR_TEXT));
+            col = col.push(
+                text(format!("× {}", e.message_ja))
+                    .size(theme::SMALL)
+                    .color(theme::ERROR_TEXT),
+            );
         }
         for w in warnings {
-            col = col.push(text(format!("△ {}", w.message_ja)).size(theme::SMALL).color(theme::AMBER));
+            col = col.push(
+                text(format!("△ {}", w.message_ja))
+                    .size(theme::SMALL)
+                    .color(theme::AMBER),
+            );
         }
         container(col).into()
     }

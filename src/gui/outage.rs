@@ -38,7 +38,15 @@ pub struct OutageScreen {
 
 impl Default for OutageScreen {
     fn default() -> Self {
-        OutageScreen { status: None, reason: String::new(), services: Service::ALL.to_vec(), note: String::new(), notice: None, error: None, runbook: Checklist::default() }
+        OutageScreen {
+            status: None,
+            reason: String::new(),
+            services: Service::ALL.to_vec(),
+            note: String::new(),
+            notice: None,
+            error: None,
+            runbook: Checklist::default(),
+        }
     }
 }
 
@@ -59,16 +67,24 @@ impl OutageScreen {
                     self.services.push(s);
                 }
             }
-            Message::Start => match records.outage_start(&self.reason, &self.services, Detection::Staff) {
-                Ok((o, started)) => {
-                    self.notice = Some(if started { format!("障害モードを開始しました: {}", o.reason) } else { "既に障害モードです（対象サービスを追加しました）".into() });
-                    self.reason.clear();
+            Message::Start => {
+                match records.outage_start(&self.reason, &self.services, Detection::Staff) {
+                    Ok((o, started)) => {
+                        self.notice = Some(if started {
+                            format!("障害モードを開始しました: {}", o.reason)
+                        } else {
+                            "既に障害モードです（対象サービスを追加しました）".into()
+                        });
+                        self.reason.clear();
+                    }
+                    Err(e) => self.error = Some(error_ja(&e)),
                 }
-                Err(e) => self.error = Some(error_ja(&e)),
-            },
+            }
             Message::End => match records.outage_end(&self.note, Detection::Staff) {
                 Ok((_, released)) => {
-                    self.notice = Some(format!("回線の復旧を記録しました。照合待ちになった記録 {released} 件"));
+                    self.notice = Some(format!(
+                        "回線の復旧を記録しました。照合待ちになった記録 {released} 件"
+                    ));
                     self.note.clear();
                 }
                 Err(e) => self.error = Some(error_ja(&e)),
@@ -83,7 +99,9 @@ impl OutageScreen {
 
     pub fn view(&self, now: DateTime<FixedOffset>) -> Element<'_, Message> {
         let open = self.status.as_ref().and_then(|s| s.outage.as_ref());
-        let mut left = column![text("障害対応").size(theme::TITLE)].spacing(10).width(Length::FillPortion(5));
+        let mut left = column![text("障害対応").size(theme::TITLE)]
+            .spacing(10)
+            .width(Length::FillPortion(5));
         match open {
             Some(o) => {
                 let started = DateTime::parse_from_rfc3339(&o.started_at).ok();
@@ -122,27 +140,48 @@ impl OutageScreen {
                             .padding(6)
                             .style(theme::input(self.error.is_some())),
                     );
-                let mut services = row![text("停止しているサービス:").size(theme::BODY)].spacing(8).align_y(iced::Center);
+                let mut services = row![text("停止しているサービス:").size(theme::BODY)]
+                    .spacing(8)
+                    .align_y(iced::Center);
                 for s in Service::ALL {
                     let on = self.services.contains(s);
                     services = services.push(
-                        button(text(format!("{} {}", if on { "■" } else { "□" }, s.ja())).size(theme::BODY))
-                            .padding([4, 10])
-                            .style(theme::tab(on))
-                            .on_press(Message::ToggleService(*s)),
+                        button(
+                            text(format!("{} {}", if on { "■" } else { "□" }, s.ja()))
+                                .size(theme::BODY),
+                        )
+                        .padding([4, 10])
+                        .style(theme::tab(on))
+                        .on_press(Message::ToggleService(*s)),
                     );
                 }
-                left = left.push(services).push(button(text("障害モードを開始").size(theme::BODY)).padding([6, 14]).on_press(Message::Start));
+                left = left.push(services).push(
+                    button(text("障害モードを開始").size(theme::BODY))
+                        .padding([6, 14])
+                        .on_press(Message::Start),
+                );
             }
         }
         if let Some(n) = &self.notice {
-            left = left.push(container(text(n.clone()).size(theme::BODY)).padding(8).width(Length::Fill).style(theme::notice_box));
+            left = left.push(
+                container(text(n.clone()).size(theme::BODY))
+                    .padding(8)
+                    .width(Length::Fill)
+                    .style(theme::notice_box),
+            );
         }
         if let Some(e) = &self.error {
-            left = left.push(container(text(format!("エラー: {e}")).size(theme::BODY)).padding(8).width(Length::Fill).style(theme::error_box));
+            left = left.push(
+                container(text(format!("エラー: {e}")).size(theme::BODY))
+                    .padding(8)
+                    .width(Length::Fill)
+                    .style(theme::error_box),
+            );
         }
 
-        let runbook = container(self.runbook.view().map(Message::Runbook)).width(Length::FillPortion(7)).height(Length::Fill);
+        let runbook = container(self.runbook.view().map(Message::Runbook))
+            .width(Length::FillPortion(7))
+            .height(Length::Fill);
         row![left, runbook].spacing(16).height(Length::Fill).into()
     }
 }

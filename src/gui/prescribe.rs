@@ -11,7 +11,9 @@
 //! drug; Ctrl+H toggles 変更不可, Ctrl+K 患者希望 on the current drug; F10 or Ctrl+P issues and
 //! prints; F8 reprints the latest, F7 voids it (reason, Enter); Esc backs out.
 
-use iced::widget::{button, column, container, operation, row, rule, scrollable, space, text, text_input, Column};
+use iced::widget::{
+    button, column, container, operation, row, rule, scrollable, space, text, text_input, Column,
+};
 use iced::{Element, Length, Task};
 
 use super::reception::{cell, error_ja};
@@ -127,7 +129,12 @@ struct RpDraft {
 
 impl Default for RpDraft {
     fn default() -> Self {
-        RpDraft { form: DoseForm::Internal, usage: String::new(), days: String::new(), drugs: vec![DrugDraft::default()] }
+        RpDraft {
+            form: DoseForm::Internal,
+            usage: String::new(),
+            days: String::new(),
+            drugs: vec![DrugDraft::default()],
+        }
     }
 }
 
@@ -193,11 +200,31 @@ impl PrescriptionScreen {
             Ok(v) => {
                 let keep = self.visits.get(self.selected).map(|r| r.visit_id.clone());
                 // Newest first: the patient just received is at the top.
-                self.visits = v.into_iter().filter(|r| r.visit.voided_at.is_none()).rev().collect();
-                self.selected = keep.and_then(|id| self.visits.iter().position(|r| r.visit_id == id)).unwrap_or(0);
-                self.claims = self.visits.iter().map(|v| records.prescription_insurance(&v.visit_id).ok().or_else(|| v.insurance.clone())).collect();
+                self.visits = v
+                    .into_iter()
+                    .filter(|r| r.visit.voided_at.is_none())
+                    .rev()
+                    .collect();
+                self.selected = keep
+                    .and_then(|id| self.visits.iter().position(|r| r.visit_id == id))
+                    .unwrap_or(0);
+                self.claims = self
+                    .visits
+                    .iter()
+                    .map(|v| {
+                        records
+                            .prescription_insurance(&v.visit_id)
+                            .ok()
+                            .or_else(|| v.insurance.clone())
+                    })
+                    .collect();
             }
-            Err(e) => self.notice = Some(Notice::Error(format!("本日の受付一覧を読めません: {}", error_ja(&e)))),
+            Err(e) => {
+                self.notice = Some(Notice::Error(format!(
+                    "本日の受付一覧を読めません: {}",
+                    error_ja(&e)
+                )))
+            }
         }
         self.recent = records.recent_drugs(50).unwrap_or_default();
         self.refresh_issued(records);
@@ -241,7 +268,14 @@ impl PrescriptionScreen {
     }
 
     fn doctor_name<'a>(&self, records: &'a Records) -> &'a str {
-        records.config.clinic.doctors.get(self.doctor).or(records.config.clinic.doctors.first()).map(String::as_str).unwrap_or("")
+        records
+            .config
+            .clinic
+            .doctors
+            .get(self.doctor)
+            .or(records.config.clinic.doctors.first())
+            .map(String::as_str)
+            .unwrap_or("")
     }
 
     /// The draft as the library's input (what is validated and issued).
@@ -281,11 +315,20 @@ impl PrescriptionScreen {
             Ok(_) => Vec::new(),
             Err(e) => e,
         };
-        let not_a_number = |field: String, label: &str| FieldError::new(field, label, "数字で入力してください", "not a number");
+        let not_a_number = |field: String, label: &str| {
+            FieldError::new(field, label, "数字で入力してください", "not a number")
+        };
         for (i, rp) in self.rps.iter().enumerate() {
             if parse_number(&rp.days).is_err() {
                 errs.retain(|e| e.field != format!("rps[{i}].days"));
-                errs.push(not_a_number(format!("rps[{i}].days"), if rp.form == DoseForm::Prn { "回数" } else { "日数" }));
+                errs.push(not_a_number(
+                    format!("rps[{i}].days"),
+                    if rp.form == DoseForm::Prn {
+                        "回数"
+                    } else {
+                        "日数"
+                    },
+                ));
             }
         }
         if parse_number(&self.refill).is_err() {
@@ -295,7 +338,15 @@ impl PrescriptionScreen {
         errs.sort_by_key(|e| screen_order(&e.field));
         if self.picked.is_none() {
             errs.retain(|e| e.field != "visit_id");
-            errs.insert(0, FieldError::new("visit_id", "受付", "左の一覧から患者を選んでください（↑↓ Enter）", "pick a visit"));
+            errs.insert(
+                0,
+                FieldError::new(
+                    "visit_id",
+                    "受付",
+                    "左の一覧から患者を選んでください（↑↓ Enter）",
+                    "pick a visit",
+                ),
+            );
         }
         errs
     }
@@ -333,13 +384,23 @@ impl PrescriptionScreen {
     /// Recently used drugs matching the current drug name (all of them while it is empty).
     fn suggestions(&self) -> Vec<&RecentDrug> {
         let (r, d) = self.current;
-        let Some(typed) = self.rps.get(r).and_then(|rp| rp.drugs.get(d)).map(|d| d.name.trim().to_lowercase()) else { return Vec::new() };
+        let Some(typed) = self
+            .rps
+            .get(r)
+            .and_then(|rp| rp.drugs.get(d))
+            .map(|d| d.name.trim().to_lowercase())
+        else {
+            return Vec::new();
+        };
         let typed_hw = to_half_width_ascii(&typed);
         self.recent
             .iter()
             .filter(|s| {
                 let name = s.name.to_lowercase();
-                name != typed && (typed.is_empty() || name.contains(&typed) || to_half_width_ascii(&name).contains(&typed_hw))
+                name != typed
+                    && (typed.is_empty()
+                        || name.contains(&typed)
+                        || to_half_width_ascii(&name).contains(&typed_hw))
             })
             .take(SUGGESTIONS)
             .collect()
@@ -441,7 +502,9 @@ impl PrescriptionScreen {
             }
             Message::Remove => {
                 let (r, d) = self.current;
-                let Some(rp) = self.rps.get_mut(r) else { return Task::none() };
+                let Some(rp) = self.rps.get_mut(r) else {
+                    return Task::none();
+                };
                 if rp.drugs.len() > 1 {
                     rp.drugs.remove(d);
                     self.current = (r, d.min(rp.drugs.len() - 1));
@@ -471,7 +534,9 @@ impl PrescriptionScreen {
             Message::Reprint(id) => {
                 let rx = format!("RX{id}");
                 self.notice = Some(match records.print_prescription(&rx) {
-                    Ok(()) => Notice::Done(format!("{rx} を再印刷しました（発行時と同じ控えのPDF）")),
+                    Ok(()) => {
+                        Notice::Done(format!("{rx} を再印刷しました（発行時と同じ控えのPDF）"))
+                    }
                     Err(e) => Notice::Error(error_ja(&e)),
                 });
                 Task::none()
@@ -487,12 +552,17 @@ impl PrescriptionScreen {
                 Task::none()
             }
             Message::VoidConfirm => {
-                let Some((id, reason)) = self.voiding.clone() else { return Task::none() };
+                let Some((id, reason)) = self.voiding.clone() else {
+                    return Task::none();
+                };
                 let rx = format!("RX{id}");
                 match records.void_prescription(&rx, &reason) {
                     Ok(_) => {
                         self.voiding = None;
-                        self.notice = Some(Notice::Done(format!("{rx} を取り消しました（理由: {}）", reason.trim())));
+                        self.notice = Some(Notice::Done(format!(
+                            "{rx} を取り消しました（理由: {}）",
+                            reason.trim()
+                        )));
                         self.refresh(records);
                         self.focus()
                     }
@@ -517,14 +587,24 @@ impl PrescriptionScreen {
 
     /// F8: reprint the latest prescription of the visit still in force.
     pub fn latest_valid(&self) -> Option<i64> {
-        self.issued.iter().rev().find(|p| p.voided_at.is_none()).map(|p| p.id)
+        self.issued
+            .iter()
+            .rev()
+            .find(|p| p.voided_at.is_none())
+            .map(|p| p.id)
     }
 
     fn pick(&mut self, records: &Records) -> Task<Message> {
-        let Some(visit_id) = self.visits.get(self.selected).map(|v| v.visit_id.clone()) else { return Task::none() };
+        let Some(visit_id) = self.visits.get(self.selected).map(|v| v.visit_id.clone()) else {
+            return Task::none();
+        };
         if self.picked.as_ref() != Some(&visit_id) {
             // Another patient: never carry a draft over, but keep it for when they come back.
-            let draft = (std::mem::take(&mut self.rps), std::mem::take(&mut self.refill), std::mem::take(&mut self.remarks));
+            let draft = (
+                std::mem::take(&mut self.rps),
+                std::mem::take(&mut self.refill),
+                std::mem::take(&mut self.remarks),
+            );
             if let Some(old) = self.picked.replace(visit_id.clone()) {
                 self.drafts.insert(old, draft);
             }
@@ -544,8 +624,12 @@ impl PrescriptionScreen {
 
     fn accept(&mut self, s: RecentDrug) -> Task<Message> {
         let (r, d) = self.current;
-        let Some(rp) = self.rps.get_mut(r) else { return Task::none() };
-        let Some(drug) = rp.drugs.get_mut(d) else { return Task::none() };
+        let Some(rp) = self.rps.get_mut(r) else {
+            return Task::none();
+        };
+        let Some(drug) = rp.drugs.get_mut(d) else {
+            return Task::none();
+        };
         drug.name = s.name;
         drug.amount = s.amount;
         drug.unit = s.unit;
@@ -564,8 +648,15 @@ impl PrescriptionScreen {
         if !problems.is_empty() {
             self.show_all = true;
             let first = &problems[0];
-            self.notice = Some(Notice::Error(format!("発行できません。要修正 {} 件: {}: {}", problems.len(), first.label, first.message_ja)));
-            return focus_for(&first.field).map(operation::focus).unwrap_or_else(Task::none);
+            self.notice = Some(Notice::Error(format!(
+                "発行できません。要修正 {} 件: {}: {}",
+                problems.len(),
+                first.label,
+                first.message_ja
+            )));
+            return focus_for(&first.field)
+                .map(operation::focus)
+                .unwrap_or_else(Task::none);
         }
         let input = self.input(records);
         match records.prescribe(&input, None, true) {
@@ -573,7 +664,11 @@ impl PrescriptionScreen {
                 let mut msg = format!(
                     "発行しました: {}（{}）— PDF: {}",
                     receipt.prescription_id,
-                    if receipt.printed { "印刷しました" } else { "未印刷" },
+                    if receipt.printed {
+                        "印刷しました"
+                    } else {
+                        "未印刷"
+                    },
                     receipt.pdf
                 );
                 for w in &receipt.warnings {
@@ -597,50 +692,97 @@ impl PrescriptionScreen {
         let problems = self.problems(records);
         let shown: Vec<FieldError> = problems.iter().filter(|e| self.shown(e)).cloned().collect();
         let left = self.visits_view().width(Length::FillPortion(5));
-        let middle = self.editor_view(records, &shown, problems.len()).width(Length::FillPortion(10));
+        let middle = self
+            .editor_view(records, &shown, problems.len())
+            .width(Length::FillPortion(10));
         let right = self.right_view(records).width(Length::FillPortion(7));
-        row![left, rule::vertical(1), middle, rule::vertical(1), right].spacing(10).height(Length::Fill).into()
+        row![left, rule::vertical(1), middle, rule::vertical(1), right]
+            .spacing(10)
+            .height(Length::Fill)
+            .into()
     }
 
     fn visits_view(&self) -> Column<'_, Message> {
-        let mut col = column![row![text("本日の受付").size(theme::TITLE), space::horizontal(), text(format!("{} 件", self.visits.len())).size(theme::BODY)]
-            .align_y(iced::Center)]
+        let mut col = column![row![
+            text("本日の受付").size(theme::TITLE),
+            space::horizontal(),
+            text(format!("{} 件", self.visits.len())).size(theme::BODY)
+        ]
+        .align_y(iced::Center)]
         .spacing(4);
-        col = col.push(text("↑↓ 選択  Enter 処方を書く").size(theme::BODY).color(theme::MUTED));
+        col = col.push(
+            text("↑↓ 選択  Enter 処方を書く")
+                .size(theme::BODY)
+                .color(theme::MUTED),
+        );
         if self.visits.is_empty() {
-            col = col.push(text("まだ受付はありません").size(theme::BODY).color(theme::MUTED));
+            col = col.push(
+                text("まだ受付はありません")
+                    .size(theme::BODY)
+                    .color(theme::MUTED),
+            );
         }
         let mut list = column![].spacing(4);
         for (i, v) in self.visits.iter().enumerate() {
             let picked = self.picked.as_ref() == Some(&v.visit_id);
             let (flag, color) = verification(self.claims.get(i).and_then(Option::as_ref));
             let line = column![
-                cell::<Message>(format!("{}{}  {}", if picked { "▶ " } else { "" }, v.visit.visit_no, v.patient_name), Length::Fill),
+                cell::<Message>(
+                    format!(
+                        "{}{}  {}",
+                        if picked { "▶ " } else { "" },
+                        v.visit.visit_no,
+                        v.patient_name
+                    ),
+                    Length::Fill
+                ),
                 container(text(flag).size(theme::BODY).color(color)),
             ]
             .spacing(2);
-            let b = button(line).padding(4).width(Length::Fill).style(theme::row_button).on_press(Message::Pick(i));
-            list = list.push(if i == self.selected { container(b).style(theme::selected_row).padding(2) } else { container(b).padding(2) });
+            let b = button(line)
+                .padding(4)
+                .width(Length::Fill)
+                .style(theme::row_button)
+                .on_press(Message::Pick(i));
+            list = list.push(if i == self.selected {
+                container(b).style(theme::selected_row).padding(2)
+            } else {
+                container(b).padding(2)
+            });
         }
         col.push(scrollable(list).height(Length::Fill))
     }
 
-    fn editor_view<'a>(&'a self, records: &'a Records, shown: &[FieldError], total: usize) -> Column<'a, Message> {
+    fn editor_view<'a>(
+        &'a self,
+        records: &'a Records,
+        shown: &[FieldError],
+        total: usize,
+    ) -> Column<'a, Message> {
         let bad = |field: &str| shown.iter().any(|e| e.field == field);
         let mut head = column![].spacing(4);
         match self.picked_row() {
             Some((v, claim)) => {
                 let (flag, color) = verification(claim);
                 head = head.push(
-                    row![text(format!("処方: {}（{}）", v.patient_name, v.patient_kana)).size(20), space::horizontal(), text(v.visit.visit_no.clone()).size(theme::BODY)]
-                        .align_y(iced::Center),
+                    row![
+                        text(format!("処方: {}（{}）", v.patient_name, v.patient_kana)).size(20),
+                        space::horizontal(),
+                        text(v.visit.visit_no.clone()).size(theme::BODY)
+                    ]
+                    .align_y(iced::Center),
                 );
-                head = head.push(text(format!("保険: {}", printed_insurance(claim))).size(theme::BODY));
+                head = head
+                    .push(text(format!("保険: {}", printed_insurance(claim))).size(theme::BODY));
                 head = head.push(text(flag).size(theme::BODY).color(color));
             }
             None => {
                 head = head.push(text("処方").size(theme::TITLE));
-                head = head.push(text("左の一覧で患者を選んで Enter を押してください").size(theme::BODY).color(theme::AMBER));
+                head = head.push(
+                    text("左の一覧で患者を選んで Enter を押してください")
+                        .size(theme::BODY)
+                        .color(theme::AMBER),
+                );
             }
         }
 
@@ -649,7 +791,9 @@ impl PrescriptionScreen {
             let mut block = column![row![
                 text(format!("RP{}", i + 1)).size(18),
                 space::horizontal(),
-                text("Ctrl+H 変更不可  Ctrl+K 患者希望").size(theme::BODY).color(theme::MUTED),
+                text("Ctrl+H 変更不可  Ctrl+K 患者希望")
+                    .size(theme::BODY)
+                    .color(theme::MUTED),
             ]]
             .spacing(4);
             for (j, d) in rp.drugs.iter().enumerate() {
@@ -664,11 +808,21 @@ impl PrescriptionScreen {
                         .padding(5)
                         .style(theme::input(bad(&f(which.key()))))
                 };
-                let name = field("薬品名（例: アムロジピン錠5mg）", &d.name, DrugField::Name).width(Length::Fill);
+                let name = field("薬品名（例: アムロジピン錠5mg）", &d.name, DrugField::Name)
+                    .width(Length::Fill);
                 let amount = field("分量", &d.amount, DrugField::Amount).width(64);
                 let unit = field("単位", &d.unit, DrugField::Unit).width(60);
                 let toggle = |on: bool, label: &'static str, m: Message| {
-                    let b = button(text(if on { format!("■{label}") } else { format!("□{label}") }).size(theme::BODY)).padding([4, 6]).on_press(m);
+                    let b = button(
+                        text(if on {
+                            format!("■{label}")
+                        } else {
+                            format!("□{label}")
+                        })
+                        .size(theme::BODY),
+                    )
+                    .padding([4, 6])
+                    .on_press(m);
                     if on {
                         b.style(theme::tab(true))
                     } else {
@@ -677,12 +831,22 @@ impl PrescriptionScreen {
                 };
                 let current = self.current == (i, j) && self.editing;
                 let line = row![
-                    text(if current { "▶" } else { " " }).size(theme::BODY).width(14),
+                    text(if current { "▶" } else { " " })
+                        .size(theme::BODY)
+                        .width(14),
                     name,
                     amount,
                     unit,
-                    toggle(d.no_substitution, "変更不可", Message::ToggleNoSubstitution(Some((i, j)))),
-                    toggle(d.patient_request, "患者希望", Message::TogglePatientRequest(Some((i, j)))),
+                    toggle(
+                        d.no_substitution,
+                        "変更不可",
+                        Message::ToggleNoSubstitution(Some((i, j)))
+                    ),
+                    toggle(
+                        d.patient_request,
+                        "患者希望",
+                        Message::TogglePatientRequest(Some((i, j)))
+                    ),
                 ]
                 .spacing(4)
                 .align_y(iced::Center);
@@ -714,13 +878,20 @@ impl PrescriptionScreen {
                 .padding(5)
                 .width(36)
                 .style(theme::input(false));
-            let mut days = text_input(if rp.form == DoseForm::Prn { "回数" } else { "日数" }, &rp.days)
-                .id(rp_id(i, RpField::Days))
-                .on_submit(Message::SubmitRp(i, RpField::Days))
-                .size(theme::BODY)
-                .padding(5)
-                .width(60)
-                .style(theme::input(bad(&format!("rps[{i}].days"))));
+            let mut days = text_input(
+                if rp.form == DoseForm::Prn {
+                    "回数"
+                } else {
+                    "日数"
+                },
+                &rp.days,
+            )
+            .id(rp_id(i, RpField::Days))
+            .on_submit(Message::SubmitRp(i, RpField::Days))
+            .size(theme::BODY)
+            .padding(5)
+            .width(60)
+            .style(theme::input(bad(&format!("rps[{i}].days"))));
             if rp.form != DoseForm::External {
                 days = days.on_input(move |v| Message::Rp(i, RpField::Days, v));
             }
@@ -736,7 +907,12 @@ impl PrescriptionScreen {
                 .spacing(4)
                 .align_y(iced::Center),
             );
-            rps = rps.push(container(block).padding(6).width(Length::Fill).style(theme::panel));
+            rps = rps.push(
+                container(block)
+                    .padding(6)
+                    .width(Length::Fill)
+                    .style(theme::panel),
+            );
         }
 
         let refill = text_input("なし", &self.refill)
@@ -755,11 +931,23 @@ impl PrescriptionScreen {
             .padding(5)
             .width(Length::Fill)
             .style(theme::input(bad("remarks")));
-        let doctors = records.config.clinic.doctors.iter().enumerate().fold(row![text("保険医").size(theme::BODY)].spacing(6).align_y(iced::Center), |r, (i, d)| {
-            r.push(button(text(d.clone()).size(theme::BODY)).padding([4, 10]).style(theme::tab(i == self.doctor)).on_press(Message::Doctor(i)))
-        });
+        let doctors = records.config.clinic.doctors.iter().enumerate().fold(
+            row![text("保険医").size(theme::BODY)]
+                .spacing(6)
+                .align_y(iced::Center),
+            |r, (i, d)| {
+                r.push(
+                    button(text(d.clone()).size(theme::BODY))
+                        .padding([4, 10])
+                        .style(theme::tab(i == self.doctor))
+                        .on_press(Message::Doctor(i)),
+                )
+            },
+        );
         let doctors = if records.config.clinic.doctors.is_empty() {
-            row![text("保険医: 設定 [clinic] doctors が未設定です").size(theme::BODY).color(theme::ERROR_TEXT)]
+            row![text("保険医: 設定 [clinic] doctors が未設定です")
+                .size(theme::BODY)
+                .color(theme::ERROR_TEXT)]
         } else {
             doctors
         };
@@ -767,44 +955,125 @@ impl PrescriptionScreen {
         let mut marks = column![].spacing(2);
         if shown.is_empty() {
             if total == 0 {
-                marks = marks.push(text("入力に誤りはありません — F10（Ctrl+P）で発行・印刷").size(theme::BODY).color(theme::GREEN));
+                marks = marks.push(
+                    text("入力に誤りはありません — F10（Ctrl+P）で発行・印刷")
+                        .size(theme::BODY)
+                        .color(theme::GREEN),
+                );
             }
         } else {
             for e in shown.iter().take(3) {
-                marks = marks.push(text(format!("× {}: {}（{}）", e.label, e.message_ja, place(&e.field))).size(theme::BODY).color(theme::ERROR_TEXT));
+                marks = marks.push(
+                    text(format!(
+                        "× {}: {}（{}）",
+                        e.label,
+                        e.message_ja,
+                        place(&e.field)
+                    ))
+                    .size(theme::BODY)
+                    .color(theme::ERROR_TEXT),
+                );
             }
             if shown.len() > 3 {
-                marks = marks.push(text(format!("ほか {} 件", shown.len() - 3)).size(theme::BODY).color(theme::ERROR_TEXT));
+                marks = marks.push(
+                    text(format!("ほか {} 件", shown.len() - 3))
+                        .size(theme::BODY)
+                        .color(theme::ERROR_TEXT),
+                );
             }
         }
 
-        let mut suggest = row![text("候補").size(theme::BODY).color(theme::MUTED)].spacing(6).align_y(iced::Center);
-        let list = if self.editing { self.suggestions() } else { Vec::new() };
+        let mut suggest = row![text("候補").size(theme::BODY).color(theme::MUTED)]
+            .spacing(6)
+            .align_y(iced::Center);
+        let list = if self.editing {
+            self.suggestions()
+        } else {
+            Vec::new()
+        };
         let (r, d) = self.current;
-        let typed = self.rps.get(r).and_then(|rp| rp.drugs.get(d)).is_some_and(|d| !d.name.trim().is_empty());
+        let typed = self
+            .rps
+            .get(r)
+            .and_then(|rp| rp.drugs.get(d))
+            .is_some_and(|d| !d.name.trim().is_empty());
         if list.is_empty() {
-            suggest = suggest.push(text(if self.recent.is_empty() { "（最近の処方はまだありません）" } else { "—" }).size(theme::BODY).color(theme::MUTED));
+            suggest = suggest.push(
+                text(if self.recent.is_empty() {
+                    "（最近の処方はまだありません）"
+                } else {
+                    "—"
+                })
+                .size(theme::BODY)
+                .color(theme::MUTED),
+            );
         }
         for (k, s) in list.into_iter().enumerate() {
-            let label = format!("{}{} {}{}", if k == 0 && typed { "Enter " } else { "" }, s.name, s.amount, s.unit);
-            suggest = suggest.push(button(text(label).size(theme::BODY)).padding([3, 6]).style(theme::row_button).on_press(Message::Accept(s.clone())));
+            let label = format!(
+                "{}{} {}{}",
+                if k == 0 && typed { "Enter " } else { "" },
+                s.name,
+                s.amount,
+                s.unit
+            );
+            suggest = suggest.push(
+                button(text(label).size(theme::BODY))
+                    .padding([3, 6])
+                    .style(theme::row_button)
+                    .on_press(Message::Accept(s.clone())),
+            );
         }
 
         column![
             head,
             rule::horizontal(1),
-            scrollable(rps.padding(iced::Padding { right: 12.0, ..iced::Padding::ZERO })).height(Length::Fill),
-            container(scrollable(suggest).direction(scrollable::Direction::Horizontal(scrollable::Scrollbar::new().width(3).scroller_width(3)))).width(Length::Fill),
+            scrollable(rps.padding(iced::Padding {
+                right: 12.0,
+                ..iced::Padding::ZERO
+            }))
+            .height(Length::Fill),
+            container(
+                scrollable(suggest).direction(scrollable::Direction::Horizontal(
+                    scrollable::Scrollbar::new().width(3).scroller_width(3)
+                ))
+            )
+            .width(Length::Fill),
             row![
-                button(text("Ctrl+D 薬を追加").size(theme::BODY)).padding([4, 8]).style(theme::tab(false)).on_press(Message::AddDrug),
-                button(text("Ctrl+R RPを追加").size(theme::BODY)).padding([4, 8]).style(theme::tab(false)).on_press(Message::AddRp),
-                button(text("Ctrl+Del 削除").size(theme::BODY)).padding([4, 8]).style(theme::tab(false)).on_press(Message::Remove),
+                button(text("Ctrl+D 薬を追加").size(theme::BODY))
+                    .padding([4, 8])
+                    .style(theme::tab(false))
+                    .on_press(Message::AddDrug),
+                button(text("Ctrl+R RPを追加").size(theme::BODY))
+                    .padding([4, 8])
+                    .style(theme::tab(false))
+                    .on_press(Message::AddRp),
+                button(text("Ctrl+Del 削除").size(theme::BODY))
+                    .padding([4, 8])
+                    .style(theme::tab(false))
+                    .on_press(Message::Remove),
             ]
             .spacing(6)
             .align_y(iced::Center),
-            row![text("リフィル可").size(theme::BODY), refill, text("回（1〜3）").size(theme::BODY), space::horizontal(), doctors].spacing(6).align_y(iced::Center),
-            row![text("備考").size(theme::BODY), remarks].spacing(6).align_y(iced::Center),
-            row![marks, space::horizontal(), button(text("F10 発行・印刷").size(18)).padding([6, 16]).on_press(Message::Issue)].align_y(iced::Center),
+            row![
+                text("リフィル可").size(theme::BODY),
+                refill,
+                text("回（1〜3）").size(theme::BODY),
+                space::horizontal(),
+                doctors
+            ]
+            .spacing(6)
+            .align_y(iced::Center),
+            row![text("備考").size(theme::BODY), remarks]
+                .spacing(6)
+                .align_y(iced::Center),
+            row![
+                marks,
+                space::horizontal(),
+                button(text("F10 発行・印刷").size(18))
+                    .padding([6, 16])
+                    .on_press(Message::Issue)
+            ]
+            .align_y(iced::Center),
         ]
         .spacing(6)
     }
@@ -813,20 +1082,46 @@ impl PrescriptionScreen {
         let mut col = column![].spacing(6);
         if let Some(n) = &self.notice {
             col = col.push(match n {
-                Notice::Done(m) => container(text(m.clone()).size(theme::BODY)).padding(6).width(Length::Fill).style(theme::notice_box),
-                Notice::Error(e) => container(text(format!("エラー: {e}")).size(theme::BODY)).padding(6).width(Length::Fill).style(theme::error_box),
+                Notice::Done(m) => container(text(m.clone()).size(theme::BODY))
+                    .padding(6)
+                    .width(Length::Fill)
+                    .style(theme::notice_box),
+                Notice::Error(e) => container(text(format!("エラー: {e}")).size(theme::BODY))
+                    .padding(6)
+                    .width(Length::Fill)
+                    .style(theme::error_box),
             });
         }
         col = col.push(text("印刷される内容").size(18));
-        let preview = self.preview(records).into_iter().fold(column![].spacing(1).padding(iced::Padding { right: 12.0, ..iced::Padding::ZERO }), |c, l| c.push(text(l).size(theme::BODY)));
-        col = col.push(container(scrollable(preview).height(Length::Fill)).padding(6).width(Length::Fill).height(Length::FillPortion(3)).style(theme::panel));
+        let preview = self.preview(records).into_iter().fold(
+            column![].spacing(1).padding(iced::Padding {
+                right: 12.0,
+                ..iced::Padding::ZERO
+            }),
+            |c, l| c.push(text(l).size(theme::BODY)),
+        );
+        col = col.push(
+            container(scrollable(preview).height(Length::Fill))
+                .padding(6)
+                .width(Length::Fill)
+                .height(Length::FillPortion(3))
+                .style(theme::panel),
+        );
 
         let mut issued = column![text("この受付の処方箋").size(18)].spacing(4);
         if self.picked.is_none() {
         } else if self.issued.is_empty() {
-            issued = issued.push(text("まだ発行していません").size(theme::BODY).color(theme::MUTED));
+            issued = issued.push(
+                text("まだ発行していません")
+                    .size(theme::BODY)
+                    .color(theme::MUTED),
+            );
         } else if self.latest_valid().is_some() {
-            issued = issued.push(text("F6 PDFを開く  F8 再印刷  F7 取消（理由）").size(theme::BODY).color(theme::MUTED));
+            issued = issued.push(
+                text("F6 PDFを開く  F8 再印刷  F7 取消（理由）")
+                    .size(theme::BODY)
+                    .color(theme::MUTED),
+            );
         }
         for p in self.issued.iter().rev() {
             let drugs = drug_names(&p.content);
@@ -834,14 +1129,33 @@ impl PrescriptionScreen {
                 (Some(_), reason) => format!("取消（{}）", reason.clone().unwrap_or_default()),
                 _ => format!("{} {}", p.issued_on, p.doctor),
             };
-            let mut line = row![column![text(format!("RX{}  {}", p.id, status)).size(theme::BODY), cell::<Message>(drugs, Length::Fill)].width(Length::Fill)]
-                .spacing(4)
-                .align_y(iced::Center);
+            let mut line = row![column![
+                text(format!("RX{}  {}", p.id, status)).size(theme::BODY),
+                cell::<Message>(drugs, Length::Fill)
+            ]
+            .width(Length::Fill)]
+            .spacing(4)
+            .align_y(iced::Center);
             if p.voided_at.is_none() {
                 line = line
-                    .push(button(text("PDF").size(theme::BODY)).padding([3, 6]).style(theme::tab(false)).on_press(Message::OpenPdf(p.id)))
-                    .push(button(text("再印刷").size(theme::BODY)).padding([3, 6]).style(theme::tab(false)).on_press(Message::Reprint(p.id)))
-                    .push(button(text("取消").size(theme::BODY)).padding([3, 6]).style(theme::tab(false)).on_press(Message::VoidAsk(p.id)));
+                    .push(
+                        button(text("PDF").size(theme::BODY))
+                            .padding([3, 6])
+                            .style(theme::tab(false))
+                            .on_press(Message::OpenPdf(p.id)),
+                    )
+                    .push(
+                        button(text("再印刷").size(theme::BODY))
+                            .padding([3, 6])
+                            .style(theme::tab(false))
+                            .on_press(Message::Reprint(p.id)),
+                    )
+                    .push(
+                        button(text("取消").size(theme::BODY))
+                            .padding([3, 6])
+                            .style(theme::tab(false))
+                            .on_press(Message::VoidAsk(p.id)),
+                    );
             }
             issued = issued.push(line);
             if let Some((id, reason)) = &self.voiding {
@@ -863,8 +1177,17 @@ impl PrescriptionScreen {
 
     /// The text the paper will carry, in its order.
     fn preview(&self, records: &Records) -> Vec<String> {
-        let Some((v, claim)) = self.picked_row() else { return vec!["（患者を選ぶと表示します）".into()] };
-        let mut lines = vec![format!("氏名 {}", v.patient_name), format!("保険 {}", printed_insurance(claim)), format!("交付 {}", crate::domain::wareki::format_wareki(records.today()))];
+        let Some((v, claim)) = self.picked_row() else {
+            return vec!["（患者を選ぶと表示します）".into()];
+        };
+        let mut lines = vec![
+            format!("氏名 {}", v.patient_name),
+            format!("保険 {}", printed_insurance(claim)),
+            format!(
+                "交付 {}",
+                crate::domain::wareki::format_wareki(records.today())
+            ),
+        ];
         lines.push("処方".into());
         for (i, rp) in self.rps.iter().enumerate() {
             lines.push(format!("RP{}) {}", i + 1, rp.form.ja()));
@@ -876,7 +1199,13 @@ impl PrescriptionScreen {
                 if d.patient_request {
                     marks.push_str(" ［患者希望］");
                 }
-                lines.push(format!("　{} {}{}{}", d.name.trim(), to_half_width_ascii(d.amount.trim()), d.unit.trim(), marks));
+                lines.push(format!(
+                    "　{} {}{}{}",
+                    d.name.trim(),
+                    to_half_width_ascii(d.amount.trim()),
+                    d.unit.trim(),
+                    marks
+                ));
             }
             let days = match (rp.form, rp.days.trim()) {
                 (DoseForm::External, _) | (_, "") => String::new(),
@@ -892,8 +1221,16 @@ impl PrescriptionScreen {
         if !self.remarks.trim().is_empty() {
             lines.push(format!("備考 {}", self.remarks.trim()));
         }
-        if self.rps.iter().flat_map(|r| &r.drugs).any(|d| d.no_substitution) {
-            lines.push(format!("保険医署名 {}（変更不可あり）", self.doctor_name(records)));
+        if self
+            .rps
+            .iter()
+            .flat_map(|r| &r.drugs)
+            .any(|d| d.no_substitution)
+        {
+            lines.push(format!(
+                "保険医署名 {}（変更不可あり）",
+                self.doctor_name(records)
+            ));
         }
         lines.push(format!("保険医 {}", self.doctor_name(records)));
         lines
@@ -911,7 +1248,10 @@ fn open_file(path: &std::path::Path) -> std::io::Result<()> {
     } else {
         std::process::Command::new("xdg-open")
     };
-    cmd.arg(path).stdin(std::process::Stdio::null()).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null());
+    cmd.arg(path)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
     let mut child = cmd.spawn()?;
     // Reap it in the background so no zombie is left.
     std::thread::spawn(move || child.wait());
@@ -975,7 +1315,9 @@ fn screen_order(field: &str) -> (usize, usize, usize, usize) {
             _ => (usize::MAX, 0, 0, 0),
         };
     };
-    let Some((i, rest)) = rest.split_once(']') else { return (usize::MAX, 0, 0, 0) };
+    let Some((i, rest)) = rest.split_once(']') else {
+        return (usize::MAX, 0, 0, 0);
+    };
     let i = i.parse::<usize>().unwrap_or(0) + 2;
     if let Some((j, f)) = rest.strip_prefix(".drugs[").and_then(|r| r.split_once(']')) {
         let k = match f {
@@ -997,9 +1339,15 @@ fn place(field: &str) -> String {
     let mut out = String::new();
     if let Some(rest) = field.strip_prefix("rps[") {
         if let Some((i, rest)) = rest.split_once(']') {
-            out.push_str(&format!("RP{}", i.parse::<usize>().map(|n| n + 1).unwrap_or(0)));
+            out.push_str(&format!(
+                "RP{}",
+                i.parse::<usize>().map(|n| n + 1).unwrap_or(0)
+            ));
             if let Some((j, _)) = rest.strip_prefix(".drugs[").and_then(|r| r.split_once(']')) {
-                out.push_str(&format!(" 薬{}", j.parse::<usize>().map(|n| n + 1).unwrap_or(0)));
+                out.push_str(&format!(
+                    " 薬{}",
+                    j.parse::<usize>().map(|n| n + 1).unwrap_or(0)
+                ));
             }
         }
         return out;
@@ -1040,9 +1388,13 @@ fn printed_insurance(claim: Option<&Declaration>) -> String {
 fn verification(claim: Option<&Declaration>) -> (String, iced::Color) {
     match claim {
         None => ("保険情報なし".into(), theme::ERROR_TEXT),
-        Some(d) if d.insurance.is_fushou() => ("不詳・未確認（番号なし）".into(), theme::ERROR_TEXT),
+        Some(d) if d.insurance.is_fushou() => {
+            ("不詳・未確認（番号なし）".into(), theme::ERROR_TEXT)
+        }
         Some(d) => match (d.source, &d.verified_at) {
-            (Source::Verified, _) | (_, Some(_)) => (format!("確認済（{}）", d.source.ja()), theme::GREEN),
+            (Source::Verified, _) | (_, Some(_)) => {
+                (format!("確認済（{}）", d.source.ja()), theme::GREEN)
+            }
             (Source::Manual, None) => ("確認済（手入力）".into(), theme::GREEN),
             (Source::Declared, None) => ("申告のまま・未確認".into(), theme::AMBER),
         },

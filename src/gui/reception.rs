@@ -1,7 +1,9 @@
 //! 受付: search as you type, a returning patient in two keys (Enter shows the last known
 //! insurance, Enter again records "no change"), the new-patient form (F7), and today's list.
 
-use iced::widget::{button, column, container, operation, row, rule, space, text, text_input, Column};
+use iced::widget::{
+    button, column, container, operation, row, rule, space, text, text_input, Column,
+};
 use iced::{Element, Length, Task};
 
 use super::new_patient::{self, Form, FormOutcome};
@@ -46,7 +48,11 @@ pub struct Reception {
 }
 
 enum Notice {
-    Done { receipt: IntakeReceipt, name: String, how: &'static str },
+    Done {
+        receipt: IntakeReceipt,
+        name: String,
+        how: &'static str,
+    },
     Error(String),
 }
 
@@ -58,7 +64,12 @@ impl Reception {
     pub fn refresh_today(&mut self, records: &Records) {
         match records.visits(Some(records.today())) {
             Ok(v) => self.today = v,
-            Err(e) => self.notice = Some(Notice::Error(format!("本日の受付一覧を読めません: {}", error_ja(&e)))),
+            Err(e) => {
+                self.notice = Some(Notice::Error(format!(
+                    "本日の受付一覧を読めません: {}",
+                    error_ja(&e)
+                )))
+            }
         }
     }
 
@@ -118,7 +129,11 @@ impl Reception {
                     return Task::none();
                 }
                 // From a shown patient: their insurance changed, so a new 申立書 for them.
-                let known = if self.detail { self.hits.get(self.selected).cloned() } else { None };
+                let known = if self.detail {
+                    self.hits.get(self.selected).cloned()
+                } else {
+                    None
+                };
                 self.open_form(records, known)
             }
             Message::Escape => {
@@ -137,7 +152,9 @@ impl Reception {
                 operation::focus(SEARCH_INPUT)
             }
             Message::Form(m) => {
-                let Some(form) = self.form.as_mut() else { return Task::none() };
+                let Some(form) = self.form.as_mut() else {
+                    return Task::none();
+                };
                 let outcome = form.update(records, m);
                 self.after_form(records, outcome)
             }
@@ -153,7 +170,11 @@ impl Reception {
             }
             FormOutcome::Saved { receipt, name } => {
                 self.form = None;
-                self.notice = Some(Notice::Done { receipt, name, how: "申立書" });
+                self.notice = Some(Notice::Done {
+                    receipt,
+                    name,
+                    how: "申立書",
+                });
                 self.query.clear();
                 self.hits.clear();
                 self.detail = false;
@@ -194,11 +215,17 @@ impl Reception {
     }
 
     fn record_no_change(&mut self, records: &mut Records) -> Task<Message> {
-        let Some(hit) = self.hits.get(self.selected) else { return Task::none() };
+        let Some(hit) = self.hits.get(self.selected) else {
+            return Task::none();
+        };
         let name = hit.patient.details.name.clone();
         match records.intake_returning(&hit.patient_id, Basis::ReturningNoChange) {
             Ok(receipt) => {
-                self.notice = Some(Notice::Done { receipt, name, how: Basis::ReturningNoChange.ja() });
+                self.notice = Some(Notice::Done {
+                    receipt,
+                    name,
+                    how: Basis::ReturningNoChange.ja(),
+                });
                 self.query.clear();
                 self.hits.clear();
                 self.detail = false;
@@ -214,16 +241,25 @@ impl Reception {
         if let Some(form) = &self.form {
             return form.view().map(Message::Form);
         }
-        let search = text_input("氏名・カナ・生年月日（S45.3.1 / 1970-03-01）・保険者番号で検索", &self.query)
-            .id(SEARCH_INPUT)
-            .on_input(Message::QueryChanged)
-            .on_submit(Message::Submit)
-            .size(20)
-            .padding(10)
-            .style(theme::input(false));
+        let search = text_input(
+            "氏名・カナ・生年月日（S45.3.1 / 1970-03-01）・保険者番号で検索",
+            &self.query,
+        )
+        .id(SEARCH_INPUT)
+        .on_input(Message::QueryChanged)
+        .on_submit(Message::Submit)
+        .size(20)
+        .padding(10)
+        .style(theme::input(false));
         let mut left = column![
-            row![text("患者検索").size(theme::TITLE), space::horizontal(), button(text("F7 新規患者（申立書）").size(theme::BODY)).padding([6, 12]).on_press(Message::NewPatient)]
-                .align_y(iced::Center),
+            row![
+                text("患者検索").size(theme::TITLE),
+                space::horizontal(),
+                button(text("F7 新規患者（申立書）").size(theme::BODY))
+                    .padding([6, 12])
+                    .on_press(Message::NewPatient)
+            ]
+            .align_y(iced::Center),
             search,
         ]
         .spacing(8)
@@ -240,14 +276,24 @@ impl Reception {
             let count = if self.more {
                 format!("{} 名以上 — 生年月日などを続けて入力して絞り込んでください（例: やまだ S45.3.1）", HIT_LIMIT)
             } else {
-                format!("{} 名 — ↑↓ で選択、Enter で前回の保険を表示", self.hits.len())
+                format!(
+                    "{} 名 — ↑↓ で選択、Enter で前回の保険を表示",
+                    self.hits.len()
+                )
             };
-            left = left.push(text(count).size(theme::BODY).color(if self.more { theme::AMBER } else { theme::MUTED }));
+            left = left.push(text(count).size(theme::BODY).color(if self.more {
+                theme::AMBER
+            } else {
+                theme::MUTED
+            }));
             for (i, hit) in self.hits.iter().enumerate() {
                 left = left.push(hit_view(i, hit, i == self.selected));
             }
         } else if !self.query.trim().is_empty() {
-            left = left.push(text("該当する患者はいません。Enter（または F7）で新規患者の申立書を入力します").size(theme::BODY));
+            left = left.push(
+                text("該当する患者はいません。Enter（または F7）で新規患者の申立書を入力します")
+                    .size(theme::BODY),
+            );
         } else {
             left = left.push(
                 text("検索語を入力してください。再診の方は Enter → Enter（変更なし）で受付できます。Esc で戻ります。").size(theme::BODY).color(theme::MUTED),
@@ -255,20 +301,40 @@ impl Reception {
         }
 
         let right = today_view(&self.today, records).width(Length::FillPortion(9));
-        row![left, rule::vertical(1), right].spacing(14).height(Length::Fill).into()
+        row![left, rule::vertical(1), right]
+            .spacing(14)
+            .height(Length::Fill)
+            .into()
     }
 }
 
 fn notice_view(n: &Notice) -> Element<'_, Message> {
     match n {
         Notice::Done { receipt, name, how } => {
-            let mut col = column![text(format!("受付しました: 受付番号 {}  {}（{}）", receipt.visit_no, name, how)).size(20)].spacing(4);
+            let mut col = column![text(format!(
+                "受付しました: 受付番号 {}  {}（{}）",
+                receipt.visit_no, name, how
+            ))
+            .size(20)]
+            .spacing(4);
             for w in &receipt.warnings {
-                col = col.push(text(format!("注意: {}: {}", w.label, w.message_ja)).size(theme::BODY).color(theme::AMBER));
+                col = col.push(
+                    text(format!("注意: {}: {}", w.label, w.message_ja))
+                        .size(theme::BODY)
+                        .color(theme::AMBER),
+                );
             }
-            container(col).padding(8).width(Length::Fill).style(theme::notice_box).into()
+            container(col)
+                .padding(8)
+                .width(Length::Fill)
+                .style(theme::notice_box)
+                .into()
         }
-        Notice::Error(e) => container(text(format!("エラー: {e}")).size(theme::BODY)).padding(8).width(Length::Fill).style(theme::error_box).into(),
+        Notice::Error(e) => container(text(format!("エラー: {e}")).size(theme::BODY))
+            .padding(8)
+            .width(Length::Fill)
+            .style(theme::error_box)
+            .into(),
     }
 }
 
@@ -280,10 +346,20 @@ fn hit_view(i: usize, hit: &PatientHit, selected: bool) -> Element<'_, Message> 
             space::horizontal(),
             text(format!("{} {}", format_wareki(p.birth_date), p.sex.ja())).size(theme::BODY),
         ],
-        text(if hit.insurance_summary.is_empty() { "保険情報なし".to_string() } else { hit.insurance_summary.clone() }).size(theme::BODY).color(theme::MUTED),
+        text(if hit.insurance_summary.is_empty() {
+            "保険情報なし".to_string()
+        } else {
+            hit.insurance_summary.clone()
+        })
+        .size(theme::BODY)
+        .color(theme::MUTED),
     ]
     .spacing(2);
-    let b = button(line).padding(6).width(Length::Fill).style(theme::row_button).on_press(Message::Select(i));
+    let b = button(line)
+        .padding(6)
+        .width(Length::Fill)
+        .style(theme::row_button)
+        .on_press(Message::Select(i));
     if selected {
         container(b).style(theme::selected_row).padding(2).into()
     } else {
@@ -295,7 +371,14 @@ fn detail_view(hit: &PatientHit) -> Element<'_, Message> {
     let p = &hit.patient.details;
     let mut col: Column<'_, Message> = column![
         text(format!("{}（{}）", p.name, p.kana)).size(24),
-        text(format!("{} {}  {}  患者ID {}", format_wareki(p.birth_date), p.sex.ja(), p.address, hit.patient_id)).size(theme::BODY),
+        text(format!(
+            "{} {}  {}  患者ID {}",
+            format_wareki(p.birth_date),
+            p.sex.ja(),
+            p.address,
+            hit.patient_id
+        ))
+        .size(theme::BODY),
         rule::horizontal(1),
     ]
     .spacing(6);
@@ -313,17 +396,38 @@ fn detail_view(hit: &PatientHit) -> Element<'_, Message> {
             }
             col = col.push(text(extra.join("  ")).size(theme::BODY));
             for (n, f) in i.public_funds.iter().enumerate() {
-                col = col.push(text(format!("第{}公費 {} / {}", n + 1, f.payer, f.recipient)).size(theme::BODY));
+                col = col.push(
+                    text(format!("第{}公費 {} / {}", n + 1, f.payer, f.recipient))
+                        .size(theme::BODY),
+                );
             }
             let verified = match &d.verified_at {
                 Some(v) => format!("最終確認: {}（オンライン確認済）", short_time(v)),
-                None => format!("最終確認: なし（{} {} に{}）", d.source.ja(), short_time(&d.created_at), basis_ja(&d.basis)),
+                None => format!(
+                    "最終確認: なし（{} {} に{}）",
+                    d.source.ja(),
+                    short_time(&d.created_at),
+                    basis_ja(&d.basis)
+                ),
             };
-            col = col.push(text(verified).size(theme::BODY).color(if d.verified_at.is_some() { theme::GREEN } else { theme::AMBER }));
+            col = col.push(
+                text(verified)
+                    .size(theme::BODY)
+                    .color(if d.verified_at.is_some() {
+                        theme::GREEN
+                    } else {
+                        theme::AMBER
+                    }),
+            );
             col = col.push(
                 row![
-                    button(text("Enter 変更なしで受付").size(18)).padding([8, 16]).on_press(Message::RecordNoChange),
-                    button(text("F7 保険が変わった（申立書）").size(theme::BODY)).padding([8, 12]).style(theme::tab(false)).on_press(Message::NewPatient),
+                    button(text("Enter 変更なしで受付").size(18))
+                        .padding([8, 16])
+                        .on_press(Message::RecordNoChange),
+                    button(text("F7 保険が変わった（申立書）").size(theme::BODY))
+                        .padding([8, 12])
+                        .style(theme::tab(false))
+                        .on_press(Message::NewPatient),
                     text("Esc 戻る").size(theme::BODY).color(theme::MUTED),
                 ]
                 .spacing(12)
@@ -331,38 +435,77 @@ fn detail_view(hit: &PatientHit) -> Element<'_, Message> {
             );
         }
         None => {
-            col = col.push(text("前回の保険情報がありません。F7 で申立書を入力してください").size(theme::BODY).color(theme::AMBER));
+            col = col.push(
+                text("前回の保険情報がありません。F7 で申立書を入力してください")
+                    .size(theme::BODY)
+                    .color(theme::AMBER),
+            );
         }
     }
-    container(col).padding(12).width(Length::Fill).style(theme::selected_row).into()
+    container(col)
+        .padding(12)
+        .width(Length::Fill)
+        .style(theme::selected_row)
+        .into()
 }
 
 fn today_view<'a>(rows: &'a [VisitRow], records: &Records) -> Column<'a, Message> {
     let mut col = column![row![
         text("本日の受付").size(theme::TITLE),
         space::horizontal(),
-        text(format!("{} 件  {}", rows.len(), format_wareki(records.today()))).size(theme::BODY)
+        text(format!(
+            "{} 件  {}",
+            rows.len(),
+            format_wareki(records.today())
+        ))
+        .size(theme::BODY)
     ]
     .align_y(iced::Center)]
     .spacing(4);
     col = col.push(
         row![
-            text("受付番号").size(theme::BODY).width(NO_W).color(theme::MUTED),
-            text("氏名").size(theme::BODY).width(Length::FillPortion(3)).color(theme::MUTED),
-            text("保険").size(theme::BODY).width(Length::FillPortion(4)).color(theme::MUTED),
-            text("照合").size(theme::BODY).width(STATE_W).color(theme::MUTED),
+            text("受付番号")
+                .size(theme::BODY)
+                .width(NO_W)
+                .color(theme::MUTED),
+            text("氏名")
+                .size(theme::BODY)
+                .width(Length::FillPortion(3))
+                .color(theme::MUTED),
+            text("保険")
+                .size(theme::BODY)
+                .width(Length::FillPortion(4))
+                .color(theme::MUTED),
+            text("照合")
+                .size(theme::BODY)
+                .width(STATE_W)
+                .color(theme::MUTED),
         ]
         .spacing(6),
     );
     col = col.push(rule::horizontal(1));
     if rows.is_empty() {
-        col = col.push(text("まだ受付はありません").size(theme::BODY).color(theme::MUTED));
+        col = col.push(
+            text("まだ受付はありません")
+                .size(theme::BODY)
+                .color(theme::MUTED),
+        );
     }
     // Newest first, so the visit just recorded is always visible.
     for v in rows.iter().rev().take(TODAY_ROWS) {
         let void = v.visit.voided_at.is_some();
-        let state = if void { "取消".to_string() } else { v.queue_state.map(|s| s.ja().to_string()).unwrap_or_else(|| "—".into()) };
-        let name = if void { format!("［取消］{}", v.patient_name) } else { v.patient_name.clone() };
+        let state = if void {
+            "取消".to_string()
+        } else {
+            v.queue_state
+                .map(|s| s.ja().to_string())
+                .unwrap_or_else(|| "—".into())
+        };
+        let name = if void {
+            format!("［取消］{}", v.patient_name)
+        } else {
+            v.patient_name.clone()
+        };
         col = col.push(
             row![
                 cell(v.visit.visit_no.clone(), Length::Fixed(NO_W)),
@@ -375,7 +518,14 @@ fn today_view<'a>(rows: &'a [VisitRow], records: &Records) -> Column<'a, Message
         );
     }
     if rows.len() > TODAY_ROWS {
-        col = col.push(text(format!("ほか {} 件（visits コマンドで全件）", rows.len() - TODAY_ROWS)).size(theme::BODY).color(theme::MUTED));
+        col = col.push(
+            text(format!(
+                "ほか {} 件（visits コマンドで全件）",
+                rows.len() - TODAY_ROWS
+            ))
+            .size(theme::BODY)
+            .color(theme::MUTED),
+        );
     }
     col
 }
@@ -385,7 +535,14 @@ const STATE_W: f32 = 104.0;
 
 /// One table cell: one line, cut at its edge rather than running into the next column.
 pub fn cell<'a, M: 'a>(s: String, width: Length) -> Element<'a, M> {
-    container(text(s).size(theme::BODY).wrapping(iced::widget::text::Wrapping::None)).width(width).clip(true).into()
+    container(
+        text(s)
+            .size(theme::BODY)
+            .wrapping(iced::widget::text::Wrapping::None),
+    )
+    .width(width)
+    .clip(true)
+    .into()
 }
 
 fn basis_ja(b: &str) -> &'static str {
@@ -403,7 +560,11 @@ pub fn short_time(s: &str) -> String {
 /// An error as staff should read it: Japanese only, every field named.
 pub fn error_ja(e: &Error) -> String {
     match e {
-        Error::Input(fields) => fields.iter().map(|f| format!("{}: {}", f.label, f.message_ja)).collect::<Vec<_>>().join(" / "),
+        Error::Input(fields) => fields
+            .iter()
+            .map(|f| format!("{}: {}", f.label, f.message_ja))
+            .collect::<Vec<_>>()
+            .join(" / "),
         Error::Refused { ja, .. } | Error::NotFound { ja, .. } => ja.clone(),
         other => japanese_only(&other.to_string()),
     }
@@ -438,4 +599,3 @@ mod tests {
         assert_eq!(super::japanese_only("a (1 件)"), "a (1 件)");
     }
 }
-

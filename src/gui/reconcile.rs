@@ -7,7 +7,9 @@
 //! Keys: ↑↓ choose a record; 1 確認済みを採用, 2 申告のまま (reason), 3 要確認 (note),
 //! 4 手入力 (the manual lookup's numbers); Enter confirms, Esc cancels; F8 writes the clerk's CSV.
 
-use iced::widget::{button, column, container, operation, row, rule, scrollable, space, text, text_input, Column};
+use iced::widget::{
+    button, column, container, operation, row, rule, scrollable, space, text, text_input, Column,
+};
 use iced::{Element, Length, Task};
 
 use super::reception::{cell, error_ja, short_time};
@@ -66,7 +68,14 @@ pub enum Field {
 }
 
 impl Field {
-    const ALL: [Field; 6] = [Field::Insurer, Field::Symbol, Field::Number, Field::Branch, Field::Relationship, Field::Copay];
+    const ALL: [Field; 6] = [
+        Field::Insurer,
+        Field::Symbol,
+        Field::Number,
+        Field::Branch,
+        Field::Relationship,
+        Field::Copay,
+    ];
 
     fn label(self) -> &'static str {
         match self {
@@ -102,7 +111,12 @@ impl Field {
 /// What the pass worker reports.
 #[derive(Debug, Clone)]
 pub enum PassEvent {
-    Progress { done: usize, total: usize, visit_no: String, patient: String },
+    Progress {
+        done: usize,
+        total: usize,
+        visit_no: String,
+        patient: String,
+    },
     Done(Result<usize, String>),
 }
 
@@ -138,7 +152,11 @@ impl Manual {
             Some(crate::domain::Relationship::Family) => "2".into(),
             None => String::new(),
         };
-        m.values[5] = if i.insurer_number.is_some() { (i.copay_percent / 10).to_string() } else { String::new() };
+        m.values[5] = if i.insurer_number.is_some() {
+            (i.copay_percent / 10).to_string()
+        } else {
+            String::new()
+        };
         m
     }
 
@@ -163,7 +181,13 @@ impl Manual {
             },
             copay_percent: match choice(self.get(Field::Copay)).as_str() {
                 "" => None,
-                c => Some(c.parse::<u8>().ok().filter(|n| (1..=3).contains(n)).map(|n| n * 10).unwrap_or(0)),
+                c => Some(
+                    c.parse::<u8>()
+                        .ok()
+                        .filter(|n| (1..=3).contains(n))
+                        .map(|n| n * 10)
+                        .unwrap_or(0),
+                ),
             },
             ..InsuranceInput::default()
         }
@@ -224,7 +248,10 @@ impl ReconcileScreen {
             }
             Err(e) => self.error = Some(format!("照合一覧を読めません: {}", error_ja(&e))),
         }
-        self.selected = keep.and_then(|id| self.rows.iter().position(|r| r.visit_id == id)).unwrap_or(0).min(self.rows.len().saturating_sub(1));
+        self.selected = keep
+            .and_then(|id| self.rows.iter().position(|r| r.visit_id == id))
+            .unwrap_or(0)
+            .min(self.rows.len().saturating_sub(1));
     }
 
     /// Focus off every field so the digit keys act on the list.
@@ -278,8 +305,17 @@ impl ReconcileScreen {
                 }
             }
             Message::RunPass => return self.run_pass(records),
-            Message::Pass(PassEvent::Progress { done, total, visit_no, patient }) => {
-                self.running = Some(Running { done, total, current: format!("{visit_no} {patient}") });
+            Message::Pass(PassEvent::Progress {
+                done,
+                total,
+                visit_no,
+                patient,
+            }) => {
+                self.running = Some(Running {
+                    done,
+                    total,
+                    current: format!("{visit_no} {patient}"),
+                });
                 self.refresh(records);
                 if self.follow_top {
                     self.selected = 0;
@@ -290,7 +326,9 @@ impl ReconcileScreen {
                 match result {
                     Ok(0) => {
                         self.error = None;
-                        self.notice = Some("照合する記録はありませんでした（照合待ちの記録がありません）".into());
+                        self.notice = Some(
+                            "照合する記録はありませんでした（照合待ちの記録がありません）".into(),
+                        );
                     }
                     Ok(n) => {
                         self.error = None;
@@ -310,10 +348,16 @@ impl ReconcileScreen {
     }
 
     fn choose(&mut self, records: &mut Records, c: Choice) -> Task<Message> {
-        let Some(row) = self.rows.get(self.selected) else { return Task::none() };
+        let Some(row) = self.rows.get(self.selected) else {
+            return Task::none();
+        };
         if row.entry.state != QueueState::NeedsDecision {
             self.notice = None;
-            self.error = Some(format!("{} は判断待ちではありません（状態: {}）", row.visit_no, row.entry.state.ja()));
+            self.error = Some(format!(
+                "{} は判断待ちではありません（状態: {}）",
+                row.visit_no,
+                row.entry.state.ja()
+            ));
             return Task::none();
         }
         self.error = None;
@@ -329,8 +373,14 @@ impl ReconcileScreen {
     }
 
     fn decide(&mut self, records: &mut Records, c: Choice) -> Task<Message> {
-        let Some(row) = self.rows.get(self.selected) else { return Task::none() };
-        let (visit, visit_no, name) = (row.visit_id.clone(), row.visit_no.clone(), row.patient.name.clone());
+        let Some(row) = self.rows.get(self.selected) else {
+            return Task::none();
+        };
+        let (visit, visit_no, name) = (
+            row.visit_id.clone(),
+            row.visit_no.clone(),
+            row.patient.name.clone(),
+        );
         let decision = match c {
             Choice::Verified => Decision::AcceptVerified,
             Choice::Declared => Decision::AcceptDeclared,
@@ -340,13 +390,22 @@ impl ReconcileScreen {
         match records.resolve(&visit, decision, &self.note) {
             Ok(entry) => {
                 let how = entry.decision.as_deref().map(decision_ja).unwrap_or("");
-                self.notice = Some(format!("{}しました: {visit_no} {name}（{how}）", if entry.state == QueueState::Settled { "確定" } else { "記録" }));
+                self.notice = Some(format!(
+                    "{}しました: {visit_no} {name}（{how}）",
+                    if entry.state == QueueState::Settled {
+                        "確定"
+                    } else {
+                        "記録"
+                    }
+                ));
                 self.error = None;
                 self.pending = None;
                 self.note.clear();
                 self.refresh(records);
                 // The next open decision, so the clerk can work down the list.
-                if let Some(next) = self.rows.iter().position(|r| r.entry.state == QueueState::NeedsDecision && r.entry.decision.is_none()) {
+                if let Some(next) = self.rows.iter().position(|r| {
+                    r.entry.state == QueueState::NeedsDecision && r.entry.decision.is_none()
+                }) {
                     self.selected = next;
                 }
             }
@@ -372,10 +431,15 @@ impl ReconcileScreen {
             }
         };
         let Some(path) = records.store.path().map(|p| p.to_path_buf()) else {
-            self.error = Some("データベースがファイルではないため、照合を別スレッドで実行できません".into());
+            self.error =
+                Some("データベースがファイルではないため、照合を別スレッドで実行できません".into());
             return Task::none();
         };
-        let (config, actor, clock) = (records.config.clone(), records.actor.clone(), records.clock.clone());
+        let (config, actor, clock) = (
+            records.config.clone(),
+            records.actor.clone(),
+            records.clock.clone(),
+        );
         let (tx, rx) = iced::futures::channel::mpsc::unbounded();
         std::thread::spawn(move || {
             let result = (|| {
@@ -384,26 +448,43 @@ impl ReconcileScreen {
                 let mut r = Records::new(Store::open(&path)?, config, actor, clock);
                 let opts = PassOptions::from_config(&r.config.reconcile);
                 r.reconcile_pass(&service, &opts, |p| {
-                    let _ = tx.unbounded_send(PassEvent::Progress { done: p.done, total: p.total, visit_no: p.visit_no.clone(), patient: p.patient_name.clone() });
+                    let _ = tx.unbounded_send(PassEvent::Progress {
+                        done: p.done,
+                        total: p.total,
+                        visit_no: p.visit_no.clone(),
+                        patient: p.patient_name.clone(),
+                    });
                 })
             })();
-            let _ = tx.unbounded_send(PassEvent::Done(result.map(|r| r.checked).map_err(|e| error_ja(&e))));
+            let _ = tx.unbounded_send(PassEvent::Done(
+                result.map(|r| r.checked).map_err(|e| error_ja(&e)),
+            ));
         });
         self.error = None;
         self.follow_top = true;
         self.pending = None;
-        self.running = Some(Running { done: 0, total: 0, current: String::new() });
+        self.running = Some(Running {
+            done: 0,
+            total: 0,
+            current: String::new(),
+        });
         Task::run(rx, Message::Pass)
     }
 
     fn write_csv(&mut self, records: &Records) {
         let file = format!("reconcile-{}.csv", records.today().format("%Y%m%d"));
-        let written = super::beside_database(records, &file)
-            .and_then(|path| records.reconcile_report_csv(&path).map_err(|e| error_ja(&e)));
+        let written = super::beside_database(records, &file).and_then(|path| {
+            records
+                .reconcile_report_csv(&path)
+                .map_err(|e| error_ja(&e))
+        });
         match written {
             Ok(s) => {
                 self.error = None;
-                self.notice = Some(format!("請求担当用の一覧を保存しました: {}（{} 件, 未確定 {} 件）", s.path, s.visits, s.unsettled));
+                self.notice = Some(format!(
+                    "請求担当用の一覧を保存しました: {}（{} 件, 未確定 {} 件）",
+                    s.path, s.visits, s.unsettled
+                ));
             }
             Err(e) => {
                 self.notice = None;
@@ -414,31 +495,70 @@ impl ReconcileScreen {
 
     fn scroll_to_selected(&self) -> Task<Message> {
         let n = self.rows.len().saturating_sub(1).max(1) as f32;
-        operation::snap_to(LIST, iced::widget::scrollable::RelativeOffset { x: 0.0, y: self.selected as f32 / n })
+        operation::snap_to(
+            LIST,
+            iced::widget::scrollable::RelativeOffset {
+                x: 0.0,
+                y: self.selected as f32 / n,
+            },
+        )
     }
 
     pub fn view<'a>(&'a self, records: &'a Records) -> Element<'a, Message> {
         let count = |g: u8| self.rows.iter().filter(|r| group(r) == g).count();
         let mut head = row![
             text("照合").size(theme::TITLE),
-            text(format!("要判断 {} 件 / 照合待ち {} 件 / 確定 {} 件", count(0), count(1), count(2))).size(theme::BODY),
+            text(format!(
+                "要判断 {} 件 / 照合待ち {} 件 / 確定 {} 件",
+                count(0),
+                count(1),
+                count(2)
+            ))
+            .size(theme::BODY),
             space::horizontal(),
         ]
         .spacing(16)
         .align_y(iced::Center);
         head = match &self.running {
-            Some(r) if r.total > 0 => head.push(text(format!("照合中 {} / {} 件: {}", r.done, r.total, r.current)).size(theme::BODY).color(theme::AMBER)),
-            Some(_) => head.push(text("照合を開始しています…").size(theme::BODY).color(theme::AMBER)),
-            None => head.push(button(text("F6 照合を実行").size(theme::BODY)).padding([6, 12]).on_press(Message::RunPass)),
+            Some(r) if r.total > 0 => head.push(
+                text(format!("照合中 {} / {} 件: {}", r.done, r.total, r.current))
+                    .size(theme::BODY)
+                    .color(theme::AMBER),
+            ),
+            Some(_) => head.push(
+                text("照合を開始しています…")
+                    .size(theme::BODY)
+                    .color(theme::AMBER),
+            ),
+            None => head.push(
+                button(text("F6 照合を実行").size(theme::BODY))
+                    .padding([6, 12])
+                    .on_press(Message::RunPass),
+            ),
         };
-        head = head.push(button(text("F8 請求担当用CSVを保存").size(theme::BODY)).padding([6, 12]).style(theme::tab(false)).on_press(Message::WriteCsv));
+        head = head.push(
+            button(text("F8 請求担当用CSVを保存").size(theme::BODY))
+                .padding([6, 12])
+                .style(theme::tab(false))
+                .on_press(Message::WriteCsv),
+        );
 
         let mut top = column![head].spacing(6);
         if let Some(n) = &self.notice {
-            top = top.push(container(text(n.clone()).size(theme::BODY)).padding(6).width(Length::Fill).style(theme::notice_box));
+            top = top.push(
+                container(text(n.clone()).size(theme::BODY))
+                    .padding(6)
+                    .width(Length::Fill)
+                    .style(theme::notice_box),
+            );
         }
         if let Some(e) = &self.error {
-            top = top.push(container(text(format!("エラー: {e}")).size(theme::BODY)).padding(6).width(Length::Fill).style(theme::error_box));
+            top = top.push(
+                container(text(format!("エラー: {e}")).size(theme::BODY))
+                    .padding(6)
+                    .width(Length::Fill)
+                    .style(theme::error_box),
+            );
         }
 
         let detail: Element<'a, Message> = match self.rows.get(self.selected) {
@@ -446,9 +566,13 @@ impl ReconcileScreen {
             None => text("照合する記録はありません（障害中に受け付けた記録が、回線の復旧後にここに並びます）").size(theme::BODY).color(theme::MUTED).into(),
         };
         let body = row![
-            container(self.list_view()).width(Length::FillPortion(11)).height(Length::Fill),
+            container(self.list_view())
+                .width(Length::FillPortion(11))
+                .height(Length::Fill),
             rule::vertical(1),
-            container(detail).width(Length::FillPortion(10)).height(Length::Fill),
+            container(detail)
+                .width(Length::FillPortion(10))
+                .height(Length::Fill),
         ]
         .spacing(10)
         .height(Length::Fill);
@@ -457,10 +581,22 @@ impl ReconcileScreen {
 
     fn list_view(&self) -> Element<'_, Message> {
         let header = row![
-            text("結果").size(theme::BODY).width(STATUS_W).color(theme::MUTED),
-            text("受付番号").size(theme::BODY).width(NO_W).color(theme::MUTED),
-            text("氏名").size(theme::BODY).width(NAME_W).color(theme::MUTED),
-            text("相違・理由").size(theme::BODY).width(Length::Fill).color(theme::MUTED),
+            text("結果")
+                .size(theme::BODY)
+                .width(STATUS_W)
+                .color(theme::MUTED),
+            text("受付番号")
+                .size(theme::BODY)
+                .width(NO_W)
+                .color(theme::MUTED),
+            text("氏名")
+                .size(theme::BODY)
+                .width(NAME_W)
+                .color(theme::MUTED),
+            text("相違・理由")
+                .size(theme::BODY)
+                .width(Length::Fill)
+                .color(theme::MUTED),
         ]
         .spacing(6)
         .padding([0, 8]);
@@ -474,11 +610,23 @@ impl ReconcileScreen {
                     1 => "照合待ち（次の照合で確認します）",
                     _ => "確定",
                 };
-                col = col.push(text(title).size(theme::BODY).color(if g == 0 { theme::RED } else { theme::MUTED }));
+                col = col.push(text(title).size(theme::BODY).color(if g == 0 {
+                    theme::RED
+                } else {
+                    theme::MUTED
+                }));
                 last = Some(g);
             }
-            let what = if r.entry.differences.is_empty() { r.entry.reason.clone() } else { r.differences_ja() };
-            let status = if r.entry.decision.as_deref() == Some("follow_up") { format!("{}・要確認", r.status_ja()) } else { r.status_ja() };
+            let what = if r.entry.differences.is_empty() {
+                r.entry.reason.clone()
+            } else {
+                r.differences_ja()
+            };
+            let status = if r.entry.decision.as_deref() == Some("follow_up") {
+                format!("{}・要確認", r.status_ja())
+            } else {
+                r.status_ja()
+            };
             let line = row![
                 cell(status, Length::Fixed(STATUS_W)),
                 cell(r.visit_no.clone(), Length::Fixed(NO_W)),
@@ -486,66 +634,144 @@ impl ReconcileScreen {
                 cell(what, Length::Fill),
             ]
             .spacing(6);
-            let b = button(line).padding([3, 8]).width(Length::Fill).style(theme::row_button).on_press(Message::Select(i));
-            col = col.push(if i == self.selected { container(b).style(theme::selected_row).padding(1) } else { container(b).padding(1) });
+            let b = button(line)
+                .padding([3, 8])
+                .width(Length::Fill)
+                .style(theme::row_button)
+                .on_press(Message::Select(i));
+            col = col.push(if i == self.selected {
+                container(b).style(theme::selected_row).padding(1)
+            } else {
+                container(b).padding(1)
+            });
         }
         // The header stays put while the rows scroll.
-        column![header, scrollable(col).id(LIST).height(Length::Fill)].spacing(2).into()
+        column![header, scrollable(col).id(LIST).height(Length::Fill)]
+            .spacing(2)
+            .into()
     }
 
     fn detail_view<'a>(&'a self, r: &'a QueueRow, records: &Records) -> Element<'a, Message> {
         let p = &r.patient;
         let mut col: Column<'a, Message> = column![
             text(format!("{}  {}（{}）", r.visit_no, p.name, p.kana)).size(20),
-            text(format!("{} {}  受診日 {}  {}", format_wareki(p.birth_date), p.sex.ja(), format_wareki(r.visit_date), r.patient_id)).size(theme::BODY),
-            text(format!("状態: {}  照合結果: {}", r.entry.state.ja(), r.status_ja())).size(theme::BODY),
+            text(format!(
+                "{} {}  受診日 {}  {}",
+                format_wareki(p.birth_date),
+                p.sex.ja(),
+                format_wareki(r.visit_date),
+                r.patient_id
+            ))
+            .size(theme::BODY),
+            text(format!(
+                "状態: {}  照合結果: {}",
+                r.entry.state.ja(),
+                r.status_ja()
+            ))
+            .size(theme::BODY),
             text(format!("申告: {}", insurance_summary(&r.declared))).size(theme::BODY),
         ]
         .spacing(4);
         if let Some(v) = &r.entry.verified {
-            col = col.push(text(format!("確認済み: {}", insurance_summary(v))).size(theme::BODY).color(theme::GREEN));
+            col = col.push(
+                text(format!("確認済み: {}", insurance_summary(v)))
+                    .size(theme::BODY)
+                    .color(theme::GREEN),
+            );
         }
         for d in &r.entry.differences {
-            col = col.push(text(format!("{}: {} → {}", d.label, d.declared, d.verified)).size(18).color(theme::ERROR_TEXT));
+            col = col.push(
+                text(format!("{}: {} → {}", d.label, d.declared, d.verified))
+                    .size(18)
+                    .color(theme::ERROR_TEXT),
+            );
         }
         if !r.entry.reason.is_empty() {
             col = col.push(text(format!("理由: {}", r.entry.reason)).size(theme::BODY));
         }
         if let Some(l) = &r.lookup {
             col = col.push(
-                container(column![text("手作業で照会してください（緊急時医療情報・資格確認機能）").size(theme::BODY), text(l.clone()).size(18)].spacing(2))
-                    .padding(6)
-                    .width(Length::Fill)
-                    .style(theme::warning_box),
+                container(
+                    column![
+                        text("手作業で照会してください（緊急時医療情報・資格確認機能）")
+                            .size(theme::BODY),
+                        text(l.clone()).size(18)
+                    ]
+                    .spacing(2),
+                )
+                .padding(6)
+                .width(Length::Fill)
+                .style(theme::warning_box),
             );
         }
         if let Some(d) = &r.entry.decision {
-            let mut s = format!("判断: {}（{} {}）", decision_ja(d), r.entry.decided_by.clone().unwrap_or_default(), r.entry.decided_at.as_deref().map(short_time).unwrap_or_default());
+            let mut s = format!(
+                "判断: {}（{} {}）",
+                decision_ja(d),
+                r.entry.decided_by.clone().unwrap_or_default(),
+                r.entry
+                    .decided_at
+                    .as_deref()
+                    .map(short_time)
+                    .unwrap_or_default()
+            );
             if !r.entry.note.is_empty() {
                 s = format!("{s}  メモ: {}", r.entry.note);
             }
             col = col.push(text(s).size(theme::BODY));
         }
-        col = col.push(text(format!("請求に使う番号: {}（{}）", claim_text(r), r.claim_basis_ja)).size(theme::BODY));
+        col = col.push(
+            text(format!(
+                "請求に使う番号: {}（{}）",
+                claim_text(r),
+                r.claim_basis_ja
+            ))
+            .size(theme::BODY),
+        );
         col = col.push(rule::horizontal(1));
         if r.entry.state == QueueState::NeedsDecision {
             col = col.push(self.decision_view(r, records));
         } else if r.entry.state == QueueState::Settled {
-            col = col.push(text("確定済みです。↑↓ で他の記録を選んでください").size(theme::BODY).color(theme::MUTED));
+            col = col.push(
+                text("確定済みです。↑↓ で他の記録を選んでください")
+                    .size(theme::BODY)
+                    .color(theme::MUTED),
+            );
         } else {
-            col = col.push(text("まだ照合していません。F6 で照合を実行してください").size(theme::BODY).color(theme::MUTED));
+            col = col.push(
+                text("まだ照合していません。F6 で照合を実行してください")
+                    .size(theme::BODY)
+                    .color(theme::MUTED),
+            );
         }
         col.into()
     }
 
     fn decision_view<'a>(&'a self, r: &'a QueueRow, records: &Records) -> Element<'a, Message> {
         let mut buttons = row![].spacing(6);
-        for c in [Choice::Verified, Choice::Declared, Choice::FollowUp, Choice::Manual] {
+        for c in [
+            Choice::Verified,
+            Choice::Declared,
+            Choice::FollowUp,
+            Choice::Manual,
+        ] {
             let enabled = c != Choice::Verified || r.entry.verified.is_some();
-            let b = button(text(c.label()).size(theme::BODY)).padding([4, 8]).style(theme::tab(self.pending == Some(c)));
-            buttons = buttons.push(if enabled { b.on_press(Message::Choose(c)) } else { b });
+            let b = button(text(c.label()).size(theme::BODY))
+                .padding([4, 8])
+                .style(theme::tab(self.pending == Some(c)));
+            buttons = buttons.push(if enabled {
+                b.on_press(Message::Choose(c))
+            } else {
+                b
+            });
         }
-        let mut col = column![text("判断: 数字キー 1–4（↑↓ で記録を選択、Enter 確定、Esc 取消）").size(theme::BODY).color(theme::MUTED), buttons.wrap()].spacing(6);
+        let mut col = column![
+            text("判断: 数字キー 1–4（↑↓ で記録を選択、Enter 確定、Esc 取消）")
+                .size(theme::BODY)
+                .color(theme::MUTED),
+            buttons.wrap()
+        ]
+        .spacing(6);
         let Some(pending) = self.pending else {
             return col.into();
         };
@@ -572,7 +798,10 @@ impl ReconcileScreen {
             let birth = r.patient.birth_date;
             let input = self.manual.input();
             let line = if input.insurer_number.trim().is_empty() && input.number.trim().is_empty() {
-                ("照会結果の保険者番号と番号を入力してください".to_string(), theme::AMBER)
+                (
+                    "照会結果の保険者番号と番号を入力してください".to_string(),
+                    theme::AMBER,
+                )
             } else {
                 match validate_insurance(&input, birth, records.today()) {
                     Ok((ins, warnings)) => {
@@ -582,7 +811,14 @@ impl ReconcileScreen {
                         }
                         (s, theme::GREEN)
                     }
-                    Err(errors) => (errors.iter().map(|e| format!("× {}: {}", e.label, e.message_ja)).collect::<Vec<_>>().join(" / "), theme::ERROR_TEXT),
+                    Err(errors) => (
+                        errors
+                            .iter()
+                            .map(|e| format!("× {}: {}", e.label, e.message_ja))
+                            .collect::<Vec<_>>()
+                            .join(" / "),
+                        theme::ERROR_TEXT,
+                    ),
                 }
             };
             col = col.push(text(line.0).size(theme::BODY).color(line.1));
@@ -603,7 +839,9 @@ impl ReconcileScreen {
         );
         col = col.push(
             row![
-                button(text("Enter 確定").size(theme::BODY)).padding([4, 12]).on_press(Message::Confirm),
+                button(text("Enter 確定").size(theme::BODY))
+                    .padding([4, 12])
+                    .on_press(Message::Confirm),
                 text("Esc 取消").size(theme::BODY).color(theme::MUTED),
             ]
             .spacing(12)

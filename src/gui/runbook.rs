@@ -50,7 +50,12 @@ impl Checklist {
             Ok(items) => self.items = items,
             Err(e) => self.error = Some(format!("手順を読めません: {}", error_ja(&e))),
         }
-        self.notes = records.outage_log().ok().and_then(|log| log.into_iter().last()).map(|o| o.notes).unwrap_or_default();
+        self.notes = records
+            .outage_log()
+            .ok()
+            .and_then(|log| log.into_iter().last())
+            .map(|o| o.notes)
+            .unwrap_or_default();
         self.selected = self.selected.min(self.items.len().saturating_sub(1));
     }
 
@@ -73,7 +78,11 @@ impl Checklist {
                 }
             }
             // Space in an empty field means "tick it": a result never starts with a blank.
-            Message::ResultChanged(r) if self.result.is_empty() && !r.is_empty() && r.trim().is_empty() => return self.tick(records),
+            Message::ResultChanged(r)
+                if self.result.is_empty() && !r.is_empty() && r.trim().is_empty() =>
+            {
+                return self.tick(records)
+            }
             Message::ResultChanged(r) => self.result = r,
             Message::Tick => return self.tick(records),
             Message::OpenConsentPage => self.open_consent_page(),
@@ -83,7 +92,9 @@ impl Checklist {
     }
 
     fn tick(&mut self, records: &mut Records) -> Task<Message> {
-        let Some(item) = self.items.get(self.selected) else { return Task::none() };
+        let Some(item) = self.items.get(self.selected) else {
+            return Task::none();
+        };
         let (id, title) = (item.step.id.clone(), item.step.title.clone());
         match records.runbook_tick(&id, &self.result) {
             Ok(t) => {
@@ -92,7 +103,14 @@ impl Checklist {
                 self.result.clear();
                 self.refresh(records);
                 // On to the next step not yet done, as staff work down the list.
-                if let Some(next) = self.items.iter().enumerate().skip(self.selected + 1).find(|(_, i)| i.ticked.is_none()).map(|(n, _)| n) {
+                if let Some(next) = self
+                    .items
+                    .iter()
+                    .enumerate()
+                    .skip(self.selected + 1)
+                    .find(|(_, i)| i.ticked.is_none())
+                    .map(|(n, _)| n)
+                {
                     self.selected = next;
                 }
             }
@@ -105,7 +123,12 @@ impl Checklist {
     }
 
     fn open_consent_page(&mut self) {
-        let url = self.items.iter().find(|i| i.step.id == LINE_REAUTH).map(|i| i.step.url.trim().to_string()).unwrap_or_default();
+        let url = self
+            .items
+            .iter()
+            .find(|i| i.step.id == LINE_REAUTH)
+            .map(|i| i.step.url.trim().to_string())
+            .unwrap_or_default();
         if url.is_empty() {
             self.notice = None;
             self.error = Some("設定 [runbook] consent_page_url が未設定です".into());
@@ -131,9 +154,12 @@ impl Checklist {
                 .last()
                 .map(|o| o.outage.id)
                 .ok_or_else(|| "障害の記録がまだありません".to_string())?;
-            let markdown = records.incident_report(Some(id)).map_err(|e| error_ja(&e))?;
+            let markdown = records
+                .incident_report(Some(id))
+                .map_err(|e| error_ja(&e))?;
             let path = super::beside_database(records, &format!("incident-{id}.md"))?;
-            std::fs::write(&path, markdown).map_err(|e| format!("{} に書き込めません: {e}", path.display()))?;
+            std::fs::write(&path, markdown)
+                .map_err(|e| format!("{} に書き込めません: {e}", path.display()))?;
             Ok::<_, String>(path)
         })();
         match written {
@@ -152,15 +178,25 @@ impl Checklist {
         let mut col: Column<'_, Message> = column![row![
             text("対応手順チェックリスト").size(theme::TITLE),
             space::horizontal(),
-            text("↑↓ 選択  Enter 記録  F6 同意ページ  F8 報告書").size(theme::BODY).color(theme::MUTED),
+            text("↑↓ 選択  Enter 記録  F6 同意ページ  F8 報告書")
+                .size(theme::BODY)
+                .color(theme::MUTED),
         ]
         .align_y(iced::Center)]
         .spacing(4);
         for (i, item) in self.items.iter().enumerate() {
-            col = col.push(if item.step.id == LINE_REAUTH { self.line_reauth_view(i, item) } else { self.step_view(i, item) });
+            col = col.push(if item.step.id == LINE_REAUTH {
+                self.line_reauth_view(i, item)
+            } else {
+                self.step_view(i, item)
+            });
         }
         if let Some(item) = self.items.get(self.selected) {
-            if item.step.id != LINE_REAUTH && [&item.step.detail, &item.step.phone, &item.step.url].iter().any(|s| !s.is_empty()) {
+            if item.step.id != LINE_REAUTH
+                && [&item.step.detail, &item.step.phone, &item.step.url]
+                    .iter()
+                    .any(|s| !s.is_empty())
+            {
                 let mut d = item.step.detail.clone();
                 if !item.step.phone.is_empty() {
                     d = format!("{d}  電話 {}", item.step.phone);
@@ -181,17 +217,29 @@ impl Checklist {
                         .size(theme::BODY)
                         .padding(6)
                         .style(theme::input(self.error.is_some())),
-                    button(text("Enter 記録").size(theme::BODY)).padding([6, 12]).on_press(Message::Tick),
+                    button(text("Enter 記録").size(theme::BODY))
+                        .padding([6, 12])
+                        .on_press(Message::Tick),
                 ]
                 .spacing(8)
                 .align_y(iced::Center),
             );
         }
         if let Some(n) = &self.notice {
-            col = col.push(container(text(n.clone()).size(theme::BODY)).padding(6).width(Length::Fill).style(theme::notice_box));
+            col = col.push(
+                container(text(n.clone()).size(theme::BODY))
+                    .padding(6)
+                    .width(Length::Fill)
+                    .style(theme::notice_box),
+            );
         }
         if let Some(e) = &self.error {
-            col = col.push(container(text(format!("エラー: {e}")).size(theme::BODY)).padding(6).width(Length::Fill).style(theme::error_box));
+            col = col.push(
+                container(text(format!("エラー: {e}")).size(theme::BODY))
+                    .padding(6)
+                    .width(Length::Fill)
+                    .style(theme::error_box),
+            );
         }
         if !self.notes.is_empty() {
             col = col.push(text("メモ").size(theme::BODY).color(theme::MUTED));
@@ -201,20 +249,43 @@ impl Checklist {
             }
         }
         col = col.push(space::vertical());
-        col = col.push(button(text("F8 障害報告書を保存（Markdown）").size(theme::BODY)).padding([6, 12]).style(theme::tab(false)).on_press(Message::WriteReport));
-        container(col).padding(10).width(Length::Fill).height(Length::Fill).style(theme::panel).into()
+        col = col.push(
+            button(text("F8 障害報告書を保存（Markdown）").size(theme::BODY))
+                .padding([6, 12])
+                .style(theme::tab(false))
+                .on_press(Message::WriteReport),
+        );
+        container(col)
+            .padding(10)
+            .width(Length::Fill)
+            .height(Length::Fill)
+            .style(theme::panel)
+            .into()
     }
 
     /// Line re-authentication: its own red-bordered box with the detail, the page and a button.
     fn line_reauth_view<'a>(&'a self, i: usize, item: &'a RunbookItem) -> Element<'a, Message> {
         let selected = i == self.selected;
         let url: Element<'a, Message> = if item.step.url.trim().is_empty() {
-            text("同意ページ: 設定 [runbook] consent_page_url が未設定です").size(theme::BODY).color(theme::ERROR_TEXT).into()
+            text("同意ページ: 設定 [runbook] consent_page_url が未設定です")
+                .size(theme::BODY)
+                .color(theme::ERROR_TEXT)
+                .into()
         } else {
             one_line(format!("同意ページ: {}", item.step.url))
         };
-        let mut head = row![text(format!("{}{}. {}", marker(selected), i + 1, item.step.title)).size(20).color(theme::DARK_RED), space::horizontal()]
-            .align_y(iced::Center);
+        let mut head = row![
+            text(format!(
+                "{}{}. {}",
+                marker(selected),
+                i + 1,
+                item.step.title
+            ))
+            .size(20)
+            .color(theme::DARK_RED),
+            space::horizontal()
+        ]
+        .align_y(iced::Center);
         if item.ticked.is_none() {
             head = head.push(tick_text(item));
         }
@@ -225,12 +296,22 @@ impl Checklist {
         }
         let body = body.extend([
             text(item.step.detail.clone()).size(theme::BODY).into(),
-            row![url, space::horizontal(), button(text("F6 同意ページを開く").size(theme::BODY)).padding([4, 12]).on_press(Message::OpenConsentPage)]
-                .spacing(8)
-                .align_y(iced::Center)
-                .into(),
+            row![
+                url,
+                space::horizontal(),
+                button(text("F6 同意ページを開く").size(theme::BODY))
+                    .padding([4, 12])
+                    .on_press(Message::OpenConsentPage)
+            ]
+            .spacing(8)
+            .align_y(iced::Center)
+            .into(),
         ]);
-        let b = button(body).padding(8).width(Length::Fill).style(theme::urgent_row(selected)).on_press(Message::Select(i));
+        let b = button(body)
+            .padding(8)
+            .width(Length::Fill)
+            .style(theme::urgent_row(selected))
+            .on_press(Message::Select(i));
         container(b).padding(1).into()
     }
 
@@ -240,8 +321,19 @@ impl Checklist {
         if !item.step.phone.is_empty() {
             title = format!("{title}（電話 {}）", item.step.phone);
         }
-        let line = row![container(one_line(title)).width(Length::FillPortion(3)).clip(true), tick_text(item)].spacing(8).align_y(iced::Center);
-        let b = button(line).padding([4, 8]).width(Length::Fill).style(theme::row_button).on_press(Message::Select(i));
+        let line = row![
+            container(one_line(title))
+                .width(Length::FillPortion(3))
+                .clip(true),
+            tick_text(item)
+        ]
+        .spacing(8)
+        .align_y(iced::Center);
+        let b = button(line)
+            .padding([4, 8])
+            .width(Length::Fill)
+            .style(theme::row_button)
+            .on_press(Message::Select(i));
         if selected {
             container(b).style(theme::selected_row).padding(1).into()
         } else {
@@ -273,24 +365,34 @@ fn tick_label(item: &RunbookItem) -> Option<String> {
 /// The tick at the right end of a step's line, or 「□ 未」.
 fn tick_text<'a>(item: &RunbookItem) -> Element<'a, Message> {
     match tick_label(item) {
-        Some(s) => {
-            container(text(s).size(theme::BODY).color(theme::GREEN).wrapping(iced::widget::text::Wrapping::None))
-                .width(Length::FillPortion(2))
-                .align_x(iced::alignment::Horizontal::Right)
-                .clip(true)
-                .into()
-        }
+        Some(s) => container(
+            text(s)
+                .size(theme::BODY)
+                .color(theme::GREEN)
+                .wrapping(iced::widget::text::Wrapping::None),
+        )
+        .width(Length::FillPortion(2))
+        .align_x(iced::alignment::Horizontal::Right)
+        .clip(true)
+        .into(),
         None => text("□ 未").size(theme::BODY).color(theme::MUTED).into(),
     }
 }
 
 fn one_line<'a>(s: String) -> Element<'a, Message> {
-    text(s).size(theme::BODY).wrapping(iced::widget::text::Wrapping::None).into()
+    text(s)
+        .size(theme::BODY)
+        .wrapping(iced::widget::text::Wrapping::None)
+        .into()
 }
 
 /// `2026-11-25T09:41:00+09:00` → `09:41` (ticks are read on the day they are made).
 fn hm(s: &str) -> String {
-    short_time(s).split(' ').nth(1).map(str::to_string).unwrap_or_else(|| s.to_string())
+    short_time(s)
+        .split(' ')
+        .nth(1)
+        .map(str::to_string)
+        .unwrap_or_else(|| s.to_string())
 }
 
 /// Opens `url` in the default browser without waiting for it (the UI must not block while a

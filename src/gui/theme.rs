@@ -25,18 +25,30 @@ pub fn theme() -> Theme {
 
 /// The degraded-mode banner: red, white text.
 pub fn banner_degraded(_: &Theme) -> container::Style {
-    container::Style { background: Some(Background::Color(RED)), text_color: Some(Color::WHITE), ..container::Style::default() }
+    container::Style {
+        background: Some(Background::Color(RED)),
+        text_color: Some(Color::WHITE),
+        ..container::Style::default()
+    }
 }
 
 /// The normal-mode banner: calm green.
 pub fn banner_normal(_: &Theme) -> container::Style {
-    container::Style { background: Some(Background::Color(GREEN)), text_color: Some(Color::WHITE), ..container::Style::default() }
+    container::Style {
+        background: Some(Background::Color(GREEN)),
+        text_color: Some(Color::WHITE),
+        ..container::Style::default()
+    }
 }
 
 pub fn panel(_: &Theme) -> container::Style {
     container::Style {
         background: Some(Background::Color(PANEL_BG)),
-        border: Border { color: Color::from_rgb(0.8, 0.8, 0.82), width: 1.0, radius: 4.0.into() },
+        border: Border {
+            color: Color::from_rgb(0.8, 0.8, 0.82),
+            width: 1.0,
+            radius: 4.0.into(),
+        },
         ..container::Style::default()
     }
 }
@@ -44,7 +56,11 @@ pub fn panel(_: &Theme) -> container::Style {
 pub fn selected_row(_: &Theme) -> container::Style {
     container::Style {
         background: Some(Background::Color(SELECTED_BG)),
-        border: Border { color: FOCUS, width: 2.0, radius: 4.0.into() },
+        border: Border {
+            color: FOCUS,
+            width: 2.0,
+            radius: 4.0.into(),
+        },
         ..container::Style::default()
     }
 }
@@ -52,7 +68,11 @@ pub fn selected_row(_: &Theme) -> container::Style {
 pub fn error_box(_: &Theme) -> container::Style {
     container::Style {
         background: Some(Background::Color(Color::from_rgb(1.0, 0.93, 0.93))),
-        border: Border { color: RED, width: 2.0, radius: 4.0.into() },
+        border: Border {
+            color: RED,
+            width: 2.0,
+            radius: 4.0.into(),
+        },
         text_color: Some(DARK_RED),
         ..container::Style::default()
     }
@@ -62,7 +82,11 @@ pub fn error_box(_: &Theme) -> container::Style {
 pub fn warning_box(_: &Theme) -> container::Style {
     container::Style {
         background: Some(Background::Color(Color::from_rgb(1.0, 0.97, 0.88))),
-        border: Border { color: AMBER, width: 2.0, radius: 4.0.into() },
+        border: Border {
+            color: AMBER,
+            width: 2.0,
+            radius: 4.0.into(),
+        },
         ..container::Style::default()
     }
 }
@@ -70,7 +94,11 @@ pub fn warning_box(_: &Theme) -> container::Style {
 pub fn notice_box(_: &Theme) -> container::Style {
     container::Style {
         background: Some(Background::Color(Color::from_rgb(0.92, 0.97, 0.92))),
-        border: Border { color: GREEN, width: 2.0, radius: 4.0.into() },
+        border: Border {
+            color: GREEN,
+            width: 2.0,
+            radius: 4.0.into(),
+        },
         ..container::Style::default()
     }
 }
@@ -81,9 +109,21 @@ pub fn input(invalid: bool) -> impl Fn(&Theme, text_input::Status) -> text_input
         let mut style = text_input::default(theme, status);
         let focused = matches!(status, text_input::Status::Focused { .. });
         style.border = match (focused, invalid) {
-            (true, _) => Border { color: FOCUS, width: 3.0, radius: border::radius(3.0) },
-            (false, true) => Border { color: RED, width: 2.0, radius: border::radius(3.0) },
-            (false, false) => Border { color: Color::from_rgb(0.6, 0.6, 0.65), width: 1.0, radius: border::radius(3.0) },
+            (true, _) => Border {
+                color: FOCUS,
+                width: 3.0,
+                radius: border::radius(3.0),
+            },
+            (false, true) => Border {
+                color: RED,
+                width: 2.0,
+                radius: border::radius(3.0),
+            },
+            (false, false) => Border {
+                color: Color::from_rgb(0.6, 0.6, 0.65),
+                width: 1.0,
+                radius: border::radius(3.0),
+            },
         };
         if invalid {
             style.background = Background::Color(Color::from_rgb(1.0, 0.95, 0.95));
@@ -114,7 +154,11 @@ pub fn row_button(_: &Theme, status: button::Status) -> button::Style {
     button::Style {
         background: Some(Background::Color(bg)),
         text_color: Color::BLACK,
-        border: Border { color: Color::from_rgb(0.78, 0.78, 0.82), width: 1.0, radius: 4.0.into() },
+        border: Border {
+            color: Color::from_rgb(0.78, 0.78, 0.82),
+            width: 1.0,
+            radius: 4.0.into(),
+        },
         ..button::Style::default()
     }
 }
@@ -127,7 +171,24 @@ pub fn urgent_row(selected: bool) -> impl Fn(&Theme, button::Status) -> button::
             button::Status::Hovered | button::Status::Pressed => Color::from_rgb(1.0, 0.90, 0.90),
             _ => Color::from_rgb(1.0, 0.95, 0.95),
         };
-        let border = if selected { Border { color: FOCUS, width: 3.0, radius: 4.0.into() } } else { Border { color: RED, width: 2.0, radius: 4.0.into() } };
-        button::Style { background: Some(Background::Color(bg)), text_color: Color::BLACK, border, ..button::Style::default() }
+        let border = if selected {
+            Border {
+                color: FOCUS,
+                width: 3.0,
+                radius: 4.0.into(),
+            }
+        } else {
+            Border {
+                color: RED,
+                width: 2.0,
+                radius: 4.0.into(),
+            }
+        };
+        button::Style {
+            background: Some(Background::Color(bg)),
+            text_color: Color::BLACK,
+            border,
+            ..button::Style::default()
+        }
     }
 }

@@ -36,13 +36,25 @@ pub struct Report {
 
 impl Report {
     pub fn from_checks(checks: Vec<Check>) -> Report {
-        Report { ok: !checks.is_empty() && checks.iter().all(|c| c.ok), checks }
+        Report {
+            ok: !checks.is_empty() && checks.iter().all(|c| c.ok),
+            checks,
+        }
     }
 
     /// The failing checks in one line, for the outage reason.
     pub fn summary_ja(&self) -> String {
-        let failed: Vec<String> = self.checks.iter().filter(|c| !c.ok).map(|c| c.detail_ja.clone()).collect();
-        if failed.is_empty() { "すべて正常".into() } else { failed.join(" / ") }
+        let failed: Vec<String> = self
+            .checks
+            .iter()
+            .filter(|c| !c.ok)
+            .map(|c| c.detail_ja.clone())
+            .collect();
+        if failed.is_empty() {
+            "すべて正常".into()
+        } else {
+            failed.join(" / ")
+        }
     }
 }
 
@@ -58,7 +70,10 @@ impl Probes {
             (Some(false), _) | (None, false) => None,
             (Some(true), _) | (None, true) => Some(OqsFolder::from_config(&cfg.qualification)?),
         };
-        Ok(Probes { folder, tcp: cfg.probes.tcp.clone() })
+        Ok(Probes {
+            folder,
+            tcp: cfg.probes.tcp.clone(),
+        })
     }
 
     pub fn new(folder: Option<OqsFolder>, tcp: Vec<String>) -> Probes {
@@ -80,12 +95,22 @@ impl Probes {
                 detail_ja: if outcome.ok {
                     "資格確認端末フォルダ: 正常".into()
                 } else {
-                    outcome.problems.iter().map(|p| p.message_ja()).collect::<Vec<_>>().join(" / ")
+                    outcome
+                        .problems
+                        .iter()
+                        .map(|p| p.message_ja())
+                        .collect::<Vec<_>>()
+                        .join(" / ")
                 },
                 detail_en: if outcome.ok {
                     "terminal folder: ok".into()
                 } else {
-                    outcome.problems.iter().map(|p| p.message_en()).collect::<Vec<_>>().join(" / ")
+                    outcome
+                        .problems
+                        .iter()
+                        .map(|p| p.message_en())
+                        .collect::<Vec<_>>()
+                        .join(" / ")
                 },
             });
         }
@@ -113,12 +138,22 @@ fn tcp_check(target: &str) -> Check {
     for addr in addrs {
         match TcpStream::connect_timeout(&addr, TCP_TIMEOUT) {
             Ok(_) => {
-                return Check { name, ok: true, detail_ja: format!("{target}: 接続できます"), detail_en: format!("{target}: reachable") }
+                return Check {
+                    name,
+                    ok: true,
+                    detail_ja: format!("{target}: 接続できます"),
+                    detail_en: format!("{target}: reachable"),
+                }
             }
             Err(e) => last_err = e.to_string(),
         }
     }
-    Check { name, ok: false, detail_ja: format!("{target}: 接続できません"), detail_en: format!("{target}: unreachable ({last_err})") }
+    Check {
+        name,
+        ok: false,
+        detail_ja: format!("{target}: 接続できません"),
+        detail_en: format!("{target}: unreachable ({last_err})"),
+    }
 }
 
 #[cfg(test)]

@@ -6,7 +6,13 @@ use crate::service::OutageRecord;
 
 fn time(rfc3339: &str) -> String {
     chrono::DateTime::parse_from_rfc3339(rfc3339)
-        .map(|t| format!("{} {}", crate::domain::wareki::format_wareki(t.date_naive()), t.format("%H:%M")))
+        .map(|t| {
+            format!(
+                "{} {}",
+                crate::domain::wareki::format_wareki(t.date_naive()),
+                t.format("%H:%M")
+            )
+        })
         .unwrap_or_else(|_| rfc3339.to_string())
 }
 
@@ -19,11 +25,23 @@ pub fn markdown(o: &OutageRecord, clinic_name: &str) -> String {
     }
     let _ = writeln!(s, "\n| 項目 | 内容 |\n|---|---|");
     let _ = writeln!(s, "| 障害番号 | #{} |", out.id);
-    let _ = writeln!(s, "| 開始 | {}（{}、{}） |", time(&out.started_at), out.detected_by.ja(), out.started_by);
+    let _ = writeln!(
+        s,
+        "| 開始 | {}（{}、{}） |",
+        time(&out.started_at),
+        out.detected_by.ja(),
+        out.started_by
+    );
     match &out.ended_at {
         Some(e) => {
             let by = out.ended_detected_by.map(|d| d.ja()).unwrap_or("");
-            let _ = writeln!(s, "| 復旧 | {}（{}、{}） |", time(e), by, out.ended_by.as_deref().unwrap_or(""));
+            let _ = writeln!(
+                s,
+                "| 復旧 | {}（{}、{}） |",
+                time(e),
+                by,
+                out.ended_by.as_deref().unwrap_or("")
+            );
         }
         None => {
             let _ = writeln!(s, "| 復旧 | 継続中 |");
@@ -44,7 +62,11 @@ pub fn markdown(o: &OutageRecord, clinic_name: &str) -> String {
         let _ = writeln!(s, "（記録なし）");
     }
     for t in &o.steps {
-        let result = if t.result.is_empty() { String::new() } else { format!(" — {}", t.result) };
+        let result = if t.result.is_empty() {
+            String::new()
+        } else {
+            format!(" — {}", t.result)
+        };
         let _ = writeln!(s, "- {} {}（{}）{}", time(&t.at), t.title, t.by, result);
     }
     let _ = writeln!(s, "\n## メモ\n");

@@ -78,12 +78,19 @@ mod tests {
 
     #[test]
     fn line_reauthentication_comes_first_with_the_configured_page() {
-        let cfg = Runbook { consent_page_url: "https://example.invalid/consent".into(), support_phone: "0120-000-000".into(), ..Default::default() };
+        let cfg = Runbook {
+            consent_page_url: "https://example.invalid/consent".into(),
+            support_phone: "0120-000-000".into(),
+            ..Default::default()
+        };
         let s = steps(&cfg);
         assert_eq!(s[0].id, "line_reauth");
         assert_eq!(s[0].url, "https://example.invalid/consent");
         assert!(s[0].detail.contains("希望する"));
-        assert_eq!(s.iter().find(|x| x.id == "call_carrier").unwrap().phone, "0120-000-000");
+        assert_eq!(
+            s.iter().find(|x| x.id == "call_carrier").unwrap().phone,
+            "0120-000-000"
+        );
         let ids: std::collections::HashSet<_> = s.iter().map(|x| &x.id).collect();
         assert_eq!(ids.len(), s.len(), "ids are unique");
     }
@@ -91,7 +98,13 @@ mod tests {
     #[test]
     fn the_clinic_can_replace_the_steps() {
         let cfg = Runbook {
-            steps: vec![RunbookStep { id: "a".into(), title: "A".into(), detail: String::new(), url: String::new(), phone: String::new() }],
+            steps: vec![RunbookStep {
+                id: "a".into(),
+                title: "A".into(),
+                detail: String::new(),
+                url: String::new(),
+                phone: String::new(),
+            }],
             ..Default::default()
         };
         assert_eq!(steps(&cfg).len(), 1);

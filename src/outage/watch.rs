@@ -24,7 +24,9 @@ use crate::service::Records;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Decision {
     Nothing,
-    Degrade { reason: String },
+    Degrade {
+        reason: String,
+    },
     Recover,
     /// Probes pass again during a staff-declared outage: tell staff, don't end it for them.
     NoteRecovered,
@@ -48,7 +50,13 @@ pub enum Mode {
 
 impl Watch {
     pub fn new(failures_to_degrade: u32, passes_to_recover: u32) -> Watch {
-        Watch { failures_to_degrade: failures_to_degrade.max(1), passes_to_recover: passes_to_recover.max(1), failures: 0, passes: 0, noted: false }
+        Watch {
+            failures_to_degrade: failures_to_degrade.max(1),
+            passes_to_recover: passes_to_recover.max(1),
+            failures: 0,
+            passes: 0,
+            noted: false,
+        }
     }
 
     pub fn observe(&mut self, report: &Report, mode: Mode) -> Decision {
@@ -65,7 +73,11 @@ impl Watch {
                 if self.failures >= self.failures_to_degrade {
                     self.failures = 0;
                     return Decision::Degrade {
-                        reason: format!("自動検知: {}回連続で失敗 — {}", self.failures_to_degrade, report.summary_ja()),
+                        reason: format!(
+                            "自動検知: {}回連続で失敗 — {}",
+                            self.failures_to_degrade,
+                            report.summary_ja()
+                        ),
                     };
                 }
             }
@@ -89,17 +101,27 @@ impl Watch {
 fn mode_of(records: &Records) -> Result<Mode> {
     Ok(match records.status()?.outage {
         None => Mode::Normal,
-        Some(o) => Mode::Degraded { by_probe: o.detected_by == Detection::Probe },
+        Some(o) => Mode::Degraded {
+            by_probe: o.detected_by == Detection::Probe,
+        },
     })
 }
 
 /// One round: probe, decide, apply. Returns the report and what was decided.
-pub fn round(records: &mut Records, probes: &Probes, watch: &mut Watch) -> Result<(Report, Decision)> {
+pub fn round(
+    records: &mut Records,
+    probes: &Probes,
+    watch: &mut Watch,
+) -> Result<(Report, Decision)> {
     let report = probes.run();
     let decision = watch.observe(&report, mode_of(records)?);
     match &decision {
         Decision::Degrade { reason } => {
-            records.outage_start(reason, &[Service::Qualification, Service::Eprescription], Detection::Probe)?;
+            records.outage_start(
+                reason,
+                &[Service::Qualification, Service::Eprescription],
+                Detection::Probe,
+            )?;
         }
         Decision::Recover => {
             records.outage_end("自動検知: プローブが正常に戻りました", Detection::Probe)?;
@@ -141,7 +163,16 @@ mod tests {
     use crate::outage::probe::Check;
 
     fn report(ok: bool) -> Report {
-        Report::from_checks(vec![Check { name: "t".into(), ok, detail_ja: if ok { "正常".into() } else { "応答なし".into() }, detail_en: String::new() }])
+        Report::from_checks(vec![Check {
+            name: "t".into(),
+            ok,
+            detail_ja: if ok {
+                "正常".into()
+            } else {
+                "応答なし".into()
+            },
+            detail_en: String::new(),
+        }])
     }
 
     #[test]
@@ -149,10 +180,16 @@ mod tests {
         let mut w = Watch::new(3, 2);
         assert_eq!(w.observe(&report(false), Mode::Normal), Decision::Nothing);
         assert_eq!(w.observe(&report(false), Mode::Normal), Decision::Nothing);
-        assert_eq!(w.observe(&report(true), Mode::Normal), Decision::Nothing, "a pass resets the count");
+        assert_eq!(
+            w.observe(&report(true), Mode::Normal),
+            Decision::Nothing,
+            "a pass resets the count"
+        );
         assert_eq!(w.observe(&report(false), Mode::Normal), Decision::Nothing);
         assert_eq!(w.observe(&report(false), Mode::Normal), Decision::Nothing);
-        assert!(matches!(w.observe(&report(false), Mode::Normal), Decision::Degrade { reason } if reason.contains("応答なし")));
+        assert!(
+            matches!(w.observe(&report(false), Mode::Normal), Decision::Degrade { reason } if reason.contains("応答なし"))
+        );
     }
 
     #[test]

@@ -18,8 +18,14 @@ static MINCHO_UNHINTED: std::sync::OnceLock<Option<Vec<u8>>> = std::sync::OnceLo
 
 /// The face without hinting (see [`super::unhint`]), made once per process; the face as
 /// shipped if it cannot be rewritten.
-fn unhinted(cache: &'static std::sync::OnceLock<Option<Vec<u8>>>, original: &'static [u8]) -> &'static [u8] {
-    cache.get_or_init(|| super::unhint::strip_hinting(original)).as_deref().unwrap_or(original)
+fn unhinted(
+    cache: &'static std::sync::OnceLock<Option<Vec<u8>>>,
+    original: &'static [u8],
+) -> &'static [u8] {
+    cache
+        .get_or_init(|| super::unhint::strip_hinting(original))
+        .as_deref()
+        .unwrap_or(original)
 }
 
 /// The bundled faces that were asked for, parsed.
@@ -44,7 +50,10 @@ impl Fonts {
                 Error::Other(format!("同梱フォント {label} を読み込めません (cannot parse the bundled font {label})"))
             })
         };
-        Ok(Fonts { gothic: parse(FontName::Gothic)?, mincho: parse(FontName::Mincho)? })
+        Ok(Fonts {
+            gothic: parse(FontName::Gothic)?,
+            mincho: parse(FontName::Mincho)?,
+        })
     }
 
     /// A loaded face. Panics when it was not asked for: [`Fonts::load`] with

@@ -46,8 +46,16 @@ impl RxDocument {
         need(&c.address, "clinic.address", "保険医療機関の所在地");
         need(&c.prefecture_code, "clinic.prefecture_code", "都道府県番号");
         need(&c.fee_table, "clinic.fee_table", "点数表番号");
-        need(&c.institution_code, "clinic.institution_code", "医療機関コード");
-        if errs.is_empty() { Ok(()) } else { Err(Error::Input(errs)) }
+        need(
+            &c.institution_code,
+            "clinic.institution_code",
+            "医療機関コード",
+        );
+        if errs.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::Input(errs))
+        }
     }
 }
 
@@ -61,13 +69,19 @@ pub struct Record {
 
 impl Record {
     fn new(no: u16, fields: Vec<String>) -> Self {
-        Record { no: Some(no), fields }
+        Record {
+            no: Some(no),
+            fields,
+        }
     }
     /// The line without its CR LF, as Unicode text.
     pub fn line(&self) -> String {
         match self.no {
             None => self.fields.join(","),
-            Some(no) => std::iter::once(no.to_string()).chain(self.fields.iter().cloned()).collect::<Vec<_>>().join(","),
+            Some(no) => std::iter::once(no.to_string())
+                .chain(self.fields.iter().cloned())
+                .collect::<Vec<_>>()
+                .join(","),
         }
     }
     /// The line as Shift_JIS bytes, CR LF included.
@@ -87,8 +101,22 @@ const REMARK_CHARS: usize = 50;
 /// Cleans one data field: comma → `，`, line breaks and tabs → space, no leading or trailing
 /// half- or full-width spaces, runs of spaces → one.
 pub fn clean(s: &str) -> String {
-    let s: String = s.chars().map(|c| if c == ',' { '，' } else if c.is_control() { ' ' } else { c }).collect();
-    s.split([' ', '\u{3000}']).filter(|p| !p.is_empty()).collect::<Vec<_>>().join(" ")
+    let s: String = s
+        .chars()
+        .map(|c| {
+            if c == ',' {
+                '，'
+            } else if c.is_control() {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect();
+    s.split([' ', '\u{3000}'])
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn opt(s: &Option<String>) -> String {
@@ -124,9 +152,20 @@ pub fn records(doc: &RxDocument) -> Vec<Record> {
     let rx = &doc.prescription;
     let ymd = |d: chrono::NaiveDate| d.format("%Y%m%d").to_string();
 
-    let mut out = vec![Record { no: None, fields: vec![VERSION.into()] }];
+    let mut out = vec![Record {
+        no: None,
+        fields: vec![VERSION.into()],
+    }];
     // 1 医療機関: 種別 (点数表), コード, 都道府県, 名称.
-    out.push(Record::new(1, vec![opt(&c.fee_table), opt(&c.institution_code), opt(&c.prefecture_code), opt(&c.name)]));
+    out.push(Record::new(
+        1,
+        vec![
+            opt(&c.fee_table),
+            opt(&c.institution_code),
+            opt(&c.prefecture_code),
+            opt(&c.name),
+        ],
+    ));
     if c.postal_code.is_some() || c.address.is_some() {
         out.push(Record::new(2, vec![opt(&c.postal_code), opt(&c.address)]));
     }
@@ -134,9 +173,22 @@ pub fn records(doc: &RxDocument) -> Vec<Record> {
         out.push(Record::new(3, vec![phone, String::new(), String::new()]));
     }
     // 4 診療科: not required for clinics (診療所), and not in the configuration.
-    out.push(Record::new(5, vec![String::new(), String::new(), clean(&rx.doctor)]));
-    out.push(Record::new(11, vec![String::new(), clean(&p.name), String::new()]));
-    out.push(Record::new(12, vec![match p.sex { Sex::Male => "1", Sex::Female => "2" }.into()]));
+    out.push(Record::new(
+        5,
+        vec![String::new(), String::new(), clean(&rx.doctor)],
+    ));
+    out.push(Record::new(
+        11,
+        vec![String::new(), clean(&p.name), String::new()],
+    ));
+    out.push(Record::new(
+        12,
+        vec![match p.sex {
+            Sex::Male => "1",
+            Sex::Female => "2",
+        }
+        .into()],
+    ));
     out.push(Record::new(13, vec![ymd(p.birth_date)]));
     if let Some(class) = copay_class(doc) {
         out.push(Record::new(14, vec![class.to_string()]));
@@ -150,10 +202,25 @@ pub fn records(doc: &RxDocument) -> Vec<Record> {
         None => "",
     };
     let branch = clean(&ins.branch);
-    let branch = if branch.len() == 1 { format!("0{branch}") } else { branch };
-    out.push(Record::new(23, vec![clean(&ins.symbol), opt(&ins.number), relation.into(), branch]));
+    let branch = if branch.len() == 1 {
+        format!("0{branch}")
+    } else {
+        branch
+    };
+    out.push(Record::new(
+        23,
+        vec![
+            clean(&ins.symbol),
+            opt(&ins.number),
+            relation.into(),
+            branch,
+        ],
+    ));
     for (no, fund) in (27u16..=29).zip(&ins.public_funds) {
-        out.push(Record::new(no, vec![clean(&fund.payer), clean(&fund.recipient)]));
+        out.push(Record::new(
+            no,
+            vec![clean(&fund.payer), clean(&fund.recipient)],
+        ));
     }
     out.push(Record::new(51, vec![ymd(rx.issued_on)]));
     if let Some(n) = rx.refill_count {
@@ -164,7 +231,14 @@ pub fn records(doc: &RxDocument) -> Vec<Record> {
         let chars: Vec<char> = line.chars().collect();
         for chunk in chars.chunks(REMARK_CHARS) {
             seq += 1;
-            out.push(Record::new(81, vec![seq.to_string(), String::new(), chunk.iter().collect::<String>().trim().into()]));
+            out.push(Record::new(
+                81,
+                vec![
+                    seq.to_string(),
+                    String::new(),
+                    chunk.iter().collect::<String>().trim().into(),
+                ],
+            ));
         }
     }
 
@@ -175,22 +249,56 @@ pub fn records(doc: &RxDocument) -> Vec<Record> {
             DoseForm::External => 1,
             _ => rp.days.unwrap_or(1),
         };
-        out.push(Record::new(101, vec![rp_no.clone(), rp.form.jahis_code().to_string(), String::new(), qty.to_string()]));
-        out.push(Record::new(111, vec![rp_no.clone(), "1".into(), String::new(), clean(&rp.usage), String::new()]));
+        out.push(Record::new(
+            101,
+            vec![
+                rp_no.clone(),
+                rp.form.jahis_code().to_string(),
+                String::new(),
+                qty.to_string(),
+            ],
+        ));
+        out.push(Record::new(
+            111,
+            vec![
+                rp_no.clone(),
+                "1".into(),
+                String::new(),
+                clean(&rp.usage),
+                String::new(),
+            ],
+        ));
         for (j, d) in rp.drugs.iter().enumerate() {
             let seq = (j + 1).to_string();
             // 情報区分 1 医薬品, コード種別 1 コードなし, 力価フラグ 1 薬価単位.
             out.push(Record::new(
                 201,
                 vec![
-                    rp_no.clone(), seq.clone(), "1".into(), "1".into(), String::new(), clean(&d.name),
-                    d.amount.clone(), "1".into(), clean(&d.unit),
+                    rp_no.clone(),
+                    seq.clone(),
+                    "1".into(),
+                    "1".into(),
+                    String::new(),
+                    clean(&d.name),
+                    d.amount.clone(),
+                    "1".into(),
+                    clean(&d.unit),
                 ],
             ));
             let mut note = 0;
             let mut supplement = |kind: &str, text: &str| {
                 note += 1;
-                Record::new(281, vec![rp_no.clone(), seq.clone(), note.to_string(), kind.into(), text.into(), String::new()])
+                Record::new(
+                    281,
+                    vec![
+                        rp_no.clone(),
+                        seq.clone(),
+                        note.to_string(),
+                        kind.into(),
+                        text.into(),
+                        String::new(),
+                    ],
+                )
             };
             if d.no_substitution {
                 out.push(supplement("3", "後発品変更不可"));
@@ -210,7 +318,11 @@ pub fn payload(doc: &RxDocument) -> Vec<u8> {
 
 /// Every field text that goes into the symbol, for reporting which characters become ■.
 pub fn symbol_text(doc: &RxDocument) -> String {
-    records(doc).iter().map(Record::line).collect::<Vec<_>>().join(",")
+    records(doc)
+        .iter()
+        .map(Record::line)
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 /// Splits encoded records into chunks of at most `max_bytes`, never inside a record, so that a
@@ -246,12 +358,17 @@ mod tests {
 
     #[test]
     fn split_keeps_records_whole() {
-        let recs: Vec<Record> = (0..10).map(|i| Record::new(81, vec![i.to_string(), String::new(), "あいうえお".into()])).collect();
+        let recs: Vec<Record> = (0..10)
+            .map(|i| Record::new(81, vec![i.to_string(), String::new(), "あいうえお".into()]))
+            .collect();
         let len = recs[0].encode().len();
         let chunks = split(&recs, len * 3 + 1).unwrap();
         assert_eq!(chunks.len(), 4);
         assert!(chunks.iter().all(|c| c.ends_with(b"\r\n")));
-        assert_eq!(chunks.concat(), recs.iter().flat_map(Record::encode).collect::<Vec<_>>());
+        assert_eq!(
+            chunks.concat(),
+            recs.iter().flat_map(Record::encode).collect::<Vec<_>>()
+        );
         assert!(split(&recs, len - 1).is_none());
     }
 }

@@ -3,8 +3,8 @@
 //! (boxes, rules, character cells, wording, named slots, marks).
 
 use printpdf::{
-    Color, CurTransMat, FontId, Greyscale, Line, LineDashPattern, LinePoint, Mm, Op, PdfFontHandle, Point, Pt, Rect,
-    TextItem, PaintMode,
+    Color, CurTransMat, FontId, Greyscale, Line, LineDashPattern, LinePoint, Mm, Op, PaintMode,
+    PdfFontHandle, Point, Pt, Rect, TextItem,
 };
 
 use super::fonts::{text_width_mm, Fonts, PT_TO_MM};
@@ -21,9 +21,17 @@ pub(crate) struct FontSet<'a> {
 
 impl<'a> FontSet<'a> {
     /// Registers in `pdf` the faces for which `used` is true.
-    pub fn register(pdf: &mut printpdf::PdfDocument, fonts: &'a Fonts, used: impl Fn(FontName) -> bool) -> FontSet<'a> {
+    pub fn register(
+        pdf: &mut printpdf::PdfDocument,
+        fonts: &'a Fonts,
+        used: impl Fn(FontName) -> bool,
+    ) -> FontSet<'a> {
         let mut add = |name: FontName| used(name).then(|| pdf.add_font(fonts.get(name)));
-        FontSet { fonts, gothic: add(FontName::Gothic), mincho: add(FontName::Mincho) }
+        FontSet {
+            fonts,
+            gothic: add(FontName::Gothic),
+            mincho: add(FontName::Mincho),
+        }
     }
 
     /// The id and face of `name`. Every face a template draws with is registered
@@ -33,17 +41,35 @@ impl<'a> FontSet<'a> {
             FontName::Gothic => &self.gothic,
             FontName::Mincho => &self.mincho,
         };
-        (id.clone().expect("every face drawn with is registered"), self.fonts.get(name))
+        (
+            id.clone().expect("every face drawn with is registered"),
+            self.fonts.get(name),
+        )
     }
 }
 
 /// The parts of a template that are the same on every sheet: boxes, rules, cells, wording.
-pub(crate) fn draw_fixed(page: &mut PageOps, fonts: &FontSet, p: &Page, boxes: &[BoxShape], rules: &[Rule], cells: &[Cells], labels: &[Label]) {
+pub(crate) fn draw_fixed(
+    page: &mut PageOps,
+    fonts: &FontSet,
+    p: &Page,
+    boxes: &[BoxShape],
+    rules: &[Rule],
+    cells: &[Cells],
+    labels: &[Label],
+) {
     for b in boxes {
         page.rect(b.x, b.y, b.w, b.h, b.width.unwrap_or(p.line_width));
     }
     for r in rules {
-        page.line(r.x1, r.y1, r.x2, r.y2, r.width.unwrap_or(p.line_width), r.dashed);
+        page.line(
+            r.x1,
+            r.y1,
+            r.x2,
+            r.y2,
+            r.width.unwrap_or(p.line_width),
+            r.dashed,
+        );
     }
     for c in cells {
         let cw = c.w / c.n as f32;
@@ -100,7 +126,8 @@ pub(crate) fn draw_filled(
         }
         let (id, font) = fonts.get(s.font.unwrap_or(p.data_font));
         let size = s.size.unwrap_or(p.data_size);
-        let (size, lines) = fit(font, &value, s.w, size, p.min_size, s.lines).ok_or_else(|| does_not_fit(&label(&s.name), &value))?;
+        let (size, lines) = fit(font, &value, s.w, size, p.min_size, s.lines)
+            .ok_or_else(|| does_not_fit(&label(&s.name), &value))?;
         for (i, line) in lines.iter().enumerate() {
             let x = aligned_x(s.x, s.w, s.align, text_width_mm(font, line, size));
             page.text(&id, size, x, s.y + i as f32 * size * PT_TO_MM * 1.25, line);
@@ -116,7 +143,13 @@ pub(crate) fn draw_filled(
         } else {
             let size = 8.0;
             let w = text_width_mm(check_font, "レ", size);
-            page.text(&check_id, size, m.x - w / 2.0, m.y - size * PT_TO_MM / 2.0, "レ");
+            page.text(
+                &check_id,
+                size,
+                m.x - w / 2.0,
+                m.y - size * PT_TO_MM / 2.0,
+                "レ",
+            );
         }
     }
     Ok(())
@@ -124,7 +157,14 @@ pub(crate) fn draw_filled(
 
 /// Fits text into `w` and at most `lines` lines, shrinking the size down to `min`. None when it
 /// does not fit even then: the caller refuses rather than print a cut-off prescription.
-pub(crate) fn fit(font: &printpdf::ParsedFont, text: &str, w: f32, size: f32, min: f32, lines: usize) -> Option<(f32, Vec<String>)> {
+pub(crate) fn fit(
+    font: &printpdf::ParsedFont,
+    text: &str,
+    w: f32,
+    size: f32,
+    min: f32,
+    lines: usize,
+) -> Option<(f32, Vec<String>)> {
     let mut size = size;
     loop {
         let wrapped = wrap(font, text, w, size);
@@ -145,8 +185,6 @@ pub(crate) fn does_not_fit(what: &str, text: &str) -> Error {
         format!("{what} is too long for its place on the form; shorten it"),
     )
 }
-
-
 
 /// Breaks text at '\n' and wherever a line would pass `w` (Japanese breaks between any two
 /// characters).
@@ -188,11 +226,20 @@ pub(crate) fn pt(mm: f32) -> Pt {
 
 impl PageOps {
     pub fn new(height: f32) -> Self {
-        PageOps { ops: Vec::new(), height }
+        PageOps {
+            ops: Vec::new(),
+            height,
+        }
     }
 
     fn point(&self, x: f32, y: f32) -> LinePoint {
-        LinePoint { p: Point { x: pt(x), y: pt(self.height - y) }, bezier: false }
+        LinePoint {
+            p: Point {
+                x: pt(x),
+                y: pt(self.height - y),
+            },
+            bezier: false,
+        }
     }
 
     fn stroke_width(&mut self, w: f32) {
@@ -201,19 +248,38 @@ impl PageOps {
 
     pub fn rect(&mut self, x: f32, y: f32, w: f32, h: f32, width: f32) {
         self.stroke_width(width);
-        let pts = vec![self.point(x, y), self.point(x + w, y), self.point(x + w, y + h), self.point(x, y + h)];
-        self.ops.push(Op::DrawLine { line: Line { points: pts, is_closed: true } });
+        let pts = vec![
+            self.point(x, y),
+            self.point(x + w, y),
+            self.point(x + w, y + h),
+            self.point(x, y + h),
+        ];
+        self.ops.push(Op::DrawLine {
+            line: Line {
+                points: pts,
+                is_closed: true,
+            },
+        });
     }
 
     pub fn line(&mut self, x1: f32, y1: f32, x2: f32, y2: f32, width: f32, dashed: bool) {
         self.stroke_width(width);
         if dashed {
-            self.ops.push(Op::SetLineDashPattern { dash: LineDashPattern::new(0.0, &[1.0, 1.0]) });
+            self.ops.push(Op::SetLineDashPattern {
+                dash: LineDashPattern::new(0.0, &[1.0, 1.0]),
+            });
         }
         let pts = vec![self.point(x1, y1), self.point(x2, y2)];
-        self.ops.push(Op::DrawLine { line: Line { points: pts, is_closed: false } });
+        self.ops.push(Op::DrawLine {
+            line: Line {
+                points: pts,
+                is_closed: false,
+            },
+        });
         if dashed {
-            self.ops.push(Op::SetLineDashPattern { dash: LineDashPattern::solid() });
+            self.ops.push(Op::SetLineDashPattern {
+                dash: LineDashPattern::solid(),
+            });
         }
     }
 
@@ -221,7 +287,10 @@ impl PageOps {
     pub fn circle(&mut self, cx: f32, cy: f32, rx: f32, r: f32, width: f32) {
         const K: f32 = 0.552_284_8;
         let (kx, k) = (K * rx, K * r);
-        let p = |s: &Self, x: f32, y: f32, bezier: bool| LinePoint { bezier, ..s.point(x, y) };
+        let p = |s: &Self, x: f32, y: f32, bezier: bool| LinePoint {
+            bezier,
+            ..s.point(x, y)
+        };
         let pts = vec![
             p(self, cx + rx, cy, false),
             p(self, cx + rx, cy + k, true),
@@ -238,7 +307,12 @@ impl PageOps {
             p(self, cx + rx, cy, false),
         ];
         self.stroke_width(width);
-        self.ops.push(Op::DrawLine { line: Line { points: pts, is_closed: true } });
+        self.ops.push(Op::DrawLine {
+            line: Line {
+                points: pts,
+                is_closed: true,
+            },
+        });
     }
 
     /// Text whose top-left corner is at (x, y).
@@ -249,9 +323,19 @@ impl PageOps {
         let baseline = y + size * PT_TO_MM * 0.88;
         self.ops.extend([
             Op::StartTextSection,
-            Op::SetFont { font: PdfFontHandle::External(font.clone()), size: Pt(size) },
-            Op::SetTextCursor { pos: Point { x: pt(x), y: pt(self.height - baseline) } },
-            Op::ShowText { items: vec![TextItem::Text(text.to_string())] },
+            Op::SetFont {
+                font: PdfFontHandle::External(font.clone()),
+                size: Pt(size),
+            },
+            Op::SetTextCursor {
+                pos: Point {
+                    x: pt(x),
+                    y: pt(self.height - baseline),
+                },
+            },
+            Op::ShowText {
+                items: vec![TextItem::Text(text.to_string())],
+            },
             Op::EndTextSection,
         ]);
     }
@@ -268,7 +352,12 @@ impl PageOps {
         self.ops.push(Op::SetTransformationMatrix {
             matrix: CurTransMat::Raw([p, 0.0, 0.0, -p, pt(x0).0, pt(self.height - y0).0]),
         });
-        self.ops.push(Op::SetFillColor { col: Color::Greyscale(Greyscale { percent: 0.0, icc_profile: None }) });
+        self.ops.push(Op::SetFillColor {
+            col: Color::Greyscale(Greyscale {
+                percent: 0.0,
+                icc_profile: None,
+            }),
+        });
         for row in 0..s.width {
             let mut col = 0;
             while col < s.width {

@@ -48,7 +48,14 @@ struct BodyLine {
 
 impl BodyLine {
     fn plain(indent: f32, text: impl Into<String>) -> Self {
-        BodyLine { label: String::new(), indent, text: text.into(), right: String::new(), no_substitution: false, patient_request: false }
+        BodyLine {
+            label: String::new(),
+            indent,
+            text: text.into(),
+            right: String::new(),
+            no_substitution: false,
+            patient_request: false,
+        }
     }
 }
 
@@ -77,7 +84,11 @@ impl Renderer {
         doc.check()?;
         let missing = self.unprintable(doc);
         if !missing.is_empty() {
-            let list = missing.iter().map(|c| format!("「{c}」(U+{:04X})", *c as u32)).collect::<Vec<_>>().join("、");
+            let list = missing
+                .iter()
+                .map(|c| format!("「{c}」(U+{:04X})", *c as u32))
+                .collect::<Vec<_>>()
+                .join("、");
             return Err(Error::refused(
                 format!("次の文字は同梱フォントで印刷できません: {list}。別の字体に置き換えるか手書きしてください"),
                 format!("the bundled font cannot print: {list}; replace them or write them by hand"),
@@ -85,7 +96,10 @@ impl Renderer {
         }
         let t = &self.template;
         let max_version = qr::max_version(t.qr.size, t.qr.min_cell).ok_or_else(|| {
-            Error::refused("テンプレートの２次元シンボル欄が小さすぎます", "the template's symbol area is too small")
+            Error::refused(
+                "テンプレートの２次元シンボル欄が小さすぎます",
+                "the template's symbol area is too small",
+            )
         })?;
         let records = jahis::records(doc);
         let symbols = qr::symbols_for(&records, max_version)?;
@@ -103,9 +117,15 @@ impl Renderer {
             let mut page = PageOps::new(t.page.height);
             self.draw_form(&mut page, &ids);
             self.draw_data(&mut page, &ids, doc, n, pages)?;
-            let lines = body_pages.get(n).cloned().unwrap_or_else(|| vec![BodyLine::plain(0.0, "（処方は前葉のとおり）")]);
+            let lines = body_pages
+                .get(n)
+                .cloned()
+                .unwrap_or_else(|| vec![BodyLine::plain(0.0, "（処方は前葉のとおり）")]);
             self.draw_body(&mut page, &ids, &lines)?;
-            let chunk = symbols.iter().skip(n * t.qr.max_per_page).take(t.qr.max_per_page);
+            let chunk = symbols
+                .iter()
+                .skip(n * t.qr.max_per_page)
+                .take(t.qr.max_per_page);
             for (i, s) in chunk.enumerate() {
                 let x = t.qr.x + i as f32 * (t.qr.size + t.qr.gap);
                 page.qr(s, x, t.qr.y, t.qr.size);
@@ -114,17 +134,31 @@ impl Renderer {
         }
         pdf.pages = out_pages;
         let bytes = pdf.save(&PdfSaveOptions::default(), &mut Vec::new());
-        Ok(Rendered { pdf: bytes, pages, symbols, gaiji })
+        Ok(Rendered {
+            pdf: bytes,
+            pages,
+            symbols,
+            gaiji,
+        })
     }
 
     /// Boxes, rules, cells and fixed wording: the same on every sheet.
     fn draw_form(&self, page: &mut PageOps, fonts: &FontSet) {
         let t = &self.template;
-        draw_fixed(page, fonts, &t.page, &t.boxes, &t.rules, &t.cells, &t.labels);
+        draw_fixed(
+            page, fonts, &t.page, &t.boxes, &t.rules, &t.cells, &t.labels,
+        );
     }
 
     /// Slots, cells and marks filled from the document.
-    fn draw_data(&self, page: &mut PageOps, fonts: &FontSet, doc: &RxDocument, n: usize, pages: usize) -> Result<(), Error> {
+    fn draw_data(
+        &self,
+        page: &mut PageOps,
+        fonts: &FontSet,
+        doc: &RxDocument,
+        n: usize,
+        pages: usize,
+    ) -> Result<(), Error> {
         let t = &self.template;
         draw_filled(
             page,
@@ -139,7 +173,12 @@ impl Renderer {
         )
     }
 
-    fn draw_body(&self, page: &mut PageOps, fonts: &FontSet, lines: &[BodyLine]) -> Result<(), Error> {
+    fn draw_body(
+        &self,
+        page: &mut PageOps,
+        fonts: &FontSet,
+        lines: &[BodyLine],
+    ) -> Result<(), Error> {
         let b = &self.template.body;
         let (id, font) = fonts.get(self.template.page.data_font);
         let min = self.template.page.min_size;
@@ -148,15 +187,29 @@ impl Renderer {
             if !l.label.is_empty() {
                 page.text(&id, b.size, b.x, y, &l.label);
             }
-            let right_w = if l.right.is_empty() { 0.0 } else { text_width_mm(font, &l.right, b.size) + 3.0 };
+            let right_w = if l.right.is_empty() {
+                0.0
+            } else {
+                text_width_mm(font, &l.right, b.size) + 3.0
+            };
             let x = b.x + l.indent;
             let room = (b.amount_right - right_w - x).max(10.0);
-            let (size, _) = fit(font, &l.text, room, b.size, min, 1).ok_or_else(|| does_not_fit("処方の行", &l.text))?;
+            let (size, _) = fit(font, &l.text, room, b.size, min, 1)
+                .ok_or_else(|| does_not_fit("処方の行", &l.text))?;
             page.text(&id, size, x, y, &l.text);
             if !l.right.is_empty() {
-                page.text(&id, b.size, b.amount_right - text_width_mm(font, &l.right, b.size), y, &l.right);
+                page.text(
+                    &id,
+                    b.size,
+                    b.amount_right - text_width_mm(font, &l.right, b.size),
+                    y,
+                    &l.right,
+                );
             }
-            for (flag, cx) in [(l.no_substitution, b.no_substitution_x), (l.patient_request, b.patient_request_x)] {
+            for (flag, cx) in [
+                (l.no_substitution, b.no_substitution_x),
+                (l.patient_request, b.patient_request_x),
+            ] {
                 if flag {
                     let w = text_width_mm(font, "レ", b.size);
                     page.text(&id, b.size, cx - w / 2.0, y, "レ");
@@ -185,24 +238,41 @@ fn slot_text(name: &str, doc: &RxDocument, n: usize, pages: usize) -> String {
     let ins = &doc.insurance;
     let rx = &doc.prescription;
     let fund = |i: usize, payer: bool| {
-        ins.public_funds.get(i).map(|f| if payer { f.payer.clone() } else { f.recipient.clone() }).unwrap_or_default()
+        ins.public_funds
+            .get(i)
+            .map(|f| {
+                if payer {
+                    f.payer.clone()
+                } else {
+                    f.recipient.clone()
+                }
+            })
+            .unwrap_or_default()
     };
     let s = |o: &Option<String>| o.clone().unwrap_or_default();
     match name {
         "sheet" if pages > 1 && n == 0 => format!("（1枚目／全{pages}枚）"),
-        "sheet" if pages > 1 => format!("続紙（{}枚目／全{pages}枚）\n{}交付・{} 様", n + 1, format_wareki(rx.issued_on), doc.patient.name),
+        "sheet" if pages > 1 => format!(
+            "続紙（{}枚目／全{pages}枚）\n{}交付・{} 様",
+            n + 1,
+            format_wareki(rx.issued_on),
+            doc.patient.name
+        ),
         "public_fund_payer" => fund(0, true),
         "public_fund_recipient" => fund(0, false),
         "public_fund_payer_2" => fund(1, true),
         "public_fund_recipient_2" => fund(1, false),
         "insurer_number" => s(&ins.insurer_number),
         "symbol_number" => {
-            let mut t = [ins.symbol.trim(), ins.number.as_deref().unwrap_or("").trim()]
-                .iter()
-                .filter(|p| !p.is_empty())
-                .copied()
-                .collect::<Vec<_>>()
-                .join("・");
+            let mut t = [
+                ins.symbol.trim(),
+                ins.number.as_deref().unwrap_or("").trim(),
+            ]
+            .iter()
+            .filter(|p| !p.is_empty())
+            .copied()
+            .collect::<Vec<_>>()
+            .join("・");
             if !ins.branch.trim().is_empty() {
                 t.push_str(&format!("（枝番）{}", ins.branch.trim()));
             }
@@ -251,7 +321,11 @@ fn body_lines(doc: &RxDocument) -> Vec<Vec<BodyLine>> {
                 .iter()
                 .enumerate()
                 .map(|(j, d)| BodyLine {
-                    label: if j == 0 { format!("{})", i + 1) } else { String::new() },
+                    label: if j == 0 {
+                        format!("{})", i + 1)
+                    } else {
+                        String::new()
+                    },
                     indent: 6.0,
                     text: d.name.clone(),
                     right: format!("{}{}", d.amount, d.unit),
@@ -264,8 +338,15 @@ fn body_lines(doc: &RxDocument) -> Vec<Vec<BodyLine>> {
                 (DoseForm::Prn, Some(t)) => format!("{t}回分"),
                 _ => String::new(),
             };
-            let usage = if rp.form == DoseForm::Internal { rp.usage.clone() } else { format!("【{}】{}", rp.form.ja(), rp.usage) };
-            lines.push(BodyLine { right: qty, ..BodyLine::plain(9.0, usage) });
+            let usage = if rp.form == DoseForm::Internal {
+                rp.usage.clone()
+            } else {
+                format!("【{}】{}", rp.form.ja(), rp.usage)
+            };
+            lines.push(BodyLine {
+                right: qty,
+                ..BodyLine::plain(9.0, usage)
+            });
             lines
         })
         .collect()
@@ -290,7 +371,10 @@ fn paginate(groups: Vec<Vec<BodyLine>>, capacity: usize) -> Vec<Vec<BodyLine>> {
     }
     let last = pages.len() - 1;
     for (i, p) in pages.iter_mut().enumerate() {
-        p.push(BodyLine::plain(0.0, if i == last { END_MARK } else { CONTINUED_MARK }));
+        p.push(BodyLine::plain(
+            0.0,
+            if i == last { END_MARK } else { CONTINUED_MARK },
+        ));
     }
     pages
 }
@@ -320,7 +404,11 @@ mod tests {
 
     #[test]
     fn rps_stay_together_and_sheets_end_with_a_mark() {
-        let groups = vec![(0..4).map(line).collect(), (0..4).map(line).collect(), (0..3).map(line).collect()];
+        let groups = vec![
+            (0..4).map(line).collect(),
+            (0..4).map(line).collect(),
+            (0..3).map(line).collect(),
+        ];
         let pages = paginate(groups, 10);
         let lens: Vec<usize> = pages.iter().map(Vec::len).collect();
         assert_eq!(lens, [9, 4]);

@@ -49,7 +49,11 @@ fn encode_one(data: &[u8], max_version: i16, ec: EcLevel) -> Option<QrSymbol> {
         // mixed text; one byte-mode segment is the fallback that always fits `byte_capacity`.
         let build = |optimal: bool| -> Option<Bits> {
             let mut bits = Bits::new(Version::Normal(v));
-            if optimal { bits.push_optimal_data(data).ok()? } else { bits.push_byte_data(data).ok()? }
+            if optimal {
+                bits.push_optimal_data(data).ok()?
+            } else {
+                bits.push_byte_data(data).ok()?
+            }
             bits.push_terminator(ec).ok()?;
             Some(bits)
         };
@@ -57,7 +61,11 @@ fn encode_one(data: &[u8], max_version: i16, ec: EcLevel) -> Option<QrSymbol> {
         let code = QrCode::with_bits(bits, ec).ok()?;
         Some(QrSymbol {
             width: code.width(),
-            modules: code.to_colors().into_iter().map(|c| c == Color::Dark).collect(),
+            modules: code
+                .to_colors()
+                .into_iter()
+                .map(|c| c == Color::Dark)
+                .collect(),
             version: v,
             ec_level: ec,
             data: data.to_vec(),
@@ -68,7 +76,9 @@ fn encode_one(data: &[u8], max_version: i16, ec: EcLevel) -> Option<QrSymbol> {
 /// The largest byte count that is sure to fit one symbol of `max_version` at `ec` (byte mode
 /// throughout, the worst case).
 fn byte_capacity(max_version: i16, ec: EcLevel) -> usize {
-    let bits = Bits::new(Version::Normal(max_version)).max_len(ec).unwrap_or(0);
+    let bits = Bits::new(Version::Normal(max_version))
+        .max_len(ec)
+        .unwrap_or(0);
     let count_bits = if max_version <= 9 { 8 } else { 16 };
     (bits.saturating_sub(4 + count_bits)) / 8
 }
@@ -90,7 +100,10 @@ pub fn symbols_for(records: &[Record], max_version: i16) -> Result<Vec<QrSymbol>
     // Split at M, so that every symbol of a split payload has the stronger correction.
     let cap = byte_capacity(max_version, EcLevel::M);
     let chunks = split(records, cap).ok_or_else(too_big)?;
-    chunks.iter().map(|c| encode_one(c, max_version, EcLevel::M).ok_or_else(too_big)).collect()
+    chunks
+        .iter()
+        .map(|c| encode_one(c, max_version, EcLevel::M).ok_or_else(too_big))
+        .collect()
 }
 
 #[cfg(test)]
@@ -107,7 +120,10 @@ mod tests {
 
     #[test]
     fn small_payload_is_one_symbol_at_m() {
-        let recs = vec![Record { no: None, fields: vec!["JAHIS10".into()] }];
+        let recs = vec![Record {
+            no: None,
+            fields: vec!["JAHIS10".into()],
+        }];
         let s = symbols_for(&recs, 10).unwrap();
         assert_eq!(s.len(), 1);
         assert_eq!(s[0].ec_level, EcLevel::M);

@@ -73,32 +73,58 @@ pub struct Names {
 impl Sheet {
     /// Parses a sheet template, refusing names the document does not know.
     pub fn parse(text: &str, names: &Names) -> Result<Sheet, Error> {
-        let s: Sheet = toml::from_str(text)
-            .map_err(|e| Error::refused(format!("テンプレートを読めません: {e}"), format!("cannot read the template: {e}")))?;
+        let s: Sheet = toml::from_str(text).map_err(|e| {
+            Error::refused(
+                format!("テンプレートを読めません: {e}"),
+                format!("cannot read the template: {e}"),
+            )
+        })?;
         let unknown = |what: &str, name: &str, known: &[&str]| {
             Error::refused(
-                format!("テンプレートに不明な{what} {name} があります（使える名前: {}）", known.join(", ")),
+                format!(
+                    "テンプレートに不明な{what} {name} があります（使える名前: {}）",
+                    known.join(", ")
+                ),
                 format!("unknown {what} {name} in the template"),
             )
         };
-        for n in s.slots.iter().map(|s| s.name.as_str()).chain(s.cells.iter().filter_map(|c| c.slot.as_deref())) {
+        for n in s
+            .slots
+            .iter()
+            .map(|s| s.name.as_str())
+            .chain(s.cells.iter().filter_map(|c| c.slot.as_deref()))
+        {
             if !names.slots.contains(&n) {
                 return Err(unknown("欄名", n, names.slots));
             }
         }
-        if let Some(m) = s.marks.iter().find(|m| !names.marks.contains(&m.when.as_str())) {
+        if let Some(m) = s
+            .marks
+            .iter()
+            .find(|m| !names.marks.contains(&m.when.as_str()))
+        {
             return Err(unknown("条件", &m.when, names.marks));
         }
         if let Some(t) = &s.table {
-            if let Some(c) = t.columns.iter().find(|c| !names.columns.contains(&c.key.as_str())) {
+            if let Some(c) = t
+                .columns
+                .iter()
+                .find(|c| !names.columns.contains(&c.key.as_str()))
+            {
                 return Err(unknown("列名", &c.key, names.columns));
             }
             if !(t.row_height > 0.0 && t.bottom > t.y + 2.0 * t.row_height && t.size > 0.0) {
-                return Err(Error::refused("テンプレートの表の寸法が不正です", "invalid table sizes"));
+                return Err(Error::refused(
+                    "テンプレートの表の寸法が不正です",
+                    "invalid table sizes",
+                ));
             }
         }
         if !(s.page.width > 0.0 && s.page.height > 0.0 && s.page.min_size > 0.0) {
-            return Err(Error::refused("テンプレートの用紙寸法が不正です", "invalid page sizes"));
+            return Err(Error::refused(
+                "テンプレートの用紙寸法が不正です",
+                "invalid page sizes",
+            ));
         }
         Ok(s)
     }
@@ -112,7 +138,11 @@ impl Sheet {
 
     /// Data rows that fit on one page.
     pub fn rows_per_page(&self) -> usize {
-        self.table.as_ref().map(|t| ((t.bottom - t.y) / t.row_height).floor() as usize - 1).unwrap_or(0).max(1)
+        self.table
+            .as_ref()
+            .map(|t| ((t.bottom - t.y) / t.row_height).floor() as usize - 1)
+            .unwrap_or(0)
+            .max(1)
     }
 }
 
@@ -137,38 +167,95 @@ pub fn render(sheet: &Sheet, data: &SheetData) -> Result<Vec<u8>, Error> {
     all.extend(data.rows.iter().flat_map(|r| r.values().cloned()));
     let missing = unprintable_chars(data_font, &all.join("\n"));
     if data.strict && !missing.is_empty() {
-        let list = missing.iter().map(|c| format!("「{c}」(U+{:04X})", *c as u32)).collect::<Vec<_>>().join("、");
+        let list = missing
+            .iter()
+            .map(|c| format!("「{c}」(U+{:04X})", *c as u32))
+            .collect::<Vec<_>>()
+            .join("、");
         return Err(Error::refused(
             format!("次の文字は同梱フォントで印刷できません: {list}。別の字体に置き換えるか手書きしてください"),
             format!("the bundled font cannot print: {list}"),
         ));
     }
-    let printable = |t: &str| -> String { t.chars().map(|c| if missing.contains(&c) { MISSING_GLYPH } else { c }).collect() };
+    let printable = |t: &str| -> String {
+        t.chars()
+            .map(|c| {
+                if missing.contains(&c) {
+                    MISSING_GLYPH
+                } else {
+                    c
+                }
+            })
+            .collect()
+    };
 
     let per_page = sheet.rows_per_page();
-    let pages = if sheet.table.is_some() { data.rows.len().div_ceil(per_page).max(1) } else { 1 };
+    let pages = if sheet.table.is_some() {
+        data.rows.len().div_ceil(per_page).max(1)
+    } else {
+        1
+    };
     let mut pdf = PdfDocument::new(data.title);
     let set = FontSet::register(&mut pdf, &fonts, |f| sheet.uses(f));
     let mut out = Vec::with_capacity(pages);
     for n in 0..pages {
         let mut page = PageOps::new(sheet.page.height);
-        draw_fixed(&mut page, &set, &sheet.page, &sheet.boxes, &sheet.rules, &sheet.cells, &sheet.labels);
+        draw_fixed(
+            &mut page,
+            &set,
+            &sheet.page,
+            &sheet.boxes,
+            &sheet.rules,
+            &sheet.cells,
+            &sheet.labels,
+        );
         let slot = |name: &str| match name {
             "page" => format!("{} / {} 頁", n + 1, pages),
             other => printable(&(data.slot)(other)),
         };
-        draw_filled(&mut page, &set, &sheet.page, &sheet.cells, &sheet.slots, &sheet.marks, &slot, data.mark, &|n| n.to_string())?;
+        draw_filled(
+            &mut page,
+            &set,
+            &sheet.page,
+            &sheet.cells,
+            &sheet.slots,
+            &sheet.marks,
+            &slot,
+            data.mark,
+            &|n| n.to_string(),
+        )?;
         if let Some(t) = &sheet.table {
             let rows = data.rows.iter().skip(n * per_page).take(per_page);
-            draw_table(&mut page, &set, sheet, t, rows.map(|r| t.columns.iter().map(|c| printable(r.get(c.key.as_str()).map(String::as_str).unwrap_or(""))).collect()));
+            draw_table(
+                &mut page,
+                &set,
+                sheet,
+                t,
+                rows.map(|r| {
+                    t.columns
+                        .iter()
+                        .map(|c| printable(r.get(c.key.as_str()).map(String::as_str).unwrap_or("")))
+                        .collect()
+                }),
+            );
         }
-        out.push(PdfPage::new(Mm(sheet.page.width), Mm(sheet.page.height), page.ops));
+        out.push(PdfPage::new(
+            Mm(sheet.page.width),
+            Mm(sheet.page.height),
+            page.ops,
+        ));
     }
     pdf.pages = out;
     Ok(pdf.save(&PdfSaveOptions::default(), &mut Vec::new()))
 }
 
-fn draw_table(page: &mut PageOps, fonts: &FontSet, sheet: &Sheet, t: &Table, rows: impl Iterator<Item = Vec<String>>) {
+fn draw_table(
+    page: &mut PageOps,
+    fonts: &FontSet,
+    sheet: &Sheet,
+    t: &Table,
+    rows: impl Iterator<Item = Vec<String>>,
+) {
     let (id, font) = fonts.get(sheet.page.data_font);
     let width: f32 = t.columns.iter().map(|c| c.w).sum();
     let lw = sheet.page.line_width;
@@ -180,26 +267,39 @@ fn draw_table(page: &mut PageOps, fonts: &FontSet, sheet: &Sheet, t: &Table, row
             let room = c.w - 2.0 * pad;
             // Two lines at most, shrinking to the minimum size; a list is not a legal form, so
             // what still does not fit is cut with … (the CSV beside it has the whole text).
-            let (size, lines) = fit(font, text, room, t.size, sheet.page.min_size, 2).unwrap_or_else(|| {
-                let mut lines = wrap(font, text, room, sheet.page.min_size);
-                lines.truncate(2);
-                if let Some(last) = lines.last_mut() {
-                    last.pop();
-                    last.push('…');
-                }
-                (sheet.page.min_size, lines)
-            });
+            let (size, lines) = fit(font, text, room, t.size, sheet.page.min_size, 2)
+                .unwrap_or_else(|| {
+                    let mut lines = wrap(font, text, room, sheet.page.min_size);
+                    lines.truncate(2);
+                    if let Some(last) = lines.last_mut() {
+                        last.pop();
+                        last.push('…');
+                    }
+                    (sheet.page.min_size, lines)
+                });
             let line_h = size * PT_TO_MM * 1.15;
             let top = y + (t.row_height - line_h * lines.len() as f32) / 2.0;
             for (i, line) in lines.iter().enumerate() {
                 let w = text_width_mm(font, line, size);
-                let lx = super::page::aligned_x(x + pad, room, if header { Align::Center } else { c.align }, w);
+                let lx = super::page::aligned_x(
+                    x + pad,
+                    room,
+                    if header { Align::Center } else { c.align },
+                    w,
+                );
                 page.text(&id, size, lx, top + i as f32 * line_h, line);
             }
             x += c.w;
             page.line(x, y, x, y + t.row_height, lw * 0.5, false);
         }
-        page.line(t.x, y + t.row_height, t.x + width, y + t.row_height, if header { lw * 1.5 } else { lw * 0.5 }, false);
+        page.line(
+            t.x,
+            y + t.row_height,
+            t.x + width,
+            y + t.row_height,
+            if header { lw * 1.5 } else { lw * 0.5 },
+            false,
+        );
     };
     let titles: Vec<String> = t.columns.iter().map(|c| c.title.clone()).collect();
     page.rect(t.x, y, width, t.row_height, lw);

@@ -90,7 +90,9 @@ mod tests {
 
     #[test]
     fn jis_x_0208_and_0201_pass() {
-        for c in ['A', '1', ',', 'ｱ', 'あ', '漢', '錠', '■', '，', '～', '〜', '－', '熙'] {
+        for c in [
+            'A', '1', ',', 'ｱ', 'あ', '漢', '錠', '■', '，', '～', '〜', '－', '熙',
+        ] {
             assert!(is_jis(c), "{c}");
         }
         assert_eq!(encode_char('■'), Some(vec![0x81, 0xA1]));

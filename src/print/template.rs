@@ -193,10 +193,27 @@ pub struct Mark {
 
 /// The data slots a template may name.
 pub const SLOT_NAMES: &[&str] = &[
-    "sheet", "public_fund_payer", "public_fund_recipient", "insurer_number", "symbol_number",
-    "patient_name", "birth_date", "clinic_address", "clinic_name", "clinic_phone", "doctor_name",
-    "prefecture_code", "fee_table", "institution_code", "issued_on", "valid_until", "refill_count",
-    "remarks", "doctor_signature", "public_fund_payer_2", "public_fund_recipient_2",
+    "sheet",
+    "public_fund_payer",
+    "public_fund_recipient",
+    "insurer_number",
+    "symbol_number",
+    "patient_name",
+    "birth_date",
+    "clinic_address",
+    "clinic_name",
+    "clinic_phone",
+    "doctor_name",
+    "prefecture_code",
+    "fee_table",
+    "institution_code",
+    "issued_on",
+    "valid_until",
+    "refill_count",
+    "remarks",
+    "doctor_signature",
+    "public_fund_payer_2",
+    "public_fund_recipient_2",
 ];
 
 /// The conditions a mark may name.
@@ -206,7 +223,10 @@ impl Template {
     /// Parses and checks a template. Errors name the template and the problem.
     pub fn parse(text: &str) -> Result<Template, Error> {
         let t: Template = toml::from_str(text).map_err(|e| {
-            Error::refused(format!("テンプレートを読めません: {e}"), format!("cannot read the template: {e}"))
+            Error::refused(
+                format!("テンプレートを読めません: {e}"),
+                format!("cannot read the template: {e}"),
+            )
         })?;
         let unknown_slot = t
             .slots
@@ -216,19 +236,38 @@ impl Template {
             .find(|n| !SLOT_NAMES.contains(n));
         if let Some(n) = unknown_slot {
             return Err(Error::refused(
-                format!("テンプレートに不明な欄名 {n} があります（使える欄名: {}）", SLOT_NAMES.join(", ")),
+                format!(
+                    "テンプレートに不明な欄名 {n} があります（使える欄名: {}）",
+                    SLOT_NAMES.join(", ")
+                ),
                 format!("unknown slot name {n} in the template"),
             ));
         }
-        if let Some(m) = t.marks.iter().find(|m| !MARK_CONDITIONS.contains(&m.when.as_str())) {
+        if let Some(m) = t
+            .marks
+            .iter()
+            .find(|m| !MARK_CONDITIONS.contains(&m.when.as_str()))
+        {
             return Err(Error::refused(
-                format!("テンプレートに不明な条件 {} があります（使える条件: {}）", m.when, MARK_CONDITIONS.join(", ")),
+                format!(
+                    "テンプレートに不明な条件 {} があります（使える条件: {}）",
+                    m.when,
+                    MARK_CONDITIONS.join(", ")
+                ),
                 format!("unknown mark condition {}", m.when),
             ));
         }
-        let sizes_ok = [t.page.width, t.page.height, t.qr.size, t.body.w, t.body.h, t.body.line_height, t.page.min_size]
-            .iter()
-            .all(|v| v.is_finite() && *v > 0.0)
+        let sizes_ok = [
+            t.page.width,
+            t.page.height,
+            t.qr.size,
+            t.body.w,
+            t.body.h,
+            t.body.line_height,
+            t.page.min_size,
+        ]
+        .iter()
+        .all(|v| v.is_finite() && *v > 0.0)
             && t.qr.max_per_page >= 1
             && t.qr.min_cell >= 0.25
             && t.body.h >= 3.0 * t.body.line_height;
@@ -245,8 +284,15 @@ impl Template {
             ));
         }
         let right = t.qr.x + t.qr.max_per_page as f32 * (t.qr.size + t.qr.gap) - t.qr.gap;
-        if t.qr.x < 0.0 || t.qr.y < 0.0 || right > t.page.width || t.qr.y + t.qr.size > t.page.height {
-            return Err(Error::refused("２次元シンボル欄が用紙からはみ出しています", "the 2D symbol area runs off the page"));
+        if t.qr.x < 0.0
+            || t.qr.y < 0.0
+            || right > t.page.width
+            || t.qr.y + t.qr.size > t.page.height
+        {
+            return Err(Error::refused(
+                "２次元シンボル欄が用紙からはみ出しています",
+                "the 2D symbol area runs off the page",
+            ));
         }
         Ok(t)
     }
@@ -254,17 +300,35 @@ impl Template {
     /// The area the symbols may take on a page: `max_per_page` squares in a row.
     fn symbol_area(&self) -> (f32, f32, f32, f32) {
         let q = &self.qr;
-        (q.x, q.y, q.x + q.max_per_page as f32 * (q.size + q.gap) - q.gap, q.y + q.size)
+        (
+            q.x,
+            q.y,
+            q.x + q.max_per_page as f32 * (q.size + q.gap) - q.gap,
+            q.y + q.size,
+        )
     }
 
     /// A point where a rule, box or cell edge enters the symbol area (JAHIS 2.2: the symbol is
     /// printed clear of ruled lines), or None.
     fn line_crossing_symbols(&self) -> Option<(f32, f32)> {
         let (x0, y0, x1, y1) = self.symbol_area();
-        let mut segments: Vec<(f32, f32, f32, f32)> = self.rules.iter().map(|r| (r.x1, r.y1, r.x2, r.y2)).collect();
-        let rects = self.boxes.iter().map(|b| (b.x, b.y, b.w, b.h)).chain(self.cells.iter().map(|c| (c.x, c.y, c.w, c.h)));
+        let mut segments: Vec<(f32, f32, f32, f32)> = self
+            .rules
+            .iter()
+            .map(|r| (r.x1, r.y1, r.x2, r.y2))
+            .collect();
+        let rects = self
+            .boxes
+            .iter()
+            .map(|b| (b.x, b.y, b.w, b.h))
+            .chain(self.cells.iter().map(|c| (c.x, c.y, c.w, c.h)));
         for (x, y, w, h) in rects {
-            segments.extend([(x, y, x + w, y), (x, y + h, x + w, y + h), (x, y, x, y + h), (x + w, y, x + w, y + h)]);
+            segments.extend([
+                (x, y, x + w, y),
+                (x, y + h, x + w, y + h),
+                (x, y, x, y + h),
+                (x + w, y, x + w, y + h),
+            ]);
         }
         // Sampling along each segment is exact enough at 0.1 mm for axis-aligned and slanted rules.
         for (ax, ay, bx, by) in segments {
@@ -315,18 +379,27 @@ mod tests {
 
     #[test]
     fn typos_are_refused() {
-        let bad = DEFAULT_PRESCRIPTION.replacen("name = \"patient_name\"", "name = \"patient_nmae\"", 1);
-        assert!(Template::parse(&bad).unwrap_err().to_string().contains("patient_nmae"));
+        let bad =
+            DEFAULT_PRESCRIPTION.replacen("name = \"patient_name\"", "name = \"patient_nmae\"", 1);
+        assert!(Template::parse(&bad)
+            .unwrap_err()
+            .to_string()
+            .contains("patient_nmae"));
         let bad = DEFAULT_PRESCRIPTION.replacen("[page]", "[page]\ncolour = 1", 1);
         assert!(Template::parse(&bad).is_err());
     }
 
     #[test]
     fn symbols_must_stay_clear_of_rules_and_on_the_page() {
-        let onto_the_form = DEFAULT_PRESCRIPTION.replacen("x = 6.0\ny = 180.0", "x = 6.0\ny = 150.0", 1);
+        let onto_the_form =
+            DEFAULT_PRESCRIPTION.replacen("x = 6.0\ny = 180.0", "x = 6.0\ny = 150.0", 1);
         let e = Template::parse(&onto_the_form).unwrap_err().to_string();
         assert!(e.contains("罫線がかかっています"), "{e}");
-        let off_the_page = DEFAULT_PRESCRIPTION.replacen("x = 6.0\ny = 180.0", "x = 6.0\ny = 190.0", 1);
-        assert!(Template::parse(&off_the_page).unwrap_err().to_string().contains("はみ出し"));
+        let off_the_page =
+            DEFAULT_PRESCRIPTION.replacen("x = 6.0\ny = 180.0", "x = 6.0\ny = 190.0", 1);
+        assert!(Template::parse(&off_the_page)
+            .unwrap_err()
+            .to_string()
+            .contains("はみ出し"));
     }
 }

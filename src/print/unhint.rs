@@ -23,16 +23,28 @@ pub fn strip_hinting(ttf: &[u8]) -> Option<Vec<u8>> {
     for i in 0..num_tables {
         let rec = 12 + 16 * i;
         let tag: [u8; 4] = ttf.get(rec..rec + 4)?.try_into().ok()?;
-        let (off, len) = (u32_at(ttf, rec + 8)? as usize, u32_at(ttf, rec + 12)? as usize);
+        let (off, len) = (
+            u32_at(ttf, rec + 8)? as usize,
+            u32_at(ttf, rec + 12)? as usize,
+        );
         tables.push((tag, ttf.get(off..off + len)?.to_vec()));
     }
     let find = |tag: &[u8; 4]| tables.iter().position(|(t, _)| t == tag);
-    let (head, maxp, loca, glyf) = (find(b"head")?, find(b"maxp")?, find(b"loca")?, find(b"glyf")?);
+    let (head, maxp, loca, glyf) = (
+        find(b"head")?,
+        find(b"maxp")?,
+        find(b"loca")?,
+        find(b"glyf")?,
+    );
     let long_loca = u16_at(&tables[head].1, 50)? == 1;
     let num_glyphs = u16_at(&tables[maxp].1, 4)? as usize;
     let offset = |i: usize| -> Option<usize> {
         let l = &tables[loca].1;
-        Some(if long_loca { u32_at(l, 4 * i)? as usize } else { u16_at(l, 2 * i)? as usize * 2 })
+        Some(if long_loca {
+            u32_at(l, 4 * i)? as usize
+        } else {
+            u16_at(l, 2 * i)? as usize * 2
+        })
     };
 
     let old_glyf = &tables[glyf].1;
@@ -52,8 +64,14 @@ pub fn strip_hinting(ttf: &[u8]) -> Option<Vec<u8>> {
 
     tables[glyf].1 = new_glyf;
     tables[loca].1 = new_loca;
-    tables[head].1.get_mut(50..52)?.copy_from_slice(&1u16.to_be_bytes()); // long loca
-    tables[head].1.get_mut(8..12)?.copy_from_slice(&0u32.to_be_bytes()); // checkSumAdjustment, set below
+    tables[head]
+        .1
+        .get_mut(50..52)?
+        .copy_from_slice(&1u16.to_be_bytes()); // long loca
+    tables[head]
+        .1
+        .get_mut(8..12)?
+        .copy_from_slice(&0u32.to_be_bytes()); // checkSumAdjustment, set below
     if tables[maxp].1.len() >= 28 {
         tables[maxp].1[26..28].copy_from_slice(&0u16.to_be_bytes()); // maxSizeOfInstructions
     }
@@ -153,14 +171,26 @@ mod tests {
     fn the_bundled_gothic_loses_its_hinting_and_keeps_its_glyphs() {
         let original = include_bytes!("../../fonts/ipaexg.ttf");
         let stripped = strip_hinting(original).expect("IPAex is TrueType");
-        assert!(stripped.len() < original.len() * 3 / 4, "{} → {}", original.len(), stripped.len());
+        assert!(
+            stripped.len() < original.len() * 3 / 4,
+            "{} → {}",
+            original.len(),
+            stripped.len()
+        );
         let before = printpdf::ParsedFont::from_bytes(original, 0, &mut Vec::new()).unwrap();
         let after = printpdf::ParsedFont::from_bytes(&stripped, 0, &mut Vec::new()).unwrap();
         for c in "処方箋山田太郎アムロジピン錠5mg１２３ＡＢＣ髙".chars() {
-            let (g0, g1) = (before.lookup_glyph_index(c as u32), after.lookup_glyph_index(c as u32));
+            let (g0, g1) = (
+                before.lookup_glyph_index(c as u32),
+                after.lookup_glyph_index(c as u32),
+            );
             assert_eq!(g0, g1, "{c}");
             let g = g0.unwrap();
-            assert_eq!(before.get_horizontal_advance(g), after.get_horizontal_advance(g), "{c}");
+            assert_eq!(
+                before.get_horizontal_advance(g),
+                after.get_horizontal_advance(g),
+                "{c}"
+            );
         }
     }
 

@@ -42,7 +42,11 @@ pub struct OqsFolder {
 
 impl OqsFolder {
     /// `root` holds `req/` and `res/`; `institution_code` is the 10-digit code sent in requests.
-    pub fn new(root: impl Into<PathBuf>, timeout: Duration, institution_code: impl Into<String>) -> Self {
+    pub fn new(
+        root: impl Into<PathBuf>,
+        timeout: Duration,
+        institution_code: impl Into<String>,
+    ) -> Self {
         OqsFolder {
             root: root.into(),
             timeout,
@@ -68,7 +72,12 @@ impl OqsFolder {
             }
         }
         let root = q.root.clone().ok_or_else(|| {
-            Error::field("qualification.root", "資格確認端末フォルダ", "設定 [qualification] root がありません", "missing [qualification] root")
+            Error::field(
+                "qualification.root",
+                "資格確認端末フォルダ",
+                "設定 [qualification] root がありません",
+                "missing [qualification] root",
+            )
         })?;
         let code = q.medical_institution_code.clone().ok_or_else(|| {
             Error::field(
@@ -119,7 +128,10 @@ impl OqsFolder {
             }
         }
         // Every sequence number of this second is taken: fall back to nanoseconds.
-        format!("{stamp}{:09}", chrono::Local::now().timestamp_subsec_nanos())
+        format!(
+            "{stamp}{:09}",
+            chrono::Local::now().timestamp_subsec_nanos()
+        )
     }
 
     fn req_path(&self, id: &str) -> PathBuf {
@@ -135,7 +147,10 @@ impl OqsFolder {
         let tmp = self.req_dir().join(format!("~onshi-fallback-{id}.tmp"));
         let result = (|| {
             use io::Write;
-            let mut f = fs::OpenOptions::new().write(true).create_new(true).open(&tmp)?;
+            let mut f = fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&tmp)?;
             f.write_all(bytes)?;
             f.sync_all()?;
             drop(f);
@@ -177,7 +192,10 @@ impl OqsFolder {
                 Ok(()) => {
                     let _ = fs::remove_file(&probe_file);
                 }
-                Err(e) => problems.push(ProbeProblem::ReqNotWritable { path: req.clone(), error: e.to_string() }),
+                Err(e) => problems.push(ProbeProblem::ReqNotWritable {
+                    path: req.clone(),
+                    error: e.to_string(),
+                }),
             }
             let now = SystemTime::now();
             let stale: Vec<Duration> = list_ours(&req, REQ_PREFIX)
@@ -186,18 +204,32 @@ impl OqsFolder {
                 .filter(|age| *age > self.timeout)
                 .collect();
             if let Some(oldest) = stale.iter().max() {
-                problems.push(ProbeProblem::StaleRequests { count: stale.len(), oldest_s: oldest.as_secs() });
+                problems.push(ProbeProblem::StaleRequests {
+                    count: stale.len(),
+                    oldest_s: oldest.as_secs(),
+                });
             }
         }
         let mut last = None;
         if !res.is_dir() {
             problems.push(ProbeProblem::ResMissing(res.clone()));
-        } else if let Some((path, modified)) = list_ours(&res, RES_PREFIX).into_iter().max_by_key(|(_, m)| *m) {
-            let recent = SystemTime::now().duration_since(modified).map(|age| age <= self.probe_window).unwrap_or(true);
+        } else if let Some((path, modified)) = list_ours(&res, RES_PREFIX)
+            .into_iter()
+            .max_by_key(|(_, m)| *m)
+        {
+            let recent = SystemTime::now()
+                .duration_since(modified)
+                .map(|age| age <= self.probe_window)
+                .unwrap_or(true);
             if recent {
-                let file = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                let file = path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
                 // A result that cannot be read yet may still be being written: not a problem.
-                let read = fs::read(&path).map_err(|e| e.to_string()).and_then(|b| parse_result(&b).map_err(|e| e.to_string()));
+                let read = fs::read(&path)
+                    .map_err(|e| e.to_string())
+                    .and_then(|b| parse_result(&b).map_err(|e| e.to_string()));
                 if let Ok(r) = read {
                     if r.segment_of_result.trim() == "9" {
                         problems.push(ProbeProblem::LastResultError {
@@ -221,12 +253,16 @@ impl OqsFolder {
 
 /// `(path, modified)` of the files in `dir` named `<prefix>*.xml`, without `_face_` files.
 fn list_ours(dir: &Path, prefix: &str) -> Vec<(PathBuf, SystemTime)> {
-    let Ok(entries) = fs::read_dir(dir) else { return Vec::new() };
+    let Ok(entries) = fs::read_dir(dir) else {
+        return Vec::new();
+    };
     entries
         .filter_map(|e| e.ok())
         .filter(|e| {
             let name = e.file_name().to_string_lossy().into_owned();
-            name.starts_with(prefix) && name.ends_with(".xml") && !name[prefix.len()..].starts_with("face_")
+            name.starts_with(prefix)
+                && name.ends_with(".xml")
+                && !name[prefix.len()..].starts_with("face_")
         })
         .filter_map(|e| {
             let modified = e.metadata().and_then(|m| m.modified()).ok()?;
@@ -243,13 +279,23 @@ impl QualificationService for OqsFolder {
             return no(NoAnswerReason::ReqFolderMissing(req_dir));
         }
         let id = self.new_file_id();
-        let bytes = match request_xml(req, &self.institution_code, &id, chrono::Local::now().date_naive()) {
+        let bytes = match request_xml(
+            req,
+            &self.institution_code,
+            &id,
+            chrono::Local::now().date_naive(),
+        ) {
             Ok(b) => b,
             Err(e) => return no(NoAnswerReason::InvalidRequest(e)),
         };
         let req_path = match self.write_request(&id, &bytes) {
             Ok(p) => p,
-            Err(e) => return no(NoAnswerReason::ReqFolderNotWritable(format!("{}: {e}", req_dir.display()))),
+            Err(e) => {
+                return no(NoAnswerReason::ReqFolderNotWritable(format!(
+                    "{}: {e}",
+                    req_dir.display()
+                )))
+            }
         };
         let started = Instant::now();
         let deadline = started + self.timeout;
@@ -258,7 +304,12 @@ impl QualificationService for OqsFolder {
         loop {
             if res_path.exists() {
                 match fs::read(&res_path) {
-                    Err(e) => last_problem = Some(NoAnswerReason::Unreadable(format!("{}: {e}", res_path.display()))),
+                    Err(e) => {
+                        last_problem = Some(NoAnswerReason::Unreadable(format!(
+                            "{}: {e}",
+                            res_path.display()
+                        )))
+                    }
                     Ok(bytes) => match parse_result(&bytes) {
                         Err(e) => last_problem = Some(e.into()),
                         Ok(result) => {
@@ -281,20 +332,41 @@ impl QualificationService for OqsFolder {
         }
         // The terminal never took the request: withdraw it.
         let _ = fs::remove_file(&req_path);
-        no(last_problem.unwrap_or(NoAnswerReason::Timeout { waited_ms: started.elapsed().as_millis() as u64 }))
+        no(last_problem.unwrap_or(NoAnswerReason::Timeout {
+            waited_ms: started.elapsed().as_millis() as u64,
+        }))
     }
 }
 
 /// A result whose echoed identifiers name another request.
-fn not_ours(result: &super::VerifyResult, file_id: &str, req: &VerifyRequest) -> Option<NoAnswerReason> {
-    if let Some(echo) = result.file_id.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+fn not_ours(
+    result: &super::VerifyResult,
+    file_id: &str,
+    req: &VerifyRequest,
+) -> Option<NoAnswerReason> {
+    if let Some(echo) = result
+        .file_id
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
         if echo != file_id {
-            return Some(NoAnswerReason::NotOurs(format!("ArbitraryFileIdentifier {echo} ≠ {file_id}")));
+            return Some(NoAnswerReason::NotOurs(format!(
+                "ArbitraryFileIdentifier {echo} ≠ {file_id}"
+            )));
         }
     }
-    if let Some(echo) = result.arbitrary_identifier.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+    if let Some(echo) = result
+        .arbitrary_identifier
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
         if echo != req.id.trim() {
-            return Some(NoAnswerReason::NotOurs(format!("ArbitraryIdentifier {echo} ≠ {}", req.id.trim())));
+            return Some(NoAnswerReason::NotOurs(format!(
+                "ArbitraryIdentifier {echo} ≠ {}",
+                req.id.trim()
+            )));
         }
     }
     None
@@ -312,7 +384,11 @@ pub struct ProbeOutcome {
 
 impl ProbeOutcome {
     fn from(problems: Vec<ProbeProblem>, last_result: Option<LastResult>) -> Self {
-        ProbeOutcome { ok: problems.is_empty(), problems, last_result }
+        ProbeOutcome {
+            ok: problems.is_empty(),
+            problems,
+            last_result,
+        }
     }
 }
 
@@ -331,25 +407,46 @@ pub struct LastResult {
 pub enum ProbeProblem {
     RootMissing(PathBuf),
     ReqMissing(PathBuf),
-    ReqNotWritable { path: PathBuf, error: String },
+    ReqNotWritable {
+        path: PathBuf,
+        error: String,
+    },
     ResMissing(PathBuf),
     /// Requests older than the time-out are still waiting in `req/`.
-    StaleRequests { count: usize, oldest_s: u64 },
+    StaleRequests {
+        count: usize,
+        oldest_s: u64,
+    },
     /// The newest result is an abnormal end; code and message verbatim.
-    LastResultError { file: String, code: String, message: String },
+    LastResultError {
+        file: String,
+        code: String,
+        message: String,
+    },
 }
 
 impl ProbeProblem {
     pub fn message_ja(&self) -> String {
         match self {
-            ProbeProblem::RootMissing(p) => format!("資格確認端末の共有フォルダがありません: {}", p.display()),
-            ProbeProblem::ReqMissing(p) => format!("要求フォルダ (req) がありません: {}", p.display()),
-            ProbeProblem::ReqNotWritable { path, error } => format!("要求フォルダ (req) に書き込めません: {} ({error})", path.display()),
-            ProbeProblem::ResMissing(p) => format!("結果フォルダ (res) がありません: {}", p.display()),
+            ProbeProblem::RootMissing(p) => {
+                format!("資格確認端末の共有フォルダがありません: {}", p.display())
+            }
+            ProbeProblem::ReqMissing(p) => {
+                format!("要求フォルダ (req) がありません: {}", p.display())
+            }
+            ProbeProblem::ReqNotWritable { path, error } => format!(
+                "要求フォルダ (req) に書き込めません: {} ({error})",
+                path.display()
+            ),
+            ProbeProblem::ResMissing(p) => {
+                format!("結果フォルダ (res) がありません: {}", p.display())
+            }
             ProbeProblem::StaleRequests { count, oldest_s } => {
                 format!("資格確認端末が要求を処理していません ({count}件, 最古 {oldest_s}秒前)")
             }
-            ProbeProblem::LastResultError { code, message, .. } => format!("直近の資格確認が異常終了しました: {code} {message}"),
+            ProbeProblem::LastResultError { code, message, .. } => {
+                format!("直近の資格確認が異常終了しました: {code} {message}")
+            }
         }
     }
 
@@ -357,12 +454,18 @@ impl ProbeProblem {
         match self {
             ProbeProblem::RootMissing(p) => format!("terminal folder missing: {}", p.display()),
             ProbeProblem::ReqMissing(p) => format!("request folder missing: {}", p.display()),
-            ProbeProblem::ReqNotWritable { path, error } => format!("request folder not writable: {} ({error})", path.display()),
+            ProbeProblem::ReqNotWritable { path, error } => {
+                format!("request folder not writable: {} ({error})", path.display())
+            }
             ProbeProblem::ResMissing(p) => format!("result folder missing: {}", p.display()),
             ProbeProblem::StaleRequests { count, oldest_s } => {
-                format!("the terminal is not taking requests ({count} waiting, oldest {oldest_s} s)")
+                format!(
+                    "the terminal is not taking requests ({count} waiting, oldest {oldest_s} s)"
+                )
             }
-            ProbeProblem::LastResultError { code, message, .. } => format!("the latest check ended abnormally: {code} {message}"),
+            ProbeProblem::LastResultError { code, message, .. } => {
+                format!("the latest check ended abnormally: {code} {message}")
+            }
         }
     }
 }
@@ -399,7 +502,9 @@ mod tests {
         let a = OqsFolder::new(dir.path(), Duration::from_secs(1), "1311234567");
         let ids: std::collections::BTreeSet<String> = (0..500).map(|_| a.new_file_id()).collect();
         assert_eq!(ids.len(), 500);
-        assert!(ids.iter().all(|id| id.len() == 18 && id.bytes().all(|b| b.is_ascii_digit())));
+        assert!(ids
+            .iter()
+            .all(|id| id.len() == 18 && id.bytes().all(|b| b.is_ascii_digit())));
     }
 
     #[test]

@@ -95,27 +95,44 @@ pub enum NoAnswerReason {
 impl NoAnswerReason {
     pub fn message_ja(&self) -> String {
         match self {
-            NoAnswerReason::Timeout { waited_ms } => format!("資格確認端末から{}秒以内に応答がありません", waited_ms / 1000),
-            NoAnswerReason::Truncated(d) => format!("資格確認結果のファイルが途中で切れています: {d}"),
+            NoAnswerReason::Timeout { waited_ms } => format!(
+                "資格確認端末から{}秒以内に応答がありません",
+                waited_ms / 1000
+            ),
+            NoAnswerReason::Truncated(d) => {
+                format!("資格確認結果のファイルが途中で切れています: {d}")
+            }
             NoAnswerReason::Malformed(d) => format!("資格確認結果のファイルを解釈できません: {d}"),
             NoAnswerReason::Unreadable(d) => format!("資格確認結果のファイルを読めません: {d}"),
-            NoAnswerReason::StillInProgress => "資格確認端末の処理が時間内に終わりませんでした".into(),
+            NoAnswerReason::StillInProgress => {
+                "資格確認端末の処理が時間内に終わりませんでした".into()
+            }
             NoAnswerReason::NotOurs(d) => format!("資格確認結果が別の要求のものです: {d}"),
-            NoAnswerReason::ReqFolderMissing(p) => format!("要求フォルダ (req) がありません: {}", p.display()),
-            NoAnswerReason::ReqFolderNotWritable(d) => format!("要求フォルダ (req) に書き込めません: {d}"),
+            NoAnswerReason::ReqFolderMissing(p) => {
+                format!("要求フォルダ (req) がありません: {}", p.display())
+            }
+            NoAnswerReason::ReqFolderNotWritable(d) => {
+                format!("要求フォルダ (req) に書き込めません: {d}")
+            }
             NoAnswerReason::InvalidRequest(d) => format!("照会内容に誤りがあります: {d}"),
         }
     }
 
     pub fn message_en(&self) -> String {
         match self {
-            NoAnswerReason::Timeout { waited_ms } => format!("no answer from the terminal within {} ms", waited_ms),
+            NoAnswerReason::Timeout { waited_ms } => {
+                format!("no answer from the terminal within {} ms", waited_ms)
+            }
             NoAnswerReason::Truncated(d) => format!("result file is truncated: {d}"),
             NoAnswerReason::Malformed(d) => format!("result file is malformed: {d}"),
             NoAnswerReason::Unreadable(d) => format!("result file cannot be read: {d}"),
-            NoAnswerReason::StillInProgress => "the terminal was still processing when time ran out".into(),
+            NoAnswerReason::StillInProgress => {
+                "the terminal was still processing when time ran out".into()
+            }
             NoAnswerReason::NotOurs(d) => format!("result belongs to another request: {d}"),
-            NoAnswerReason::ReqFolderMissing(p) => format!("request folder missing: {}", p.display()),
+            NoAnswerReason::ReqFolderMissing(p) => {
+                format!("request folder missing: {}", p.display())
+            }
             NoAnswerReason::ReqFolderNotWritable(d) => format!("request folder not writable: {d}"),
             NoAnswerReason::InvalidRequest(d) => format!("invalid request: {d}"),
         }
@@ -219,7 +236,8 @@ pub struct VerifyResult {
 impl VerifyResult {
     /// An answer that reports an error: `SegmentOfResult` 9 or `ProcessingResultStatus` 2.
     pub fn is_error(&self) -> bool {
-        self.segment_of_result.trim() == "9" || self.processing_result_status.as_deref().map(str::trim) == Some("2")
+        self.segment_of_result.trim() == "9"
+            || self.processing_result_status.as_deref().map(str::trim) == Some("2")
     }
 
     pub fn is_in_progress(&self) -> bool {

@@ -182,13 +182,22 @@ pub struct ProcessingError {
 impl Roster {
     pub fn parse(text: &str) -> Result<Roster> {
         toml::from_str(text).map_err(|e| {
-            Error::field("roster", "名簿ファイル", format!("名簿の書き方が正しくありません: {}", e.to_string().trim()), e.message().to_string())
+            Error::field(
+                "roster",
+                "名簿ファイル",
+                format!("名簿の書き方が正しくありません: {}", e.to_string().trim()),
+                e.message().to_string(),
+            )
         })
     }
 
     pub fn load(path: &Path) -> Result<Roster> {
-        let text = fs::read_to_string(path)
-            .map_err(|e| Error::Other(format!("名簿ファイルを読めません (cannot read roster) {}: {e}", path.display())))?;
+        let text = fs::read_to_string(path).map_err(|e| {
+            Error::Other(format!(
+                "名簿ファイルを読めません (cannot read roster) {}: {e}",
+                path.display()
+            ))
+        })?;
         Roster::parse(&text)
     }
 
@@ -213,7 +222,10 @@ impl Roster {
 }
 
 fn fold(s: &str) -> String {
-    to_half_width_ascii(s).chars().filter(|c| !c.is_whitespace()).collect()
+    to_half_width_ascii(s)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect()
 }
 
 fn pad2(s: &str) -> String {
@@ -247,7 +259,11 @@ impl Mode {
             "error" => {
                 let (code, message) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
                 Mode::Error {
-                    code: if code.is_empty() { "SIM9001".into() } else { code.to_string() },
+                    code: if code.is_empty() {
+                        "SIM9001".into()
+                    } else {
+                        code.to_string()
+                    },
                     message: if message.trim().is_empty() {
                         "資格確認端末シミュレーター: 異常終了 (simulated abnormal end)".into()
                     } else {
@@ -293,12 +309,16 @@ pub fn run(root: &Path, roster: &Roster, stop: &AtomicBool) -> Result<()> {
 
 /// Our requests waiting in `req/`, oldest name first.
 fn pending(req_dir: &Path) -> Vec<PathBuf> {
-    let Ok(entries) = fs::read_dir(req_dir) else { return Vec::new() };
+    let Ok(entries) = fs::read_dir(req_dir) else {
+        return Vec::new();
+    };
     let mut files: Vec<PathBuf> = entries
         .filter_map(|e| e.ok())
         .map(|e| e.path())
         .filter(|p| {
-            p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with(REQ_PREFIX) && n.ends_with(".xml"))
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with(REQ_PREFIX) && n.ends_with(".xml"))
         })
         .collect();
     files.sort();
@@ -335,7 +355,12 @@ fn answer_file(root: &Path, req: &Path, roster: &Roster, mode: &Mode, stop: &Ato
     let out = match (mode, &doc) {
         (Mode::Garbage, _) => b"this is not a result \x00\xFF".to_vec(),
         (Mode::Error { code, message }, Some(doc)) => abnormal_end(doc, code, message, now),
-        (_, None) => abnormal_end(&Doc::default(), "SIM9002", "要求ファイルを解釈できません (cannot read the request)", now),
+        (_, None) => abnormal_end(
+            &Doc::default(),
+            "SIM9002",
+            "要求ファイルを解釈できません (cannot read the request)",
+            now,
+        ),
         (_, Some(doc)) => answer(doc, roster, now),
     };
     let res = root.join("res").join(format!("{RES_PREFIX}{id}.xml"));
@@ -405,11 +430,26 @@ fn encode_answer(s: &str, encoding: AnswerEncoding) -> Vec<u8> {
     })
 }
 
-fn header(doc: &Doc, encoding: AnswerEncoding, segment: &str, error: Option<(&str, &str)>, now: NaiveDateTime) -> String {
+fn header(
+    doc: &Doc,
+    encoding: AnswerEncoding,
+    segment: &str,
+    error: Option<(&str, &str)>,
+    now: NaiveDateTime,
+) -> String {
     let (label, cci) = encoding.label();
     let mut s = format!("<?xml version=\"1.0\" encoding=\"{label}\" standalone=\"no\"?>\r\n<XmlMsg>\r\n  <MessageHeader>\r\n");
-    leaf(&mut s, 4, "ProcessExecutionTime", &now.format("%Y%m%d%H%M%S").to_string());
-    for k in ["QualificationConfirmationDate", "MedicalInstitutionCode", "ArbitraryFileIdentifier"] {
+    leaf(
+        &mut s,
+        4,
+        "ProcessExecutionTime",
+        &now.format("%Y%m%d%H%M%S").to_string(),
+    );
+    for k in [
+        "QualificationConfirmationDate",
+        "MedicalInstitutionCode",
+        "ArbitraryFileIdentifier",
+    ] {
         if let Some(v) = doc.header.get(k) {
             leaf(&mut s, 4, k, v);
         }
@@ -442,7 +482,11 @@ fn echo(s: &mut String, doc: &Doc) {
             leaf(s, 6, k, v);
         }
     }
-    for (k, v) in doc.search_info.iter().filter(|(k, _)| !ORDER.contains(&k.as_str())) {
+    for (k, v) in doc
+        .search_info
+        .iter()
+        .filter(|(k, _)| !ORDER.contains(&k.as_str()))
+    {
         leaf(s, 6, k, v);
     }
     s.push_str("    </QualificationConfirmSearchInfo>\r\n");
@@ -465,32 +509,60 @@ fn validity_code(v: &str) -> String {
 /// `new_qualification`, the record carries the new insurer's numbers (an assumption of this
 /// simulator: the real layout of that case is not confirmed).
 fn record(s: &mut String, p: &Person, code: &str) {
-    let date = |d: Option<NaiveDate>| d.map(|d| d.format("%Y%m%d").to_string()).unwrap_or_default();
-    let (insurer, insurer_name, symbol, number, branch, qdate, ddate, copay) = match (&p.new_qualification, code) {
-        (Some(n), "3") => (&n.insurer_number, &n.insurer_name, &n.symbol, &n.number, &n.branch, date(n.qualification_date), String::new(), &n.copay),
-        _ => (
-            &p.insurer_number,
-            &p.insurer_name,
-            &p.symbol,
-            &p.number,
-            &p.branch,
-            date(p.qualification_date),
-            date(p.disqualification_date),
-            &p.copay,
-        ),
+    let date = |d: Option<NaiveDate>| {
+        d.map(|d| d.format("%Y%m%d").to_string())
+            .unwrap_or_default()
     };
+    let (insurer, insurer_name, symbol, number, branch, qdate, ddate, copay) =
+        match (&p.new_qualification, code) {
+            (Some(n), "3") => (
+                &n.insurer_number,
+                &n.insurer_name,
+                &n.symbol,
+                &n.number,
+                &n.branch,
+                date(n.qualification_date),
+                String::new(),
+                &n.copay,
+            ),
+            _ => (
+                &p.insurer_number,
+                &p.insurer_name,
+                &p.symbol,
+                &p.number,
+                &p.branch,
+                date(p.qualification_date),
+                date(p.disqualification_date),
+                &p.copay,
+            ),
+        };
     s.push_str("      <ResultOfQualificationConfirmation>\r\n");
     leaf(s, 8, "InsuredCardClassification", "01");
-    leaf(s, 8, "InsurerNumber", &format!("{:>8}", normalize_number(insurer)));
+    leaf(
+        s,
+        8,
+        "InsurerNumber",
+        &format!("{:>8}", normalize_number(insurer)),
+    );
     leaf(s, 8, "InsurerName", insurer_name);
     if !symbol.is_empty() {
         leaf(s, 8, "InsuredCardSymbol", symbol);
     }
     leaf(s, 8, "InsuredIdentificationNumber", number);
     if !branch.is_empty() {
-        leaf(s, 8, "InsuredBranchNumber", &pad2(&normalize_number(branch)));
+        leaf(
+            s,
+            8,
+            "InsuredBranchNumber",
+            &pad2(&normalize_number(branch)),
+        );
     }
-    leaf(s, 8, "PersonalFamilyClassification", if p.relationship == "family" { "2" } else { "1" });
+    leaf(
+        s,
+        8,
+        "PersonalFamilyClassification",
+        if p.relationship == "family" { "2" } else { "1" },
+    );
     leaf(s, 8, "InsuredName", &p.name);
     leaf(s, 8, "Name", &p.name);
     leaf(s, 8, "NameKana", &p.kana);
@@ -500,7 +572,12 @@ fn record(s: &mut String, p: &Person, code: &str) {
         _ => "3",
     };
     leaf(s, 8, "Sex1", sex);
-    leaf(s, 8, "Birthdate", &p.birth_date.format("%Y%m%d").to_string());
+    leaf(
+        s,
+        8,
+        "Birthdate",
+        &p.birth_date.format("%Y%m%d").to_string(),
+    );
     leaf(s, 8, "Address", &p.address);
     leaf(s, 8, "PostNumber", &p.post_number);
     if !qdate.is_empty() {
@@ -525,15 +602,26 @@ mod tests {
     fn modes_parse() {
         assert_eq!(Mode::parse(""), Mode::Up);
         assert_eq!(Mode::parse("down\n"), Mode::Down);
-        assert_eq!(Mode::parse("slow 250"), Mode::Slow(Duration::from_millis(250)));
-        assert_eq!(Mode::parse("error E123 回線断"), Mode::Error { code: "E123".into(), message: "回線断".into() });
+        assert_eq!(
+            Mode::parse("slow 250"),
+            Mode::Slow(Duration::from_millis(250))
+        );
+        assert_eq!(
+            Mode::parse("error E123 回線断"),
+            Mode::Error {
+                code: "E123".into(),
+                message: "回線断".into()
+            }
+        );
         assert!(matches!(Mode::parse("error"), Mode::Error { code, .. } if code == "SIM9001"));
         assert_eq!(Mode::parse("truncated"), Mode::Truncated);
     }
 
     #[test]
     fn a_bad_roster_is_named() {
-        let err = Roster::parse("[[person]]\nnumbr = \"1\"\n").unwrap_err().to_string();
+        let err = Roster::parse("[[person]]\nnumbr = \"1\"\n")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("名簿"), "{err}");
     }
 }

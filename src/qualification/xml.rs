@@ -46,7 +46,12 @@ impl From<ParseError> for NoAnswerReason {
 ///
 /// `file_id` goes in `ArbitraryFileIdentifier`, `req.id` in `ArbitraryIdentifier`; both are
 /// echoed back and let the adapter check that a result answers this request.
-pub fn request_xml(req: &VerifyRequest, institution_code: &str, file_id: &str, today: NaiveDate) -> Result<Vec<u8>, String> {
+pub fn request_xml(
+    req: &VerifyRequest,
+    institution_code: &str,
+    file_id: &str,
+    today: NaiveDate,
+) -> Result<Vec<u8>, String> {
     let code = normalize_number(institution_code);
     if code.len() != 10 || !code.bytes().all(|b| b.is_ascii_digit()) {
         return Err(format!("医療機関コードは10桁の数字です (medical institution code must be 10 digits): {institution_code:?}"));
@@ -58,16 +63,27 @@ pub fn request_xml(req: &VerifyRequest, institution_code: &str, file_id: &str, t
     }
     let branch = wire_branch(&req.branch)?;
     let symbol = req.symbol.trim();
-    for (label, value) in [("記号 (symbol)", symbol), ("番号 (number)", number.as_str()), ("id", req.id.as_str())] {
+    for (label, value) in [
+        ("記号 (symbol)", symbol),
+        ("番号 (number)", number.as_str()),
+        ("id", req.id.as_str()),
+    ] {
         if value.chars().any(char::is_control) {
-            return Err(format!("{label} に制御文字があります (control character in {label})"));
+            return Err(format!(
+                "{label} に制御文字があります (control character in {label})"
+            ));
         }
     }
 
     let mut s = String::new();
     s.push_str("<?xml version=\"1.0\" encoding=\"Shift_JIS\" standalone=\"no\"?>\r\n");
     s.push_str("<XmlMsg>\r\n  <MessageHeader>\r\n");
-    leaf(&mut s, 4, "QualificationConfirmationDate", &today.format("%Y%m%d").to_string());
+    leaf(
+        &mut s,
+        4,
+        "QualificationConfirmationDate",
+        &today.format("%Y%m%d").to_string(),
+    );
     leaf(&mut s, 4, "MedicalInstitutionCode", &code);
     leaf(&mut s, 4, "ArbitraryFileIdentifier", file_id);
     s.push_str("  </MessageHeader>\r\n  <MessageBody>\r\n    <QualificationConfirmSearchInfo>\r\n");
@@ -79,20 +95,34 @@ pub fn request_xml(req: &VerifyRequest, institution_code: &str, file_id: &str, t
     if !branch.is_empty() {
         leaf(&mut s, 6, "InsuredBranchNumber", &branch);
     }
-    leaf(&mut s, 6, "Birthdate", &req.birth_date.format("%Y%m%d").to_string());
-    leaf(&mut s, 6, "LimitApplicationCertificateRelatedConsFlg", if req.consent { "1" } else { "0" });
+    leaf(
+        &mut s,
+        6,
+        "Birthdate",
+        &req.birth_date.format("%Y%m%d").to_string(),
+    );
+    leaf(
+        &mut s,
+        6,
+        "LimitApplicationCertificateRelatedConsFlg",
+        if req.consent { "1" } else { "0" },
+    );
     if !req.id.trim().is_empty() {
         leaf(&mut s, 6, "ArbitraryIdentifier", req.id.trim());
     }
     s.push_str("    </QualificationConfirmSearchInfo>\r\n  </MessageBody>\r\n</XmlMsg>\r\n");
-    encode(&s, SHIFT_JIS).map_err(|c| format!("Shift_JIS で送れない文字があります (character not in Shift_JIS): {c}"))
+    encode(&s, SHIFT_JIS).map_err(|c| {
+        format!("Shift_JIS で送れない文字があります (character not in Shift_JIS): {c}")
+    })
 }
 
 /// 8 digits as they are; 6-digit 国保 numbers left-padded with spaces to 8.
 fn wire_insurer_number(raw: &str) -> Result<String, String> {
     let n = normalize_number(raw);
     if !n.bytes().all(|b| b.is_ascii_digit()) || !(n.len() == 6 || n.len() == 8) {
-        return Err(format!("保険者番号は6桁または8桁の数字です (insurer number must be 6 or 8 digits): {raw:?}"));
+        return Err(format!(
+            "保険者番号は6桁または8桁の数字です (insurer number must be 6 or 8 digits): {raw:?}"
+        ));
     }
     Ok(format!("{n:>8}"))
 }
@@ -104,7 +134,9 @@ fn wire_branch(raw: &str) -> Result<String, String> {
         return Ok(b);
     }
     if b.len() > 2 || !b.bytes().all(|c| c.is_ascii_digit()) {
-        return Err(format!("枝番は2桁の数字です (branch must be 2 digits): {raw:?}"));
+        return Err(format!(
+            "枝番は2桁の数字です (branch must be 2 digits): {raw:?}"
+        ));
     }
     Ok(format!("{b:0>2}"))
 }
@@ -131,7 +163,8 @@ pub fn encode(text: &str, encoding: &'static Encoding) -> Result<Vec<u8>, char> 
     let mut rest = text;
     loop {
         out.reserve(rest.len() * 2 + 16);
-        let (result, read) = encoder.encode_from_utf8_to_vec_without_replacement(rest, &mut out, true);
+        let (result, read) =
+            encoder.encode_from_utf8_to_vec_without_replacement(rest, &mut out, true);
         match result {
             encoding_rs::EncoderResult::InputEmpty => return Ok(out),
             encoding_rs::EncoderResult::OutputFull => rest = &rest[read..],
@@ -151,7 +184,10 @@ pub fn decode(bytes: &[u8]) -> Result<(String, &'static Encoding), ParseError> {
         return Err(ParseError::Truncated("空のファイル (empty file)".into()));
     }
     if bytes.len() > MAX_RESULT_BYTES {
-        return Err(ParseError::Malformed(format!("大きすぎます (too large: {} bytes)", bytes.len())));
+        return Err(ParseError::Malformed(format!(
+            "大きすぎます (too large: {} bytes)",
+            bytes.len()
+        )));
     }
     let (body, encoding) = if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
         (rest, UTF_8)
@@ -160,32 +196,48 @@ pub fn decode(bytes: &[u8]) -> Result<(String, &'static Encoding), ParseError> {
     };
     match encoding.decode_without_bom_handling_and_without_replacement(body) {
         Some(text) => Ok((text.into_owned(), encoding)),
-        None => Err(ParseError::Malformed(format!("{} として読めないバイト列 (bytes invalid for {})", encoding.name(), encoding.name()))),
+        None => Err(ParseError::Malformed(format!(
+            "{} として読めないバイト列 (bytes invalid for {})",
+            encoding.name(),
+            encoding.name()
+        ))),
     }
 }
 
 /// The encoding named in `<?xml ... encoding="..."?>`; UTF-8 without a declaration or label.
 /// Only UTF-8 and Shift_JIS (and its aliases such as Windows-31J) are accepted.
 fn declared_encoding(bytes: &[u8]) -> Result<&'static Encoding, ParseError> {
-    let start = bytes.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(bytes.len());
+    let start = bytes
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(bytes.len());
     let head = &bytes[start..];
     if !head.starts_with(b"<?xml") {
         if b"<?xml".starts_with(head) {
-            return Err(ParseError::Truncated("XML宣言の途中で終わっています (ends inside the XML declaration)".into()));
+            return Err(ParseError::Truncated(
+                "XML宣言の途中で終わっています (ends inside the XML declaration)".into(),
+            ));
         }
         return Ok(UTF_8);
     }
     let Some(end) = head.windows(2).position(|w| w == b"?>") else {
-        return Err(ParseError::Truncated("XML宣言の途中で終わっています (ends inside the XML declaration)".into()));
+        return Err(ParseError::Truncated(
+            "XML宣言の途中で終わっています (ends inside the XML declaration)".into(),
+        ));
     };
     let decl = &head[..end];
     let Some(at) = decl.windows(8).position(|w| w == b"encoding") else {
         return Ok(UTF_8);
     };
     let after = &decl[at + 8..];
-    let mut i = after.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(after.len());
+    let mut i = after
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(after.len());
     if after.get(i) != Some(&b'=') {
-        return Err(ParseError::Malformed("XML宣言の encoding が読めません (bad encoding in declaration)".into()));
+        return Err(ParseError::Malformed(
+            "XML宣言の encoding が読めません (bad encoding in declaration)".into(),
+        ));
     }
     i += 1;
     while after.get(i).is_some_and(|b| b.is_ascii_whitespace()) {
@@ -193,11 +245,17 @@ fn declared_encoding(bytes: &[u8]) -> Result<&'static Encoding, ParseError> {
     }
     let quote = match after.get(i) {
         Some(q @ (b'"' | b'\'')) => *q,
-        _ => return Err(ParseError::Malformed("XML宣言の encoding が読めません (bad encoding in declaration)".into())),
+        _ => {
+            return Err(ParseError::Malformed(
+                "XML宣言の encoding が読めません (bad encoding in declaration)".into(),
+            ))
+        }
     };
     let value = &after[i + 1..];
     let Some(len) = value.iter().position(|b| *b == quote) else {
-        return Err(ParseError::Malformed("XML宣言の encoding が読めません (bad encoding in declaration)".into()));
+        return Err(ParseError::Malformed(
+            "XML宣言の encoding が読めません (bad encoding in declaration)".into(),
+        ));
     };
     let label = &value[..len];
     match Encoding::for_label(label) {
@@ -238,20 +296,42 @@ pub fn parse_doc(bytes: &[u8]) -> Result<Doc, ParseError> {
     // Index in `path` of the open record element, if any.
     let mut record_at: Option<usize> = None;
     loop {
-        let event = reader.read_event().map_err(|e| classify(&e.to_string(), reader.buffer_position() as usize, text.len()))?;
+        let event = reader.read_event().map_err(|e| {
+            classify(
+                &e.to_string(),
+                reader.buffer_position() as usize,
+                text.len(),
+            )
+        })?;
         match event {
             Event::Start(e) | Event::Empty(e) if path.is_empty() && saw_root => {
                 let _ = e;
-                return Err(ParseError::Malformed("ルート要素が複数あります (more than one root element)".into()));
+                return Err(ParseError::Malformed(
+                    "ルート要素が複数あります (more than one root element)".into(),
+                ));
             }
             Event::Start(e) => {
                 let name = e.local_name().as_ref().to_string();
-                open(&mut doc, &mut path, &mut had_child, &mut record_at, &mut saw_root, name)?;
+                open(
+                    &mut doc,
+                    &mut path,
+                    &mut had_child,
+                    &mut record_at,
+                    &mut saw_root,
+                    name,
+                )?;
                 value.clear();
             }
             Event::Empty(e) => {
                 let name = e.local_name().as_ref().to_string();
-                open(&mut doc, &mut path, &mut had_child, &mut record_at, &mut saw_root, name)?;
+                open(
+                    &mut doc,
+                    &mut path,
+                    &mut had_child,
+                    &mut record_at,
+                    &mut saw_root,
+                    name,
+                )?;
                 value.clear();
                 close(&mut doc, &mut path, &mut had_child, &mut record_at, &value);
             }
@@ -262,9 +342,18 @@ pub fn parse_doc(bytes: &[u8]) -> Result<Doc, ParseError> {
                     Ok(Some(c)) => c.to_string(),
                     Ok(None) => match quick_xml::escape::resolve_predefined_entity(&r) {
                         Some(s) => s.to_string(),
-                        None => return Err(ParseError::Malformed(format!("未知の実体参照 (unknown entity) &{};", &*r))),
+                        None => {
+                            return Err(ParseError::Malformed(format!(
+                                "未知の実体参照 (unknown entity) &{};",
+                                &*r
+                            )))
+                        }
                     },
-                    Err(e) => return Err(ParseError::Malformed(format!("文字参照が不正 (bad character reference): {e}"))),
+                    Err(e) => {
+                        return Err(ParseError::Malformed(format!(
+                            "文字参照が不正 (bad character reference): {e}"
+                        )))
+                    }
                 };
                 value.push_str(&resolved);
             }
@@ -277,10 +366,15 @@ pub fn parse_doc(bytes: &[u8]) -> Result<Doc, ParseError> {
         }
     }
     if !path.is_empty() {
-        return Err(ParseError::Truncated(format!("</{}> がないまま終わっています (ends before </{}>)", path[0], path[0])));
+        return Err(ParseError::Truncated(format!(
+            "</{}> がないまま終わっています (ends before </{}>)",
+            path[0], path[0]
+        )));
     }
     if !saw_root {
-        return Err(ParseError::Truncated("要素がありません (no element yet)".into()));
+        return Err(ParseError::Truncated(
+            "要素がありません (no element yet)".into(),
+        ));
     }
     Ok(doc)
 }
@@ -295,7 +389,9 @@ fn open(
 ) -> Result<(), ParseError> {
     if path.is_empty() {
         if name != "XmlMsg" {
-            return Err(ParseError::Malformed(format!("ルート要素が XmlMsg ではありません (root is <{name}>, not <XmlMsg>)")));
+            return Err(ParseError::Malformed(format!(
+                "ルート要素が XmlMsg ではありません (root is <{name}>, not <XmlMsg>)"
+            )));
         }
         *saw_root = true;
     }
@@ -311,7 +407,13 @@ fn open(
     Ok(())
 }
 
-fn close(doc: &mut Doc, path: &mut Vec<String>, had_child: &mut Vec<bool>, record_at: &mut Option<usize>, value: &str) {
+fn close(
+    doc: &mut Doc,
+    path: &mut Vec<String>,
+    had_child: &mut Vec<bool>,
+    record_at: &mut Option<usize>,
+    value: &str,
+) {
     let depth = path.len();
     let leaf = had_child.last() == Some(&false);
     if leaf {
@@ -320,7 +422,11 @@ fn close(doc: &mut Doc, path: &mut Vec<String>, had_child: &mut Vec<bool>, recor
             (Some(r), d) if d == r + 2 => doc.records.last_mut(),
             (None, 3) if path[1] == "MessageHeader" => Some(&mut doc.header),
             (None, 3) if path[1] == "MessageBody" => Some(&mut doc.body),
-            (None, 4) if path[1] == "MessageBody" && path[2] == "QualificationConfirmSearchInfo" => Some(&mut doc.search_info),
+            (None, 4)
+                if path[1] == "MessageBody" && path[2] == "QualificationConfirmSearchInfo" =>
+            {
+                Some(&mut doc.search_info)
+            }
             _ => None,
         };
         if let Some(map) = slot {
@@ -338,7 +444,9 @@ fn close(doc: &mut Doc, path: &mut Vec<String>, had_child: &mut Vec<bool>, recor
 /// that is a truncation, elsewhere a malformed file.
 fn classify(message: &str, position: usize, len: usize) -> ParseError {
     let lower = message.to_ascii_lowercase();
-    if position >= len && (lower.contains("unclosed") || lower.contains("eof") || lower.contains("end of")) {
+    if position >= len
+        && (lower.contains("unclosed") || lower.contains("eof") || lower.contains("end of"))
+    {
         ParseError::Truncated(message.to_string())
     } else {
         ParseError::Malformed(message.to_string())
@@ -353,7 +461,9 @@ pub fn parse_result(bytes: &[u8]) -> Result<VerifyResult, ParseError> {
     let segment = h("SegmentOfResult")
         .map(|s| s.trim().to_string())
         .filter(|s| !s.is_empty())
-        .ok_or_else(|| ParseError::Malformed("SegmentOfResult がありません (no SegmentOfResult)".into()))?;
+        .ok_or_else(|| {
+            ParseError::Malformed("SegmentOfResult がありません (no SegmentOfResult)".into())
+        })?;
     let mut result = VerifyResult {
         file_id: h("ArbitraryFileIdentifier"),
         process_execution_time: h("ProcessExecutionTime"),
@@ -371,7 +481,11 @@ pub fn parse_result(bytes: &[u8]) -> Result<VerifyResult, ParseError> {
     };
     // The validity belongs to the body; some writers put it in the record.
     let validity = b("QualificationValidity")
-        .or_else(|| doc.records.iter().find_map(|r| r.get("QualificationValidity").cloned()))
+        .or_else(|| {
+            doc.records
+                .iter()
+                .find_map(|r| r.get("QualificationValidity").cloned())
+        })
         .filter(|v| !v.trim().is_empty());
     result.validity = validity.map(|v| Validity::from_code(&v));
     if result.segment_of_result == "1" && !result.is_error() && result.validity.is_none() {
@@ -479,11 +593,22 @@ mod tests {
 
     #[test]
     fn a_kokuho_request_is_padded_and_shift_jis() {
-        let bytes = request_xml(&request(), "1311234567", "202611251015000001", NaiveDate::from_ymd_opt(2026, 11, 25).unwrap()).unwrap();
+        let bytes = request_xml(
+            &request(),
+            "1311234567",
+            "202611251015000001",
+            NaiveDate::from_ymd_opt(2026, 11, 25).unwrap(),
+        )
+        .unwrap();
         let (text, had_errors) = SHIFT_JIS.decode_without_bom_handling(&bytes);
         assert!(!had_errors);
-        assert!(text.starts_with("<?xml version=\"1.0\" encoding=\"Shift_JIS\" standalone=\"no\"?>"));
-        assert!(text.contains("<InsurerNumber>  138107</InsurerNumber>"), "{text}");
+        assert!(
+            text.starts_with("<?xml version=\"1.0\" encoding=\"Shift_JIS\" standalone=\"no\"?>")
+        );
+        assert!(
+            text.contains("<InsurerNumber>  138107</InsurerNumber>"),
+            "{text}"
+        );
         assert!(text.contains("<InsuredCardSymbol>東１２</InsuredCardSymbol>"));
         assert!(text.contains("<InsuredBranchNumber>01</InsuredBranchNumber>"));
         assert!(text.contains("<Birthdate>19700301</Birthdate>"));
@@ -510,7 +635,14 @@ mod tests {
         assert!(request_xml(&r, "1311234567", "x", today).is_err());
         let mut r = request();
         r.branch = "1".into();
-        let text = String::from_utf8(SHIFT_JIS.decode(&request_xml(&r, "1311234567", "x", today).unwrap()).0.into_owned().into_bytes()).unwrap();
+        let text = String::from_utf8(
+            SHIFT_JIS
+                .decode(&request_xml(&r, "1311234567", "x", today).unwrap())
+                .0
+                .into_owned()
+                .into_bytes(),
+        )
+        .unwrap();
         assert!(text.contains("<InsuredBranchNumber>01</InsuredBranchNumber>"));
     }
 
@@ -522,7 +654,10 @@ mod tests {
         assert_eq!(r.arbitrary_identifier.as_deref(), Some("V0001"));
         assert_eq!(r.qualifications.len(), 1);
         let q = &r.qualifications[0];
-        assert_eq!(q.insurer_number, "138107", "padding trimmed, nested InsurerNumber ignored");
+        assert_eq!(
+            q.insurer_number, "138107",
+            "padding trimmed, nested InsurerNumber ignored"
+        );
         assert_eq!(q.name, "山田 & 太郎");
         assert_eq!(q.kana, "ﾔﾏﾀﾞ ﾀﾛｳ");
         assert_eq!(q.copay_ratio_raw, "030");
@@ -539,15 +674,24 @@ mod tests {
         assert_eq!(r.qualifications[0].symbol, "東１２");
         // The same bytes declared as UTF-8 are refused, not garbled.
         let lying = encode(OK_RESULT, SHIFT_JIS).unwrap();
-        assert!(matches!(parse_result(&lying), Err(ParseError::Malformed(_))));
+        assert!(matches!(
+            parse_result(&lying),
+            Err(ParseError::Malformed(_))
+        ));
     }
 
     #[test]
     fn a_normal_end_without_validity_is_malformed() {
         let text = OK_RESULT.replace("<QualificationValidity>1</QualificationValidity>", "");
-        assert!(matches!(parse_result(text.as_bytes()), Err(ParseError::Malformed(_))));
+        assert!(matches!(
+            parse_result(text.as_bytes()),
+            Err(ParseError::Malformed(_))
+        ));
         let text = OK_RESULT.replace("<SegmentOfResult>1</SegmentOfResult>", "");
-        assert!(matches!(parse_result(text.as_bytes()), Err(ParseError::Malformed(_))));
+        assert!(matches!(
+            parse_result(text.as_bytes()),
+            Err(ParseError::Malformed(_))
+        ));
     }
 
     #[test]
@@ -565,7 +709,10 @@ mod tests {
     #[test]
     fn a_half_written_file_is_truncated() {
         let cut = OK_RESULT.len() / 2;
-        assert!(matches!(parse_result(&OK_RESULT.as_bytes()[..cut]), Err(ParseError::Truncated(_))));
+        assert!(matches!(
+            parse_result(&OK_RESULT.as_bytes()[..cut]),
+            Err(ParseError::Truncated(_))
+        ));
         assert!(matches!(parse_result(b""), Err(ParseError::Truncated(_))));
     }
 
@@ -579,8 +726,17 @@ mod tests {
 
     #[test]
     fn shift_jis_folds_yen_overline_and_minus_as_the_terminal_reads_them() {
-        let req = VerifyRequest { symbol: "東¥‾−1".into(), ..request() };
-        let bytes = request_xml(&req, "1311234567", "202611251015000001", NaiveDate::from_ymd_opt(2026, 11, 25).unwrap()).unwrap();
+        let req = VerifyRequest {
+            symbol: "東¥‾−1".into(),
+            ..request()
+        };
+        let bytes = request_xml(
+            &req,
+            "1311234567",
+            "202611251015000001",
+            NaiveDate::from_ymd_opt(2026, 11, 25).unwrap(),
+        )
+        .unwrap();
         let doc = parse_doc(&bytes).unwrap();
         assert_eq!(doc.search_info["InsuredCardSymbol"], "東\\~\u{FF0D}1");
     }

@@ -47,12 +47,21 @@ pub struct Verdict {
 
 impl Verdict {
     fn new(status: ReconcileStatus, reason_ja: impl Into<String>) -> Verdict {
-        Verdict { status, differences: Vec::new(), verified: None, reason_ja: reason_ja.into() }
+        Verdict {
+            status,
+            differences: Vec::new(),
+            verified: None,
+            reason_ja: reason_ja.into(),
+        }
     }
 }
 
 /// The request that re-verifies a declaration, or None on the 不詳 path (no numbers).
-pub fn request_for(id: &str, insurance: &Insurance, birth_date: NaiveDate) -> Option<VerifyRequest> {
+pub fn request_for(
+    id: &str,
+    insurance: &Insurance,
+    birth_date: NaiveDate,
+) -> Option<VerifyRequest> {
     Some(VerifyRequest {
         id: id.to_string(),
         insurer_number: insurance.insurer_number.clone()?,
@@ -80,16 +89,28 @@ pub fn verified_insurance(q: &VerifiedQualification, declared: &Insurance) -> In
         number: Some(q.number.trim().to_string()),
         branch: q.branch.trim().to_string(),
         relationship: q.relationship.or(declared.relationship),
-        insurer_name: if q.insurer_name.trim().is_empty() { declared.insurer_name.clone() } else { q.insurer_name.trim().to_string() },
+        insurer_name: if q.insurer_name.trim().is_empty() {
+            declared.insurer_name.clone()
+        } else {
+            q.insurer_name.trim().to_string()
+        },
         employer: declared.employer.clone(),
-        copay_percent: q.copay_percent.filter(|p| [10, 20, 30].contains(p)).unwrap_or(declared.copay_percent),
+        copay_percent: q
+            .copay_percent
+            .filter(|p| [10, 20, 30].contains(p))
+            .unwrap_or(declared.copay_percent),
         public_funds: declared.public_funds.clone(),
     }
 }
 
 /// Compares numbers the way staff would: width and padding do not matter.
 fn same(a: &str, b: &str) -> bool {
-    let norm = |s: &str| to_half_width_ascii(s).chars().filter(|c| !c.is_whitespace()).collect::<String>();
+    let norm = |s: &str| {
+        to_half_width_ascii(s)
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect::<String>()
+    };
     norm(a) == norm(b)
 }
 
@@ -97,17 +118,37 @@ fn differences(declared: &Insurance, verified: &Insurance) -> Vec<Difference> {
     let mut out = Vec::new();
     let mut cmp = |field: &str, label: &str, d: &str, v: &str| {
         if !same(d, v) {
-            out.push(Difference { field: field.into(), label: label.into(), declared: d.into(), verified: v.into() });
+            out.push(Difference {
+                field: field.into(),
+                label: label.into(),
+                declared: d.into(),
+                verified: v.into(),
+            });
         }
     };
-    cmp("insurer_number", "保険者番号", declared.insurer_number.as_deref().unwrap_or(""), verified.insurer_number.as_deref().unwrap_or(""));
+    cmp(
+        "insurer_number",
+        "保険者番号",
+        declared.insurer_number.as_deref().unwrap_or(""),
+        verified.insurer_number.as_deref().unwrap_or(""),
+    );
     cmp("symbol", "記号", &declared.symbol, &verified.symbol);
-    cmp("number", "番号", declared.number.as_deref().unwrap_or(""), verified.number.as_deref().unwrap_or(""));
+    cmp(
+        "number",
+        "番号",
+        declared.number.as_deref().unwrap_or(""),
+        verified.number.as_deref().unwrap_or(""),
+    );
     // A branch the patient did not know is not a difference.
     if !declared.branch.is_empty() {
         cmp("branch", "枝番", &declared.branch, &verified.branch);
     }
-    cmp("copay_percent", "負担割合", &format!("{}割", declared.copay_percent / 10), &format!("{}割", verified.copay_percent / 10));
+    cmp(
+        "copay_percent",
+        "負担割合",
+        &format!("{}割", declared.copay_percent / 10),
+        &format!("{}割", verified.copay_percent / 10),
+    );
     if let (Some(d), Some(v)) = (declared.relationship, verified.relationship) {
         cmp("relationship", "本人・家族", d.ja(), v.ja());
     }
@@ -115,7 +156,11 @@ fn differences(declared: &Insurance, verified: &Insurance) -> Vec<Difference> {
 }
 
 /// Sorts one record by the service's answer.
-pub fn classify(declared: &Insurance, patient: &PatientDetails, outcome: Option<&VerifyOutcome>) -> Verdict {
+pub fn classify(
+    declared: &Insurance,
+    patient: &PatientDetails,
+    outcome: Option<&VerifyOutcome>,
+) -> Verdict {
     use ReconcileStatus::*;
     let Some(outcome) = outcome else {
         return Verdict::new(
@@ -125,9 +170,9 @@ pub fn classify(declared: &Insurance, patient: &PatientDetails, outcome: Option<
     };
     let result = match outcome {
         // A request the terminal cannot take will never get an answer: a person must look.
-        VerifyOutcome::NoAnswer { reason: reason @ crate::qualification::NoAnswerReason::InvalidRequest(_) } => {
-            return Verdict::new(NeedsManual, reason.message_ja())
-        }
+        VerifyOutcome::NoAnswer {
+            reason: reason @ crate::qualification::NoAnswerReason::InvalidRequest(_),
+        } => return Verdict::new(NeedsManual, reason.message_ja()),
         VerifyOutcome::NoAnswer { reason } => return Verdict::new(NoAnswer, reason.message_ja()),
         VerifyOutcome::Answered(r) => r,
     };
@@ -135,7 +180,11 @@ pub fn classify(declared: &Insurance, patient: &PatientDetails, outcome: Option<
         // The service itself failed this time: try again on the next pass.
         return Verdict::new(
             NoAnswer,
-            format!("資格確認が異常終了しました: {} {}", result.error_code.as_deref().unwrap_or(""), result.error_message.as_deref().unwrap_or("")),
+            format!(
+                "資格確認が異常終了しました: {} {}",
+                result.error_code.as_deref().unwrap_or(""),
+                result.error_message.as_deref().unwrap_or("")
+            ),
         );
     }
     if result.processing_result_status.as_deref().map(str::trim) == Some("2") {
@@ -149,7 +198,10 @@ pub fn classify(declared: &Insurance, patient: &PatientDetails, outcome: Option<
         );
     }
     let Some(validity) = &result.validity else {
-        return Verdict::new(NeedsManual, "資格の有効性が返されていません（結果が不完全）");
+        return Verdict::new(
+            NeedsManual,
+            "資格の有効性が返されていません（結果が不完全）",
+        );
     };
     let first = result.qualifications.first();
     let with_verified = |status, reason: String| {
@@ -164,10 +216,16 @@ pub fn classify(declared: &Insurance, patient: &PatientDetails, outcome: Option<
     match validity {
         Validity::Valid | Validity::ValidUnregistered => {
             let Some(q) = first else {
-                return Verdict::new(NeedsManual, "有効とされましたが資格情報がありません（結果が矛盾しています）");
+                return Verdict::new(
+                    NeedsManual,
+                    "有効とされましたが資格情報がありません（結果が矛盾しています）",
+                );
             };
             if q.birth_date.is_some_and(|b| b != patient.birth_date) {
-                let mut v = with_verified(NeedsManual, "生年月日が申告と違います。本人確認のうえ判断してください".into());
+                let mut v = with_verified(
+                    NeedsManual,
+                    "生年月日が申告と違います。本人確認のうえ判断してください".into(),
+                );
                 v.differences.push(Difference {
                     field: "birth_date".into(),
                     label: "生年月日".into(),
@@ -180,7 +238,11 @@ pub fn classify(declared: &Insurance, patient: &PatientDetails, outcome: Option<
             if v.differences.is_empty() {
                 v
             } else {
-                Verdict { status: Changed, reason_ja: "資格は有効ですが、番号または負担割合が申告と違います".into(), ..v }
+                Verdict {
+                    status: Changed,
+                    reason_ja: "資格は有効ですが、番号または負担割合が申告と違います".into(),
+                    ..v
+                }
             }
         }
         Validity::InvalidNewQualification if first.is_some() => {
@@ -194,7 +256,10 @@ pub fn classify(declared: &Insurance, patient: &PatientDetails, outcome: Option<
             v
         }
         Validity::NotFound => Verdict::new(NotFound, "該当する資格がありません（該当資格なし）"),
-        Validity::MultipleMatches => Verdict::new(NeedsManual, "複数の資格が該当しました。手作業で確認してください"),
+        Validity::MultipleMatches => Verdict::new(
+            NeedsManual,
+            "複数の資格が該当しました。手作業で確認してください",
+        ),
         Validity::Unknown(code) => Verdict::new(NeedsManual, format!("不明な有効性コード {code}")),
     }
 }
@@ -259,7 +324,11 @@ mod tests {
         let v = classify(&declared(), &patient(), Some(&answer("1", Some(qual()))));
         assert_eq!(v.status, ReconcileStatus::Match, "{v:?}");
         assert!(v.differences.is_empty());
-        assert_eq!(v.verified.unwrap().employer, "株式会社テスト", "kept from the declaration");
+        assert_eq!(
+            v.verified.unwrap().employer,
+            "株式会社テスト",
+            "kept from the declaration"
+        );
     }
 
     #[test]
@@ -269,38 +338,79 @@ mod tests {
         let v = classify(&declared(), &patient(), Some(&answer("1", Some(q))));
         assert_eq!(v.status, ReconcileStatus::Changed);
         assert_eq!(v.differences.len(), 1);
-        assert_eq!((v.differences[0].declared.as_str(), v.differences[0].verified.as_str()), ("5678", "9999"));
+        assert_eq!(
+            (
+                v.differences[0].declared.as_str(),
+                v.differences[0].verified.as_str()
+            ),
+            ("5678", "9999")
+        );
     }
 
     #[test]
     fn a_new_qualification_is_changed_and_plain_invalid_is_ineligible() {
         let mut q = qual();
         q.insurer_number = "06130016".into();
-        assert_eq!(classify(&declared(), &patient(), Some(&answer("3", Some(q)))).status, ReconcileStatus::Changed);
-        assert_eq!(classify(&declared(), &patient(), Some(&answer("2", Some(qual())))).status, ReconcileStatus::Ineligible);
-        assert_eq!(classify(&declared(), &patient(), Some(&answer("3", None))).status, ReconcileStatus::Ineligible);
+        assert_eq!(
+            classify(&declared(), &patient(), Some(&answer("3", Some(q)))).status,
+            ReconcileStatus::Changed
+        );
+        assert_eq!(
+            classify(&declared(), &patient(), Some(&answer("2", Some(qual())))).status,
+            ReconcileStatus::Ineligible
+        );
+        assert_eq!(
+            classify(&declared(), &patient(), Some(&answer("3", None))).status,
+            ReconcileStatus::Ineligible
+        );
     }
 
     #[test]
     fn doubtful_answers_need_a_person() {
         use ReconcileStatus::*;
-        assert_eq!(classify(&declared(), &patient(), Some(&answer("4", None))).status, NotFound);
-        assert_eq!(classify(&declared(), &patient(), Some(&answer("5", None))).status, NeedsManual);
-        assert_eq!(classify(&declared(), &patient(), Some(&answer("1", None))).status, NeedsManual, "valid but empty contradicts itself");
-        assert_eq!(classify(&declared(), &patient(), Some(&answer("7", None))).status, NeedsManual);
+        assert_eq!(
+            classify(&declared(), &patient(), Some(&answer("4", None))).status,
+            NotFound
+        );
+        assert_eq!(
+            classify(&declared(), &patient(), Some(&answer("5", None))).status,
+            NeedsManual
+        );
+        assert_eq!(
+            classify(&declared(), &patient(), Some(&answer("1", None))).status,
+            NeedsManual,
+            "valid but empty contradicts itself"
+        );
+        assert_eq!(
+            classify(&declared(), &patient(), Some(&answer("7", None))).status,
+            NeedsManual
+        );
         let mut q = qual();
         q.birth_date = NaiveDate::from_ymd_opt(1970, 3, 2);
         let v = classify(&declared(), &patient(), Some(&answer("1", Some(q))));
         assert_eq!(v.status, NeedsManual);
         assert!(v.differences.iter().any(|d| d.field == "birth_date"));
-        assert_eq!(classify(&declared(), &patient(), None).status, NeedsManual, "不詳");
+        assert_eq!(
+            classify(&declared(), &patient(), None).status,
+            NeedsManual,
+            "不詳"
+        );
     }
 
     #[test]
     fn no_usable_answer_stays_queued() {
-        let none = VerifyOutcome::NoAnswer { reason: NoAnswerReason::Timeout { waited_ms: 30_000 } };
-        assert_eq!(classify(&declared(), &patient(), Some(&none)).status, ReconcileStatus::NoAnswer);
-        let abnormal = VerifyOutcome::Answered(VerifyResult { segment_of_result: "9".into(), error_code: Some("E01".into()), ..Default::default() });
+        let none = VerifyOutcome::NoAnswer {
+            reason: NoAnswerReason::Timeout { waited_ms: 30_000 },
+        };
+        assert_eq!(
+            classify(&declared(), &patient(), Some(&none)).status,
+            ReconcileStatus::NoAnswer
+        );
+        let abnormal = VerifyOutcome::Answered(VerifyResult {
+            segment_of_result: "9".into(),
+            error_code: Some("E01".into()),
+            ..Default::default()
+        });
         let v = classify(&declared(), &patient(), Some(&abnormal));
         assert_eq!(v.status, ReconcileStatus::NoAnswer);
         assert!(v.reason_ja.contains("E01"), "codes kept verbatim");

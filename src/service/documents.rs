@@ -15,35 +15,88 @@ use crate::store::{outages, patients, visits};
 
 const DECLARATION_NAMES: Names = Names {
     slots: &[
-        "visit_no", "declared_on", "kana", "name", "birth_date", "address", "phone", "insurer_name", "insurer_number",
-        "symbol_number", "employer", "public_funds", "clinic_name", "clinic_address", "clinic_phone", "note", "page",
+        "visit_no",
+        "declared_on",
+        "kana",
+        "name",
+        "birth_date",
+        "address",
+        "phone",
+        "insurer_name",
+        "insurer_number",
+        "symbol_number",
+        "employer",
+        "public_funds",
+        "clinic_name",
+        "clinic_address",
+        "clinic_phone",
+        "note",
+        "page",
     ],
     marks: &[
-        "male", "female", "insured", "family", "kind_shaho", "kind_kokuho", "kind_kouki", "kind_unknown", "copay_10",
-        "copay_20", "copay_30",
+        "male",
+        "female",
+        "insured",
+        "family",
+        "kind_shaho",
+        "kind_kokuho",
+        "kind_kouki",
+        "kind_unknown",
+        "copay_10",
+        "copay_20",
+        "copay_30",
     ],
     columns: &[],
 };
 
 const OUTAGE_DAY_NAMES: Names = Names {
-    slots: &["clinic_name", "date", "outage", "printed_at", "count", "page"],
+    slots: &[
+        "clinic_name",
+        "date",
+        "outage",
+        "printed_at",
+        "count",
+        "page",
+    ],
     marks: &[],
-    columns: &["visit_no", "time", "name", "kana", "birth_date", "insurance", "basis", "state"],
+    columns: &[
+        "visit_no",
+        "time",
+        "name",
+        "kana",
+        "birth_date",
+        "insurance",
+        "basis",
+        "state",
+    ],
 };
 
 const REPORT_NAMES: Names = Names {
     slots: &["clinic_name", "printed_at", "summary", "page"],
     marks: &[],
     columns: &[
-        "state", "status", "visit_no", "visit_date", "name", "birth_date", "claim_basis", "insurer_number", "symbol_number",
-        "detail", "decision",
+        "state",
+        "status",
+        "visit_no",
+        "visit_date",
+        "name",
+        "birth_date",
+        "claim_basis",
+        "insurer_number",
+        "symbol_number",
+        "detail",
+        "decision",
     ],
 };
 
 impl Records {
     fn printed_at(&self) -> String {
         let now = self.clock.now();
-        format!("印刷 {} {}", format_wareki(now.date_naive()), now.format("%H:%M"))
+        format!(
+            "印刷 {} {}",
+            format_wareki(now.date_naive()),
+            now.format("%H:%M")
+        )
     }
 
     /// The 被保険者資格申立書 of a visit, pre-filled, for the patient to check and sign.
@@ -52,7 +105,8 @@ impl Records {
         let (v, p, d) = self.store.read(|conn| {
             let v = visits::require(conn, visit_id)?;
             let p = patients::require_patient(conn, v.patient_id)?;
-            let d = patients::get_declaration(conn, v.declaration_id)?.ok_or_else(|| Error::Other(format!("visit {visit_id} has no declaration")))?;
+            let d = patients::get_declaration(conn, v.declaration_id)?
+                .ok_or_else(|| Error::Other(format!("visit {visit_id} has no declaration")))?;
             Ok((v, p, d))
         })?;
         let c = &self.config.clinic;
@@ -63,7 +117,11 @@ impl Records {
                 "declared_on" => format_wareki(v.visit_date),
                 "kana" => p.details.kana.clone(),
                 "name" => p.details.name.clone(),
-                "birth_date" => format!("{}（{}）", format_wareki(p.details.birth_date), p.details.birth_date),
+                "birth_date" => format!(
+                    "{}（{}）",
+                    format_wareki(p.details.birth_date),
+                    p.details.birth_date
+                ),
                 "address" => p.details.address.clone(),
                 "phone" => p.details.phone.clone(),
                 "insurer_name" => i.insurer_name.clone(),
@@ -86,12 +144,23 @@ impl Records {
                     .public_funds
                     .iter()
                     .enumerate()
-                    .map(|(n, f)| format!("第{}公費 負担者番号 {} 受給者番号 {}", n + 1, f.payer, f.recipient))
+                    .map(|(n, f)| {
+                        format!(
+                            "第{}公費 負担者番号 {} 受給者番号 {}",
+                            n + 1,
+                            f.payer,
+                            f.recipient
+                        )
+                    })
                     .collect::<Vec<_>>()
                     .join("\n"),
                 "clinic_name" => c.name.clone().unwrap_or_default(),
                 "clinic_address" => c.address.clone().unwrap_or_default(),
-                "clinic_phone" => c.phone.as_deref().map(|p| format!("電話 {p}")).unwrap_or_default(),
+                "clinic_phone" => c
+                    .phone
+                    .as_deref()
+                    .map(|p| format!("電話 {p}"))
+                    .unwrap_or_default(),
                 "note" => {
                     let basis = Basis::parse(&v.basis).map(|b| b.ja()).unwrap_or(&v.basis);
                     if i.is_fushou() {
@@ -118,7 +187,16 @@ impl Records {
             _ => false,
         };
         let template = Sheet::parse(sheet::DECLARATION, &DECLARATION_NAMES)?;
-        let pdf = sheet::render(&template, &SheetData { title: "被保険者資格申立書", slot: &slot, mark: &mark, rows: &[], strict: true })?;
+        let pdf = sheet::render(
+            &template,
+            &SheetData {
+                title: "被保険者資格申立書",
+                slot: &slot,
+                mark: &mark,
+                rows: &[],
+                strict: true,
+            },
+        )?;
         super::write_synced(out, &pdf)
     }
 
@@ -133,19 +211,47 @@ impl Records {
                     continue;
                 }
                 if let Some(o) = outages::get(conn, id)? {
-                    let t = |s: &str| chrono::DateTime::parse_from_rfc3339(s).map(|d| d.format("%H:%M").to_string()).unwrap_or_default();
-                    let end = o.ended_at.as_deref().map(t).unwrap_or_else(|| "継続中".into());
-                    seen.push((id, format!("障害 #{id}: {}〜{} 理由: {}", t(&o.started_at), end, o.reason)));
+                    let t = |s: &str| {
+                        chrono::DateTime::parse_from_rfc3339(s)
+                            .map(|d| d.format("%H:%M").to_string())
+                            .unwrap_or_default()
+                    };
+                    let end = o
+                        .ended_at
+                        .as_deref()
+                        .map(t)
+                        .unwrap_or_else(|| "継続中".into());
+                    seen.push((
+                        id,
+                        format!(
+                            "障害 #{id}: {}〜{} 理由: {}",
+                            t(&o.started_at),
+                            end,
+                            o.reason
+                        ),
+                    ));
                 }
             }
-            Ok(seen.into_iter().map(|(_, s)| s).collect::<Vec<_>>().join(" ／ "))
+            Ok(seen
+                .into_iter()
+                .map(|(_, s)| s)
+                .collect::<Vec<_>>()
+                .join(" ／ "))
         })?;
         let table: Vec<HashMap<&'static str, String>> = self.store.read(|conn| {
             let mut out = Vec::new();
             for r in rows.iter().filter(|r| r.visit.outage_id.is_some()) {
-                let birth = patients::require_patient(conn, r.visit.patient_id)?.details.birth_date;
-                let time = chrono::DateTime::parse_from_rfc3339(&r.visit.created_at).map(|d| d.format("%H:%M").to_string()).unwrap_or_default();
-                let void = if r.visit.voided_at.is_some() { "［取消］" } else { "" };
+                let birth = patients::require_patient(conn, r.visit.patient_id)?
+                    .details
+                    .birth_date;
+                let time = chrono::DateTime::parse_from_rfc3339(&r.visit.created_at)
+                    .map(|d| d.format("%H:%M").to_string())
+                    .unwrap_or_default();
+                let void = if r.visit.voided_at.is_some() {
+                    "［取消］"
+                } else {
+                    ""
+                };
                 out.push(HashMap::from([
                     ("visit_no", format!("{void}{}", r.visit.visit_no)),
                     ("time", time),
@@ -153,8 +259,18 @@ impl Records {
                     ("kana", r.patient_kana.clone()),
                     ("birth_date", format_wareki_short(birth)),
                     ("insurance", r.insurance_summary.clone()),
-                    ("basis", Basis::parse(&r.visit.basis).map(|b| b.ja().to_string()).unwrap_or_default()),
-                    ("state", r.queue_state.map(|s| s.ja().to_string()).unwrap_or_default()),
+                    (
+                        "basis",
+                        Basis::parse(&r.visit.basis)
+                            .map(|b| b.ja().to_string())
+                            .unwrap_or_default(),
+                    ),
+                    (
+                        "state",
+                        r.queue_state
+                            .map(|s| s.ja().to_string())
+                            .unwrap_or_default(),
+                    ),
                 ]));
             }
             Ok(out)
@@ -171,20 +287,41 @@ impl Records {
             }
         };
         let template = Sheet::parse(sheet::OUTAGE_DAY, &OUTAGE_DAY_NAMES)?;
-        let pdf = sheet::render(&template, &SheetData { title: "障害時受付一覧", slot: &slot, mark: &|_| false, rows: &table, strict: false })?;
+        let pdf = sheet::render(
+            &template,
+            &SheetData {
+                title: "障害時受付一覧",
+                slot: &slot,
+                mark: &|_| false,
+                rows: &table,
+                strict: false,
+            },
+        )?;
         super::write_synced(out, &pdf)?;
-        Ok(ExportSummary { path: out.display().to_string(), visits: table.len(), fushou: 0, unsettled: 0 })
+        Ok(ExportSummary {
+            path: out.display().to_string(),
+            visits: table.len(),
+            fushou: 0,
+            unsettled: 0,
+        })
     }
 
     /// The clerk's list as an A4 PDF: open decisions first, then by status.
     pub fn reconcile_report_pdf(&self, out: &Path) -> Result<ExportSummary> {
         let list = self.reconcile_list()?;
-        let mut summary = ExportSummary { path: out.display().to_string(), visits: list.len(), fushou: 0, unsettled: 0 };
+        let mut summary = ExportSummary {
+            path: out.display().to_string(),
+            visits: list.len(),
+            fushou: 0,
+            unsettled: 0,
+        };
         let rows: Vec<HashMap<&'static str, String>> = list
             .iter()
             .map(|r| {
-                summary.fushou += usize::from(r.claim.basis == crate::domain::claim::ClaimBasis::Fushou);
-                summary.unsettled += usize::from(r.entry.state != crate::domain::QueueState::Settled);
+                summary.fushou +=
+                    usize::from(r.claim.basis == crate::domain::claim::ClaimBasis::Fushou);
+                summary.unsettled +=
+                    usize::from(r.entry.state != crate::domain::QueueState::Settled);
                 let mut detail = r.differences_ja();
                 for extra in [r.entry.reason.as_str(), r.lookup.as_deref().unwrap_or("")] {
                     if !extra.is_empty() && !detail.contains(extra) {
@@ -194,11 +331,14 @@ impl Records {
                         detail.push_str(extra);
                     }
                 }
-                let decision = [r.entry.decided_by.clone().unwrap_or_default(), r.entry.note.clone()]
-                    .into_iter()
-                    .filter(|s| !s.is_empty())
-                    .collect::<Vec<_>>()
-                    .join(" ");
+                let decision = [
+                    r.entry.decided_by.clone().unwrap_or_default(),
+                    r.entry.note.clone(),
+                ]
+                .into_iter()
+                .filter(|s| !s.is_empty())
+                .collect::<Vec<_>>()
+                .join(" ");
                 HashMap::from([
                     ("state", r.entry.state.ja().to_string()),
                     ("status", r.status_ja()),
@@ -208,13 +348,24 @@ impl Records {
                     ("birth_date", format_wareki_short(r.patient.birth_date)),
                     ("claim_basis", r.claim_basis_ja.clone()),
                     ("insurer_number", r.claim.insurer_number.clone()),
-                    ("symbol_number", [r.claim.symbol.as_str(), r.claim.number.as_str()].iter().filter(|s| !s.is_empty()).copied().collect::<Vec<_>>().join("・")),
+                    (
+                        "symbol_number",
+                        [r.claim.symbol.as_str(), r.claim.number.as_str()]
+                            .iter()
+                            .filter(|s| !s.is_empty())
+                            .copied()
+                            .collect::<Vec<_>>()
+                            .join("・"),
+                    ),
                     ("detail", detail),
                     ("decision", decision),
                 ])
             })
             .collect();
-        let text = format!("全 {} 件 ／ 判断待ち・未確定 {} 件 ／ 不詳 {} 件", summary.visits, summary.unsettled, summary.fushou);
+        let text = format!(
+            "全 {} 件 ／ 判断待ち・未確定 {} 件 ／ 不詳 {} 件",
+            summary.visits, summary.unsettled, summary.fushou
+        );
         let slot = |name: &str| -> String {
             match name {
                 "clinic_name" => self.config.clinic.name.clone().unwrap_or_default(),
@@ -224,7 +375,16 @@ impl Records {
             }
         };
         let template = Sheet::parse(sheet::RECONCILE_REPORT, &REPORT_NAMES)?;
-        let pdf = sheet::render(&template, &SheetData { title: "照合結果一覧", slot: &slot, mark: &|_| false, rows: &rows, strict: false })?;
+        let pdf = sheet::render(
+            &template,
+            &SheetData {
+                title: "照合結果一覧",
+                slot: &slot,
+                mark: &|_| false,
+                rows: &rows,
+                strict: false,
+            },
+        )?;
         super::write_synced(out, &pdf)?;
         Ok(summary)
     }

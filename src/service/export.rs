@@ -20,21 +20,66 @@ pub struct ExportSummary {
 }
 
 const EXPORT_HEADER: &[&str] = &[
-    "受付番号", "受診日", "患者ID", "氏名", "カナ", "生年月日", "性別", "保険種別", "保険者番号", "記号", "番号", "枝番",
-    "本人家族", "負担割合", "第1公費負担者番号", "第1公費受給者番号", "第2公費負担者番号", "第2公費受給者番号",
-    "第3公費負担者番号", "第3公費受給者番号", "申告根拠", "請求根拠", "照合状態", "照合結果", "摘要",
+    "受付番号",
+    "受診日",
+    "患者ID",
+    "氏名",
+    "カナ",
+    "生年月日",
+    "性別",
+    "保険種別",
+    "保険者番号",
+    "記号",
+    "番号",
+    "枝番",
+    "本人家族",
+    "負担割合",
+    "第1公費負担者番号",
+    "第1公費受給者番号",
+    "第2公費負担者番号",
+    "第2公費受給者番号",
+    "第3公費負担者番号",
+    "第3公費受給者番号",
+    "申告根拠",
+    "請求根拠",
+    "照合状態",
+    "照合結果",
+    "摘要",
 ];
 
 const REPORT_HEADER: &[&str] = &[
-    "判断", "照合結果", "受付番号", "受診日", "患者ID", "氏名", "生年月日", "請求根拠", "保険者番号", "記号", "番号", "枝番",
-    "負担割合", "違い", "理由", "判断内容", "判断者", "メモ", "手作業で照会する項目", "摘要",
+    "判断",
+    "照合結果",
+    "受付番号",
+    "受診日",
+    "患者ID",
+    "氏名",
+    "生年月日",
+    "請求根拠",
+    "保険者番号",
+    "記号",
+    "番号",
+    "枝番",
+    "負担割合",
+    "違い",
+    "理由",
+    "判断内容",
+    "判断者",
+    "メモ",
+    "手作業で照会する項目",
+    "摘要",
 ];
 
 impl Records {
     /// Writes every visit that was not voided, with the numbers to claim with, as UTF-8 CSV
     /// (with a BOM, so spreadsheet software opens it as UTF-8).
     pub fn export_csv(&self, path: &Path) -> Result<ExportSummary> {
-        let mut summary = ExportSummary { path: path.display().to_string(), visits: 0, fushou: 0, unsettled: 0 };
+        let mut summary = ExportSummary {
+            path: path.display().to_string(),
+            visits: 0,
+            fushou: 0,
+            unsettled: 0,
+        };
         let mut list = self.reconcile_list()?;
         list.retain(|r| !r.voided);
         list.sort_by_key(|r| r.entry.visit_id);
@@ -81,7 +126,12 @@ impl Records {
     /// The clerk's list: every record with its status, the claim and why; open decisions first.
     pub fn reconcile_report_csv(&self, path: &Path) -> Result<ExportSummary> {
         let list = self.reconcile_list()?;
-        let mut summary = ExportSummary { path: path.display().to_string(), visits: list.len(), fushou: 0, unsettled: 0 };
+        let mut summary = ExportSummary {
+            path: path.display().to_string(),
+            visits: list.len(),
+            fushou: 0,
+            unsettled: 0,
+        };
         let rows: Vec<Vec<String>> = list
             .iter()
             .map(|r| {
@@ -118,14 +168,21 @@ impl Records {
 
 impl super::QueueRow {
     pub fn status_ja(&self) -> String {
-        match self.entry.status.as_deref().and_then(ReconcileStatus::parse) {
+        match self
+            .entry
+            .status
+            .as_deref()
+            .and_then(ReconcileStatus::parse)
+        {
             Some(s) => s.ja().to_string(),
             None => "未照合".to_string(),
         }
     }
 
     pub fn basis_ja(&self) -> String {
-        crate::domain::Basis::parse(&self.basis).map(|b| b.ja().to_string()).unwrap_or_else(|| self.basis.clone())
+        crate::domain::Basis::parse(&self.basis)
+            .map(|b| b.ja().to_string())
+            .unwrap_or_else(|| self.basis.clone())
     }
 
     /// 「番号: 5678 → 9999」 for each difference.
@@ -141,23 +198,38 @@ impl super::QueueRow {
 
 /// Writes CSV to `path.tmp`, syncs it, then renames it over `path`, so a reader never sees
 /// half a file.
-pub(crate) fn write_csv_atomically(path: &Path, header: &[&str], rows: &[Vec<String>]) -> Result<()> {
+pub(crate) fn write_csv_atomically(
+    path: &Path,
+    header: &[&str],
+    rows: &[Vec<String>],
+) -> Result<()> {
     let tmp = path.with_extension("csv.tmp");
     let cannot = |e: &dyn std::fmt::Display| {
-        Error::field("PATH", "出力先", format!("{} に書き込めません: {e}", path.display()), format!("cannot write {}: {e}", path.display()))
+        Error::field(
+            "PATH",
+            "出力先",
+            format!("{} に書き込めません: {e}", path.display()),
+            format!("cannot write {}: {e}", path.display()),
+        )
     };
     {
         let file = std::fs::File::create(&tmp).map_err(|e| cannot(&e))?;
         let mut buf = std::io::BufWriter::new(file);
         std::io::Write::write_all(&mut buf, "\u{FEFF}".as_bytes())?;
-        let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(buf);
+        let mut w = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::CRLF)
+            .from_writer(buf);
         let io = |e: csv::Error| Error::Other(format!("CSV: {e}"));
         w.write_record(header).map_err(io)?;
         for r in rows {
             w.write_record(r).map_err(io)?;
         }
-        let buf = w.into_inner().map_err(|e| Error::Other(format!("CSV: {e}")))?;
-        let file = buf.into_inner().map_err(|e| Error::Other(format!("CSV: {e}")))?;
+        let buf = w
+            .into_inner()
+            .map_err(|e| Error::Other(format!("CSV: {e}")))?;
+        let file = buf
+            .into_inner()
+            .map_err(|e| Error::Other(format!("CSV: {e}")))?;
         file.sync_all()?;
     }
     std::fs::rename(&tmp, path)?;

@@ -65,7 +65,12 @@ impl Records {
             )?;
             Ok((visit_id, visit_no, patient_id))
         })?;
-        Ok(IntakeReceipt { visit_id: visit_ref(visit_id), visit_no, patient_id: patient_ref(patient_id), warnings })
+        Ok(IntakeReceipt {
+            visit_id: visit_ref(visit_id),
+            visit_no,
+            patient_id: patient_ref(patient_id),
+            warnings,
+        })
     }
 
     /// Records a visit for a returning patient whose insurance has not changed: reuses their last
@@ -78,24 +83,47 @@ impl Records {
             let p = patients::require_patient(conn, patient_id)?;
             if let Some(into) = p.merged_into {
                 return Err(Error::refused(
-                    format!("{} は {} に統合されています。{} で受け付けてください", patient_ref(patient_id), patient_ref(into), patient_ref(into)),
+                    format!(
+                        "{} は {} に統合されています。{} で受け付けてください",
+                        patient_ref(patient_id),
+                        patient_ref(into),
+                        patient_ref(into)
+                    ),
                     format!("merged into {}", patient_ref(into)),
                 ));
             }
             let decl = patients::current_declaration(conn, patient_id)?.ok_or_else(|| {
-                Error::refused(format!("{} には前回の保険情報がありません。申立書で受け付けてください", patient_ref(patient_id)), "no previous insurance on record")
+                Error::refused(
+                    format!(
+                        "{} には前回の保険情報がありません。申立書で受け付けてください",
+                        patient_ref(patient_id)
+                    ),
+                    "no previous insurance on record",
+                )
             })?;
             let warnings = copay_warnings(&decl.insurance, p.details.birth_date, today);
             let outage_id = outages::current(conn)?.map(|o| o.id);
             let warnings_json = serde_json::to_value(&warnings).expect("warnings serialise");
             let (visit_id, visit_no) = visits::insert(
                 conn,
-                &visits::NewVisit { visit_date: today, patient_id, declaration_id: decl.id, basis: basis.as_str(), outage_id, warnings: &warnings_json },
+                &visits::NewVisit {
+                    visit_date: today,
+                    patient_id,
+                    declaration_id: decl.id,
+                    basis: basis.as_str(),
+                    outage_id,
+                    warnings: &warnings_json,
+                },
                 &stamp,
             )?;
             Ok((visit_id, visit_no, warnings))
         })?;
-        Ok(IntakeReceipt { visit_id: visit_ref(visit_id), visit_no, patient_id: patient_ref(patient_id), warnings })
+        Ok(IntakeReceipt {
+            visit_id: visit_ref(visit_id),
+            visit_no,
+            patient_id: patient_ref(patient_id),
+            warnings,
+        })
     }
 }
 
@@ -104,7 +132,12 @@ impl Records {
     pub fn void_visit(&mut self, visit: &str, reason: &str) -> Result<String> {
         let id = parse_ref(visit, 'V', "VISIT_ID", "受診ID")?;
         if reason.trim().is_empty() {
-            return Err(Error::field("--reason", "理由", "取り消しの理由を入力してください", "a reason is required"));
+            return Err(Error::field(
+                "--reason",
+                "理由",
+                "取り消しの理由を入力してください",
+                "a reason is required",
+            ));
         }
         let stamp = self.stamp();
         self.store.write(|conn| {

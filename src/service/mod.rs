@@ -42,9 +42,18 @@ impl Clock {
     /// Reads `ONSHI_FALLBACK_NOW` (RFC 3339) if set: lets demos and tests replay a given day.
     pub fn from_env() -> Result<Clock> {
         match std::env::var("ONSHI_FALLBACK_NOW") {
-            Ok(s) if !s.trim().is_empty() => DateTime::parse_from_rfc3339(s.trim()).map(Clock::Fixed).map_err(|e| {
-                Error::field("ONSHI_FALLBACK_NOW", "現在時刻の指定", format!("RFC 3339 形式で指定してください（例 2026-11-25T09:00:00+09:00）: {e}"), "must be RFC 3339")
-            }),
+            Ok(s) if !s.trim().is_empty() => DateTime::parse_from_rfc3339(s.trim())
+                .map(Clock::Fixed)
+                .map_err(|e| {
+                    Error::field(
+                        "ONSHI_FALLBACK_NOW",
+                        "現在時刻の指定",
+                        format!(
+                            "RFC 3339 形式で指定してください（例 2026-11-25T09:00:00+09:00）: {e}"
+                        ),
+                        "must be RFC 3339",
+                    )
+                }),
             _ => Ok(Clock::System),
         }
     }
@@ -61,11 +70,19 @@ pub struct Records {
 
 impl Records {
     pub fn new(store: Store, config: Config, actor: impl Into<String>, clock: Clock) -> Records {
-        Records { store, config, actor: actor.into(), clock }
+        Records {
+            store,
+            config,
+            actor: actor.into(),
+            clock,
+        }
     }
 
     pub fn stamp(&self) -> Stamp {
-        Stamp { at: store::timestamp(self.clock.now()), by: self.actor.clone() }
+        Stamp {
+            at: store::timestamp(self.clock.now()),
+            by: self.actor.clone(),
+        }
     }
 
     pub fn today(&self) -> NaiveDate {
@@ -93,20 +110,36 @@ pub fn visit_ref(id: i64) -> String {
 /// Parses `P12`, `p12` or `12`.
 pub fn parse_ref(text: &str, prefix: char, field: &str, label: &str) -> Result<i64> {
     let t = crate::domain::text::normalize_number(text);
-    let digits = t.strip_prefix(prefix).or_else(|| t.strip_prefix(prefix.to_ascii_lowercase())).unwrap_or(&t);
-    digits.parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(|| {
-        Error::field(field, label, format!("{prefix}12 のような番号で指定してください（入力: {text}）"), format!("expected an id like {prefix}12, got {text:?}"))
-    })
+    let digits = t
+        .strip_prefix(prefix)
+        .or_else(|| t.strip_prefix(prefix.to_ascii_lowercase()))
+        .unwrap_or(&t);
+    digits
+        .parse::<i64>()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(|| {
+            Error::field(
+                field,
+                label,
+                format!("{prefix}12 のような番号で指定してください（入力: {text}）"),
+                format!("expected an id like {prefix}12, got {text:?}"),
+            )
+        })
 }
 
 /// Writes a file and syncs it, so an acknowledged prescription's PDF survives a power cut.
 pub(crate) fn write_synced(path: &Path, bytes: &[u8]) -> Result<()> {
     use std::io::Write;
     let mut f = std::fs::File::create(path).map_err(|e| {
-        crate::error::Error::field("--out", "出力先", format!("{} に書き込めません: {e}", path.display()), format!("cannot write {}: {e}", path.display()))
+        crate::error::Error::field(
+            "--out",
+            "出力先",
+            format!("{} に書き込めません: {e}", path.display()),
+            format!("cannot write {}: {e}", path.display()),
+        )
     })?;
     f.write_all(bytes)?;
     f.sync_all()?;
     Ok(())
 }
-

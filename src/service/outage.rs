@@ -31,12 +31,26 @@ pub struct OutageRecord {
 impl Records {
     /// Declares degraded mode. Idempotent: with an outage already open it adds any newly named
     /// services and returns that outage (`false` = not newly started).
-    pub fn outage_start(&mut self, reason: &str, services: &[Service], detected_by: Detection) -> Result<(Outage, bool)> {
+    pub fn outage_start(
+        &mut self,
+        reason: &str,
+        services: &[Service],
+        detected_by: Detection,
+    ) -> Result<(Outage, bool)> {
         let reason = reason.trim();
         if reason.is_empty() {
-            return Err(Error::field("reason", "理由", "理由を入力してください（例: 資格確認端末がエラー）", "required"));
+            return Err(Error::field(
+                "reason",
+                "理由",
+                "理由を入力してください（例: 資格確認端末がエラー）",
+                "required",
+            ));
         }
-        let services: Vec<Service> = if services.is_empty() { Service::ALL.to_vec() } else { services.to_vec() };
+        let services: Vec<Service> = if services.is_empty() {
+            Service::ALL.to_vec()
+        } else {
+            services.to_vec()
+        };
         let stamp = self.stamp();
         self.store.write(|conn| {
             if let Some(open) = outages::current(conn)? {
@@ -54,7 +68,10 @@ impl Records {
         let stamp = self.stamp();
         self.store.write(|conn| {
             let open = outages::current(conn)?.ok_or_else(|| {
-                Error::refused("障害対応中ではありません（終了する障害がありません）", "no outage is open")
+                Error::refused(
+                    "障害対応中ではありません（終了する障害がありません）",
+                    "no outage is open",
+                )
             })?;
             outages::end(conn, open.id, note.trim(), detected_by, &stamp)?;
             let released = queue::release_waiting(conn, &stamp)?;
@@ -66,7 +83,11 @@ impl Records {
         self.store.read(|conn| {
             let outage = outages::current(conn)?;
             Ok(Status {
-                mode: if outage.is_some() { "degraded" } else { "normal" },
+                mode: if outage.is_some() {
+                    "degraded"
+                } else {
+                    "normal"
+                },
                 outage,
                 queued: queue::count_open(conn)?,
             })
@@ -79,7 +100,8 @@ impl Records {
         }
         let stamp = self.stamp();
         self.store.write(|conn| {
-            let open = outages::current(conn)?.ok_or_else(|| Error::refused("障害対応中ではありません", "no outage is open"))?;
+            let open = outages::current(conn)?
+                .ok_or_else(|| Error::refused("障害対応中ではありません", "no outage is open"))?;
             outages::add_note(conn, open.id, text.trim(), &stamp)
         })
     }
@@ -143,13 +165,29 @@ impl Records {
     /// Ticks a runbook step in the open outage, with the time and who did it.
     pub fn runbook_tick(&mut self, step_id: &str, result: &str) -> Result<Tick> {
         let steps = crate::outage::runbook::steps(&self.config.runbook);
-        let step = steps.iter().find(|s| s.id == step_id.trim()).ok_or_else(|| {
-            let ids: Vec<&str> = steps.iter().map(|s| s.id.as_str()).collect();
-            Error::field("STEP", "手順", format!("手順 {step_id} はありません。次のいずれかです: {}", ids.join(", ")), format!("unknown step; one of {}", ids.join(", ")))
-        })?;
+        let step = steps
+            .iter()
+            .find(|s| s.id == step_id.trim())
+            .ok_or_else(|| {
+                let ids: Vec<&str> = steps.iter().map(|s| s.id.as_str()).collect();
+                Error::field(
+                    "STEP",
+                    "手順",
+                    format!(
+                        "手順 {step_id} はありません。次のいずれかです: {}",
+                        ids.join(", ")
+                    ),
+                    format!("unknown step; one of {}", ids.join(", ")),
+                )
+            })?;
         let stamp = self.stamp();
         self.store.write(|conn| {
-            let open = outages::current(conn)?.ok_or_else(|| Error::refused("障害対応中ではありません（手順は障害中に記録します）", "no outage is open"))?;
+            let open = outages::current(conn)?.ok_or_else(|| {
+                Error::refused(
+                    "障害対応中ではありません（手順は障害中に記録します）",
+                    "no outage is open",
+                )
+            })?;
             outages::tick(conn, open.id, &step.id, &step.title, result.trim(), &stamp)?;
             Ok(outages::ticks(conn, open.id)?.pop().expect("just ticked"))
         })
@@ -163,6 +201,9 @@ impl Records {
             None => log.into_iter().last(),
         }
         .ok_or_else(|| Error::not_found("該当する障害の記録がありません", "no such outage"))?;
-        Ok(crate::outage::report::markdown(&record, self.config.clinic.name.as_deref().unwrap_or("")))
+        Ok(crate::outage::report::markdown(
+            &record,
+            self.config.clinic.name.as_deref().unwrap_or(""),
+        ))
     }
 }

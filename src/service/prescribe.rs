@@ -34,7 +34,10 @@ pub fn prescription_ref(id: i64) -> String {
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 impl Records {
@@ -45,9 +48,18 @@ impl Records {
             return Ok(PathBuf::from(configured));
         }
         let db = self.store.path().ok_or_else(|| {
-            Error::field("printer.archive_dir", "印刷控えの保存先", "設定 [printer] archive_dir を指定してください", "set [printer] archive_dir")
+            Error::field(
+                "printer.archive_dir",
+                "印刷控えの保存先",
+                "設定 [printer] archive_dir を指定してください",
+                "set [printer] archive_dir",
+            )
         })?;
-        Ok(db.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")).join("archive"))
+        Ok(db
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+            .join("archive"))
     }
 
     fn renderer(&self) -> Result<Renderer> {
@@ -59,14 +71,23 @@ impl Records {
     /// Issues a paper prescription for a visit: checks it, renders it, archives the PDF,
     /// records it (with the outage it was issued in), writes a copy to `out`, and with `print`
     /// sends it to the printer.
-    pub fn prescribe(&mut self, input: &PrescriptionInput, out: Option<&Path>, print: bool) -> Result<PrescriptionReceipt> {
+    pub fn prescribe(
+        &mut self,
+        input: &PrescriptionInput,
+        out: Option<&Path>,
+        print: bool,
+    ) -> Result<PrescriptionReceipt> {
         let rx = input.validate().map_err(Error::Input)?;
         let doctors = &self.config.clinic.doctors;
         if !doctors.is_empty() && !doctors.iter().any(|d| d == rx.doctor.trim()) {
             return Err(Error::field(
                 "doctor",
                 "保険医氏名",
-                format!("{} は設定 [clinic] doctors にありません（{}）", rx.doctor, doctors.join("、")),
+                format!(
+                    "{} は設定 [clinic] doctors にありません（{}）",
+                    rx.doctor,
+                    doctors.join("、")
+                ),
                 "not one of [clinic] doctors",
             ));
         }
@@ -74,14 +95,22 @@ impl Records {
         let (visit, patient) = self.store.read(|conn| {
             let v = visits::require(conn, visit_id)?;
             if v.voided_at.is_some() {
-                return Err(Error::refused(format!("{} は取り消された受付です", v.visit_no), "the visit was voided"));
+                return Err(Error::refused(
+                    format!("{} は取り消された受付です", v.visit_no),
+                    "the visit was voided",
+                ));
             }
             let p = patients::require_patient(conn, v.patient_id)?;
             Ok((v, p))
         })?;
         // The insurance the visit will be claimed with: a decision made since, or as declared.
         let insurance = self.prescription_insurance(&visit_ref(visit.id))?;
-        let doc = RxDocument { clinic: self.config.clinic.clone(), patient: patient.details.clone(), insurance: insurance.insurance.clone(), prescription: rx.clone() };
+        let doc = RxDocument {
+            clinic: self.config.clinic.clone(),
+            patient: patient.details.clone(),
+            insurance: insurance.insurance.clone(),
+            prescription: rx.clone(),
+        };
         let rendered = self.renderer()?.render(&doc)?;
         let warnings: Vec<FieldError> = if rendered.gaiji.is_empty() {
             Vec::new()
@@ -96,9 +125,17 @@ impl Records {
         };
 
         let hash = sha256_hex(&rendered.pdf);
-        let dir = self.archive_dir()?.join(rx.issued_on.format("%Y").to_string());
-        std::fs::create_dir_all(&dir).map_err(|e| Error::Other(format!("控えの保存先を作れません {}: {e}", dir.display())))?;
-        let archived = dir.join(format!("rx-{}-{}.pdf", rx.issued_on.format("%Y%m%d"), &hash[..16]));
+        let dir = self
+            .archive_dir()?
+            .join(rx.issued_on.format("%Y").to_string());
+        std::fs::create_dir_all(&dir).map_err(|e| {
+            Error::Other(format!("控えの保存先を作れません {}: {e}", dir.display()))
+        })?;
+        let archived = dir.join(format!(
+            "rx-{}-{}.pdf",
+            rx.issued_on.format("%Y%m%d"),
+            &hash[..16]
+        ));
         super::write_synced(&archived, &rendered.pdf)?;
 
         let stamp = self.stamp();
@@ -146,7 +183,12 @@ impl Records {
     }
 
     pub fn prescription(&self, id: &str) -> Result<StoredPrescription> {
-        let id = parse_ref(id.trim_start_matches(['R', 'r']), 'X', "PRESCRIPTION_ID", "処方箋ID")?;
+        let id = parse_ref(
+            id.trim_start_matches(['R', 'r']),
+            'X',
+            "PRESCRIPTION_ID",
+            "処方箋ID",
+        )?;
         self.store.read(|conn| prescriptions::require(conn, id))
     }
 
@@ -155,9 +197,16 @@ impl Records {
     pub fn print_prescription(&mut self, id: &str) -> Result<()> {
         let p = self.prescription(id)?;
         if p.voided_at.is_some() {
-            return Err(Error::refused(format!("{} は取り消されています。印刷できません", prescription_ref(p.id)), "voided: not printed"));
+            return Err(Error::refused(
+                format!(
+                    "{} は取り消されています。印刷できません",
+                    prescription_ref(p.id)
+                ),
+                "voided: not printed",
+            ));
         }
-        let bytes = std::fs::read(&p.pdf_path).map_err(|e| Error::Other(format!("控えのPDFを読めません {}: {e}", p.pdf_path)))?;
+        let bytes = std::fs::read(&p.pdf_path)
+            .map_err(|e| Error::Other(format!("控えのPDFを読めません {}: {e}", p.pdf_path)))?;
         if sha256_hex(&bytes) != p.pdf_sha256 {
             return Err(Error::Other(format!(
                 "控えのPDFが発行時と違います（改ざんまたは破損）: {} (the archived PDF differs from the one issued)",
@@ -179,7 +228,12 @@ impl Records {
 
     pub fn void_prescription(&mut self, id: &str, reason: &str) -> Result<StoredPrescription> {
         if reason.trim().is_empty() {
-            return Err(Error::field("--reason", "理由", "取り消しの理由を入力してください", "a reason is required"));
+            return Err(Error::field(
+                "--reason",
+                "理由",
+                "取り消しの理由を入力してください",
+                "a reason is required",
+            ));
         }
         let p = self.prescription(id)?;
         let stamp = self.stamp();
@@ -192,7 +246,10 @@ impl Records {
     /// The insurance a visit's prescription is printed with: the clerk's reconciliation
     /// decision when one was made (verified or looked up by hand), else the declaration the
     /// visit was received with. The same one [`prescribe`](Self::prescribe) prints.
-    pub fn prescription_insurance(&self, visit: &str) -> Result<crate::store::patients::Declaration> {
+    pub fn prescription_insurance(
+        &self,
+        visit: &str,
+    ) -> Result<crate::store::patients::Declaration> {
         let id = parse_ref(visit, 'V', "visit_id", "受診ID")?;
         self.store.read(|conn| {
             let v = visits::require(conn, id)?;
@@ -215,7 +272,12 @@ pub fn send_to_printer(command: &str, pdf: &Path) -> Result<()> {
     let mut parts: Vec<String> = command.split_whitespace().map(String::from).collect();
     if parts.is_empty() || (cfg!(windows) && parts == ["lp"]) {
         parts = if cfg!(windows) {
-            vec!["powershell".into(), "-NoProfile".into(), "-Command".into(), format!("Start-Process -FilePath '{}' -Verb Print", pdf.display())]
+            vec![
+                "powershell".into(),
+                "-NoProfile".into(),
+                "-Command".into(),
+                format!("Start-Process -FilePath '{}' -Verb Print", pdf.display()),
+            ]
         } else {
             vec!["lp".into(), pdf.display().to_string()]
         };
@@ -251,10 +313,14 @@ impl Records {
     /// Drugs of the latest prescriptions (voided ones left out), newest first, one line per
     /// drug name, at most `limit`.
     pub fn recent_drugs(&self, limit: usize) -> Result<Vec<RecentDrug>> {
-        let contents = self.store.read(|conn| prescriptions::recent_contents(conn, 200))?;
+        let contents = self
+            .store
+            .read(|conn| prescriptions::recent_contents(conn, 200))?;
         let mut out: Vec<RecentDrug> = Vec::new();
         for c in contents {
-            let Ok(input) = serde_json::from_value::<PrescriptionInput>(c) else { continue };
+            let Ok(input) = serde_json::from_value::<PrescriptionInput>(c) else {
+                continue;
+            };
             for rp in &input.rps {
                 for d in &rp.drugs {
                     let name = d.name.trim();

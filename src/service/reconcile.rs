@@ -31,13 +31,21 @@ pub struct PassOptions {
 impl PassOptions {
     /// The pacing the clinic configured (`[reconcile]`): the CLI and the desktop app alike.
     pub fn from_config(c: &crate::config::Reconcile) -> PassOptions {
-        PassOptions { concurrency: c.concurrency, delay: Duration::from_millis(c.delay_ms), auto_settle_match: c.auto_settle_match }
+        PassOptions {
+            concurrency: c.concurrency,
+            delay: Duration::from_millis(c.delay_ms),
+            auto_settle_match: c.auto_settle_match,
+        }
     }
 }
 
 impl Default for PassOptions {
     fn default() -> Self {
-        PassOptions { concurrency: 2, delay: Duration::from_millis(200), auto_settle_match: true }
+        PassOptions {
+            concurrency: 2,
+            delay: Duration::from_millis(200),
+            auto_settle_match: true,
+        }
     }
 }
 
@@ -139,16 +147,26 @@ impl Records {
                 let p = patients::require_patient(conn, v.patient_id)?;
                 let d = patients::get_declaration(conn, v.declaration_id)?
                     .ok_or_else(|| Error::Other(format!("visit {visit_id} has no declaration")))?;
-                jobs.push(Job { visit_id, visit_no: v.visit_no, declaration_id: d.id, patient: p.details, insurance: d.insurance });
+                jobs.push(Job {
+                    visit_id,
+                    visit_no: v.visit_no,
+                    declaration_id: d.id,
+                    patient: p.details,
+                    insurance: d.insurance,
+                });
             }
             Ok(jobs)
         })?;
         let total = jobs.len();
-        let mut report = PassReport { checked: 0, results: Vec::new() };
+        let mut report = PassReport {
+            checked: 0,
+            results: Vec::new(),
+        };
 
         // 不詳 records cannot be checked online: sort them at once. The rest go to workers.
-        let (offline, online): (Vec<Job>, Vec<Job>) =
-            jobs.into_iter().partition(|j| request_for("", &j.insurance, j.patient.birth_date).is_none());
+        let (offline, online): (Vec<Job>, Vec<Job>) = jobs
+            .into_iter()
+            .partition(|j| request_for("", &j.insurance, j.patient.birth_date).is_none());
         let queue = Mutex::new(online.into_iter().collect::<VecDeque<Job>>());
         let (tx, rx) = mpsc::channel::<(Job, VerifyOutcome)>();
         let workers = opts.concurrency.clamp(1, 8);
@@ -158,8 +176,13 @@ impl Records {
                 let queue = &queue;
                 scope.spawn(move || {
                     while let Some(job) = queue.lock().ok().and_then(|mut q| q.pop_front()) {
-                    let req = request_for(&visit_ref(job.visit_id), &job.insurance, job.patient.birth_date).expect("online job has numbers");
-                    let outcome = service.verify(&req);
+                        let req = request_for(
+                            &visit_ref(job.visit_id),
+                            &job.insurance,
+                            job.patient.birth_date,
+                        )
+                        .expect("online job has numbers");
+                        let outcome = service.verify(&req);
                         if tx.send((job, outcome)).is_err() {
                             break; // the pass stopped listening (an error while storing)
                         }
@@ -235,7 +258,12 @@ impl Records {
         let visit_id = parse_ref(visit, 'V', "VISIT_ID", "受診ID")?;
         let note = note.trim();
         if matches!(decision, Decision::AcceptDeclared | Decision::FollowUp) && note.is_empty() {
-            return Err(Error::field("--note", "理由・メモ", "申告のまま確定する理由、または確認すること（電話など）を入力してください", "a note is required"));
+            return Err(Error::field(
+                "--note",
+                "理由・メモ",
+                "申告のまま確定する理由、または確認すること（電話など）を入力してください",
+                "a note is required",
+            ));
         }
         let today = self.today();
         let stamp = self.stamp();
@@ -288,21 +316,36 @@ impl Records {
                 let p = patients::require_patient(conn, v.patient_id)?;
                 let declared = patients::get_declaration(conn, v.declaration_id)?
                     .ok_or_else(|| Error::Other(format!("visit {} has no declaration", v.id)))?;
-                let claim_decl = patients::claim_declaration(conn, v.declaration_id, entry.claim_declaration_id)?;
-                let claim = claim_numbers(&claim_decl.insurance, claim_decl.source, &p.details, v.visit_date);
+                let claim_decl = patients::claim_declaration(
+                    conn,
+                    v.declaration_id,
+                    entry.claim_declaration_id,
+                )?;
+                let claim = claim_numbers(
+                    &claim_decl.insurance,
+                    claim_decl.source,
+                    &p.details,
+                    v.visit_date,
+                );
                 let status = entry.status.as_deref().and_then(ReconcileStatus::parse);
                 let claim_basis_ja = claim_basis_ja(&entry, status, &claim);
-                let lookup = (status == Some(ReconcileStatus::NeedsManual) && entry.state != QueueState::Settled).then(|| {
-                    let d = &p.details;
-                    format!(
-                        "氏名 {} / カナ {} / 性別 {} / 生年月日 {} / 住所 {}",
-                        d.name,
-                        d.kana,
-                        d.sex.ja(),
-                        crate::domain::wareki::format_wareki(d.birth_date),
-                        if d.address.is_empty() { "（未記入）" } else { &d.address }
-                    )
-                });
+                let lookup = (status == Some(ReconcileStatus::NeedsManual)
+                    && entry.state != QueueState::Settled)
+                    .then(|| {
+                        let d = &p.details;
+                        format!(
+                            "氏名 {} / カナ {} / 性別 {} / 生年月日 {} / 住所 {}",
+                            d.name,
+                            d.kana,
+                            d.sex.ja(),
+                            crate::domain::wareki::format_wareki(d.birth_date),
+                            if d.address.is_empty() {
+                                "（未記入）"
+                            } else {
+                                &d.address
+                            }
+                        )
+                    });
                 rows.push(QueueRow {
                     visit_id: visit_ref(v.id),
                     visit_no: v.visit_no,
@@ -321,7 +364,14 @@ impl Records {
             }
             Ok(rows)
         })?;
-        rows.sort_by_key(|r| (r.entry.state == QueueState::Settled, status_rank(r.entry.status.as_deref()), r.visit_date, r.visit_no.clone()));
+        rows.sort_by_key(|r| {
+            (
+                r.entry.state == QueueState::Settled,
+                status_rank(r.entry.status.as_deref()),
+                r.visit_date,
+                r.visit_no.clone(),
+            )
+        });
         Ok(rows)
     }
 
@@ -330,7 +380,11 @@ impl Records {
         self.store.read(|conn| {
             patients::possible_duplicates(conn)?
                 .into_iter()
-                .map(|ids| ids.into_iter().map(|id| patients::require_patient(conn, id)).collect())
+                .map(|ids| {
+                    ids.into_iter()
+                        .map(|id| patients::require_patient(conn, id))
+                        .collect()
+                })
                 .collect()
         })
     }
@@ -340,19 +394,28 @@ impl Records {
         let from = parse_ref(from, 'P', "PATIENT_ID", "患者ID")?;
         let into = parse_ref(into, 'P', "--into", "統合先の患者ID")?;
         let stamp = self.stamp();
-        self.store.write(|conn| patients::merge(conn, from, into, &stamp))
+        self.store
+            .write(|conn| patients::merge(conn, from, into, &stamp))
     }
 }
 
 fn status_rank(status: Option<&str>) -> usize {
     match status.and_then(ReconcileStatus::parse) {
-        Some(s) => ReconcileStatus::ALL.iter().position(|x| *x == s).map(|p| ReconcileStatus::ALL.len() - p).unwrap_or(0),
+        Some(s) => ReconcileStatus::ALL
+            .iter()
+            .position(|x| *x == s)
+            .map(|p| ReconcileStatus::ALL.len() - p)
+            .unwrap_or(0),
         None => 0,
     }
 }
 
 /// Why the claim uses these numbers, in the clerk's words.
-fn claim_basis_ja(entry: &QueueEntry, status: Option<ReconcileStatus>, claim: &ClaimNumbers) -> String {
+fn claim_basis_ja(
+    entry: &QueueEntry,
+    status: Option<ReconcileStatus>,
+    claim: &ClaimNumbers,
+) -> String {
     if entry.decision.as_deref() == Some("voided") {
         return "取消（請求しない）".into();
     }

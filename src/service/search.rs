@@ -44,7 +44,10 @@ pub fn parse_query(text: &str) -> Vec<Term> {
                 return Term::BirthDate(d);
             }
             let digits = normalize_number(word);
-            let digits = digits.strip_prefix(['P', 'p']).unwrap_or(&digits).to_string();
+            let digits = digits
+                .strip_prefix(['P', 'p'])
+                .unwrap_or(&digits)
+                .to_string();
             if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit() || b == b'-') {
                 return Term::Digits(digits);
             }
@@ -72,7 +75,10 @@ impl Records {
                     let insurance = patients::current_declaration(conn, p.id)?;
                     Ok(PatientHit {
                         patient_id: patient_ref(p.id),
-                        insurance_summary: insurance.as_ref().map(|d| insurance_summary(&d.insurance)).unwrap_or_default(),
+                        insurance_summary: insurance
+                            .as_ref()
+                            .map(|d| insurance_summary(&d.insurance))
+                            .unwrap_or_default(),
                         insurance,
                         patient: p,
                     })
@@ -94,7 +100,10 @@ impl Records {
                         visit_id: visit_ref(v.id),
                         patient_name: p.details.name,
                         patient_kana: p.details.kana,
-                        insurance_summary: d.as_ref().map(|d| insurance_summary(&d.insurance)).unwrap_or_default(),
+                        insurance_summary: d
+                            .as_ref()
+                            .map(|d| insurance_summary(&d.insurance))
+                            .unwrap_or_default(),
                         insurance: d,
                         queue_state: q.as_ref().map(|q| q.state),
                         queue_status: q.and_then(|q| q.status),
@@ -114,7 +123,10 @@ mod tests {
     fn words_become_terms() {
         let t = parse_query("やまだ　S45.3.1 01130012 山田");
         assert_eq!(t[0], Term::Kana("ヤマダ".into()));
-        assert_eq!(t[1], Term::BirthDate(NaiveDate::from_ymd_opt(1970, 3, 1).unwrap()));
+        assert_eq!(
+            t[1],
+            Term::BirthDate(NaiveDate::from_ymd_opt(1970, 3, 1).unwrap())
+        );
         assert_eq!(t[2], Term::Digits("01130012".into()));
         assert_eq!(t[3], Term::Name("山田".into()));
         assert_eq!(parse_query("ﾔﾏﾀﾞ"), vec![Term::Kana("ヤマダ".into())]);

@@ -29,12 +29,17 @@ pub const TRACKED: &[(&str, &str, &str)] = &[
 ];
 
 fn table_of(entity: &str) -> Option<(&'static str, &'static str)> {
-    TRACKED.iter().find(|(e, _, _)| *e == entity).map(|(_, t, k)| (*t, *k))
+    TRACKED
+        .iter()
+        .find(|(e, _, _)| *e == entity)
+        .map(|(_, t, k)| (*t, *k))
 }
 
 /// The row of a tracked record as JSON (column → value).
 pub fn row_snapshot(conn: &Connection, entity: &str, id: i64) -> Result<Option<Value>> {
-    let Some((table, key)) = table_of(entity) else { return Ok(None) };
+    let Some((table, key)) = table_of(entity) else {
+        return Ok(None);
+    };
     let mut stmt = conn.prepare_cached(&format!("SELECT * FROM {table} WHERE {key} = ?1"))?;
     let names: Vec<String> = stmt.column_names().map(String::from).collect();
     let row = stmt
@@ -46,7 +51,9 @@ pub fn row_snapshot(conn: &Connection, entity: &str, id: i64) -> Result<Option<V
                     ValueRef::Integer(n) => Value::from(n),
                     ValueRef::Real(f) => Value::from(f),
                     ValueRef::Text(t) => Value::from(String::from_utf8_lossy(t).into_owned()),
-                    ValueRef::Blob(b) => Value::from(b.iter().map(|x| format!("{x:02x}")).collect::<String>()),
+                    ValueRef::Blob(b) => {
+                        Value::from(b.iter().map(|x| format!("{x:02x}")).collect::<String>())
+                    }
                 };
                 m.insert(name.clone(), v);
             }
@@ -56,7 +63,15 @@ pub fn row_snapshot(conn: &Connection, entity: &str, id: i64) -> Result<Option<V
     Ok(row)
 }
 
-fn entry_hash(prev: &str, at: &str, actor: &str, action: &str, entity: &str, entity_id: &str, detail: &str) -> String {
+fn entry_hash(
+    prev: &str,
+    at: &str,
+    actor: &str,
+    action: &str,
+    entity: &str,
+    entity_id: &str,
+    detail: &str,
+) -> String {
     let mut h = Sha256::new();
     for part in [prev, at, actor, action, entity, entity_id, detail] {
         h.update(part.as_bytes());
@@ -67,7 +82,14 @@ fn entry_hash(prev: &str, at: &str, actor: &str, action: &str, entity: &str, ent
 
 /// Appends an entry for a change to a tracked record, with a snapshot of its row as it now is.
 /// Must run inside the write transaction that made the change.
-pub fn record(conn: &Connection, stamp: &Stamp, action: &str, entity: &str, id: i64, extra: Value) -> Result<()> {
+pub fn record(
+    conn: &Connection,
+    stamp: &Stamp,
+    action: &str,
+    entity: &str,
+    id: i64,
+    extra: Value,
+) -> Result<()> {
     let mut detail = match extra {
         Value::Object(m) => m,
         Value::Null => Map::new(),
@@ -80,22 +102,44 @@ pub fn record(conn: &Connection, stamp: &Stamp, action: &str, entity: &str, id: 
     if let Some(row) = row_snapshot(conn, entity, id)? {
         detail.insert("row".into(), row);
     }
-    append(conn, stamp, action, entity, &id.to_string(), &Value::Object(detail))
+    append(
+        conn,
+        stamp,
+        action,
+        entity,
+        &id.to_string(),
+        &Value::Object(detail),
+    )
 }
 
 /// Appends an entry about something that is not a tracked record (a probe run, a reprint).
-pub fn append(conn: &Connection, stamp: &Stamp, action: &str, entity: &str, entity_id: &str, detail: &Value) -> Result<()> {
+pub fn append(
+    conn: &Connection,
+    stamp: &Stamp,
+    action: &str,
+    entity: &str,
+    entity_id: &str,
+    detail: &Value,
+) -> Result<()> {
     let prev: String = conn
-        .query_row("SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1", [], |r| r.get(0))
+        .query_row(
+            "SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
         .optional()?
         .unwrap_or_else(|| GENESIS_HASH.to_string());
     let detail = detail.to_string();
-    let hash = entry_hash(&prev, &stamp.at, &stamp.by, action, entity, entity_id, &detail);
+    let hash = entry_hash(
+        &prev, &stamp.at, &stamp.by, action, entity, entity_id, &detail,
+    );
     conn.prepare_cached(
         "INSERT INTO audit_log (at, actor, action, entity, entity_id, detail, prev_hash, hash)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     )?
-    .execute(params![stamp.at, stamp.by, action, entity, entity_id, detail, prev, hash])?;
+    .execute(params![
+        stamp.at, stamp.by, action, entity, entity_id, detail, prev, hash
+    ])?;
     Ok(())
 }
 
@@ -121,7 +165,12 @@ pub struct Problem {
 
 /// Walks the whole chain, then checks that every tracked record equals its last snapshot.
 pub fn verify(conn: &Connection) -> Result<VerifyReport> {
-    let mut report = VerifyReport { entries: 0, records_checked: 0, ok: true, problem: None };
+    let mut report = VerifyReport {
+        entries: 0,
+        records_checked: 0,
+        ok: true,
+        problem: None,
+    };
     let mut prev = GENESIS_HASH.to_string();
     let mut expected_seq = 1i64;
     // last snapshot per (entity, id)
@@ -133,8 +182,25 @@ pub fn verify(conn: &Connection) -> Result<VerifyReport> {
         let mut rows = stmt.query([])?;
         while let Some(r) = rows.next()? {
             let seq: i64 = r.get(0)?;
-            let (at, actor, action, entity, entity_id, detail, prev_hash, hash): (String, String, String, String, String, String, String, String) =
-                (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?, r.get(8)?);
+            let (at, actor, action, entity, entity_id, detail, prev_hash, hash): (
+                String,
+                String,
+                String,
+                String,
+                String,
+                String,
+                String,
+                String,
+            ) = (
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+                r.get(7)?,
+                r.get(8)?,
+            );
             report.entries += 1;
             let bad = |ja: &str, en: &str| Problem {
                 seq: Some(seq),
@@ -144,14 +210,23 @@ pub fn verify(conn: &Connection) -> Result<VerifyReport> {
                 message_en: format!("audit entry {seq}: {en}"),
             };
             if seq != expected_seq {
-                report.problem = Some(bad(&format!("{expected_seq} 番が欠けています"), &format!("entry {expected_seq} is missing")));
+                report.problem = Some(bad(
+                    &format!("{expected_seq} 番が欠けています"),
+                    &format!("entry {expected_seq} is missing"),
+                ));
                 break;
             }
             if prev_hash != prev {
-                report.problem = Some(bad("前の記録とつながっていません（削除または改ざん）", "does not link to the previous entry (removed or altered)"));
+                report.problem = Some(bad(
+                    "前の記録とつながっていません（削除または改ざん）",
+                    "does not link to the previous entry (removed or altered)",
+                ));
                 break;
             }
-            if entry_hash(&prev_hash, &at, &actor, &action, &entity, &entity_id, &detail) != hash {
+            if entry_hash(
+                &prev_hash, &at, &actor, &action, &entity, &entity_id, &detail,
+            ) != hash
+            {
                 report.problem = Some(bad("内容が書き換えられています", "content was altered"));
                 break;
             }
@@ -194,9 +269,17 @@ fn check_records(
                 message_en: format!("{table} row {id}: {en}"),
             };
             match last_rows.get(&(entity.to_string(), id.to_string())) {
-                None => return Ok(Some(problem("監査ログに記録のない行です", "has no audit entry"))),
+                None => {
+                    return Ok(Some(problem(
+                        "監査ログに記録のない行です",
+                        "has no audit entry",
+                    )))
+                }
                 Some(snap) if Some(snap) != current.as_ref() => {
-                    return Ok(Some(problem("監査ログの記録と内容が違います（アプリを通さずに変更）", "differs from its last audited state (changed outside the app)")))
+                    return Ok(Some(problem(
+                        "監査ログの記録と内容が違います（アプリを通さずに変更）",
+                        "differs from its last audited state (changed outside the app)",
+                    )))
                 }
                 Some(_) => {}
             }

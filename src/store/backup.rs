@@ -13,7 +13,10 @@ const DAILY_PREFIX: &str = "onshi-fallback-";
 
 /// The folder backups go to by default: `backups/` beside the database.
 pub fn default_dir(db: &Path) -> PathBuf {
-    db.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")).join("backups")
+    db.parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+        .join("backups")
 }
 
 /// A backup file found in the folder.
@@ -51,14 +54,18 @@ pub fn daily(store: &Store, dir: &Path, today: NaiveDate, keep: u32) -> Result<O
 }
 
 fn is_daily(p: &Path) -> bool {
-    p.file_name()
-        .and_then(|n| n.to_str())
-        .is_some_and(|n| n.starts_with(DAILY_PREFIX) && n.ends_with(".sqlite3") && n.len() == DAILY_PREFIX.len() + 8 + 8)
+    p.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
+        n.starts_with(DAILY_PREFIX)
+            && n.ends_with(".sqlite3")
+            && n.len() == DAILY_PREFIX.len() + 8 + 8
+    })
 }
 
 /// Every backup in `dir`, newest first.
 pub fn list(dir: &Path) -> Vec<BackupFile> {
-    let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
     let mut files: Vec<(std::time::SystemTime, BackupFile)> = entries
         .filter_map(|e| e.ok())
         .filter(|e| e.file_name().to_string_lossy().ends_with(".sqlite3"))
@@ -66,7 +73,14 @@ pub fn list(dir: &Path) -> Vec<BackupFile> {
             let meta = e.metadata().ok()?;
             let modified = meta.modified().ok()?;
             let when: chrono::DateTime<chrono::Local> = modified.into();
-            Some((modified, BackupFile { path: e.path().display().to_string(), bytes: meta.len(), modified: when.to_rfc3339_opts(chrono::SecondsFormat::Secs, false) }))
+            Some((
+                modified,
+                BackupFile {
+                    path: e.path().display().to_string(),
+                    bytes: meta.len(),
+                    modified: when.to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
+                },
+            ))
         })
         .collect();
     files.sort_by_key(|f| std::cmp::Reverse(f.0));
@@ -78,20 +92,34 @@ pub fn list(dir: &Path) -> Vec<BackupFile> {
 /// deleted. Returns where the old file went.
 pub fn restore(backup: &Path, db: &Path, stamp: &str) -> Result<Option<PathBuf>> {
     if !backup.is_file() {
-        return Err(Error::field("BACKUP", "バックアップ", format!("{} がありません", backup.display()), "no such file"));
+        return Err(Error::field(
+            "BACKUP",
+            "バックアップ",
+            format!("{} がありません", backup.display()),
+            "no such file",
+        ));
     }
     {
         let check = Store::open_readonly(backup)?;
         let integrity = check.integrity_check()?;
         if integrity != "ok" {
-            return Err(Error::refused(format!("バックアップが壊れています: {integrity}"), "the backup fails the integrity check"));
+            return Err(Error::refused(
+                format!("バックアップが壊れています: {integrity}"),
+                "the backup fails the integrity check",
+            ));
         }
         let audit = check.read(super::audit::verify)?;
         if let Some(p) = audit.problem {
-            return Err(Error::refused(format!("バックアップの監査ログに異常があります: {}", p.message_ja), "the backup's audit chain is broken"));
+            return Err(Error::refused(
+                format!("バックアップの監査ログに異常があります: {}", p.message_ja),
+                "the backup's audit chain is broken",
+            ));
         }
     }
-    let dir = db.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = db
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)?;
     let tmp = dir.join(".restore-in-progress.sqlite3");
     let _ = std::fs::remove_file(&tmp);

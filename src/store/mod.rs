@@ -38,9 +38,16 @@ impl Store {
 
     /// Opens a database only to read it (checking a backup before restoring it).
     pub fn open_readonly(path: &Path) -> Result<Store> {
-        let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
-            .map_err(|e| open_error(path, e))?;
-        let store = Store { conn, path: Some(path.to_path_buf()), backup_dir: None };
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| open_error(path, e))?;
+        let store = Store {
+            conn,
+            path: Some(path.to_path_buf()),
+            backup_dir: None,
+        };
         store.schema_version().map_err(|e| match e {
             Error::Db(e) => open_error(path, e),
             other => other,
@@ -52,15 +59,24 @@ impl Store {
     pub fn open_with_backups(path: &Path, backup_dir: &Path) -> Result<Store> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| {
-                Error::Other(format!("データベースのフォルダを作れません (cannot create folder) {}: {e}", dir.display()))
+                Error::Other(format!(
+                    "データベースのフォルダを作れません (cannot create folder) {}: {e}",
+                    dir.display()
+                ))
             })?;
         }
         let conn = Connection::open_with_flags(
             path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
         .map_err(|e| open_error(path, e))?;
-        let mut store = Store { conn, path: Some(path.to_path_buf()), backup_dir: Some(backup_dir.to_path_buf()) };
+        let mut store = Store {
+            conn,
+            path: Some(path.to_path_buf()),
+            backup_dir: Some(backup_dir.to_path_buf()),
+        };
         store.configure().map_err(|e| match e {
             Error::Db(e) => open_error(path, e),
             other => other,
@@ -70,7 +86,11 @@ impl Store {
 
     /// A private in-memory database, for tests and benchmarks.
     pub fn open_in_memory() -> Result<Store> {
-        let mut store = Store { conn: Connection::open_in_memory()?, path: None, backup_dir: None };
+        let mut store = Store {
+            conn: Connection::open_in_memory()?,
+            path: None,
+            backup_dir: None,
+        };
         store.configure()?;
         Ok(store)
     }
@@ -78,7 +98,9 @@ impl Store {
     fn configure(&mut self) -> Result<()> {
         self.conn.busy_timeout(BUSY_TIMEOUT)?;
         // journal_mode answers with a row; WAL lets readers run while one process writes.
-        let _mode: String = self.conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+        let _mode: String = self
+            .conn
+            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
         self.conn.execute_batch(
             "PRAGMA synchronous = FULL;
              PRAGMA foreign_keys = ON;",
@@ -92,7 +114,9 @@ impl Store {
     }
 
     pub fn schema_version(&self) -> Result<i64> {
-        Ok(self.conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
+        Ok(self
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))?)
     }
 
     /// Applies the migrations this database lacks, each atomically with its version bump. A
@@ -106,7 +130,9 @@ impl Store {
             }
         }
         loop {
-            let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let tx = self
+                .conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)?;
             let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
             if version > Self::latest_version() {
                 return Err(Error::Other(format!(
@@ -114,7 +140,9 @@ impl Store {
                      (database schema {version} is newer than this build supports)"
                 )));
             }
-            let Some(sql) = schema::MIGRATIONS.get(version as usize) else { return Ok(()) };
+            let Some(sql) = schema::MIGRATIONS.get(version as usize) else {
+                return Ok(());
+            };
             tx.execute_batch(sql)?;
             tx.execute_batch(&format!("PRAGMA user_version = {}", version + 1))?;
             tx.commit()?;
@@ -125,7 +153,9 @@ impl Store {
     /// queue on the busy timeout instead of failing on a lock upgrade. Either all of `f`'s
     /// writes land or none do.
     pub fn write<T>(&mut self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let value = f(&tx)?;
         tx.commit()?;
         Ok(value)
@@ -146,12 +176,27 @@ impl Store {
     /// Writes a consistent copy of the live database to `dest` (which must not exist).
     pub fn backup_to(&self, dest: &Path) -> Result<()> {
         if dest.exists() {
-            return Err(Error::field("PATH", "バックアップ先", format!("{} は既にあります。別の名前を指定してください", dest.display()), "destination already exists"));
+            return Err(Error::field(
+                "PATH",
+                "バックアップ先",
+                format!(
+                    "{} は既にあります。別の名前を指定してください",
+                    dest.display()
+                ),
+                "destination already exists",
+            ));
         }
         if let Some(dir) = dest.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)?;
         }
-        let dest_text = dest.to_str().ok_or_else(|| Error::field("PATH", "バックアップ先", "パスに使えない文字があります", "path is not valid UTF-8"))?;
+        let dest_text = dest.to_str().ok_or_else(|| {
+            Error::field(
+                "PATH",
+                "バックアップ先",
+                "パスに使えない文字があります",
+                "path is not valid UTF-8",
+            )
+        })?;
         // VACUUM INTO reads one snapshot and writes a compact, self-contained database file.
         self.conn.execute("VACUUM INTO ?1", [dest_text])?;
         Ok(())
@@ -160,7 +205,9 @@ impl Store {
     /// `PRAGMA integrity_check`: "ok" or the problems found.
     pub fn integrity_check(&self) -> Result<String> {
         let mut stmt = self.conn.prepare("PRAGMA integrity_check")?;
-        let rows: Vec<String> = stmt.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+        let rows: Vec<String> = stmt
+            .query_map([], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
         Ok(rows.join("\n"))
     }
 

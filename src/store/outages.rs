@@ -61,7 +61,9 @@ fn from_row(r: &Row) -> rusqlite::Result<Outage> {
 /// The outage in progress, if any.
 pub fn current(conn: &Connection) -> Result<Option<Outage>> {
     Ok(conn
-        .prepare_cached(&format!("SELECT {COLUMNS} FROM outages WHERE ended_at IS NULL"))?
+        .prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM outages WHERE ended_at IS NULL"
+        ))?
         .query_row([], from_row)
         .optional()?)
 }
@@ -79,18 +81,36 @@ pub fn all(conn: &Connection) -> Result<Vec<Outage>> {
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-pub fn start(conn: &Connection, reason: &str, services: &[Service], detected_by: Detection, stamp: &Stamp) -> Result<i64> {
+pub fn start(
+    conn: &Connection,
+    reason: &str,
+    services: &[Service],
+    detected_by: Detection,
+    stamp: &Stamp,
+) -> Result<i64> {
     conn.execute(
         "INSERT INTO outages (started_at, reason, services, detected_by, started_by) VALUES (?1, ?2, ?3, ?4, ?5)",
         params![stamp.at, reason, serde_json::to_string(services).expect("services serialise"), detected_by.as_str(), stamp.by],
     )?;
     let id = conn.last_insert_rowid();
-    audit::record(conn, stamp, "outage.start", "outage", id, serde_json::Value::Null)?;
+    audit::record(
+        conn,
+        stamp,
+        "outage.start",
+        "outage",
+        id,
+        serde_json::Value::Null,
+    )?;
     Ok(id)
 }
 
 /// Adds services to an open outage (staff declare e-prescription down after qualification).
-pub fn add_services(conn: &Connection, outage: &Outage, more: &[Service], stamp: &Stamp) -> Result<()> {
+pub fn add_services(
+    conn: &Connection,
+    outage: &Outage,
+    more: &[Service],
+    stamp: &Stamp,
+) -> Result<()> {
     let mut services = outage.services.clone();
     for s in more {
         if !services.contains(s) {
@@ -102,17 +122,40 @@ pub fn add_services(conn: &Connection, outage: &Outage, more: &[Service], stamp:
     }
     conn.execute(
         "UPDATE outages SET services = ?1 WHERE id = ?2",
-        params![serde_json::to_string(&services).expect("services serialise"), outage.id],
+        params![
+            serde_json::to_string(&services).expect("services serialise"),
+            outage.id
+        ],
     )?;
-    audit::record(conn, stamp, "outage.services", "outage", outage.id, serde_json::Value::Null)
+    audit::record(
+        conn,
+        stamp,
+        "outage.services",
+        "outage",
+        outage.id,
+        serde_json::Value::Null,
+    )
 }
 
-pub fn end(conn: &Connection, id: i64, note: &str, detected_by: Detection, stamp: &Stamp) -> Result<()> {
+pub fn end(
+    conn: &Connection,
+    id: i64,
+    note: &str,
+    detected_by: Detection,
+    stamp: &Stamp,
+) -> Result<()> {
     conn.execute(
         "UPDATE outages SET ended_at = ?1, ended_by = ?2, end_note = ?3, ended_detected_by = ?4 WHERE id = ?5",
         params![stamp.at, stamp.by, note, detected_by.as_str(), id],
     )?;
-    audit::record(conn, stamp, "outage.end", "outage", id, serde_json::Value::Null)
+    audit::record(
+        conn,
+        stamp,
+        "outage.end",
+        "outage",
+        id,
+        serde_json::Value::Null,
+    )
 }
 
 pub fn add_note(conn: &Connection, outage_id: i64, text: &str, stamp: &Stamp) -> Result<()> {
@@ -121,29 +164,64 @@ pub fn add_note(conn: &Connection, outage_id: i64, text: &str, stamp: &Stamp) ->
         params![outage_id, stamp.at, stamp.by, text],
     )?;
     let id = conn.last_insert_rowid();
-    audit::record(conn, stamp, "outage.note", "outage_note", id, serde_json::Value::Null)
+    audit::record(
+        conn,
+        stamp,
+        "outage.note",
+        "outage_note",
+        id,
+        serde_json::Value::Null,
+    )
 }
 
 pub fn notes(conn: &Connection, outage_id: i64) -> Result<Vec<Note>> {
-    let mut stmt = conn.prepare_cached("SELECT at, by, text FROM outage_notes WHERE outage_id = ?1 ORDER BY id")?;
-    let rows = stmt.query_map([outage_id], |r| Ok(Note { at: r.get(0)?, by: r.get(1)?, text: r.get(2)? }))?;
+    let mut stmt = conn
+        .prepare_cached("SELECT at, by, text FROM outage_notes WHERE outage_id = ?1 ORDER BY id")?;
+    let rows = stmt.query_map([outage_id], |r| {
+        Ok(Note {
+            at: r.get(0)?,
+            by: r.get(1)?,
+            text: r.get(2)?,
+        })
+    })?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-pub fn tick(conn: &Connection, outage_id: i64, step: &str, title: &str, result: &str, stamp: &Stamp) -> Result<()> {
+pub fn tick(
+    conn: &Connection,
+    outage_id: i64,
+    step: &str,
+    title: &str,
+    result: &str,
+    stamp: &Stamp,
+) -> Result<()> {
     conn.execute(
         "INSERT INTO runbook_ticks (outage_id, step, title, at, by, result) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         params![outage_id, step, title, stamp.at, stamp.by, result],
     )?;
     let id = conn.last_insert_rowid();
-    audit::record(conn, stamp, "runbook.tick", "runbook_tick", id, serde_json::Value::Null)
+    audit::record(
+        conn,
+        stamp,
+        "runbook.tick",
+        "runbook_tick",
+        id,
+        serde_json::Value::Null,
+    )
 }
 
 pub fn ticks(conn: &Connection, outage_id: i64) -> Result<Vec<Tick>> {
-    let mut stmt =
-        conn.prepare_cached("SELECT step, title, at, by, result FROM runbook_ticks WHERE outage_id = ?1 ORDER BY id")?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT step, title, at, by, result FROM runbook_ticks WHERE outage_id = ?1 ORDER BY id",
+    )?;
     let rows = stmt.query_map([outage_id], |r| {
-        Ok(Tick { step: r.get(0)?, title: r.get(1)?, at: r.get(2)?, by: r.get(3)?, result: r.get(4)? })
+        Ok(Tick {
+            step: r.get(0)?,
+            title: r.get(1)?,
+            at: r.get(2)?,
+            by: r.get(3)?,
+            result: r.get(4)?,
+        })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
 }

@@ -6,7 +6,9 @@ use serde::Serialize;
 
 use super::{audit, Stamp};
 use crate::domain::text::{kana_key, name_key};
-use crate::domain::{Insurance, InsuranceKind, PatientDetails, PublicFund, Relationship, Sex, Source};
+use crate::domain::{
+    Insurance, InsuranceKind, PatientDetails, PublicFund, Relationship, Sex, Source,
+};
 use crate::error::{Error, Result};
 
 /// A stored patient.
@@ -58,11 +60,19 @@ pub fn insert_patient(conn: &Connection, p: &PatientDetails, stamp: &Stamp) -> R
         stamp.by,
     ])?;
     let id = conn.last_insert_rowid();
-    audit::record(conn, stamp, "patient.create", "patient", id, serde_json::Value::Null)?;
+    audit::record(
+        conn,
+        stamp,
+        "patient.create",
+        "patient",
+        id,
+        serde_json::Value::Null,
+    )?;
     Ok(id)
 }
 
-const PATIENT_COLUMNS: &str = "id, name, kana, birth_date, sex, address, phone, created_at, merged_into";
+const PATIENT_COLUMNS: &str =
+    "id, name, kana, birth_date, sex, address, phone, created_at, merged_into";
 
 fn patient_from_row(r: &Row) -> rusqlite::Result<Patient> {
     let birth: String = r.get(3)?;
@@ -91,24 +101,40 @@ impl std::fmt::Display for BadValue {
 }
 impl std::error::Error for BadValue {}
 
-pub(crate) fn conversion(col: usize, e: impl std::error::Error + Send + Sync + 'static) -> rusqlite::Error {
+pub(crate) fn conversion(
+    col: usize,
+    e: impl std::error::Error + Send + Sync + 'static,
+) -> rusqlite::Error {
     rusqlite::Error::FromSqlConversionFailure(col, rusqlite::types::Type::Text, Box::new(e))
 }
 
 pub fn get_patient(conn: &Connection, id: i64) -> Result<Option<Patient>> {
     Ok(conn
-        .prepare_cached(&format!("SELECT {PATIENT_COLUMNS} FROM patients WHERE id = ?1"))?
+        .prepare_cached(&format!(
+            "SELECT {PATIENT_COLUMNS} FROM patients WHERE id = ?1"
+        ))?
         .query_row([id], patient_from_row)
         .optional()?)
 }
 
 pub fn require_patient(conn: &Connection, id: i64) -> Result<Patient> {
     get_patient(conn, id)?.ok_or_else(|| {
-        Error::not_found(format!("患者 P{id} は登録されていません"), format!("no patient P{id}"))
+        Error::not_found(
+            format!("患者 P{id} は登録されていません"),
+            format!("no patient P{id}"),
+        )
     })
 }
 
-pub fn insert_declaration(conn: &Connection, patient_id: i64, ins: &Insurance, source: Source, basis: &str, verified_at: Option<&str>, stamp: &Stamp) -> Result<i64> {
+pub fn insert_declaration(
+    conn: &Connection,
+    patient_id: i64,
+    ins: &Insurance,
+    source: Source,
+    basis: &str,
+    verified_at: Option<&str>,
+    stamp: &Stamp,
+) -> Result<i64> {
     let funds = serde_json::to_string(&ins.public_funds).expect("public funds serialise");
     conn.prepare_cached(
         "INSERT INTO declarations (patient_id, kind, insurer_number, symbol, number, branch,
@@ -135,15 +161,30 @@ pub fn insert_declaration(conn: &Connection, patient_id: i64, ins: &Insurance, s
         stamp.by,
     ])?;
     let id = conn.last_insert_rowid();
-    audit::record(conn, stamp, "declaration.create", "declaration", id, serde_json::Value::Null)?;
+    audit::record(
+        conn,
+        stamp,
+        "declaration.create",
+        "declaration",
+        id,
+        serde_json::Value::Null,
+    )?;
     // The new declaration supersedes the patient's earlier current one; the old row stays.
     let older: Vec<i64> = conn
         .prepare_cached("SELECT id FROM declarations WHERE patient_id = ?1 AND id <> ?2 AND superseded_by IS NULL")?
         .query_map(params![patient_id, id], |r| r.get(0))?
         .collect::<Result<_, _>>()?;
     for old in older {
-        conn.prepare_cached("UPDATE declarations SET superseded_by = ?1 WHERE id = ?2")?.execute(params![id, old])?;
-        audit::record(conn, stamp, "declaration.supersede", "declaration", old, serde_json::json!({"superseded_by": id}))?;
+        conn.prepare_cached("UPDATE declarations SET superseded_by = ?1 WHERE id = ?2")?
+            .execute(params![id, old])?;
+        audit::record(
+            conn,
+            stamp,
+            "declaration.supersede",
+            "declaration",
+            old,
+            serde_json::json!({"superseded_by": id}),
+        )?;
     }
     Ok(id)
 }
@@ -172,7 +213,8 @@ fn declaration_from_row(r: &Row) -> rusqlite::Result<Declaration> {
             insurer_name: r.get(8)?,
             employer: r.get(9)?,
             copay_percent: r.get(10)?,
-            public_funds: serde_json::from_str::<Vec<PublicFund>>(&funds).map_err(|e| conversion(11, e))?,
+            public_funds: serde_json::from_str::<Vec<PublicFund>>(&funds)
+                .map_err(|e| conversion(11, e))?,
         },
         source: Source::parse(&source).ok_or_else(|| conversion(12, BadValue(source)))?,
         basis: r.get(13)?,
@@ -184,7 +226,9 @@ fn declaration_from_row(r: &Row) -> rusqlite::Result<Declaration> {
 
 pub fn get_declaration(conn: &Connection, id: i64) -> Result<Option<Declaration>> {
     Ok(conn
-        .prepare_cached(&format!("SELECT {DECLARATION_COLUMNS} FROM declarations WHERE id = ?1"))?
+        .prepare_cached(&format!(
+            "SELECT {DECLARATION_COLUMNS} FROM declarations WHERE id = ?1"
+        ))?
         .query_row([id], declaration_from_row)
         .optional()?)
 }
@@ -209,12 +253,24 @@ pub fn find_same_person(conn: &Connection, p: &PatientDetails) -> Result<(Option
              WHERE kana_key = ?1 AND birth_date = ?2 AND sex = ?3 AND merged_into IS NULL
              ORDER BY name_key = ?4 DESC, id LIMIT 10",
         )?
-        .query_map(params![kana_key(&p.kana), p.birth_date.to_string(), p.sex.as_str(), name_key(&p.name)], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })?
+        .query_map(
+            params![
+                kana_key(&p.kana),
+                p.birth_date.to_string(),
+                p.sex.as_str(),
+                name_key(&p.name)
+            ],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?
         .collect::<Result<_, _>>()?;
     let exact = rows.iter().find(|(_, same)| *same).map(|(id, _)| *id);
-    Ok((exact, rows.into_iter().filter(|(_, same)| !same).map(|(id, _)| id).collect()))
+    Ok((
+        exact,
+        rows.into_iter()
+            .filter(|(_, same)| !same)
+            .map(|(id, _)| id)
+            .collect(),
+    ))
 }
 
 /// One search condition on patients, built by the service from what staff typed.
@@ -265,7 +321,11 @@ fn term_sql(t: &Term, branch: Option<u8>, args: &mut Vec<rusqlite::types::Value>
     }
 }
 
-fn query_patients(conn: &Connection, sql: &str, args: Vec<rusqlite::types::Value>) -> Result<Vec<Patient>> {
+fn query_patients(
+    conn: &Connection,
+    sql: &str,
+    args: Vec<rusqlite::types::Value>,
+) -> Result<Vec<Patient>> {
     let mut stmt = conn.prepare_cached(sql)?;
     let rows = stmt.query_map(rusqlite::params_from_iter(args), patient_from_row)?;
     Ok(rows.collect::<Result<_, _>>()?)
@@ -278,9 +338,13 @@ fn query_patients(conn: &Connection, sql: &str, args: Vec<rusqlite::types::Value
 /// large clinic) the search walks the prefix index in order and stops at `limit`: first those
 /// whose family name matches, then those whose given name does, each in カナ order.
 pub fn search(conn: &Connection, terms: &[Term], limit: usize) -> Result<Vec<Patient>> {
-    let Some((first, rest)) = terms.split_first() else { return Ok(Vec::new()) };
+    let Some((first, rest)) = terms.split_first() else {
+        return Ok(Vec::new());
+    };
     let base = format!("SELECT {PATIENT_COLUMNS} FROM patients WHERE merged_into IS NULL");
-    let selective = terms.iter().any(|t| matches!(t, Term::BirthDate(_) | Term::Digits(_)));
+    let selective = terms
+        .iter()
+        .any(|t| matches!(t, Term::BirthDate(_) | Term::Digits(_)));
     if selective {
         let mut args = Vec::new();
         let mut sql = base;
@@ -307,7 +371,11 @@ pub fn search(conn: &Connection, terms: &[Term], limit: usize) -> Result<Vec<Pat
             sql.push_str(" AND ");
             sql.push_str(&term_sql(t, None, &mut args));
         }
-        sql.push_str(&format!(" ORDER BY {}, id LIMIT {}", order_col(branch), limit - found.len()));
+        sql.push_str(&format!(
+            " ORDER BY {}, id LIMIT {}",
+            order_col(branch),
+            limit - found.len()
+        ));
         found.extend(query_patients(conn, &sql, args)?);
         if found.len() >= limit {
             break;
@@ -320,22 +388,46 @@ pub fn search(conn: &Connection, terms: &[Term], limit: usize) -> Result<Vec<Pat
 /// searches.
 pub fn merge(conn: &Connection, from: i64, into: i64, stamp: &Stamp) -> Result<()> {
     if from == into {
-        return Err(Error::refused("同じ患者どうしは統合できません", "cannot merge a patient into itself"));
+        return Err(Error::refused(
+            "同じ患者どうしは統合できません",
+            "cannot merge a patient into itself",
+        ));
     }
     require_patient(conn, into)?;
     let p = require_patient(conn, from)?;
     if p.merged_into.is_some() {
-        return Err(Error::refused(format!("P{from} は既に統合済みです"), format!("P{from} is already merged")));
+        return Err(Error::refused(
+            format!("P{from} は既に統合済みです"),
+            format!("P{from} is already merged"),
+        ));
     }
-    conn.execute("UPDATE patients SET merged_into = ?1 WHERE id = ?2", params![into, from])?;
-    audit::record(conn, stamp, "patient.merge", "patient", from, serde_json::json!({"into": into}))?;
+    conn.execute(
+        "UPDATE patients SET merged_into = ?1 WHERE id = ?2",
+        params![into, from],
+    )?;
+    audit::record(
+        conn,
+        stamp,
+        "patient.merge",
+        "patient",
+        from,
+        serde_json::json!({"into": into}),
+    )?;
     Ok(())
 }
 
 /// Stamps a declaration as confirmed by the national service now.
 pub fn mark_verified(conn: &Connection, declaration_id: i64, stamp: &Stamp) -> Result<()> {
-    conn.prepare_cached("UPDATE declarations SET verified_at = ?1 WHERE id = ?2")?.execute(params![stamp.at, declaration_id])?;
-    audit::record(conn, stamp, "declaration.verified", "declaration", declaration_id, serde_json::Value::Null)
+    conn.prepare_cached("UPDATE declarations SET verified_at = ?1 WHERE id = ?2")?
+        .execute(params![stamp.at, declaration_id])?;
+    audit::record(
+        conn,
+        stamp,
+        "declaration.verified",
+        "declaration",
+        declaration_id,
+        serde_json::Value::Null,
+    )
 }
 
 /// Groups of patients that may be one person registered twice (same カナ, birth date and sex).
@@ -356,7 +448,11 @@ pub fn possible_duplicates(conn: &Connection) -> Result<Vec<Vec<i64>>> {
 
 /// The declaration a visit is claimed (and printed) with: the one a person's decision chose in
 /// reconciliation, or else the one declared at the visit.
-pub fn claim_declaration(conn: &Connection, visit_declaration_id: i64, claim_declaration_id: Option<i64>) -> Result<Declaration> {
+pub fn claim_declaration(
+    conn: &Connection,
+    visit_declaration_id: i64,
+    claim_declaration_id: Option<i64>,
+) -> Result<Declaration> {
     let id = claim_declaration_id.unwrap_or(visit_declaration_id);
     get_declaration(conn, id)?.ok_or_else(|| Error::Other(format!("declaration {id} is missing")))
 }

@@ -56,11 +56,19 @@ pub fn insert(conn: &Connection, p: &NewPrescription, stamp: &Stamp) -> Result<i
         ],
     )?;
     let id = conn.last_insert_rowid();
-    audit::record(conn, stamp, "prescription.issue", "prescription", id, serde_json::Value::Null)?;
+    audit::record(
+        conn,
+        stamp,
+        "prescription.issue",
+        "prescription",
+        id,
+        serde_json::Value::Null,
+    )?;
     Ok(id)
 }
 
-const COLUMNS: &str = "id, visit_id, outage_id, issued_on, doctor, content, pdf_path, pdf_sha256, pages, symbols,
+const COLUMNS: &str =
+    "id, visit_id, outage_id, issued_on, doctor, content, pdf_path, pdf_sha256, pages, symbols,
     created_at, created_by, voided_at, void_reason";
 
 fn from_row(r: &Row) -> rusqlite::Result<StoredPrescription> {
@@ -84,22 +92,36 @@ fn from_row(r: &Row) -> rusqlite::Result<StoredPrescription> {
 }
 
 pub fn get(conn: &Connection, id: i64) -> Result<Option<StoredPrescription>> {
-    Ok(conn.prepare_cached(&format!("SELECT {COLUMNS} FROM prescriptions WHERE id = ?1"))?.query_row([id], from_row).optional()?)
+    Ok(conn
+        .prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM prescriptions WHERE id = ?1"
+        ))?
+        .query_row([id], from_row)
+        .optional()?)
 }
 
 pub fn require(conn: &Connection, id: i64) -> Result<StoredPrescription> {
-    get(conn, id)?.ok_or_else(|| Error::not_found(format!("処方箋 RX{id} はありません"), format!("no prescription RX{id}")))
+    get(conn, id)?.ok_or_else(|| {
+        Error::not_found(
+            format!("処方箋 RX{id} はありません"),
+            format!("no prescription RX{id}"),
+        )
+    })
 }
 
 pub fn for_visit(conn: &Connection, visit_id: i64) -> Result<Vec<StoredPrescription>> {
-    let mut stmt = conn.prepare_cached(&format!("SELECT {COLUMNS} FROM prescriptions WHERE visit_id = ?1 ORDER BY id"))?;
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM prescriptions WHERE visit_id = ?1 ORDER BY id"
+    ))?;
     let rows = stmt.query_map([visit_id], from_row)?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
 /// Recently used drugs and usages, most frequent first, for the doctor's quick entry.
 pub fn recent_contents(conn: &Connection, limit: usize) -> Result<Vec<serde_json::Value>> {
-    let mut stmt = conn.prepare_cached("SELECT content FROM prescriptions WHERE voided_at IS NULL ORDER BY id DESC LIMIT ?1")?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT content FROM prescriptions WHERE voided_at IS NULL ORDER BY id DESC LIMIT ?1",
+    )?;
     let rows = stmt.query_map([limit as i64], |r| r.get::<_, String>(0))?;
     let mut out = Vec::new();
     for c in rows {
@@ -113,11 +135,21 @@ pub fn recent_contents(conn: &Connection, limit: usize) -> Result<Vec<serde_json
 pub fn void(conn: &Connection, id: i64, reason: &str, stamp: &Stamp) -> Result<()> {
     let p = require(conn, id)?;
     if p.voided_at.is_some() {
-        return Err(Error::refused(format!("RX{id} は既に取り消されています"), "already voided"));
+        return Err(Error::refused(
+            format!("RX{id} は既に取り消されています"),
+            "already voided",
+        ));
     }
     conn.execute(
         "UPDATE prescriptions SET voided_at = ?1, voided_by = ?2, void_reason = ?3 WHERE id = ?4",
         params![stamp.at, stamp.by, reason, id],
     )?;
-    audit::record(conn, stamp, "prescription.void", "prescription", id, serde_json::json!({"reason": reason}))
+    audit::record(
+        conn,
+        stamp,
+        "prescription.void",
+        "prescription",
+        id,
+        serde_json::json!({"reason": reason}),
+    )
 }

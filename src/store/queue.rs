@@ -25,7 +25,8 @@ pub struct QueueEntry {
     pub claim_declaration_id: Option<i64>,
 }
 
-const COLUMNS: &str = "visit_id, state, status, differences, reason, verified, attempts, last_checked_at, decision,
+const COLUMNS: &str =
+    "visit_id, state, status, differences, reason, verified, attempts, last_checked_at, decision,
     decided_at, decided_by, note, claim_declaration_id";
 
 fn from_row(r: &Row) -> rusqlite::Result<QueueEntry> {
@@ -34,12 +35,15 @@ fn from_row(r: &Row) -> rusqlite::Result<QueueEntry> {
     let verified: Option<String> = r.get(5)?;
     Ok(QueueEntry {
         visit_id: r.get(0)?,
-        state: QueueState::parse(&state).ok_or_else(|| super::patients::conversion(1, BadState(state)))?,
+        state: QueueState::parse(&state)
+            .ok_or_else(|| super::patients::conversion(1, BadState(state)))?,
         status: r.get(2)?,
         differences: serde_json::from_str(&diffs).map_err(|e| super::patients::conversion(3, e))?,
         reason: r.get(4)?,
         verified: match verified {
-            Some(v) => Some(serde_json::from_str(&v).map_err(|e| super::patients::conversion(5, e))?),
+            Some(v) => {
+                Some(serde_json::from_str(&v).map_err(|e| super::patients::conversion(5, e))?)
+            }
             None => None,
         },
         attempts: r.get(6)?,
@@ -62,47 +66,77 @@ impl std::fmt::Display for BadState {
 impl std::error::Error for BadState {}
 
 pub fn enqueue(conn: &Connection, visit_id: i64, state: QueueState, stamp: &Stamp) -> Result<()> {
-    conn.prepare_cached("INSERT INTO reconcile_queue (visit_id, state, updated_at) VALUES (?1, ?2, ?3)")?
-        .execute(params![visit_id, state.as_str(), stamp.at])?;
-    audit::record(conn, stamp, "queue.enqueue", "queue", visit_id, serde_json::Value::Null)
+    conn.prepare_cached(
+        "INSERT INTO reconcile_queue (visit_id, state, updated_at) VALUES (?1, ?2, ?3)",
+    )?
+    .execute(params![visit_id, state.as_str(), stamp.at])?;
+    audit::record(
+        conn,
+        stamp,
+        "queue.enqueue",
+        "queue",
+        visit_id,
+        serde_json::Value::Null,
+    )
 }
 
 pub fn get(conn: &Connection, visit_id: i64) -> Result<Option<QueueEntry>> {
     Ok(conn
-        .prepare_cached(&format!("SELECT {COLUMNS} FROM reconcile_queue WHERE visit_id = ?1"))?
+        .prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM reconcile_queue WHERE visit_id = ?1"
+        ))?
         .query_row([visit_id], from_row)
         .optional()?)
 }
 
 /// Every entry, in visit order.
 pub fn all(conn: &Connection) -> Result<Vec<QueueEntry>> {
-    let mut stmt = conn.prepare_cached(&format!("SELECT {COLUMNS} FROM reconcile_queue ORDER BY visit_id"))?;
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM reconcile_queue ORDER BY visit_id"
+    ))?;
     let rows = stmt.query_map([], from_row)?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
 /// Visits due for checking, oldest first.
 pub fn due(conn: &Connection) -> Result<Vec<i64>> {
-    let mut stmt = conn.prepare_cached("SELECT visit_id FROM reconcile_queue WHERE state = 'due' ORDER BY visit_id")?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT visit_id FROM reconcile_queue WHERE state = 'due' ORDER BY visit_id",
+    )?;
     let rows = stmt.query_map([], |r| r.get(0))?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
 /// Records still waiting for reconciliation (anything not settled).
 pub fn count_open(conn: &Connection) -> Result<i64> {
-    Ok(conn.query_row("SELECT COUNT(*) FROM reconcile_queue WHERE state <> 'settled'", [], |r| r.get(0))?)
+    Ok(conn.query_row(
+        "SELECT COUNT(*) FROM reconcile_queue WHERE state <> 'settled'",
+        [],
+        |r| r.get(0),
+    )?)
 }
 
 /// The line is back: everything recorded while it was down becomes due for checking.
 pub fn release_waiting(conn: &Connection, stamp: &Stamp) -> Result<usize> {
     let ids: Vec<i64> = conn
-        .prepare_cached("SELECT visit_id FROM reconcile_queue WHERE state = 'waiting' ORDER BY visit_id")?
+        .prepare_cached(
+            "SELECT visit_id FROM reconcile_queue WHERE state = 'waiting' ORDER BY visit_id",
+        )?
         .query_map([], |r| r.get(0))?
         .collect::<Result<_, _>>()?;
     for id in &ids {
-        conn.prepare_cached("UPDATE reconcile_queue SET state = 'due', updated_at = ?1 WHERE visit_id = ?2")?
-            .execute(params![stamp.at, id])?;
-        audit::record(conn, stamp, "queue.due", "queue", *id, serde_json::Value::Null)?;
+        conn.prepare_cached(
+            "UPDATE reconcile_queue SET state = 'due', updated_at = ?1 WHERE visit_id = ?2",
+        )?
+        .execute(params![stamp.at, id])?;
+        audit::record(
+            conn,
+            stamp,
+            "queue.due",
+            "queue",
+            *id,
+            serde_json::Value::Null,
+        )?;
     }
     Ok(ids.len())
 }
@@ -120,7 +154,12 @@ pub struct CheckResult<'a> {
 /// Stores a check's result, if the entry is still due (a second pass running at the same time,
 /// or one resumed after a crash, never overwrites a result already stored). `no_answer` stays
 /// due for the next pass. Returns whether it was stored.
-pub fn record_check(conn: &Connection, visit_id: i64, r: &CheckResult, stamp: &Stamp) -> Result<bool> {
+pub fn record_check(
+    conn: &Connection,
+    visit_id: i64,
+    r: &CheckResult,
+    stamp: &Stamp,
+) -> Result<bool> {
     let state = match (r.status, r.settle_with) {
         (ReconcileStatus::NoAnswer, _) => QueueState::Due,
         (_, Some(_)) => QueueState::Settled,
@@ -148,7 +187,14 @@ pub fn record_check(conn: &Connection, visit_id: i64, r: &CheckResult, stamp: &S
             visit_id
         ])?;
     if changed == 1 {
-        audit::record(conn, stamp, "queue.check", "queue", visit_id, serde_json::json!({"status": r.status.as_str()}))?;
+        audit::record(
+            conn,
+            stamp,
+            "queue.check",
+            "queue",
+            visit_id,
+            serde_json::json!({"status": r.status.as_str()}),
+        )?;
     }
     Ok(changed == 1)
 }
@@ -164,7 +210,11 @@ pub fn decide(
     settle: bool,
     stamp: &Stamp,
 ) -> Result<bool> {
-    let state = if settle { QueueState::Settled } else { QueueState::NeedsDecision };
+    let state = if settle {
+        QueueState::Settled
+    } else {
+        QueueState::NeedsDecision
+    };
     let changed = conn.execute(
         "UPDATE reconcile_queue SET state = ?1, decision = ?2, note = ?3, claim_declaration_id = ?4,
              decided_at = ?5, decided_by = ?6, updated_at = ?5
@@ -172,7 +222,14 @@ pub fn decide(
         params![state.as_str(), decision, note, claim_declaration_id, stamp.at, stamp.by, visit_id],
     )?;
     if changed == 1 {
-        audit::record(conn, stamp, "queue.decide", "queue", visit_id, serde_json::json!({"decision": decision}))?;
+        audit::record(
+            conn,
+            stamp,
+            "queue.decide",
+            "queue",
+            visit_id,
+            serde_json::json!({"decision": decision}),
+        )?;
     }
     Ok(changed == 1)
 }
@@ -184,5 +241,12 @@ pub fn settle_voided(conn: &Connection, visit_id: i64, stamp: &Stamp) -> Result<
              updated_at = ?1 WHERE visit_id = ?3",
         params![stamp.at, stamp.by, visit_id],
     )?;
-    audit::record(conn, stamp, "queue.settle", "queue", visit_id, serde_json::json!({"decision": "voided"}))
+    audit::record(
+        conn,
+        stamp,
+        "queue.settle",
+        "queue",
+        visit_id,
+        serde_json::json!({"decision": "voided"}),
+    )
 }

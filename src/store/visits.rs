@@ -37,7 +37,12 @@ pub struct NewVisit<'a> {
 /// self-declared visit outside one. Runs inside the write transaction, which holds the write
 /// lock, so two terminals can never draw the same number.
 fn next_visit_no(conn: &Connection, date: NaiveDate, in_outage: bool) -> Result<String> {
-    let prefix = format!("{}-{:02}{:02}-", if in_outage { 'D' } else { 'S' }, date.month(), date.day());
+    let prefix = format!(
+        "{}-{:02}{:02}-",
+        if in_outage { 'D' } else { 'S' },
+        date.month(),
+        date.day()
+    );
     let n: i64 = conn
         .prepare_cached(
             "INSERT INTO visit_counters (visit_date, prefix, last) VALUES (?1, ?2, 1)
@@ -68,14 +73,26 @@ pub fn insert(conn: &Connection, v: &NewVisit, stamp: &Stamp) -> Result<(i64, St
         stamp.by
     ])?;
     let id = conn.last_insert_rowid();
-    audit::record(conn, stamp, "visit.create", "visit", id, serde_json::Value::Null)?;
+    audit::record(
+        conn,
+        stamp,
+        "visit.create",
+        "visit",
+        id,
+        serde_json::Value::Null,
+    )?;
     // Recorded while the line is down: wait for its return. Otherwise it can be checked now.
-    let state = if v.outage_id.is_some() { QueueState::Waiting } else { QueueState::Due };
+    let state = if v.outage_id.is_some() {
+        QueueState::Waiting
+    } else {
+        QueueState::Due
+    };
     super::queue::enqueue(conn, id, state, stamp)?;
     Ok((id, visit_no))
 }
 
-const COLUMNS: &str = "id, visit_no, visit_date, patient_id, declaration_id, basis, outage_id, warnings,
+const COLUMNS: &str =
+    "id, visit_no, visit_date, patient_id, declaration_id, basis, outage_id, warnings,
     created_at, created_by, voided_at, void_reason";
 
 fn from_row(r: &Row) -> rusqlite::Result<Visit> {
@@ -84,7 +101,9 @@ fn from_row(r: &Row) -> rusqlite::Result<Visit> {
     Ok(Visit {
         id: r.get(0)?,
         visit_no: r.get(1)?,
-        visit_date: date.parse().map_err(|e| super::patients::conversion(2, e))?,
+        visit_date: date
+            .parse()
+            .map_err(|e| super::patients::conversion(2, e))?,
         patient_id: r.get(3)?,
         declaration_id: r.get(4)?,
         basis: r.get(5)?,
@@ -105,13 +124,20 @@ pub fn get(conn: &Connection, id: i64) -> Result<Option<Visit>> {
 }
 
 pub fn require(conn: &Connection, id: i64) -> Result<Visit> {
-    get(conn, id)?.ok_or_else(|| Error::not_found(format!("受診記録 V{id} はありません"), format!("no visit V{id}")))
+    get(conn, id)?.ok_or_else(|| {
+        Error::not_found(
+            format!("受診記録 V{id} はありません"),
+            format!("no visit V{id}"),
+        )
+    })
 }
 
 /// The most recent visit with this number (numbers restart each day).
 pub fn find_by_no(conn: &Connection, visit_no: &str) -> Result<Option<Visit>> {
     Ok(conn
-        .prepare_cached(&format!("SELECT {COLUMNS} FROM visits WHERE visit_no = ?1 ORDER BY visit_date DESC LIMIT 1"))?
+        .prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM visits WHERE visit_no = ?1 ORDER BY visit_date DESC LIMIT 1"
+        ))?
         .query_row([visit_no], from_row)
         .optional()?)
 }
@@ -119,31 +145,51 @@ pub fn find_by_no(conn: &Connection, visit_no: &str) -> Result<Option<Visit>> {
 /// Visits on a day, or all visits, in the order they were recorded.
 pub fn list(conn: &Connection, date: Option<NaiveDate>) -> Result<Vec<Visit>> {
     let mut stmt = match date {
-        Some(_) => conn.prepare_cached(&format!("SELECT {COLUMNS} FROM visits WHERE visit_date = ?1 ORDER BY id"))?,
+        Some(_) => conn.prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM visits WHERE visit_date = ?1 ORDER BY id"
+        ))?,
         None => conn.prepare_cached(&format!("SELECT {COLUMNS} FROM visits ORDER BY id"))?,
     };
     let rows = match date {
-        Some(d) => stmt.query_map([d.to_string()], from_row)?.collect::<Result<Vec<_>, _>>()?,
-        None => stmt.query_map([], from_row)?.collect::<Result<Vec<_>, _>>()?,
+        Some(d) => stmt
+            .query_map([d.to_string()], from_row)?
+            .collect::<Result<Vec<_>, _>>()?,
+        None => stmt
+            .query_map([], from_row)?
+            .collect::<Result<Vec<_>, _>>()?,
     };
     Ok(rows)
 }
 
 pub fn count_in_outage(conn: &Connection, outage_id: i64) -> Result<i64> {
-    Ok(conn.query_row("SELECT COUNT(*) FROM visits WHERE outage_id = ?1 AND voided_at IS NULL", [outage_id], |r| r.get(0))?)
+    Ok(conn.query_row(
+        "SELECT COUNT(*) FROM visits WHERE outage_id = ?1 AND voided_at IS NULL",
+        [outage_id],
+        |r| r.get(0),
+    )?)
 }
 
 /// Voids a visit recorded by mistake. The row stays, marked, and its queue entry is settled.
 pub fn void(conn: &Connection, id: i64, reason: &str, stamp: &Stamp) -> Result<()> {
     let v = require(conn, id)?;
     if v.voided_at.is_some() {
-        return Err(Error::refused(format!("{} は既に取り消されています", v.visit_no), "already voided"));
+        return Err(Error::refused(
+            format!("{} は既に取り消されています", v.visit_no),
+            "already voided",
+        ));
     }
     conn.execute(
         "UPDATE visits SET voided_at = ?1, voided_by = ?2, void_reason = ?3 WHERE id = ?4",
         params![stamp.at, stamp.by, reason, id],
     )?;
-    audit::record(conn, stamp, "visit.void", "visit", id, serde_json::json!({"reason": reason}))?;
+    audit::record(
+        conn,
+        stamp,
+        "visit.void",
+        "visit",
+        id,
+        serde_json::json!({"reason": reason}),
+    )?;
     super::queue::settle_voided(conn, id, stamp)?;
     Ok(())
 }

@@ -12,7 +12,12 @@ use onshi_fallback::store::Store;
 pub const NOW: &str = "2026-11-25T09:00:00+09:00";
 
 pub fn records(store: Store) -> Records {
-    Records::new(store, Config::default(), "受付 佐藤", Clock::Fixed(DateTime::parse_from_rfc3339(NOW).unwrap()))
+    Records::new(
+        store,
+        Config::default(),
+        "受付 佐藤",
+        Clock::Fixed(DateTime::parse_from_rfc3339(NOW).unwrap()),
+    )
 }
 
 pub fn memory_records() -> Records {
@@ -21,8 +26,20 @@ pub fn memory_records() -> Records {
 
 /// A valid 申立書 for a new patient; `n` varies the name and numbers.
 pub fn intake_json(n: usize) -> String {
-    let kana = ["ヤマダ タロウ", "すずき はなこ", "ﾀﾅｶ ｲﾁﾛｳ", "サトウ ジロウ", "タカハシ ミキ"][n % 5];
-    let name = ["山田 太郎", "鈴木 花子", "田中 一郎", "佐藤 次郎", "高橋 美紀"][n % 5];
+    let kana = [
+        "ヤマダ タロウ",
+        "すずき はなこ",
+        "ﾀﾅｶ ｲﾁﾛｳ",
+        "サトウ ジロウ",
+        "タカハシ ミキ",
+    ][n % 5];
+    let name = [
+        "山田 太郎",
+        "鈴木 花子",
+        "田中 一郎",
+        "佐藤 次郎",
+        "高橋 美紀",
+    ][n % 5];
     format!(
         r#"{{
   "patient": {{"name": "{name}{n}", "kana": "{kana}", "birth_date": "S45.3.{day}", "sex": "{sex}",
@@ -33,7 +50,11 @@ pub fn intake_json(n: usize) -> String {
   "basis": "self_declaration"
 }}"#,
         day = 1 + n % 28,
-        sex = if n.is_multiple_of(2) { "male" } else { "female" },
+        sex = if n.is_multiple_of(2) {
+            "male"
+        } else {
+            "female"
+        },
         num = 1000 + n
     )
 }
@@ -54,12 +75,22 @@ pub fn fushou_json(n: usize) -> String {
 }
 
 pub fn count(store: &Store, table: &str) -> i64 {
-    store.raw().query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0)).unwrap()
+    store
+        .raw()
+        .query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))
+        .unwrap()
 }
 
 /// The kinds of answer the day's roster gives, by `n % 6` of [`intake_json`]'s patients.
 pub fn expected_status(n: usize) -> &'static str {
-    ["match", "changed", "ineligible", "not_found", "needs_manual", "changed"][n % 6]
+    [
+        "match",
+        "changed",
+        "ineligible",
+        "not_found",
+        "needs_manual",
+        "changed",
+    ][n % 6]
 }
 
 /// A simulator roster that answers [`intake_json`]`(n)` for `n < count` as
@@ -93,7 +124,12 @@ pub fn day_roster(count: usize) -> String {
 
 /// Starts the command line on `db` (config beside it, absent = defaults) at the clock `now`,
 /// writing `stdin` to it. Stdout and stderr are captured.
-pub fn spawn_cli(db: &std::path::Path, now: &str, args: &[&str], stdin: Option<&str>) -> std::process::Child {
+pub fn spawn_cli(
+    db: &std::path::Path,
+    now: &str,
+    args: &[&str],
+    stdin: Option<&str>,
+) -> std::process::Child {
     use std::io::Write;
     use std::process::{Command, Stdio};
     let mut child = Command::new(env!("CARGO_BIN_EXE_onshi-fallback"))
@@ -109,7 +145,11 @@ pub fn spawn_cli(db: &std::path::Path, now: &str, args: &[&str], stdin: Option<&
         .expect("the binary runs");
     if let Some(text) = stdin {
         // The child may be killed before it reads: a broken pipe is expected then.
-        let _ = child.stdin.take().expect("piped").write_all(text.as_bytes());
+        let _ = child
+            .stdin
+            .take()
+            .expect("piped")
+            .write_all(text.as_bytes());
     }
     drop(child.stdin.take());
     child

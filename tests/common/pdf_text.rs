@@ -11,10 +11,11 @@ pub fn page_texts(pdf: &[u8]) -> Vec<String> {
     let mut out = Vec::new();
     for (_, page_id) in doc.get_pages() {
         let fonts = doc.get_page_fonts(page_id).unwrap();
-        let maps: std::collections::HashMap<Vec<u8>, std::collections::HashMap<u16, String>> = fonts
-            .iter()
-            .map(|(name, font)| (name.clone(), to_unicode_map(&doc, font)))
-            .collect();
+        let maps: std::collections::HashMap<Vec<u8>, std::collections::HashMap<u16, String>> =
+            fonts
+                .iter()
+                .map(|(name, font)| (name.clone(), to_unicode_map(&doc, font)))
+                .collect();
         let content = Content::decode(&doc.get_page_content(page_id)).unwrap();
         let mut current: Option<&std::collections::HashMap<u16, String>> = None;
         let mut text = String::new();
@@ -51,16 +52,26 @@ pub fn page_texts(pdf: &[u8]) -> Vec<String> {
     out
 }
 
-fn to_unicode_map(doc: &Document, font: &lopdf::Dictionary) -> std::collections::HashMap<u16, String> {
+fn to_unicode_map(
+    doc: &Document,
+    font: &lopdf::Dictionary,
+) -> std::collections::HashMap<u16, String> {
     let mut map = std::collections::HashMap::new();
-    let Ok(Object::Reference(id)) = font.get(b"ToUnicode") else { return map };
+    let Ok(Object::Reference(id)) = font.get(b"ToUnicode") else {
+        return map;
+    };
     let stream = doc.get_object(*id).unwrap().as_stream().unwrap();
-    let data = stream.decompressed_content().unwrap_or_else(|_| stream.content.clone());
+    let data = stream
+        .decompressed_content()
+        .unwrap_or_else(|_| stream.content.clone());
     let text = String::from_utf8_lossy(&data);
     let hex = |s: &str| u32::from_str_radix(s.trim_matches(|c| c == '<' || c == '>'), 16).unwrap();
     let utf16 = |s: &str| {
         let h = s.trim_matches(|c| c == '<' || c == '>');
-        let units: Vec<u16> = (0..h.len()).step_by(4).map(|i| u16::from_str_radix(&h[i..i + 4], 16).unwrap()).collect();
+        let units: Vec<u16> = (0..h.len())
+            .step_by(4)
+            .map(|i| u16::from_str_radix(&h[i..i + 4], 16).unwrap())
+            .collect();
         String::from_utf16_lossy(&units)
     };
     let mut in_char = false;
@@ -78,7 +89,12 @@ fn to_unicode_map(doc: &Document, font: &lopdf::Dictionary) -> std::collections:
             [lo, hi, dst] if in_range => {
                 let base = hex(dst);
                 for (k, cid) in (hex(lo)..=hex(hi)).enumerate() {
-                    map.insert(cid as u16, char::from_u32(base + k as u32).map(String::from).unwrap_or_default());
+                    map.insert(
+                        cid as u16,
+                        char::from_u32(base + k as u32)
+                            .map(String::from)
+                            .unwrap_or_default(),
+                    );
                 }
             }
             _ => {}
@@ -86,4 +102,3 @@ fn to_unicode_map(doc: &Document, font: &lopdf::Dictionary) -> std::collections:
     }
     map
 }
-
