@@ -11,7 +11,6 @@ use onshi_fallback::domain::wareki::{format_wareki, parse_date};
 use onshi_fallback::domain::{Basis, Detection, Service};
 use onshi_fallback::error::{Error, FieldError};
 use onshi_fallback::service::{Clock, Records};
-use onshi_fallback::store::Store;
 use serde::Serialize;
 
 #[derive(Parser)]
@@ -383,21 +382,12 @@ fn load_config(config: &Option<PathBuf>) -> Result<Config, Failure> {
     })
 }
 
-/// Where backups live: `[backup] dir`, or `backups/` beside the database.
-fn backup_dir(config: &Config, db: &Path) -> PathBuf {
-    if config.backup.dir.trim().is_empty() {
-        onshi_fallback::store::backup::default_dir(db)
-    } else {
-        PathBuf::from(config.backup.dir.trim())
-    }
-}
-
 /// The newest backup and the command that restores it, for a damaged database.
 fn backup_hint(db: &Option<PathBuf>, config: &Option<PathBuf>) -> String {
     let (Ok(cfg), Ok(path)) = (load_config(config), db_path(db)) else {
         return String::new();
     };
-    match onshi_fallback::store::backup::list(&backup_dir(&cfg, &path)).first() {
+    match onshi_fallback::service::latest_backup(&cfg, &path) {
         Some(latest) => format!(
             "\n最新のバックアップ (latest backup): {} ({})\n復元するには (to restore): onshi-fallback restore \"{}\"\n（壊れたファイルは消さずに別名で残します / the damaged file is kept aside）",
             latest.path, latest.modified, latest.path
@@ -413,16 +403,10 @@ fn open(
 ) -> Result<Records, Failure> {
     let config = load_config(config)?;
     let path = db_path(db)?;
-    let backups = backup_dir(&config, &path);
-    let store = Store::open_with_backups(&path, &backups)?;
-    let records = Records::new(store, config, staff_name(staff), Clock::from_env()?);
+    let (records, backup_failed) =
+        Records::open(&path, config, staff_name(staff), Clock::from_env()?)?;
     // The daily backup: a failure here must not stop reception, only be reported.
-    if let Err(e) = onshi_fallback::store::backup::daily(
-        &records.store,
-        &backups,
-        records.today(),
-        records.config.backup.keep_days,
-    ) {
+    if let Some(e) = backup_failed {
         eprintln!("注意: 自動バックアップに失敗しました (daily backup failed): {e}");
     }
     Ok(records)
@@ -751,7 +735,10 @@ fn execute(
         }
         Command::Backups { json } => {
             let cfg = load_config(config)?;
-            let list = onshi_fallback::store::backup::list(&backup_dir(&cfg, &db_path(db)?));
+            let list = onshi_fallback::store::backup::list(&onshi_fallback::service::backup_dir(
+                &cfg,
+                &db_path(db)?,
+            ));
             if json {
                 print_json(&list);
             } else if list.is_empty() {
@@ -1043,7 +1030,8 @@ fn watch(
     rounds: Option<u64>,
 ) -> CliResult {
     use onshi_fallback::outage::probe::Probes;
-    use onshi_fallback::outage::watch::{self, Decision, Watch};
+    use onshi_fallback::outage::watch::{Decision, Watch};
+    use onshi_fallback::service::watch;
     let mut r = open(db, config, staff.or(Some("自動監視")))?;
     let probes = Probes::from_config(&r.config)?;
     if probes.is_empty() {
@@ -1096,14 +1084,10 @@ fn reconcile(
     staff: Option<&str>,
     args: ReconcileArgs,
 ) -> CliResult {
-    use onshi_fallback::qualification::OqsFolder;
-    use onshi_fallback::service::PassOptions;
     match args.sub {
         None => {
             let mut r = open(db, config, staff)?;
-            let service = OqsFolder::from_config(&r.config.qualification)?;
-            let opts = PassOptions::from_config(&r.config.reconcile);
-            let report = r.reconcile_pass(&service, &opts, |p| {
+            let report = r.run_pass(|p| {
                 eprintln!(
                     "照合中 {}/{} {} {} → {}",
                     p.done,

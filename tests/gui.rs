@@ -641,7 +641,7 @@ fn many_hits_ask_for_a_narrower_search_and_still_fit() {
         .into_iter()
         .filter(|t| t.starts_with("山田 ") && t.contains("  ヤマダ"))
         .count();
-    assert_eq!(listed, onshi_fallback::gui::reception::HIT_LIMIT);
+    assert_eq!(listed, gui::reception::HIT_LIMIT);
     h.type_text(" S43.3.1");
     assert!(h.shows("1 名 — ↑↓ で選択"));
     assert!(h.shows("山田 3郎  ヤマダ タロウ"));
@@ -764,9 +764,9 @@ fn ticking_with_no_outage_open_is_refused_in_japanese() {
     let mut h = Harness::new(App::ready(r));
     h.named(Named::F4);
     h.send(vec![]);
-    let t = h.app.update(Message::Outage(
-        onshi_fallback::gui::outage::Message::Runbook(onshi_fallback::gui::runbook::Message::Tick),
-    ));
+    let t = h.app.update(Message::Outage(gui::outage::Message::Runbook(
+        gui::runbook::Message::Tick,
+    )));
     h.run(t);
     assert!(h.shows("障害対応中ではありません"), "{:?}", h.texts());
 }

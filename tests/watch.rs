@@ -13,10 +13,11 @@ use chrono::NaiveDate;
 use onshi_fallback::config::Config;
 use onshi_fallback::domain::Detection;
 use onshi_fallback::outage::probe::Probes;
-use onshi_fallback::outage::watch::{round, Decision, Watch};
+use onshi_fallback::outage::watch::{Decision, Watch};
 use onshi_fallback::qualification::simulator::{self, Roster};
 use onshi_fallback::qualification::xml::request_xml;
 use onshi_fallback::qualification::VerifyRequest;
+use onshi_fallback::service::watch::round;
 use onshi_fallback::service::{Clock, Records};
 use onshi_fallback::store::Store;
 

@@ -11,7 +11,7 @@ use super::copay::{age_band, allowed_copay_percents, default_copay_percent, AgeB
 use super::numbers::{self, NumberProblem};
 use super::text::{is_katakana, normalize_number, tidy_spaces, to_half_width_ascii, to_katakana};
 use super::types::*;
-use super::wareki::{format_iso, parse_date};
+use super::wareki::parse_date;
 use crate::error::{FieldError, Warning};
 
 /// The most 公費 a declaration can carry (the prescription has room for two; claims for three).
@@ -633,11 +633,6 @@ pub fn insurance_summary(i: &Insurance) -> String {
         }
         _ => format!("不詳（{}）", i.kind.ja()),
     }
-}
-
-/// ISO date for storage.
-pub fn iso(d: NaiveDate) -> String {
-    format_iso(d)
 }
 
 #[cfg(test)]

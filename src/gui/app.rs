@@ -12,7 +12,6 @@ use iced::{window, Element, Length, Subscription, Task, Theme};
 use super::{banner, outage, prescribe, reception, reconcile, runbook, theme};
 use crate::config::Config;
 use crate::service::{Clock, Records};
-use crate::store::{backup, Store};
 
 /// What the binary hands the app: where the records are and who was named on the command line.
 #[derive(Debug, Clone)]
@@ -151,28 +150,17 @@ impl App {
             Some(p) => Config::load(p),
             None => Ok(Config::default()),
         };
-        let backups = backup_dir(
-            config.as_ref().unwrap_or(&Config::default()),
-            &launch.db_path,
-        );
-        let opened = (|| {
-            let store = Store::open_with_backups(&launch.db_path, &backups)?;
+        let opened = config.and_then(|config| {
+            let (records, backup_failed) =
+                Records::open(&launch.db_path, config, String::new(), launch.clock.clone())?;
             // A database that opens but cannot be read (corrupt pages) must fail here, too.
-            let records = Records::new(store, config?, String::new(), launch.clock.clone());
             records.status()?;
-            Ok::<_, crate::error::Error>(records)
-        })();
+            Ok((records, backup_failed))
+        });
         match opened {
-            Ok(records) => {
+            Ok((records, backup_failed)) => {
                 // The daily backup: a failure must not stop reception, only be said.
-                let warning = backup::daily(
-                    &records.store,
-                    &backups,
-                    records.today(),
-                    records.config.backup.keep_days,
-                )
-                .err()
-                .map(|e| {
+                let warning = backup_failed.map(|e| {
                     format!(
                         "自動バックアップに失敗しました（受付は続けられます）: {}",
                         reception::error_ja(&e)
@@ -183,10 +171,13 @@ impl App {
                 (app, task)
             }
             Err(e) => {
-                let latest = backup::list(&backups)
-                    .into_iter()
-                    .next()
-                    .map(|b| (b.path, b.modified));
+                let config = launch
+                    .config_path
+                    .as_deref()
+                    .and_then(|p| Config::load(p).ok());
+                let latest =
+                    crate::service::latest_backup(&config.unwrap_or_default(), &launch.db_path)
+                        .map(|b| (b.path, b.modified));
                 (
                     App {
                         records: None,
@@ -683,13 +674,4 @@ fn failed_view<'a>(
         .center(Length::Fill)
         .padding(24)
         .into()
-}
-
-/// Where backups live: `[backup] dir`, or `backups/` beside the database (as the command line).
-fn backup_dir(config: &Config, db: &std::path::Path) -> PathBuf {
-    if config.backup.dir.trim().is_empty() {
-        backup::default_dir(db)
-    } else {
-        PathBuf::from(config.backup.dir.trim())
-    }
 }

@@ -563,7 +563,7 @@ impl Form {
                 let b = button(
                     text(*label)
                         .size(theme::BODY)
-                        .wrapping(iced::widget::text::Wrapping::None),
+                        .wrapping(text::Wrapping::None),
                 )
                 .padding([3, 7])
                 .style(theme::tab(active))

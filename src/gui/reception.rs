@@ -535,14 +535,10 @@ const STATE_W: f32 = 104.0;
 
 /// One table cell: one line, cut at its edge rather than running into the next column.
 pub fn cell<'a, M: 'a>(s: String, width: Length) -> Element<'a, M> {
-    container(
-        text(s)
-            .size(theme::BODY)
-            .wrapping(iced::widget::text::Wrapping::None),
-    )
-    .width(width)
-    .clip(true)
-    .into()
+    container(text(s).size(theme::BODY).wrapping(text::Wrapping::None))
+        .width(width)
+        .clip(true)
+        .into()
 }
 
 fn basis_ja(b: &str) -> &'static str {

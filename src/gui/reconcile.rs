@@ -17,9 +17,7 @@ use super::theme;
 use crate::domain::intake::{insurance_summary, validate_insurance, InsuranceInput};
 use crate::domain::wareki::format_wareki;
 use crate::domain::QueueState;
-use crate::qualification::OqsFolder;
-use crate::service::{Decision, PassOptions, QueueRow, Records};
-use crate::store::Store;
+use crate::service::{Decision, QueueRow, Records};
 
 pub const NOTE_INPUT: &str = "reconcile-note";
 const LIST: &str = "reconcile-list";
@@ -423,43 +421,27 @@ impl ReconcileScreen {
             return Task::none();
         }
         self.notice = None;
-        let service = match OqsFolder::from_config(&records.config.qualification) {
-            Ok(s) => s,
-            Err(e) => {
-                self.error = Some(error_ja(&e));
-                return Task::none();
-            }
-        };
-        let Some(path) = records.store.path().map(|p| p.to_path_buf()) else {
-            self.error =
-                Some("データベースがファイルではないため、照合を別スレッドで実行できません".into());
-            return Task::none();
-        };
-        let (config, actor, clock) = (
-            records.config.clone(),
-            records.actor.clone(),
-            records.clock.clone(),
-        );
         let (tx, rx) = iced::futures::channel::mpsc::unbounded();
-        std::thread::spawn(move || {
-            let result = (|| {
-                // A second connection: the pass writes each record in its own transaction
-                // while the window keeps reading (WAL, busy timeout).
-                let mut r = Records::new(Store::open(&path)?, config, actor, clock);
-                let opts = PassOptions::from_config(&r.config.reconcile);
-                r.reconcile_pass(&service, &opts, |p| {
-                    let _ = tx.unbounded_send(PassEvent::Progress {
-                        done: p.done,
-                        total: p.total,
-                        visit_no: p.visit_no.clone(),
-                        patient: p.patient_name.clone(),
-                    });
-                })
-            })();
-            let _ = tx.unbounded_send(PassEvent::Done(
-                result.map(|r| r.checked).map_err(|e| error_ja(&e)),
-            ));
-        });
+        let done = tx.clone();
+        let started = records.start_pass(
+            move |p| {
+                let _ = tx.unbounded_send(PassEvent::Progress {
+                    done: p.done,
+                    total: p.total,
+                    visit_no: p.visit_no.clone(),
+                    patient: p.patient_name.clone(),
+                });
+            },
+            move |result| {
+                let _ = done.unbounded_send(PassEvent::Done(
+                    result.map(|r| r.checked).map_err(|e| error_ja(&e)),
+                ));
+            },
+        );
+        if let Err(e) = started {
+            self.error = Some(error_ja(&e));
+            return Task::none();
+        }
         self.error = None;
         self.follow_top = true;
         self.pending = None;
@@ -497,7 +479,7 @@ impl ReconcileScreen {
         let n = self.rows.len().saturating_sub(1).max(1) as f32;
         operation::snap_to(
             LIST,
-            iced::widget::scrollable::RelativeOffset {
+            scrollable::RelativeOffset {
                 x: 0.0,
                 y: self.selected as f32 / n,
             },

@@ -369,7 +369,7 @@ fn tick_text<'a>(item: &RunbookItem) -> Element<'a, Message> {
             text(s)
                 .size(theme::BODY)
                 .color(theme::GREEN)
-                .wrapping(iced::widget::text::Wrapping::None),
+                .wrapping(text::Wrapping::None),
         )
         .width(Length::FillPortion(2))
         .align_x(iced::alignment::Horizontal::Right)
@@ -382,7 +382,7 @@ fn tick_text<'a>(item: &RunbookItem) -> Element<'a, Message> {
 fn one_line<'a>(s: String) -> Element<'a, Message> {
     text(s)
         .size(theme::BODY)
-        .wrapping(iced::widget::text::Wrapping::None)
+        .wrapping(text::Wrapping::None)
         .into()
 }
 

@@ -2,6 +2,5 @@
 //! watcher that switches mode on their evidence.
 
 pub mod probe;
-pub mod report;
 pub mod runbook;
 pub mod watch;

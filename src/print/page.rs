@@ -51,7 +51,7 @@ impl<'a> FontSet<'a> {
 /// The parts of a template that are the same on every sheet: boxes, rules, cells, wording.
 pub(crate) fn draw_fixed(
     page: &mut PageOps,
-    fonts: &FontSet,
+    fonts: &FontSet<'_>,
     p: &Page,
     boxes: &[BoxShape],
     rules: &[Rule],
@@ -95,7 +95,7 @@ pub(crate) fn draw_fixed(
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn draw_filled(
     page: &mut PageOps,
-    fonts: &FontSet,
+    fonts: &FontSet<'_>,
     p: &Page,
     cells: &[Cells],
     slots: &[Slot],

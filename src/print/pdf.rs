@@ -143,7 +143,7 @@ impl Renderer {
     }
 
     /// Boxes, rules, cells and fixed wording: the same on every sheet.
-    fn draw_form(&self, page: &mut PageOps, fonts: &FontSet) {
+    fn draw_form(&self, page: &mut PageOps, fonts: &FontSet<'_>) {
         let t = &self.template;
         draw_fixed(
             page, fonts, &t.page, &t.boxes, &t.rules, &t.cells, &t.labels,
@@ -154,7 +154,7 @@ impl Renderer {
     fn draw_data(
         &self,
         page: &mut PageOps,
-        fonts: &FontSet,
+        fonts: &FontSet<'_>,
         doc: &RxDocument,
         n: usize,
         pages: usize,
@@ -176,7 +176,7 @@ impl Renderer {
     fn draw_body(
         &self,
         page: &mut PageOps,
-        fonts: &FontSet,
+        fonts: &FontSet<'_>,
         lines: &[BodyLine],
     ) -> Result<(), Error> {
         let b = &self.template.body;

@@ -159,7 +159,7 @@ pub struct SheetData<'a> {
 }
 
 /// Renders a sheet document to PDF bytes.
-pub fn render(sheet: &Sheet, data: &SheetData) -> Result<Vec<u8>, Error> {
+pub fn render(sheet: &Sheet, data: &SheetData<'_>) -> Result<Vec<u8>, Error> {
     let fonts = Fonts::load(|f| sheet.uses(f))?;
     let data_font = fonts.get(sheet.page.data_font);
     // Every text that is printed, checked against the font before anything is drawn.
@@ -251,7 +251,7 @@ pub fn render(sheet: &Sheet, data: &SheetData) -> Result<Vec<u8>, Error> {
 
 fn draw_table(
     page: &mut PageOps,
-    fonts: &FontSet,
+    fonts: &FontSet<'_>,
     sheet: &Sheet,
     t: &Table,
     rows: impl Iterator<Item = Vec<String>>,

@@ -30,6 +30,10 @@ pub const RES_PREFIX: &str = "OQSsiquc01res_";
 /// to the same folder in the same second are unlikely to collide, and a taken id is skipped.
 static SEQUENCE: AtomicU32 = AtomicU32::new(0);
 
+/// How old a result may be for [`OqsFolder::probe`] to judge the terminal by it: an abnormal
+/// end from this morning says nothing about the line now.
+const PROBE_WINDOW: Duration = Duration::from_secs(15 * 60);
+
 /// The 資格確認端末 folder interface.
 #[derive(Debug, Clone)]
 pub struct OqsFolder {
@@ -37,7 +41,6 @@ pub struct OqsFolder {
     timeout: Duration,
     institution_code: String,
     poll: Duration,
-    probe_window: Duration,
 }
 
 impl OqsFolder {
@@ -52,7 +55,6 @@ impl OqsFolder {
             timeout,
             institution_code: institution_code.into(),
             poll: Duration::from_millis(100),
-            probe_window: Duration::from_secs(15 * 60),
         }
     }
 
@@ -93,13 +95,6 @@ impl OqsFolder {
     /// How often `res/` is looked at while waiting (default 100 ms).
     pub fn with_poll_interval(mut self, poll: Duration) -> Self {
         self.poll = poll;
-        self
-    }
-
-    /// How old a result may be for [`probe`](Self::probe) to judge the terminal by it
-    /// (default 15 minutes).
-    pub fn with_probe_window(mut self, window: Duration) -> Self {
-        self.probe_window = window;
         self
     }
 
@@ -219,7 +214,7 @@ impl OqsFolder {
         {
             let recent = SystemTime::now()
                 .duration_since(modified)
-                .map(|age| age <= self.probe_window)
+                .map(|age| age <= PROBE_WINDOW)
                 .unwrap_or(true);
             if recent {
                 let file = path

@@ -3,11 +3,13 @@
 
 mod documents;
 mod export;
+mod incident;
 mod intake;
 mod outage;
 pub mod prescribe;
 mod reconcile;
 pub mod search;
+pub mod watch;
 
 pub use export::ExportSummary;
 pub use intake::IntakeReceipt;
@@ -16,7 +18,7 @@ pub use prescribe::{PrescriptionReceipt, RecentDrug};
 pub use reconcile::{Decision, PassOptions, PassReport, PassResult, Progress, QueueRow};
 pub use search::{PatientHit, VisitRow};
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, FixedOffset, Local, NaiveDate};
 
@@ -89,6 +91,34 @@ impl Records {
         self.clock.now().date_naive()
     }
 
+    /// Opens the clinic's records at `db`: the database (migrated, with a backup taken first),
+    /// its backup folder (`[backup] dir`, or `backups/` beside it) and the day's backup. The
+    /// daily backup failing must not stop reception: it comes back as the second value, for
+    /// the front end to say, and the records are open all the same.
+    pub fn open(
+        db: &Path,
+        config: Config,
+        actor: impl Into<String>,
+        clock: Clock,
+    ) -> Result<(Records, Option<Error>)> {
+        let backups = backup_dir(&config, db);
+        let store = Store::open_with_backups(db, &backups)?;
+        let records = Records::new(store, config, actor, clock);
+        let warning = store::backup::daily(
+            &records.store,
+            &backups,
+            records.today(),
+            records.config.backup.keep_days,
+        )
+        .err();
+        Ok((records, warning))
+    }
+
+    /// Where this database's backups live (None for an in-memory database).
+    pub fn backup_dir(&self) -> Option<PathBuf> {
+        self.store.path().map(|db| backup_dir(&self.config, db))
+    }
+
     /// Writes a consistent copy of the database to `dest`.
     pub fn backup(&self, dest: &Path) -> Result<()> {
         self.store.backup_to(dest)
@@ -97,6 +127,21 @@ impl Records {
     pub fn audit_verify(&self) -> Result<store::audit::VerifyReport> {
         self.store.read(store::audit::verify)
     }
+}
+
+/// Where the backups of the database at `db` live: `[backup] dir`, or `backups/` beside it.
+pub fn backup_dir(config: &Config, db: &Path) -> PathBuf {
+    match config.backup.dir.trim() {
+        "" => store::backup::default_dir(db),
+        dir => PathBuf::from(dir),
+    }
+}
+
+/// The newest backup of the database at `db`, for the message that says how to restore it.
+pub fn latest_backup(config: &Config, db: &Path) -> Option<store::backup::BackupFile> {
+    store::backup::list(&backup_dir(config, db))
+        .into_iter()
+        .next()
 }
 
 /// Formats ids the way staff see them: P12 (patient), V34 (visit).
@@ -132,7 +177,7 @@ pub fn parse_ref(text: &str, prefix: char, field: &str, label: &str) -> Result<i
 pub(crate) fn write_synced(path: &Path, bytes: &[u8]) -> Result<()> {
     use std::io::Write;
     let mut f = std::fs::File::create(path).map_err(|e| {
-        crate::error::Error::field(
+        Error::field(
             "--out",
             "出力先",
             format!("{} に書き込めません: {e}", path.display()),

@@ -201,7 +201,7 @@ impl Records {
             None => log.into_iter().last(),
         }
         .ok_or_else(|| Error::not_found("該当する障害の記録がありません", "no such outage"))?;
-        Ok(crate::outage::report::markdown(
+        Ok(super::incident::markdown(
             &record,
             self.config.clinic.name.as_deref().unwrap_or(""),
         ))

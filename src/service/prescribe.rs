@@ -14,7 +14,7 @@ use crate::error::{Error, FieldError, Result};
 use crate::print::template::Template;
 use crate::print::{Renderer, RxDocument};
 use crate::store::prescriptions::{self, NewPrescription, StoredPrescription};
-use crate::store::{audit, outages, patients, queue, visits};
+use crate::store::{outages, patients, queue, visits};
 
 /// What the doctor gets back.
 #[derive(Debug, Clone, Serialize)]
@@ -216,14 +216,8 @@ impl Records {
         send_to_printer(&self.config.printer.command, Path::new(&p.pdf_path))?;
         let stamp = self.stamp();
         let printer = self.config.printer.command.clone();
-        self.store.write(|conn| {
-            let earlier: i64 = conn.query_row(
-                "SELECT COUNT(*) FROM audit_log WHERE action = 'prescription.print' AND entity_id = ?1",
-                [p.id.to_string()],
-                |r| r.get(0),
-            )?;
-            audit::append(conn, &stamp, "prescription.print", "prescription", &p.id.to_string(), &serde_json::json!({"printer": printer, "reprint": earlier > 0}))
-        })
+        self.store
+            .write(|conn| prescriptions::record_print(conn, p.id, &printer, &stamp))
     }
 
     pub fn void_prescription(&mut self, id: &str, reason: &str) -> Result<StoredPrescription> {
@@ -246,10 +240,7 @@ impl Records {
     /// The insurance a visit's prescription is printed with: the clerk's reconciliation
     /// decision when one was made (verified or looked up by hand), else the declaration the
     /// visit was received with. The same one [`prescribe`](Self::prescribe) prints.
-    pub fn prescription_insurance(
-        &self,
-        visit: &str,
-    ) -> Result<crate::store::patients::Declaration> {
+    pub fn prescription_insurance(&self, visit: &str) -> Result<patients::Declaration> {
         let id = parse_ref(visit, 'V', "visit_id", "受診ID")?;
         self.store.read(|conn| {
             let v = visits::require(conn, id)?;

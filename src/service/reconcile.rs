@@ -1,6 +1,7 @@
 //! The afternoon reconciliation pass, the clerk's decisions, and the billing list.
 
 use std::collections::VecDeque;
+use std::path::Path;
 use std::sync::mpsc;
 use std::sync::Mutex;
 use std::time::Duration;
@@ -12,10 +13,10 @@ use crate::domain::claim::{claim_numbers, ClaimBasis, ClaimNumbers};
 use crate::domain::intake::{validate_insurance, InsuranceInput};
 use crate::domain::{Insurance, PatientDetails, QueueState, Service, Source};
 use crate::error::{Error, Result};
-use crate::qualification::{QualificationService, VerifyOutcome};
+use crate::qualification::{OqsFolder, QualificationService, VerifyOutcome};
 use crate::reconcile::{classify, request_for, Difference, ReconcileStatus};
 use crate::store::queue::{self, CheckResult, QueueEntry};
-use crate::store::{outages, patients, visits};
+use crate::store::{outages, patients, visits, Store};
 
 /// How the pass paces itself so the terminal is not flooded.
 #[derive(Debug, Clone)]
@@ -253,6 +254,43 @@ impl Records {
         Ok(())
     }
 
+    /// The pass as the clinic configured it: the terminal adapter from `[qualification]` (a
+    /// missing key is named) and the pacing from `[reconcile]`. The command line and the
+    /// window both run this.
+    pub fn run_pass(&mut self, progress: impl FnMut(&Progress)) -> Result<PassReport> {
+        let service = OqsFolder::from_config(&self.config.qualification)?;
+        let opts = PassOptions::from_config(&self.config.reconcile);
+        self.reconcile_pass(&service, &opts, progress)
+    }
+
+    /// Runs [`run_pass`](Self::run_pass) on a worker thread with a connection of its own: the
+    /// pass blocks on the terminal for seconds per record while the window must keep drawing,
+    /// and each record it writes is its own transaction (WAL lets the window read meanwhile).
+    /// What cannot start (a missing setting, an in-memory database) is said at once; `done`
+    /// gets the pass's own outcome.
+    pub fn start_pass(
+        &self,
+        progress: impl FnMut(&Progress) + Send + 'static,
+        done: impl FnOnce(Result<PassReport>) + Send + 'static,
+    ) -> Result<()> {
+        OqsFolder::from_config(&self.config.qualification)?;
+        let path = self.store.path().map(Path::to_path_buf).ok_or_else(|| {
+            Error::Other(
+                "データベースがファイルではないため、照合を別スレッドで実行できません \
+                 (an in-memory database cannot be reconciled on a worker thread)"
+                    .into(),
+            )
+        })?;
+        let (config, actor, clock) = (self.config.clone(), self.actor.clone(), self.clock.clone());
+        std::thread::spawn(move || {
+            let backups = super::backup_dir(&config, &path);
+            let result = Store::open_with_backups(&path, &backups)
+                .and_then(|store| Records::new(store, config, actor, clock).run_pass(progress));
+            done(result)
+        });
+        Ok(())
+    }
+
     /// Records a person's decision on a record waiting for one.
     pub fn resolve(&mut self, visit: &str, decision: Decision, note: &str) -> Result<QueueEntry> {
         let visit_id = parse_ref(visit, 'V', "VISIT_ID", "受診ID")?;
@@ -376,7 +414,7 @@ impl Records {
     }
 
     /// Patients that may be one person registered twice, for the clerk to merge.
-    pub fn possible_duplicates(&self) -> Result<Vec<Vec<crate::store::patients::Patient>>> {
+    pub fn possible_duplicates(&self) -> Result<Vec<Vec<patients::Patient>>> {
         self.store.read(|conn| {
             patients::possible_duplicates(conn)?
                 .into_iter()

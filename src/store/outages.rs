@@ -40,7 +40,7 @@ pub struct Tick {
 const COLUMNS: &str =
     "id, started_at, ended_at, reason, services, detected_by, started_by, ended_by, ended_detected_by, end_note";
 
-fn from_row(r: &Row) -> rusqlite::Result<Outage> {
+fn from_row(r: &Row<'_>) -> rusqlite::Result<Outage> {
     let services: String = r.get(4)?;
     let detected: String = r.get(5)?;
     let ended_detected: Option<String> = r.get(8)?;

@@ -74,7 +74,7 @@ pub fn insert_patient(conn: &Connection, p: &PatientDetails, stamp: &Stamp) -> R
 const PATIENT_COLUMNS: &str =
     "id, name, kana, birth_date, sex, address, phone, created_at, merged_into";
 
-fn patient_from_row(r: &Row) -> rusqlite::Result<Patient> {
+fn patient_from_row(r: &Row<'_>) -> rusqlite::Result<Patient> {
     let birth: String = r.get(3)?;
     let sex: String = r.get(4)?;
     Ok(Patient {
@@ -192,7 +192,7 @@ pub fn insert_declaration(
 const DECLARATION_COLUMNS: &str = "id, patient_id, kind, insurer_number, symbol, number, branch, relationship,
     insurer_name, employer, copay_percent, public_funds, source, basis, verified_at, created_at, superseded_by";
 
-fn declaration_from_row(r: &Row) -> rusqlite::Result<Declaration> {
+fn declaration_from_row(r: &Row<'_>) -> rusqlite::Result<Declaration> {
     let kind: String = r.get(2)?;
     let rel: Option<String> = r.get(7)?;
     let funds: String = r.get(11)?;

@@ -36,7 +36,7 @@ pub struct NewPrescription<'a> {
     pub symbols: usize,
 }
 
-pub fn insert(conn: &Connection, p: &NewPrescription, stamp: &Stamp) -> Result<i64> {
+pub fn insert(conn: &Connection, p: &NewPrescription<'_>, stamp: &Stamp) -> Result<i64> {
     conn.execute(
         "INSERT INTO prescriptions (visit_id, outage_id, issued_on, doctor, content, pdf_path, pdf_sha256, pages,
                                     symbols, created_at, created_by)
@@ -71,7 +71,7 @@ const COLUMNS: &str =
     "id, visit_id, outage_id, issued_on, doctor, content, pdf_path, pdf_sha256, pages, symbols,
     created_at, created_by, voided_at, void_reason";
 
-fn from_row(r: &Row) -> rusqlite::Result<StoredPrescription> {
+fn from_row(r: &Row<'_>) -> rusqlite::Result<StoredPrescription> {
     let content: String = r.get(5)?;
     Ok(StoredPrescription {
         id: r.get(0)?,
@@ -130,6 +130,24 @@ pub fn recent_contents(conn: &Connection, limit: usize) -> Result<Vec<serde_json
         }
     }
     Ok(out)
+}
+
+/// Audits a print of prescription `id`; the first print is the original, any later one a
+/// reprint.
+pub fn record_print(conn: &Connection, id: i64, printer: &str, stamp: &Stamp) -> Result<()> {
+    let earlier: i64 = conn.query_row(
+        "SELECT COUNT(*) FROM audit_log WHERE action = 'prescription.print' AND entity_id = ?1",
+        [id.to_string()],
+        |r| r.get(0),
+    )?;
+    audit::append(
+        conn,
+        stamp,
+        "prescription.print",
+        "prescription",
+        &id.to_string(),
+        &serde_json::json!({"printer": printer, "reprint": earlier > 0}),
+    )
 }
 
 pub fn void(conn: &Connection, id: i64, reason: &str, stamp: &Stamp) -> Result<()> {

@@ -29,7 +29,7 @@ const COLUMNS: &str =
     "visit_id, state, status, differences, reason, verified, attempts, last_checked_at, decision,
     decided_at, decided_by, note, claim_declaration_id";
 
-fn from_row(r: &Row) -> rusqlite::Result<QueueEntry> {
+fn from_row(r: &Row<'_>) -> rusqlite::Result<QueueEntry> {
     let state: String = r.get(1)?;
     let diffs: String = r.get(3)?;
     let verified: Option<String> = r.get(5)?;
@@ -157,7 +157,7 @@ pub struct CheckResult<'a> {
 pub fn record_check(
     conn: &Connection,
     visit_id: i64,
-    r: &CheckResult,
+    r: &CheckResult<'_>,
     stamp: &Stamp,
 ) -> Result<bool> {
     let state = match (r.status, r.settle_with) {

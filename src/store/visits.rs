@@ -54,7 +54,7 @@ fn next_visit_no(conn: &Connection, date: NaiveDate, in_outage: bool) -> Result<
 }
 
 /// Records a visit and puts it in the reconciliation queue, in the caller's transaction.
-pub fn insert(conn: &Connection, v: &NewVisit, stamp: &Stamp) -> Result<(i64, String)> {
+pub fn insert(conn: &Connection, v: &NewVisit<'_>, stamp: &Stamp) -> Result<(i64, String)> {
     let visit_no = next_visit_no(conn, v.visit_date, v.outage_id.is_some())?;
     conn.prepare_cached(
         "INSERT INTO visits (visit_no, visit_date, patient_id, declaration_id, basis, outage_id,
@@ -95,7 +95,7 @@ const COLUMNS: &str =
     "id, visit_no, visit_date, patient_id, declaration_id, basis, outage_id, warnings,
     created_at, created_by, voided_at, void_reason";
 
-fn from_row(r: &Row) -> rusqlite::Result<Visit> {
+fn from_row(r: &Row<'_>) -> rusqlite::Result<Visit> {
     let date: String = r.get(2)?;
     let warnings: String = r.get(7)?;
     Ok(Visit {
@@ -130,16 +130,6 @@ pub fn require(conn: &Connection, id: i64) -> Result<Visit> {
             format!("no visit V{id}"),
         )
     })
-}
-
-/// The most recent visit with this number (numbers restart each day).
-pub fn find_by_no(conn: &Connection, visit_no: &str) -> Result<Option<Visit>> {
-    Ok(conn
-        .prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM visits WHERE visit_no = ?1 ORDER BY visit_date DESC LIMIT 1"
-        ))?
-        .query_row([visit_no], from_row)
-        .optional()?)
 }
 
 /// Visits on a day, or all visits, in the order they were recorded.

@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use crate::service::OutageRecord;
+use super::OutageRecord;
 
 fn time(rfc3339: &str) -> String {
     chrono::DateTime::parse_from_rfc3339(rfc3339)
