@@ -248,10 +248,10 @@ impl Config {
                 other => other,
             }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
-            Err(e) => Err(Error::Other(format!(
-                "設定ファイルを読めません (cannot read config) {}: {e}",
-                path.display()
-            ))),
+            Err(e) => Err(Error::failed(
+                format!("設定ファイルを読めません {}: {e}", path.display()),
+                format!("cannot read the settings {}: {e}", path.display()),
+            )),
         }
     }
 

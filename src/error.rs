@@ -1,7 +1,9 @@
 //! Error types shared by the library.
 //!
 //! Input problems are collected as [`FieldError`]s so that a form or the command line can show
-//! every wrong field at once, each named in Japanese and English.
+//! every wrong field at once, each named in Japanese and English. Every other error carries its
+//! Japanese and English wording in separate fields: the window shows [`Error::ja`], the command
+//! line shows both, and nothing ever parses one language back out of the other.
 
 use std::fmt;
 
@@ -58,13 +60,37 @@ pub enum Error {
     /// Something named does not exist.
     #[error("{ja} ({en})")]
     NotFound { ja: String, en: String },
+    /// The database file at `path` is damaged or is not a database: the way out is a backup.
+    #[error("{} ({}): {path} ({detail})", CORRUPT_JA, CORRUPT_EN)]
+    Corrupt { path: String, detail: String },
+    /// The database at `path` cannot be opened or used (busy, read-only, disk full, no access).
+    #[error("{ja} ({en}): {path} ({detail})")]
+    Unavailable {
+        path: String,
+        ja: String,
+        en: String,
+        detail: String,
+    },
+    /// The database was written by a newer version of the app.
+    #[error("このデータベースは新しい版のアプリで作られています（版 {version}）。アプリを更新してください (database schema {version} is newer than this build supports)")]
+    NewerSchema { version: i64 },
     #[error("{}", db_message(.0))]
     Db(#[from] rusqlite::Error),
     #[error("ファイルの入出力エラー (I/O error): {0}")]
     Io(#[from] std::io::Error),
-    #[error("{0}")]
-    Other(String),
+    /// The records contradict themselves (a row that must exist is missing): a bug, or a change
+    /// made outside the app that `audit verify` will name.
+    #[error("記録に矛盾があります: {ja} (inconsistent records: {en})")]
+    Inconsistent { ja: String, en: String },
+    /// Anything else (a printer that refused, a file that could not be written), said in both
+    /// languages.
+    #[error("{ja} ({en})")]
+    Failed { ja: String, en: String },
 }
+
+const CORRUPT_JA: &str =
+    "データベースファイルが壊れています（またはデータベースではありません）。最新のバックアップから復元してください";
+const CORRUPT_EN: &str = "the database is damaged or not a database: restore the latest backup";
 
 impl Error {
     pub fn field(field: &str, label: &str, ja: impl Into<String>, en: impl Into<String>) -> Self {
@@ -82,10 +108,26 @@ impl Error {
             en: en.into(),
         }
     }
+    pub fn failed(ja: impl Into<String>, en: impl Into<String>) -> Self {
+        Error::Failed {
+            ja: ja.into(),
+            en: en.into(),
+        }
+    }
+    pub fn inconsistent(ja: impl Into<String>, en: impl Into<String>) -> Self {
+        Error::Inconsistent {
+            ja: ja.into(),
+            en: en.into(),
+        }
+    }
+
     /// True when the database file itself is damaged: the way out is a backup.
     pub fn is_corrupt(&self) -> bool {
-        matches!(self, Error::Db(e) if matches!(e.sqlite_error_code(), Some(rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase)))
-            || matches!(self, Error::Other(m) if m.contains("バックアップから復元"))
+        match self {
+            Error::Corrupt { .. } => true,
+            Error::Db(e) => is_corrupt_code(e),
+            _ => false,
+        }
     }
 
     /// True for errors caused by what the user gave us (exit code 2).
@@ -95,19 +137,77 @@ impl Error {
             Error::Input(_) | Error::Refused { .. } | Error::NotFound { .. }
         )
     }
+
+    /// The message in Japanese alone, for the window (paths and codes kept, no English).
+    pub fn ja(&self) -> String {
+        match self {
+            Error::Input(fields) => fields
+                .iter()
+                .map(|f| format!("{}: {}", f.label, f.message_ja))
+                .collect::<Vec<_>>()
+                .join(" / "),
+            Error::Refused { ja, .. }
+            | Error::NotFound { ja, .. }
+            | Error::Failed { ja, .. } => ja.clone(),
+            Error::Inconsistent { ja, .. } => format!("記録に矛盾があります: {ja}"),
+            Error::Corrupt { path, .. } => format!("{CORRUPT_JA}: {path}"),
+            Error::Unavailable { path, ja, .. } => format!("{ja}: {path}"),
+            Error::NewerSchema { version } => format!(
+                "このデータベースは新しい版のアプリで作られています（版 {version}）。アプリを更新してください"
+            ),
+            Error::Db(e) => db_wording(e).0.to_string(),
+            Error::Io(e) => format!("ファイルの入出力エラー: {e}"),
+        }
+    }
+
+    /// The message in English alone (logs, the English half of the command line's message).
+    pub fn en(&self) -> String {
+        match self {
+            Error::Input(fields) => fields
+                .iter()
+                .map(|f| format!("{}: {}", f.field, f.message_en))
+                .collect::<Vec<_>>()
+                .join(" / "),
+            Error::Refused { en, .. } | Error::NotFound { en, .. } | Error::Failed { en, .. } => {
+                en.clone()
+            }
+            Error::Inconsistent { en, .. } => format!("inconsistent records: {en}"),
+            Error::Corrupt { path, detail } => format!("{CORRUPT_EN}: {path} ({detail})"),
+            Error::Unavailable {
+                path, en, detail, ..
+            } => format!("{en}: {path} ({detail})"),
+            Error::NewerSchema { version } => {
+                format!("database schema {version} is newer than this build supports")
+            }
+            Error::Db(e) => format!("{}: {e}", db_wording(e).1),
+            Error::Io(e) => format!("I/O error: {e}"),
+        }
+    }
+}
+
+fn is_corrupt_code(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase)
+    )
+}
+
+/// What a database error means for staff, in Japanese and English.
+fn db_wording(e: &rusqlite::Error) -> (&'static str, &'static str) {
+    use rusqlite::ErrorCode::*;
+    match e.sqlite_error_code() {
+        Some(DatabaseCorrupt) | Some(NotADatabase) => ("データベースが壊れています。最新のバックアップから復元してください", "the database is damaged: restore the latest backup"),
+        Some(DiskFull) => ("ディスクがいっぱいで保存できませんでした。空きを作ってからやり直してください。この記録は保存されていません", "disk full: nothing was saved"),
+        Some(ReadOnly) => ("データベースに書き込めません（読み取り専用）。ファイルの権限を確認してください", "database is read-only"),
+        Some(DatabaseBusy) | Some(DatabaseLocked) => ("データベースが他の端末で長く使われています。もう一度お試しください", "database busy: try again"),
+        Some(SystemIoFailure) => ("ディスクの読み書きに失敗しました", "disk I/O error"),
+        _ => ("データベースのエラー", "database error"),
+    }
 }
 
 fn db_message(e: &rusqlite::Error) -> String {
-    use rusqlite::ErrorCode::*;
-    let what = match e.sqlite_error_code() {
-        Some(DatabaseCorrupt) | Some(NotADatabase) => "データベースが壊れています。最新のバックアップから復元してください (the database is damaged: restore the latest backup)",
-        Some(DiskFull) => "ディスクがいっぱいで保存できませんでした。空きを作ってからやり直してください。この記録は保存されていません (disk full: nothing was saved)",
-        Some(ReadOnly) => "データベースに書き込めません（読み取り専用）。ファイルの権限を確認してください (database is read-only)",
-        Some(DatabaseBusy) | Some(DatabaseLocked) => "データベースが他の端末で長く使われています。もう一度お試しください (database busy: try again)",
-        Some(SystemIoFailure) => "ディスクの読み書きに失敗しました (disk I/O error)",
-        _ => "データベースのエラー (database error)",
-    };
-    format!("{what}: {e}")
+    let (ja, en) = db_wording(e);
+    format!("{ja} ({en}): {e}")
 }
 
 fn format_fields(errors: &[FieldError]) -> String {
@@ -119,3 +219,32 @@ fn format_fields(errors: &[FieldError]) -> String {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_language_stands_alone() {
+        let e = Error::Corrupt {
+            path: "/tmp/b.sqlite3".into(),
+            detail: "file is not a database".into(),
+        };
+        assert!(e.is_corrupt());
+        assert_eq!(e.ja(), format!("{CORRUPT_JA}: /tmp/b.sqlite3"));
+        assert!(!e.ja().contains("restore"), "no English in the Japanese");
+        assert!(e.en().contains("restore the latest backup"));
+        assert!(
+            !e.en().contains("バックアップ"),
+            "no Japanese in the English"
+        );
+        let both = e.to_string();
+        assert!(both.contains(CORRUPT_JA) && both.contains(CORRUPT_EN));
+        let f = Error::failed("印刷に失敗しました", "printing failed");
+        assert_eq!(
+            (f.ja(), f.en()),
+            ("印刷に失敗しました".into(), "printing failed".into())
+        );
+        assert!(!f.is_bad_input() && !f.is_corrupt());
+    }
+}

@@ -555,43 +555,5 @@ pub fn short_time(s: &str) -> String {
 
 /// An error as staff should read it: Japanese only, every field named.
 pub fn error_ja(e: &Error) -> String {
-    match e {
-        Error::Input(fields) => fields
-            .iter()
-            .map(|f| format!("{}: {}", f.label, f.message_ja))
-            .collect::<Vec<_>>()
-            .join(" / "),
-        Error::Refused { ja, .. } | Error::NotFound { ja, .. } => ja.clone(),
-        other => japanese_only(&other.to_string()),
-    }
-}
-
-/// Drops the English asides the library adds in ASCII parentheses (`(not a database)`), so
-/// staff read one language; paths and numbers outside parentheses stay.
-pub fn japanese_only(message: &str) -> String {
-    let mut out = String::with_capacity(message.len());
-    let mut rest = message;
-    while let Some(open) = rest.find(" (").or_else(|| rest.find('(')) {
-        let (before, after) = rest.split_at(open);
-        let Some(close) = after.find(')') else { break };
-        let inner = &after[..=close];
-        out.push_str(before);
-        if !(inner.is_ascii() && inner.chars().any(|c| c.is_ascii_alphabetic())) {
-            out.push_str(inner);
-        }
-        rest = &after[close + 1..];
-    }
-    out.push_str(rest);
-    out.trim().to_string()
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn english_asides_are_dropped() {
-        let m = "データベースファイルが壊れているか、データベースではありません。最新のバックアップから復元してください (not a database or corrupt: restore the latest backup): /tmp/b.sqlite3 (file is not a database)";
-        assert_eq!(super::japanese_only(m), "データベースファイルが壊れているか、データベースではありません。最新のバックアップから復元してください: /tmp/b.sqlite3");
-        assert_eq!(super::japanese_only("患者（P12）"), "患者（P12）");
-        assert_eq!(super::japanese_only("a (1 件)"), "a (1 件)");
-    }
+    e.ja()
 }

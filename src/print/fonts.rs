@@ -46,9 +46,14 @@ impl Fonts {
                 FontName::Gothic => (unhinted(&GOTHIC_UNHINTED, GOTHIC), "IPAexGothic"),
                 FontName::Mincho => (unhinted(&MINCHO_UNHINTED, MINCHO), "IPAexMincho"),
             };
-            ParsedFont::from_bytes(bytes, 0, &mut Vec::new()).map(Some).ok_or_else(|| {
-                Error::Other(format!("同梱フォント {label} を読み込めません (cannot parse the bundled font {label})"))
-            })
+            ParsedFont::from_bytes(bytes, 0, &mut Vec::new())
+                .map(Some)
+                .ok_or_else(|| {
+                    Error::failed(
+                        format!("同梱フォント {label} を読み込めません"),
+                        format!("cannot parse the bundled font {label}"),
+                    )
+                })
         };
         Ok(Fonts {
             gothic: parse(FontName::Gothic)?,

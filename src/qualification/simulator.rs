@@ -193,10 +193,10 @@ impl Roster {
 
     pub fn load(path: &Path) -> Result<Roster> {
         let text = fs::read_to_string(path).map_err(|e| {
-            Error::Other(format!(
-                "名簿ファイルを読めません (cannot read roster) {}: {e}",
-                path.display()
-            ))
+            Error::failed(
+                format!("名簿ファイルを読めません {}: {e}", path.display()),
+                format!("cannot read the roster {}: {e}", path.display()),
+            )
         })?;
         Roster::parse(&text)
     }

@@ -105,8 +105,12 @@ impl Records {
         let (v, p, d) = self.store.read(|conn| {
             let v = visits::require(conn, visit_id)?;
             let p = patients::require_patient(conn, v.patient_id)?;
-            let d = patients::get_declaration(conn, v.declaration_id)?
-                .ok_or_else(|| Error::Other(format!("visit {visit_id} has no declaration")))?;
+            let d = patients::get_declaration(conn, v.declaration_id)?.ok_or_else(|| {
+                Error::inconsistent(
+                    format!("受診 V{visit_id} の保険情報がありません"),
+                    format!("visit {visit_id} has no declaration"),
+                )
+            })?;
             Ok((v, p, d))
         })?;
         let c = &self.config.clinic;

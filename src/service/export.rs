@@ -219,19 +219,22 @@ pub(crate) fn write_csv_atomically(
         let mut w = csv::WriterBuilder::new()
             .terminator(csv::Terminator::CRLF)
             .from_writer(buf);
-        let io = |e: csv::Error| Error::Other(format!("CSV: {e}"));
+        let io = |e: csv::Error| csv_failed(&e);
         w.write_record(header).map_err(io)?;
         for r in rows {
             w.write_record(r).map_err(io)?;
         }
-        let buf = w
-            .into_inner()
-            .map_err(|e| Error::Other(format!("CSV: {e}")))?;
-        let file = buf
-            .into_inner()
-            .map_err(|e| Error::Other(format!("CSV: {e}")))?;
+        let buf = w.into_inner().map_err(|e| csv_failed(&e))?;
+        let file = buf.into_inner().map_err(|e| csv_failed(&e))?;
         file.sync_all()?;
     }
     std::fs::rename(&tmp, path)?;
     Ok(())
+}
+
+fn csv_failed(e: &dyn std::fmt::Display) -> Error {
+    Error::failed(
+        format!("CSVを書き出せません: {e}"),
+        format!("cannot write the CSV: {e}"),
+    )
 }

@@ -129,7 +129,10 @@ impl Records {
             .archive_dir()?
             .join(rx.issued_on.format("%Y").to_string());
         std::fs::create_dir_all(&dir).map_err(|e| {
-            Error::Other(format!("控えの保存先を作れません {}: {e}", dir.display()))
+            Error::failed(
+                format!("控えの保存先を作れません {}: {e}", dir.display()),
+                format!("cannot create the archive folder {}: {e}", dir.display()),
+            )
         })?;
         let archived = dir.join(format!(
             "rx-{}-{}.pdf",
@@ -205,13 +208,23 @@ impl Records {
                 "voided: not printed",
             ));
         }
-        let bytes = std::fs::read(&p.pdf_path)
-            .map_err(|e| Error::Other(format!("控えのPDFを読めません {}: {e}", p.pdf_path)))?;
+        let bytes = std::fs::read(&p.pdf_path).map_err(|e| {
+            Error::failed(
+                format!("控えのPDFを読めません {}: {e}", p.pdf_path),
+                format!("cannot read the archived PDF {}: {e}", p.pdf_path),
+            )
+        })?;
         if sha256_hex(&bytes) != p.pdf_sha256 {
-            return Err(Error::Other(format!(
-                "控えのPDFが発行時と違います（改ざんまたは破損）: {} (the archived PDF differs from the one issued)",
-                p.pdf_path
-            )));
+            return Err(Error::failed(
+                format!(
+                    "控えのPDFが発行時と違います（改ざんまたは破損）: {}",
+                    p.pdf_path
+                ),
+                format!(
+                    "the archived PDF differs from the one issued: {}",
+                    p.pdf_path
+                ),
+            ));
         }
         send_to_printer(&self.config.printer.command, Path::new(&p.pdf_path))?;
         let stamp = self.stamp();
@@ -276,14 +289,26 @@ pub fn send_to_printer(command: &str, pdf: &Path) -> Result<()> {
         parts.push(pdf.display().to_string());
     }
     let output = std::process::Command::new(&parts[0]).args(&parts[1..]).output().map_err(|e| {
-        Error::Other(format!("プリンターのコマンド {} を実行できません: {e}（設定 [printer] command を確認してください）", parts[0]))
+        Error::failed(
+            format!(
+                "プリンターのコマンド {} を実行できません: {e}（設定 [printer] command を確認してください）",
+                parts[0]
+            ),
+            format!("cannot run the printer command {}: {e} (check [printer] command)", parts[0]),
+        )
     })?;
     if !output.status.success() {
-        return Err(Error::Other(format!(
-            "印刷に失敗しました（{}）: {} — 控えは保存済みです。再印刷できます",
-            parts[0],
-            String::from_utf8_lossy(&output.stderr).trim()
-        )));
+        let detail = String::from_utf8_lossy(&output.stderr).trim().to_string();
+        return Err(Error::failed(
+            format!(
+                "印刷に失敗しました（{}）: {detail} — 控えは保存済みです。再印刷できます",
+                parts[0]
+            ),
+            format!(
+                "printing failed ({}): {detail} — the archived copy is kept; reprint it",
+                parts[0]
+            ),
+        ));
     }
     Ok(())
 }

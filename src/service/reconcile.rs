@@ -146,8 +146,12 @@ impl Records {
             for visit_id in queue::due(conn)? {
                 let v = visits::require(conn, visit_id)?;
                 let p = patients::require_patient(conn, v.patient_id)?;
-                let d = patients::get_declaration(conn, v.declaration_id)?
-                    .ok_or_else(|| Error::Other(format!("visit {visit_id} has no declaration")))?;
+                let d = patients::get_declaration(conn, v.declaration_id)?.ok_or_else(|| {
+                    Error::inconsistent(
+                        format!("受診 V{visit_id} の保険情報がありません"),
+                        format!("visit {visit_id} has no declaration"),
+                    )
+                })?;
                 jobs.push(Job {
                     visit_id,
                     visit_no: v.visit_no,
@@ -275,10 +279,9 @@ impl Records {
     ) -> Result<()> {
         OqsFolder::from_config(&self.config.qualification)?;
         let path = self.store.path().map(Path::to_path_buf).ok_or_else(|| {
-            Error::Other(
-                "データベースがファイルではないため、照合を別スレッドで実行できません \
-                 (an in-memory database cannot be reconciled on a worker thread)"
-                    .into(),
+            Error::failed(
+                "データベースがファイルではないため、照合を別スレッドで実行できません",
+                "an in-memory database cannot be reconciled on a worker thread",
             )
         })?;
         let (config, actor, clock) = (self.config.clone(), self.actor.clone(), self.clock.clone());
@@ -307,7 +310,7 @@ impl Records {
         let stamp = self.stamp();
         self.store.write(|conn| {
             let v = visits::require(conn, visit_id)?;
-            let entry = queue::get(conn, visit_id)?.ok_or_else(|| Error::Other(format!("visit {visit_id} has no queue entry")))?;
+            let entry = queue::get(conn, visit_id)?.ok_or_else(|| Error::inconsistent(format!("受診 V{visit_id} が照合待ちの一覧にありません"), format!("visit {visit_id} has no queue entry")))?;
             if entry.state != QueueState::NeedsDecision {
                 return Err(Error::refused(
                     format!("{} は判断待ちではありません（状態: {}）", v.visit_no, entry.state.ja()),
@@ -352,8 +355,13 @@ impl Records {
             for entry in queue::all(conn)? {
                 let v = visits::require(conn, entry.visit_id)?;
                 let p = patients::require_patient(conn, v.patient_id)?;
-                let declared = patients::get_declaration(conn, v.declaration_id)?
-                    .ok_or_else(|| Error::Other(format!("visit {} has no declaration", v.id)))?;
+                let declared =
+                    patients::get_declaration(conn, v.declaration_id)?.ok_or_else(|| {
+                        Error::inconsistent(
+                            format!("受診 V{} の保険情報がありません", v.id),
+                            format!("visit {} has no declaration", v.id),
+                        )
+                    })?;
                 let claim_decl = patients::claim_declaration(
                     conn,
                     v.declaration_id,

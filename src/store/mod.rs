@@ -58,11 +58,11 @@ impl Store {
     /// As [`Store::open`], with pre-migration backups going to `backup_dir`.
     pub fn open_with_backups(path: &Path, backup_dir: &Path) -> Result<Store> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| {
-                Error::Other(format!(
-                    "データベースのフォルダを作れません (cannot create folder) {}: {e}",
-                    dir.display()
-                ))
+            std::fs::create_dir_all(dir).map_err(|e| Error::Unavailable {
+                path: dir.display().to_string(),
+                ja: "データベースのフォルダを作れません".into(),
+                en: "cannot create the database folder".into(),
+                detail: e.to_string(),
             })?;
         }
         let conn = Connection::open_with_flags(
@@ -135,10 +135,7 @@ impl Store {
                 .transaction_with_behavior(TransactionBehavior::Immediate)?;
             let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
             if version > Self::latest_version() {
-                return Err(Error::Other(format!(
-                    "このデータベースは新しい版のアプリで作られています（版 {version}）。アプリを更新してください \
-                     (database schema {version} is newer than this build supports)"
-                )));
+                return Err(Error::NewerSchema { version });
             }
             let Some(sql) = schema::MIGRATIONS.get(version as usize) else {
                 return Ok(());
@@ -220,16 +217,33 @@ impl Store {
 
 fn open_error(path: &Path, e: rusqlite::Error) -> Error {
     use rusqlite::ErrorCode::*;
-    let what = match e.sqlite_error_code() {
-        Some(NotADatabase) => "データベースファイルが壊れているか、データベースではありません。最新のバックアップから復元してください (not a database or corrupt: restore the latest backup)",
-        Some(DatabaseCorrupt) => "データベースファイルが壊れています。最新のバックアップから復元してください (database is corrupt: restore the latest backup)",
-        Some(ReadOnly) => "データベースに書き込めません（読み取り専用）。ファイルの権限を確認してください (database is read-only)",
-        Some(CannotOpen) => "データベースを開けません。場所と権限を確認してください (cannot open the database)",
-        Some(DatabaseBusy) | Some(DatabaseLocked) => "データベースが他のプログラムに使われています。しばらく待ってから再度お試しください (database is busy)",
-        Some(DiskFull) => "ディスクがいっぱいです。空きを作ってください (disk is full)",
-        _ => "データベースを開けません (cannot open the database)",
+    let (path, detail) = (path.display().to_string(), e.to_string());
+    let (ja, en) = match e.sqlite_error_code() {
+        Some(NotADatabase) | Some(DatabaseCorrupt) => return Error::Corrupt { path, detail },
+        Some(ReadOnly) => (
+            "データベースに書き込めません（読み取り専用）。ファイルの権限を確認してください",
+            "database is read-only",
+        ),
+        Some(CannotOpen) => (
+            "データベースを開けません。場所と権限を確認してください",
+            "cannot open the database",
+        ),
+        Some(DatabaseBusy) | Some(DatabaseLocked) => (
+            "データベースが他のプログラムに使われています。しばらく待ってから再度お試しください",
+            "database is busy",
+        ),
+        Some(DiskFull) => (
+            "ディスクがいっぱいです。空きを作ってください",
+            "disk is full",
+        ),
+        _ => ("データベースを開けません", "cannot open the database"),
     };
-    Error::Other(format!("{what}: {} ({e})", path.display()))
+    Error::Unavailable {
+        path,
+        ja: ja.into(),
+        en: en.into(),
+        detail,
+    }
 }
 
 /// Current time as stored: RFC 3339 with the local offset, to the second.

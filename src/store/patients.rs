@@ -454,5 +454,10 @@ pub fn claim_declaration(
     claim_declaration_id: Option<i64>,
 ) -> Result<Declaration> {
     let id = claim_declaration_id.unwrap_or(visit_declaration_id);
-    get_declaration(conn, id)?.ok_or_else(|| Error::Other(format!("declaration {id} is missing")))
+    get_declaration(conn, id)?.ok_or_else(|| {
+        Error::inconsistent(
+            format!("保険情報 {id} がありません"),
+            format!("declaration {id} is missing"),
+        )
+    })
 }
