@@ -102,10 +102,10 @@ impl Records {
     /// The 被保険者資格申立書 of a visit, pre-filled, for the patient to check and sign.
     pub fn declaration_pdf(&self, visit: &str, out: &Path) -> Result<()> {
         let visit_id = parse_ref(visit, 'V', "VISIT_ID", "受診ID")?;
-        let (v, p, d) = self.store.read(|conn| {
-            let v = visits::require(conn, visit_id)?;
-            let p = patients::require_patient(conn, v.patient_id)?;
-            let d = patients::get_declaration(conn, v.declaration_id)?.ok_or_else(|| {
+        let (v, p, d) = self.store.read(|tx| {
+            let v = visits::require(tx, visit_id)?;
+            let p = patients::require_patient(tx, v.patient_id)?;
+            let d = patients::get_declaration(tx, v.declaration_id)?.ok_or_else(|| {
                 Error::inconsistent(
                     format!("受診 V{visit_id} の保険情報がありません"),
                     format!("visit {visit_id} has no declaration"),
@@ -208,13 +208,13 @@ impl Records {
     pub fn outage_day_pdf(&self, date: NaiveDate, out: &Path) -> Result<ExportSummary> {
         let rows = self.visits(Some(date))?;
         let outage_ids: Vec<i64> = rows.iter().filter_map(|r| r.visit.outage_id).collect();
-        let outages_text = self.store.read(|conn| {
+        let outages_text = self.store.read(|tx| {
             let mut seen = Vec::new();
             for id in outage_ids {
                 if seen.iter().any(|(i, _)| *i == id) {
                     continue;
                 }
-                if let Some(o) = outages::get(conn, id)? {
+                if let Some(o) = outages::get(tx, id)? {
                     let t = |s: &str| {
                         chrono::DateTime::parse_from_rfc3339(s)
                             .map(|d| d.format("%H:%M").to_string())
@@ -242,10 +242,10 @@ impl Records {
                 .collect::<Vec<_>>()
                 .join(" ／ "))
         })?;
-        let table: Vec<HashMap<&'static str, String>> = self.store.read(|conn| {
+        let table: Vec<HashMap<&'static str, String>> = self.store.read(|tx| {
             let mut out = Vec::new();
             for r in rows.iter().filter(|r| r.visit.outage_id.is_some()) {
-                let birth = patients::require_patient(conn, r.visit.patient_id)?
+                let birth = patients::require_patient(tx, r.visit.patient_id)?
                     .details
                     .birth_date;
                 let time = chrono::DateTime::parse_from_rfc3339(&r.visit.created_at)

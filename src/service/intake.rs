@@ -28,17 +28,17 @@ impl Records {
             _ => None,
         };
         let stamp = self.stamp();
-        let (visit_id, visit_no, patient_id) = self.store.write(|conn| {
+        let (visit_id, visit_no, patient_id) = self.store.write(|tx| {
             let patient_id = match given_patient {
                 Some(id) => {
-                    let known = patients::require_patient(conn, id)?;
+                    let known = patients::require_patient(tx, id)?;
                     if known.details.birth_date != valid.patient.birth_date || name_key(&known.details.name) != name_key(&valid.patient.name) {
                         return Err(Error::field("patient_id", "患者ID", format!("{} の氏名・生年月日が入力と違います", patient_ref(id)), "name or birth date differs from the stored patient"));
                     }
                     id
                 }
                 None => {
-                    match patients::find_same_person(conn, &valid.patient)? {
+                    match patients::find_same_person(tx, &valid.patient)? {
                         // Same 氏名, カナ, 生年月日 and 性別: the same patient, not a second record.
                         (Some(id), _) => id,
                         (None, similar) => {
@@ -50,16 +50,16 @@ impl Records {
                                     format!("possible duplicate of {}", patient_ref(*other)),
                                 ));
                             }
-                            patients::insert_patient(conn, &valid.patient, &stamp)?
+                            patients::insert_patient(tx, &valid.patient, &stamp)?
                         }
                     }
                 }
             };
-            let declaration_id = patients::insert_declaration(conn, patient_id, &valid.insurance, Source::Declared, valid.basis.as_str(), None, &stamp)?;
-            let outage_id = outages::current(conn)?.map(|o| o.id);
+            let declaration_id = patients::insert_declaration(tx, patient_id, &valid.insurance, Source::Declared, valid.basis.as_str(), None, &stamp)?;
+            let outage_id = outages::current(tx)?.map(|o| o.id);
             let warnings_json = serde_json::to_value(&warnings).expect("warnings serialise");
             let (visit_id, visit_no) = visits::insert(
-                conn,
+                tx,
                 &visits::NewVisit { visit_date: today, patient_id, declaration_id, basis: valid.basis.as_str(), outage_id, warnings: &warnings_json },
                 &stamp,
             )?;
@@ -79,8 +79,8 @@ impl Records {
         let patient_id = parse_ref(patient, 'P', "PATIENT_ID", "患者ID")?;
         let today = self.today();
         let stamp = self.stamp();
-        let (visit_id, visit_no, warnings) = self.store.write(|conn| {
-            let p = patients::require_patient(conn, patient_id)?;
+        let (visit_id, visit_no, warnings) = self.store.write(|tx| {
+            let p = patients::require_patient(tx, patient_id)?;
             if let Some(into) = p.merged_into {
                 return Err(Error::refused(
                     format!(
@@ -92,7 +92,7 @@ impl Records {
                     format!("merged into {}", patient_ref(into)),
                 ));
             }
-            let decl = patients::current_declaration(conn, patient_id)?.ok_or_else(|| {
+            let decl = patients::current_declaration(tx, patient_id)?.ok_or_else(|| {
                 Error::refused(
                     format!(
                         "{} には前回の保険情報がありません。申立書で受け付けてください",
@@ -102,10 +102,10 @@ impl Records {
                 )
             })?;
             let warnings = copay_warnings(&decl.insurance, p.details.birth_date, today);
-            let outage_id = outages::current(conn)?.map(|o| o.id);
+            let outage_id = outages::current(tx)?.map(|o| o.id);
             let warnings_json = serde_json::to_value(&warnings).expect("warnings serialise");
             let (visit_id, visit_no) = visits::insert(
-                conn,
+                tx,
                 &visits::NewVisit {
                     visit_date: today,
                     patient_id,
@@ -140,9 +140,9 @@ impl Records {
             ));
         }
         let stamp = self.stamp();
-        self.store.write(|conn| {
-            let v = visits::require(conn, id)?;
-            visits::void(conn, id, reason.trim(), &stamp)?;
+        self.store.write(|tx| {
+            let v = visits::require(tx, id)?;
+            visits::void(tx, id, reason.trim(), &stamp)?;
             Ok(v.visit_no)
         })
     }

@@ -52,36 +52,36 @@ impl Records {
             services.to_vec()
         };
         let stamp = self.stamp();
-        self.store.write(|conn| {
-            if let Some(open) = outages::current(conn)? {
-                outages::add_services(conn, &open, &services, &stamp)?;
-                let now = outages::get(conn, open.id)?.unwrap_or(open);
+        self.store.write(|tx| {
+            if let Some(open) = outages::current(tx)? {
+                outages::add_services(tx, &open, &services, &stamp)?;
+                let now = outages::get(tx, open.id)?.unwrap_or(open);
                 return Ok((now, false));
             }
-            let id = outages::start(conn, reason, &services, detected_by, &stamp)?;
-            Ok((outages::get(conn, id)?.expect("just inserted"), true))
+            let id = outages::start(tx, reason, &services, detected_by, &stamp)?;
+            Ok((outages::get(tx, id)?.expect("just inserted"), true))
         })
     }
 
     /// Records the line's return. Everything queued while it was down becomes due.
     pub fn outage_end(&mut self, note: &str, detected_by: Detection) -> Result<(Outage, usize)> {
         let stamp = self.stamp();
-        self.store.write(|conn| {
-            let open = outages::current(conn)?.ok_or_else(|| {
+        self.store.write(|tx| {
+            let open = outages::current(tx)?.ok_or_else(|| {
                 Error::refused(
                     "障害対応中ではありません（終了する障害がありません）",
                     "no outage is open",
                 )
             })?;
-            outages::end(conn, open.id, note.trim(), detected_by, &stamp)?;
-            let released = queue::release_waiting(conn, &stamp)?;
-            Ok((outages::get(conn, open.id)?.expect("exists"), released))
+            outages::end(tx, open.id, note.trim(), detected_by, &stamp)?;
+            let released = queue::release_waiting(tx, &stamp)?;
+            Ok((outages::get(tx, open.id)?.expect("exists"), released))
         })
     }
 
     pub fn status(&self) -> Result<Status> {
-        self.store.read(|conn| {
-            let outage = outages::current(conn)?;
+        self.store.read(|tx| {
+            let outage = outages::current(tx)?;
             Ok(Status {
                 mode: if outage.is_some() {
                     "degraded"
@@ -89,7 +89,7 @@ impl Records {
                     "normal"
                 },
                 outage,
-                queued: queue::count_open(conn)?,
+                queued: queue::count_open(tx)?,
             })
         })
     }
@@ -99,18 +99,18 @@ impl Records {
             return Err(Error::field("note", "メモ", "入力してください", "required"));
         }
         let stamp = self.stamp();
-        self.store.write(|conn| {
-            let open = outages::current(conn)?
+        self.store.write(|tx| {
+            let open = outages::current(tx)?
                 .ok_or_else(|| Error::refused("障害対応中ではありません", "no outage is open"))?;
-            outages::add_note(conn, open.id, text.trim(), &stamp)
+            outages::add_note(tx, open.id, text.trim(), &stamp)
         })
     }
 
     /// Every outage with its steps, notes, duration and patients seen.
     pub fn outage_log(&self) -> Result<Vec<OutageRecord>> {
         let now = self.clock.now();
-        self.store.read(|conn| {
-            outages::all(conn)?
+        self.store.read(|tx| {
+            outages::all(tx)?
                 .into_iter()
                 .map(|o| {
                     let start = DateTime::parse_from_rfc3339(&o.started_at).ok();
@@ -123,9 +123,9 @@ impl Records {
                         _ => None,
                     };
                     Ok(OutageRecord {
-                        steps: outages::ticks(conn, o.id)?,
-                        notes: outages::notes(conn, o.id)?,
-                        patients_seen: visits::count_in_outage(conn, o.id)?,
+                        steps: outages::ticks(tx, o.id)?,
+                        notes: outages::notes(tx, o.id)?,
+                        patients_seen: visits::count_in_outage(tx, o.id)?,
                         duration_minutes,
                         outage: o,
                     })
@@ -147,9 +147,9 @@ impl Records {
     /// The runbook for the open outage (or, with none open, the steps alone).
     pub fn runbook(&self) -> Result<Vec<RunbookItem>> {
         let steps = crate::outage::runbook::steps(&self.config.runbook);
-        self.store.read(|conn| {
-            let ticks = match outages::current(conn)? {
-                Some(o) => outages::ticks(conn, o.id)?,
+        self.store.read(|tx| {
+            let ticks = match outages::current(tx)? {
+                Some(o) => outages::ticks(tx, o.id)?,
                 None => Vec::new(),
             };
             Ok(steps
@@ -181,15 +181,15 @@ impl Records {
                 )
             })?;
         let stamp = self.stamp();
-        self.store.write(|conn| {
-            let open = outages::current(conn)?.ok_or_else(|| {
+        self.store.write(|tx| {
+            let open = outages::current(tx)?.ok_or_else(|| {
                 Error::refused(
                     "障害対応中ではありません（手順は障害中に記録します）",
                     "no outage is open",
                 )
             })?;
-            outages::tick(conn, open.id, &step.id, &step.title, result.trim(), &stamp)?;
-            Ok(outages::ticks(conn, open.id)?.pop().expect("just ticked"))
+            outages::tick(tx, open.id, &step.id, &step.title, result.trim(), &stamp)?;
+            Ok(outages::ticks(tx, open.id)?.pop().expect("just ticked"))
         })
     }
 

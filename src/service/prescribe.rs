@@ -92,15 +92,15 @@ impl Records {
             ));
         }
         let visit_id = parse_ref(&input.visit_id, 'V', "visit_id", "受診ID")?;
-        let (visit, patient) = self.store.read(|conn| {
-            let v = visits::require(conn, visit_id)?;
+        let (visit, patient) = self.store.read(|tx| {
+            let v = visits::require(tx, visit_id)?;
             if v.voided_at.is_some() {
                 return Err(Error::refused(
                     format!("{} は取り消された受付です", v.visit_no),
                     "the visit was voided",
                 ));
             }
-            let p = patients::require_patient(conn, v.patient_id)?;
+            let p = patients::require_patient(tx, v.patient_id)?;
             Ok((v, p))
         })?;
         // The insurance the visit will be claimed with: a decision made since, or as declared.
@@ -144,10 +144,10 @@ impl Records {
         let stamp = self.stamp();
         let content = serde_json::to_value(input).expect("prescription input serialises");
         let issued_on = rx.issued_on.to_string();
-        let id = self.store.write(|conn| {
-            let outage_id = outages::current(conn)?.map(|o| o.id);
+        let id = self.store.write(|tx| {
+            let outage_id = outages::current(tx)?.map(|o| o.id);
             prescriptions::insert(
-                conn,
+                tx,
                 &NewPrescription {
                     visit_id: visit.id,
                     outage_id,
@@ -192,7 +192,7 @@ impl Records {
             "PRESCRIPTION_ID",
             "処方箋ID",
         )?;
-        self.store.read(|conn| prescriptions::require(conn, id))
+        self.store.read(|tx| prescriptions::require(tx, id))
     }
 
     /// Sends the archived PDF to the printer: the same document every time, checked against
@@ -230,7 +230,7 @@ impl Records {
         let stamp = self.stamp();
         let printer = self.config.printer.command.clone();
         self.store
-            .write(|conn| prescriptions::record_print(conn, p.id, &printer, &stamp))
+            .write(|tx| prescriptions::record_print(tx, p.id, &printer, &stamp))
     }
 
     pub fn void_prescription(&mut self, id: &str, reason: &str) -> Result<StoredPrescription> {
@@ -244,9 +244,9 @@ impl Records {
         }
         let p = self.prescription(id)?;
         let stamp = self.stamp();
-        self.store.write(|conn| {
-            prescriptions::void(conn, p.id, reason.trim(), &stamp)?;
-            prescriptions::require(conn, p.id)
+        self.store.write(|tx| {
+            prescriptions::void(tx, p.id, reason.trim(), &stamp)?;
+            prescriptions::require(tx, p.id)
         })
     }
 
@@ -255,17 +255,17 @@ impl Records {
     /// visit was received with. The same one [`prescribe`](Self::prescribe) prints.
     pub fn prescription_insurance(&self, visit: &str) -> Result<patients::Declaration> {
         let id = parse_ref(visit, 'V', "visit_id", "受診ID")?;
-        self.store.read(|conn| {
-            let v = visits::require(conn, id)?;
-            let decided = queue::get(conn, v.id)?.and_then(|q| q.claim_declaration_id);
-            patients::claim_declaration(conn, v.declaration_id, decided)
+        self.store.read(|tx| {
+            let v = visits::require(tx, id)?;
+            let decided = queue::get(tx, v.id)?.and_then(|q| q.claim_declaration_id);
+            patients::claim_declaration(tx, v.declaration_id, decided)
         })
     }
 
     /// The prescriptions of a visit, for the doctor's screen.
     pub fn prescriptions_for(&self, visit: &str) -> Result<Vec<StoredPrescription>> {
         let id = parse_ref(visit, 'V', "visit_id", "受診ID")?;
-        self.store.read(|conn| prescriptions::for_visit(conn, id))
+        self.store.read(|tx| prescriptions::for_visit(tx, id))
     }
 }
 
@@ -331,7 +331,7 @@ impl Records {
     pub fn recent_drugs(&self, limit: usize) -> Result<Vec<RecentDrug>> {
         let contents = self
             .store
-            .read(|conn| prescriptions::recent_contents(conn, 200))?;
+            .read(|tx| prescriptions::recent_contents(tx, 200))?;
         let mut out: Vec<RecentDrug> = Vec::new();
         for c in contents {
             let Ok(input) = serde_json::from_value::<PrescriptionInput>(c) else {

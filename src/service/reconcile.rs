@@ -141,12 +141,12 @@ impl Records {
                 ));
             }
         }
-        let jobs = self.store.read(|conn| {
+        let jobs = self.store.read(|tx| {
             let mut jobs = Vec::new();
-            for visit_id in queue::due(conn)? {
-                let v = visits::require(conn, visit_id)?;
-                let p = patients::require_patient(conn, v.patient_id)?;
-                let d = patients::get_declaration(conn, v.declaration_id)?.ok_or_else(|| {
+            for visit_id in queue::due(tx)? {
+                let v = visits::require(tx, visit_id)?;
+                let p = patients::require_patient(tx, v.patient_id)?;
+                let d = patients::get_declaration(tx, v.declaration_id)?.ok_or_else(|| {
                     Error::inconsistent(
                         format!("受診 V{visit_id} の保険情報がありません"),
                         format!("visit {visit_id} has no declaration"),
@@ -219,9 +219,9 @@ impl Records {
         let verdict = classify(&job.insurance, &job.patient, outcome);
         let settle = opts.auto_settle_match && verdict.status == ReconcileStatus::Match;
         let stamp = self.stamp();
-        let stored = self.store.write(|conn| {
+        let stored = self.store.write(|tx| {
             let stored = queue::record_check(
-                conn,
+                tx,
                 job.visit_id,
                 &CheckResult {
                     status: verdict.status,
@@ -233,7 +233,7 @@ impl Records {
                 &stamp,
             )?;
             if stored && verdict.status == ReconcileStatus::Match {
-                patients::mark_verified(conn, job.declaration_id, &stamp)?;
+                patients::mark_verified(tx, job.declaration_id, &stamp)?;
             }
             Ok(stored)
         })?;
@@ -308,16 +308,16 @@ impl Records {
         }
         let today = self.today();
         let stamp = self.stamp();
-        self.store.write(|conn| {
-            let v = visits::require(conn, visit_id)?;
-            let entry = queue::get(conn, visit_id)?.ok_or_else(|| Error::inconsistent(format!("受診 V{visit_id} が照合待ちの一覧にありません"), format!("visit {visit_id} has no queue entry")))?;
+        self.store.write(|tx| {
+            let v = visits::require(tx, visit_id)?;
+            let entry = queue::get(tx, visit_id)?.ok_or_else(|| Error::inconsistent(format!("受診 V{visit_id} が照合待ちの一覧にありません"), format!("visit {visit_id} has no queue entry")))?;
             if entry.state != QueueState::NeedsDecision {
                 return Err(Error::refused(
                     format!("{} は判断待ちではありません（状態: {}）", v.visit_no, entry.state.ja()),
                     format!("{} is not waiting for a decision (state {})", v.visit_no, entry.state.as_str()),
                 ));
             }
-            let p = patients::require_patient(conn, v.patient_id)?;
+            let p = patients::require_patient(tx, v.patient_id)?;
             let (name, claim, settle) = match &decision {
                 Decision::AcceptVerified => {
                     let verified = entry.verified.as_ref().ok_or_else(|| {
@@ -326,7 +326,7 @@ impl Records {
                             "no verified data to accept",
                         )
                     })?;
-                    let id = patients::insert_declaration(conn, v.patient_id, verified, Source::Verified, "online_verification", Some(&stamp.at), &stamp)?;
+                    let id = patients::insert_declaration(tx, v.patient_id, verified, Source::Verified, "online_verification", Some(&stamp.at), &stamp)?;
                     ("verified", Some(id), true)
                 }
                 Decision::AcceptDeclared => ("declared", Some(v.declaration_id), true),
@@ -336,37 +336,34 @@ impl Records {
                     if ins.is_fushou() {
                         return Err(Error::field("insurance", "保険情報", "照会結果の保険者番号と番号を入力してください", "numbers required"));
                     }
-                    let id = patients::insert_declaration(conn, v.patient_id, &ins, Source::Manual, "manual_lookup", Some(&stamp.at), &stamp)?;
+                    let id = patients::insert_declaration(tx, v.patient_id, &ins, Source::Manual, "manual_lookup", Some(&stamp.at), &stamp)?;
                     ("manual", Some(id), true)
                 }
             };
-            if !queue::decide(conn, visit_id, name, note, claim, settle, &stamp)? {
+            if !queue::decide(tx, visit_id, name, note, claim, settle, &stamp)? {
                 return Err(Error::refused("判断待ちではありません", "not waiting for a decision"));
             }
-            Ok(queue::get(conn, visit_id)?.expect("exists"))
+            Ok(queue::get(tx, visit_id)?.expect("exists"))
         })
     }
 
     /// Every queue entry with its visit, patient and the claim it would make now: decisions
     /// still open first, then by status, then by visit number.
     pub fn reconcile_list(&self) -> Result<Vec<QueueRow>> {
-        let mut rows = self.store.read(|conn| {
+        let mut rows = self.store.read(|tx| {
             let mut rows = Vec::new();
-            for entry in queue::all(conn)? {
-                let v = visits::require(conn, entry.visit_id)?;
-                let p = patients::require_patient(conn, v.patient_id)?;
+            for entry in queue::all(tx)? {
+                let v = visits::require(tx, entry.visit_id)?;
+                let p = patients::require_patient(tx, v.patient_id)?;
                 let declared =
-                    patients::get_declaration(conn, v.declaration_id)?.ok_or_else(|| {
+                    patients::get_declaration(tx, v.declaration_id)?.ok_or_else(|| {
                         Error::inconsistent(
                             format!("受診 V{} の保険情報がありません", v.id),
                             format!("visit {} has no declaration", v.id),
                         )
                     })?;
-                let claim_decl = patients::claim_declaration(
-                    conn,
-                    v.declaration_id,
-                    entry.claim_declaration_id,
-                )?;
+                let claim_decl =
+                    patients::claim_declaration(tx, v.declaration_id, entry.claim_declaration_id)?;
                 let claim = claim_numbers(
                     &claim_decl.insurance,
                     claim_decl.source,
@@ -423,12 +420,12 @@ impl Records {
 
     /// Patients that may be one person registered twice, for the clerk to merge.
     pub fn possible_duplicates(&self) -> Result<Vec<Vec<patients::Patient>>> {
-        self.store.read(|conn| {
-            patients::possible_duplicates(conn)?
+        self.store.read(|tx| {
+            patients::possible_duplicates(tx)?
                 .into_iter()
                 .map(|ids| {
                     ids.into_iter()
-                        .map(|id| patients::require_patient(conn, id))
+                        .map(|id| patients::require_patient(tx, id))
                         .collect()
                 })
                 .collect()
@@ -441,7 +438,7 @@ impl Records {
         let into = parse_ref(into, 'P', "--into", "統合先の患者ID")?;
         let stamp = self.stamp();
         self.store
-            .write(|conn| patients::merge(conn, from, into, &stamp))
+            .write(|tx| patients::merge(tx, from, into, &stamp))
     }
 }
 

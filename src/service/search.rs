@@ -68,11 +68,11 @@ impl Records {
         if terms.is_empty() {
             return Ok(Vec::new());
         }
-        self.store.read(|conn| {
-            patients::search(conn, &terms, limit)?
+        self.store.read(|tx| {
+            patients::search(tx, &terms, limit)?
                 .into_iter()
                 .map(|p| {
-                    let insurance = patients::current_declaration(conn, p.id)?;
+                    let insurance = patients::current_declaration(tx, p.id)?;
                     Ok(PatientHit {
                         patient_id: patient_ref(p.id),
                         insurance_summary: insurance
@@ -89,13 +89,13 @@ impl Records {
 
     /// Visits on `date` (or all), with their patient, insurance and queue state.
     pub fn visits(&self, date: Option<NaiveDate>) -> Result<Vec<VisitRow>> {
-        self.store.read(|conn| {
-            visits::list(conn, date)?
+        self.store.read(|tx| {
+            visits::list(tx, date)?
                 .into_iter()
                 .map(|v| {
-                    let p = patients::require_patient(conn, v.patient_id)?;
-                    let d = patients::get_declaration(conn, v.declaration_id)?;
-                    let q = queue::get(conn, v.id)?;
+                    let p = patients::require_patient(tx, v.patient_id)?;
+                    let d = patients::get_declaration(tx, v.declaration_id)?;
+                    let q = queue::get(tx, v.id)?;
                     Ok(VisitRow {
                         visit_id: visit_ref(v.id),
                         patient_name: p.details.name,

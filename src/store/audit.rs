@@ -6,12 +6,12 @@
 //! no longer equals its last audited snapshot was changed behind the app's back.
 
 use rusqlite::types::ValueRef;
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, OptionalExtension};
 use serde::Serialize;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
-use super::Stamp;
+use super::{Stamp, Tx};
 use crate::error::Result;
 
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -36,11 +36,13 @@ fn table_of(entity: &str) -> Option<(&'static str, &'static str)> {
 }
 
 /// The row of a tracked record as JSON (column → value).
-pub fn row_snapshot(conn: &Connection, entity: &str, id: i64) -> Result<Option<Value>> {
+pub fn row_snapshot(tx: &Tx<'_>, entity: &str, id: i64) -> Result<Option<Value>> {
     let Some((table, key)) = table_of(entity) else {
         return Ok(None);
     };
-    let mut stmt = conn.prepare_cached(&format!("SELECT * FROM {table} WHERE {key} = ?1"))?;
+    let mut stmt = tx
+        .conn()
+        .prepare_cached(&format!("SELECT * FROM {table} WHERE {key} = ?1"))?;
     let names: Vec<String> = stmt.column_names().map(String::from).collect();
     let row = stmt
         .query_row([id], |r| {
@@ -83,7 +85,7 @@ fn entry_hash(
 /// Appends an entry for a change to a tracked record, with a snapshot of its row as it now is.
 /// Must run inside the write transaction that made the change.
 pub fn record(
-    conn: &Connection,
+    tx: &Tx<'_>,
     stamp: &Stamp,
     action: &str,
     entity: &str,
@@ -99,11 +101,11 @@ pub fn record(
             m
         }
     };
-    if let Some(row) = row_snapshot(conn, entity, id)? {
+    if let Some(row) = row_snapshot(tx, entity, id)? {
         detail.insert("row".into(), row);
     }
     append(
-        conn,
+        tx,
         stamp,
         action,
         entity,
@@ -114,14 +116,15 @@ pub fn record(
 
 /// Appends an entry about something that is not a tracked record (a probe run, a reprint).
 pub fn append(
-    conn: &Connection,
+    tx: &Tx<'_>,
     stamp: &Stamp,
     action: &str,
     entity: &str,
     entity_id: &str,
     detail: &Value,
 ) -> Result<()> {
-    let prev: String = conn
+    let prev: String = tx
+        .conn()
         .query_row(
             "SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1",
             [],
@@ -133,13 +136,14 @@ pub fn append(
     let hash = entry_hash(
         &prev, &stamp.at, &stamp.by, action, entity, entity_id, &detail,
     );
-    conn.prepare_cached(
-        "INSERT INTO audit_log (at, actor, action, entity, entity_id, detail, prev_hash, hash)
+    tx.conn()
+        .prepare_cached(
+            "INSERT INTO audit_log (at, actor, action, entity, entity_id, detail, prev_hash, hash)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-    )?
-    .execute(params![
-        stamp.at, stamp.by, action, entity, entity_id, detail, prev, hash
-    ])?;
+        )?
+        .execute(params![
+            stamp.at, stamp.by, action, entity, entity_id, detail, prev, hash
+        ])?;
     Ok(())
 }
 
@@ -164,7 +168,7 @@ pub struct Problem {
 }
 
 /// Walks the whole chain, then checks that every tracked record equals its last snapshot.
-pub fn verify(conn: &Connection) -> Result<VerifyReport> {
+pub fn verify(tx: &Tx<'_>) -> Result<VerifyReport> {
     let mut report = VerifyReport {
         entries: 0,
         records_checked: 0,
@@ -176,7 +180,7 @@ pub fn verify(conn: &Connection) -> Result<VerifyReport> {
     // last snapshot per (entity, id)
     let mut last_rows: std::collections::HashMap<(String, String), Value> = Default::default();
     {
-        let mut stmt = conn.prepare(
+        let mut stmt = tx.conn().prepare(
             "SELECT seq, at, actor, action, entity, entity_id, detail, prev_hash, hash FROM audit_log ORDER BY seq",
         )?;
         let mut rows = stmt.query([])?;
@@ -240,7 +244,7 @@ pub fn verify(conn: &Connection) -> Result<VerifyReport> {
         }
     }
     if report.problem.is_none() {
-        report.problem = check_records(conn, &last_rows, &mut report.records_checked)?;
+        report.problem = check_records(tx, &last_rows, &mut report.records_checked)?;
     }
     report.ok = report.problem.is_none();
     Ok(report)
@@ -249,18 +253,19 @@ pub fn verify(conn: &Connection) -> Result<VerifyReport> {
 /// Every row of every tracked table must equal its last audited snapshot, and every row must
 /// have one (a row inserted behind the app's back has none).
 fn check_records(
-    conn: &Connection,
+    tx: &Tx<'_>,
     last_rows: &std::collections::HashMap<(String, String), Value>,
     checked: &mut u64,
 ) -> Result<Option<Problem>> {
     for (entity, table, key) in TRACKED {
-        let ids: Vec<i64> = conn
+        let ids: Vec<i64> = tx
+            .conn()
             .prepare(&format!("SELECT {key} FROM {table} ORDER BY {key}"))?
             .query_map([], |r| r.get(0))?
             .collect::<Result<_, _>>()?;
         for id in ids {
             *checked += 1;
-            let current = row_snapshot(conn, entity, id)?;
+            let current = row_snapshot(tx, entity, id)?;
             let problem = |ja: &str, en: &str| Problem {
                 seq: None,
                 entity: Some(entity.to_string()),

@@ -22,6 +22,20 @@ use crate::error::{Error, Result};
 /// never sees `database is locked` while another terminal commits.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// One transaction on the records, as [`Store::read`] and [`Store::write`] hand it out. Services
+/// pass it to the repository functions of `store::patients`, `store::visits`, … and never see
+/// the engine or its SQL: a second engine changes only `store/`.
+pub struct Tx<'c> {
+    conn: &'c Connection,
+}
+
+impl Tx<'_> {
+    /// The engine's connection, for the repositories of this module alone.
+    pub(in crate::store) fn conn(&self) -> &Connection {
+        self.conn
+    }
+}
+
 pub struct Store {
     conn: Connection,
     path: Option<PathBuf>,
@@ -149,19 +163,19 @@ impl Store {
     /// Runs `f` in one write transaction taken at once (BEGIN IMMEDIATE), so that two writers
     /// queue on the busy timeout instead of failing on a lock upgrade. Either all of `f`'s
     /// writes land or none do.
-    pub fn write<T>(&mut self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+    pub fn write<T>(&mut self, f: impl FnOnce(&Tx<'_>) -> Result<T>) -> Result<T> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let value = f(&tx)?;
+        let value = f(&Tx { conn: &tx })?;
         tx.commit()?;
         Ok(value)
     }
 
     /// Read access: a consistent snapshot for the duration of `f`.
-    pub fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+    pub fn read<T>(&self, f: impl FnOnce(&Tx<'_>) -> Result<T>) -> Result<T> {
         let tx = self.conn.unchecked_transaction()?;
-        let value = f(&tx)?;
+        let value = f(&Tx { conn: &tx })?;
         tx.finish()?;
         Ok(value)
     }

@@ -1,9 +1,9 @@
 //! Outages: when the line went down and came back, why, and what was tried.
 
-use rusqlite::{params, Connection, OptionalExtension, Row};
+use rusqlite::{params, OptionalExtension, Row};
 use serde::Serialize;
 
-use super::{audit, Stamp};
+use super::{audit, Stamp, Tx};
 use crate::domain::{Detection, Service};
 use crate::error::Result;
 
@@ -59,8 +59,9 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Outage> {
 }
 
 /// The outage in progress, if any.
-pub fn current(conn: &Connection) -> Result<Option<Outage>> {
-    Ok(conn
+pub fn current(tx: &Tx<'_>) -> Result<Option<Outage>> {
+    Ok(tx
+        .conn()
         .prepare_cached(&format!(
             "SELECT {COLUMNS} FROM outages WHERE ended_at IS NULL"
         ))?
@@ -68,33 +69,36 @@ pub fn current(conn: &Connection) -> Result<Option<Outage>> {
         .optional()?)
 }
 
-pub fn get(conn: &Connection, id: i64) -> Result<Option<Outage>> {
-    Ok(conn
+pub fn get(tx: &Tx<'_>, id: i64) -> Result<Option<Outage>> {
+    Ok(tx
+        .conn()
         .prepare_cached(&format!("SELECT {COLUMNS} FROM outages WHERE id = ?1"))?
         .query_row([id], from_row)
         .optional()?)
 }
 
-pub fn all(conn: &Connection) -> Result<Vec<Outage>> {
-    let mut stmt = conn.prepare_cached(&format!("SELECT {COLUMNS} FROM outages ORDER BY id"))?;
+pub fn all(tx: &Tx<'_>) -> Result<Vec<Outage>> {
+    let mut stmt = tx
+        .conn()
+        .prepare_cached(&format!("SELECT {COLUMNS} FROM outages ORDER BY id"))?;
     let rows = stmt.query_map([], from_row)?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
 pub fn start(
-    conn: &Connection,
+    tx: &Tx<'_>,
     reason: &str,
     services: &[Service],
     detected_by: Detection,
     stamp: &Stamp,
 ) -> Result<i64> {
-    conn.execute(
+    tx.conn().execute(
         "INSERT INTO outages (started_at, reason, services, detected_by, started_by) VALUES (?1, ?2, ?3, ?4, ?5)",
         params![stamp.at, reason, serde_json::to_string(services).expect("services serialise"), detected_by.as_str(), stamp.by],
     )?;
-    let id = conn.last_insert_rowid();
+    let id = tx.conn().last_insert_rowid();
     audit::record(
-        conn,
+        tx,
         stamp,
         "outage.start",
         "outage",
@@ -105,12 +109,7 @@ pub fn start(
 }
 
 /// Adds services to an open outage (staff declare e-prescription down after qualification).
-pub fn add_services(
-    conn: &Connection,
-    outage: &Outage,
-    more: &[Service],
-    stamp: &Stamp,
-) -> Result<()> {
+pub fn add_services(tx: &Tx<'_>, outage: &Outage, more: &[Service], stamp: &Stamp) -> Result<()> {
     let mut services = outage.services.clone();
     for s in more {
         if !services.contains(s) {
@@ -120,7 +119,7 @@ pub fn add_services(
     if services == outage.services {
         return Ok(());
     }
-    conn.execute(
+    tx.conn().execute(
         "UPDATE outages SET services = ?1 WHERE id = ?2",
         params![
             serde_json::to_string(&services).expect("services serialise"),
@@ -128,7 +127,7 @@ pub fn add_services(
         ],
     )?;
     audit::record(
-        conn,
+        tx,
         stamp,
         "outage.services",
         "outage",
@@ -137,19 +136,13 @@ pub fn add_services(
     )
 }
 
-pub fn end(
-    conn: &Connection,
-    id: i64,
-    note: &str,
-    detected_by: Detection,
-    stamp: &Stamp,
-) -> Result<()> {
-    conn.execute(
+pub fn end(tx: &Tx<'_>, id: i64, note: &str, detected_by: Detection, stamp: &Stamp) -> Result<()> {
+    tx.conn().execute(
         "UPDATE outages SET ended_at = ?1, ended_by = ?2, end_note = ?3, ended_detected_by = ?4 WHERE id = ?5",
         params![stamp.at, stamp.by, note, detected_by.as_str(), id],
     )?;
     audit::record(
-        conn,
+        tx,
         stamp,
         "outage.end",
         "outage",
@@ -158,14 +151,14 @@ pub fn end(
     )
 }
 
-pub fn add_note(conn: &Connection, outage_id: i64, text: &str, stamp: &Stamp) -> Result<()> {
-    conn.execute(
+pub fn add_note(tx: &Tx<'_>, outage_id: i64, text: &str, stamp: &Stamp) -> Result<()> {
+    tx.conn().execute(
         "INSERT INTO outage_notes (outage_id, at, by, text) VALUES (?1, ?2, ?3, ?4)",
         params![outage_id, stamp.at, stamp.by, text],
     )?;
-    let id = conn.last_insert_rowid();
+    let id = tx.conn().last_insert_rowid();
     audit::record(
-        conn,
+        tx,
         stamp,
         "outage.note",
         "outage_note",
@@ -174,8 +167,9 @@ pub fn add_note(conn: &Connection, outage_id: i64, text: &str, stamp: &Stamp) ->
     )
 }
 
-pub fn notes(conn: &Connection, outage_id: i64) -> Result<Vec<Note>> {
-    let mut stmt = conn
+pub fn notes(tx: &Tx<'_>, outage_id: i64) -> Result<Vec<Note>> {
+    let mut stmt = tx
+        .conn()
         .prepare_cached("SELECT at, by, text FROM outage_notes WHERE outage_id = ?1 ORDER BY id")?;
     let rows = stmt.query_map([outage_id], |r| {
         Ok(Note {
@@ -188,20 +182,20 @@ pub fn notes(conn: &Connection, outage_id: i64) -> Result<Vec<Note>> {
 }
 
 pub fn tick(
-    conn: &Connection,
+    tx: &Tx<'_>,
     outage_id: i64,
     step: &str,
     title: &str,
     result: &str,
     stamp: &Stamp,
 ) -> Result<()> {
-    conn.execute(
+    tx.conn().execute(
         "INSERT INTO runbook_ticks (outage_id, step, title, at, by, result) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         params![outage_id, step, title, stamp.at, stamp.by, result],
     )?;
-    let id = conn.last_insert_rowid();
+    let id = tx.conn().last_insert_rowid();
     audit::record(
-        conn,
+        tx,
         stamp,
         "runbook.tick",
         "runbook_tick",
@@ -210,8 +204,8 @@ pub fn tick(
     )
 }
 
-pub fn ticks(conn: &Connection, outage_id: i64) -> Result<Vec<Tick>> {
-    let mut stmt = conn.prepare_cached(
+pub fn ticks(tx: &Tx<'_>, outage_id: i64) -> Result<Vec<Tick>> {
+    let mut stmt = tx.conn().prepare_cached(
         "SELECT step, title, at, by, result FROM runbook_ticks WHERE outage_id = ?1 ORDER BY id",
     )?;
     let rows = stmt.query_map([outage_id], |r| {

@@ -1,10 +1,10 @@
 //! Patients and their insurance declarations.
 
 use chrono::NaiveDate;
-use rusqlite::{params, Connection, OptionalExtension, Row};
+use rusqlite::{params, OptionalExtension, Row};
 use serde::Serialize;
 
-use super::{audit, Stamp};
+use super::{audit, Stamp, Tx};
 use crate::domain::text::{kana_key, name_key};
 use crate::domain::{
     Insurance, InsuranceKind, PatientDetails, PublicFund, Relationship, Sex, Source,
@@ -39,8 +39,8 @@ fn given_part(s: &str) -> &str {
     s.split_once(' ').map(|(_, g)| g).unwrap_or("")
 }
 
-pub fn insert_patient(conn: &Connection, p: &PatientDetails, stamp: &Stamp) -> Result<i64> {
-    conn.prepare_cached(
+pub fn insert_patient(tx: &Tx<'_>, p: &PatientDetails, stamp: &Stamp) -> Result<i64> {
+    tx.conn().prepare_cached(
         "INSERT INTO patients (name, kana, birth_date, sex, address, phone, kana_key, kana_given,
                                name_key, name_given, created_at, created_by)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
@@ -59,9 +59,9 @@ pub fn insert_patient(conn: &Connection, p: &PatientDetails, stamp: &Stamp) -> R
         stamp.at,
         stamp.by,
     ])?;
-    let id = conn.last_insert_rowid();
+    let id = tx.conn().last_insert_rowid();
     audit::record(
-        conn,
+        tx,
         stamp,
         "patient.create",
         "patient",
@@ -108,8 +108,9 @@ pub(crate) fn conversion(
     rusqlite::Error::FromSqlConversionFailure(col, rusqlite::types::Type::Text, Box::new(e))
 }
 
-pub fn get_patient(conn: &Connection, id: i64) -> Result<Option<Patient>> {
-    Ok(conn
+pub fn get_patient(tx: &Tx<'_>, id: i64) -> Result<Option<Patient>> {
+    Ok(tx
+        .conn()
         .prepare_cached(&format!(
             "SELECT {PATIENT_COLUMNS} FROM patients WHERE id = ?1"
         ))?
@@ -117,8 +118,8 @@ pub fn get_patient(conn: &Connection, id: i64) -> Result<Option<Patient>> {
         .optional()?)
 }
 
-pub fn require_patient(conn: &Connection, id: i64) -> Result<Patient> {
-    get_patient(conn, id)?.ok_or_else(|| {
+pub fn require_patient(tx: &Tx<'_>, id: i64) -> Result<Patient> {
+    get_patient(tx, id)?.ok_or_else(|| {
         Error::not_found(
             format!("患者 P{id} は登録されていません"),
             format!("no patient P{id}"),
@@ -127,7 +128,7 @@ pub fn require_patient(conn: &Connection, id: i64) -> Result<Patient> {
 }
 
 pub fn insert_declaration(
-    conn: &Connection,
+    tx: &Tx<'_>,
     patient_id: i64,
     ins: &Insurance,
     source: Source,
@@ -136,33 +137,34 @@ pub fn insert_declaration(
     stamp: &Stamp,
 ) -> Result<i64> {
     let funds = serde_json::to_string(&ins.public_funds).expect("public funds serialise");
-    conn.prepare_cached(
-        "INSERT INTO declarations (patient_id, kind, insurer_number, symbol, number, branch,
+    tx.conn()
+        .prepare_cached(
+            "INSERT INTO declarations (patient_id, kind, insurer_number, symbol, number, branch,
              relationship, insurer_name, employer, copay_percent, public_funds, source, basis,
              verified_at, created_at, created_by)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
-    )?
-    .execute(params![
-        patient_id,
-        ins.kind.as_str(),
-        ins.insurer_number,
-        ins.symbol,
-        ins.number,
-        ins.branch,
-        ins.relationship.map(|r| r.as_str()),
-        ins.insurer_name,
-        ins.employer,
-        ins.copay_percent,
-        funds,
-        source.as_str(),
-        basis,
-        verified_at,
-        stamp.at,
-        stamp.by,
-    ])?;
-    let id = conn.last_insert_rowid();
+        )?
+        .execute(params![
+            patient_id,
+            ins.kind.as_str(),
+            ins.insurer_number,
+            ins.symbol,
+            ins.number,
+            ins.branch,
+            ins.relationship.map(|r| r.as_str()),
+            ins.insurer_name,
+            ins.employer,
+            ins.copay_percent,
+            funds,
+            source.as_str(),
+            basis,
+            verified_at,
+            stamp.at,
+            stamp.by,
+        ])?;
+    let id = tx.conn().last_insert_rowid();
     audit::record(
-        conn,
+        tx,
         stamp,
         "declaration.create",
         "declaration",
@@ -170,15 +172,16 @@ pub fn insert_declaration(
         serde_json::Value::Null,
     )?;
     // The new declaration supersedes the patient's earlier current one; the old row stays.
-    let older: Vec<i64> = conn
+    let older: Vec<i64> = tx.conn()
         .prepare_cached("SELECT id FROM declarations WHERE patient_id = ?1 AND id <> ?2 AND superseded_by IS NULL")?
         .query_map(params![patient_id, id], |r| r.get(0))?
         .collect::<Result<_, _>>()?;
     for old in older {
-        conn.prepare_cached("UPDATE declarations SET superseded_by = ?1 WHERE id = ?2")?
+        tx.conn()
+            .prepare_cached("UPDATE declarations SET superseded_by = ?1 WHERE id = ?2")?
             .execute(params![id, old])?;
         audit::record(
-            conn,
+            tx,
             stamp,
             "declaration.supersede",
             "declaration",
@@ -224,8 +227,9 @@ fn declaration_from_row(r: &Row<'_>) -> rusqlite::Result<Declaration> {
     })
 }
 
-pub fn get_declaration(conn: &Connection, id: i64) -> Result<Option<Declaration>> {
-    Ok(conn
+pub fn get_declaration(tx: &Tx<'_>, id: i64) -> Result<Option<Declaration>> {
+    Ok(tx
+        .conn()
         .prepare_cached(&format!(
             "SELECT {DECLARATION_COLUMNS} FROM declarations WHERE id = ?1"
         ))?
@@ -234,8 +238,9 @@ pub fn get_declaration(conn: &Connection, id: i64) -> Result<Option<Declaration>
 }
 
 /// The patient's last known insurance: the declaration nothing has superseded.
-pub fn current_declaration(conn: &Connection, patient_id: i64) -> Result<Option<Declaration>> {
-    Ok(conn
+pub fn current_declaration(tx: &Tx<'_>, patient_id: i64) -> Result<Option<Declaration>> {
+    Ok(tx
+        .conn()
         .prepare_cached(&format!(
             "SELECT {DECLARATION_COLUMNS} FROM declarations
              WHERE patient_id = ?1 AND superseded_by IS NULL ORDER BY id DESC LIMIT 1"
@@ -246,8 +251,9 @@ pub fn current_declaration(conn: &Connection, patient_id: i64) -> Result<Option<
 
 /// Patients already registered with the same カナ, birth date and sex: the one whose name
 /// also matches (the same person), and the others (possible duplicates for the clerk).
-pub fn find_same_person(conn: &Connection, p: &PatientDetails) -> Result<(Option<i64>, Vec<i64>)> {
-    let rows: Vec<(i64, bool)> = conn
+pub fn find_same_person(tx: &Tx<'_>, p: &PatientDetails) -> Result<(Option<i64>, Vec<i64>)> {
+    let rows: Vec<(i64, bool)> = tx
+        .conn()
         .prepare_cached(
             "SELECT id, name_key = ?4 FROM patients
              WHERE kana_key = ?1 AND birth_date = ?2 AND sex = ?3 AND merged_into IS NULL
@@ -322,11 +328,11 @@ fn term_sql(t: &Term, branch: Option<u8>, args: &mut Vec<rusqlite::types::Value>
 }
 
 fn query_patients(
-    conn: &Connection,
+    tx: &Tx<'_>,
     sql: &str,
     args: Vec<rusqlite::types::Value>,
 ) -> Result<Vec<Patient>> {
-    let mut stmt = conn.prepare_cached(sql)?;
+    let mut stmt = tx.conn().prepare_cached(sql)?;
     let rows = stmt.query_map(rusqlite::params_from_iter(args), patient_from_row)?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
@@ -337,7 +343,7 @@ fn query_patients(
 /// rows, newest first. With only カナ or name prefixes (a common surname matches thousands in a
 /// large clinic) the search walks the prefix index in order and stops at `limit`: first those
 /// whose family name matches, then those whose given name does, each in カナ order.
-pub fn search(conn: &Connection, terms: &[Term], limit: usize) -> Result<Vec<Patient>> {
+pub fn search(tx: &Tx<'_>, terms: &[Term], limit: usize) -> Result<Vec<Patient>> {
     let Some((first, rest)) = terms.split_first() else {
         return Ok(Vec::new());
     };
@@ -353,7 +359,7 @@ pub fn search(conn: &Connection, terms: &[Term], limit: usize) -> Result<Vec<Pat
             sql.push_str(&term_sql(t, None, &mut args));
         }
         sql.push_str(&format!(" ORDER BY id DESC LIMIT {limit}"));
-        return query_patients(conn, &sql, args);
+        return query_patients(tx, &sql, args);
     }
     let order_col = |branch: u8| match (first, branch) {
         (Term::Kana(_), 0) => "kana_key",
@@ -376,7 +382,7 @@ pub fn search(conn: &Connection, terms: &[Term], limit: usize) -> Result<Vec<Pat
             order_col(branch),
             limit - found.len()
         ));
-        found.extend(query_patients(conn, &sql, args)?);
+        found.extend(query_patients(tx, &sql, args)?);
         if found.len() >= limit {
             break;
         }
@@ -386,27 +392,27 @@ pub fn search(conn: &Connection, terms: &[Term], limit: usize) -> Result<Vec<Pat
 
 /// Marks `from` as the same person as `into`. Both histories stay; `from` no longer appears in
 /// searches.
-pub fn merge(conn: &Connection, from: i64, into: i64, stamp: &Stamp) -> Result<()> {
+pub fn merge(tx: &Tx<'_>, from: i64, into: i64, stamp: &Stamp) -> Result<()> {
     if from == into {
         return Err(Error::refused(
             "同じ患者どうしは統合できません",
             "cannot merge a patient into itself",
         ));
     }
-    require_patient(conn, into)?;
-    let p = require_patient(conn, from)?;
+    require_patient(tx, into)?;
+    let p = require_patient(tx, from)?;
     if p.merged_into.is_some() {
         return Err(Error::refused(
             format!("P{from} は既に統合済みです"),
             format!("P{from} is already merged"),
         ));
     }
-    conn.execute(
+    tx.conn().execute(
         "UPDATE patients SET merged_into = ?1 WHERE id = ?2",
         params![into, from],
     )?;
     audit::record(
-        conn,
+        tx,
         stamp,
         "patient.merge",
         "patient",
@@ -417,11 +423,12 @@ pub fn merge(conn: &Connection, from: i64, into: i64, stamp: &Stamp) -> Result<(
 }
 
 /// Stamps a declaration as confirmed by the national service now.
-pub fn mark_verified(conn: &Connection, declaration_id: i64, stamp: &Stamp) -> Result<()> {
-    conn.prepare_cached("UPDATE declarations SET verified_at = ?1 WHERE id = ?2")?
+pub fn mark_verified(tx: &Tx<'_>, declaration_id: i64, stamp: &Stamp) -> Result<()> {
+    tx.conn()
+        .prepare_cached("UPDATE declarations SET verified_at = ?1 WHERE id = ?2")?
         .execute(params![stamp.at, declaration_id])?;
     audit::record(
-        conn,
+        tx,
         stamp,
         "declaration.verified",
         "declaration",
@@ -431,8 +438,8 @@ pub fn mark_verified(conn: &Connection, declaration_id: i64, stamp: &Stamp) -> R
 }
 
 /// Groups of patients that may be one person registered twice (same カナ, birth date and sex).
-pub fn possible_duplicates(conn: &Connection) -> Result<Vec<Vec<i64>>> {
-    let mut stmt = conn.prepare_cached(
+pub fn possible_duplicates(tx: &Tx<'_>) -> Result<Vec<Vec<i64>>> {
+    let mut stmt = tx.conn().prepare_cached(
         "SELECT group_concat(id) FROM patients WHERE merged_into IS NULL
          GROUP BY kana_key, birth_date, sex HAVING COUNT(*) > 1 ORDER BY MIN(id)",
     )?;
@@ -449,12 +456,12 @@ pub fn possible_duplicates(conn: &Connection) -> Result<Vec<Vec<i64>>> {
 /// The declaration a visit is claimed (and printed) with: the one a person's decision chose in
 /// reconciliation, or else the one declared at the visit.
 pub fn claim_declaration(
-    conn: &Connection,
+    tx: &Tx<'_>,
     visit_declaration_id: i64,
     claim_declaration_id: Option<i64>,
 ) -> Result<Declaration> {
     let id = claim_declaration_id.unwrap_or(visit_declaration_id);
-    get_declaration(conn, id)?.ok_or_else(|| {
+    get_declaration(tx, id)?.ok_or_else(|| {
         Error::inconsistent(
             format!("保険情報 {id} がありません"),
             format!("declaration {id} is missing"),

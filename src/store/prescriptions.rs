@@ -1,9 +1,9 @@
 //! Paper prescriptions: what was issued, to whom, by whom, and the archived PDF.
 
-use rusqlite::{params, Connection, OptionalExtension, Row};
+use rusqlite::{params, OptionalExtension, Row};
 use serde::Serialize;
 
-use super::{audit, Stamp};
+use super::{audit, Stamp, Tx};
 use crate::error::{Error, Result};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -36,8 +36,8 @@ pub struct NewPrescription<'a> {
     pub symbols: usize,
 }
 
-pub fn insert(conn: &Connection, p: &NewPrescription<'_>, stamp: &Stamp) -> Result<i64> {
-    conn.execute(
+pub fn insert(tx: &Tx<'_>, p: &NewPrescription<'_>, stamp: &Stamp) -> Result<i64> {
+    tx.conn().execute(
         "INSERT INTO prescriptions (visit_id, outage_id, issued_on, doctor, content, pdf_path, pdf_sha256, pages,
                                     symbols, created_at, created_by)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
@@ -55,9 +55,9 @@ pub fn insert(conn: &Connection, p: &NewPrescription<'_>, stamp: &Stamp) -> Resu
             stamp.by
         ],
     )?;
-    let id = conn.last_insert_rowid();
+    let id = tx.conn().last_insert_rowid();
     audit::record(
-        conn,
+        tx,
         stamp,
         "prescription.issue",
         "prescription",
@@ -91,8 +91,9 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<StoredPrescription> {
     })
 }
 
-pub fn get(conn: &Connection, id: i64) -> Result<Option<StoredPrescription>> {
-    Ok(conn
+pub fn get(tx: &Tx<'_>, id: i64) -> Result<Option<StoredPrescription>> {
+    Ok(tx
+        .conn()
         .prepare_cached(&format!(
             "SELECT {COLUMNS} FROM prescriptions WHERE id = ?1"
         ))?
@@ -100,8 +101,8 @@ pub fn get(conn: &Connection, id: i64) -> Result<Option<StoredPrescription>> {
         .optional()?)
 }
 
-pub fn require(conn: &Connection, id: i64) -> Result<StoredPrescription> {
-    get(conn, id)?.ok_or_else(|| {
+pub fn require(tx: &Tx<'_>, id: i64) -> Result<StoredPrescription> {
+    get(tx, id)?.ok_or_else(|| {
         Error::not_found(
             format!("処方箋 RX{id} はありません"),
             format!("no prescription RX{id}"),
@@ -109,8 +110,8 @@ pub fn require(conn: &Connection, id: i64) -> Result<StoredPrescription> {
     })
 }
 
-pub fn for_visit(conn: &Connection, visit_id: i64) -> Result<Vec<StoredPrescription>> {
-    let mut stmt = conn.prepare_cached(&format!(
+pub fn for_visit(tx: &Tx<'_>, visit_id: i64) -> Result<Vec<StoredPrescription>> {
+    let mut stmt = tx.conn().prepare_cached(&format!(
         "SELECT {COLUMNS} FROM prescriptions WHERE visit_id = ?1 ORDER BY id"
     ))?;
     let rows = stmt.query_map([visit_id], from_row)?;
@@ -118,8 +119,8 @@ pub fn for_visit(conn: &Connection, visit_id: i64) -> Result<Vec<StoredPrescript
 }
 
 /// Recently used drugs and usages, most frequent first, for the doctor's quick entry.
-pub fn recent_contents(conn: &Connection, limit: usize) -> Result<Vec<serde_json::Value>> {
-    let mut stmt = conn.prepare_cached(
+pub fn recent_contents(tx: &Tx<'_>, limit: usize) -> Result<Vec<serde_json::Value>> {
+    let mut stmt = tx.conn().prepare_cached(
         "SELECT content FROM prescriptions WHERE voided_at IS NULL ORDER BY id DESC LIMIT ?1",
     )?;
     let rows = stmt.query_map([limit as i64], |r| r.get::<_, String>(0))?;
@@ -134,14 +135,14 @@ pub fn recent_contents(conn: &Connection, limit: usize) -> Result<Vec<serde_json
 
 /// Audits a print of prescription `id`; the first print is the original, any later one a
 /// reprint.
-pub fn record_print(conn: &Connection, id: i64, printer: &str, stamp: &Stamp) -> Result<()> {
-    let earlier: i64 = conn.query_row(
+pub fn record_print(tx: &Tx<'_>, id: i64, printer: &str, stamp: &Stamp) -> Result<()> {
+    let earlier: i64 = tx.conn().query_row(
         "SELECT COUNT(*) FROM audit_log WHERE action = 'prescription.print' AND entity_id = ?1",
         [id.to_string()],
         |r| r.get(0),
     )?;
     audit::append(
-        conn,
+        tx,
         stamp,
         "prescription.print",
         "prescription",
@@ -150,20 +151,20 @@ pub fn record_print(conn: &Connection, id: i64, printer: &str, stamp: &Stamp) ->
     )
 }
 
-pub fn void(conn: &Connection, id: i64, reason: &str, stamp: &Stamp) -> Result<()> {
-    let p = require(conn, id)?;
+pub fn void(tx: &Tx<'_>, id: i64, reason: &str, stamp: &Stamp) -> Result<()> {
+    let p = require(tx, id)?;
     if p.voided_at.is_some() {
         return Err(Error::refused(
             format!("RX{id} は既に取り消されています"),
             "already voided",
         ));
     }
-    conn.execute(
+    tx.conn().execute(
         "UPDATE prescriptions SET voided_at = ?1, voided_by = ?2, void_reason = ?3 WHERE id = ?4",
         params![stamp.at, stamp.by, reason, id],
     )?;
     audit::record(
-        conn,
+        tx,
         stamp,
         "prescription.void",
         "prescription",

@@ -1,9 +1,9 @@
 //! The reconciliation queue: every visit waits here until it reaches a final status.
 
-use rusqlite::{params, Connection, OptionalExtension, Row};
+use rusqlite::{params, OptionalExtension, Row};
 use serde::Serialize;
 
-use super::{audit, Stamp};
+use super::{audit, Stamp, Tx};
 use crate::domain::{Insurance, QueueState};
 use crate::error::Result;
 use crate::reconcile::{Difference, ReconcileStatus};
@@ -65,13 +65,14 @@ impl std::fmt::Display for BadState {
 }
 impl std::error::Error for BadState {}
 
-pub fn enqueue(conn: &Connection, visit_id: i64, state: QueueState, stamp: &Stamp) -> Result<()> {
-    conn.prepare_cached(
-        "INSERT INTO reconcile_queue (visit_id, state, updated_at) VALUES (?1, ?2, ?3)",
-    )?
-    .execute(params![visit_id, state.as_str(), stamp.at])?;
+pub fn enqueue(tx: &Tx<'_>, visit_id: i64, state: QueueState, stamp: &Stamp) -> Result<()> {
+    tx.conn()
+        .prepare_cached(
+            "INSERT INTO reconcile_queue (visit_id, state, updated_at) VALUES (?1, ?2, ?3)",
+        )?
+        .execute(params![visit_id, state.as_str(), stamp.at])?;
     audit::record(
-        conn,
+        tx,
         stamp,
         "queue.enqueue",
         "queue",
@@ -80,8 +81,9 @@ pub fn enqueue(conn: &Connection, visit_id: i64, state: QueueState, stamp: &Stam
     )
 }
 
-pub fn get(conn: &Connection, visit_id: i64) -> Result<Option<QueueEntry>> {
-    Ok(conn
+pub fn get(tx: &Tx<'_>, visit_id: i64) -> Result<Option<QueueEntry>> {
+    Ok(tx
+        .conn()
         .prepare_cached(&format!(
             "SELECT {COLUMNS} FROM reconcile_queue WHERE visit_id = ?1"
         ))?
@@ -90,8 +92,8 @@ pub fn get(conn: &Connection, visit_id: i64) -> Result<Option<QueueEntry>> {
 }
 
 /// Every entry, in visit order.
-pub fn all(conn: &Connection) -> Result<Vec<QueueEntry>> {
-    let mut stmt = conn.prepare_cached(&format!(
+pub fn all(tx: &Tx<'_>) -> Result<Vec<QueueEntry>> {
+    let mut stmt = tx.conn().prepare_cached(&format!(
         "SELECT {COLUMNS} FROM reconcile_queue ORDER BY visit_id"
     ))?;
     let rows = stmt.query_map([], from_row)?;
@@ -99,8 +101,8 @@ pub fn all(conn: &Connection) -> Result<Vec<QueueEntry>> {
 }
 
 /// Visits due for checking, oldest first.
-pub fn due(conn: &Connection) -> Result<Vec<i64>> {
-    let mut stmt = conn.prepare_cached(
+pub fn due(tx: &Tx<'_>) -> Result<Vec<i64>> {
+    let mut stmt = tx.conn().prepare_cached(
         "SELECT visit_id FROM reconcile_queue WHERE state = 'due' ORDER BY visit_id",
     )?;
     let rows = stmt.query_map([], |r| r.get(0))?;
@@ -108,8 +110,8 @@ pub fn due(conn: &Connection) -> Result<Vec<i64>> {
 }
 
 /// Records still waiting for reconciliation (anything not settled).
-pub fn count_open(conn: &Connection) -> Result<i64> {
-    Ok(conn.query_row(
+pub fn count_open(tx: &Tx<'_>) -> Result<i64> {
+    Ok(tx.conn().query_row(
         "SELECT COUNT(*) FROM reconcile_queue WHERE state <> 'settled'",
         [],
         |r| r.get(0),
@@ -117,20 +119,22 @@ pub fn count_open(conn: &Connection) -> Result<i64> {
 }
 
 /// The line is back: everything recorded while it was down becomes due for checking.
-pub fn release_waiting(conn: &Connection, stamp: &Stamp) -> Result<usize> {
-    let ids: Vec<i64> = conn
+pub fn release_waiting(tx: &Tx<'_>, stamp: &Stamp) -> Result<usize> {
+    let ids: Vec<i64> = tx
+        .conn()
         .prepare_cached(
             "SELECT visit_id FROM reconcile_queue WHERE state = 'waiting' ORDER BY visit_id",
         )?
         .query_map([], |r| r.get(0))?
         .collect::<Result<_, _>>()?;
     for id in &ids {
-        conn.prepare_cached(
-            "UPDATE reconcile_queue SET state = 'due', updated_at = ?1 WHERE visit_id = ?2",
-        )?
-        .execute(params![stamp.at, id])?;
+        tx.conn()
+            .prepare_cached(
+                "UPDATE reconcile_queue SET state = 'due', updated_at = ?1 WHERE visit_id = ?2",
+            )?
+            .execute(params![stamp.at, id])?;
         audit::record(
-            conn,
+            tx,
             stamp,
             "queue.due",
             "queue",
@@ -155,7 +159,7 @@ pub struct CheckResult<'a> {
 /// or one resumed after a crash, never overwrites a result already stored). `no_answer` stays
 /// due for the next pass. Returns whether it was stored.
 pub fn record_check(
-    conn: &Connection,
+    tx: &Tx<'_>,
     visit_id: i64,
     r: &CheckResult<'_>,
     stamp: &Stamp,
@@ -165,7 +169,7 @@ pub fn record_check(
         (_, Some(_)) => QueueState::Settled,
         _ => QueueState::NeedsDecision,
     };
-    let changed = conn
+    let changed = tx.conn()
         .prepare_cached(
             "UPDATE reconcile_queue SET state = ?1, status = ?2, differences = ?3, reason = ?4, verified = ?5,
                  attempts = attempts + 1, last_checked_at = ?6, updated_at = ?6,
@@ -188,7 +192,7 @@ pub fn record_check(
         ])?;
     if changed == 1 {
         audit::record(
-            conn,
+            tx,
             stamp,
             "queue.check",
             "queue",
@@ -202,7 +206,7 @@ pub fn record_check(
 /// A person's decision on an entry that waits for one. `settle` ends it; otherwise it stays
 /// waiting (a follow-up). Returns false if the entry was not waiting for a decision.
 pub fn decide(
-    conn: &Connection,
+    tx: &Tx<'_>,
     visit_id: i64,
     decision: &str,
     note: &str,
@@ -215,7 +219,7 @@ pub fn decide(
     } else {
         QueueState::NeedsDecision
     };
-    let changed = conn.execute(
+    let changed = tx.conn().execute(
         "UPDATE reconcile_queue SET state = ?1, decision = ?2, note = ?3, claim_declaration_id = ?4,
              decided_at = ?5, decided_by = ?6, updated_at = ?5
          WHERE visit_id = ?7 AND state = 'needs_decision'",
@@ -223,7 +227,7 @@ pub fn decide(
     )?;
     if changed == 1 {
         audit::record(
-            conn,
+            tx,
             stamp,
             "queue.decide",
             "queue",
@@ -235,14 +239,14 @@ pub fn decide(
 }
 
 /// A voided visit needs no reconciliation: settle it with that reason.
-pub fn settle_voided(conn: &Connection, visit_id: i64, stamp: &Stamp) -> Result<()> {
-    conn.execute(
+pub fn settle_voided(tx: &Tx<'_>, visit_id: i64, stamp: &Stamp) -> Result<()> {
+    tx.conn().execute(
         "UPDATE reconcile_queue SET state = 'settled', decision = 'voided', decided_at = ?1, decided_by = ?2,
              updated_at = ?1 WHERE visit_id = ?3",
         params![stamp.at, stamp.by, visit_id],
     )?;
     audit::record(
-        conn,
+        tx,
         stamp,
         "queue.settle",
         "queue",

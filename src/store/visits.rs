@@ -1,10 +1,10 @@
 //! Visits: one per patient per time at reception, each with its short visit number.
 
 use chrono::{Datelike, NaiveDate};
-use rusqlite::{params, Connection, OptionalExtension, Row};
+use rusqlite::{params, OptionalExtension, Row};
 use serde::Serialize;
 
-use super::{audit, Stamp};
+use super::{audit, Stamp, Tx};
 use crate::domain::QueueState;
 use crate::error::{Error, Result};
 
@@ -36,14 +36,15 @@ pub struct NewVisit<'a> {
 /// The next visit number for the day: `D-1125-007` during an outage, `S-1125-007` for a
 /// self-declared visit outside one. Runs inside the write transaction, which holds the write
 /// lock, so two terminals can never draw the same number.
-fn next_visit_no(conn: &Connection, date: NaiveDate, in_outage: bool) -> Result<String> {
+fn next_visit_no(tx: &Tx<'_>, date: NaiveDate, in_outage: bool) -> Result<String> {
     let prefix = format!(
         "{}-{:02}{:02}-",
         if in_outage { 'D' } else { 'S' },
         date.month(),
         date.day()
     );
-    let n: i64 = conn
+    let n: i64 = tx
+        .conn()
         .prepare_cached(
             "INSERT INTO visit_counters (visit_date, prefix, last) VALUES (?1, ?2, 1)
              ON CONFLICT (visit_date, prefix) DO UPDATE SET last = last + 1
@@ -54,9 +55,9 @@ fn next_visit_no(conn: &Connection, date: NaiveDate, in_outage: bool) -> Result<
 }
 
 /// Records a visit and puts it in the reconciliation queue, in the caller's transaction.
-pub fn insert(conn: &Connection, v: &NewVisit<'_>, stamp: &Stamp) -> Result<(i64, String)> {
-    let visit_no = next_visit_no(conn, v.visit_date, v.outage_id.is_some())?;
-    conn.prepare_cached(
+pub fn insert(tx: &Tx<'_>, v: &NewVisit<'_>, stamp: &Stamp) -> Result<(i64, String)> {
+    let visit_no = next_visit_no(tx, v.visit_date, v.outage_id.is_some())?;
+    tx.conn().prepare_cached(
         "INSERT INTO visits (visit_no, visit_date, patient_id, declaration_id, basis, outage_id,
                              warnings, created_at, created_by)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
@@ -72,9 +73,9 @@ pub fn insert(conn: &Connection, v: &NewVisit<'_>, stamp: &Stamp) -> Result<(i64
         stamp.at,
         stamp.by
     ])?;
-    let id = conn.last_insert_rowid();
+    let id = tx.conn().last_insert_rowid();
     audit::record(
-        conn,
+        tx,
         stamp,
         "visit.create",
         "visit",
@@ -87,7 +88,7 @@ pub fn insert(conn: &Connection, v: &NewVisit<'_>, stamp: &Stamp) -> Result<(i64
     } else {
         QueueState::Due
     };
-    super::queue::enqueue(conn, id, state, stamp)?;
+    super::queue::enqueue(tx, id, state, stamp)?;
     Ok((id, visit_no))
 }
 
@@ -116,15 +117,16 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Visit> {
     })
 }
 
-pub fn get(conn: &Connection, id: i64) -> Result<Option<Visit>> {
-    Ok(conn
+pub fn get(tx: &Tx<'_>, id: i64) -> Result<Option<Visit>> {
+    Ok(tx
+        .conn()
         .prepare_cached(&format!("SELECT {COLUMNS} FROM visits WHERE id = ?1"))?
         .query_row([id], from_row)
         .optional()?)
 }
 
-pub fn require(conn: &Connection, id: i64) -> Result<Visit> {
-    get(conn, id)?.ok_or_else(|| {
+pub fn require(tx: &Tx<'_>, id: i64) -> Result<Visit> {
+    get(tx, id)?.ok_or_else(|| {
         Error::not_found(
             format!("受診記録 V{id} はありません"),
             format!("no visit V{id}"),
@@ -133,12 +135,14 @@ pub fn require(conn: &Connection, id: i64) -> Result<Visit> {
 }
 
 /// Visits on a day, or all visits, in the order they were recorded.
-pub fn list(conn: &Connection, date: Option<NaiveDate>) -> Result<Vec<Visit>> {
+pub fn list(tx: &Tx<'_>, date: Option<NaiveDate>) -> Result<Vec<Visit>> {
     let mut stmt = match date {
-        Some(_) => conn.prepare_cached(&format!(
+        Some(_) => tx.conn().prepare_cached(&format!(
             "SELECT {COLUMNS} FROM visits WHERE visit_date = ?1 ORDER BY id"
         ))?,
-        None => conn.prepare_cached(&format!("SELECT {COLUMNS} FROM visits ORDER BY id"))?,
+        None => tx
+            .conn()
+            .prepare_cached(&format!("SELECT {COLUMNS} FROM visits ORDER BY id"))?,
     };
     let rows = match date {
         Some(d) => stmt
@@ -151,8 +155,8 @@ pub fn list(conn: &Connection, date: Option<NaiveDate>) -> Result<Vec<Visit>> {
     Ok(rows)
 }
 
-pub fn count_in_outage(conn: &Connection, outage_id: i64) -> Result<i64> {
-    Ok(conn.query_row(
+pub fn count_in_outage(tx: &Tx<'_>, outage_id: i64) -> Result<i64> {
+    Ok(tx.conn().query_row(
         "SELECT COUNT(*) FROM visits WHERE outage_id = ?1 AND voided_at IS NULL",
         [outage_id],
         |r| r.get(0),
@@ -160,26 +164,26 @@ pub fn count_in_outage(conn: &Connection, outage_id: i64) -> Result<i64> {
 }
 
 /// Voids a visit recorded by mistake. The row stays, marked, and its queue entry is settled.
-pub fn void(conn: &Connection, id: i64, reason: &str, stamp: &Stamp) -> Result<()> {
-    let v = require(conn, id)?;
+pub fn void(tx: &Tx<'_>, id: i64, reason: &str, stamp: &Stamp) -> Result<()> {
+    let v = require(tx, id)?;
     if v.voided_at.is_some() {
         return Err(Error::refused(
             format!("{} は既に取り消されています", v.visit_no),
             "already voided",
         ));
     }
-    conn.execute(
+    tx.conn().execute(
         "UPDATE visits SET voided_at = ?1, voided_by = ?2, void_reason = ?3 WHERE id = ?4",
         params![stamp.at, stamp.by, reason, id],
     )?;
     audit::record(
-        conn,
+        tx,
         stamp,
         "visit.void",
         "visit",
         id,
         serde_json::json!({"reason": reason}),
     )?;
-    super::queue::settle_voided(conn, id, stamp)?;
+    super::queue::settle_voided(tx, id, stamp)?;
     Ok(())
 }
