@@ -150,7 +150,10 @@ fn bench(c: &mut Criterion) {
     g.bench_function("returning_no_change_synchronous_full", |b| {
         b.iter(|| {
             records
-                .intake_returning("P1", onshi_fallback::domain::Basis::ReturningNoChange)
+                .intake_returning(
+                    onshi_fallback::domain::ids::PatientId(1),
+                    onshi_fallback::domain::Basis::ReturningNoChange,
+                )
                 .unwrap()
         })
     });

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, Parser, Subcommand};
 use onshi_fallback::config::Config;
+use onshi_fallback::domain::ids::{PatientId, PrescriptionId, VisitId};
 use onshi_fallback::domain::intake::IntakeInput;
 use onshi_fallback::domain::wareki::{format_wareki, parse_date};
 use onshi_fallback::domain::{Basis, Detection, Service};
@@ -530,7 +531,10 @@ fn execute(
         }
         Command::Patients(PatientsCmd::Merge { from, into, json }) => {
             let mut r = open(db, config, staff)?;
-            r.merge_patients(&from, &into)?;
+            r.merge_patients(
+                PatientId::parse_field(&from, "PATIENT_ID", "患者ID")?,
+                PatientId::parse_field(&into, "--into", "統合先の患者ID")?,
+            )?;
             if json {
                 print_json(&serde_json::json!({"merged": from, "into": into}));
             } else {
@@ -570,7 +574,11 @@ fn execute(
                 }
             };
             let mut r = open(db, config, staff)?;
-            let entry = r.resolve(&visit_id, decision, &note)?;
+            let entry = r.resolve(
+                VisitId::parse_field(&visit_id, "VISIT_ID", "受診ID")?,
+                decision,
+                &note,
+            )?;
             if json {
                 print_json(&entry);
             } else {
@@ -665,7 +673,7 @@ fn execute(
         }
         Command::Declaration { visit_id, out } => {
             let r = open(db, config, staff)?;
-            r.declaration_pdf(&visit_id, &out)?;
+            r.declaration_pdf(VisitId::parse_field(&visit_id, "VISIT_ID", "受診ID")?, &out)?;
             print_json(
                 &serde_json::json!({"visit_id": visit_id, "pdf": out.display().to_string()}),
             );
@@ -673,7 +681,11 @@ fn execute(
         }
         Command::Reprint { id, json } => {
             let mut r = open(db, config, staff)?;
-            r.print_prescription(&id)?;
+            r.print_prescription(PrescriptionId::parse_field(
+                &id,
+                "PRESCRIPTION_ID",
+                "処方箋ID",
+            )?)?;
             if json {
                 print_json(&serde_json::json!({"reprinted": id}));
             } else {
@@ -683,7 +695,10 @@ fn execute(
         }
         Command::Void(VoidCmd::Prescription { id, reason, json }) => {
             let mut r = open(db, config, staff)?;
-            let p = r.void_prescription(&id, &reason)?;
+            let p = r.void_prescription(
+                PrescriptionId::parse_field(&id, "PRESCRIPTION_ID", "処方箋ID")?,
+                &reason,
+            )?;
             if json {
                 print_json(&p);
             } else {
@@ -693,7 +708,8 @@ fn execute(
         }
         Command::Void(VoidCmd::Visit { id, reason, json }) => {
             let mut r = open(db, config, staff)?;
-            let visit_no = r.void_visit(&id, &reason)?;
+            let visit_no =
+                r.void_visit(VisitId::parse_field(&id, "VISIT_ID", "受診ID")?, &reason)?;
             if json {
                 print_json(&serde_json::json!({"voided": id, "visit_no": visit_no}));
             } else {
@@ -984,7 +1000,10 @@ fn intake(
                         "must be returning_no_change | portal_screen | certificate",
                     ))
                 })?;
-            open(db, config, staff)?.intake_returning(patient, basis)?
+            open(db, config, staff)?.intake_returning(
+                PatientId::parse_field(patient, "PATIENT_ID", "患者ID")?,
+                basis,
+            )?
         }
         _ => {
             return Err(Failure::Input(Error::field(

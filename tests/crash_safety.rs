@@ -76,7 +76,7 @@ fn every_acknowledged_intake_survives_sigkill() {
     assert!(report.ok, "{:?}", report.problem);
     let visits = r.visits(None).unwrap();
     let by_id: std::collections::HashMap<_, _> =
-        visits.iter().map(|v| (v.visit_id.clone(), v)).collect();
+        visits.iter().map(|v| (v.visit_id.to_string(), v)).collect();
     for (visit_id, visit_no, n) in &acknowledged {
         let v = by_id
             .get(visit_id)

@@ -5,6 +5,7 @@ mod common;
 
 use common::pdf_text::page_texts;
 use common::*;
+use onshi_fallback::domain::ids::VisitId;
 use onshi_fallback::domain::Detection;
 use onshi_fallback::store::Store;
 
@@ -34,7 +35,7 @@ fn day() -> (tempfile::TempDir, onshi_fallback::service::Records) {
 fn the_declaration_is_a4_prefilled_with_every_field() {
     let (dir, r) = day();
     let out = dir.path().join("decl.pdf");
-    r.declaration_pdf("V1", &out).unwrap();
+    r.declaration_pdf(VisitId(1), &out).unwrap();
     let pdf = std::fs::read(&out).unwrap();
     let (w, h) = page_size(&pdf);
     assert!(
@@ -68,7 +69,7 @@ fn the_declaration_is_a4_prefilled_with_every_field() {
 fn the_fushou_declaration_says_what_to_look_up() {
     let (dir, r) = day();
     let out = dir.path().join("decl.pdf");
-    r.declaration_pdf("V2", &out).unwrap();
+    r.declaration_pdf(VisitId(2), &out).unwrap();
     let text = page_texts(&std::fs::read(&out).unwrap()).concat();
     assert!(text.contains("「不詳」で受け付け"), "{text}");
 }
@@ -126,7 +127,7 @@ fn a_declaration_with_a_character_the_font_lacks_is_refused() {
     input.patient.name = "𠮷田 太郎".into();
     r.intake(&input).unwrap();
     let err = r
-        .declaration_pdf("V3", &dir.path().join("x.pdf"))
+        .declaration_pdf(VisitId(3), &dir.path().join("x.pdf"))
         .unwrap_err();
     assert!(err.to_string().contains("𠮷"), "{err}");
 }

@@ -14,6 +14,7 @@ use iced_test::selector::{Candidate, Selector, Target};
 use iced_test::Simulator;
 
 use onshi_fallback::config::Config;
+use onshi_fallback::domain::ids::PrescriptionId;
 use onshi_fallback::domain::intake::IntakeInput;
 use onshi_fallback::domain::{Basis, Detection};
 use onshi_fallback::gui::{self, app::key_message, App, Launch, Message};
@@ -1193,7 +1194,7 @@ fn the_doctor_writes_checks_issues_reprints_and_voids_a_prescription_from_the_ke
         .find(|v| v.patient_name == "山田 太郎")
         .unwrap()
         .visit_id;
-    let issued = h.records().prescriptions_for(&visit).unwrap();
+    let issued = h.records().prescriptions_for(visit).unwrap();
     assert_eq!(issued.len(), 1, "{:?}", h.texts());
     let rx = &issued[0];
     assert!(std::path::Path::new(&rx.pdf_path).exists());
@@ -1265,7 +1266,7 @@ fn the_doctor_writes_checks_issues_reprints_and_voids_a_prescription_from_the_ke
         h.texts()
     );
     assert!(h.shows(&format!("RX{}  取消（用量の誤り）", rx.id)));
-    let rx = h.records().prescription(&format!("RX{}", rx.id)).unwrap();
+    let rx = h.records().prescription(PrescriptionId(rx.id)).unwrap();
     assert_eq!(rx.void_reason.as_deref(), Some("用量の誤り"));
     // Esc backs out of the fields to the list, then to 受付.
     h.named(Named::Escape);
@@ -1286,7 +1287,7 @@ fn the_doctor_sees_which_insurance_was_verified_and_prints_the_reconciled_one() 
         .unwrap()
         .visit_id;
     r.resolve(
-        &changed,
+        changed,
         onshi_fallback::service::Decision::AcceptVerified,
         "",
     )

@@ -13,6 +13,7 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use common::*;
+use onshi_fallback::domain::ids::{PatientId, VisitId};
 use onshi_fallback::domain::Detection;
 use onshi_fallback::qualification::simulator::{self, Roster};
 use onshi_fallback::qualification::OqsFolder;
@@ -63,7 +64,7 @@ impl Drop for Terminal {
 }
 
 /// The morning: an outage, the day's patients (new, returning, 不詳), the line's return.
-fn outage_morning(r: &mut Records) -> HashMap<String, &'static str> {
+fn outage_morning(r: &mut Records) -> HashMap<VisitId, &'static str> {
     let mut expected = HashMap::new();
     r.outage_start("資格確認端末がエラー", &[], Detection::Staff)
         .unwrap();
@@ -78,7 +79,10 @@ fn outage_morning(r: &mut Records) -> HashMap<String, &'static str> {
         expected.insert(receipt.visit_id, "needs_manual");
     }
     let again = r
-        .intake_returning("P1", onshi_fallback::domain::Basis::ReturningNoChange)
+        .intake_returning(
+            PatientId(1),
+            onshi_fallback::domain::Basis::ReturningNoChange,
+        )
         .unwrap();
     expected.insert(again.visit_id, "match");
     r.outage_end("回線認証を再実施して復旧", Detection::Staff)
@@ -218,26 +222,25 @@ fn a_whole_day_reconciled() {
             .find(|x| x.entry.status.as_deref() == Some(status))
             .unwrap()
             .visit_id
-            .clone()
     };
     let changed = find("changed");
-    let e = r.resolve(&changed, Decision::AcceptVerified, "").unwrap();
+    let e = r.resolve(changed, Decision::AcceptVerified, "").unwrap();
     assert_eq!(e.decision.as_deref(), Some("verified"));
     let ineligible = find("ineligible");
     assert!(
-        r.resolve(&ineligible, Decision::AcceptDeclared, "")
+        r.resolve(ineligible, Decision::AcceptDeclared, "")
             .unwrap_err()
             .is_bad_input(),
         "a reason is required"
     );
     assert!(
-        r.resolve(&ineligible, Decision::AcceptVerified, "x")
+        r.resolve(ineligible, Decision::AcceptVerified, "x")
             .unwrap_err()
             .is_bad_input(),
         "nothing verified to accept"
     );
     r.resolve(
-        &ineligible,
+        ineligible,
         Decision::AcceptDeclared,
         "10月末で喪失、本人に新しい保険を確認中のため旧資格で請求",
     )
@@ -245,7 +248,7 @@ fn a_whole_day_reconciled() {
     let not_found = find("not_found");
     let e = r
         .resolve(
-            &not_found,
+            not_found,
             Decision::FollowUp,
             "本人に電話して保険証情報を確認",
         )
@@ -256,14 +259,14 @@ fn a_whole_day_reconciled() {
     )
     .unwrap();
     r.resolve(
-        &manual.visit_id,
+        manual.visit_id,
         Decision::Manual(Box::new(manual_input)),
         "緊急時資格確認で照会",
     )
     .unwrap();
     let matched = find("match");
     let err = r
-        .resolve(&matched, Decision::AcceptDeclared, "x")
+        .resolve(matched, Decision::AcceptDeclared, "x")
         .unwrap_err();
     assert!(err.to_string().contains("判断待ちではありません"), "{err}");
 

@@ -4,6 +4,7 @@
 mod common;
 
 use common::*;
+use onshi_fallback::domain::ids::PatientId;
 use onshi_fallback::domain::{Basis, Detection};
 use onshi_fallback::error::Error;
 use onshi_fallback::store::Store;
@@ -65,7 +66,8 @@ fn an_intact_database_verifies() {
     for n in 0..5 {
         r.intake(&intake(n)).unwrap();
     }
-    r.intake_returning("P1", Basis::ReturningNoChange).unwrap();
+    r.intake_returning(PatientId(1), Basis::ReturningNoChange)
+        .unwrap();
     r.outage_end("復旧", Detection::Staff).unwrap();
     let report = r.audit_verify().unwrap();
     assert!(report.ok, "{:?}", report.problem);
@@ -246,7 +248,7 @@ fn a_possible_duplicate_is_registered_but_flagged() {
     let mut other = intake(1);
     other.patient.name = "山田 太朗".into(); // a different kanji, same カナ and birth date
     let b = r.intake(&other).unwrap();
-    assert_eq!(b.patient_id, "P2");
+    assert_eq!(b.patient_id, PatientId(2));
     assert!(b.warnings.iter().any(|w| w.message_ja.contains("P1")));
 }
 
@@ -255,14 +257,14 @@ fn returning_patient_reuses_the_last_declaration() {
     let mut r = memory_records();
     let a = r.intake(&intake(1)).unwrap();
     let b = r
-        .intake_returning(&a.patient_id, Basis::ReturningNoChange)
+        .intake_returning(a.patient_id, Basis::ReturningNoChange)
         .unwrap();
     let rows = r.visits(None).unwrap();
     assert_eq!(rows[0].visit.declaration_id, rows[1].visit.declaration_id);
     assert_eq!(rows[1].visit.basis, "returning_no_change");
     assert_eq!(b.patient_id, a.patient_id);
     let err = r
-        .intake_returning("P99", Basis::ReturningNoChange)
+        .intake_returning(PatientId(99), Basis::ReturningNoChange)
         .unwrap_err();
     assert!(err.is_bad_input());
 }
@@ -314,11 +316,11 @@ fn search_finds_by_kana_name_birth_date_and_numbers() {
     assert_eq!(ids("ヤマダ タロウ"), ids("やまだ"), "family + given name");
     assert_eq!(ids("タロウ").len(), 2, "given name alone");
     assert_eq!(ids("山田"), ids("やまだ"));
-    assert_eq!(ids("S45.3.2"), vec!["P2"]);
-    assert_eq!(ids("昭和45年3月2日"), vec!["P2"]);
-    assert_eq!(ids("1003"), vec!["P4"]);
+    assert_eq!(ids("S45.3.2"), vec![PatientId(2)]);
+    assert_eq!(ids("昭和45年3月2日"), vec![PatientId(2)]);
+    assert_eq!(ids("1003"), vec![PatientId(4)]);
     assert_eq!(ids("01130012").len(), 10);
-    assert_eq!(ids("やまだ S45.3.6"), vec!["P6"]);
+    assert_eq!(ids("やまだ S45.3.6"), vec![PatientId(6)]);
     assert!(ids("スズキ S45.3.6").is_empty(), "every word must match");
 }
 

@@ -252,7 +252,7 @@ impl Form {
     pub fn for_patient(hit: &PatientHit, today: NaiveDate) -> Form {
         let mut f = Form::new(today);
         let p = &hit.patient.details;
-        f.patient_id = Some(hit.patient_id.clone());
+        f.patient_id = Some(hit.patient_id.to_string());
         f.set(Field::Name, p.name.clone());
         f.set(Field::Kana, p.kana.clone());
         f.set(Field::BirthDate, format_wareki(p.birth_date));

@@ -18,6 +18,7 @@ use iced::{Element, Length, Task};
 
 use super::reception::{cell, error_ja};
 use super::theme;
+use crate::domain::ids::{PrescriptionId, VisitId};
 use crate::domain::prescription::{DoseForm, DrugInput, PrescriptionInput, RpInput};
 use crate::domain::text::to_half_width_ascii;
 use crate::domain::types::Source;
@@ -150,7 +151,7 @@ pub struct PrescriptionScreen {
     claims: Vec<Option<Declaration>>,
     selected: usize,
     /// The visit being prescribed for (its `V12` id).
-    picked: Option<String>,
+    picked: Option<VisitId>,
     /// Fields have focus (Esc goes back to the list first).
     editing: bool,
     rps: Vec<RpDraft>,
@@ -164,7 +165,7 @@ pub struct PrescriptionScreen {
     recent: Vec<RecentDrug>,
     issued: Vec<StoredPrescription>,
     /// Unissued drafts of other visits, kept when the doctor switches patient and back.
-    drafts: std::collections::HashMap<String, (Vec<RpDraft>, String, String)>,
+    drafts: std::collections::HashMap<VisitId, (Vec<RpDraft>, String, String)>,
     /// A void being asked for: the prescription and the reason typed so far.
     voiding: Option<(i64, String)>,
     notice: Option<Notice>,
@@ -198,7 +199,7 @@ impl PrescriptionScreen {
     pub fn refresh(&mut self, records: &Records) {
         match records.visits(Some(records.today())) {
             Ok(v) => {
-                let keep = self.visits.get(self.selected).map(|r| r.visit_id.clone());
+                let keep = self.visits.get(self.selected).map(|r| r.visit_id);
                 // Newest first: the patient just received is at the top.
                 self.visits = v
                     .into_iter()
@@ -213,7 +214,7 @@ impl PrescriptionScreen {
                     .iter()
                     .map(|v| {
                         records
-                            .prescription_insurance(&v.visit_id)
+                            .prescription_insurance(v.visit_id)
                             .ok()
                             .or_else(|| v.insurance.clone())
                     })
@@ -232,7 +233,7 @@ impl PrescriptionScreen {
 
     fn refresh_issued(&mut self, records: &Records) {
         self.issued = match &self.picked {
-            Some(v) => records.prescriptions_for(v).unwrap_or_default(),
+            Some(v) => records.prescriptions_for(*v).unwrap_or_default(),
             None => Vec::new(),
         };
     }
@@ -263,7 +264,7 @@ impl PrescriptionScreen {
 
     fn picked_row(&self) -> Option<(&VisitRow, Option<&Declaration>)> {
         let id = self.picked.as_ref()?;
-        let i = self.visits.iter().position(|v| &v.visit_id == id)?;
+        let i = self.visits.iter().position(|v| v.visit_id == *id)?;
         Some((&self.visits[i], self.claims.get(i).and_then(Option::as_ref)))
     }
 
@@ -281,7 +282,7 @@ impl PrescriptionScreen {
     /// The draft as the library's input (what is validated and issued).
     pub fn input(&self, records: &Records) -> PrescriptionInput {
         PrescriptionInput {
-            visit_id: self.picked.clone().unwrap_or_default(),
+            visit_id: self.picked.map(|v| v.to_string()).unwrap_or_default(),
             doctor: self.doctor_name(records).to_string(),
             issued_on: records.today().to_string(),
             rps: self
@@ -532,8 +533,8 @@ impl PrescriptionScreen {
             }
             Message::Issue => self.issue(records),
             Message::Reprint(id) => {
-                let rx = format!("RX{id}");
-                self.notice = Some(match records.print_prescription(&rx) {
+                let rx = PrescriptionId(id);
+                self.notice = Some(match records.print_prescription(rx) {
                     Ok(()) => {
                         Notice::Done(format!("{rx} を再印刷しました（発行時と同じ控えのPDF）"))
                     }
@@ -555,8 +556,8 @@ impl PrescriptionScreen {
                 let Some((id, reason)) = self.voiding.clone() else {
                     return Task::none();
                 };
-                let rx = format!("RX{id}");
-                match records.void_prescription(&rx, &reason) {
+                let rx = PrescriptionId(id);
+                match records.void_prescription(rx, &reason) {
                     Ok(_) => {
                         self.voiding = None;
                         self.notice = Some(Notice::Done(format!(
@@ -595,7 +596,7 @@ impl PrescriptionScreen {
     }
 
     fn pick(&mut self, records: &Records) -> Task<Message> {
-        let Some(visit_id) = self.visits.get(self.selected).map(|v| v.visit_id.clone()) else {
+        let Some(visit_id) = self.visits.get(self.selected).map(|v| v.visit_id) else {
             return Task::none();
         };
         if self.picked.as_ref() != Some(&visit_id) {
@@ -605,7 +606,7 @@ impl PrescriptionScreen {
                 std::mem::take(&mut self.refill),
                 std::mem::take(&mut self.remarks),
             );
-            if let Some(old) = self.picked.replace(visit_id.clone()) {
+            if let Some(old) = self.picked.replace(visit_id) {
                 self.drafts.insert(old, draft);
             }
             self.clear_draft();

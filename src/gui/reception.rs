@@ -219,7 +219,7 @@ impl Reception {
             return Task::none();
         };
         let name = hit.patient.details.name.clone();
-        match records.intake_returning(&hit.patient_id, Basis::ReturningNoChange) {
+        match records.intake_returning(hit.patient_id, Basis::ReturningNoChange) {
             Ok(receipt) => {
                 self.notice = Some(Notice::Done {
                     receipt,

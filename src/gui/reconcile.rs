@@ -238,7 +238,7 @@ fn decision_ja(d: &str) -> &str {
 impl ReconcileScreen {
     /// Re-reads the list, keeping the same record selected when it is still there.
     pub fn refresh(&mut self, records: &Records) {
-        let keep = self.rows.get(self.selected).map(|r| r.visit_id.clone());
+        let keep = self.rows.get(self.selected).map(|r| r.visit_id);
         match records.reconcile_list() {
             Ok(mut rows) => {
                 rows.sort_by_key(group); // stable: the library's order within each group
@@ -374,18 +374,15 @@ impl ReconcileScreen {
         let Some(row) = self.rows.get(self.selected) else {
             return Task::none();
         };
-        let (visit, visit_no, name) = (
-            row.visit_id.clone(),
-            row.visit_no.clone(),
-            row.patient.name.clone(),
-        );
+        let (visit, visit_no, name) =
+            (row.visit_id, row.visit_no.clone(), row.patient.name.clone());
         let decision = match c {
             Choice::Verified => Decision::AcceptVerified,
             Choice::Declared => Decision::AcceptDeclared,
             Choice::FollowUp => Decision::FollowUp,
             Choice::Manual => Decision::Manual(Box::new(self.manual.input())),
         };
-        match records.resolve(&visit, decision, &self.note) {
+        match records.resolve(visit, decision, &self.note) {
             Ok(entry) => {
                 let how = entry.decision.as_deref().map(decision_ja).unwrap_or("");
                 self.notice = Some(format!(

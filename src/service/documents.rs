@@ -6,7 +6,8 @@ use std::path::Path;
 
 use chrono::NaiveDate;
 
-use super::{parse_ref, ExportSummary, Records};
+use super::{ExportSummary, Records};
+use crate::domain::ids::VisitId;
 use crate::domain::wareki::{format_wareki, format_wareki_short};
 use crate::domain::{Basis, InsuranceKind, Relationship, Sex};
 use crate::error::{Error, Result};
@@ -100,8 +101,8 @@ impl Records {
     }
 
     /// The 被保険者資格申立書 of a visit, pre-filled, for the patient to check and sign.
-    pub fn declaration_pdf(&self, visit: &str, out: &Path) -> Result<()> {
-        let visit_id = parse_ref(visit, 'V', "VISIT_ID", "受診ID")?;
+    pub fn declaration_pdf(&self, visit: VisitId, out: &Path) -> Result<()> {
+        let visit_id = visit.0;
         let (v, p, d) = self.store.read(|tx| {
             let v = visits::require(tx, visit_id)?;
             let p = patients::require_patient(tx, v.patient_id)?;

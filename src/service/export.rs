@@ -92,7 +92,7 @@ impl Records {
             let mut row = vec![
                 r.visit_no.clone(),
                 r.visit_date.to_string(),
-                r.patient_id.clone(),
+                r.patient_id.to_string(),
                 r.patient.name.clone(),
                 r.patient.kana.clone(),
                 r.patient.birth_date.to_string(),
@@ -142,7 +142,7 @@ impl Records {
                     r.status_ja(),
                     r.visit_no.clone(),
                     r.visit_date.to_string(),
-                    r.patient_id.clone(),
+                    r.patient_id.to_string(),
                     r.patient.name.clone(),
                     r.patient.birth_date.to_string(),
                     r.claim_basis_ja.clone(),

@@ -2,7 +2,8 @@
 
 use serde::Serialize;
 
-use super::{parse_ref, patient_ref, visit_ref, Records};
+use super::Records;
+use crate::domain::ids::{PatientId, VisitId};
 use crate::domain::intake::{copay_warnings, validate, IntakeInput};
 use crate::domain::text::name_key;
 use crate::domain::{Basis, Source};
@@ -12,9 +13,9 @@ use crate::store::{outages, patients, visits};
 /// What reception gets back: the ids, the visit number for paper, and any warnings.
 #[derive(Debug, Clone, Serialize)]
 pub struct IntakeReceipt {
-    pub visit_id: String,
+    pub visit_id: VisitId,
     pub visit_no: String,
-    pub patient_id: String,
+    pub patient_id: PatientId,
     pub warnings: Vec<FieldError>,
 }
 
@@ -24,7 +25,9 @@ impl Records {
         let today = self.today();
         let (valid, mut warnings) = validate(input, today).map_err(Error::Input)?;
         let given_patient = match &input.patient_id {
-            Some(p) if !p.trim().is_empty() => Some(parse_ref(p, 'P', "patient_id", "患者ID")?),
+            Some(p) if !p.trim().is_empty() => {
+                Some(PatientId::parse_field(p, "patient_id", "患者ID")?.0)
+            }
             _ => None,
         };
         let stamp = self.stamp();
@@ -33,7 +36,7 @@ impl Records {
                 Some(id) => {
                     let known = patients::require_patient(tx, id)?;
                     if known.details.birth_date != valid.patient.birth_date || name_key(&known.details.name) != name_key(&valid.patient.name) {
-                        return Err(Error::field("patient_id", "患者ID", format!("{} の氏名・生年月日が入力と違います", patient_ref(id)), "name or birth date differs from the stored patient"));
+                        return Err(Error::field("patient_id", "患者ID", format!("{} の氏名・生年月日が入力と違います", PatientId(id)), "name or birth date differs from the stored patient"));
                     }
                     id
                 }
@@ -46,8 +49,8 @@ impl Records {
                                 warnings.push(FieldError::new(
                                     "patient",
                                     "患者",
-                                    format!("カナ・生年月日・性別が同じ患者 {} がいます。同一人物なら照合時に統合してください", patient_ref(*other)),
-                                    format!("possible duplicate of {}", patient_ref(*other)),
+                                    format!("カナ・生年月日・性別が同じ患者 {} がいます。同一人物なら照合時に統合してください", PatientId(*other)),
+                                    format!("possible duplicate of {}", PatientId(*other)),
                                 ));
                             }
                             patients::insert_patient(tx, &valid.patient, &stamp)?
@@ -66,17 +69,17 @@ impl Records {
             Ok((visit_id, visit_no, patient_id))
         })?;
         Ok(IntakeReceipt {
-            visit_id: visit_ref(visit_id),
+            visit_id: VisitId(visit_id),
             visit_no,
-            patient_id: patient_ref(patient_id),
+            patient_id: PatientId(patient_id),
             warnings,
         })
     }
 
     /// Records a visit for a returning patient whose insurance has not changed: reuses their last
     /// known declaration (the oral "no change" counts as the 申立書).
-    pub fn intake_returning(&mut self, patient: &str, basis: Basis) -> Result<IntakeReceipt> {
-        let patient_id = parse_ref(patient, 'P', "PATIENT_ID", "患者ID")?;
+    pub fn intake_returning(&mut self, patient: PatientId, basis: Basis) -> Result<IntakeReceipt> {
+        let patient_id = patient.0;
         let today = self.today();
         let stamp = self.stamp();
         let (visit_id, visit_no, warnings) = self.store.write(|tx| {
@@ -85,18 +88,18 @@ impl Records {
                 return Err(Error::refused(
                     format!(
                         "{} は {} に統合されています。{} で受け付けてください",
-                        patient_ref(patient_id),
-                        patient_ref(into),
-                        patient_ref(into)
+                        PatientId(patient_id),
+                        PatientId(into),
+                        PatientId(into)
                     ),
-                    format!("merged into {}", patient_ref(into)),
+                    format!("merged into {}", PatientId(into)),
                 ));
             }
             let decl = patients::current_declaration(tx, patient_id)?.ok_or_else(|| {
                 Error::refused(
                     format!(
                         "{} には前回の保険情報がありません。申立書で受け付けてください",
-                        patient_ref(patient_id)
+                        PatientId(patient_id)
                     ),
                     "no previous insurance on record",
                 )
@@ -119,9 +122,9 @@ impl Records {
             Ok((visit_id, visit_no, warnings))
         })?;
         Ok(IntakeReceipt {
-            visit_id: visit_ref(visit_id),
+            visit_id: VisitId(visit_id),
             visit_no,
-            patient_id: patient_ref(patient_id),
+            patient_id: PatientId(patient_id),
             warnings,
         })
     }
@@ -129,8 +132,8 @@ impl Records {
 
 impl Records {
     /// Voids a visit recorded by mistake: it stays, marked, and leaves the queue settled.
-    pub fn void_visit(&mut self, visit: &str, reason: &str) -> Result<String> {
-        let id = parse_ref(visit, 'V', "VISIT_ID", "受診ID")?;
+    pub fn void_visit(&mut self, visit: VisitId, reason: &str) -> Result<String> {
+        let id = visit.0;
         if reason.trim().is_empty() {
             return Err(Error::field(
                 "--reason",

@@ -144,35 +144,6 @@ pub fn latest_backup(config: &Config, db: &Path) -> Option<store::backup::Backup
         .next()
 }
 
-/// Formats ids the way staff see them: P12 (patient), V34 (visit).
-pub fn patient_ref(id: i64) -> String {
-    format!("P{id}")
-}
-pub fn visit_ref(id: i64) -> String {
-    format!("V{id}")
-}
-
-/// Parses `P12`, `p12` or `12`.
-pub fn parse_ref(text: &str, prefix: char, field: &str, label: &str) -> Result<i64> {
-    let t = crate::domain::text::normalize_number(text);
-    let digits = t
-        .strip_prefix(prefix)
-        .or_else(|| t.strip_prefix(prefix.to_ascii_lowercase()))
-        .unwrap_or(&t);
-    digits
-        .parse::<i64>()
-        .ok()
-        .filter(|n| *n > 0)
-        .ok_or_else(|| {
-            Error::field(
-                field,
-                label,
-                format!("{prefix}12 のような番号で指定してください（入力: {text}）"),
-                format!("expected an id like {prefix}12, got {text:?}"),
-            )
-        })
-}
-
 /// Writes a file and syncs it, so an acknowledged prescription's PDF survives a power cut.
 pub(crate) fn write_synced(path: &Path, bytes: &[u8]) -> Result<()> {
     use std::io::Write;

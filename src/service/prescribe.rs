@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use super::{parse_ref, visit_ref, Records};
+use super::Records;
+use crate::domain::ids::{PrescriptionId, VisitId};
 use crate::domain::prescription::PrescriptionInput;
 use crate::error::{Error, FieldError, Result};
 use crate::print::template::Template;
@@ -19,7 +20,7 @@ use crate::store::{outages, patients, queue, visits};
 /// What the doctor gets back.
 #[derive(Debug, Clone, Serialize)]
 pub struct PrescriptionReceipt {
-    pub prescription_id: String,
+    pub prescription_id: PrescriptionId,
     /// The copy written where asked (`--out`), or the archived file.
     pub pdf: String,
     pub archived: String,
@@ -27,10 +28,6 @@ pub struct PrescriptionReceipt {
     pub symbols: usize,
     pub printed: bool,
     pub warnings: Vec<FieldError>,
-}
-
-pub fn prescription_ref(id: i64) -> String {
-    format!("RX{id}")
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {
@@ -91,7 +88,7 @@ impl Records {
                 "not one of [clinic] doctors",
             ));
         }
-        let visit_id = parse_ref(&input.visit_id, 'V', "visit_id", "受診ID")?;
+        let visit_id = VisitId::parse_field(&input.visit_id, "visit_id", "受診ID")?.0;
         let (visit, patient) = self.store.read(|tx| {
             let v = visits::require(tx, visit_id)?;
             if v.voided_at.is_some() {
@@ -104,7 +101,7 @@ impl Records {
             Ok((v, p))
         })?;
         // The insurance the visit will be claimed with: a decision made since, or as declared.
-        let insurance = self.prescription_insurance(&visit_ref(visit.id))?;
+        let insurance = self.prescription_insurance(VisitId(visit.id))?;
         let doc = RxDocument {
             clinic: self.config.clinic.clone(),
             patient: patient.details.clone(),
@@ -170,7 +167,7 @@ impl Records {
             None => archived.display().to_string(),
         };
         let mut receipt = PrescriptionReceipt {
-            prescription_id: prescription_ref(id),
+            prescription_id: PrescriptionId(id),
             pdf,
             archived: archived.display().to_string(),
             pages: rendered.pages,
@@ -179,31 +176,25 @@ impl Records {
             warnings,
         };
         if print {
-            self.print_prescription(&receipt.prescription_id)?;
+            self.print_prescription(receipt.prescription_id)?;
             receipt.printed = true;
         }
         Ok(receipt)
     }
 
-    pub fn prescription(&self, id: &str) -> Result<StoredPrescription> {
-        let id = parse_ref(
-            id.trim_start_matches(['R', 'r']),
-            'X',
-            "PRESCRIPTION_ID",
-            "処方箋ID",
-        )?;
-        self.store.read(|tx| prescriptions::require(tx, id))
+    pub fn prescription(&self, id: PrescriptionId) -> Result<StoredPrescription> {
+        self.store.read(|tx| prescriptions::require(tx, id.0))
     }
 
     /// Sends the archived PDF to the printer: the same document every time, checked against
     /// its recorded hash first. Every print and reprint is audited.
-    pub fn print_prescription(&mut self, id: &str) -> Result<()> {
+    pub fn print_prescription(&mut self, id: PrescriptionId) -> Result<()> {
         let p = self.prescription(id)?;
         if p.voided_at.is_some() {
             return Err(Error::refused(
                 format!(
                     "{} は取り消されています。印刷できません",
-                    prescription_ref(p.id)
+                    PrescriptionId(p.id)
                 ),
                 "voided: not printed",
             ));
@@ -233,7 +224,11 @@ impl Records {
             .write(|tx| prescriptions::record_print(tx, p.id, &printer, &stamp))
     }
 
-    pub fn void_prescription(&mut self, id: &str, reason: &str) -> Result<StoredPrescription> {
+    pub fn void_prescription(
+        &mut self,
+        id: PrescriptionId,
+        reason: &str,
+    ) -> Result<StoredPrescription> {
         if reason.trim().is_empty() {
             return Err(Error::field(
                 "--reason",
@@ -253,8 +248,8 @@ impl Records {
     /// The insurance a visit's prescription is printed with: the clerk's reconciliation
     /// decision when one was made (verified or looked up by hand), else the declaration the
     /// visit was received with. The same one [`prescribe`](Self::prescribe) prints.
-    pub fn prescription_insurance(&self, visit: &str) -> Result<patients::Declaration> {
-        let id = parse_ref(visit, 'V', "visit_id", "受診ID")?;
+    pub fn prescription_insurance(&self, visit: VisitId) -> Result<patients::Declaration> {
+        let id = visit.0;
         self.store.read(|tx| {
             let v = visits::require(tx, id)?;
             let decided = queue::get(tx, v.id)?.and_then(|q| q.claim_declaration_id);
@@ -263,8 +258,8 @@ impl Records {
     }
 
     /// The prescriptions of a visit, for the doctor's screen.
-    pub fn prescriptions_for(&self, visit: &str) -> Result<Vec<StoredPrescription>> {
-        let id = parse_ref(visit, 'V', "visit_id", "受診ID")?;
+    pub fn prescriptions_for(&self, visit: VisitId) -> Result<Vec<StoredPrescription>> {
+        let id = visit.0;
         self.store.read(|tx| prescriptions::for_visit(tx, id))
     }
 }

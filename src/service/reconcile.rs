@@ -8,8 +8,9 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use super::{parse_ref, patient_ref, visit_ref, Records};
+use super::Records;
 use crate::domain::claim::{claim_numbers, ClaimBasis, ClaimNumbers};
+use crate::domain::ids::{PatientId, VisitId};
 use crate::domain::intake::{validate_insurance, InsuranceInput};
 use crate::domain::{Insurance, PatientDetails, QueueState, Service, Source};
 use crate::error::{Error, Result};
@@ -62,7 +63,7 @@ pub struct Progress {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct PassResult {
-    pub visit_id: String,
+    pub visit_id: VisitId,
     pub visit_no: String,
     pub status: ReconcileStatus,
     pub differences: Vec<Difference>,
@@ -101,10 +102,10 @@ pub enum Decision {
 /// A queue entry with what the clerk needs to see.
 #[derive(Debug, Clone, Serialize)]
 pub struct QueueRow {
-    pub visit_id: String,
+    pub visit_id: VisitId,
     pub visit_no: String,
     pub visit_date: chrono::NaiveDate,
-    pub patient_id: String,
+    pub patient_id: PatientId,
     pub patient: PatientDetails,
     pub declared: Insurance,
     /// The insurance the claim uses now (the decided one, else the declared).
@@ -182,7 +183,7 @@ impl Records {
                 scope.spawn(move || {
                     while let Some(job) = queue.lock().ok().and_then(|mut q| q.pop_front()) {
                         let req = request_for(
-                            &visit_ref(job.visit_id),
+                            &VisitId(job.visit_id).to_string(),
                             &job.insurance,
                             job.patient.birth_date,
                         )
@@ -247,7 +248,7 @@ impl Records {
         });
         if stored {
             report.results.push(PassResult {
-                visit_id: visit_ref(job.visit_id),
+                visit_id: VisitId(job.visit_id),
                 visit_no: job.visit_no,
                 status: verdict.status,
                 differences: verdict.differences,
@@ -295,8 +296,13 @@ impl Records {
     }
 
     /// Records a person's decision on a record waiting for one.
-    pub fn resolve(&mut self, visit: &str, decision: Decision, note: &str) -> Result<QueueEntry> {
-        let visit_id = parse_ref(visit, 'V', "VISIT_ID", "受診ID")?;
+    pub fn resolve(
+        &mut self,
+        visit: VisitId,
+        decision: Decision,
+        note: &str,
+    ) -> Result<QueueEntry> {
+        let visit_id = visit.0;
         let note = note.trim();
         if matches!(decision, Decision::AcceptDeclared | Decision::FollowUp) && note.is_empty() {
             return Err(Error::field(
@@ -390,10 +396,10 @@ impl Records {
                         )
                     });
                 rows.push(QueueRow {
-                    visit_id: visit_ref(v.id),
+                    visit_id: VisitId(v.id),
                     visit_no: v.visit_no,
                     visit_date: v.visit_date,
-                    patient_id: patient_ref(p.id),
+                    patient_id: PatientId(p.id),
                     patient: p.details,
                     declared: declared.insurance,
                     claimed: claim_decl.insurance,
@@ -433,9 +439,8 @@ impl Records {
     }
 
     /// Merges patient `from` into `into`: both histories stay; `from` leaves searches.
-    pub fn merge_patients(&mut self, from: &str, into: &str) -> Result<()> {
-        let from = parse_ref(from, 'P', "PATIENT_ID", "患者ID")?;
-        let into = parse_ref(into, 'P', "--into", "統合先の患者ID")?;
+    pub fn merge_patients(&mut self, from: PatientId, into: PatientId) -> Result<()> {
+        let (from, into) = (from.0, into.0);
         let stamp = self.stamp();
         self.store
             .write(|tx| patients::merge(tx, from, into, &stamp))

@@ -3,7 +3,8 @@
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use super::{patient_ref, visit_ref, Records};
+use super::Records;
+use crate::domain::ids::{PatientId, VisitId};
 use crate::domain::intake::insurance_summary;
 use crate::domain::text::{is_katakana, kana_key, name_key, normalize_number, to_katakana};
 use crate::domain::wareki::parse_date;
@@ -14,7 +15,7 @@ use crate::store::{queue, visits};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct PatientHit {
-    pub patient_id: String,
+    pub patient_id: PatientId,
     #[serde(flatten)]
     pub patient: Patient,
     /// The last known insurance, for the returning patient's "no change".
@@ -24,7 +25,7 @@ pub struct PatientHit {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct VisitRow {
-    pub visit_id: String,
+    pub visit_id: VisitId,
     #[serde(flatten)]
     pub visit: visits::Visit,
     pub patient_name: String,
@@ -74,7 +75,7 @@ impl Records {
                 .map(|p| {
                     let insurance = patients::current_declaration(tx, p.id)?;
                     Ok(PatientHit {
-                        patient_id: patient_ref(p.id),
+                        patient_id: PatientId(p.id),
                         insurance_summary: insurance
                             .as_ref()
                             .map(|d| insurance_summary(&d.insurance))
@@ -97,7 +98,7 @@ impl Records {
                     let d = patients::get_declaration(tx, v.declaration_id)?;
                     let q = queue::get(tx, v.id)?;
                     Ok(VisitRow {
-                        visit_id: visit_ref(v.id),
+                        visit_id: VisitId(v.id),
                         patient_name: p.details.name,
                         patient_kana: p.details.kana,
                         insurance_summary: d
