@@ -585,7 +585,7 @@ fn execute(
                 println!(
                     "{visit_id}: {}（{}）",
                     entry.state.ja(),
-                    entry.decision.unwrap_or_default()
+                    entry.decision.map(|d| d.as_str()).unwrap_or_default()
                 );
             }
             Ok(())

@@ -231,7 +231,7 @@ fn reception_and_the_clerk_write_at_once() {
     assert_eq!(list.len(), 2 * decisions);
     assert_eq!(
         list.iter()
-            .filter(|x| x.entry.decision.as_deref() == Some("verified"))
+            .filter(|x| x.entry.decision.map(|d| d.as_str()) == Some("verified"))
             .count(),
         decisions
     );

@@ -362,7 +362,7 @@ fn a_returning_patient_takes_two_keys_after_the_search() {
     assert_eq!(visits.len(), before + 1);
     let v = visits.last().unwrap();
     assert_eq!(v.patient_name, "山田 太郎");
-    assert_eq!(v.visit.basis, Basis::ReturningNoChange.as_str());
+    assert_eq!(v.visit.basis, Basis::ReturningNoChange);
     assert_eq!(v.visit.created_by, "受付 鈴木");
     assert!(h.shows("再診・変更なし"));
 }
@@ -888,7 +888,7 @@ fn the_clerk_accepts_the_verified_data_with_one_key_and_a_note_is_required_where
         changed.entry.state,
         onshi_fallback::domain::QueueState::Settled
     );
-    assert_eq!(changed.entry.decision.as_deref(), Some("verified"));
+    assert_eq!(changed.entry.decision.map(|d| d.as_str()), Some("verified"));
     assert_eq!(changed.entry.decided_by.as_deref(), Some("請求 田中"));
     assert_eq!(changed.claim.number, "9999");
     assert!(h.shows("要判断 1 件 / 照合待ち 0 件 / 確定 2 件"));
@@ -934,7 +934,7 @@ fn the_clerk_accepts_the_verified_data_with_one_key_and_a_note_is_required_where
         .into_iter()
         .find(|r| r.patient.name == "不詳 三郎")
         .unwrap();
-    assert_eq!(fushou.entry.decision.as_deref(), Some("follow_up"));
+    assert_eq!(fushou.entry.decision.map(|d| d.as_str()), Some("follow_up"));
     assert_eq!(fushou.entry.note, "本人に電話して保険証を確認");
 
     // 4: the manual lookup's numbers, checked live, then settled.
@@ -966,7 +966,7 @@ fn the_clerk_accepts_the_verified_data_with_one_key_and_a_note_is_required_where
         .find(|r| r.patient.name == "不詳 三郎")
         .unwrap();
     assert_eq!(
-        fushou.entry.decision.as_deref(),
+        fushou.entry.decision.map(|d| d.as_str()),
         Some("manual"),
         "{:?}",
         h.texts()
@@ -1211,8 +1211,8 @@ fn the_doctor_writes_checks_issues_reprints_and_voids_a_prescription_from_the_ke
         "{:?}",
         h.texts()
     );
-    assert_eq!(rx.content["rps"][0]["drugs"][1]["no_substitution"], true);
-    assert_eq!(rx.content["rps"][0]["days"], 14);
+    assert!(rx.content.rps[0].drugs[1].no_substitution);
+    assert_eq!(rx.content.rps[0].days, Some(14));
 
     // The next prescription: the drug typed before is offered, Enter takes it with its usage.
     assert!(

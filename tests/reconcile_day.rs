@@ -162,7 +162,7 @@ fn a_whole_day_reconciled() {
     let list = r.reconcile_list().unwrap();
     for row in &list {
         assert_eq!(
-            row.entry.status.as_deref(),
+            row.entry.status.map(|s| s.as_str()),
             Some(expected[&row.visit_id]),
             "{} {}",
             row.visit_id,
@@ -171,7 +171,7 @@ fn a_whole_day_reconciled() {
     }
     let by_status = |s: &str| {
         list.iter()
-            .filter(|x| x.entry.status.as_deref() == Some(s))
+            .filter(|x| x.entry.status.map(|s| s.as_str()) == Some(s))
             .count()
     };
     for s in ReconcileStatus::ALL
@@ -183,8 +183,8 @@ fn a_whole_day_reconciled() {
     // match records settled themselves and were stamped verified
     assert!(list
         .iter()
-        .filter(|x| x.entry.status.as_deref() == Some("match"))
-        .all(|x| x.entry.decision.as_deref() == Some("auto")));
+        .filter(|x| x.entry.status.map(|s| s.as_str()) == Some("match"))
+        .all(|x| x.entry.decision.map(|d| d.as_str()) == Some("auto")));
     // open decisions come first in the list
     let first_settled = list
         .iter()
@@ -219,13 +219,13 @@ fn a_whole_day_reconciled() {
     // The clerk decides.
     let find = |status: &str| {
         list.iter()
-            .find(|x| x.entry.status.as_deref() == Some(status))
+            .find(|x| x.entry.status.map(|s| s.as_str()) == Some(status))
             .unwrap()
             .visit_id
     };
     let changed = find("changed");
     let e = r.resolve(changed, Decision::AcceptVerified, "").unwrap();
-    assert_eq!(e.decision.as_deref(), Some("verified"));
+    assert_eq!(e.decision.map(|d| d.as_str()), Some("verified"));
     let ineligible = find("ineligible");
     assert!(
         r.resolve(ineligible, Decision::AcceptDeclared, "")
@@ -380,7 +380,7 @@ fn a_pass_killed_half_way_loses_and_repeats_nothing() {
     assert_eq!(list.len(), expected.len(), "nothing lost");
     for row in &list {
         assert_eq!(
-            row.entry.status.as_deref(),
+            row.entry.status.map(|s| s.as_str()),
             Some(expected[&row.visit_id]),
             "{}",
             row.visit_id

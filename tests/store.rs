@@ -261,7 +261,7 @@ fn returning_patient_reuses_the_last_declaration() {
         .unwrap();
     let rows = r.visits(None).unwrap();
     assert_eq!(rows[0].visit.declaration_id, rows[1].visit.declaration_id);
-    assert_eq!(rows[1].visit.basis, "returning_no_change");
+    assert_eq!(rows[1].visit.basis.as_str(), "returning_no_change");
     assert_eq!(b.patient_id, a.patient_id);
     let err = r
         .intake_returning(PatientId(99), Basis::ReturningNoChange)

@@ -86,6 +86,24 @@ string_enum!(
 );
 
 string_enum!(
+    /// How a queue entry was decided.
+    QueueDecision {
+        /// The clerk took the verified insurance.
+        Verified = "verified" / "確認済みを採用",
+        /// The clerk kept the declared insurance (with a reason).
+        Declared = "declared" / "申告のまま",
+        /// Not decided yet: something to check (stays open).
+        FollowUp = "follow_up" / "要確認",
+        /// The result of a manual lookup, typed in.
+        Manual = "manual" / "手入力（照会結果）",
+        /// Settled by the pass itself: the answer matched.
+        Auto = "auto" / "自動確定（一致）",
+        /// The visit was voided: nothing to claim.
+        Voided = "voided" / "取消",
+    }
+);
+
+string_enum!(
     /// Where a visit stands in the reconciliation queue.
     QueueState {
         /// Recorded while the line is down; waits for its return.

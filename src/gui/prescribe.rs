@@ -1403,13 +1403,12 @@ fn verification(claim: Option<&Declaration>) -> (String, iced::Color) {
 }
 
 /// The drug names of a stored prescription, for its line in the list.
-fn drug_names(content: &serde_json::Value) -> String {
-    let names: Vec<&str> = content["rps"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .flat_map(|rp| rp["drugs"].as_array().into_iter().flatten())
-        .filter_map(|d| d["name"].as_str())
+fn drug_names(content: &PrescriptionInput) -> String {
+    let names: Vec<&str> = content
+        .rps
+        .iter()
+        .flat_map(|rp| &rp.drugs)
+        .map(|d| d.name.as_str())
         .collect();
     names.join("、")
 }

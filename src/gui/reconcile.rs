@@ -16,7 +16,7 @@ use super::reception::{cell, error_ja, short_time};
 use super::theme;
 use crate::domain::intake::{insurance_summary, validate_insurance, InsuranceInput};
 use crate::domain::wareki::format_wareki;
-use crate::domain::QueueState;
+use crate::domain::{QueueDecision, QueueState};
 use crate::service::{Decision, QueueRow, Records};
 
 pub const NOTE_INPUT: &str = "reconcile-note";
@@ -223,18 +223,6 @@ fn group(r: &QueueRow) -> u8 {
     }
 }
 
-fn decision_ja(d: &str) -> &str {
-    match d {
-        "verified" => "確認済みを採用",
-        "declared" => "申告のまま",
-        "follow_up" => "要確認",
-        "manual" => "手入力（照会結果）",
-        "auto" => "自動確定（一致）",
-        "voided" => "取消",
-        other => other,
-    }
-}
-
 impl ReconcileScreen {
     /// Re-reads the list, keeping the same record selected when it is still there.
     pub fn refresh(&mut self, records: &Records) {
@@ -384,7 +372,7 @@ impl ReconcileScreen {
         };
         match records.resolve(visit, decision, &self.note) {
             Ok(entry) => {
-                let how = entry.decision.as_deref().map(decision_ja).unwrap_or("");
+                let how = entry.decision.map(|d| d.ja()).unwrap_or("");
                 self.notice = Some(format!(
                     "{}しました: {visit_no} {name}（{how}）",
                     if entry.state == QueueState::Settled {
@@ -601,7 +589,7 @@ impl ReconcileScreen {
             } else {
                 r.differences_ja()
             };
-            let status = if r.entry.decision.as_deref() == Some("follow_up") {
+            let status = if r.entry.decision == Some(QueueDecision::FollowUp) {
                 format!("{}・要確認", r.status_ja())
             } else {
                 r.status_ja()
@@ -683,10 +671,10 @@ impl ReconcileScreen {
                 .style(theme::warning_box),
             );
         }
-        if let Some(d) = &r.entry.decision {
+        if let Some(d) = r.entry.decision {
             let mut s = format!(
                 "判断: {}（{} {}）",
-                decision_ja(d),
+                d.ja(),
                 r.entry.decided_by.clone().unwrap_or_default(),
                 r.entry
                     .decided_at

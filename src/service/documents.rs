@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 use super::{ExportSummary, Records};
 use crate::domain::ids::VisitId;
 use crate::domain::wareki::{format_wareki, format_wareki_short};
-use crate::domain::{Basis, InsuranceKind, Relationship, Sex};
+use crate::domain::{InsuranceKind, Relationship, Sex};
 use crate::error::{Error, Result};
 use crate::print::sheet::{self, Names, Sheet, SheetData};
 use crate::store::{outages, patients, visits};
@@ -167,7 +167,7 @@ impl Records {
                     .map(|p| format!("電話 {p}"))
                     .unwrap_or_default(),
                 "note" => {
-                    let basis = Basis::parse(&v.basis).map(|b| b.ja()).unwrap_or(&v.basis);
+                    let basis = v.basis.ja();
                     if i.is_fushou() {
                         format!("（医療機関記入欄）申告の根拠: {basis}／保険者番号・被保険者番号不明のため「不詳」で受け付け。回線復旧後に氏名・性別・生年月日・住所で照会する。")
                     } else {
@@ -264,12 +264,7 @@ impl Records {
                     ("kana", r.patient_kana.clone()),
                     ("birth_date", format_wareki_short(birth)),
                     ("insurance", r.insurance_summary.clone()),
-                    (
-                        "basis",
-                        Basis::parse(&r.visit.basis)
-                            .map(|b| b.ja().to_string())
-                            .unwrap_or_default(),
-                    ),
+                    ("basis", r.visit.basis.ja().to_string()),
                     (
                         "state",
                         r.queue_state

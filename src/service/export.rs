@@ -9,7 +9,6 @@ use super::Records;
 use crate::domain::claim::ClaimBasis;
 use crate::domain::QueueState;
 use crate::error::{Error, Result};
-use crate::reconcile::ReconcileStatus;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ExportSummary {
@@ -153,7 +152,10 @@ impl Records {
                     format!("{}割", r.declared.copay_percent / 10),
                     r.differences_ja(),
                     r.entry.reason.clone(),
-                    r.entry.decision.clone().unwrap_or_default(),
+                    r.entry
+                        .decision
+                        .map(|d| d.as_str().to_string())
+                        .unwrap_or_default(),
                     r.entry.decided_by.clone().unwrap_or_default(),
                     r.entry.note.clone(),
                     r.lookup.clone().unwrap_or_default(),
@@ -168,21 +170,14 @@ impl Records {
 
 impl super::QueueRow {
     pub fn status_ja(&self) -> String {
-        match self
-            .entry
-            .status
-            .as_deref()
-            .and_then(ReconcileStatus::parse)
-        {
+        match self.entry.status {
             Some(s) => s.ja().to_string(),
             None => "未照合".to_string(),
         }
     }
 
     pub fn basis_ja(&self) -> String {
-        crate::domain::Basis::parse(&self.basis)
-            .map(|b| b.ja().to_string())
-            .unwrap_or_else(|| self.basis.clone())
+        self.basis.ja().to_string()
     }
 
     /// 「番号: 5678 → 9999」 for each difference.

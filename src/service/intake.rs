@@ -63,7 +63,7 @@ impl Records {
             let warnings_json = serde_json::to_value(&warnings).expect("warnings serialise");
             let (visit_id, visit_no) = visits::insert(
                 tx,
-                &visits::NewVisit { visit_date: today, patient_id, declaration_id, basis: valid.basis.as_str(), outage_id, warnings: &warnings_json },
+                &visits::NewVisit { visit_date: today, patient_id, declaration_id, basis: valid.basis, outage_id, warnings: &warnings_json },
                 &stamp,
             )?;
             Ok((visit_id, visit_no, patient_id))
@@ -113,7 +113,7 @@ impl Records {
                     visit_date: today,
                     patient_id,
                     declaration_id: decl.id,
-                    basis: basis.as_str(),
+                    basis,
                     outage_id,
                     warnings: &warnings_json,
                 },

@@ -139,7 +139,6 @@ impl Records {
         super::write_synced(&archived, &rendered.pdf)?;
 
         let stamp = self.stamp();
-        let content = serde_json::to_value(input).expect("prescription input serialises");
         let issued_on = rx.issued_on.to_string();
         let id = self.store.write(|tx| {
             let outage_id = outages::current(tx)?.map(|o| o.id);
@@ -150,7 +149,7 @@ impl Records {
                     outage_id,
                     issued_on: &issued_on,
                     doctor: rx.doctor.trim(),
-                    content: &content,
+                    content: input,
                     pdf_path: &archived.display().to_string(),
                     pdf_sha256: &hash,
                     pages: rendered.pages,
@@ -328,10 +327,7 @@ impl Records {
             .store
             .read(|tx| prescriptions::recent_contents(tx, 200))?;
         let mut out: Vec<RecentDrug> = Vec::new();
-        for c in contents {
-            let Ok(input) = serde_json::from_value::<PrescriptionInput>(c) else {
-                continue;
-            };
+        for input in contents {
             for rp in &input.rps {
                 for d in &rp.drugs {
                     let name = d.name.trim();

@@ -12,7 +12,7 @@ use super::Records;
 use crate::domain::claim::{claim_numbers, ClaimBasis, ClaimNumbers};
 use crate::domain::ids::{PatientId, VisitId};
 use crate::domain::intake::{validate_insurance, InsuranceInput};
-use crate::domain::{Insurance, PatientDetails, QueueState, Service, Source};
+use crate::domain::{Basis, Insurance, PatientDetails, QueueDecision, QueueState, Service, Source};
 use crate::error::{Error, Result};
 use crate::qualification::{OqsFolder, QualificationService, VerifyOutcome};
 use crate::reconcile::{classify, request_for, Difference, ReconcileStatus};
@@ -111,7 +111,7 @@ pub struct QueueRow {
     /// The insurance the claim uses now (the decided one, else the declared).
     pub claimed: Insurance,
     /// 申告の根拠 of the visit.
-    pub basis: String,
+    pub basis: Basis,
     #[serde(flatten)]
     pub entry: QueueEntry,
     /// What the claim would use now.
@@ -333,17 +333,17 @@ impl Records {
                         )
                     })?;
                     let id = patients::insert_declaration(tx, v.patient_id, verified, Source::Verified, "online_verification", Some(&stamp.at), &stamp)?;
-                    ("verified", Some(id), true)
+                    (QueueDecision::Verified, Some(id), true)
                 }
-                Decision::AcceptDeclared => ("declared", Some(v.declaration_id), true),
-                Decision::FollowUp => ("follow_up", None, false),
+                Decision::AcceptDeclared => (QueueDecision::Declared, Some(v.declaration_id), true),
+                Decision::FollowUp => (QueueDecision::FollowUp, None, false),
                 Decision::Manual(input) => {
                     let (ins, _warnings) = validate_insurance(input, p.details.birth_date, today).map_err(Error::Input)?;
                     if ins.is_fushou() {
                         return Err(Error::field("insurance", "保険情報", "照会結果の保険者番号と番号を入力してください", "numbers required"));
                     }
                     let id = patients::insert_declaration(tx, v.patient_id, &ins, Source::Manual, "manual_lookup", Some(&stamp.at), &stamp)?;
-                    ("manual", Some(id), true)
+                    (QueueDecision::Manual, Some(id), true)
                 }
             };
             if !queue::decide(tx, visit_id, name, note, claim, settle, &stamp)? {
@@ -376,7 +376,7 @@ impl Records {
                     &p.details,
                     v.visit_date,
                 );
-                let status = entry.status.as_deref().and_then(ReconcileStatus::parse);
+                let status = entry.status;
                 let claim_basis_ja = claim_basis_ja(&entry, status, &claim);
                 let lookup = (status == Some(ReconcileStatus::NeedsManual)
                     && entry.state != QueueState::Settled)
@@ -416,7 +416,7 @@ impl Records {
         rows.sort_by_key(|r| {
             (
                 r.entry.state == QueueState::Settled,
-                status_rank(r.entry.status.as_deref()),
+                status_rank(r.entry.status),
                 r.visit_date,
                 r.visit_no.clone(),
             )
@@ -447,8 +447,8 @@ impl Records {
     }
 }
 
-fn status_rank(status: Option<&str>) -> usize {
-    match status.and_then(ReconcileStatus::parse) {
+fn status_rank(status: Option<ReconcileStatus>) -> usize {
+    match status {
         Some(s) => ReconcileStatus::ALL
             .iter()
             .position(|x| *x == s)
@@ -464,16 +464,17 @@ fn claim_basis_ja(
     status: Option<ReconcileStatus>,
     claim: &ClaimNumbers,
 ) -> String {
-    if entry.decision.as_deref() == Some("voided") {
+    use QueueDecision::*;
+    if entry.decision == Some(Voided) {
         return "取消（請求しない）".into();
     }
-    match (claim.basis, entry.decision.as_deref(), status) {
+    match (claim.basis, entry.decision, status) {
         (ClaimBasis::Fushou, _, _) => "不詳（7埋め）".into(),
-        (_, Some("auto"), _) => "オンライン確認で一致".into(),
-        (_, Some("verified"), _) => "確認済みの資格".into(),
-        (_, Some("manual"), _) => "手作業の照会結果".into(),
-        (_, Some("declared"), Some(ReconcileStatus::Ineligible)) => "旧資格（申告のまま）".into(),
-        (_, Some("declared"), _) => "申告のまま（判断済み）".into(),
+        (_, Some(Auto), _) => "オンライン確認で一致".into(),
+        (_, Some(Verified), _) => "確認済みの資格".into(),
+        (_, Some(Manual), _) => "手作業の照会結果".into(),
+        (_, Some(Declared), Some(ReconcileStatus::Ineligible)) => "旧資格（申告のまま）".into(),
+        (_, Some(Declared), _) => "申告のまま（判断済み）".into(),
         _ => "申告のまま（未確定）".into(),
     }
 }

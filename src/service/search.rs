@@ -33,7 +33,7 @@ pub struct VisitRow {
     pub insurance: Option<Declaration>,
     pub insurance_summary: String,
     pub queue_state: Option<QueueState>,
-    pub queue_status: Option<String>,
+    pub queue_status: Option<crate::reconcile::ReconcileStatus>,
 }
 
 /// Turns what staff typed into search terms: each word is a date, a number, カナ or a name.

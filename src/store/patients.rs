@@ -101,6 +101,27 @@ impl std::fmt::Display for BadValue {
 }
 impl std::error::Error for BadValue {}
 
+/// A text column read as one of the app's enums; an unknown value is a conversion error.
+pub(crate) fn parse_text<T>(
+    r: &Row<'_>,
+    col: usize,
+    parse: impl FnOnce(&str) -> Option<T>,
+) -> rusqlite::Result<T> {
+    let text: String = r.get(col)?;
+    parse(&text).ok_or_else(|| conversion(col, BadValue(text)))
+}
+
+/// As [`parse_text`], for a column that may be NULL.
+pub(crate) fn parse_optional<T>(
+    r: &Row<'_>,
+    col: usize,
+    parse: impl FnOnce(&str) -> Option<T>,
+) -> rusqlite::Result<Option<T>> {
+    let text: Option<String> = r.get(col)?;
+    text.map(|t| parse(&t).ok_or_else(|| conversion(col, BadValue(t))))
+        .transpose()
+}
+
 pub(crate) fn conversion(
     col: usize,
     e: impl std::error::Error + Send + Sync + 'static,

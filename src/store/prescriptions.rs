@@ -4,16 +4,18 @@ use rusqlite::{params, OptionalExtension, Row};
 use serde::Serialize;
 
 use super::{audit, Stamp, Tx};
+use crate::domain::prescription::PrescriptionInput;
 use crate::error::{Error, Result};
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StoredPrescription {
     pub id: i64,
     pub visit_id: i64,
     pub outage_id: Option<i64>,
     pub issued_on: String,
     pub doctor: String,
-    pub content: serde_json::Value,
+    /// The prescription as entered.
+    pub content: PrescriptionInput,
     pub pdf_path: String,
     pub pdf_sha256: String,
     pub pages: i64,
@@ -29,7 +31,7 @@ pub struct NewPrescription<'a> {
     pub outage_id: Option<i64>,
     pub issued_on: &'a str,
     pub doctor: &'a str,
-    pub content: &'a serde_json::Value,
+    pub content: &'a PrescriptionInput,
     pub pdf_path: &'a str,
     pub pdf_sha256: &'a str,
     pub pages: usize,
@@ -46,7 +48,7 @@ pub fn insert(tx: &Tx<'_>, p: &NewPrescription<'_>, stamp: &Stamp) -> Result<i64
             p.outage_id,
             p.issued_on,
             p.doctor,
-            p.content.to_string(),
+            serde_json::to_string(p.content).expect("prescription input serialises"),
             p.pdf_path,
             p.pdf_sha256,
             p.pages as i64,
@@ -118,8 +120,9 @@ pub fn for_visit(tx: &Tx<'_>, visit_id: i64) -> Result<Vec<StoredPrescription>> 
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-/// Recently used drugs and usages, most frequent first, for the doctor's quick entry.
-pub fn recent_contents(tx: &Tx<'_>, limit: usize) -> Result<Vec<serde_json::Value>> {
+/// The latest prescriptions as entered (voided ones left out), newest first, for the doctor's
+/// quick entry.
+pub fn recent_contents(tx: &Tx<'_>, limit: usize) -> Result<Vec<PrescriptionInput>> {
     let mut stmt = tx.conn().prepare_cached(
         "SELECT content FROM prescriptions WHERE voided_at IS NULL ORDER BY id DESC LIMIT ?1",
     )?;

@@ -3,8 +3,9 @@
 use rusqlite::{params, OptionalExtension, Row};
 use serde::Serialize;
 
+use super::patients::parse_optional;
 use super::{audit, Stamp, Tx};
-use crate::domain::{Insurance, QueueState};
+use crate::domain::{Insurance, QueueDecision, QueueState};
 use crate::error::Result;
 use crate::reconcile::{Difference, ReconcileStatus};
 
@@ -12,13 +13,13 @@ use crate::reconcile::{Difference, ReconcileStatus};
 pub struct QueueEntry {
     pub visit_id: i64,
     pub state: QueueState,
-    pub status: Option<String>,
+    pub status: Option<ReconcileStatus>,
     pub differences: Vec<Difference>,
     pub reason: String,
     pub verified: Option<Insurance>,
     pub attempts: i64,
     pub last_checked_at: Option<String>,
-    pub decision: Option<String>,
+    pub decision: Option<QueueDecision>,
     pub decided_at: Option<String>,
     pub decided_by: Option<String>,
     pub note: String,
@@ -37,7 +38,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<QueueEntry> {
         visit_id: r.get(0)?,
         state: QueueState::parse(&state)
             .ok_or_else(|| super::patients::conversion(1, BadState(state)))?,
-        status: r.get(2)?,
+        status: parse_optional(r, 2, ReconcileStatus::parse)?,
         differences: serde_json::from_str(&diffs).map_err(|e| super::patients::conversion(3, e))?,
         reason: r.get(4)?,
         verified: match verified {
@@ -48,7 +49,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<QueueEntry> {
         },
         attempts: r.get(6)?,
         last_checked_at: r.get(7)?,
-        decision: r.get(8)?,
+        decision: parse_optional(r, 8, QueueDecision::parse)?,
         decided_at: r.get(9)?,
         decided_by: r.get(10)?,
         note: r.get(11)?,
@@ -208,7 +209,7 @@ pub fn record_check(
 pub fn decide(
     tx: &Tx<'_>,
     visit_id: i64,
-    decision: &str,
+    decision: QueueDecision,
     note: &str,
     claim_declaration_id: Option<i64>,
     settle: bool,
@@ -223,7 +224,7 @@ pub fn decide(
         "UPDATE reconcile_queue SET state = ?1, decision = ?2, note = ?3, claim_declaration_id = ?4,
              decided_at = ?5, decided_by = ?6, updated_at = ?5
          WHERE visit_id = ?7 AND state = 'needs_decision'",
-        params![state.as_str(), decision, note, claim_declaration_id, stamp.at, stamp.by, visit_id],
+        params![state.as_str(), decision.as_str(), note, claim_declaration_id, stamp.at, stamp.by, visit_id],
     )?;
     if changed == 1 {
         audit::record(
@@ -232,7 +233,7 @@ pub fn decide(
             "queue.decide",
             "queue",
             visit_id,
-            serde_json::json!({"decision": decision}),
+            serde_json::json!({"decision": decision.as_str()}),
         )?;
     }
     Ok(changed == 1)

@@ -4,8 +4,9 @@ use chrono::{Datelike, NaiveDate};
 use rusqlite::{params, OptionalExtension, Row};
 use serde::Serialize;
 
+use super::patients::parse_text;
 use super::{audit, Stamp, Tx};
-use crate::domain::QueueState;
+use crate::domain::{Basis, QueueState};
 use crate::error::{Error, Result};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -15,7 +16,7 @@ pub struct Visit {
     pub visit_date: NaiveDate,
     pub patient_id: i64,
     pub declaration_id: i64,
-    pub basis: String,
+    pub basis: Basis,
     pub outage_id: Option<i64>,
     pub warnings: serde_json::Value,
     pub created_at: String,
@@ -28,7 +29,7 @@ pub struct NewVisit<'a> {
     pub visit_date: NaiveDate,
     pub patient_id: i64,
     pub declaration_id: i64,
-    pub basis: &'a str,
+    pub basis: Basis,
     pub outage_id: Option<i64>,
     pub warnings: &'a serde_json::Value,
 }
@@ -67,7 +68,7 @@ pub fn insert(tx: &Tx<'_>, v: &NewVisit<'_>, stamp: &Stamp) -> Result<(i64, Stri
         v.visit_date.to_string(),
         v.patient_id,
         v.declaration_id,
-        v.basis,
+        v.basis.as_str(),
         v.outage_id,
         v.warnings.to_string(),
         stamp.at,
@@ -107,7 +108,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Visit> {
             .map_err(|e| super::patients::conversion(2, e))?,
         patient_id: r.get(3)?,
         declaration_id: r.get(4)?,
-        basis: r.get(5)?,
+        basis: parse_text(r, 5, Basis::parse)?,
         outage_id: r.get(6)?,
         warnings: serde_json::from_str(&warnings).unwrap_or(serde_json::Value::Null),
         created_at: r.get(8)?,
