@@ -43,6 +43,18 @@ pub struct ClaimNumbers {
     pub tekiyo: String,
 }
 
+impl ClaimNumbers {
+    /// The numbers in the wording of [`Insurance::summary_ja`].
+    pub fn summary_ja(&self) -> String {
+        super::types::numbers_ja(
+            &self.insurer_number,
+            &self.symbol,
+            &self.number,
+            &self.branch,
+        )
+    }
+}
+
 /// The numbers to claim with for `insurance` as it stands.
 pub fn claim_numbers(
     insurance: &Insurance,

@@ -617,24 +617,6 @@ pub fn copay_warnings(insurance: &Insurance, birth: NaiveDate, on: NaiveDate) ->
     c.warnings
 }
 
-/// A one-line summary of the insurance, for lists and messages.
-pub fn insurance_summary(i: &Insurance) -> String {
-    match (&i.insurer_number, &i.number) {
-        (Some(ins), Some(num)) => {
-            let mut s = format!("{} {ins}", i.kind.ja());
-            if !i.symbol.is_empty() {
-                s.push_str(&format!(" 記号{}", i.symbol));
-            }
-            s.push_str(&format!(" 番号{num}"));
-            if !i.branch.is_empty() {
-                s.push_str(&format!(" 枝番{}", i.branch));
-            }
-            s
-        }
-        _ => format!("不詳（{}）", i.kind.ja()),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

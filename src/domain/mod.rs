@@ -2,6 +2,7 @@
 
 pub mod claim;
 pub mod copay;
+pub mod form_codes;
 pub mod ids;
 pub mod intake;
 pub mod numbers;

@@ -156,6 +156,33 @@ impl Insurance {
     pub fn is_fushou(&self) -> bool {
         self.insurer_number.is_none()
     }
+
+    /// The insurance in one line, the same wherever staff read it: 「社保 01130012 記号12-34
+    /// 番号5678 枝番01」, or 「不詳（不明）」.
+    pub fn summary_ja(&self) -> String {
+        match (&self.insurer_number, &self.number) {
+            (Some(insurer), Some(number)) => format!(
+                "{} {}",
+                self.kind.ja(),
+                numbers_ja(insurer, &self.symbol, number, &self.branch)
+            ),
+            _ => format!("不詳（{}）", self.kind.ja()),
+        }
+    }
+}
+
+/// 「01130012 記号12-34 番号5678 枝番01」: a set of insurance numbers as staff read them, for
+/// the declared, the verified and the claimed insurance alike (empty parts left out).
+pub fn numbers_ja(insurer: &str, symbol: &str, number: &str, branch: &str) -> String {
+    let mut s = insurer.to_string();
+    if !symbol.is_empty() {
+        s.push_str(&format!(" 記号{symbol}"));
+    }
+    s.push_str(&format!(" 番号{number}"));
+    if !branch.is_empty() {
+        s.push_str(&format!(" 枝番{branch}"));
+    }
+    s
 }
 
 /// The numbers to put on a claim for a 不詳 insurance.

@@ -10,6 +10,7 @@ use iced::widget::{button, column, container, operation, row, space, text, text_
 use iced::{Element, Length, Task};
 
 use super::theme;
+use crate::domain::form_codes;
 use crate::domain::intake::{
     validate, validate_insurance, validate_patient, InsuranceInput, IntakeInput, PatientInput,
     PublicFundInput, MAX_PUBLIC_FUNDS,
@@ -315,19 +316,15 @@ impl Form {
                 phone: v(Field::Phone),
             },
             insurance: InsuranceInput {
-                kind: kind_word(&v(Field::Kind)),
+                kind: form_codes::kind(&v(Field::Kind)),
                 insurer_number: v(Field::InsurerNumber),
                 symbol: v(Field::Symbol),
                 number: v(Field::Number),
                 branch: v(Field::Branch),
-                relationship: match normalize_number(&v(Field::Relationship)).as_str() {
-                    "1" => "self".into(),
-                    "2" => "family".into(),
-                    other => other.to_string(),
-                },
+                relationship: form_codes::relationship(&v(Field::Relationship)),
                 insurer_name: v(Field::InsurerName),
                 employer: v(Field::Employer),
-                copay_percent: copay(&v(Field::Copay)),
+                copay_percent: form_codes::copay_percent(&v(Field::Copay)),
                 public_funds,
             },
             basis: Basis::SelfDeclaration.as_str().into(),
@@ -557,7 +554,9 @@ impl Form {
             let current = normalize_number(self.value(field).trim());
             for (label, code) in field.choices() {
                 let active = match field {
-                    Field::Kind => !current.is_empty() && kind_word(&current) == kind_word(code),
+                    Field::Kind => {
+                        !current.is_empty() && form_codes::kind(&current) == form_codes::kind(code)
+                    }
                     _ => current == *code,
                 };
                 let b = button(
@@ -598,46 +597,9 @@ impl Form {
     }
 }
 
-/// 保険の種類 as typed (paper number or word) → the library's word.
-fn kind_word(typed: &str) -> String {
-    let t = normalize_number(typed);
-    match t.trim() {
-        "1" | "社保" | "社会保険" => "shaho".into(),
-        "2" | "国保" | "国民健康保険" => "kokuho".into(),
-        "3" | "後期" | "後期高齢" | "後期高齢者" => "kouki".into(),
-        "9" | "0" | "わからない" | "不詳" | "不明" => "unknown".into(),
-        other => other.to_string(),
-    }
-}
-
-/// 負担割合 as typed: 1–3 (割) or 10–30 (%); anything else is passed on so validation names it.
-fn copay(typed: &str) -> Option<u8> {
-    let t = normalize_number(typed);
-    let t = t.trim().trim_end_matches('割').trim_end_matches('%');
-    if t.is_empty() {
-        return None;
-    }
-    match t.parse::<u8>() {
-        Ok(n @ 1..=3) => Some(n * 10),
-        Ok(n) => Some(n),
-        // Not a number: an impossible value, so the field is marked with the library's reason.
-        Err(_) => Some(0),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn paper_codes_become_library_words() {
-        assert_eq!(kind_word("１"), "shaho");
-        assert_eq!(kind_word("9"), "unknown");
-        assert_eq!(copay("３"), Some(30));
-        assert_eq!(copay("2割"), Some(20));
-        assert_eq!(copay(""), None);
-        assert_eq!(copay("x"), Some(0));
-    }
 
     #[test]
     fn every_field_has_a_distinct_slot() {

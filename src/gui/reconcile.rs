@@ -14,7 +14,8 @@ use iced::{Element, Length, Task};
 
 use super::reception::{cell, error_ja, short_time};
 use super::theme;
-use crate::domain::intake::{insurance_summary, validate_insurance, InsuranceInput};
+use crate::domain::form_codes;
+use crate::domain::intake::{validate_insurance, InsuranceInput};
 use crate::domain::wareki::format_wareki;
 use crate::domain::{QueueDecision, QueueState};
 use crate::service::{Decision, QueueRow, Records};
@@ -165,28 +166,14 @@ impl Manual {
     /// The form as the library's input: the kind is left to the insurer number (the lookup
     /// result names the insurer, not a kind), 1/2 and 1–3 as on the paper form.
     fn input(&self) -> InsuranceInput {
-        let choice = |s: &str| crate::domain::text::to_half_width_ascii(s.trim());
         InsuranceInput {
             kind: "unknown".into(),
             insurer_number: self.get(Field::Insurer).into(),
             symbol: self.get(Field::Symbol).into(),
             number: self.get(Field::Number).into(),
             branch: self.get(Field::Branch).into(),
-            relationship: match choice(self.get(Field::Relationship)).as_str() {
-                "1" => "self".into(),
-                "2" => "family".into(),
-                other => other.into(),
-            },
-            copay_percent: match choice(self.get(Field::Copay)).as_str() {
-                "" => None,
-                c => Some(
-                    c.parse::<u8>()
-                        .ok()
-                        .filter(|n| (1..=3).contains(n))
-                        .map(|n| n * 10)
-                        .unwrap_or(0),
-                ),
-            },
+            relationship: form_codes::relationship(self.get(Field::Relationship)),
+            copay_percent: form_codes::copay_percent(self.get(Field::Copay)),
             ..InsuranceInput::default()
         }
     }
@@ -636,12 +623,12 @@ impl ReconcileScreen {
                 r.status_ja()
             ))
             .size(theme::BODY),
-            text(format!("申告: {}", insurance_summary(&r.declared))).size(theme::BODY),
+            text(format!("申告: {}", r.declared.summary_ja())).size(theme::BODY),
         ]
         .spacing(4);
         if let Some(v) = &r.entry.verified {
             col = col.push(
-                text(format!("確認済み: {}", insurance_summary(v)))
+                text(format!("確認済み: {}", v.summary_ja()))
                     .size(theme::BODY)
                     .color(theme::GREEN),
             );
@@ -690,7 +677,7 @@ impl ReconcileScreen {
         col = col.push(
             text(format!(
                 "請求に使う番号: {}（{}）",
-                claim_text(r),
+                r.claim.summary_ja(),
                 r.claim_basis_ja
             ))
             .size(theme::BODY),
@@ -772,7 +759,7 @@ impl ReconcileScreen {
             } else {
                 match validate_insurance(&input, birth, records.today()) {
                     Ok((ins, warnings)) => {
-                        let mut s = format!("入力に誤りはありません: {}", insurance_summary(&ins));
+                        let mut s = format!("入力に誤りはありません: {}", ins.summary_ja());
                         for w in warnings {
                             s = format!("{s}（注意: {}）", w.message_ja);
                         }
@@ -816,15 +803,6 @@ impl ReconcileScreen {
         );
         col.into()
     }
-}
-
-fn claim_text(r: &QueueRow) -> String {
-    let c = &r.claim;
-    let mut s = c.insurer_number.clone();
-    if !c.symbol.is_empty() {
-        s = format!("{s} 記号{}", c.symbol);
-    }
-    format!("{s} 番号{}", c.number)
 }
 
 const STATUS_W: f32 = 130.0;

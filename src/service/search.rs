@@ -5,7 +5,6 @@ use serde::Serialize;
 
 use super::Records;
 use crate::domain::ids::{PatientId, VisitId};
-use crate::domain::intake::insurance_summary;
 use crate::domain::text::{is_katakana, kana_key, name_key, normalize_number, to_katakana};
 use crate::domain::wareki::parse_date;
 use crate::domain::QueueState;
@@ -78,7 +77,7 @@ impl Records {
                         patient_id: PatientId(p.id),
                         insurance_summary: insurance
                             .as_ref()
-                            .map(|d| insurance_summary(&d.insurance))
+                            .map(|d| d.insurance.summary_ja())
                             .unwrap_or_default(),
                         insurance,
                         patient: p,
@@ -103,7 +102,7 @@ impl Records {
                         patient_kana: p.details.kana,
                         insurance_summary: d
                             .as_ref()
-                            .map(|d| insurance_summary(&d.insurance))
+                            .map(|d| d.insurance.summary_ja())
                             .unwrap_or_default(),
                         insurance: d,
                         queue_state: q.as_ref().map(|q| q.state),
