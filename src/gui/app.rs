@@ -9,7 +9,7 @@ use iced::keyboard::{self, key::Named, Key};
 use iced::widget::{button, column, container, operation, row, space, text, text_input};
 use iced::{window, Element, Length, Subscription, Task, Theme};
 
-use super::{banner, outage, prescribe, reception, reconcile, runbook, theme};
+use super::{banner, outage, prescribe, reception, reconcile, theme, Action};
 use crate::config::Config;
 use crate::service::{Clock, Records};
 
@@ -127,6 +127,8 @@ enum Phase {
 
 struct Main {
     screen: Screen,
+    /// The one copy of the mode status: the banner and the 障害対応 screen read it from here.
+    mode: banner::Mode,
     banner: banner::Banner,
     reception: reception::Reception,
     outage: outage::OutageScreen,
@@ -265,14 +267,14 @@ impl App {
         };
         let mut main = Main {
             screen: Screen::Reception,
+            mode: banner::Mode::default(),
             banner: banner::Banner::default(),
             reception: reception::Reception::default(),
             outage: outage::OutageScreen::default(),
             reconcile: reconcile::ReconcileScreen::default(),
             prescription: prescribe::PrescriptionScreen::default(),
         };
-        main.banner.refresh(records);
-        main.outage.status = main.banner.status.clone();
+        main.mode.refresh(records);
         main.reception.refresh(records);
         self.phase = Phase::Main(Box::new(main));
         operation::focus(reception::SEARCH_INPUT)
@@ -328,52 +330,69 @@ impl Main {
         match message {
             Message::Switch(screen) => self.switch(records, screen),
             Message::Tick => {
-                self.banner.refresh(records);
-                self.outage.status = self.banner.status.clone();
+                self.mode.refresh(records);
                 match self.screen {
                     Screen::Reception => self.reception.refresh_today(records),
                     Screen::Outage => self.outage.runbook.refresh(records),
                     Screen::Prescription => self.prescription.refresh(records),
                     // Not while a pass runs: its progress already refreshes the list.
-                    _ => {}
+                    Screen::Reconciliation | Screen::Settings => {}
                 }
                 Task::none()
             }
             Message::Banner(m) => {
-                let was_switching = self.banner.switching();
-                let task = self.banner.update(records, m).map(Message::Banner);
-                self.after_mode_change(records);
-                if was_switching && !self.banner.switching() {
+                let action = self.banner.update(records, &mut self.mode, m);
+                let switched = matches!(action, Action::ModeChanged(_));
+                let task = self.perform(records, action, Message::Banner);
+                if switched {
                     // Switched: back to where staff were typing.
                     return Task::batch([task, self.switch(records, self.screen)]);
                 }
                 task
             }
-            Message::Reception(m) => self.reception.update(records, m).map(Message::Reception),
+            Message::Reception(m) => {
+                let action = self.reception.update(records, m);
+                self.perform(records, action, Message::Reception)
+            }
             Message::Reconcile(m) => {
-                let task = self.reconcile.update(records, m).map(Message::Reconcile);
-                self.banner.refresh(records);
-                task
+                let action = self.reconcile.update(records, m);
+                self.perform(records, action, Message::Reconcile)
             }
             Message::Outage(m) => {
-                let task = self.outage.update(records, m).map(Message::Outage);
-                self.banner.refresh(records);
-                self.outage.status = self.banner.status.clone();
-                task
+                let action = self.outage.update(records, m);
+                self.perform(records, action, Message::Outage)
             }
-            Message::Prescription(m) => self
-                .prescription
-                .update(records, m)
-                .map(Message::Prescription),
+            Message::Prescription(m) => {
+                let action = self.prescription.update(records, m);
+                self.perform(records, action, Message::Prescription)
+            }
             Message::Key(key) => self.shortcut(records, key),
             Message::StaffChanged(_) | Message::StaffConfirmed => Task::none(),
         }
     }
 
-    fn after_mode_change(&mut self, records: &mut Records) {
-        self.outage.status = self.banner.status.clone();
-        self.outage.runbook.refresh(records);
-        self.reception.refresh_today(records);
+    /// A screen's action as the app's effects.
+    fn perform<M: Send + 'static>(
+        &mut self,
+        records: &mut Records,
+        action: Action<M>,
+        wrap: fn(M) -> Message,
+    ) -> Task<Message> {
+        match action {
+            Action::None => Task::none(),
+            Action::Run(task) => task.map(wrap),
+            Action::RecordsChanged(task) => {
+                self.mode.refresh(records);
+                task.map(wrap)
+            }
+            Action::ModeChanged(task) => {
+                self.mode.refresh(records);
+                self.outage.runbook.refresh(records);
+                self.reception.refresh_today(records);
+                task.map(wrap)
+            }
+            Action::Back => self.switch(records, Screen::Reception),
+        }
     }
 
     fn switch(&mut self, records: &Records, screen: Screen) -> Task<Message> {
@@ -381,10 +400,9 @@ impl Main {
         match screen {
             Screen::Reception => self.reception.focus().map(Message::Reception),
             Screen::Outage => {
-                self.outage.status = self.banner.status.clone();
                 self.outage.runbook.refresh(records);
                 // During an outage the checklist is the work; ending it is a deliberate Tab away.
-                if self.banner.degraded() {
+                if self.mode.degraded() {
                     self.outage
                         .runbook
                         .focus()
@@ -401,10 +419,11 @@ impl Main {
                 self.prescription.refresh(records);
                 self.prescription.focus().map(Message::Prescription)
             }
-            _ => Task::none(),
+            Screen::Settings => Task::none(),
         }
     }
 
+    /// The frame's own keys first; the rest go to the screen shown, which maps them itself.
     fn shortcut(&mut self, records: &mut Records, key: Shortcut) -> Task<Message> {
         // The mode-switch field takes Esc and Enter first while it is open.
         if self.banner.switching() {
@@ -416,95 +435,31 @@ impl Main {
                 _ => Task::none(),
             };
         }
-        match key {
-            Shortcut::Screen(s) => self.switch(records, s),
-            Shortcut::ModeSwitch => self
-                .banner
-                .update(records, banner::Message::Open)
-                .map(Message::Banner),
-            Shortcut::Next => operation::focus_next(),
-            Shortcut::Previous => operation::focus_previous(),
-            other if self.screen == Screen::Reception => {
-                let m = match other {
-                    Shortcut::Escape => reception::Message::Escape,
-                    Shortcut::Up => reception::Message::Move(-1),
-                    Shortcut::Down => reception::Message::Move(1),
-                    Shortcut::NewPatient => reception::Message::NewPatient,
-                    _ => return Task::none(),
-                };
-                self.reception.update(records, m).map(Message::Reception)
-            }
-            other if self.screen == Screen::Outage => {
-                let m = match other {
-                    Shortcut::Up => runbook::Message::Move(-1),
-                    Shortcut::Down => runbook::Message::Move(1),
-                    Shortcut::Primary => runbook::Message::OpenConsentPage,
-                    Shortcut::Save => runbook::Message::WriteReport,
-                    Shortcut::Escape => return self.switch(records, Screen::Reception),
-                    _ => return Task::none(),
-                };
-                self.update(records, Message::Outage(outage::Message::Runbook(m)))
-            }
-            other if self.screen == Screen::Reconciliation => {
-                let m = match other {
-                    Shortcut::Up => reconcile::Message::Move(-1),
-                    Shortcut::Down => reconcile::Message::Move(1),
-                    Shortcut::Primary => reconcile::Message::RunPass,
-                    Shortcut::Save => reconcile::Message::WriteCsv,
-                    Shortcut::Digit(d) => match reconcile::Choice::from_digit(d) {
-                        Some(c) => reconcile::Message::Choose(c),
-                        None => return Task::none(),
-                    },
-                    Shortcut::Escape if self.reconcile.escape() => {
-                        return self.reconcile.focus().map(Message::Reconcile)
-                    }
-                    Shortcut::Escape => return self.switch(records, Screen::Reception),
-                    _ => return Task::none(),
-                };
-                self.update(records, Message::Reconcile(m))
-            }
-            other if self.screen == Screen::Prescription => {
-                use prescribe::Message as P;
-                let m = match other {
-                    Shortcut::Up => P::Move(-1),
-                    Shortcut::Down => P::Move(1),
-                    Shortcut::Enter => P::PickSelected,
-                    Shortcut::Print => P::Issue,
-                    Shortcut::Ctrl('d') => P::AddDrug,
-                    Shortcut::Ctrl('r') => P::AddRp,
-                    Shortcut::Ctrl('\u{7f}') => P::Remove,
-                    Shortcut::Ctrl('h') => P::ToggleNoSubstitution(None),
-                    Shortcut::Ctrl('k') => P::TogglePatientRequest(None),
-                    Shortcut::Primary => match self.prescription.latest_valid() {
-                        Some(id) => P::OpenPdf(id),
-                        None => return Task::none(),
-                    },
-                    Shortcut::Save => match self.prescription.latest_valid() {
-                        Some(id) => P::Reprint(id),
-                        None => return Task::none(),
-                    },
-                    Shortcut::NewPatient => match self.prescription.latest_valid() {
-                        Some(id) => P::VoidAsk(id),
-                        None => return Task::none(),
-                    },
-                    Shortcut::Escape if self.prescription.escape() => {
-                        return self.prescription.focus().map(Message::Prescription)
-                    }
-                    Shortcut::Escape => return self.switch(records, Screen::Reception),
-                    _ => return Task::none(),
-                };
-                self.update(records, Message::Prescription(m))
-            }
-            Shortcut::Escape if self.screen != Screen::Reception => {
-                self.switch(records, Screen::Reception)
-            }
-            _ => Task::none(),
+        let message = match key {
+            Shortcut::Screen(s) => return self.switch(records, s),
+            Shortcut::ModeSwitch => Some(Message::Banner(banner::Message::Open)),
+            Shortcut::Next => return operation::focus_next(),
+            Shortcut::Previous => return operation::focus_previous(),
+            other => match self.screen {
+                Screen::Reception => self.reception.on_key(other).map(Message::Reception),
+                Screen::Prescription => self.prescription.on_key(other).map(Message::Prescription),
+                Screen::Reconciliation => self.reconcile.on_key(other).map(Message::Reconcile),
+                Screen::Outage => self.outage.on_key(other).map(Message::Outage),
+                Screen::Settings if other == Shortcut::Escape => {
+                    return self.switch(records, Screen::Reception)
+                }
+                Screen::Settings => None,
+            },
+        };
+        match message {
+            Some(m) => self.update(records, m),
+            None => Task::none(),
         }
     }
 
     fn view<'a>(&'a self, records: &'a Records, warning: Option<&'a str>) -> Element<'a, Message> {
         let now = records.clock.now();
-        let banner = self.banner.view(now).map(Message::Banner);
+        let banner = self.banner.view(&self.mode, now).map(Message::Banner);
         let tabs = Screen::ALL.iter().fold(row![].spacing(6), |r, s| {
             r.push(
                 button(text(format!("{} {}", s.key(), s.ja())).size(theme::BODY))
@@ -528,7 +483,10 @@ impl Main {
         .align_y(iced::Center);
         let body: Element<'a, Message> = match self.screen {
             Screen::Reception => self.reception.view(records).map(Message::Reception),
-            Screen::Outage => self.outage.view(now).map(Message::Outage),
+            Screen::Outage => self
+                .outage
+                .view(self.mode.status.as_ref(), now)
+                .map(Message::Outage),
             Screen::Reconciliation => self.reconcile.view(records).map(Message::Reconcile),
             Screen::Prescription => self.prescription.view(records).map(Message::Prescription),
             other => container(

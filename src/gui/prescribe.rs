@@ -16,8 +16,9 @@ use iced::widget::{
 };
 use iced::{Element, Length, Task};
 
+use super::app::Shortcut;
 use super::reception::{cell, error_ja};
-use super::theme;
+use super::{theme, Action};
 use crate::domain::prescription::{DoseForm, DrugInput, PrescriptionInput, RpInput};
 use crate::domain::text::to_half_width_ascii;
 use crate::domain::types::Source;
@@ -108,6 +109,8 @@ pub enum Message {
     /// F6: open a prescription's archived PDF in the system viewer (not waiting for it).
     OpenPdf(i64),
     Next,
+    /// Esc: closes the void reason, then leaves the fields for the list, then back to 受付.
+    Escape,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -250,7 +253,7 @@ impl PrescriptionScreen {
 
     /// Esc: closes the void reason, then leaves the fields for the list; false when there is
     /// nothing left to back out of here.
-    pub fn escape(&mut self) -> bool {
+    fn escape(&mut self) -> bool {
         if self.voiding.take().is_some() {
             true
         } else if self.editing {
@@ -414,7 +417,36 @@ impl PrescriptionScreen {
         self.show_all = false;
     }
 
-    pub fn update(&mut self, records: &mut Records, message: Message) -> Task<Message> {
+    /// The frame's keys on this screen (see the module's doc).
+    pub fn on_key(&self, key: Shortcut) -> Option<Message> {
+        Some(match key {
+            Shortcut::Up => Message::Move(-1),
+            Shortcut::Down => Message::Move(1),
+            Shortcut::Enter => Message::PickSelected,
+            Shortcut::Print => Message::Issue,
+            Shortcut::Ctrl('d') => Message::AddDrug,
+            Shortcut::Ctrl('r') => Message::AddRp,
+            Shortcut::Ctrl('\u{7f}') => Message::Remove,
+            Shortcut::Ctrl('h') => Message::ToggleNoSubstitution(None),
+            Shortcut::Ctrl('k') => Message::TogglePatientRequest(None),
+            Shortcut::Primary => Message::OpenPdf(self.latest_valid()?),
+            Shortcut::Save => Message::Reprint(self.latest_valid()?),
+            Shortcut::NewPatient => Message::VoidAsk(self.latest_valid()?),
+            Shortcut::Escape => Message::Escape,
+            _ => return None,
+        })
+    }
+
+    /// Only tasks, or back to 受付: nothing here changes what the banner shows.
+    pub fn update(&mut self, records: &mut Records, message: Message) -> Action<Message> {
+        match message {
+            Message::Escape if self.escape() => Action::Run(self.focus()),
+            Message::Escape => Action::Back,
+            other => Action::Run(self.apply(records, other)),
+        }
+    }
+
+    fn apply(&mut self, records: &mut Records, message: Message) -> Task<Message> {
         match message {
             Message::Move(d) => {
                 let n = self.visits.len() as i32;
@@ -582,6 +614,8 @@ impl PrescriptionScreen {
                 Task::none()
             }
             Message::Next => operation::focus_next(),
+            // Handled in `update`: it may leave the screen.
+            Message::Escape => Task::none(),
         }
     }
 

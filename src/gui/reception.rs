@@ -6,8 +6,9 @@ use iced::widget::{
 };
 use iced::{Element, Length, Task};
 
+use super::app::Shortcut;
 use super::new_patient::{self, Form, FormOutcome};
-use super::theme;
+use super::{theme, Action};
 use crate::domain::wareki::format_wareki;
 use crate::domain::Basis;
 use crate::error::Error;
@@ -88,7 +89,23 @@ impl Reception {
         &self.hits
     }
 
-    pub fn update(&mut self, records: &mut Records, message: Message) -> Task<Message> {
+    /// The frame's keys on this screen: ↑↓ choose a hit, F7 the 申立書, Esc backs out.
+    pub fn on_key(&self, key: Shortcut) -> Option<Message> {
+        match key {
+            Shortcut::Escape => Some(Message::Escape),
+            Shortcut::Up => Some(Message::Move(-1)),
+            Shortcut::Down => Some(Message::Move(1)),
+            Shortcut::NewPatient => Some(Message::NewPatient),
+            _ => None,
+        }
+    }
+
+    /// Only tasks: the banner's 照合待ち count takes a new visit on its next periodic refresh.
+    pub fn update(&mut self, records: &mut Records, message: Message) -> Action<Message> {
+        Action::Run(self.apply(records, message))
+    }
+
+    fn apply(&mut self, records: &mut Records, message: Message) -> Task<Message> {
         match message {
             Message::QueryChanged(q) => {
                 self.query = q;
