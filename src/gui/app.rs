@@ -110,7 +110,9 @@ pub const REFRESH: Duration = Duration::from_secs(3);
 
 const STAFF_INPUT: &str = "staff-name";
 
-enum Phase {
+/// The app: each state holds what it has, so there are no records without a desk or a screen
+/// without records.
+pub enum App {
     /// The database could not be opened: say so and what to do.
     Failed {
         detail: String,
@@ -118,14 +120,22 @@ enum Phase {
         latest: Option<(String, String)>,
     },
     /// Who is at the desk?
-    Start {
+    SignIn {
+        records: Records,
         name: String,
         error: Option<String>,
+        /// Said in the frame once it opens, e.g. a failed daily backup.
+        warning: Option<String>,
     },
+    /// Boxed: the screens are large, the other states small.
     Main(Box<Main>),
 }
 
-struct Main {
+/// The main screens and the frame around them (banner, switcher).
+pub struct Main {
+    records: Records,
+    /// Said in the frame, e.g. a failed daily backup.
+    warning: Option<String>,
     screen: Screen,
     /// The one copy of the mode status: the banner and the 障害対応 screen read it from here.
     mode: banner::Mode,
@@ -134,13 +144,6 @@ struct Main {
     outage: outage::OutageScreen,
     reconcile: reconcile::ReconcileScreen,
     prescription: prescribe::PrescriptionScreen,
-}
-
-pub struct App {
-    records: Option<Records>,
-    /// Said in the frame, e.g. a failed daily backup.
-    warning: Option<String>,
-    phase: Phase,
 }
 
 impl App {
@@ -168,9 +171,7 @@ impl App {
                         reception::error_ja(&e)
                     )
                 });
-                let (mut app, task) = App::start(records, launch.staff.as_deref());
-                app.warning = warning;
-                (app, task)
+                App::sign_in(records, launch.staff.as_deref(), warning)
             }
             Err(e) => {
                 let config = launch
@@ -181,14 +182,10 @@ impl App {
                     crate::service::latest_backup(&config.unwrap_or_default(), &launch.db_path)
                         .map(|b| (b.path, b.modified));
                 (
-                    App {
-                        records: None,
-                        warning: None,
-                        phase: Phase::Failed {
-                            detail: reception::error_ja(&e),
-                            path,
-                            latest,
-                        },
+                    App::Failed {
+                        detail: reception::error_ja(&e),
+                        path,
+                        latest,
                     },
                     Task::none(),
                 )
@@ -198,12 +195,21 @@ impl App {
 
     /// The start screen for open records, the name pre-filled if known.
     pub fn start(records: Records, staff: Option<&str>) -> (App, Task<Message>) {
+        App::sign_in(records, staff, None)
+    }
+
+    fn sign_in(
+        records: Records,
+        staff: Option<&str>,
+        warning: Option<String>,
+    ) -> (App, Task<Message>) {
         let name = staff.unwrap_or_default().to_string();
         (
-            App {
-                records: Some(records),
-                warning: None,
-                phase: Phase::Start { name, error: None },
+            App::SignIn {
+                records,
+                name,
+                error: None,
+                warning,
             },
             operation::focus(STAFF_INPUT),
         )
@@ -211,38 +217,30 @@ impl App {
 
     /// Straight to the main screens, with `records.actor` at the desk (tests, demos).
     pub fn ready(records: Records) -> (App, Task<Message>) {
-        let mut app = App {
-            records: Some(records),
-            warning: None,
-            phase: Phase::Start {
-                name: String::new(),
-                error: None,
-            },
-        };
-        let task = app.enter_main();
-        (app, task)
+        let (main, task) = Main::open(records, None);
+        (App::Main(Box::new(main)), task)
     }
 
     /// The error screen (for tests of the failure path).
     pub fn failed(detail: impl Into<String>, path: impl Into<String>) -> App {
-        App {
-            records: None,
-            warning: None,
-            phase: Phase::Failed {
-                detail: detail.into(),
-                path: path.into(),
-                latest: None,
-            },
+        App::Failed {
+            detail: detail.into(),
+            path: path.into(),
+            latest: None,
         }
     }
 
     pub fn records(&self) -> Option<&Records> {
-        self.records.as_ref()
+        match self {
+            App::Failed { .. } => None,
+            App::SignIn { records, .. } => Some(records),
+            App::Main(main) => Some(&main.records),
+        }
     }
 
     pub fn title(&self) -> String {
-        match (&self.phase, &self.records) {
-            (Phase::Main(_), Some(r)) => format!("オン資障害時受付 onshi-fallback — {}", r.actor),
+        match self {
+            App::Main(main) => format!("オン資障害時受付 onshi-fallback — {}", main.records.actor),
             _ => "オン資障害時受付 onshi-fallback".into(),
         }
     }
@@ -253,19 +251,66 @@ impl App {
 
     pub fn subscription(&self) -> Subscription<Message> {
         let keys = event::listen_with(key_message);
-        match self.phase {
-            Phase::Main(_) => {
+        match self {
+            App::Main(_) => {
                 Subscription::batch([keys, iced::time::every(REFRESH).map(|_| Message::Tick)])
             }
             _ => keys,
         }
     }
 
-    fn enter_main(&mut self) -> Task<Message> {
-        let Some(records) = self.records.as_mut() else {
-            return Task::none();
-        };
+    pub fn update(&mut self, message: Message) -> Task<Message> {
+        match (&mut *self, message) {
+            (App::SignIn { name, error, .. }, Message::StaffChanged(n)) => {
+                *name = n;
+                *error = None;
+                Task::none()
+            }
+            (App::SignIn { name, error, .. }, Message::StaffConfirmed) => {
+                let who = name.trim().to_string();
+                if who.is_empty() {
+                    *error = Some("受付担当者の名前を入力してください".into());
+                    return Task::none();
+                }
+                // Take the records out of the start screen: it ends here.
+                let placeholder = App::failed("", "");
+                let App::SignIn {
+                    mut records,
+                    warning,
+                    ..
+                } = std::mem::replace(self, placeholder)
+                else {
+                    unreachable!("matched above");
+                };
+                records.actor = who;
+                let (main, task) = Main::open(records, warning);
+                *self = App::Main(Box::new(main));
+                task
+            }
+            (App::Main(main), message) => main.update(message),
+            _ => Task::none(),
+        }
+    }
+
+    pub fn view(&self) -> Element<'_, Message> {
+        match self {
+            App::Failed {
+                detail,
+                path,
+                latest,
+            } => failed_view(detail, path, latest.as_ref()),
+            App::SignIn { name, error, .. } => start_view(name, error.as_deref()),
+            App::Main(main) => main.view(),
+        }
+    }
+}
+
+impl Main {
+    /// The main screens on 受付, the status and today's list read.
+    fn open(records: Records, warning: Option<String>) -> (Main, Task<Message>) {
         let mut main = Main {
+            records,
+            warning,
             screen: Screen::Reception,
             mode: banner::Mode::default(),
             banner: banner::Banner::default(),
@@ -274,99 +319,52 @@ impl App {
             reconcile: reconcile::ReconcileScreen::default(),
             prescription: prescribe::PrescriptionScreen::default(),
         };
-        main.mode.refresh(records);
-        main.reception.refresh(records);
-        self.phase = Phase::Main(Box::new(main));
-        operation::focus(reception::SEARCH_INPUT)
+        main.mode.refresh(&main.records);
+        main.reception.refresh(&main.records);
+        (main, operation::focus(reception::SEARCH_INPUT))
     }
 
-    pub fn update(&mut self, message: Message) -> Task<Message> {
-        match (&mut self.phase, message) {
-            (Phase::Start { name, error }, Message::StaffChanged(n)) => {
-                *name = n;
-                *error = None;
-                Task::none()
-            }
-            (Phase::Start { name, error }, Message::StaffConfirmed) => {
-                let who = name.trim().to_string();
-                if who.is_empty() {
-                    *error = Some("受付担当者の名前を入力してください".into());
-                    return Task::none();
-                }
-                if let Some(r) = self.records.as_mut() {
-                    r.actor = who;
-                }
-                self.enter_main()
-            }
-            (Phase::Main(main), message) => {
-                let Some(records) = self.records.as_mut() else {
-                    return Task::none();
-                };
-                main.update(records, message)
-            }
-            _ => Task::none(),
-        }
-    }
-
-    pub fn view(&self) -> Element<'_, Message> {
-        match (&self.phase, &self.records) {
-            (
-                Phase::Failed {
-                    detail,
-                    path,
-                    latest,
-                },
-                _,
-            ) => failed_view(detail, path, latest.as_ref()),
-            (Phase::Start { name, error }, _) => start_view(name, error.as_deref()),
-            (Phase::Main(main), Some(records)) => main.view(records, self.warning.as_deref()),
-            (Phase::Main(_), None) => failed_view("内部状態が不正です", "", None),
-        }
-    }
-}
-
-impl Main {
-    fn update(&mut self, records: &mut Records, message: Message) -> Task<Message> {
+    fn update(&mut self, message: Message) -> Task<Message> {
         match message {
-            Message::Switch(screen) => self.switch(records, screen),
+            Message::Switch(screen) => self.switch(screen),
             Message::Tick => {
-                self.mode.refresh(records);
+                self.mode.refresh(&self.records);
                 match self.screen {
-                    Screen::Reception => self.reception.refresh_today(records),
-                    Screen::Outage => self.outage.runbook.refresh(records),
-                    Screen::Prescription => self.prescription.refresh(records),
+                    Screen::Reception => self.reception.refresh_today(&self.records),
+                    Screen::Outage => self.outage.runbook.refresh(&self.records),
+                    Screen::Prescription => self.prescription.refresh(&self.records),
                     // Not while a pass runs: its progress already refreshes the list.
                     Screen::Reconciliation | Screen::Settings => {}
                 }
                 Task::none()
             }
             Message::Banner(m) => {
-                let action = self.banner.update(records, &mut self.mode, m);
+                let action = self.banner.update(&mut self.records, &mut self.mode, m);
                 let switched = matches!(action, Action::ModeChanged(_));
-                let task = self.perform(records, action, Message::Banner);
+                let task = self.perform(action, Message::Banner);
                 if switched {
                     // Switched: back to where staff were typing.
-                    return Task::batch([task, self.switch(records, self.screen)]);
+                    return Task::batch([task, self.switch(self.screen)]);
                 }
                 task
             }
             Message::Reception(m) => {
-                let action = self.reception.update(records, m);
-                self.perform(records, action, Message::Reception)
+                let action = self.reception.update(&mut self.records, m);
+                self.perform(action, Message::Reception)
             }
             Message::Reconcile(m) => {
-                let action = self.reconcile.update(records, m);
-                self.perform(records, action, Message::Reconcile)
+                let action = self.reconcile.update(&mut self.records, m);
+                self.perform(action, Message::Reconcile)
             }
             Message::Outage(m) => {
-                let action = self.outage.update(records, m);
-                self.perform(records, action, Message::Outage)
+                let action = self.outage.update(&mut self.records, m);
+                self.perform(action, Message::Outage)
             }
             Message::Prescription(m) => {
-                let action = self.prescription.update(records, m);
-                self.perform(records, action, Message::Prescription)
+                let action = self.prescription.update(&mut self.records, m);
+                self.perform(action, Message::Prescription)
             }
-            Message::Key(key) => self.shortcut(records, key),
+            Message::Key(key) => self.shortcut(key),
             Message::StaffChanged(_) | Message::StaffConfirmed => Task::none(),
         }
     }
@@ -374,7 +372,6 @@ impl Main {
     /// A screen's action as the app's effects.
     fn perform<M: Send + 'static>(
         &mut self,
-        records: &mut Records,
         action: Action<M>,
         wrap: fn(M) -> Message,
     ) -> Task<Message> {
@@ -382,25 +379,25 @@ impl Main {
             Action::None => Task::none(),
             Action::Run(task) => task.map(wrap),
             Action::RecordsChanged(task) => {
-                self.mode.refresh(records);
+                self.mode.refresh(&self.records);
                 task.map(wrap)
             }
             Action::ModeChanged(task) => {
-                self.mode.refresh(records);
-                self.outage.runbook.refresh(records);
-                self.reception.refresh_today(records);
+                self.mode.refresh(&self.records);
+                self.outage.runbook.refresh(&self.records);
+                self.reception.refresh_today(&self.records);
                 task.map(wrap)
             }
-            Action::Back => self.switch(records, Screen::Reception),
+            Action::Back => self.switch(Screen::Reception),
         }
     }
 
-    fn switch(&mut self, records: &Records, screen: Screen) -> Task<Message> {
+    fn switch(&mut self, screen: Screen) -> Task<Message> {
         self.screen = screen;
         match screen {
             Screen::Reception => self.reception.focus().map(Message::Reception),
             Screen::Outage => {
-                self.outage.runbook.refresh(records);
+                self.outage.runbook.refresh(&self.records);
                 // During an outage the checklist is the work; ending it is a deliberate Tab away.
                 if self.mode.degraded() {
                     self.outage
@@ -412,11 +409,11 @@ impl Main {
                 }
             }
             Screen::Reconciliation => {
-                self.reconcile.refresh(records);
+                self.reconcile.refresh(&self.records);
                 self.reconcile.focus().map(Message::Reconcile)
             }
             Screen::Prescription => {
-                self.prescription.refresh(records);
+                self.prescription.refresh(&self.records);
                 self.prescription.focus().map(Message::Prescription)
             }
             Screen::Settings => Task::none(),
@@ -424,19 +421,19 @@ impl Main {
     }
 
     /// The frame's own keys first; the rest go to the screen shown, which maps them itself.
-    fn shortcut(&mut self, records: &mut Records, key: Shortcut) -> Task<Message> {
+    fn shortcut(&mut self, key: Shortcut) -> Task<Message> {
         // The mode-switch field takes Esc and Enter first while it is open.
         if self.banner.switching() {
             return match key {
                 Shortcut::Escape => {
                     self.banner.cancel();
-                    self.switch(records, self.screen)
+                    self.switch(self.screen)
                 }
                 _ => Task::none(),
             };
         }
         let message = match key {
-            Shortcut::Screen(s) => return self.switch(records, s),
+            Shortcut::Screen(s) => return self.switch(s),
             Shortcut::ModeSwitch => Some(Message::Banner(banner::Message::Open)),
             Shortcut::Next => return operation::focus_next(),
             Shortcut::Previous => return operation::focus_previous(),
@@ -446,18 +443,19 @@ impl Main {
                 Screen::Reconciliation => self.reconcile.on_key(other).map(Message::Reconcile),
                 Screen::Outage => self.outage.on_key(other).map(Message::Outage),
                 Screen::Settings if other == Shortcut::Escape => {
-                    return self.switch(records, Screen::Reception)
+                    return self.switch(Screen::Reception)
                 }
                 Screen::Settings => None,
             },
         };
         match message {
-            Some(m) => self.update(records, m),
+            Some(m) => self.update(m),
             None => Task::none(),
         }
     }
 
-    fn view<'a>(&'a self, records: &'a Records, warning: Option<&'a str>) -> Element<'a, Message> {
+    fn view(&self) -> Element<'_, Message> {
+        let records = &self.records;
         let now = records.clock.now();
         let banner = self.banner.view(&self.mode, now).map(Message::Banner);
         let tabs = Screen::ALL.iter().fold(row![].spacing(6), |r, s| {
@@ -481,7 +479,7 @@ impl Main {
         ]
         .spacing(16)
         .align_y(iced::Center);
-        let body: Element<'a, Message> = match self.screen {
+        let body: Element<'_, Message> = match self.screen {
             Screen::Reception => self.reception.view(records).map(Message::Reception),
             Screen::Outage => self
                 .outage
@@ -504,7 +502,7 @@ impl Main {
             .into(),
         };
         let mut frame = column![banner, container(nav).padding([6, 12])];
-        if let Some(w) = warning {
+        if let Some(w) = &self.warning {
             frame = frame.push(
                 container(
                     text(format!("注意: {w}"))
