@@ -23,23 +23,21 @@ pub struct Launch {
     pub clock: Clock,
 }
 
-/// The screens of the switcher, in key order F1–F5.
+/// The screens of the switcher, in key order F1–F4 (F5 stays free for 設定 once it has content).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Screen {
     Reception,
     Prescription,
     Reconciliation,
     Outage,
-    Settings,
 }
 
 impl Screen {
-    pub const ALL: [Screen; 5] = [
+    pub const ALL: [Screen; 4] = [
         Screen::Reception,
         Screen::Prescription,
         Screen::Reconciliation,
         Screen::Outage,
-        Screen::Settings,
     ];
 
     pub fn ja(self) -> &'static str {
@@ -48,7 +46,6 @@ impl Screen {
             Screen::Prescription => "処方",
             Screen::Reconciliation => "照合",
             Screen::Outage => "障害対応",
-            Screen::Settings => "設定",
         }
     }
 
@@ -58,7 +55,6 @@ impl Screen {
             Screen::Prescription => "F2",
             Screen::Reconciliation => "F3",
             Screen::Outage => "F4",
-            Screen::Settings => "F5",
         }
     }
 }
@@ -334,7 +330,7 @@ impl Main {
                     Screen::Outage => self.outage.runbook.refresh(&self.records),
                     Screen::Prescription => self.prescription.refresh(&self.records),
                     // Not while a pass runs: its progress already refreshes the list.
-                    Screen::Reconciliation | Screen::Settings => {}
+                    Screen::Reconciliation => {}
                 }
                 Task::none()
             }
@@ -416,7 +412,6 @@ impl Main {
                 self.prescription.refresh(&self.records);
                 self.prescription.focus().map(Message::Prescription)
             }
-            Screen::Settings => Task::none(),
         }
     }
 
@@ -442,10 +437,6 @@ impl Main {
                 Screen::Prescription => self.prescription.on_key(other).map(Message::Prescription),
                 Screen::Reconciliation => self.reconcile.on_key(other).map(Message::Reconcile),
                 Screen::Outage => self.outage.on_key(other).map(Message::Outage),
-                Screen::Settings if other == Shortcut::Escape => {
-                    return self.switch(Screen::Reception)
-                }
-                Screen::Settings => None,
             },
         };
         match message {
@@ -487,19 +478,6 @@ impl Main {
                 .map(Message::Outage),
             Screen::Reconciliation => self.reconcile.view(records).map(Message::Reconcile),
             Screen::Prescription => self.prescription.view(records).map(Message::Prescription),
-            other => container(
-                column![
-                    text(other.ja()).size(theme::TITLE),
-                    text("準備中").size(28),
-                    text("この画面は今後追加されます。F1 で受付に戻ります。")
-                        .size(theme::BODY)
-                        .color(theme::MUTED),
-                ]
-                .spacing(12)
-                .align_x(iced::Center),
-            )
-            .center(Length::Fill)
-            .into(),
         };
         let mut frame = column![banner, container(nav).padding([6, 12])];
         if let Some(w) = &self.warning {
@@ -534,7 +512,6 @@ pub fn key_message(event: Event, status: event::Status, _window: window::Id) -> 
         Key::Named(Named::F2) => Shortcut::Screen(Screen::Prescription),
         Key::Named(Named::F3) => Shortcut::Screen(Screen::Reconciliation),
         Key::Named(Named::F4) => Shortcut::Screen(Screen::Outage),
-        Key::Named(Named::F5) => Shortcut::Screen(Screen::Settings),
         Key::Named(Named::F6) => Shortcut::Primary,
         Key::Named(Named::F7) => Shortcut::NewPatient,
         Key::Named(Named::F8) => Shortcut::Save,

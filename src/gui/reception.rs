@@ -81,10 +81,6 @@ impl Reception {
         }
     }
 
-    pub fn form_open(&self) -> bool {
-        self.form.is_some()
-    }
-
     pub fn hits(&self) -> &[PatientHit] {
         &self.hits
     }
