@@ -10,11 +10,13 @@ pub mod app;
 pub mod banner;
 pub mod new_patient;
 pub mod outage;
+pub mod platform;
 pub mod prescribe;
 pub mod reception;
 pub mod reconcile;
 pub mod runbook;
 pub mod theme;
+pub mod widget;
 
 pub use app::{App, Launch, Message};
 

@@ -9,7 +9,7 @@ use super::app::Shortcut;
 use super::banner::{elapsed_ja, services_ja};
 use super::reception::{error_ja, short_time};
 use super::runbook::{self, Checklist};
-use super::{theme, Action};
+use super::{theme, widget, Action};
 use crate::domain::{Detection, Service};
 use crate::service::{Records, Status};
 
@@ -189,20 +189,10 @@ impl OutageScreen {
             }
         }
         if let Some(n) = &self.notice {
-            left = left.push(
-                container(text(n.clone()).size(theme::BODY))
-                    .padding(8)
-                    .width(Length::Fill)
-                    .style(theme::notice_box),
-            );
+            left = left.push(widget::notice_text(n.clone(), 8));
         }
         if let Some(e) = &self.error {
-            left = left.push(
-                container(text(format!("エラー: {e}")).size(theme::BODY))
-                    .padding(8)
-                    .width(Length::Fill)
-                    .style(theme::error_box),
-            );
+            left = left.push(widget::error(e, 8));
         }
 
         let runbook = container(self.runbook.view().map(Message::Runbook))

@@ -8,6 +8,7 @@ use iced::{Element, Length, Task};
 
 use super::app::Shortcut;
 use super::new_patient::{self, Form, FormOutcome};
+use super::widget::{self, cell};
 use super::{theme, Action};
 use crate::domain::wareki::format_wareki;
 use crate::domain::Basis;
@@ -337,17 +338,9 @@ fn notice_view(n: &Notice) -> Element<'_, Message> {
                         .color(theme::AMBER),
                 );
             }
-            container(col)
-                .padding(8)
-                .width(Length::Fill)
-                .style(theme::notice_box)
-                .into()
+            widget::notice(col, 8)
         }
-        Notice::Error(e) => container(text(format!("エラー: {e}")).size(theme::BODY))
-            .padding(8)
-            .width(Length::Fill)
-            .style(theme::error_box)
-            .into(),
+        Notice::Error(e) => widget::error(e, 8),
     }
 }
 
@@ -545,14 +538,6 @@ fn today_view<'a>(rows: &'a [VisitRow], records: &Records) -> Column<'a, Message
 
 const NO_W: f32 = 118.0;
 const STATE_W: f32 = 104.0;
-
-/// One table cell: one line, cut at its edge rather than running into the next column.
-pub fn cell<'a, M: 'a>(s: String, width: Length) -> Element<'a, M> {
-    container(text(s).size(theme::BODY).wrapping(text::Wrapping::None))
-        .width(width)
-        .clip(true)
-        .into()
-}
 
 fn basis_ja(b: &str) -> &'static str {
     Basis::parse(b).map(|b| b.ja()).unwrap_or("申告")

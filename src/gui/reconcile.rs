@@ -13,7 +13,8 @@ use iced::widget::{
 use iced::{Element, Length, Task};
 
 use super::app::Shortcut;
-use super::reception::{cell, error_ja, short_time};
+use super::reception::{error_ja, short_time};
+use super::widget::{self, cell};
 use super::{theme, Action};
 use crate::domain::intake::{insurance_summary, validate_insurance, InsuranceInput};
 use crate::domain::wareki::format_wareki;
@@ -548,20 +549,10 @@ impl ReconcileScreen {
 
         let mut top = column![head].spacing(6);
         if let Some(n) = &self.notice {
-            top = top.push(
-                container(text(n.clone()).size(theme::BODY))
-                    .padding(6)
-                    .width(Length::Fill)
-                    .style(theme::notice_box),
-            );
+            top = top.push(widget::notice_text(n.clone(), 6));
         }
         if let Some(e) = &self.error {
-            top = top.push(
-                container(text(format!("エラー: {e}")).size(theme::BODY))
-                    .padding(6)
-                    .width(Length::Fill)
-                    .style(theme::error_box),
-            );
+            top = top.push(widget::error(e, 6));
         }
 
         let detail: Element<'a, Message> = match self.rows.get(self.selected) {

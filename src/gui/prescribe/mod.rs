@@ -21,7 +21,7 @@ pub use draft::{drug_id, rp_id, DrugField, RpField, REFILL_INPUT, REMARKS_INPUT}
 
 use super::app::Shortcut;
 use super::reception::error_ja;
-use super::Action;
+use super::{platform, Action};
 use crate::domain::prescription::{DoseForm, PrescriptionInput};
 use crate::domain::text::to_half_width_ascii;
 use crate::error::FieldError;
@@ -457,7 +457,7 @@ impl PrescriptionScreen {
             }
             Message::OpenPdf(id) => {
                 if let Some(p) = self.issued.iter().find(|p| p.id == id) {
-                    self.notice = Some(match open_file(std::path::Path::new(&p.pdf_path)) {
+                    self.notice = Some(match platform::open(&p.pdf_path) {
                         Ok(()) => Notice::Done(format!("RX{id} のPDFを開きました: {}", p.pdf_path)),
                         Err(e) => Notice::Error(format!("PDFを開けません（{}）: {e}", p.pdf_path)),
                     });
@@ -566,25 +566,4 @@ impl PrescriptionScreen {
             }
         }
     }
-}
-
-/// Opens a file with the system's viewer without waiting for it to close.
-fn open_file(path: &std::path::Path) -> std::io::Result<()> {
-    let mut cmd = if cfg!(windows) {
-        let mut c = std::process::Command::new("cmd");
-        c.args(["/C", "start", ""]);
-        c
-    } else if cfg!(target_os = "macos") {
-        std::process::Command::new("open")
-    } else {
-        std::process::Command::new("xdg-open")
-    };
-    cmd.arg(path)
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null());
-    let mut child = cmd.spawn()?;
-    // Reap it in the background so no zombie is left.
-    std::thread::spawn(move || child.wait());
-    Ok(())
 }

@@ -11,8 +11,8 @@ use super::{Message, Notice, PrescriptionScreen, REFILL_INPUT, REMARKS_INPUT, VO
 use crate::domain::prescription::DoseForm;
 use crate::domain::types::Source;
 use crate::error::FieldError;
-use crate::gui::reception::cell;
 use crate::gui::theme;
+use crate::gui::widget::{self, cell};
 use crate::print;
 use crate::service::Records;
 use crate::store::patients::Declaration;
@@ -413,14 +413,8 @@ impl PrescriptionScreen {
         let mut col = column![].spacing(6);
         if let Some(n) = &self.notice {
             col = col.push(match n {
-                Notice::Done(m) => container(text(m.clone()).size(theme::BODY))
-                    .padding(6)
-                    .width(Length::Fill)
-                    .style(theme::notice_box),
-                Notice::Error(e) => container(text(format!("エラー: {e}")).size(theme::BODY))
-                    .padding(6)
-                    .width(Length::Fill)
-                    .style(theme::error_box),
+                Notice::Done(m) => widget::notice_text(m.clone(), 6),
+                Notice::Error(e) => widget::error(e, 6),
             });
         }
         col = col.push(text("印刷される内容").size(18));
