@@ -117,7 +117,8 @@ pub enum App {
     },
     /// Who is at the desk?
     SignIn {
-        records: Records,
+        /// Boxed, as `Main` is: the records are large, the error screen small.
+        records: Box<Records>,
         name: String,
         error: Option<String>,
         /// Said in the frame once it opens, e.g. a failed daily backup.
@@ -202,7 +203,7 @@ impl App {
         let name = staff.unwrap_or_default().to_string();
         (
             App::SignIn {
-                records,
+                records: Box::new(records),
                 name,
                 error: None,
                 warning,
@@ -229,7 +230,7 @@ impl App {
     pub fn records(&self) -> Option<&Records> {
         match self {
             App::Failed { .. } => None,
-            App::SignIn { records, .. } => Some(records),
+            App::SignIn { records, .. } => Some(records.as_ref()),
             App::Main(main) => Some(&main.records),
         }
     }
@@ -279,7 +280,7 @@ impl App {
                     unreachable!("matched above");
                 };
                 records.actor = who;
-                let (main, task) = Main::open(records, warning);
+                let (main, task) = Main::open(*records, warning);
                 *self = App::Main(Box::new(main));
                 task
             }

@@ -73,6 +73,7 @@ enum Notice {
     Error(String),
 }
 
+#[derive(Default)]
 pub struct PrescriptionScreen {
     visits: Vec<VisitRow>,
     /// Each visit's insurance as the prescription will print it (after reconciliation, the
@@ -96,27 +97,6 @@ pub struct PrescriptionScreen {
     /// A void being asked for: the prescription and the reason typed so far.
     voiding: Option<(i64, String)>,
     notice: Option<Notice>,
-}
-
-impl Default for PrescriptionScreen {
-    fn default() -> Self {
-        PrescriptionScreen {
-            visits: Vec::new(),
-            claims: Vec::new(),
-            selected: 0,
-            picked: None,
-            editing: false,
-            draft: Draft::default(),
-            doctor: 0,
-            current: (0, 0),
-            show_all: false,
-            recent: Vec::new(),
-            issued: Vec::new(),
-            drafts: std::collections::HashMap::new(),
-            voiding: None,
-            notice: None,
-        }
-    }
 }
 
 impl PrescriptionScreen {
