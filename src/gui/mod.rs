@@ -1,5 +1,8 @@
-//! The desktop app (iced): the frame with the mode banner and screen switcher, the reception
-//! screen, and the outage screen. Screens never touch SQL: they call [`crate::service::Records`].
+//! The desktop app (iced): the frame with the mode banner and screen switcher, and the screens
+//! 受付 ([`reception`], [`new_patient`]), 処方 ([`prescribe`]), 照合 ([`reconcile`]) and 障害対応
+//! ([`outage`], [`runbook`]); widgets several screens use in [`widget`], what the app asks of the
+//! operating system in [`platform`]. Screens never touch SQL: they call
+//! [`crate::service::Records`].
 //!
 //! Each screen is a struct with its own `Message`, an `update` that returns an [`Action`] for the
 //! frame, an `on_key` that maps the frame's global keys ([`app::Shortcut`]) to its own messages,
