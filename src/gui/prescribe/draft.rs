@@ -227,6 +227,7 @@ impl Draft {
     }
 }
 
+/// The 剤形 one key stands for: 1 内服, 2 頓服, 3 外用 (full-width digits and the kanji too).
 pub fn form_from_key(c: char) -> Option<DoseForm> {
     match c {
         '1' | '１' | '内' => Some(DoseForm::Internal),
