@@ -9,7 +9,7 @@ use iced::keyboard::{self, key::Named, Key};
 use iced::widget::{button, column, container, operation, row, space, text, text_input};
 use iced::{window, Element, Length, Subscription, Task, Theme};
 
-use super::{banner, outage, prescribe, reception, reconcile, runbook, theme};
+use super::{banner, outage, prescribe, reception, reconcile, theme, Action};
 use crate::config::Config;
 use crate::service::{Clock, Records};
 
@@ -23,23 +23,21 @@ pub struct Launch {
     pub clock: Clock,
 }
 
-/// The screens of the switcher, in key order F1–F5.
+/// The screens of the switcher, in key order F1–F4 (F5 stays free for 設定 once it has content).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Screen {
     Reception,
     Prescription,
     Reconciliation,
     Outage,
-    Settings,
 }
 
 impl Screen {
-    pub const ALL: [Screen; 5] = [
+    pub const ALL: [Screen; 4] = [
         Screen::Reception,
         Screen::Prescription,
         Screen::Reconciliation,
         Screen::Outage,
-        Screen::Settings,
     ];
 
     pub fn ja(self) -> &'static str {
@@ -48,7 +46,6 @@ impl Screen {
             Screen::Prescription => "処方",
             Screen::Reconciliation => "照合",
             Screen::Outage => "障害対応",
-            Screen::Settings => "設定",
         }
     }
 
@@ -58,7 +55,6 @@ impl Screen {
             Screen::Prescription => "F2",
             Screen::Reconciliation => "F3",
             Screen::Outage => "F4",
-            Screen::Settings => "F5",
         }
     }
 }
@@ -110,7 +106,9 @@ pub const REFRESH: Duration = Duration::from_secs(3);
 
 const STAFF_INPUT: &str = "staff-name";
 
-enum Phase {
+/// The app: each state holds what it has, so there are no records without a desk or a screen
+/// without records.
+pub enum App {
     /// The database could not be opened: say so and what to do.
     Failed {
         detail: String,
@@ -118,27 +116,31 @@ enum Phase {
         latest: Option<(String, String)>,
     },
     /// Who is at the desk?
-    Start {
+    SignIn {
+        /// Boxed, as `Main` is: the records are large, the error screen small.
+        records: Box<Records>,
         name: String,
         error: Option<String>,
+        /// Said in the frame once it opens, e.g. a failed daily backup.
+        warning: Option<String>,
     },
+    /// Boxed: the screens are large, the other states small.
     Main(Box<Main>),
 }
 
-struct Main {
+/// The main screens and the frame around them (banner, switcher).
+pub struct Main {
+    records: Records,
+    /// Said in the frame, e.g. a failed daily backup.
+    warning: Option<String>,
     screen: Screen,
+    /// The one copy of the mode status: the banner and the 障害対応 screen read it from here.
+    mode: banner::Mode,
     banner: banner::Banner,
     reception: reception::Reception,
     outage: outage::OutageScreen,
     reconcile: reconcile::ReconcileScreen,
     prescription: prescribe::PrescriptionScreen,
-}
-
-pub struct App {
-    records: Option<Records>,
-    /// Said in the frame, e.g. a failed daily backup.
-    warning: Option<String>,
-    phase: Phase,
 }
 
 impl App {
@@ -166,9 +168,7 @@ impl App {
                         reception::error_ja(&e)
                     )
                 });
-                let (mut app, task) = App::start(records, launch.staff.as_deref());
-                app.warning = warning;
-                (app, task)
+                App::sign_in(records, launch.staff.as_deref(), warning)
             }
             Err(e) => {
                 let config = launch
@@ -179,14 +179,10 @@ impl App {
                     crate::service::latest_backup(&config.unwrap_or_default(), &launch.db_path)
                         .map(|b| (b.path, b.modified));
                 (
-                    App {
-                        records: None,
-                        warning: None,
-                        phase: Phase::Failed {
-                            detail: reception::error_ja(&e),
-                            path,
-                            latest,
-                        },
+                    App::Failed {
+                        detail: reception::error_ja(&e),
+                        path,
+                        latest,
                     },
                     Task::none(),
                 )
@@ -196,12 +192,21 @@ impl App {
 
     /// The start screen for open records, the name pre-filled if known.
     pub fn start(records: Records, staff: Option<&str>) -> (App, Task<Message>) {
+        App::sign_in(records, staff, None)
+    }
+
+    fn sign_in(
+        records: Records,
+        staff: Option<&str>,
+        warning: Option<String>,
+    ) -> (App, Task<Message>) {
         let name = staff.unwrap_or_default().to_string();
         (
-            App {
-                records: Some(records),
-                warning: None,
-                phase: Phase::Start { name, error: None },
+            App::SignIn {
+                records: Box::new(records),
+                name,
+                error: None,
+                warning,
             },
             operation::focus(STAFF_INPUT),
         )
@@ -209,38 +214,30 @@ impl App {
 
     /// Straight to the main screens, with `records.actor` at the desk (tests, demos).
     pub fn ready(records: Records) -> (App, Task<Message>) {
-        let mut app = App {
-            records: Some(records),
-            warning: None,
-            phase: Phase::Start {
-                name: String::new(),
-                error: None,
-            },
-        };
-        let task = app.enter_main();
-        (app, task)
+        let (main, task) = Main::open(records, None);
+        (App::Main(Box::new(main)), task)
     }
 
     /// The error screen (for tests of the failure path).
     pub fn failed(detail: impl Into<String>, path: impl Into<String>) -> App {
-        App {
-            records: None,
-            warning: None,
-            phase: Phase::Failed {
-                detail: detail.into(),
-                path: path.into(),
-                latest: None,
-            },
+        App::Failed {
+            detail: detail.into(),
+            path: path.into(),
+            latest: None,
         }
     }
 
     pub fn records(&self) -> Option<&Records> {
-        self.records.as_ref()
+        match self {
+            App::Failed { .. } => None,
+            App::SignIn { records, .. } => Some(records.as_ref()),
+            App::Main(main) => Some(&main.records),
+        }
     }
 
     pub fn title(&self) -> String {
-        match (&self.phase, &self.records) {
-            (Phase::Main(_), Some(r)) => format!("オン資障害時受付 onshi-fallback — {}", r.actor),
+        match self {
+            App::Main(main) => format!("オン資障害時受付 onshi-fallback — {}", main.records.actor),
             _ => "オン資障害時受付 onshi-fallback".into(),
         }
     }
@@ -251,140 +248,155 @@ impl App {
 
     pub fn subscription(&self) -> Subscription<Message> {
         let keys = event::listen_with(key_message);
-        match self.phase {
-            Phase::Main(_) => {
+        match self {
+            App::Main(_) => {
                 Subscription::batch([keys, iced::time::every(REFRESH).map(|_| Message::Tick)])
             }
             _ => keys,
         }
     }
 
-    fn enter_main(&mut self) -> Task<Message> {
-        let Some(records) = self.records.as_mut() else {
-            return Task::none();
-        };
+    pub fn update(&mut self, message: Message) -> Task<Message> {
+        match (&mut *self, message) {
+            (App::SignIn { name, error, .. }, Message::StaffChanged(n)) => {
+                *name = n;
+                *error = None;
+                Task::none()
+            }
+            (App::SignIn { name, error, .. }, Message::StaffConfirmed) => {
+                let who = name.trim().to_string();
+                if who.is_empty() {
+                    *error = Some("受付担当者の名前を入力してください".into());
+                    return Task::none();
+                }
+                // Take the records out of the start screen: it ends here.
+                let placeholder = App::failed("", "");
+                let App::SignIn {
+                    mut records,
+                    warning,
+                    ..
+                } = std::mem::replace(self, placeholder)
+                else {
+                    unreachable!("matched above");
+                };
+                records.actor = who;
+                let (main, task) = Main::open(*records, warning);
+                *self = App::Main(Box::new(main));
+                task
+            }
+            (App::Main(main), message) => main.update(message),
+            _ => Task::none(),
+        }
+    }
+
+    pub fn view(&self) -> Element<'_, Message> {
+        match self {
+            App::Failed {
+                detail,
+                path,
+                latest,
+            } => failed_view(detail, path, latest.as_ref()),
+            App::SignIn { name, error, .. } => start_view(name, error.as_deref()),
+            App::Main(main) => main.view(),
+        }
+    }
+}
+
+impl Main {
+    /// The main screens on 受付, the status and today's list read.
+    fn open(records: Records, warning: Option<String>) -> (Main, Task<Message>) {
         let mut main = Main {
+            records,
+            warning,
             screen: Screen::Reception,
+            mode: banner::Mode::default(),
             banner: banner::Banner::default(),
             reception: reception::Reception::default(),
             outage: outage::OutageScreen::default(),
             reconcile: reconcile::ReconcileScreen::default(),
             prescription: prescribe::PrescriptionScreen::default(),
         };
-        main.banner.refresh(records);
-        main.outage.status = main.banner.status.clone();
-        main.reception.refresh(records);
-        self.phase = Phase::Main(Box::new(main));
-        operation::focus(reception::SEARCH_INPUT)
+        main.mode.refresh(&main.records);
+        main.reception.refresh(&main.records);
+        (main, operation::focus(reception::SEARCH_INPUT))
     }
 
-    pub fn update(&mut self, message: Message) -> Task<Message> {
-        match (&mut self.phase, message) {
-            (Phase::Start { name, error }, Message::StaffChanged(n)) => {
-                *name = n;
-                *error = None;
-                Task::none()
-            }
-            (Phase::Start { name, error }, Message::StaffConfirmed) => {
-                let who = name.trim().to_string();
-                if who.is_empty() {
-                    *error = Some("受付担当者の名前を入力してください".into());
-                    return Task::none();
-                }
-                if let Some(r) = self.records.as_mut() {
-                    r.actor = who;
-                }
-                self.enter_main()
-            }
-            (Phase::Main(main), message) => {
-                let Some(records) = self.records.as_mut() else {
-                    return Task::none();
-                };
-                main.update(records, message)
-            }
-            _ => Task::none(),
-        }
-    }
-
-    pub fn view(&self) -> Element<'_, Message> {
-        match (&self.phase, &self.records) {
-            (
-                Phase::Failed {
-                    detail,
-                    path,
-                    latest,
-                },
-                _,
-            ) => failed_view(detail, path, latest.as_ref()),
-            (Phase::Start { name, error }, _) => start_view(name, error.as_deref()),
-            (Phase::Main(main), Some(records)) => main.view(records, self.warning.as_deref()),
-            (Phase::Main(_), None) => failed_view("内部状態が不正です", "", None),
-        }
-    }
-}
-
-impl Main {
-    fn update(&mut self, records: &mut Records, message: Message) -> Task<Message> {
+    fn update(&mut self, message: Message) -> Task<Message> {
         match message {
-            Message::Switch(screen) => self.switch(records, screen),
+            Message::Switch(screen) => self.switch(screen),
             Message::Tick => {
-                self.banner.refresh(records);
-                self.outage.status = self.banner.status.clone();
+                self.mode.refresh(&self.records);
                 match self.screen {
-                    Screen::Reception => self.reception.refresh_today(records),
-                    Screen::Outage => self.outage.runbook.refresh(records),
-                    Screen::Prescription => self.prescription.refresh(records),
+                    Screen::Reception => self.reception.refresh_today(&self.records),
+                    Screen::Outage => self.outage.runbook.refresh(&self.records),
+                    Screen::Prescription => self.prescription.refresh(&self.records),
                     // Not while a pass runs: its progress already refreshes the list.
-                    _ => {}
+                    Screen::Reconciliation => {}
                 }
                 Task::none()
             }
             Message::Banner(m) => {
-                let was_switching = self.banner.switching();
-                let task = self.banner.update(records, m).map(Message::Banner);
-                self.after_mode_change(records);
-                if was_switching && !self.banner.switching() {
+                let action = self.banner.update(&mut self.records, &mut self.mode, m);
+                let switched = matches!(action, Action::ModeChanged(_));
+                let task = self.perform(action, Message::Banner);
+                if switched {
                     // Switched: back to where staff were typing.
-                    return Task::batch([task, self.switch(records, self.screen)]);
+                    return Task::batch([task, self.switch(self.screen)]);
                 }
                 task
             }
-            Message::Reception(m) => self.reception.update(records, m).map(Message::Reception),
+            Message::Reception(m) => {
+                let action = self.reception.update(&mut self.records, m);
+                self.perform(action, Message::Reception)
+            }
             Message::Reconcile(m) => {
-                let task = self.reconcile.update(records, m).map(Message::Reconcile);
-                self.banner.refresh(records);
-                task
+                let action = self.reconcile.update(&mut self.records, m);
+                self.perform(action, Message::Reconcile)
             }
             Message::Outage(m) => {
-                let task = self.outage.update(records, m).map(Message::Outage);
-                self.banner.refresh(records);
-                self.outage.status = self.banner.status.clone();
-                task
+                let action = self.outage.update(&mut self.records, m);
+                self.perform(action, Message::Outage)
             }
-            Message::Prescription(m) => self
-                .prescription
-                .update(records, m)
-                .map(Message::Prescription),
-            Message::Key(key) => self.shortcut(records, key),
+            Message::Prescription(m) => {
+                let action = self.prescription.update(&mut self.records, m);
+                self.perform(action, Message::Prescription)
+            }
+            Message::Key(key) => self.shortcut(key),
             Message::StaffChanged(_) | Message::StaffConfirmed => Task::none(),
         }
     }
 
-    fn after_mode_change(&mut self, records: &mut Records) {
-        self.outage.status = self.banner.status.clone();
-        self.outage.runbook.refresh(records);
-        self.reception.refresh_today(records);
+    /// A screen's action as the app's effects.
+    fn perform<M: Send + 'static>(
+        &mut self,
+        action: Action<M>,
+        wrap: fn(M) -> Message,
+    ) -> Task<Message> {
+        match action {
+            Action::None => Task::none(),
+            Action::Run(task) => task.map(wrap),
+            Action::RecordsChanged(task) => {
+                self.mode.refresh(&self.records);
+                task.map(wrap)
+            }
+            Action::ModeChanged(task) => {
+                self.mode.refresh(&self.records);
+                self.outage.runbook.refresh(&self.records);
+                self.reception.refresh_today(&self.records);
+                task.map(wrap)
+            }
+            Action::Back => self.switch(Screen::Reception),
+        }
     }
 
-    fn switch(&mut self, records: &Records, screen: Screen) -> Task<Message> {
+    fn switch(&mut self, screen: Screen) -> Task<Message> {
         self.screen = screen;
         match screen {
             Screen::Reception => self.reception.focus().map(Message::Reception),
             Screen::Outage => {
-                self.outage.status = self.banner.status.clone();
-                self.outage.runbook.refresh(records);
+                self.outage.runbook.refresh(&self.records);
                 // During an outage the checklist is the work; ending it is a deliberate Tab away.
-                if self.banner.degraded() {
+                if self.mode.degraded() {
                     self.outage
                         .runbook
                         .focus()
@@ -394,117 +406,50 @@ impl Main {
                 }
             }
             Screen::Reconciliation => {
-                self.reconcile.refresh(records);
+                self.reconcile.refresh(&self.records);
                 self.reconcile.focus().map(Message::Reconcile)
             }
             Screen::Prescription => {
-                self.prescription.refresh(records);
+                self.prescription.refresh(&self.records);
                 self.prescription.focus().map(Message::Prescription)
             }
-            _ => Task::none(),
         }
     }
 
-    fn shortcut(&mut self, records: &mut Records, key: Shortcut) -> Task<Message> {
+    /// The frame's own keys first; the rest go to the screen shown, which maps them itself.
+    fn shortcut(&mut self, key: Shortcut) -> Task<Message> {
         // The mode-switch field takes Esc and Enter first while it is open.
         if self.banner.switching() {
             return match key {
                 Shortcut::Escape => {
                     self.banner.cancel();
-                    self.switch(records, self.screen)
+                    self.switch(self.screen)
                 }
                 _ => Task::none(),
             };
         }
-        match key {
-            Shortcut::Screen(s) => self.switch(records, s),
-            Shortcut::ModeSwitch => self
-                .banner
-                .update(records, banner::Message::Open)
-                .map(Message::Banner),
-            Shortcut::Next => operation::focus_next(),
-            Shortcut::Previous => operation::focus_previous(),
-            other if self.screen == Screen::Reception => {
-                let m = match other {
-                    Shortcut::Escape => reception::Message::Escape,
-                    Shortcut::Up => reception::Message::Move(-1),
-                    Shortcut::Down => reception::Message::Move(1),
-                    Shortcut::NewPatient => reception::Message::NewPatient,
-                    _ => return Task::none(),
-                };
-                self.reception.update(records, m).map(Message::Reception)
-            }
-            other if self.screen == Screen::Outage => {
-                let m = match other {
-                    Shortcut::Up => runbook::Message::Move(-1),
-                    Shortcut::Down => runbook::Message::Move(1),
-                    Shortcut::Primary => runbook::Message::OpenConsentPage,
-                    Shortcut::Save => runbook::Message::WriteReport,
-                    Shortcut::Escape => return self.switch(records, Screen::Reception),
-                    _ => return Task::none(),
-                };
-                self.update(records, Message::Outage(outage::Message::Runbook(m)))
-            }
-            other if self.screen == Screen::Reconciliation => {
-                let m = match other {
-                    Shortcut::Up => reconcile::Message::Move(-1),
-                    Shortcut::Down => reconcile::Message::Move(1),
-                    Shortcut::Primary => reconcile::Message::RunPass,
-                    Shortcut::Save => reconcile::Message::WriteCsv,
-                    Shortcut::Digit(d) => match reconcile::Choice::from_digit(d) {
-                        Some(c) => reconcile::Message::Choose(c),
-                        None => return Task::none(),
-                    },
-                    Shortcut::Escape if self.reconcile.escape() => {
-                        return self.reconcile.focus().map(Message::Reconcile)
-                    }
-                    Shortcut::Escape => return self.switch(records, Screen::Reception),
-                    _ => return Task::none(),
-                };
-                self.update(records, Message::Reconcile(m))
-            }
-            other if self.screen == Screen::Prescription => {
-                use prescribe::Message as P;
-                let m = match other {
-                    Shortcut::Up => P::Move(-1),
-                    Shortcut::Down => P::Move(1),
-                    Shortcut::Enter => P::PickSelected,
-                    Shortcut::Print => P::Issue,
-                    Shortcut::Ctrl('d') => P::AddDrug,
-                    Shortcut::Ctrl('r') => P::AddRp,
-                    Shortcut::Ctrl('\u{7f}') => P::Remove,
-                    Shortcut::Ctrl('h') => P::ToggleNoSubstitution(None),
-                    Shortcut::Ctrl('k') => P::TogglePatientRequest(None),
-                    Shortcut::Primary => match self.prescription.latest_valid() {
-                        Some(id) => P::OpenPdf(id),
-                        None => return Task::none(),
-                    },
-                    Shortcut::Save => match self.prescription.latest_valid() {
-                        Some(id) => P::Reprint(id),
-                        None => return Task::none(),
-                    },
-                    Shortcut::NewPatient => match self.prescription.latest_valid() {
-                        Some(id) => P::VoidAsk(id),
-                        None => return Task::none(),
-                    },
-                    Shortcut::Escape if self.prescription.escape() => {
-                        return self.prescription.focus().map(Message::Prescription)
-                    }
-                    Shortcut::Escape => return self.switch(records, Screen::Reception),
-                    _ => return Task::none(),
-                };
-                self.update(records, Message::Prescription(m))
-            }
-            Shortcut::Escape if self.screen != Screen::Reception => {
-                self.switch(records, Screen::Reception)
-            }
-            _ => Task::none(),
+        let message = match key {
+            Shortcut::Screen(s) => return self.switch(s),
+            Shortcut::ModeSwitch => Some(Message::Banner(banner::Message::Open)),
+            Shortcut::Next => return operation::focus_next(),
+            Shortcut::Previous => return operation::focus_previous(),
+            other => match self.screen {
+                Screen::Reception => self.reception.on_key(other).map(Message::Reception),
+                Screen::Prescription => self.prescription.on_key(other).map(Message::Prescription),
+                Screen::Reconciliation => self.reconcile.on_key(other).map(Message::Reconcile),
+                Screen::Outage => self.outage.on_key(other).map(Message::Outage),
+            },
+        };
+        match message {
+            Some(m) => self.update(m),
+            None => Task::none(),
         }
     }
 
-    fn view<'a>(&'a self, records: &'a Records, warning: Option<&'a str>) -> Element<'a, Message> {
+    fn view(&self) -> Element<'_, Message> {
+        let records = &self.records;
         let now = records.clock.now();
-        let banner = self.banner.view(now).map(Message::Banner);
+        let banner = self.banner.view(&self.mode, now).map(Message::Banner);
         let tabs = Screen::ALL.iter().fold(row![].spacing(6), |r, s| {
             r.push(
                 button(text(format!("{} {}", s.key(), s.ja())).size(theme::BODY))
@@ -526,27 +471,17 @@ impl Main {
         ]
         .spacing(16)
         .align_y(iced::Center);
-        let body: Element<'a, Message> = match self.screen {
+        let body: Element<'_, Message> = match self.screen {
             Screen::Reception => self.reception.view(records).map(Message::Reception),
-            Screen::Outage => self.outage.view(now).map(Message::Outage),
+            Screen::Outage => self
+                .outage
+                .view(self.mode.status.as_ref(), now)
+                .map(Message::Outage),
             Screen::Reconciliation => self.reconcile.view(records).map(Message::Reconcile),
             Screen::Prescription => self.prescription.view(records).map(Message::Prescription),
-            other => container(
-                column![
-                    text(other.ja()).size(theme::TITLE),
-                    text("準備中").size(28),
-                    text("この画面は今後追加されます。F1 で受付に戻ります。")
-                        .size(theme::BODY)
-                        .color(theme::MUTED),
-                ]
-                .spacing(12)
-                .align_x(iced::Center),
-            )
-            .center(Length::Fill)
-            .into(),
         };
         let mut frame = column![banner, container(nav).padding([6, 12])];
-        if let Some(w) = warning {
+        if let Some(w) = &self.warning {
             frame = frame.push(
                 container(
                     text(format!("注意: {w}"))
@@ -578,7 +513,6 @@ pub fn key_message(event: Event, status: event::Status, _window: window::Id) -> 
         Key::Named(Named::F2) => Shortcut::Screen(Screen::Prescription),
         Key::Named(Named::F3) => Shortcut::Screen(Screen::Reconciliation),
         Key::Named(Named::F4) => Shortcut::Screen(Screen::Outage),
-        Key::Named(Named::F5) => Shortcut::Screen(Screen::Settings),
         Key::Named(Named::F6) => Shortcut::Primary,
         Key::Named(Named::F7) => Shortcut::NewPatient,
         Key::Named(Named::F8) => Shortcut::Save,

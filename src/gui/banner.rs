@@ -6,7 +6,7 @@ use chrono::{DateTime, FixedOffset};
 use iced::widget::{column, container, operation, row, space, text, text_input};
 use iced::{Element, Length, Task};
 
-use super::theme;
+use super::{theme, Action};
 use crate::domain::{Detection, Service};
 use crate::service::{Records, Status};
 
@@ -19,21 +19,16 @@ pub enum Message {
     Confirm,
 }
 
+/// The mode status as last read from the database: the frame holds the one copy and hands it
+/// to the banner and the screens that show it.
 #[derive(Default)]
-pub struct Banner {
+pub struct Mode {
     pub status: Option<Status>,
     /// The status could not be read (shown in the banner, not a crash).
     pub error: Option<String>,
-    /// The reason field, while a manual switch is being made.
-    switch: Option<SwitchForm>,
 }
 
-struct SwitchForm {
-    reason: String,
-    error: Option<String>,
-}
-
-impl Banner {
+impl Mode {
     pub fn refresh(&mut self, records: &Records) {
         match records.status() {
             Ok(s) => {
@@ -47,7 +42,20 @@ impl Banner {
     pub fn degraded(&self) -> bool {
         self.status.as_ref().is_some_and(|s| s.outage.is_some())
     }
+}
 
+/// The banner's own state: the reason field, while a manual switch is being made.
+#[derive(Default)]
+pub struct Banner {
+    switch: Option<SwitchForm>,
+}
+
+struct SwitchForm {
+    reason: String,
+    error: Option<String>,
+}
+
+impl Banner {
     pub fn switching(&self) -> bool {
         self.switch.is_some()
     }
@@ -56,28 +64,34 @@ impl Banner {
         self.switch = None;
     }
 
-    pub fn update(&mut self, records: &mut Records, message: Message) -> Task<Message> {
+    /// `mode` is the frame's: opening the field re-reads it, so the prompt matches the mode.
+    pub fn update(
+        &mut self,
+        records: &mut Records,
+        mode: &mut Mode,
+        message: Message,
+    ) -> Action<Message> {
         match message {
             Message::Open => {
-                self.refresh(records);
+                mode.refresh(records);
                 self.switch = Some(SwitchForm {
                     reason: String::new(),
                     error: None,
                 });
-                operation::focus(REASON_INPUT)
+                Action::Run(operation::focus(REASON_INPUT))
             }
             Message::ReasonChanged(r) => {
                 if let Some(f) = self.switch.as_mut() {
                     f.reason = r;
                     f.error = None;
                 }
-                Task::none()
+                Action::None
             }
             Message::Confirm => {
                 let Some(form) = self.switch.as_mut() else {
-                    return Task::none();
+                    return Action::None;
                 };
-                let result = if self.status.as_ref().is_some_and(|s| s.outage.is_some()) {
+                let result = if mode.degraded() {
                     records
                         .outage_end(&form.reason, Detection::Staff)
                         .map(|_| ())
@@ -89,19 +103,21 @@ impl Banner {
                 match result {
                     Ok(()) => {
                         self.switch = None;
-                        self.refresh(records);
+                        Action::ModeChanged(Task::none())
                     }
-                    Err(e) => form.error = Some(super::reception::error_ja(&e)),
+                    Err(e) => {
+                        form.error = Some(super::reception::error_ja(&e));
+                        Action::None
+                    }
                 }
-                Task::none()
             }
         }
     }
 
-    pub fn view(&self, now: DateTime<FixedOffset>) -> Element<'_, Message> {
-        let degraded = self.degraded();
-        let queued = self.status.as_ref().map(|s| s.queued).unwrap_or(0);
-        let line: Element<'_, Message> = match self.status.as_ref().and_then(|s| s.outage.as_ref())
+    pub fn view<'a>(&'a self, mode: &'a Mode, now: DateTime<FixedOffset>) -> Element<'a, Message> {
+        let degraded = mode.degraded();
+        let queued = mode.status.as_ref().map(|s| s.queued).unwrap_or(0);
+        let line: Element<'a, Message> = match mode.status.as_ref().and_then(|s| s.outage.as_ref())
         {
             Some(o) => {
                 let started = DateTime::parse_from_rfc3339(&o.started_at).ok();
@@ -138,7 +154,7 @@ impl Banner {
             .into(),
         };
         let mut col = column![line].spacing(6);
-        if let Some(o) = self.status.as_ref().and_then(|s| s.outage.as_ref()) {
+        if let Some(o) = mode.status.as_ref().and_then(|s| s.outage.as_ref()) {
             col = col.push(
                 text(format!(
                     "理由: {}（{}・{}）",
@@ -149,7 +165,7 @@ impl Banner {
                 .size(theme::BODY),
             );
         }
-        if let Some(e) = &self.error {
+        if let Some(e) = &mode.error {
             col = col.push(text(e.clone()).size(theme::BODY));
         }
         if let Some(form) = &self.switch {

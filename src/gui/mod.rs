@@ -1,23 +1,52 @@
-//! The desktop app (iced): the frame with the mode banner and screen switcher, the reception
-//! screen, and the outage screen. Screens never touch SQL: they call [`crate::service::Records`].
+//! The desktop app (iced): the frame with the mode banner and screen switcher, and the screens
+//! 受付 ([`reception`], [`new_patient`]), 処方 ([`prescribe`]), 照合 ([`reconcile`]) and 障害対応
+//! ([`outage`], [`runbook`]); widgets several screens use in [`widget`], what the app asks of the
+//! operating system in [`platform`]. Screens never touch SQL: they call
+//! [`crate::service::Records`].
 //!
-//! Each screen is a struct with its own `Message`, `update` returning an [`app::Action`]-like
-//! outcome for the frame, and `view`. The frame ([`app::App`]) owns the records and switches
-//! screens.
+//! Each screen is a struct with its own `Message`, an `update` that returns an [`Action`] for the
+//! frame, an `on_key` that maps the frame's global keys ([`app::Shortcut`]) to its own messages,
+//! and a `view`. The frame ([`app::App`]) owns the records and the one copy of the mode status,
+//! switches screens and turns the actions into effects.
 
 pub mod app;
 pub mod banner;
 pub mod new_patient;
 pub mod outage;
+pub mod platform;
 pub mod prescribe;
 pub mod reception;
 pub mod reconcile;
 pub mod runbook;
 pub mod theme;
+pub mod widget;
 
 pub use app::{App, Launch, Message};
 
-use iced::Font;
+use iced::{Font, Task};
+
+/// What a screen's `update` asks of the frame.
+#[must_use]
+pub enum Action<M> {
+    /// Nothing beyond the screen's own state.
+    None,
+    /// Run this task (mostly a focus change).
+    Run(Task<M>),
+    /// The records changed in a way the banner counts (照合待ち): re-read the mode status, then
+    /// run the task.
+    RecordsChanged(Task<M>),
+    /// An outage was started or ended: re-read the status and the screens that show it, then run
+    /// the task.
+    ModeChanged(Task<M>),
+    /// Nothing left to back out of on this screen: back to 受付.
+    Back,
+}
+
+impl<M> From<Task<M>> for Action<M> {
+    fn from(task: Task<M>) -> Self {
+        Action::Run(task)
+    }
+}
 
 /// IPAexGothic (IPA Font License v1.0, see `fonts/`): bundled so Japanese never renders as boxes.
 pub const FONT_BYTES: &[u8] = include_bytes!("../../fonts/ipaexg.ttf");

@@ -5,10 +5,11 @@ use chrono::{DateTime, FixedOffset};
 use iced::widget::{button, column, container, row, rule, text, text_input};
 use iced::{Element, Length, Task};
 
+use super::app::Shortcut;
 use super::banner::{elapsed_ja, services_ja};
 use super::reception::{error_ja, short_time};
 use super::runbook::{self, Checklist};
-use super::theme;
+use super::{theme, widget, Action};
 use crate::domain::{Detection, Service};
 use crate::service::{Records, Status};
 
@@ -23,11 +24,11 @@ pub enum Message {
     NoteChanged(String),
     End,
     Runbook(runbook::Message),
+    /// Esc: back to 受付 (a text field here only loses the focus on Esc).
+    Escape,
 }
 
 pub struct OutageScreen {
-    /// The latest status, kept fresh by the frame.
-    pub status: Option<Status>,
     reason: String,
     services: Vec<Service>,
     note: String,
@@ -39,7 +40,6 @@ pub struct OutageScreen {
 impl Default for OutageScreen {
     fn default() -> Self {
         OutageScreen {
-            status: None,
             reason: String::new(),
             services: Service::ALL.to_vec(),
             note: String::new(),
@@ -51,13 +51,31 @@ impl Default for OutageScreen {
 }
 
 impl OutageScreen {
-    pub fn update(&mut self, records: &mut Records, message: Message) -> Task<Message> {
-        if let Message::Runbook(m) = message {
-            return self.runbook.update(records, m).map(Message::Runbook);
+    /// The frame's keys on this screen: ↑↓ choose a step, F6 the consent page, F8 the report.
+    pub fn on_key(&self, key: Shortcut) -> Option<Message> {
+        let m = match key {
+            Shortcut::Up => runbook::Message::Move(-1),
+            Shortcut::Down => runbook::Message::Move(1),
+            Shortcut::Primary => runbook::Message::OpenConsentPage,
+            Shortcut::Save => runbook::Message::WriteReport,
+            Shortcut::Escape => return Some(Message::Escape),
+            _ => return None,
+        };
+        Some(Message::Runbook(m))
+    }
+
+    pub fn update(&mut self, records: &mut Records, message: Message) -> Action<Message> {
+        match message {
+            Message::Runbook(m) => {
+                return self.runbook.update(records, m).map(Message::Runbook).into()
+            }
+            Message::Escape => return Action::Back,
+            _ => {}
         }
         self.error = None;
+        let mut changed = false;
         match message {
-            Message::Runbook(_) => {}
+            Message::Runbook(_) | Message::Escape => {}
             Message::ReasonChanged(r) => self.reason = r,
             Message::NoteChanged(n) => self.note = n,
             Message::ToggleService(s) => {
@@ -76,6 +94,7 @@ impl OutageScreen {
                             "既に障害モードです（対象サービスを追加しました）".into()
                         });
                         self.reason.clear();
+                        changed = true;
                     }
                     Err(e) => self.error = Some(error_ja(&e)),
                 }
@@ -86,19 +105,26 @@ impl OutageScreen {
                         "回線の復旧を記録しました。照合待ちになった記録 {released} 件"
                     ));
                     self.note.clear();
+                    changed = true;
                 }
                 Err(e) => self.error = Some(error_ja(&e)),
             },
         }
-        if let Ok(s) = records.status() {
-            self.status = Some(s);
+        if changed {
+            // The frame re-reads the status, this screen's checklist and today's list.
+            Action::ModeChanged(Task::none())
+        } else {
+            Action::None
         }
-        self.runbook.refresh(records);
-        Task::none()
     }
 
-    pub fn view(&self, now: DateTime<FixedOffset>) -> Element<'_, Message> {
-        let open = self.status.as_ref().and_then(|s| s.outage.as_ref());
+    /// `status` is the frame's copy of the mode status.
+    pub fn view<'a>(
+        &'a self,
+        status: Option<&'a Status>,
+        now: DateTime<FixedOffset>,
+    ) -> Element<'a, Message> {
+        let open = status.and_then(|s| s.outage.as_ref());
         let mut left = column![text("障害対応").size(theme::TITLE)]
             .spacing(10)
             .width(Length::FillPortion(5));
@@ -163,20 +189,10 @@ impl OutageScreen {
             }
         }
         if let Some(n) = &self.notice {
-            left = left.push(
-                container(text(n.clone()).size(theme::BODY))
-                    .padding(8)
-                    .width(Length::Fill)
-                    .style(theme::notice_box),
-            );
+            left = left.push(widget::notice_text(n.clone(), 8));
         }
         if let Some(e) = &self.error {
-            left = left.push(
-                container(text(format!("エラー: {e}")).size(theme::BODY))
-                    .padding(8)
-                    .width(Length::Fill)
-                    .style(theme::error_box),
-            );
+            left = left.push(widget::error(e, 8));
         }
 
         let runbook = container(self.runbook.view().map(Message::Runbook))

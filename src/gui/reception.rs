@@ -6,8 +6,10 @@ use iced::widget::{
 };
 use iced::{Element, Length, Task};
 
+use super::app::Shortcut;
 use super::new_patient::{self, Form, FormOutcome};
-use super::theme;
+use super::widget::{self, cell};
+use super::{theme, Action};
 use crate::domain::wareki::format_wareki;
 use crate::domain::Basis;
 use crate::error::Error;
@@ -80,15 +82,27 @@ impl Reception {
         }
     }
 
-    pub fn form_open(&self) -> bool {
-        self.form.is_some()
-    }
-
     pub fn hits(&self) -> &[PatientHit] {
         &self.hits
     }
 
-    pub fn update(&mut self, records: &mut Records, message: Message) -> Task<Message> {
+    /// The frame's keys on this screen: ↑↓ choose a hit, F7 the 申立書, Esc backs out.
+    pub fn on_key(&self, key: Shortcut) -> Option<Message> {
+        match key {
+            Shortcut::Escape => Some(Message::Escape),
+            Shortcut::Up => Some(Message::Move(-1)),
+            Shortcut::Down => Some(Message::Move(1)),
+            Shortcut::NewPatient => Some(Message::NewPatient),
+            _ => None,
+        }
+    }
+
+    /// Only tasks: the banner's 照合待ち count takes a new visit on its next periodic refresh.
+    pub fn update(&mut self, records: &mut Records, message: Message) -> Action<Message> {
+        Action::Run(self.apply(records, message))
+    }
+
+    fn apply(&mut self, records: &mut Records, message: Message) -> Task<Message> {
         match message {
             Message::QueryChanged(q) => {
                 self.query = q;
@@ -324,17 +338,9 @@ fn notice_view(n: &Notice) -> Element<'_, Message> {
                         .color(theme::AMBER),
                 );
             }
-            container(col)
-                .padding(8)
-                .width(Length::Fill)
-                .style(theme::notice_box)
-                .into()
+            widget::notice(col, 8)
         }
-        Notice::Error(e) => container(text(format!("エラー: {e}")).size(theme::BODY))
-            .padding(8)
-            .width(Length::Fill)
-            .style(theme::error_box)
-            .into(),
+        Notice::Error(e) => widget::error(e, 8),
     }
 }
 
@@ -532,14 +538,6 @@ fn today_view<'a>(rows: &'a [VisitRow], records: &Records) -> Column<'a, Message
 
 const NO_W: f32 = 118.0;
 const STATE_W: f32 = 104.0;
-
-/// One table cell: one line, cut at its edge rather than running into the next column.
-pub fn cell<'a, M: 'a>(s: String, width: Length) -> Element<'a, M> {
-    container(text(s).size(theme::BODY).wrapping(text::Wrapping::None))
-        .width(width)
-        .clip(true)
-        .into()
-}
 
 fn basis_ja(b: &str) -> &'static str {
     Basis::parse(b).map(|b| b.ja()).unwrap_or("申告")

@@ -12,8 +12,10 @@ use iced::widget::{
 };
 use iced::{Element, Length, Task};
 
-use super::reception::{cell, error_ja, short_time};
-use super::theme;
+use super::app::Shortcut;
+use super::reception::{error_ja, short_time};
+use super::widget::{self, cell};
+use super::{theme, Action};
 use crate::domain::form_codes;
 use crate::domain::intake::{validate_insurance, InsuranceInput};
 use crate::domain::wareki::format_wareki;
@@ -131,6 +133,8 @@ pub enum Message {
     RunPass,
     Pass(PassEvent),
     WriteCsv,
+    /// Esc: cancels a decision being made, else back to 受付.
+    Escape,
 }
 
 #[derive(Default)]
@@ -237,7 +241,7 @@ impl ReconcileScreen {
     }
 
     /// Esc: cancels a decision being made; false when there is nothing to cancel.
-    pub fn escape(&mut self) -> bool {
+    fn escape(&mut self) -> bool {
         if self.pending.take().is_some() {
             self.error = None;
             true
@@ -250,7 +254,21 @@ impl ReconcileScreen {
         &self.rows
     }
 
-    pub fn update(&mut self, records: &mut Records, message: Message) -> Task<Message> {
+    /// The frame's keys on this screen: ↑↓ choose a record, 1–4 decide, F6 runs the pass, F8
+    /// writes the clerk's CSV.
+    pub fn on_key(&self, key: Shortcut) -> Option<Message> {
+        Some(match key {
+            Shortcut::Up => Message::Move(-1),
+            Shortcut::Down => Message::Move(1),
+            Shortcut::Primary => Message::RunPass,
+            Shortcut::Save => Message::WriteCsv,
+            Shortcut::Digit(d) => Message::Choose(Choice::from_digit(d)?),
+            Shortcut::Escape => Message::Escape,
+            _ => return None,
+        })
+    }
+
+    pub fn update(&mut self, records: &mut Records, message: Message) -> Action<Message> {
         match message {
             Message::Move(d) => {
                 let n = self.rows.len() as i32;
@@ -259,7 +277,7 @@ impl ReconcileScreen {
                 }
                 self.pending = None;
                 self.follow_top = false;
-                return Task::batch([self.focus(), self.scroll_to_selected()]);
+                return Action::Run(Task::batch([self.focus(), self.scroll_to_selected()]));
             }
             Message::Select(i) => {
                 if i < self.rows.len() {
@@ -267,9 +285,11 @@ impl ReconcileScreen {
                     self.pending = None;
                     self.follow_top = false;
                 }
-                return self.focus();
+                return Action::Run(self.focus());
             }
             Message::Choose(c) => return self.choose(records, c),
+            Message::Escape if self.escape() => return Action::Run(self.focus()),
+            Message::Escape => return Action::Back,
             Message::NoteChanged(n) => self.note = n,
             Message::FieldChanged(f, v) => self.manual.values[f as usize] = v,
             Message::Confirm => {
@@ -277,7 +297,7 @@ impl ReconcileScreen {
                     return self.decide(records, c);
                 }
             }
-            Message::RunPass => return self.run_pass(records),
+            Message::RunPass => return Action::Run(self.run_pass(records)),
             Message::Pass(PassEvent::Progress {
                 done,
                 total,
@@ -293,6 +313,7 @@ impl ReconcileScreen {
                 if self.follow_top {
                     self.selected = 0;
                 }
+                return Action::RecordsChanged(Task::none());
             }
             Message::Pass(PassEvent::Done(result)) => {
                 self.running = None;
@@ -312,17 +333,18 @@ impl ReconcileScreen {
                 self.refresh(records);
                 if self.follow_top {
                     self.selected = 0;
-                    return self.scroll_to_selected();
+                    return Action::RecordsChanged(self.scroll_to_selected());
                 }
+                return Action::RecordsChanged(Task::none());
             }
             Message::WriteCsv => self.write_csv(records),
         }
-        Task::none()
+        Action::None
     }
 
-    fn choose(&mut self, records: &mut Records, c: Choice) -> Task<Message> {
+    fn choose(&mut self, records: &mut Records, c: Choice) -> Action<Message> {
         let Some(row) = self.rows.get(self.selected) else {
-            return Task::none();
+            return Action::None;
         };
         if row.entry.state != QueueState::NeedsDecision {
             self.notice = None;
@@ -331,7 +353,7 @@ impl ReconcileScreen {
                 row.visit_no,
                 row.entry.state.ja()
             ));
-            return Task::none();
+            return Action::None;
         }
         self.error = None;
         match c {
@@ -342,12 +364,12 @@ impl ReconcileScreen {
         }
         self.note.clear();
         self.pending = Some(c);
-        self.focus()
+        Action::Run(self.focus())
     }
 
-    fn decide(&mut self, records: &mut Records, c: Choice) -> Task<Message> {
+    fn decide(&mut self, records: &mut Records, c: Choice) -> Action<Message> {
         let Some(row) = self.rows.get(self.selected) else {
-            return Task::none();
+            return Action::None;
         };
         let (visit, visit_no, name) =
             (row.visit_id, row.visit_no.clone(), row.patient.name.clone());
@@ -378,14 +400,14 @@ impl ReconcileScreen {
                 }) {
                     self.selected = next;
                 }
+                Action::RecordsChanged(self.focus())
             }
             Err(e) => {
                 self.notice = None;
                 self.error = Some(error_ja(&e));
-                return Task::none();
+                Action::None
             }
         }
-        self.focus()
     }
 
     fn run_pass(&mut self, records: &Records) -> Task<Message> {
@@ -499,20 +521,10 @@ impl ReconcileScreen {
 
         let mut top = column![head].spacing(6);
         if let Some(n) = &self.notice {
-            top = top.push(
-                container(text(n.clone()).size(theme::BODY))
-                    .padding(6)
-                    .width(Length::Fill)
-                    .style(theme::notice_box),
-            );
+            top = top.push(widget::notice_text(n.clone(), 6));
         }
         if let Some(e) = &self.error {
-            top = top.push(
-                container(text(format!("エラー: {e}")).size(theme::BODY))
-                    .padding(6)
-                    .width(Length::Fill)
-                    .style(theme::error_box),
-            );
+            top = top.push(widget::error(e, 6));
         }
 
         let detail: Element<'a, Message> = match self.rows.get(self.selected) {

@@ -11,7 +11,7 @@ use iced::widget::{button, column, container, operation, row, space, text, text_
 use iced::{Element, Length, Task};
 
 use super::reception::{error_ja, short_time};
-use super::theme;
+use super::{platform, theme, widget};
 use crate::service::{Records, RunbookItem};
 use crate::store::outages::Note;
 
@@ -134,12 +134,14 @@ impl Checklist {
             self.error = Some("設定 [runbook] consent_page_url が未設定です".into());
             return;
         }
-        match open_in_browser(&url) {
+        match platform::open(&url) {
             Ok(()) => {
                 self.error = None;
                 self.notice = Some(format!("ブラウザで同意ページを開きました: {url}"));
             }
-            Err(program) => {
+            // The OS's own message is in English: name the program instead.
+            Err(_) => {
+                let program = platform::OPENER;
                 self.notice = None;
                 self.error = Some(format!("ブラウザを起動できません（{program} を実行できません）。手で開いてください: {url}"));
             }
@@ -226,20 +228,10 @@ impl Checklist {
             );
         }
         if let Some(n) = &self.notice {
-            col = col.push(
-                container(text(n.clone()).size(theme::BODY))
-                    .padding(6)
-                    .width(Length::Fill)
-                    .style(theme::notice_box),
-            );
+            col = col.push(widget::notice_text(n.clone(), 6));
         }
         if let Some(e) = &self.error {
-            col = col.push(
-                container(text(format!("エラー: {e}")).size(theme::BODY))
-                    .padding(6)
-                    .width(Length::Fill)
-                    .style(theme::error_box),
-            );
+            col = col.push(widget::error(e, 6));
         }
         if !self.notes.is_empty() {
             col = col.push(text("メモ").size(theme::BODY).color(theme::MUTED));
@@ -393,39 +385,4 @@ fn hm(s: &str) -> String {
         .nth(1)
         .map(str::to_string)
         .unwrap_or_else(|| s.to_string())
-}
-
-/// Opens `url` in the default browser without waiting for it (the UI must not block while a
-/// browser starts); the child is reaped on a thread so it does not linger as a zombie. On
-/// failure, the program that could not be started (the OS's own message is in English).
-pub fn open_in_browser(url: &str) -> Result<(), &'static str> {
-    use std::process::Command;
-    let program = if cfg!(target_os = "windows") {
-        "cmd"
-    } else if cfg!(target_os = "macos") {
-        "open"
-    } else {
-        "xdg-open"
-    };
-    let mut cmd = if cfg!(target_os = "windows") {
-        let mut c = Command::new("cmd");
-        c.args(["/C", "start", "", url]);
-        c
-    } else if cfg!(target_os = "macos") {
-        let mut c = Command::new("open");
-        c.arg(url);
-        c
-    } else {
-        let mut c = Command::new("xdg-open");
-        c.arg(url);
-        c
-    };
-    let mut child = cmd
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .map_err(|_| program)?;
-    std::thread::spawn(move || child.wait());
-    Ok(())
 }

@@ -29,5 +29,5 @@ pub mod template;
 pub mod unhint;
 
 pub use jahis::RxDocument;
-pub use pdf::{Rendered, Renderer};
+pub use pdf::{rx_lines, Rendered, Renderer};
 pub use template::Template;

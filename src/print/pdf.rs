@@ -13,7 +13,7 @@ use super::page::{does_not_fit, draw_filled, draw_fixed, fit, FontSet, PageOps};
 use super::qr::{self, QrSymbol};
 use super::sjis;
 use super::template::Template;
-use crate::domain::prescription::DoseForm;
+use crate::domain::prescription::{DoseForm, Rp};
 use crate::domain::wareki::format_wareki;
 use crate::domain::{Relationship, Sex};
 use crate::error::Error;
@@ -60,6 +60,10 @@ impl BodyLine {
 }
 
 const END_MARK: &str = "以下余白";
+/// Where a drug's name starts, after the RP's `1)` (mm from the body's left edge).
+const DRUG_INDENT: f32 = 6.0;
+/// Where an RP's 用法 starts.
+const USAGE_INDENT: f32 = 9.0;
 const CONTINUED_MARK: &str = "（続紙に続く）";
 
 impl Renderer {
@@ -105,7 +109,7 @@ impl Renderer {
         let symbols = qr::symbols_for(&records, max_version)?;
         let gaiji = sjis::non_jis_chars(&jahis::symbol_text(doc));
 
-        let body_pages = paginate(body_lines(doc), t.body_lines());
+        let body_pages = paginate(body_lines(&doc.prescription.rps), t.body_lines());
         let qr_pages = symbols.len().div_ceil(t.qr.max_per_page);
         let pages = body_pages.len().max(qr_pages);
 
@@ -226,7 +230,7 @@ fn data_text(doc: &RxDocument) -> String {
     for name in super::template::SLOT_NAMES {
         parts.push(slot_text(name, doc, 0, 1));
     }
-    for l in body_lines(doc).into_iter().flatten() {
+    for l in body_lines(&doc.prescription.rps).into_iter().flatten() {
         parts.extend([l.label, l.text, l.right]);
     }
     parts.join("\n")
@@ -310,10 +314,8 @@ fn mark_holds(when: &str, doc: &RxDocument) -> bool {
 }
 
 /// The 処方 lines: each drug with its amount and markers, then the RP's 用法 and day count.
-fn body_lines(doc: &RxDocument) -> Vec<Vec<BodyLine>> {
-    doc.prescription
-        .rps
-        .iter()
+fn body_lines(rps: &[Rp]) -> Vec<Vec<BodyLine>> {
+    rps.iter()
         .enumerate()
         .map(|(i, rp)| {
             let mut lines: Vec<BodyLine> = rp
@@ -326,7 +328,7 @@ fn body_lines(doc: &RxDocument) -> Vec<Vec<BodyLine>> {
                     } else {
                         String::new()
                     },
-                    indent: 6.0,
+                    indent: DRUG_INDENT,
                     text: d.name.clone(),
                     right: format!("{}{}", d.amount, d.unit),
                     no_substitution: d.no_substitution,
@@ -345,11 +347,50 @@ fn body_lines(doc: &RxDocument) -> Vec<Vec<BodyLine>> {
             };
             lines.push(BodyLine {
                 right: qty,
-                ..BodyLine::plain(9.0, usage)
+                ..BodyLine::plain(USAGE_INDENT, usage)
             });
             lines
         })
         .collect()
+}
+
+/// The 処方 lines as text, in the paper's order and wording, for a preview on screen: `1)` before
+/// an RP's first drug, the amount after the name, the 変更不可 and 患者希望 check columns named
+/// (［変更不可］), the 用法 with its day count, then 以下余白 (one sheet: no 続紙 on screen).
+pub fn rx_lines(rps: &[Rp]) -> Vec<String> {
+    body_lines(rps)
+        .iter()
+        .flatten()
+        .map(BodyLine::as_text)
+        .chain([END_MARK.to_string()])
+        .collect()
+}
+
+impl BodyLine {
+    /// The line as one string: the indent as full-width spaces (the label in its place).
+    fn as_text(&self) -> String {
+        let mut s = if !self.label.is_empty() {
+            format!("{} ", self.label)
+        } else if self.indent >= USAGE_INDENT {
+            "　　".to_string()
+        } else if self.indent >= DRUG_INDENT {
+            "　".to_string()
+        } else {
+            String::new()
+        };
+        s.push_str(&self.text);
+        if !self.right.is_empty() {
+            s.push(' ');
+            s.push_str(&self.right);
+        }
+        if self.no_substitution {
+            s.push_str(" ［変更不可］");
+        }
+        if self.patient_request {
+            s.push_str(" ［患者希望］");
+        }
+        s
+    }
 }
 
 /// Splits RP groups over sheets of `capacity` lines, keeping an RP on one sheet when it fits on
@@ -414,6 +455,43 @@ mod tests {
         assert_eq!(lens, [9, 4]);
         assert_eq!(pages[0].last().unwrap().text, CONTINUED_MARK);
         assert_eq!(pages[1].last().unwrap().text, END_MARK);
+    }
+
+    #[test]
+    fn the_text_lines_follow_the_paper() {
+        use crate::domain::prescription::Drug;
+        let drug = |name: &str, no_substitution| Drug {
+            name: name.into(),
+            amount: "1".into(),
+            unit: "錠".into(),
+            no_substitution,
+            patient_request: false,
+        };
+        let rps = [
+            Rp {
+                form: DoseForm::Internal,
+                usage: "1日1回朝食後".into(),
+                days: Some(14),
+                drugs: vec![drug("アムロジピン錠5mg", false), drug("ロキソニン錠", true)],
+            },
+            Rp {
+                form: DoseForm::Prn,
+                usage: "疼痛時".into(),
+                days: Some(5),
+                drugs: vec![drug("カロナール錠200", false)],
+            },
+        ];
+        assert_eq!(
+            rx_lines(&rps),
+            [
+                "1) アムロジピン錠5mg 1錠",
+                "　ロキソニン錠 1錠 ［変更不可］",
+                "　　1日1回朝食後 14日分",
+                "2) カロナール錠200 1錠",
+                "　　【頓服】疼痛時 5回分",
+                "以下余白",
+            ]
+        );
     }
 
     #[test]

@@ -1,0 +1,37 @@
+//! Widgets more than one screen uses.
+
+use iced::widget::{container, text};
+use iced::{Element, Length};
+
+use super::theme;
+
+/// One table cell: one line, cut at its edge rather than running into the next column.
+pub fn cell<'a, M: 'a>(s: String, width: Length) -> Element<'a, M> {
+    container(text(s).size(theme::BODY).wrapping(text::Wrapping::None))
+        .width(width)
+        .clip(true)
+        .into()
+}
+
+/// What was just done, in the green box across the column.
+pub fn notice<'a, M: 'a>(content: impl Into<Element<'a, M>>, padding: u16) -> Element<'a, M> {
+    container(content)
+        .padding(padding)
+        .width(Length::Fill)
+        .style(theme::notice_box)
+        .into()
+}
+
+/// A one-line notice in body text.
+pub fn notice_text<'a, M: 'a>(message: String, padding: u16) -> Element<'a, M> {
+    notice(text(message).size(theme::BODY), padding)
+}
+
+/// 「エラー: …」 in the red box across the column.
+pub fn error<'a, M: 'a>(message: &str, padding: u16) -> Element<'a, M> {
+    container(text(format!("エラー: {message}")).size(theme::BODY))
+        .padding(padding)
+        .width(Length::Fill)
+        .style(theme::error_box)
+        .into()
+}
