@@ -179,6 +179,7 @@ fn request(
         number: number.into(),
         branch: branch.into(),
         birth_date: NaiveDate::from_ymd_opt(birth.0, birth.1, birth.2).unwrap(),
+        confirmation_date: NaiveDate::from_ymd_opt(2026, 11, 25).unwrap(),
         consent: false,
     }
 }

@@ -38,6 +38,7 @@ fn receipt_software_asks(root: &Path, n: u32) {
         number: "5678".into(),
         branch: String::new(),
         birth_date: NaiveDate::from_ymd_opt(1970, 3, 1).unwrap(),
+        confirmation_date: NaiveDate::from_ymd_opt(2026, 11, 25).unwrap(),
         consent: false,
     };
     let file_id = format!("20261125090000{n:04}");

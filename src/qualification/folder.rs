@@ -18,7 +18,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use serde::Serialize;
 
-use super::xml::{parse_result, request_xml};
+use super::xml::{parse_result, request_xml, MAX_RESULT_BYTES};
 use super::{NoAnswerReason, QualificationService, VerifyOutcome, VerifyRequest};
 use crate::config;
 use crate::error::{Error, Result};
@@ -222,7 +222,7 @@ impl OqsFolder {
                     .map(|n| n.to_string_lossy().into_owned())
                     .unwrap_or_default();
                 // A result that cannot be read yet may still be being written: not a problem.
-                let read = fs::read(&path)
+                let read = read_result_file(&path)
                     .map_err(|e| e.to_string())
                     .and_then(|b| parse_result(&b).map_err(|e| e.to_string()));
                 if let Ok(r) = read {
@@ -246,6 +246,82 @@ impl OqsFolder {
     }
 }
 
+/// How far before the request an answer's `ProcessExecutionTime` may lie (clocks of two PCs
+/// differ by a little); an answer older than that was made for some earlier question.
+const CLOCK_SLACK: chrono::Duration = chrono::Duration::minutes(10);
+
+impl OqsFolder {
+    /// What only the adapter can check about an answer: that it names this clinic, and that it
+    /// was made after the question was asked.
+    fn add_doubts(&self, result: &mut super::VerifyResult, requested_at: chrono::NaiveDateTime) {
+        if let Some(code) = &result.medical_institution_code {
+            if crate::domain::text::normalize_number(code)
+                != crate::domain::text::normalize_number(&self.institution_code)
+            {
+                result.doubts.push(format!(
+                    "結果の医療機関コード {} がこの医療機関（{}）のものではありません",
+                    code.trim(),
+                    self.institution_code
+                ));
+            }
+        }
+        if let Some(time) = &result.process_execution_time {
+            match chrono::NaiveDateTime::parse_from_str(time.trim(), "%Y%m%d%H%M%S") {
+                Ok(t) if t < requested_at - CLOCK_SLACK => result.doubts.push(format!(
+                    "結果の処理時刻 {} が照会（{}）より前です（以前の照会の結果です）",
+                    t.format("%Y-%m-%d %H:%M:%S"),
+                    requested_at.format("%Y-%m-%d %H:%M:%S")
+                )),
+                Ok(_) => {}
+                Err(_) => result
+                    .doubts
+                    .push(format!("結果の処理時刻が読めません: {}", time.trim())),
+            }
+        }
+    }
+}
+
+/// Reads a result file only if it is a regular file of at most [`MAX_RESULT_BYTES`]: never
+/// through a link (a result linked to a file elsewhere is not the terminal's answer), never a
+/// FIFO or device (which would block or never end), and the size is checked before reading.
+pub fn read_result_file(path: &Path) -> io::Result<Vec<u8>> {
+    use io::Read;
+    let meta = fs::symlink_metadata(path)?;
+    if !meta.file_type().is_file() {
+        return Err(io::Error::other(
+            "通常のファイルではありません（リンク・デバイス等） (not a regular file)",
+        ));
+    }
+    if meta.len() > MAX_RESULT_BYTES as u64 {
+        return Err(io::Error::other(format!(
+            "大きすぎます (too large: {} bytes)",
+            meta.len()
+        )));
+    }
+    let mut options = fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        // The checks above and the open below are two steps: refuse a link or a FIFO swapped
+        // in between, without blocking on it.
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
+    }
+    let file = options.open(path)?;
+    if !file.metadata()?.file_type().is_file() {
+        return Err(io::Error::other(
+            "通常のファイルではありません (not a regular file)",
+        ));
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_RESULT_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() > MAX_RESULT_BYTES {
+        return Err(io::Error::other("大きすぎます (too large)"));
+    }
+    Ok(bytes)
+}
+
 /// `(path, modified)` of the files in `dir` named `<prefix>*.xml`, without `_face_` files.
 fn list_ours(dir: &Path, prefix: &str) -> Vec<(PathBuf, SystemTime)> {
     let Ok(entries) = fs::read_dir(dir) else {
@@ -254,6 +330,10 @@ fn list_ours(dir: &Path, prefix: &str) -> Vec<(PathBuf, SystemTime)> {
     entries
         .filter_map(|e| e.ok())
         .filter(|e| {
+            // Regular files only: a link or a FIFO named like a result is not one.
+            if !e.file_type().is_ok_and(|t| t.is_file()) {
+                return false;
+            }
             let name = e.file_name().to_string_lossy().into_owned();
             name.starts_with(prefix)
                 && name.ends_with(".xml")
@@ -274,12 +354,7 @@ impl QualificationService for OqsFolder {
             return no(NoAnswerReason::ReqFolderMissing(req_dir));
         }
         let id = self.new_file_id();
-        let bytes = match request_xml(
-            req,
-            &self.institution_code,
-            &id,
-            chrono::Local::now().date_naive(),
-        ) {
+        let bytes = match request_xml(req, &self.institution_code, &id, req.confirmation_date) {
             Ok(b) => b,
             Err(e) => return no(NoAnswerReason::InvalidRequest(e)),
         };
@@ -292,13 +367,14 @@ impl QualificationService for OqsFolder {
                 )))
             }
         };
+        let requested_at = chrono::Local::now().naive_local();
         let started = Instant::now();
         let deadline = started + self.timeout;
         let res_path = self.res_path(&id);
         let mut last_problem: Option<NoAnswerReason> = None;
         loop {
-            if res_path.exists() {
-                match fs::read(&res_path) {
+            if fs::symlink_metadata(&res_path).is_ok() {
+                match read_result_file(&res_path) {
                     Err(e) => {
                         last_problem = Some(NoAnswerReason::Unreadable(format!(
                             "{}: {e}",
@@ -307,12 +383,13 @@ impl QualificationService for OqsFolder {
                     }
                     Ok(bytes) => match parse_result(&bytes) {
                         Err(e) => last_problem = Some(e.into()),
-                        Ok(result) => {
+                        Ok(mut result) => {
                             if let Some(problem) = not_ours(&result, &id, req) {
                                 last_problem = Some(problem);
                             } else if result.is_in_progress() {
                                 last_problem = Some(NoAnswerReason::StillInProgress);
                             } else {
+                                self.add_doubts(&mut result, requested_at);
                                 return VerifyOutcome::Answered(result);
                             }
                         }
@@ -519,5 +596,74 @@ mod tests {
         }
         let id = a.new_file_id();
         assert!(!a.res_path(&id).exists(), "{id} is taken");
+    }
+
+    #[test]
+    fn another_clinics_answer_or_an_old_one_is_doubted() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = OqsFolder::new(dir.path(), Duration::from_secs(1), "1311234567");
+        let asked = chrono::NaiveDate::from_ymd_opt(2026, 11, 25)
+            .unwrap()
+            .and_hms_opt(14, 0, 0)
+            .unwrap();
+        let doubts = |code: &str, time: &str| {
+            let mut r = crate::qualification::VerifyResult {
+                medical_institution_code: Some(code.into()),
+                process_execution_time: Some(time.into()),
+                ..Default::default()
+            };
+            a.add_doubts(&mut r, asked);
+            r.doubts
+        };
+        assert!(doubts("1311234567", "20261125140003").is_empty());
+        assert!(
+            doubts("１３１１２３４５６７", "20261125135500").is_empty(),
+            "widths, a little skew"
+        );
+        assert_eq!(
+            doubts("1319999999", "20261125140003").len(),
+            1,
+            "another clinic"
+        );
+        assert_eq!(
+            doubts("1311234567", "20261124140003").len(),
+            1,
+            "a day before the request"
+        );
+        assert_eq!(
+            doubts("1311234567", "yesterday").len(),
+            1,
+            "unreadable time"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn only_regular_files_within_the_cap_are_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let plain = dir.path().join("plain.xml");
+        fs::write(&plain, b"<XmlMsg/>").unwrap();
+        assert_eq!(read_result_file(&plain).unwrap(), b"<XmlMsg/>");
+        // A link to a file elsewhere (here: the plain one) is not the terminal's answer.
+        let link = dir.path().join("link.xml");
+        std::os::unix::fs::symlink(&plain, &link).unwrap();
+        assert!(read_result_file(&link).is_err());
+        // A FIFO must be refused at once, not block the pass, the probe or the watcher.
+        let fifo = dir.path().join("fifo.xml");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(made.success());
+        let started = Instant::now();
+        assert!(read_result_file(&fifo).is_err());
+        assert!(started.elapsed() < Duration::from_secs(2));
+        // A huge file is refused by its size, before anything is read.
+        let huge = dir.path().join("huge.xml");
+        fs::File::create(&huge)
+            .unwrap()
+            .set_len(MAX_RESULT_BYTES as u64 + 1)
+            .unwrap();
+        assert!(read_result_file(&huge).is_err());
     }
 }

@@ -46,6 +46,9 @@ pub struct VerifyRequest {
     /// 枝番: empty, or 1-2 digits (sent as 2).
     pub branch: String,
     pub birth_date: NaiveDate,
+    /// The day eligibility is asked for (`QualificationConfirmationDate`): the visit day, since
+    /// billing needs eligibility on the day of care, not on the day of the pass.
+    pub confirmation_date: NaiveDate,
     /// 限度額適用認定証関連情報の提供に同意 (`LimitApplicationCertificateRelatedConsFlg`).
     pub consent: bool,
 }
@@ -228,6 +231,17 @@ pub struct VerifyResult {
     pub processing_result_message: Option<String>,
     /// `ArbitraryIdentifier` from the echoed search info.
     pub arbitrary_identifier: Option<String>,
+    /// `MedicalInstitutionCode` as echoed in the header.
+    pub medical_institution_code: Option<String>,
+    /// `QualificationConfirmationDate` as echoed in the header (YYYYMMDD as sent).
+    pub confirmation_date: Option<String>,
+    /// The echoed search info (`QualificationConfirmSearchInfo`), element by element, verbatim.
+    pub echo: std::collections::BTreeMap<String, String>,
+    /// Why this answer cannot be trusted to be about the request, found while reading it (an
+    /// element given twice, a date that does not parse) or by the adapter (another clinic's
+    /// code, a time before the request). Japanese, for the clerk. Any doubt sends the record to
+    /// a person; it never settles it.
+    pub doubts: Vec<String>,
     /// None only in error answers.
     pub validity: Option<Validity>,
     pub qualifications: Vec<VerifiedQualification>,

@@ -18,7 +18,7 @@ use crate::domain::text::normalize_number;
 use crate::domain::{Relationship, Sex};
 
 /// Results larger than this are not results.
-const MAX_RESULT_BYTES: usize = 8 * 1024 * 1024;
+pub(crate) const MAX_RESULT_BYTES: usize = 8 * 1024 * 1024;
 
 /// Why a file is not (yet) a readable result.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -279,6 +279,9 @@ pub struct Doc {
     pub search_info: BTreeMap<String, String>,
     /// Direct children of each `ResultOfQualificationConfirmation` below `MessageBody`.
     pub records: Vec<BTreeMap<String, String>>,
+    /// Leaves that appeared more than once where one is expected (`MessageHeader/SegmentOfResult`):
+    /// the first is kept above, but an answer that says two things is not to be trusted.
+    pub duplicates: Vec<String>,
 }
 
 const RECORD: &str = "ResultOfQualificationConfirmation";
@@ -430,7 +433,14 @@ fn close(
             _ => None,
         };
         if let Some(map) = slot {
-            map.entry(name).or_insert_with(|| value.to_string());
+            match map.entry(name) {
+                std::collections::btree_map::Entry::Occupied(_) => {
+                    doc.duplicates.push(path[1..].join("/"))
+                }
+                std::collections::btree_map::Entry::Vacant(slot) => {
+                    slot.insert(value.to_string());
+                }
+            }
         }
     }
     if *record_at == Some(depth - 1) {
@@ -476,9 +486,29 @@ pub fn parse_result(bytes: &[u8]) -> Result<VerifyResult, ParseError> {
         processing_result_code: b("ProcessingResultCode"),
         processing_result_message: b("ProcessingResultMessage"),
         arbitrary_identifier: doc.search_info.get("ArbitraryIdentifier").cloned(),
+        medical_institution_code: h("MedicalInstitutionCode"),
+        confirmation_date: h("QualificationConfirmationDate"),
+        echo: doc.search_info.clone(),
+        doubts: Vec::new(),
         validity: None,
         qualifications: doc.records.iter().map(qualification).collect(),
     };
+    for d in &doc.duplicates {
+        result.doubts.push(format!(
+            "結果の要素 {d} が2回以上あります（どちらが正しいか判断できません）"
+        ));
+    }
+    for (n, r) in doc.records.iter().enumerate() {
+        for key in ["Birthdate", "QualificationDate", "DisqualificationDate"] {
+            let raw = r.get(key).map(|v| v.trim()).unwrap_or("");
+            if !raw.is_empty() && NaiveDate::parse_from_str(raw, "%Y%m%d").is_err() {
+                result.doubts.push(format!(
+                    "結果 {} 件目の {key} が日付として読めません: {raw}",
+                    n + 1
+                ));
+            }
+        }
+    }
     // The validity belongs to the body; some writers put it in the record.
     let validity = b("QualificationValidity")
         .or_else(|| {
@@ -487,6 +517,22 @@ pub fn parse_result(bytes: &[u8]) -> Result<VerifyResult, ParseError> {
                 .find_map(|r| r.get("QualificationValidity").cloned())
         })
         .filter(|v| !v.trim().is_empty());
+    let record_validities = doc
+        .records
+        .iter()
+        .filter_map(|r| r.get("QualificationValidity"))
+        .map(|v| v.trim());
+    if let Some(v) = &validity {
+        if record_validities.clone().any(|r| r != v.trim()) {
+            result.doubts.push(format!(
+                "資格の有効性が結果の中で食い違っています（{}）",
+                std::iter::once(v.trim())
+                    .chain(record_validities)
+                    .collect::<Vec<_>>()
+                    .join("・")
+            ));
+        }
+    }
     result.validity = validity.map(|v| Validity::from_code(&v));
     if result.segment_of_result == "1" && !result.is_error() && result.validity.is_none() {
         return Err(ParseError::Malformed("正常終了なのに QualificationValidity がありません (normal end without QualificationValidity)".into()));
@@ -558,6 +604,7 @@ mod tests {
             number: "3456".into(),
             branch: "01".into(),
             birth_date: NaiveDate::from_ymd_opt(1970, 3, 1).unwrap(),
+            confirmation_date: NaiveDate::from_ymd_opt(2026, 11, 25).unwrap(),
             consent: true,
         }
     }

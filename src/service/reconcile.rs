@@ -84,6 +84,8 @@ struct Job {
     declaration_id: i64,
     patient: PatientDetails,
     insurance: Insurance,
+    /// The question for the terminal; None on the 不詳 path (no numbers to ask with).
+    request: Option<crate::qualification::VerifyRequest>,
 }
 
 /// A person's decision (`resolve`).
@@ -134,6 +136,8 @@ impl Records {
         opts: &PassOptions,
         mut progress: impl FnMut(&Progress),
     ) -> Result<PassReport> {
+        // One pass at a time per database: two would send the same records to the terminal.
+        let _one_pass = self.store.lock_pass()?;
         if let Some(o) = self.store.read(outages::current)? {
             if o.services.contains(&Service::Qualification) {
                 return Err(Error::refused(
@@ -153,12 +157,20 @@ impl Records {
                         format!("visit {visit_id} has no declaration"),
                     )
                 })?;
+                // Eligibility on the day of care: the visit's day is the day asked about.
+                let request = request_for(
+                    &VisitId(visit_id).to_string(),
+                    &d.insurance,
+                    p.details.birth_date,
+                    v.visit_date,
+                );
                 jobs.push(Job {
                     visit_id,
                     visit_no: v.visit_no,
                     declaration_id: d.id,
                     patient: p.details,
                     insurance: d.insurance,
+                    request,
                 });
             }
             Ok(jobs)
@@ -170,9 +182,8 @@ impl Records {
         };
 
         // 不詳 records cannot be checked online: sort them at once. The rest go to workers.
-        let (offline, online): (Vec<Job>, Vec<Job>) = jobs
-            .into_iter()
-            .partition(|j| request_for("", &j.insurance, j.patient.birth_date).is_none());
+        let (offline, online): (Vec<Job>, Vec<Job>) =
+            jobs.into_iter().partition(|j| j.request.is_none());
         let queue = Mutex::new(online.into_iter().collect::<VecDeque<Job>>());
         let (tx, rx) = mpsc::channel::<(Job, VerifyOutcome)>();
         let workers = opts.concurrency.clamp(1, 8);
@@ -182,13 +193,8 @@ impl Records {
                 let queue = &queue;
                 scope.spawn(move || {
                     while let Some(job) = queue.lock().ok().and_then(|mut q| q.pop_front()) {
-                        let req = request_for(
-                            &VisitId(job.visit_id).to_string(),
-                            &job.insurance,
-                            job.patient.birth_date,
-                        )
-                        .expect("online job has numbers");
-                        let outcome = service.verify(&req);
+                        let Some(req) = &job.request else { continue };
+                        let outcome = service.verify(req);
                         if tx.send((job, outcome)).is_err() {
                             break; // the pass stopped listening (an error while storing)
                         }
@@ -217,7 +223,8 @@ impl Records {
         report: &mut PassReport,
         progress: &mut impl FnMut(&Progress),
     ) -> Result<()> {
-        let verdict = classify(&job.insurance, &job.patient, outcome);
+        let exchange = job.request.as_ref().zip(outcome);
+        let verdict = classify(&job.insurance, &job.patient, exchange);
         let settle = opts.auto_settle_match && verdict.status == ReconcileStatus::Match;
         let stamp = self.stamp();
         let stored = self.store.write(|tx| {

@@ -22,6 +22,11 @@ use crate::error::{Error, Result};
 /// never sees `database is locked` while another terminal commits.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// Held while a reconciliation pass runs (see [`Store::lock_pass`]).
+pub struct PassLock {
+    _file: Option<std::fs::File>,
+}
+
 /// One transaction on the records, as [`Store::read`] and [`Store::write`] hand it out. Services
 /// pass it to the repository functions of `store::patients`, `store::visits`, … and never see
 /// the engine or its SQL: a second engine changes only `store/`.
@@ -182,6 +187,30 @@ impl Store {
 
     pub fn path(&self) -> Option<&Path> {
         self.path.as_deref()
+    }
+
+    /// Takes the reconciliation lock of this database (a lock file beside it, released when
+    /// the returned guard is dropped or the process ends, however it ends): one pass at a time,
+    /// so no record is sent to the terminal twice. An in-memory database has one connection
+    /// and needs none.
+    pub fn lock_pass(&self) -> Result<PassLock> {
+        let Some(path) = &self.path else {
+            return Ok(PassLock { _file: None });
+        };
+        let lock_path = PathBuf::from(format!("{}.pass-lock", path.display()));
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)?;
+        match file.try_lock() {
+            Ok(()) => Ok(PassLock { _file: Some(file) }),
+            Err(std::fs::TryLockError::WouldBlock) => Err(Error::refused(
+                "別の照合が実行中です。終わってからもう一度実行してください",
+                "another reconciliation pass is running on this database",
+            )),
+            Err(std::fs::TryLockError::Error(e)) => Err(e.into()),
+        }
     }
 
     /// Writes a consistent copy of the live database to `dest` (which must not exist).

@@ -24,8 +24,9 @@ pub fn memory_records() -> Records {
     records(Store::open_in_memory().unwrap())
 }
 
-/// A valid 申立書 for a new patient; `n` varies the name and numbers.
-pub fn intake_json(n: usize) -> String {
+/// Patient `n`'s name, カナ (as typed: any width, hiragana too) and sex, the same in the
+/// 申立書 and in the terminal's roster.
+pub fn person(n: usize) -> (String, &'static str, &'static str) {
     let kana = [
         "ヤマダ タロウ",
         "すずき はなこ",
@@ -40,9 +41,20 @@ pub fn intake_json(n: usize) -> String {
         "佐藤 次郎",
         "高橋 美紀",
     ][n % 5];
+    let sex = if n.is_multiple_of(2) {
+        "male"
+    } else {
+        "female"
+    };
+    (format!("{name}{n}"), kana, sex)
+}
+
+/// A valid 申立書 for a new patient; `n` varies the name and numbers.
+pub fn intake_json(n: usize) -> String {
+    let (name, kana, sex) = person(n);
     format!(
         r#"{{
-  "patient": {{"name": "{name}{n}", "kana": "{kana}", "birth_date": "S45.3.{day}", "sex": "{sex}",
+  "patient": {{"name": "{name}", "kana": "{kana}", "birth_date": "S45.3.{day}", "sex": "{sex}",
                "address": "東京都港区新橋1-{n}", "phone": "03-0000-{n:04}"}},
   "insurance": {{"kind": "shaho", "insurer_number": "０１１３００１２", "symbol": "12-34", "number": "{num}",
                  "branch": "01", "relationship": "self", "insurer_name": "協会けんぽ東京支部",
@@ -50,11 +62,6 @@ pub fn intake_json(n: usize) -> String {
   "basis": "self_declaration"
 }}"#,
         day = 1 + n % 28,
-        sex = if n.is_multiple_of(2) {
-            "male"
-        } else {
-            "female"
-        },
         num = 1000 + n
     )
 }
@@ -99,9 +106,10 @@ pub fn day_roster(count: usize) -> String {
     let mut s = String::new();
     for n in 0..count {
         let birth = format!("1970-03-{:02}", 1 + n % 28);
+        let (name, kana, sex) = person(n);
         let person = |extra: &str| {
             format!(
-                "[[person]]\ninsurer_number = \"01130012\"\nsymbol = \"12-34\"\nnumber = \"{}\"\nbranch = \"01\"\nbirth_date = \"{birth}\"\nname = \"患者 {n}\"\nkana = \"ｶﾝｼﾞｬ\"\n{extra}\n",
+                "[[person]]\ninsurer_number = \"01130012\"\nsymbol = \"12-34\"\nnumber = \"{}\"\nbranch = \"01\"\nbirth_date = \"{birth}\"\nname = \"{name}\"\nkana = \"{kana}\"\nsex = \"{sex}\"\n{extra}\n",
                 1000 + n
             )
         };
