@@ -1,0 +1,41 @@
+//! Paper: `prescribe`, `declaration`, `reprint` and `void prescription`.
+
+use std::path::Path;
+
+use super::context::Context;
+use super::input::read_input;
+use super::output::Output;
+use super::CliResult;
+
+/// Issues a paper prescription from JSON, writes its PDF and (with `print`) prints it.
+pub fn prescribe(ctx: &Context, json_file: &str, out: Option<&Path>, print: bool) -> CliResult {
+    let text = read_input(json_file, "--json")?;
+    let input = onshi_fallback::domain::prescription::parse_input(&text)?;
+    let receipt = ctx.records()?.prescribe(&input, out, print)?;
+    for w in &receipt.warnings {
+        eprintln!("注意 (warning): {w}");
+    }
+    Ok(Output::json(&receipt))
+}
+
+/// The 被保険者資格申立書 of a visit, pre-filled, to sign.
+pub fn declaration(ctx: &Context, visit_id: &str, out: &Path) -> CliResult {
+    ctx.records()?.declaration_pdf(visit_id, out)?;
+    Ok(Output::json(
+        &serde_json::json!({"visit_id": visit_id, "pdf": out.display().to_string()}),
+    ))
+}
+
+pub fn reprint(ctx: &Context, id: &str) -> CliResult {
+    ctx.records()?.print_prescription(id)?;
+    Ok(Output::new(
+        &serde_json::json!({"reprinted": id}),
+        [format!("{id} を再印刷しました")],
+    ))
+}
+
+pub fn void_prescription(ctx: &Context, id: &str, reason: &str) -> CliResult {
+    let p = ctx.records()?.void_prescription(id, reason)?;
+    let line = format!("RX{} を取り消しました（記録と控えは残ります）", p.id);
+    Ok(Output::new(&p, [line]))
+}
