@@ -1,5 +1,5 @@
-//! JSON input: a file or standard input, parsed so that an error names the exact field
-//! (`insurance.copay_percent`).
+//! The one way JSON comes in (intake, prescribe, `resolve --manual`): a file or standard input,
+//! parsed so that an error names the exact field (`insurance.copay_percent`).
 
 use std::io::Read;
 use std::path::Path;
@@ -15,7 +15,7 @@ pub fn read_json<T: DeserializeOwned>(file: &str, flag: &str) -> Result<T, Failu
     parse_json(&read_input(file, flag)?)
 }
 
-pub fn read_input(file: &str, flag: &str) -> Result<String, Failure> {
+fn read_input(file: &str, flag: &str) -> Result<String, Failure> {
     let mut text = String::new();
     let result = if file == "-" {
         std::io::stdin().read_to_string(&mut text).map(|_| ())

@@ -2,15 +2,16 @@
 
 use std::path::Path;
 
+use onshi_fallback::domain::prescription::PrescriptionInput;
+
 use super::context::Context;
-use super::input::read_input;
+use super::input::read_json;
 use super::output::Output;
 use super::CliResult;
 
 /// Issues a paper prescription from JSON, writes its PDF and (with `print`) prints it.
 pub fn prescribe(ctx: &Context, json_file: &str, out: Option<&Path>, print: bool) -> CliResult {
-    let text = read_input(json_file, "--json")?;
-    let input = onshi_fallback::domain::prescription::parse_input(&text)?;
+    let input: PrescriptionInput = read_json(json_file, "--json")?;
     let receipt = ctx.records()?.prescribe(&input, out, print)?;
     for w in &receipt.warnings {
         eprintln!("注意 (warning): {w}");

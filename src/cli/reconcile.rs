@@ -6,7 +6,7 @@ use onshi_fallback::error::Error;
 use onshi_fallback::service::Decision;
 
 use super::context::Context;
-use super::input::read_input;
+use super::input::read_json;
 use super::output::Output;
 use super::{CliResult, Failure};
 
@@ -77,19 +77,7 @@ pub fn decision(
         (Some("verified"), false, None) => Decision::AcceptVerified,
         (Some("declared"), false, None) => Decision::AcceptDeclared,
         (None, true, None) => Decision::FollowUp,
-        (None, false, Some(file)) => {
-            let text = read_input(file, "--json")?;
-            let de = &mut serde_json::Deserializer::from_str(&text);
-            Decision::Manual(Box::new(serde_path_to_error::deserialize(de).map_err(|e| {
-                let path = e.path().to_string();
-                Failure::Input(Error::field(
-                    &path,
-                    "照会結果JSON",
-                    format!("{path} が正しくありません: {}", e.inner()),
-                    e.inner().to_string(),
-                ))
-            })?))
-        }
+        (None, false, Some(file)) => Decision::Manual(Box::new(read_json(file, "--manual")?)),
         _ => {
             return Err(Failure::Input(Error::field(
                 "--accept",
