@@ -47,7 +47,8 @@ impl Context {
         })
     }
 
-    /// `--staff` as given, if it names someone.
+    /// `--staff` as given, if it names someone (the desktop app asks for a name otherwise).
+    #[cfg(feature = "gui")]
     pub fn staff(&self) -> Option<&str> {
         self.staff.as_deref().filter(|s| !s.trim().is_empty())
     }
