@@ -1,0 +1,290 @@
+//! The clap definitions: every command, flag and help text of the command line. Nothing here runs
+//! anything; `super::run` dispatches on what was parsed.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "onshi-fallback",
+    version,
+    about = "オンライン資格確認 障害時の受付・処方・照合 (keeps the clinic working when オン資 is down)"
+)]
+pub struct Cli {
+    /// Database file (default: the per-user data folder).
+    #[arg(long, global = true, env = "ONSHI_FALLBACK_DB")]
+    pub db: Option<PathBuf>,
+    /// Settings file (default: onshi-fallback.toml in the per-user config folder).
+    #[arg(long, global = true, env = "ONSHI_FALLBACK_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Who is at the desk, written into every record (default: the OS user name).
+    #[arg(long, global = true, env = "ONSHI_FALLBACK_STAFF")]
+    pub staff: Option<String>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// 障害モード: start, end, status, log.
+    #[command(subcommand)]
+    Outage(OutageCmd),
+    /// Records one self-declared visit (申立書), or a returning patient's "no change".
+    Intake(IntakeArgs),
+    /// Patients.
+    #[command(subcommand)]
+    Patients(PatientsCmd),
+    /// Visits with their insurance and queue state.
+    Visits {
+        /// Only this day (YYYY-MM-DD or 和暦).
+        #[arg(long)]
+        date: Option<String>,
+        #[arg(long)]
+        json: bool,
+        /// Write the day's degraded-mode list (A4 PDF) for the paper file (needs --date).
+        #[arg(long, requires = "date")]
+        pdf: Option<PathBuf>,
+    },
+    /// Voids a record by mistake (it stays, marked, with the reason).
+    #[command(subcommand)]
+    Void(VoidCmd),
+    /// The tamper-evident audit chain.
+    #[command(subcommand)]
+    Audit(AuditCmd),
+    /// A consistent copy of the live database.
+    Backup {
+        path: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Lists the backups, newest first.
+    Backups {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Puts a backup in place of the database (the current file is set aside, not deleted).
+    Restore {
+        backup: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Visits with final insurance data for the receipt software.
+    Export {
+        #[arg(long)]
+        csv: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Issues a paper prescription (A5, 様式第二号, JAHIS 2D symbol) for a visit.
+    Prescribe {
+        /// The prescription as JSON (`-` = standard input).
+        #[arg(long = "json", value_name = "FILE")]
+        json_file: String,
+        /// Where to write the PDF (a copy of the archived one).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Also send it to the configured printer.
+        #[arg(long)]
+        print: bool,
+    },
+    /// The 被保険者資格申立書 of a visit, pre-filled, to sign (A4 PDF).
+    Declaration {
+        visit_id: String,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Sends an issued prescription to the printer again (the same archived document).
+    Reprint {
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Re-verifies every due record against the configured qualification service.
+    Reconcile(ReconcileArgs),
+    /// A person's decision on a record waiting for one.
+    Resolve {
+        visit_id: String,
+        /// verified | declared
+        #[arg(long, conflicts_with_all = ["follow_up", "manual"])]
+        accept: Option<String>,
+        /// Not decided yet: say in --note what must be checked (call the patient, …).
+        #[arg(long)]
+        follow_up: bool,
+        /// The result of a manual lookup (insurance JSON as in intake), `-` = stdin.
+        #[arg(long, value_name = "FILE")]
+        manual: Option<String>,
+        #[arg(long, default_value = "")]
+        note: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Runs the configured health probes once and reports each.
+    Probe {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Runs the probes on an interval and switches mode automatically.
+    Watch {
+        /// Seconds between rounds (default: [probes] interval_s).
+        #[arg(long)]
+        interval: Option<u64>,
+        /// Stop after this many rounds (default: run until stopped).
+        #[arg(long)]
+        rounds: Option<u64>,
+    },
+    /// 資格確認端末シミュレーター: answers DIR/req from a roster until stopped (tests, demos).
+    SimulateTerminal {
+        /// Folder holding req/ and res/ (and the control file simulator-mode).
+        #[arg(long)]
+        root: PathBuf,
+        /// Roster of insured people (TOML).
+        #[arg(long)]
+        roster: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum OutageCmd {
+    /// Declares degraded mode now.
+    Start {
+        #[arg(long)]
+        reason: String,
+        /// qualification | eprescription (repeatable; default both).
+        #[arg(long = "service")]
+        services: Vec<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Records the line's return; queued records become due.
+    End {
+        #[arg(long, default_value = "")]
+        note: String,
+        #[arg(long)]
+        json: bool,
+    },
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
+    Log {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Adds a note to the open outage.
+    Note {
+        text: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The runbook steps, with those ticked in the open outage.
+    Runbook {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Ticks a runbook step (e.g. line_reauth) in the open outage.
+    Tick {
+        step: String,
+        /// What happened (e.g. 「希望する」で復旧).
+        #[arg(long, default_value = "")]
+        result: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The incident report (Markdown) of the latest outage, or of --id.
+    Report {
+        #[arg(long)]
+        id: Option<i64>,
+        /// Write to this file instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+#[derive(Args)]
+pub struct IntakeArgs {
+    /// The visit as JSON (`-` = standard input).
+    #[arg(long = "json", value_name = "FILE", conflicts_with = "returning")]
+    pub json_file: Option<String>,
+    /// A returning patient's id: reuse their last known insurance.
+    #[arg(long, value_name = "PATIENT_ID")]
+    pub returning: Option<String>,
+    /// With --returning: returning_no_change | portal_screen | certificate.
+    #[arg(long, default_value = "returning_no_change")]
+    pub basis: String,
+}
+
+#[derive(Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct ReconcileArgs {
+    #[command(subcommand)]
+    pub sub: Option<ReconcileCmd>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Subcommand)]
+pub enum ReconcileCmd {
+    /// The list for the billing clerk: open decisions first, then by status.
+    Report {
+        /// A4 PDF report.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        #[arg(long)]
+        csv: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum PatientsCmd {
+    /// By name, カナ (either width, hiragana or katakana), birth date, or insurer/number.
+    Search {
+        text: String,
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Patients who may be one person registered twice.
+    Duplicates {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Merges a patient registered twice into the other (both histories stay).
+    Merge {
+        from: String,
+        #[arg(long)]
+        into: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum VoidCmd {
+    /// Voids (never deletes) a prescription.
+    Prescription {
+        id: String,
+        #[arg(long)]
+        reason: String,
+        #[arg(long)]
+        json: bool,
+    },
+    Visit {
+        id: String,
+        #[arg(long)]
+        reason: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum AuditCmd {
+    Verify {
+        #[arg(long)]
+        json: bool,
+    },
+}

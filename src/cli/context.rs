@@ -1,0 +1,116 @@
+//! What the global flags name: the database, the settings file and who is at the desk (each from
+//! its flag, its environment variable or the default), built once and handed to every command.
+//!
+//! Nothing is read until a command asks for it: `restore` must work when the settings file or the
+//! database is broken, `simulate-terminal` needs neither, and bad input is refused before the
+//! settings or the database are touched.
+
+use std::path::PathBuf;
+
+use onshi_fallback::config::Config;
+use onshi_fallback::service::{Clock, Records};
+
+use super::Failure;
+
+pub struct Context {
+    /// `--db` / `ONSHI_FALLBACK_DB`.
+    db: Option<PathBuf>,
+    /// `--config` / `ONSHI_FALLBACK_CONFIG`.
+    config: Option<PathBuf>,
+    /// `--staff` / `ONSHI_FALLBACK_STAFF`.
+    staff: Option<String>,
+}
+
+impl Context {
+    pub fn new(db: Option<PathBuf>, config: Option<PathBuf>, staff: Option<String>) -> Context {
+        Context { db, config, staff }
+    }
+
+    /// The database file: `--db`, or the per-user data folder.
+    pub fn db_path(&self) -> Result<PathBuf, Failure> {
+        match &self.db {
+            Some(p) => Ok(p.clone()),
+            None => default_db_path(),
+        }
+    }
+
+    /// The settings file: `--config`, or `onshi-fallback.toml` in the per-user config folder.
+    pub fn config_path(&self) -> Option<PathBuf> {
+        self.config.clone().or_else(default_config_path)
+    }
+
+    /// The settings; a missing file means built-in defaults.
+    pub fn config(&self) -> Result<Config, Failure> {
+        Ok(match self.config_path() {
+            Some(p) => Config::load(&p)?,
+            None => Config::default(),
+        })
+    }
+
+    /// `--staff` as given, if it names someone (the desktop app asks for a name otherwise).
+    #[cfg(feature = "gui")]
+    pub fn staff(&self) -> Option<&str> {
+        self.staff.as_deref().filter(|s| !s.trim().is_empty())
+    }
+
+    /// Opens the records for the member of staff at the desk.
+    pub fn records(&self) -> Result<Records, Failure> {
+        self.open(self.staff.as_deref())
+    }
+
+    /// Opens the records for `--staff`, or `who` when none is given (the watcher records its
+    /// switches as 自動監視, not as the OS user who started it).
+    pub fn records_as(&self, who: &str) -> Result<Records, Failure> {
+        self.open(self.staff.as_deref().or(Some(who)))
+    }
+
+    fn open(&self, staff: Option<&str>) -> Result<Records, Failure> {
+        let config = self.config()?;
+        let path = self.db_path()?;
+        let (records, backup_failed) =
+            Records::open(&path, config, staff_name(staff), Clock::from_env()?)?;
+        // The daily backup: a failure here must not stop reception, only be reported.
+        if let Some(e) = backup_failed {
+            eprintln!("注意: 自動バックアップに失敗しました (daily backup failed): {e}");
+        }
+        Ok(records)
+    }
+
+    /// The newest backup and the command that restores it, for a damaged database.
+    pub fn backup_hint(&self) -> String {
+        let (Ok(cfg), Ok(path)) = (self.config(), self.db_path()) else {
+            return String::new();
+        };
+        match onshi_fallback::service::latest_backup(&cfg, &path) {
+            Some(latest) => format!(
+                "\n最新のバックアップ (latest backup): {} ({})\n復元するには (to restore): onshi-fallback restore \"{}\"\n（壊れたファイルは消さずに別名で残します / the damaged file is kept aside）",
+                latest.path, latest.modified, latest.path
+            ),
+            None => {
+                "\nバックアップが見つかりません。システム担当者に連絡してください (no backup found)"
+                    .into()
+            }
+        }
+    }
+}
+
+fn default_db_path() -> Result<PathBuf, Failure> {
+    let dirs = directories::ProjectDirs::from("jp", "onshi-fallback", "onshi-fallback")
+        .ok_or_else(|| Failure::Other("ホームフォルダが見つかりません。--db で指定してください (no home folder: use --db)".into()))?;
+    Ok(dirs.data_dir().join("onshi-fallback.sqlite3"))
+}
+
+fn default_config_path() -> Option<PathBuf> {
+    directories::ProjectDirs::from("jp", "onshi-fallback", "onshi-fallback")
+        .map(|d| d.config_dir().join("onshi-fallback.toml"))
+}
+
+/// Who is written into every record: `--staff`, else the OS user name.
+fn staff_name(given: Option<&str>) -> String {
+    given
+        .map(str::to_string)
+        .or_else(|| std::env::var("USER").ok())
+        .or_else(|| std::env::var("USERNAME").ok())
+        .filter(|s| !s.trim().is_empty())
+        .unwrap_or_else(|| "不明".into())
+}

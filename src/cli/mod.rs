@@ -1,0 +1,159 @@
+//! The command line of `../shared/reference/cli-contract.md`. Every command calls the library;
+//! nothing here knows SQL or the rules. Exit codes: 0 ok, 2 bad input (nothing written), 1 other.
+//!
+//! `args` holds the clap definitions, `context` what the global flags name (database, settings,
+//! staff), `input` and `output` the one way in and out for JSON and text, and one module per
+//! command group does the work. [`run`] is the only place a failure becomes an exit code.
+
+mod args;
+mod context;
+mod desktop;
+mod input;
+mod outage;
+mod output;
+mod paper;
+mod reception;
+mod reconcile;
+mod records;
+mod terminal;
+
+use clap::Parser;
+use onshi_fallback::error::Error;
+
+use args::{AuditCmd, Cli, Command, OutageCmd, PatientsCmd, ReconcileCmd, VoidCmd};
+use context::Context;
+use output::Output;
+
+/// What a failed command reports: bad input (exit 2) or anything else (exit 1).
+pub enum Failure {
+    Input(Error),
+    /// The database file is damaged: said with the way out (the latest backup).
+    Corrupt(String),
+    Other(String),
+}
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Self {
+        if e.is_bad_input() {
+            Failure::Input(e)
+        } else if e.is_corrupt() {
+            Failure::Corrupt(e.to_string())
+        } else {
+            Failure::Other(e.to_string())
+        }
+    }
+}
+
+/// What a command answers: its output, or why it failed.
+pub type CliResult<T = Output> = Result<T, Failure>;
+
+pub fn run() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { 2 } else { 0 };
+        }
+    };
+    let ctx = Context::new(cli.db, cli.config, cli.staff);
+    let outcome = match cli.command {
+        None => desktop::run(&ctx),
+        Some(command) => dispatch(&ctx, command).map(|()| 0),
+    };
+    match outcome {
+        Ok(code) => code,
+        Err(Failure::Input(e)) => {
+            eprintln!("入力エラー (bad input):\n{e}");
+            2
+        }
+        Err(Failure::Corrupt(msg)) => {
+            eprintln!("エラー (error): {msg}{}", ctx.backup_hint());
+            1
+        }
+        Err(Failure::Other(msg)) => {
+            eprintln!("エラー (error): {msg}");
+            1
+        }
+    }
+}
+
+/// Runs one command and prints its answer: the JSON document when `--json` was given (or the
+/// command answers only in JSON), else the text for people.
+///
+/// Each command parses everything the user typed before opening the database, so bad input
+/// writes nothing.
+fn dispatch(ctx: &Context, command: Command) -> CliResult<()> {
+    let (out, json) = match command {
+        Command::Outage(cmd) => match cmd {
+            OutageCmd::Start {
+                reason,
+                services,
+                json,
+            } => (outage::start(ctx, &reason, &services)?, json),
+            OutageCmd::End { note, json } => (outage::end(ctx, &note)?, json),
+            OutageCmd::Status { json } => (outage::status(ctx)?, json),
+            OutageCmd::Log { json } => (outage::log(ctx)?, json),
+            OutageCmd::Note { text, json } => (outage::note(ctx, &text)?, json),
+            OutageCmd::Runbook { json } => (outage::runbook(ctx)?, json),
+            OutageCmd::Tick { step, result, json } => (outage::tick(ctx, &step, &result)?, json),
+            OutageCmd::Report { id, out } => (outage::report(ctx, id, out.as_deref())?, false),
+        },
+        Command::Intake(args) => (reception::intake(ctx, &args)?, true),
+        Command::Patients(cmd) => match cmd {
+            PatientsCmd::Search { text, limit, json } => {
+                (reception::search(ctx, &text, limit)?, json)
+            }
+            PatientsCmd::Duplicates { json } => (reception::duplicates(ctx)?, json),
+            PatientsCmd::Merge { from, into, json } => (reception::merge(ctx, &from, &into)?, json),
+        },
+        Command::Visits { date, json, pdf } => (
+            reception::visits(ctx, date.as_deref(), pdf.as_deref())?,
+            json,
+        ),
+        Command::Void(VoidCmd::Visit { id, reason, json }) => {
+            (reception::void_visit(ctx, &id, &reason)?, json)
+        }
+        Command::Prescribe {
+            json_file,
+            out,
+            print,
+        } => (
+            paper::prescribe(ctx, &json_file, out.as_deref(), print)?,
+            true,
+        ),
+        Command::Declaration { visit_id, out } => (paper::declaration(ctx, &visit_id, &out)?, true),
+        Command::Reprint { id, json } => (paper::reprint(ctx, &id)?, json),
+        Command::Void(VoidCmd::Prescription { id, reason, json }) => {
+            (paper::void_prescription(ctx, &id, &reason)?, json)
+        }
+        Command::Reconcile(args) => match args.sub {
+            None => (reconcile::pass(ctx)?, args.json),
+            Some(ReconcileCmd::Report { out, csv, json }) => (
+                reconcile::report(ctx, out.as_deref(), csv.as_deref())?,
+                json,
+            ),
+        },
+        Command::Resolve {
+            visit_id,
+            accept,
+            follow_up,
+            manual,
+            note,
+            json,
+        } => {
+            let decision = reconcile::decision(accept.as_deref(), follow_up, manual.as_deref())?;
+            (reconcile::resolve(ctx, &visit_id, decision, &note)?, json)
+        }
+        Command::Audit(AuditCmd::Verify { json }) => (records::audit_verify(ctx)?, json),
+        Command::Backup { path, json } => (records::backup(ctx, &path)?, json),
+        Command::Backups { json } => (records::backups(ctx)?, json),
+        Command::Restore { backup, json } => (records::restore(ctx, &backup)?, json),
+        Command::Export { csv, json } => (records::export(ctx, &csv)?, json),
+        Command::Probe { json } => (terminal::probe(ctx)?, json),
+        Command::Watch { interval, rounds } => (terminal::watch(ctx, interval, rounds)?, false),
+        Command::SimulateTerminal { root, roster } => {
+            (terminal::simulate_terminal(&root, &roster)?, false)
+        }
+    };
+    out.print(json)
+}

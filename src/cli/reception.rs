@@ -1,0 +1,154 @@
+//! Reception: `intake`, `patients search|duplicates|merge`, `visits` and `void visit`.
+
+use std::path::Path;
+
+use chrono::NaiveDate;
+use onshi_fallback::domain::ids::{PatientId, VisitId};
+use onshi_fallback::domain::intake::IntakeInput;
+use onshi_fallback::domain::wareki::{format_wareki, parse_date};
+use onshi_fallback::domain::Basis;
+use onshi_fallback::error::Error;
+
+use super::args::IntakeArgs;
+use super::context::Context;
+use super::input::read_json;
+use super::output::Output;
+use super::{CliResult, Failure};
+
+/// Records one visit: a self-declaration from JSON, or a returning patient's last insurance.
+pub fn intake(ctx: &Context, args: &IntakeArgs) -> CliResult {
+    let receipt = match (&args.json_file, &args.returning) {
+        (Some(file), None) => {
+            let input: IntakeInput = read_json(file, "--json")?;
+            ctx.records()?.intake(&input)?
+        }
+        (None, Some(patient)) => {
+            let basis = Basis::parse(args.basis.trim())
+                .filter(|b| *b != Basis::SelfDeclaration)
+                .ok_or_else(|| {
+                    Failure::Input(Error::field(
+                        "--basis",
+                        "申告の根拠",
+                        "returning_no_change | portal_screen | certificate のいずれかです",
+                        "must be returning_no_change | portal_screen | certificate",
+                    ))
+                })?;
+            let patient = PatientId::parse_field(patient, "PATIENT_ID", "患者ID")?;
+            ctx.records()?.intake_returning(patient, basis)?
+        }
+        _ => {
+            return Err(Failure::Input(Error::field(
+                "--json",
+                "入力",
+                "--json FILE か --returning PATIENT_ID のどちらかを指定してください",
+                "give --json FILE or --returning PATIENT_ID",
+            )))
+        }
+    };
+    for w in &receipt.warnings {
+        eprintln!("注意 (warning): {w}");
+    }
+    Ok(Output::json(&receipt))
+}
+
+pub fn search(ctx: &Context, text: &str, limit: usize) -> CliResult {
+    let hits = ctx.records()?.search_patients(text, limit)?;
+    let mut lines: Vec<String> = hits
+        .iter()
+        .map(|h| {
+            let p = &h.patient.details;
+            format!(
+                "{}  {}（{}） {} {}  {}",
+                h.patient_id,
+                p.name,
+                p.kana,
+                format_wareki(p.birth_date),
+                p.sex.ja(),
+                h.insurance_summary
+            )
+        })
+        .collect();
+    if lines.is_empty() {
+        lines.push("該当する患者はいません".into());
+    }
+    Ok(Output::new(&hits, lines))
+}
+
+pub fn duplicates(ctx: &Context) -> CliResult {
+    let groups = ctx.records()?.possible_duplicates()?;
+    let mut lines: Vec<String> = groups
+        .iter()
+        .map(|g| {
+            let names: Vec<String> = g
+                .iter()
+                .map(|p| format!("P{} {}", p.id, p.details.name))
+                .collect();
+            names.join(" / ")
+        })
+        .collect();
+    if lines.is_empty() {
+        lines.push("重複の可能性がある患者はいません".into());
+    }
+    Ok(Output::new(&groups, lines))
+}
+
+pub fn merge(ctx: &Context, from: &str, into: &str) -> CliResult {
+    let from_id = PatientId::parse_field(from, "PATIENT_ID", "患者ID")?;
+    let into_id = PatientId::parse_field(into, "--into", "統合先の患者ID")?;
+    ctx.records()?.merge_patients(from_id, into_id)?;
+    Ok(Output::new(
+        &serde_json::json!({"merged": from, "into": into}),
+        [format!(
+            "{from} を {into} に統合しました（両方の記録は残ります）"
+        )],
+    ))
+}
+
+/// The visits (of one day), or with `pdf` that day's degraded-mode list for the paper file.
+pub fn visits(ctx: &Context, date: Option<&str>, pdf: Option<&Path>) -> CliResult {
+    if let Some(pdf) = pdf {
+        // clap requires --date with --pdf.
+        let day = parse_day(date.unwrap_or_default())?;
+        let s = ctx.records()?.outage_day_pdf(day, pdf)?;
+        let line = format!(
+            "障害時受付一覧を書き出しました: {}（{} 件）",
+            s.path, s.visits
+        );
+        return Ok(Output::new(&s, [line]));
+    }
+    let date = date.map(parse_day).transpose()?;
+    let rows = ctx.records()?.visits(date)?;
+    let lines = rows.iter().map(|v| {
+        let state = v.queue_state.map(|s| s.ja()).unwrap_or("");
+        let void = if v.visit.voided_at.is_some() {
+            "［取消］"
+        } else {
+            ""
+        };
+        format!(
+            "{}{}  {}  {}  {}  [{}]",
+            void, v.visit.visit_no, v.visit_id, v.patient_name, v.insurance_summary, state
+        )
+    });
+    Ok(Output::new(&rows, lines))
+}
+
+fn parse_day(text: &str) -> Result<NaiveDate, Failure> {
+    parse_date(text).map_err(|e| {
+        Failure::Input(Error::field(
+            "--date",
+            "日付",
+            e.message_ja(),
+            e.message_en(),
+        ))
+    })
+}
+
+pub fn void_visit(ctx: &Context, id: &str, reason: &str) -> CliResult {
+    let visit = VisitId::parse_field(id, "VISIT_ID", "受診ID")?;
+    let visit_no = ctx.records()?.void_visit(visit, reason)?;
+    Ok(Output::new(
+        &serde_json::json!({"voided": id, "visit_no": visit_no}),
+        [format!("{visit_no} を取り消しました（記録は残ります）")],
+    ))
+}

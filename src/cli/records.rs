@@ -1,0 +1,87 @@
+//! The records themselves: `audit verify`, `backup`, `backups`, `restore` and `export`.
+
+use std::path::Path;
+
+use onshi_fallback::service::backup_dir;
+use onshi_fallback::store::backup;
+
+use super::context::Context;
+use super::output::Output;
+use super::{CliResult, Failure};
+
+/// Checks the tamper-evident audit chain: the report is printed either way, and a broken chain
+/// is a failure (exit 1) naming the first bad entry.
+pub fn audit_verify(ctx: &Context) -> CliResult {
+    let report = ctx.records()?.audit_verify()?;
+    match &report.problem {
+        None => {
+            let line = format!(
+                "監査ログは正常です: {} 件, 記録 {} 件を照合 (audit chain ok)",
+                report.entries, report.records_checked
+            );
+            Ok(Output::new(&report, [line]))
+        }
+        Some(p) => {
+            let failure = Failure::Other(format!(
+                "監査ログの異常 (audit chain broken): {} ({})",
+                p.message_ja, p.message_en
+            ));
+            Ok(Output::new(&report, Vec::<String>::new()).then_fail(failure))
+        }
+    }
+}
+
+pub fn backup(ctx: &Context, path: &Path) -> CliResult {
+    ctx.records()?.backup(path)?;
+    Ok(Output::new(
+        &serde_json::json!({"backup": path.display().to_string()}),
+        [format!("バックアップを作成しました: {}", path.display())],
+    ))
+}
+
+/// Lists the backups, newest first, without opening the database (it may be the damaged one).
+pub fn backups(ctx: &Context) -> CliResult {
+    let cfg = ctx.config()?;
+    let list = backup::list(&backup_dir(&cfg, &ctx.db_path()?));
+    let mut lines: Vec<String> = list
+        .iter()
+        .map(|b| format!("{}  {}  {} KB", b.modified, b.path, b.bytes / 1024))
+        .collect();
+    if lines.is_empty() {
+        lines.push("バックアップはまだありません".into());
+    }
+    Ok(Output::new(&list, lines))
+}
+
+/// Puts a backup in place of the database. The database is not opened (it may be damaged) and
+/// the settings are not read: the current file is set aside beside it, never deleted.
+pub fn restore(ctx: &Context, from: &Path) -> CliResult {
+    let path = ctx.db_path()?;
+    let stamp = chrono::Local::now().format("%Y%m%d%H%M%S").to_string();
+    let aside = backup::restore(from, &path, &stamp)?;
+    let mut lines = vec![format!(
+        "{} を復元しました: {}",
+        from.display(),
+        path.display()
+    )];
+    if let Some(a) = &aside {
+        lines.push(format!("元のファイルは {} に残してあります", a.display()));
+    }
+    Ok(Output::new(
+        &serde_json::json!({
+            "restored": from.display().to_string(),
+            "database": path.display().to_string(),
+            "previous_file": aside.as_ref().map(|p| p.display().to_string()),
+        }),
+        lines,
+    ))
+}
+
+pub fn export(ctx: &Context, csv: &Path) -> CliResult {
+    let s = ctx.records()?.export_csv(csv)?;
+    let line = format!(
+        "{} 件を書き出しました: {}（不詳 {} 件, 照合未了 {} 件）",
+        s.visits, s.path, s.fushou, s.unsettled
+    );
+    Ok(Output::new(&s, [line]))
+}
