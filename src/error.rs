@@ -63,6 +63,10 @@ pub enum Error {
     /// The database file at `path` is damaged or is not a database: the way out is a backup.
     #[error("{} ({}): {path} ({detail})", CORRUPT_JA, CORRUPT_EN)]
     Corrupt { path: String, detail: String },
+    /// The database at `path` is gone (deleted, moved, replaced, or on a share not mounted)
+    /// though one existed there: the way out is a backup, never a new empty database.
+    #[error("データベースがありません（移動・削除・差し替え、またはネットワークドライブ未接続）。記録を守るため新しく作りません。最新のバックアップを復元してください (the database is missing where one existed; nothing was created: restore the latest backup): {path}")]
+    Missing { path: String },
     /// The database at `path` cannot be opened or used (busy, read-only, disk full, no access).
     #[error("{ja} ({en}): {path} ({detail})")]
     Unavailable {
@@ -121,10 +125,10 @@ impl Error {
         }
     }
 
-    /// True when the database file itself is damaged: the way out is a backup.
+    /// True when the database file itself is damaged or gone: the way out is a backup.
     pub fn is_corrupt(&self) -> bool {
         match self {
-            Error::Corrupt { .. } => true,
+            Error::Corrupt { .. } | Error::Missing { .. } => true,
             Error::Db(e) => is_corrupt_code(e),
             _ => false,
         }
@@ -151,6 +155,7 @@ impl Error {
             | Error::Failed { ja, .. } => ja.clone(),
             Error::Inconsistent { ja, .. } => format!("記録に矛盾があります: {ja}"),
             Error::Corrupt { path, .. } => format!("{CORRUPT_JA}: {path}"),
+            Error::Missing { path } => format!("データベースがありません（移動・削除・差し替え、またはネットワークドライブ未接続）。記録を守るため新しく作りません。最新のバックアップを復元してください: {path}"),
             Error::Unavailable { path, ja, .. } => format!("{ja}: {path}"),
             Error::NewerSchema { version } => format!(
                 "このデータベースは新しい版のアプリで作られています（版 {version}）。アプリを更新してください"
@@ -173,6 +178,7 @@ impl Error {
             }
             Error::Inconsistent { en, .. } => format!("inconsistent records: {en}"),
             Error::Corrupt { path, detail } => format!("{CORRUPT_EN}: {path} ({detail})"),
+            Error::Missing { path } => format!("the database is missing where one existed; nothing was created: restore the latest backup: {path}"),
             Error::Unavailable {
                 path, en, detail, ..
             } => format!("{en}: {path} ({detail})"),

@@ -58,6 +58,12 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Creates a new, empty database where none is (refused if one is there). Needed after a
+    /// database went missing: the app never recreates one silently.
+    Init {
+        #[arg(long)]
+        json: bool,
+    },
     /// Lists the backups, newest first.
     Backups {
         #[arg(long)]

@@ -95,9 +95,12 @@ impl Context {
 }
 
 fn default_db_path() -> Result<PathBuf, Failure> {
-    let dirs = directories::ProjectDirs::from("jp", "onshi-fallback", "onshi-fallback")
-        .ok_or_else(|| Failure::Other("ホームフォルダが見つかりません。--db で指定してください (no home folder: use --db)".into()))?;
-    Ok(dirs.data_dir().join("onshi-fallback.sqlite3"))
+    onshi_fallback::store::default_path().ok_or_else(|| {
+        Failure::Other(
+            "ホームフォルダが見つかりません。--db で指定してください (no home folder: use --db)"
+                .into(),
+        )
+    })
 }
 
 fn default_config_path() -> Option<PathBuf> {

@@ -33,9 +33,13 @@ fn read_input(file: &str, flag: &str) -> Result<String, Failure> {
     Ok(text)
 }
 
+/// Parses one JSON document. A UTF-8 BOM (as Windows editors write it) is accepted; anything
+/// after the document is not (two documents glued together would otherwise lose the second
+/// silently).
 fn parse_json<T: DeserializeOwned>(text: &str) -> Result<T, Failure> {
+    let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
     let de = &mut serde_json::Deserializer::from_str(text);
-    serde_path_to_error::deserialize(de).map_err(|e| {
+    let value = serde_path_to_error::deserialize(&mut *de).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
         // An error at the top (not JSON at all, empty input) has no field path to name.
@@ -50,5 +54,35 @@ fn parse_json<T: DeserializeOwned>(text: &str) -> Result<T, Failure> {
             format!("{field} が正しくありません: {inner}"),
             inner.to_string(),
         )]))
-    })
+    })?;
+    de.end().map_err(|e| {
+        Failure::Input(Error::field(
+            "json",
+            "入力JSON",
+            format!("JSONの後に余分なデータがあります（一件ずつ渡してください）: {e}"),
+            format!("trailing data after the JSON document: {e}"),
+        ))
+    })?;
+    Ok(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parsed(text: &str) -> Result<serde_json::Value, String> {
+        parse_json(text).map_err(|f| match f {
+            Failure::Input(e) => e.to_string(),
+            _ => "not bad input".into(),
+        })
+    }
+
+    #[test]
+    fn one_document_with_or_without_a_bom() {
+        assert!(parsed("{\"a\": 1}\n").is_ok());
+        assert!(parsed("\u{FEFF}{\"a\": 1}").is_ok(), "BOM accepted");
+        let err = parsed("{\"a\": 1}{\"a\": 2}").unwrap_err();
+        assert!(err.contains("余分なデータ"), "{err}");
+        assert!(parsed("{\"a\": 1} x").is_err());
+    }
 }

@@ -128,11 +128,11 @@ pub fn tick(ctx: &Context, step: &str, result: &str) -> CliResult {
 
 /// The incident report (Markdown): written to `out`, or printed as it is.
 pub fn report(ctx: &Context, id: Option<i64>, out: Option<&Path>) -> CliResult {
-    let text = ctx.records()?.incident_report(id)?;
+    let records = ctx.records()?;
+    let text = records.incident_report(id)?;
     match out {
         Some(path) => {
-            std::fs::write(path, text)
-                .map_err(|e| Failure::Other(format!("{}: {e}", path.display())))?;
+            records.write_output(path, "--out", text.as_bytes())?;
             Ok(Output::text(format!(
                 "障害報告書を書き出しました: {}\n",
                 path.display()

@@ -39,6 +39,20 @@ pub fn backup(ctx: &Context, path: &Path) -> CliResult {
     ))
 }
 
+/// Creates a new database (with its schema) where there is none.
+pub fn init(ctx: &Context) -> CliResult {
+    let path = ctx.db_path()?;
+    let backups = backup_dir(&ctx.config()?, &path);
+    onshi_fallback::store::Store::create(&path, &backups)?;
+    Ok(Output::new(
+        &serde_json::json!({"created": path.display().to_string()}),
+        [format!(
+            "新しいデータベースを作成しました: {}",
+            path.display()
+        )],
+    ))
+}
+
 /// Lists the backups, newest first, without opening the database (it may be the damaged one).
 pub fn backups(ctx: &Context) -> CliResult {
     let cfg = ctx.config()?;

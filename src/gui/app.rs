@@ -284,6 +284,30 @@ impl App {
                 *self = App::Main(Box::new(main));
                 task
             }
+            (App::Main(main), Message::Tick) => {
+                // The file deleted, moved or restored over under the running app: stop here
+                // and show the way out, rather than acknowledge visits nobody will find.
+                if let Err(e) = main.records.store.check_still_there() {
+                    let path = main
+                        .records
+                        .store
+                        .path()
+                        .map(|p| p.display().to_string())
+                        .unwrap_or_default();
+                    let latest = main
+                        .records
+                        .backup_dir()
+                        .and_then(|d| crate::store::backup::list(&d).into_iter().next())
+                        .map(|b| (b.path, b.modified));
+                    *self = App::Failed {
+                        detail: e.ja(),
+                        path,
+                        latest,
+                    };
+                    return Task::none();
+                }
+                main.update(Message::Tick)
+            }
             (App::Main(main), message) => main.update(message),
             _ => Task::none(),
         }

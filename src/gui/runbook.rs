@@ -160,8 +160,9 @@ impl Checklist {
                 .incident_report(Some(id))
                 .map_err(|e| error_ja(&e))?;
             let path = super::beside_database(records, &format!("incident-{id}.md"))?;
-            std::fs::write(&path, markdown)
-                .map_err(|e| format!("{} に書き込めません: {e}", path.display()))?;
+            records
+                .write_output(&path, "F8", markdown.as_bytes())
+                .map_err(|e| error_ja(&e))?;
             Ok::<_, String>(path)
         })();
         match written {

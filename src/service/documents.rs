@@ -202,7 +202,7 @@ impl Records {
                 strict: true,
             },
         )?;
-        super::write_synced(out, &pdf)
+        self.write_output(out, "--out", &pdf)
     }
 
     /// The day's degraded-mode visits (those recorded during an outage), for the paper file.
@@ -297,7 +297,7 @@ impl Records {
                 strict: false,
             },
         )?;
-        super::write_synced(out, &pdf)?;
+        self.write_output(out, "--out", &pdf)?;
         Ok(ExportSummary {
             path: out.display().to_string(),
             visits: table.len(),
@@ -385,7 +385,7 @@ impl Records {
                 strict: false,
             },
         )?;
-        super::write_synced(out, &pdf)?;
+        self.write_output(out, "--out", &pdf)?;
         Ok(summary)
     }
 }

@@ -118,7 +118,7 @@ impl Records {
             ]);
             rows.push(row);
         }
-        write_csv_atomically(path, EXPORT_HEADER, &rows)?;
+        self.write_output(path, "--csv", &csv_bytes(EXPORT_HEADER, &rows)?)?;
         Ok(summary)
     }
 
@@ -163,7 +163,7 @@ impl Records {
                 ]
             })
             .collect();
-        write_csv_atomically(path, REPORT_HEADER, &rows)?;
+        self.write_output(path, "--csv", &csv_bytes(REPORT_HEADER, &rows)?)?;
         Ok(summary)
     }
 }
@@ -191,40 +191,33 @@ impl super::QueueRow {
     }
 }
 
-/// Writes CSV to `path.tmp`, syncs it, then renames it over `path`, so a reader never sees
-/// half a file.
-pub(crate) fn write_csv_atomically(
-    path: &Path,
-    header: &[&str],
-    rows: &[Vec<String>],
-) -> Result<()> {
-    let tmp = path.with_extension("csv.tmp");
-    let cannot = |e: &dyn std::fmt::Display| {
-        Error::field(
-            "PATH",
-            "出力先",
-            format!("{} に書き込めません: {e}", path.display()),
-            format!("cannot write {}: {e}", path.display()),
-        )
-    };
+/// The CSV file's bytes: UTF-8 with a BOM (so spreadsheet software opens it as UTF-8), CRLF
+/// line ends, every cell made safe to open in a spreadsheet.
+pub(crate) fn csv_bytes(header: &[&str], rows: &[Vec<String>]) -> Result<Vec<u8>> {
+    let mut out = "\u{FEFF}".as_bytes().to_vec();
     {
-        let file = std::fs::File::create(&tmp).map_err(|e| cannot(&e))?;
-        let mut buf = std::io::BufWriter::new(file);
-        std::io::Write::write_all(&mut buf, "\u{FEFF}".as_bytes())?;
         let mut w = csv::WriterBuilder::new()
             .terminator(csv::Terminator::CRLF)
-            .from_writer(buf);
+            .from_writer(&mut out);
         let io = |e: csv::Error| csv_failed(&e);
         w.write_record(header).map_err(io)?;
         for r in rows {
-            w.write_record(r).map_err(io)?;
+            w.write_record(r.iter().map(|c| neutralised(c).into_owned()))
+                .map_err(io)?;
         }
-        let buf = w.into_inner().map_err(|e| csv_failed(&e))?;
-        let file = buf.into_inner().map_err(|e| csv_failed(&e))?;
-        file.sync_all()?;
+        w.flush().map_err(|e| csv_failed(&e))?;
     }
-    std::fs::rename(&tmp, path)?;
-    Ok(())
+    Ok(out)
+}
+
+/// A cell a spreadsheet would take for a formula (`=`, `+`, `-`, `@` first: a name or an
+/// address typed by a patient could run as one on the clerk's PC) gets a leading `'`, which
+/// spreadsheets show as text.
+fn neutralised(cell: &str) -> std::borrow::Cow<'_, str> {
+    match cell.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cell}").into(),
+        _ => cell.into(),
+    }
 }
 
 fn csv_failed(e: &dyn std::fmt::Display) -> Error {
@@ -232,4 +225,28 @@ fn csv_failed(e: &dyn std::fmt::Display) -> Error {
         format!("CSVを書き出せません: {e}"),
         format!("cannot write the CSV: {e}"),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formula_cells_are_neutralised() {
+        let bytes = csv_bytes(
+            &["a", "b"],
+            &[
+                vec!["=HYPERLINK(\"x\")".into(), "山田".into()],
+                vec!["-1".into(), "@SUM(A1)".into()],
+            ],
+        )
+        .unwrap();
+        let text = String::from_utf8(bytes).unwrap();
+        assert!(text.starts_with('\u{FEFF}'));
+        assert!(
+            text.contains("\"'=HYPERLINK(\"\"x\"\")\",山田\r\n"),
+            "{text}"
+        );
+        assert!(text.contains("'-1,'@SUM(A1)\r\n"), "{text}");
+    }
 }

@@ -6,6 +6,7 @@ mod export;
 mod incident;
 mod intake;
 mod outage;
+mod output;
 pub mod prescribe;
 mod reconcile;
 pub mod search;
@@ -142,20 +143,4 @@ pub fn latest_backup(config: &Config, db: &Path) -> Option<store::backup::Backup
     store::backup::list(&backup_dir(config, db))
         .into_iter()
         .next()
-}
-
-/// Writes a file and syncs it, so an acknowledged prescription's PDF survives a power cut.
-pub(crate) fn write_synced(path: &Path, bytes: &[u8]) -> Result<()> {
-    use std::io::Write;
-    let mut f = std::fs::File::create(path).map_err(|e| {
-        Error::field(
-            "--out",
-            "出力先",
-            format!("{} に書き込めません: {e}", path.display()),
-            format!("cannot write {}: {e}", path.display()),
-        )
-    })?;
-    f.write_all(bytes)?;
-    f.sync_all()?;
-    Ok(())
 }

@@ -131,19 +131,29 @@ impl Records {
                 format!("cannot create the archive folder {}: {e}", dir.display()),
             )
         })?;
-        let archived = dir.join(format!(
-            "rx-{}-{}.pdf",
-            rx.issued_on.format("%Y%m%d"),
-            &hash[..16]
-        ));
-        super::write_synced(&archived, &rendered.pdf)?;
+        if let Some(path) = out {
+            // A wrong --out is bad input, said before anything is issued.
+            self.check_output(path, "--out")?;
+        }
 
         let stamp = self.stamp();
         let issued_on = rx.issued_on.to_string();
-        let id = self.store.write(|tx| {
+        let mut archived = PathBuf::new();
+        let issued = self.store.write(|tx| {
+            // The archived copy is its own file, named by the prescription's id (drawn under
+            // the write lock) and hash, created new and synced before the record commits: a
+            // record always points at a file that exists, and no file is ever rewritten.
+            let id = prescriptions::next_id(tx)?;
+            archived = dir.join(format!(
+                "rx-{}-RX{id}-{}.pdf",
+                rx.issued_on.format("%Y%m%d"),
+                &hash[..16]
+            ));
+            archive_pdf(&archived, &rendered.pdf)?;
             let outage_id = outages::current(tx)?.map(|o| o.id);
             prescriptions::insert(
                 tx,
+                id,
                 &NewPrescription {
                     visit_id: visit.id,
                     outage_id,
@@ -157,10 +167,40 @@ impl Records {
                 },
                 &stamp,
             )
-        })?;
+        });
+        let id = match issued {
+            Ok(id) => id,
+            Err(e) => {
+                if archived.exists() {
+                    let _ = std::fs::remove_file(&archived);
+                }
+                return Err(e);
+            }
+        };
+        // Issued and recorded: from here on a failure is never "bad input" (which would say
+        // nothing was written). It names the prescription, its archived copy and the reprint.
+        let after_issue = |e: Error| {
+            Error::failed(
+                format!(
+                    "{} は発行・記録済みです（控え: {}）。ただし次の処理に失敗しました: {} — `onshi-fallback reprint {}` で印刷できます",
+                    PrescriptionId(id),
+                    archived.display(),
+                    e.ja(),
+                    PrescriptionId(id)
+                ),
+                format!(
+                    "{} was issued and recorded (archived copy: {}), but then: {} — print it with `onshi-fallback reprint {}`",
+                    PrescriptionId(id),
+                    archived.display(),
+                    e.en(),
+                    PrescriptionId(id)
+                ),
+            )
+        };
         let pdf = match out {
             Some(path) => {
-                super::write_synced(path, &rendered.pdf)?;
+                self.write_output(path, "--out", &rendered.pdf)
+                    .map_err(after_issue)?;
                 path.display().to_string()
             }
             None => archived.display().to_string(),
@@ -175,7 +215,8 @@ impl Records {
             warnings,
         };
         if print {
-            self.print_prescription(receipt.prescription_id)?;
+            self.print_prescription(receipt.prescription_id)
+                .map_err(after_issue)?;
             receipt.printed = true;
         }
         Ok(receipt)
@@ -261,6 +302,25 @@ impl Records {
         let id = visit.0;
         self.store.read(|tx| prescriptions::for_visit(tx, id))
     }
+}
+
+/// Writes an archived prescription: a new file (never over an existing one), synced.
+fn archive_pdf(path: &Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    let written = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .and_then(|mut f| {
+            f.write_all(bytes)?;
+            f.sync_all()
+        });
+    written.map_err(|e| {
+        Error::failed(
+            format!("処方箋の控えを保存できません {}: {e}", path.display()),
+            format!("cannot archive the prescription {}: {e}", path.display()),
+        )
+    })
 }
 
 /// Sends a PDF to the printer: `[printer] command` with the path appended (CUPS `lp` on Linux

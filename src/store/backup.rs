@@ -19,6 +19,15 @@ pub fn default_dir(db: &Path) -> PathBuf {
         .join("backups")
 }
 
+/// True when `dir` holds at least one backup: a database existed beside it.
+pub fn has_backups(dir: &Path) -> bool {
+    std::fs::read_dir(dir).is_ok_and(|entries| {
+        entries
+            .filter_map(|e| e.ok())
+            .any(|e| e.file_name().to_string_lossy().ends_with(".sqlite3"))
+    })
+}
+
 /// A backup file found in the folder.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct BackupFile {
@@ -87,6 +96,17 @@ pub fn list(dir: &Path) -> Vec<BackupFile> {
     files.into_iter().map(|(_, f)| f).collect()
 }
 
+/// `base`, or `base-2`, `base-3`, … : the first name not taken.
+fn unused_path(base: &str) -> PathBuf {
+    (1..)
+        .map(|n| match n {
+            1 => PathBuf::from(base),
+            n => PathBuf::from(format!("{base}-{n}")),
+        })
+        .find(|p| !p.exists())
+        .expect("some name is free")
+}
+
 /// Puts `backup` in place of the database at `db`. The backup must open, pass SQLite's
 /// integrity check and the audit chain; the current file (if any) is renamed aside, never
 /// deleted. Returns where the old file went.
@@ -123,11 +143,27 @@ pub fn restore(backup: &Path, db: &Path, stamp: &str) -> Result<Option<PathBuf>>
     std::fs::create_dir_all(dir)?;
     let tmp = dir.join(".restore-in-progress.sqlite3");
     let _ = std::fs::remove_file(&tmp);
-    std::fs::copy(backup, &tmp)?;
+    // SQLite's backup API, not a file copy: a backup whose last changes still sit in its
+    // `-wal` file (copied while open, or never checkpointed) comes back whole.
+    {
+        let src = rusqlite::Connection::open_with_flags(
+            backup,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        let mut dst = rusqlite::Connection::open(&tmp)?;
+        rusqlite::backup::Backup::new(&src, &mut dst)?.run_to_completion(
+            1024,
+            std::time::Duration::ZERO,
+            None,
+        )?;
+        // Fold the copy into its main file: the restored database is one self-contained file.
+        dst.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
+    }
     std::fs::File::open(&tmp)?.sync_all()?;
     let mut aside = None;
     if db.exists() {
-        let moved = PathBuf::from(format!("{}.replaced-{stamp}", db.display()));
+        // Never over an earlier set-aside file: two restores in one second get two names.
+        let moved = unused_path(&format!("{}.replaced-{stamp}", db.display()));
         std::fs::rename(db, &moved)?;
         for ext in ["-wal", "-shm"] {
             let side = PathBuf::from(format!("{}{ext}", db.display()));
@@ -139,4 +175,62 @@ pub fn restore(backup: &Path, db: &Path, stamp: &str) -> Result<Option<PathBuf>>
     }
     std::fs::rename(&tmp, db)?;
     Ok(aside)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rows(db: &Path) -> i64 {
+        let s = Store::open_readonly(db).unwrap();
+        s.raw()
+            .query_row("SELECT COUNT(*) FROM outage_notes", [], |r| r.get(0))
+            .unwrap()
+    }
+
+    #[test]
+    fn a_backup_with_unflushed_wal_restores_whole_and_nothing_is_overwritten() {
+        use crate::store::{outages, Stamp};
+        let dir = tempfile::tempdir().unwrap();
+        let live = dir.path().join("live.sqlite3");
+        let mut store = Store::open(&live).unwrap();
+        let stamp = Stamp {
+            at: "2026-11-25T09:00:00+09:00".into(),
+            by: "t".into(),
+        };
+        store
+            .write(|tx| {
+                let id = outages::start(tx, "x", &[], crate::domain::Detection::Staff, &stamp)?;
+                for n in 0..20 {
+                    outages::add_note(tx, id, &format!("note {n}"), &stamp)?;
+                }
+                Ok(())
+            })
+            .unwrap();
+        // Copied while open: the notes are still in the -wal file, not the main file.
+        let copy = dir.path().join("copy.sqlite3");
+        std::fs::copy(&live, &copy).unwrap();
+        std::fs::copy(
+            format!("{}-wal", live.display()),
+            format!("{}-wal", copy.display()),
+        )
+        .unwrap();
+        assert!(
+            std::fs::metadata(format!("{}-wal", copy.display()))
+                .unwrap()
+                .len()
+                > 0
+        );
+        drop(store);
+        let target = dir.path().join("clinic.sqlite3");
+        let first = restore(&copy, &target, "20261125090000").unwrap();
+        assert_eq!(first, None, "nothing was there to set aside");
+        assert_eq!(rows(&target), 20, "rows before = rows after");
+        // Twice in the same second: the first set-aside file is kept, the second gets its own.
+        let a = restore(&copy, &target, "20261125090001").unwrap().unwrap();
+        let b = restore(&copy, &target, "20261125090001").unwrap().unwrap();
+        assert_ne!(a, b);
+        assert!(a.exists() && b.exists());
+        assert_eq!((rows(&a), rows(&b), rows(&target)), (20, 20, 20));
+    }
 }

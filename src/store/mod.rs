@@ -45,6 +45,9 @@ pub struct Store {
     conn: Connection,
     path: Option<PathBuf>,
     backup_dir: Option<PathBuf>,
+    /// The file as opened (device and inode on Unix): a file deleted or replaced under a
+    /// running app is noticed before the next write instead of written into.
+    identity: Option<(u64, u64)>,
 }
 
 impl Store {
@@ -66,6 +69,7 @@ impl Store {
             conn,
             path: Some(path.to_path_buf()),
             backup_dir: None,
+            identity: None,
         };
         store.schema_version().map_err(|e| match e {
             Error::Db(e) => open_error(path, e),
@@ -74,16 +78,48 @@ impl Store {
         Ok(store)
     }
 
-    /// As [`Store::open`], with pre-migration backups going to `backup_dir`.
-    pub fn open_with_backups(path: &Path, backup_dir: &Path) -> Result<Store> {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| Error::Unavailable {
-                path: dir.display().to_string(),
-                ja: "データベースのフォルダを作れません".into(),
-                en: "cannot create the database folder".into(),
-                detail: e.to_string(),
-            })?;
+    /// Creates a new database at `path` (`init`): refused when a file is already there.
+    pub fn create(path: &Path, backup_dir: &Path) -> Result<Store> {
+        if path.exists() {
+            return Err(Error::refused(
+                format!("{} には既にデータベースがあります", path.display()),
+                format!("a database already exists at {}", path.display()),
+            ));
         }
+        create_folder(path)?;
+        Store::connect(path, backup_dir)
+    }
+
+    /// As [`Store::open`], with pre-migration backups going to `backup_dir`.
+    ///
+    /// A database is created only where none has ever been: a missing file whose marker or
+    /// backups say it existed (moved, deleted, on a share that is not mounted) is
+    /// [`Error::Missing`], never silently replaced by an empty one; and a missing folder is
+    /// created only for the default database, never for a path that may be an unmounted share.
+    pub fn open_with_backups(path: &Path, backup_dir: &Path) -> Result<Store> {
+        if !path.exists() {
+            if marker_path(path).exists() || backup::has_backups(backup_dir) {
+                return Err(Error::Missing {
+                    path: path.display().to_string(),
+                });
+            }
+            let folder = path.parent().filter(|d| !d.as_os_str().is_empty());
+            match folder {
+                Some(dir) if !dir.exists() && default_path().as_deref() != Some(path) => {
+                    return Err(Error::Unavailable {
+                        path: dir.display().to_string(),
+                        ja: "データベースのフォルダがありません（ネットワークドライブが未接続？）。新しく作るときは onshi-fallback init を使ってください".into(),
+                        en: "the database folder does not exist (a share not mounted?); use `onshi-fallback init` to create a new database".into(),
+                        detail: "not found".into(),
+                    })
+                }
+                _ => create_folder(path)?,
+            }
+        }
+        Store::connect(path, backup_dir)
+    }
+
+    fn connect(path: &Path, backup_dir: &Path) -> Result<Store> {
         let conn = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE
@@ -95,11 +131,18 @@ impl Store {
             conn,
             path: Some(path.to_path_buf()),
             backup_dir: Some(backup_dir.to_path_buf()),
+            identity: None,
         };
         store.configure().map_err(|e| match e {
             Error::Db(e) => open_error(path, e),
             other => other,
         })?;
+        // The marker says "a database lives here" even before the first backup exists.
+        let marker = marker_path(path);
+        if !marker.exists() {
+            let _ = std::fs::write(&marker, "onshi-fallback database\n");
+        }
+        store.identity = identity(path);
         Ok(store)
     }
 
@@ -109,6 +152,7 @@ impl Store {
             conn: Connection::open_in_memory()?,
             path: None,
             backup_dir: None,
+            identity: None,
         };
         store.configure()?;
         Ok(store)
@@ -169,6 +213,7 @@ impl Store {
     /// queue on the busy timeout instead of failing on a lock upgrade. Either all of `f`'s
     /// writes land or none do.
     pub fn write<T>(&mut self, f: impl FnOnce(&Tx<'_>) -> Result<T>) -> Result<T> {
+        self.check_still_there()?;
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -187,6 +232,17 @@ impl Store {
 
     pub fn path(&self) -> Option<&Path> {
         self.path.as_deref()
+    }
+
+    /// Fails when the database file was deleted, moved or replaced since it was opened: the
+    /// records must not go on into a file nobody will find (or into a stale one).
+    pub fn check_still_there(&self) -> Result<()> {
+        match (&self.path, self.identity) {
+            (Some(path), Some(was)) if identity(path) != Some(was) => Err(Error::Missing {
+                path: path.display().to_string(),
+            }),
+            _ => Ok(()),
+        }
     }
 
     /// Takes the reconciliation lock of this database (a lock file beside it, released when
@@ -289,6 +345,41 @@ fn open_error(path: &Path, e: rusqlite::Error) -> Error {
     }
 }
 
+/// The default database: `onshi-fallback.sqlite3` in the OS's per-user data folder.
+pub fn default_path() -> Option<PathBuf> {
+    directories::ProjectDirs::from("jp", "onshi-fallback", "onshi-fallback")
+        .map(|d| d.data_dir().join("onshi-fallback.sqlite3"))
+}
+
+/// The file beside a database that says one was created there.
+pub fn marker_path(db: &Path) -> PathBuf {
+    PathBuf::from(format!("{}.created", db.display()))
+}
+
+fn create_folder(db: &Path) -> Result<()> {
+    if let Some(dir) = db.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| Error::Unavailable {
+            path: dir.display().to_string(),
+            ja: "データベースのフォルダを作れません".into(),
+            en: "cannot create the database folder".into(),
+            detail: e.to_string(),
+        })?;
+    }
+    Ok(())
+}
+
+#[cfg(unix)]
+fn identity(path: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
+}
+
+/// Elsewhere an open database file cannot be deleted or replaced; its existence is checked.
+#[cfg(not(unix))]
+fn identity(path: &Path) -> Option<(u64, u64)> {
+    path.exists().then_some((0, 0))
+}
+
 /// Current time as stored: RFC 3339 with the local offset, to the second.
 pub fn timestamp(t: chrono::DateTime<chrono::FixedOffset>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
@@ -299,4 +390,59 @@ pub fn timestamp(t: chrono::DateTime<chrono::FixedOffset>) -> String {
 pub struct Stamp {
     pub at: String,
     pub by: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_database_that_existed_is_never_silently_recreated() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("clinic.sqlite3");
+        let backups = dir.path().join("backups");
+        // First use: created, with the marker that says so.
+        drop(Store::open_with_backups(&db, &backups).unwrap());
+        assert!(marker_path(&db).exists());
+        // Moved away: refused, and nothing is created in its place.
+        std::fs::rename(&db, dir.path().join("moved.sqlite3")).unwrap();
+        let err = Store::open_with_backups(&db, &backups)
+            .err()
+            .expect("refused");
+        assert!(matches!(err, Error::Missing { .. }), "{err}");
+        assert!(err.is_corrupt(), "the way out is a backup");
+        assert!(!db.exists(), "nothing created");
+        // Backups alone also say a database lived here.
+        let other = dir.path().join("other.sqlite3");
+        std::fs::create_dir_all(dir.path().join("b2")).unwrap();
+        std::fs::write(dir.path().join("b2/onshi-fallback-20261124.sqlite3"), b"x").unwrap();
+        assert!(matches!(
+            Store::open_with_backups(&other, &dir.path().join("b2")),
+            Err(Error::Missing { .. })
+        ));
+        // A folder that is not there (an unmounted share) is not created for a given path.
+        let unmounted = dir.path().join("share/clinic.sqlite3");
+        assert!(Store::open_with_backups(&unmounted, &backups).is_err());
+        assert!(!dir.path().join("share").exists());
+        // `init` creates one on purpose, and refuses where one is.
+        drop(Store::create(&db, &backups).unwrap());
+        assert!(Store::create(&db, &backups).is_err());
+    }
+
+    #[test]
+    fn a_running_store_stops_writing_when_its_file_is_deleted_or_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("clinic.sqlite3");
+        let mut store = Store::open(&db).unwrap();
+        store.write(|_| Ok(())).unwrap();
+        std::fs::rename(&db, dir.path().join("aside.sqlite3")).unwrap();
+        let err = store.write(|_| Ok(())).unwrap_err();
+        assert!(matches!(err, Error::Missing { .. }), "{err}");
+        // Replaced by another file under the same name: refused as well.
+        std::fs::copy(dir.path().join("aside.sqlite3"), &db).unwrap();
+        assert!(matches!(
+            store.write(|_| Ok(())),
+            Err(Error::Missing { .. })
+        ));
+    }
 }

@@ -38,11 +38,21 @@ pub struct NewPrescription<'a> {
     pub symbols: usize,
 }
 
-pub fn insert(tx: &Tx<'_>, p: &NewPrescription<'_>, stamp: &Stamp) -> Result<i64> {
+/// The id the next prescription gets. Drawn inside the write transaction, which holds the write
+/// lock, so it is the id [`insert`] then records.
+pub fn next_id(tx: &Tx<'_>) -> Result<i64> {
+    Ok(tx.conn().query_row(
+        "SELECT COALESCE(MAX(id), 0) + 1 FROM prescriptions",
+        [],
+        |r| r.get(0),
+    )?)
+}
+
+pub fn insert(tx: &Tx<'_>, id: i64, p: &NewPrescription<'_>, stamp: &Stamp) -> Result<i64> {
     tx.conn().execute(
-        "INSERT INTO prescriptions (visit_id, outage_id, issued_on, doctor, content, pdf_path, pdf_sha256, pages,
-                                    symbols, created_at, created_by)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        "INSERT INTO prescriptions (id, visit_id, outage_id, issued_on, doctor, content, pdf_path, pdf_sha256,
+                                    pages, symbols, created_at, created_by)
+         VALUES (?12, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
         params![
             p.visit_id,
             p.outage_id,
@@ -54,10 +64,10 @@ pub fn insert(tx: &Tx<'_>, p: &NewPrescription<'_>, stamp: &Stamp) -> Result<i64
             p.pages as i64,
             p.symbols as i64,
             stamp.at,
-            stamp.by
+            stamp.by,
+            id
         ],
     )?;
-    let id = tx.conn().last_insert_rowid();
     audit::record(
         tx,
         stamp,
