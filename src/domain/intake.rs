@@ -14,6 +14,32 @@ use super::types::*;
 use super::wareki::parse_date;
 use crate::error::{FieldError, Warning};
 
+/// How long a free-text field may be: what the paper prints. 氏名 and カナ are the JAHIS
+/// prescription symbol's fields (患者漢字氏名 20 characters, 患者カナ氏名 40 half-width);
+/// the others fit one line of the 申立書's boxes.
+pub mod limits {
+    pub const NAME: usize = 20;
+    pub const KANA: usize = 40;
+    pub const ADDRESS: usize = 80;
+    pub const PHONE: usize = 20;
+    pub const EMPLOYER: usize = 40;
+    pub const INSURER_NAME: usize = 40;
+}
+
+/// Control characters and the invisible marks that change how text reads: direction marks
+/// and overrides (LRM, RLM, RLO…), zero-width spaces and joiners, the BOM.
+fn is_unprintable(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
+}
+
+/// Length of カナ written in half-width katakana, as the JAHIS field counts it: a voiced or
+/// semi-voiced kana (ダ, パ) takes two.
+fn half_width_len(kana: &str) -> usize {
+    use unicode_normalization::UnicodeNormalization;
+    kana.nfd().count()
+}
+
 /// The most 公費 a declaration can carry (the prescription has room for two; claims for three).
 pub const MAX_PUBLIC_FUNDS: usize = 3;
 
@@ -106,6 +132,33 @@ impl Checker {
     fn number_problem(&mut self, field: &str, label: &str, p: NumberProblem) {
         self.error(field, label, p.message_ja(), p.message_en());
     }
+    /// A free-text field as typed: refused when it holds a control character or an invisible
+    /// mark (direction overrides, zero-width spaces: they garble paper and can disguise a
+    /// name), or is longer than the paper prints. Runs of spaces become one.
+    fn free_text(&mut self, field: &str, label: &str, raw: &str, max: usize) -> String {
+        if let Some(c) = raw.chars().find(|c| is_unprintable(*c)) {
+            self.error(
+                field,
+                label,
+                format!("制御文字や見えない文字（U+{:04X}）は使えません", c as u32),
+                format!(
+                    "control or invisible character U+{:04X} is not allowed",
+                    c as u32
+                ),
+            );
+        }
+        let text = tidy_spaces(raw);
+        if text.chars().count() > max {
+            self.error(
+                field,
+                label,
+                format!("{max}文字以内で入力してください（用紙に印字できる長さ）"),
+                format!("at most {max} characters (what the paper prints)"),
+            );
+        }
+        text
+    }
+
     fn required(&mut self, field: &str, label: &str, value: &str) -> bool {
         if value.trim().is_empty() {
             self.error(field, label, "入力してください", "required");
@@ -134,18 +187,22 @@ fn finish<T>(c: Checker, value: Option<T>) -> Result<(T, Vec<Warning>), Vec<Fiel
 }
 
 fn check_patient(c: &mut Checker, p: &PatientInput, today: NaiveDate) -> Option<PatientDetails> {
-    let name = tidy_spaces(&p.name);
+    let name = c.free_text("patient.name", "氏名", &p.name, limits::NAME);
     c.required("patient.name", "氏名", &name);
-    if name.chars().count() > 60 {
+
+    c.free_text("patient.kana", "カナ", &p.kana, usize::MAX);
+    let kana = to_katakana(&p.kana);
+    if half_width_len(&kana) > limits::KANA {
         c.error(
-            "patient.name",
-            "氏名",
-            "60文字以内で入力してください",
-            "at most 60 characters",
+            "patient.kana",
+            "カナ",
+            format!(
+                "半角で{}文字以内で入力してください（濁点・半濁点は1文字）",
+                limits::KANA
+            ),
+            format!("at most {} half-width characters", limits::KANA),
         );
     }
-
-    let kana = to_katakana(&p.kana);
     if c.required("patient.kana", "カナ", &kana) && !is_katakana(&kana) {
         c.error(
             "patient.kana",
@@ -209,7 +266,7 @@ fn check_patient(c: &mut Checker, p: &PatientInput, today: NaiveDate) -> Option<
         }
     };
 
-    let address = tidy_spaces(&p.address);
+    let address = c.free_text("patient.address", "住所", &p.address, limits::ADDRESS);
     if address.is_empty() {
         c.warn(
             "patient.address",
@@ -219,6 +276,7 @@ fn check_patient(c: &mut Checker, p: &PatientInput, today: NaiveDate) -> Option<
         );
     }
 
+    c.free_text("patient.phone", "電話番号", &p.phone, limits::PHONE);
     let phone = normalize_number(&p.phone);
     if !phone
         .chars()
@@ -455,6 +513,18 @@ fn check_insurance(
     }
 
     let public_funds = check_public_funds(c, &i.public_funds);
+    let insurer_name = c.free_text(
+        "insurance.insurer_name",
+        "保険者名",
+        &i.insurer_name,
+        limits::INSURER_NAME,
+    );
+    let employer = c.free_text(
+        "insurance.employer",
+        "事業所名",
+        &i.employer,
+        limits::EMPLOYER,
+    );
 
     Some(Insurance {
         kind,
@@ -463,8 +533,8 @@ fn check_insurance(
         number: insured_number,
         branch,
         relationship,
-        insurer_name: tidy_spaces(&i.insurer_name),
-        employer: tidy_spaces(&i.employer),
+        insurer_name,
+        employer,
         copay_percent: copay_percent?,
         public_funds,
     })
@@ -753,5 +823,43 @@ mod tests {
         let errs = validate(&i, today()).unwrap_err();
         assert_eq!(errs[0].field, "insurance.public_funds[0].payer");
         assert_eq!(errs[0].label, "第1公費 負担者番号");
+    }
+
+    #[test]
+    fn invisible_and_control_characters_are_refused_naming_the_field() {
+        for (field, bad) in [
+            ("patient.name", "山田\u{202E}太郎"),
+            ("patient.name", "山田\u{200B}太郎"),
+            ("patient.name", "山田\n太郎"),
+            ("patient.address", "東京都\u{200F}港区"),
+            ("insurance.employer", "株式会社\u{7}"),
+        ] {
+            let mut i = sample();
+            match field {
+                "patient.name" => i.patient.name = bad.into(),
+                "patient.address" => i.patient.address = bad.into(),
+                _ => i.insurance.employer = bad.into(),
+            }
+            let errs = validate(&i, today()).unwrap_err();
+            assert!(errs.iter().any(|e| e.field == field), "{bad:?}: {errs:?}");
+        }
+    }
+
+    #[test]
+    fn text_longer_than_the_paper_prints_is_refused_with_the_limit() {
+        let mut i = sample();
+        i.patient.name = "山".repeat(21);
+        let errs = validate(&i, today()).unwrap_err();
+        assert!(errs[0].message_ja.contains("20文字以内"), "{errs:?}");
+        let mut i = sample();
+        i.patient.name = "山".repeat(20);
+        assert!(validate(&i, today()).is_ok(), "20 fits");
+        let mut i = sample();
+        i.patient.kana = "ダ".repeat(21); // 42 half-width characters
+        assert!(validate(&i, today()).is_err());
+        let mut i = sample();
+        i.insurance.insurer_name = "保".repeat(41);
+        let errs = validate(&i, today()).unwrap_err();
+        assert_eq!(errs[0].field, "insurance.insurer_name");
     }
 }
