@@ -567,6 +567,7 @@ mod props {
                     rps,
                     refill_count,
                     remarks,
+                    issued_on_reason: None,
                 },
             )
     }
@@ -619,6 +620,7 @@ mod props {
                     rps,
                     refill_count,
                     remarks: Some(remarks),
+                    issued_on_reason: None,
                 }
                 .validate()
                 .ok()

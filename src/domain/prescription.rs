@@ -112,6 +112,41 @@ pub struct PrescriptionInput {
     pub refill_count: Option<i64>,
     #[serde(default)]
     pub remarks: Option<String>,
+    /// Why 交付年月日 is neither the visit's day nor today (a paper prescription written up
+    /// later, say). Required then, and kept with the record.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issued_on_reason: Option<String>,
+}
+
+/// 交付年月日 is the day of the visit, or today. Any other day needs a reason; a day in the
+/// future, or before the patient was born, is never accepted.
+pub fn check_issued_on(
+    issued: NaiveDate,
+    visit_day: NaiveDate,
+    today: NaiveDate,
+    birth: NaiveDate,
+    reason: Option<&str>,
+) -> Result<(), FieldError> {
+    let err = |ja: String, en: &str| Err(FieldError::new("issued_on", "交付年月日", ja, en));
+    if issued > today {
+        return err(format!("{issued} は未来の日付です"), "is in the future");
+    }
+    if issued < birth {
+        return err(
+            format!("{issued} は患者の生年月日より前です"),
+            "is before the patient's birth",
+        );
+    }
+    let has_reason = reason.is_some_and(|r| !r.trim().is_empty());
+    if issued != visit_day && issued != today && !has_reason {
+        return err(
+            format!(
+                "交付年月日は受診日（{visit_day}）か本日（{today}）です。別の日にするときは理由（issued_on_reason）を入力してください"
+            ),
+            "must be the visit day or today; another day needs issued_on_reason",
+        );
+    }
+    Ok(())
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
@@ -467,6 +502,26 @@ fn too_long_en(max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn issued_on_is_the_visit_day_or_today_else_a_reason() {
+        let d = |m, day| NaiveDate::from_ymd_opt(2026, m, day).unwrap();
+        let birth = d(1, 1);
+        let (visit, today) = (d(11, 25), d(11, 27));
+        assert!(check_issued_on(visit, visit, today, birth, None).is_ok());
+        assert!(check_issued_on(today, visit, today, birth, None).is_ok());
+        let e = check_issued_on(d(11, 26), visit, today, birth, None).unwrap_err();
+        assert_eq!(e.field, "issued_on");
+        assert!(check_issued_on(d(11, 26), visit, today, birth, Some("後日記載")).is_ok());
+        assert!(
+            check_issued_on(d(11, 28), visit, today, birth, Some("x")).is_err(),
+            "future"
+        );
+        assert!(
+            check_issued_on(d(11, 26), visit, today, d(11, 27), Some("x")).is_err(),
+            "before birth"
+        );
+    }
 
     fn sample() -> PrescriptionInput {
         parse_input(

@@ -100,6 +100,14 @@ impl Records {
             let p = patients::require_patient(tx, v.patient_id)?;
             Ok((v, p))
         })?;
+        crate::domain::prescription::check_issued_on(
+            rx.issued_on,
+            visit.visit_date,
+            self.today(),
+            patient.details.birth_date,
+            input.issued_on_reason.as_deref(),
+        )
+        .map_err(|e| Error::Input(vec![e]))?;
         // The insurance the visit will be claimed with: a decision made since, or as declared.
         let insurance = self.prescription_insurance(VisitId(visit.id))?;
         let doc = RxDocument {

@@ -110,6 +110,7 @@ impl Draft {
             visit_id,
             doctor,
             issued_on,
+            issued_on_reason: None,
             rps: self
                 .rps
                 .iter()
