@@ -263,6 +263,17 @@ pub enum PatientsCmd {
         from: String,
         #[arg(long)]
         into: String,
+        /// Why they are one person (required when birth date or sex differ).
+        #[arg(long, default_value = "")]
+        reason: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Undoes a merge made by mistake (audited).
+    Unmerge {
+        patient: String,
+        #[arg(long)]
+        reason: String,
         #[arg(long)]
         json: bool,
     },

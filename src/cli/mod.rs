@@ -104,7 +104,17 @@ fn dispatch(ctx: &Context, command: Command) -> CliResult<()> {
                 (reception::search(ctx, &text, limit)?, json)
             }
             PatientsCmd::Duplicates { json } => (reception::duplicates(ctx)?, json),
-            PatientsCmd::Merge { from, into, json } => (reception::merge(ctx, &from, &into)?, json),
+            PatientsCmd::Merge {
+                from,
+                into,
+                reason,
+                json,
+            } => (reception::merge(ctx, &from, &into, &reason)?, json),
+            PatientsCmd::Unmerge {
+                patient,
+                reason,
+                json,
+            } => (reception::unmerge(ctx, &patient, &reason)?, json),
         },
         Command::Visits { date, json, pdf } => (
             reception::visits(ctx, date.as_deref(), pdf.as_deref())?,

@@ -92,15 +92,24 @@ pub fn duplicates(ctx: &Context) -> CliResult {
     Ok(Output::new(&groups, lines))
 }
 
-pub fn merge(ctx: &Context, from: &str, into: &str) -> CliResult {
+pub fn merge(ctx: &Context, from: &str, into: &str, reason: &str) -> CliResult {
     let from_id = PatientId::parse_field(from, "PATIENT_ID", "患者ID")?;
     let into_id = PatientId::parse_field(into, "--into", "統合先の患者ID")?;
-    ctx.records()?.merge_patients(from_id, into_id)?;
+    ctx.records()?.merge_patients(from_id, into_id, reason)?;
     Ok(Output::new(
         &serde_json::json!({"merged": from, "into": into}),
         [format!(
             "{from} を {into} に統合しました（両方の記録は残ります）"
         )],
+    ))
+}
+
+pub fn unmerge(ctx: &Context, patient: &str, reason: &str) -> CliResult {
+    let id = PatientId::parse_field(patient, "PATIENT_ID", "患者ID")?;
+    ctx.records()?.unmerge_patient(id, reason)?;
+    Ok(Output::new(
+        &serde_json::json!({"unmerged": id}),
+        [format!("{id} の統合を取り消しました")],
     ))
 }
 

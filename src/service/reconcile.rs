@@ -445,12 +445,19 @@ impl Records {
         })
     }
 
-    /// Merges patient `from` into `into`: both histories stay; `from` leaves searches.
-    pub fn merge_patients(&mut self, from: PatientId, into: PatientId) -> Result<()> {
-        let (from, into) = (from.0, into.0);
+    /// Merges patient `from` into `into`: both histories stay; `from` leaves searches. A
+    /// different birth date or sex needs a `reason`.
+    pub fn merge_patients(&mut self, from: PatientId, into: PatientId, reason: &str) -> Result<()> {
         let stamp = self.stamp();
         self.store
-            .write(|tx| patients::merge(tx, from, into, &stamp))
+            .write(|tx| patients::merge(tx, from.0, into.0, reason, &stamp))
+    }
+
+    /// Undoes a merge made by mistake (a reason is required).
+    pub fn unmerge_patient(&mut self, patient: PatientId, reason: &str) -> Result<()> {
+        let stamp = self.stamp();
+        self.store
+            .write(|tx| patients::unmerge(tx, patient.0, reason, &stamp))
     }
 }
 

@@ -413,19 +413,43 @@ pub fn search(tx: &Tx<'_>, terms: &[Term], limit: usize) -> Result<Vec<Patient>>
 
 /// Marks `from` as the same person as `into`. Both histories stay; `from` no longer appears in
 /// searches.
-pub fn merge(tx: &Tx<'_>, from: i64, into: i64, stamp: &Stamp) -> Result<()> {
+///
+/// Two records whose birth date or sex differ are not the same person by the records' own
+/// account: merging them needs a `reason`. Merging into a patient that is itself merged, or
+/// into one merged into `from`, is refused (no chains, no cycles).
+pub fn merge(tx: &Tx<'_>, from: i64, into: i64, reason: &str, stamp: &Stamp) -> Result<()> {
     if from == into {
         return Err(Error::refused(
             "同じ患者どうしは統合できません",
             "cannot merge a patient into itself",
         ));
     }
-    require_patient(tx, into)?;
+    let target = require_patient(tx, into)?;
     let p = require_patient(tx, from)?;
     if p.merged_into.is_some() {
         return Err(Error::refused(
             format!("P{from} は既に統合済みです"),
             format!("P{from} is already merged"),
+        ));
+    }
+    if let Some(further) = target.merged_into {
+        return Err(Error::refused(
+            format!(
+                "統合先 P{into} は P{further} に統合されています。P{further} を指定してください"
+            ),
+            format!("P{into} is itself merged into P{further}: merge into P{further}"),
+        ));
+    }
+    let differs =
+        p.details.birth_date != target.details.birth_date || p.details.sex != target.details.sex;
+    if differs && reason.trim().is_empty() {
+        return Err(Error::field(
+            "--reason",
+            "理由",
+            format!(
+                "P{from} と P{into} は生年月日か性別が違います。同一人物と確認した理由を入力してください"
+            ),
+            "birth date or sex differ: a reason is required",
         ));
     }
     tx.conn().execute(
@@ -438,9 +462,41 @@ pub fn merge(tx: &Tx<'_>, from: i64, into: i64, stamp: &Stamp) -> Result<()> {
         "patient.merge",
         "patient",
         from,
-        serde_json::json!({"into": into}),
+        serde_json::json!({"into": into, "reason": reason.trim()}),
     )?;
     Ok(())
+}
+
+/// Undoes a merge: `from` is a patient of its own again (and shows in searches). Audited with
+/// the reason.
+pub fn unmerge(tx: &Tx<'_>, from: i64, reason: &str, stamp: &Stamp) -> Result<()> {
+    let p = require_patient(tx, from)?;
+    let Some(into) = p.merged_into else {
+        return Err(Error::refused(
+            format!("P{from} は統合されていません"),
+            format!("P{from} is not merged"),
+        ));
+    };
+    if reason.trim().is_empty() {
+        return Err(Error::field(
+            "--reason",
+            "理由",
+            "統合を取り消す理由を入力してください",
+            "a reason is required",
+        ));
+    }
+    tx.conn().execute(
+        "UPDATE patients SET merged_into = NULL WHERE id = ?1",
+        [from],
+    )?;
+    audit::record(
+        tx,
+        stamp,
+        "patient.unmerge",
+        "patient",
+        from,
+        serde_json::json!({"was_merged_into": into, "reason": reason.trim()}),
+    )
 }
 
 /// Stamps a declaration as confirmed by the national service now.
@@ -488,4 +544,67 @@ pub fn claim_declaration(
             format!("declaration {id} is missing"),
         )
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Store;
+
+    fn person(name: &str, birth: (i32, u32, u32), sex: Sex) -> PatientDetails {
+        PatientDetails {
+            name: name.into(),
+            kana: "ヤマダ タロウ".into(),
+            birth_date: NaiveDate::from_ymd_opt(birth.0, birth.1, birth.2).unwrap(),
+            sex,
+            address: String::new(),
+            phone: String::new(),
+        }
+    }
+
+    #[test]
+    fn merges_need_a_reason_when_the_records_disagree_refuse_chains_and_can_be_undone() {
+        let mut s = Store::open_in_memory().unwrap();
+        let stamp = Stamp {
+            at: "2026-11-25T09:00:00+09:00".into(),
+            by: "t".into(),
+        };
+        let (a, b, c, d) = s
+            .write(|tx| {
+                Ok((
+                    insert_patient(tx, &person("山田 太郎", (1970, 3, 1), Sex::Male), &stamp)?,
+                    insert_patient(tx, &person("山田 太朗", (1970, 3, 1), Sex::Male), &stamp)?,
+                    insert_patient(tx, &person("山田 太郎", (1970, 3, 2), Sex::Male), &stamp)?,
+                    insert_patient(tx, &person("山田 太郎", (1970, 3, 1), Sex::Female), &stamp)?,
+                ))
+            })
+            .unwrap();
+        // Another birth date or sex: refused without a reason, accepted with one.
+        for other in [c, d] {
+            let err = s.write(|tx| merge(tx, other, a, "", &stamp)).unwrap_err();
+            assert!(err.is_bad_input(), "{err}");
+        }
+        s.write(|tx| merge(tx, c, a, "保険証で同一人物と確認", &stamp))
+            .unwrap();
+        // Same birth date and sex: no reason needed.
+        s.write(|tx| merge(tx, b, a, "", &stamp)).unwrap();
+        // Into a merged patient, or back the other way: refused (no chains, no cycles).
+        assert!(s.write(|tx| merge(tx, d, b, "x", &stamp)).is_err());
+        assert!(s.write(|tx| merge(tx, a, b, "x", &stamp)).is_err());
+        // Undone: b is its own patient again, audited; the chain still verifies.
+        assert!(
+            s.write(|tx| unmerge(tx, b, "", &stamp)).is_err(),
+            "a reason is required"
+        );
+        s.write(|tx| unmerge(tx, b, "別人でした", &stamp)).unwrap();
+        assert_eq!(
+            s.read(|tx| require_patient(tx, b)).unwrap().merged_into,
+            None
+        );
+        assert!(
+            s.write(|tx| unmerge(tx, b, "x", &stamp)).is_err(),
+            "not merged now"
+        );
+        assert!(s.read(audit::verify).unwrap().ok);
+    }
 }
