@@ -69,9 +69,9 @@ impl Context {
         let path = self.db_path()?;
         let (records, backup_failed) =
             Records::open(&path, config, staff_name(staff), Clock::from_env()?)?;
-        // The daily backup: a failure here must not stop reception, only be reported.
-        if let Some(e) = backup_failed {
-            eprintln!("注意: 自動バックアップに失敗しました (daily backup failed): {e}");
+        // A failed daily backup or a wrong clock must not stop reception, only be reported.
+        for w in backup_failed {
+            eprintln!("注意 (warning): {w}");
         }
         Ok(records)
     }

@@ -161,12 +161,13 @@ impl App {
         });
         match opened {
             Ok((records, backup_failed)) => {
-                // The daily backup: a failure must not stop reception, only be said.
-                let warning = backup_failed.map(|e| {
-                    format!(
-                        "自動バックアップに失敗しました（受付は続けられます）: {}",
-                        reception::error_ja(&e)
-                    )
+                // A failed daily backup or a wrong clock must not stop reception, only be said.
+                let warning = (!backup_failed.is_empty()).then(|| {
+                    backup_failed
+                        .iter()
+                        .map(crate::error::Error::ja)
+                        .collect::<Vec<_>>()
+                        .join(" ／ ")
                 });
                 App::sign_in(records, launch.staff.as_deref(), warning)
             }

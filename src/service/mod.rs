@@ -93,26 +93,55 @@ impl Records {
     }
 
     /// Opens the clinic's records at `db`: the database (migrated, with a backup taken first),
-    /// its backup folder (`[backup] dir`, or `backups/` beside it) and the day's backup. The
-    /// daily backup failing must not stop reception: it comes back as the second value, for
-    /// the front end to say, and the records are open all the same.
+    /// its backup folder (`[backup] dir`, or `backups/` beside it) and the day's backup. What
+    /// must not stop reception but must be said comes back as warnings, for the front end to
+    /// show: the daily backup failing, a clock that disagrees with the records.
     pub fn open(
         db: &Path,
         config: Config,
         actor: impl Into<String>,
         clock: Clock,
-    ) -> Result<(Records, Option<Error>)> {
+    ) -> Result<(Records, Vec<Error>)> {
         let backups = backup_dir(&config, db);
         let store = Store::open_with_backups(db, &backups)?;
         let records = Records::new(store, config, actor, clock);
-        let warning = store::backup::daily(
+        let mut warnings = Vec::new();
+        warnings.extend(records.clock_warning(&backups));
+        if let Err(e) = store::backup::daily(
             &records.store,
             &backups,
             records.today(),
             records.config.backup.keep_days,
-        )
-        .err();
-        Ok((records, warning))
+        ) {
+            warnings.push(Error::failed(
+                format!(
+                    "自動バックアップに失敗しました（受付は続けられます）: {}",
+                    e.ja()
+                ),
+                format!("the daily backup failed (reception carries on): {}", e.en()),
+            ));
+        }
+        Ok((records, warnings))
+    }
+
+    /// A PC clock far from the records' own dates: set back before the newest backup, or more
+    /// than 30 days past the newest record. Dates on paper and in the records would be wrong.
+    fn clock_warning(&self, backups: &Path) -> Option<Error> {
+        let today = self.today();
+        if let Some(newest) = store::backup::newest_daily(backups).filter(|d| *d > today) {
+            return Some(Error::failed(
+                format!("PCの日付（{today}）が最新のバックアップ（{newest}）より前です。時計を確認してください"),
+                format!("the PC's date ({today}) is before the newest backup ({newest}): check the clock"),
+            ));
+        }
+        let newest = self.store.read(store::audit::latest_at).ok().flatten()?;
+        let newest = DateTime::parse_from_rfc3339(&newest).ok()?.date_naive();
+        (today - newest > chrono::Duration::days(30)).then(|| {
+            Error::failed(
+                format!("PCの日付（{today}）が最新の記録（{newest}）より30日以上先です。時計を確認してください"),
+                format!("the PC's date ({today}) is over 30 days past the newest record ({newest}): check the clock"),
+            )
+        })
     }
 
     /// Where this database's backups live (None for an in-memory database).

@@ -147,6 +147,18 @@ pub fn append(
     Ok(())
 }
 
+/// When the newest audit entry was written, if any.
+pub fn latest_at(tx: &Tx<'_>) -> Result<Option<String>> {
+    Ok(tx
+        .conn()
+        .query_row(
+            "SELECT at FROM audit_log ORDER BY seq DESC LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
 /// What `audit verify` found.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct VerifyReport {

@@ -50,16 +50,50 @@ pub fn daily(store: &Store, dir: &Path, today: NaiveDate, keep: u32) -> Result<O
     let _ = std::fs::remove_file(&tmp);
     store.backup_to(&tmp)?;
     std::fs::rename(&tmp, &path)?;
-    let mut daily: Vec<PathBuf> = std::fs::read_dir(dir)?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| is_daily(p))
-        .collect();
-    daily.sort();
-    let excess = daily.len().saturating_sub(keep.max(1) as usize);
-    for old in &daily[..excess] {
-        let _ = std::fs::remove_file(old);
-    }
+    prune(dir, &path, keep.max(1) as usize)?;
     Ok(Some(path))
+}
+
+/// Deletes daily backups beyond the newest `keep`, whatever the clock says: a backup is kept
+/// when it is among the newest `keep` by its name's date OR by its file time, and the one just
+/// written is always kept. (A PC whose clock was set back names today's backup with an old
+/// date: pruning by name alone would delete the newest backup at once.)
+fn prune(dir: &Path, just_written: &Path, keep: usize) -> Result<()> {
+    let mut daily: Vec<(PathBuf, std::time::SystemTime)> = std::fs::read_dir(dir)?
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| is_daily(p))
+        .filter_map(|p| {
+            let t = std::fs::metadata(&p).and_then(|m| m.modified()).ok()?;
+            Some((p, t))
+        })
+        .collect();
+    let mut keep_set: Vec<PathBuf> = vec![just_written.to_path_buf()];
+    daily.sort_by(|a, b| b.0.cmp(&a.0));
+    keep_set.extend(daily.iter().take(keep).map(|(p, _)| p.clone()));
+    daily.sort_by_key(|d| std::cmp::Reverse(d.1));
+    keep_set.extend(daily.iter().take(keep).map(|(p, _)| p.clone()));
+    for (p, _) in &daily {
+        if !keep_set.contains(p) {
+            let _ = std::fs::remove_file(p);
+        }
+    }
+    Ok(())
+}
+
+/// The date in the newest daily backup's name, if any.
+pub fn newest_daily(dir: &Path) -> Option<NaiveDate> {
+    std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| is_daily(p))
+        .filter_map(|p| {
+            let name = p.file_name()?.to_str()?.to_string();
+            NaiveDate::parse_from_str(&name[DAILY_PREFIX.len()..DAILY_PREFIX.len() + 8], "%Y%m%d")
+                .ok()
+        })
+        .max()
 }
 
 fn is_daily(p: &Path) -> bool {
@@ -186,6 +220,29 @@ mod tests {
         s.raw()
             .query_row("SELECT COUNT(*) FROM outage_notes", [], |r| r.get(0))
             .unwrap()
+    }
+
+    #[test]
+    fn pruning_never_deletes_the_newest_whatever_the_clock() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("clinic.sqlite3");
+        let store = Store::open(&db).unwrap();
+        let backups = dir.path().join("backups");
+        let day = |d| NaiveDate::from_ymd_opt(2026, 11, d).unwrap();
+        for d in 20..=25 {
+            daily(&store, &backups, day(d), 3).unwrap();
+        }
+        assert_eq!(newest_daily(&backups), Some(day(25)));
+        // The clock is set back a year: today's backup gets an old name. It is kept, and so
+        // are the newest three by name.
+        let back = NaiveDate::from_ymd_opt(2025, 11, 26).unwrap();
+        let written = daily(&store, &backups, back, 3).unwrap().unwrap();
+        assert!(written.exists(), "the backup just written is never pruned");
+        for d in 23..=25 {
+            assert!(backups
+                .join(format!("onshi-fallback-202611{d}.sqlite3"))
+                .exists());
+        }
     }
 
     #[test]
