@@ -11,6 +11,7 @@ mod crash_safety;
 mod disks;
 mod documents;
 mod examples;
+mod fuzz_seeds;
 mod gui;
 mod prescribe;
 mod print;
