@@ -2,8 +2,6 @@
 //! reconciliation pass through the real folder adapter and the terminal simulator, the clerk's
 //! decisions, the billing CSV. Then the same day with the pass killed half-way and rerun.
 
-mod common;
-
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -12,7 +10,7 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use onshi_fallback::domain::ids::{PatientId, VisitId};
 use onshi_fallback::domain::Detection;
 use onshi_fallback::qualification::simulator::{self, Roster};

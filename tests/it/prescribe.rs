@@ -2,11 +2,9 @@
 //! the outage it was issued in, printing sends the archived file, a reprint is the same
 //! document, voids are kept, and bad input writes nothing.
 
-mod common;
-
 use std::path::Path;
 
-use common::{cli, intake_json};
+use crate::common::{cli, intake_json};
 
 const CONFIG: &str = r#"
 [clinic]

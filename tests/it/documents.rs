@@ -1,10 +1,8 @@
 //! The A4 papers: the 申立書 pre-filled for signing, the day's degraded-mode list, the billing
 //! clerk's report. Read back from the PDF as a viewer would.
 
-mod common;
-
-use common::pdf_text::page_texts;
-use common::*;
+use crate::common::pdf_text::page_texts;
+use crate::common::*;
 use onshi_fallback::domain::ids::VisitId;
 use onshi_fallback::domain::Detection;
 use onshi_fallback::store::Store;

@@ -1,10 +1,8 @@
 //! A whole outage day through the command line, as a script at the clinic would run it.
 
-mod common;
-
 use std::path::Path;
 
-use common::{cli, fushou_json, intake_json};
+use crate::common::{cli, fushou_json, intake_json};
 
 fn ok_json(db: &Path, args: &[&str], stdin: Option<&str>) -> serde_json::Value {
     let out = cli(db, args, stdin);

@@ -14,8 +14,7 @@ use onshi_fallback::domain::{
 use onshi_fallback::print::jahis;
 use onshi_fallback::print::{Rendered, Renderer, RxDocument};
 
-mod common;
-use common::pdf_text::page_texts;
+use crate::common::pdf_text::page_texts;
 
 fn d(y: i32, m: u32, day: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, day).unwrap()

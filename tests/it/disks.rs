@@ -1,12 +1,12 @@
 //! Damaged, truncated and full databases: a clear message and a way out, never a silent empty
 //! database; automatic daily backups with retention; restore that keeps the damaged file.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::Output;
 
-use common::{cli, intake, intake_json, records};
+use crate::common::{cli, intake, intake_json, records};
 use onshi_fallback::store::Store;
 
 fn cli_at(db: &Path, now: &str, args: &[&str], stdin: Option<&str>) -> Output {

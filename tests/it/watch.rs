@@ -2,7 +2,7 @@
 //! records the line's return when it comes back: through the real folder, with the simulator
 //! standing in for the 資格確認端末.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};

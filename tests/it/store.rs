@@ -1,9 +1,7 @@
 //! The store's guarantees: nothing deleted, tampering detected, all-or-nothing intake, unique
 //! visit numbers, migrations that never clobber a database.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use onshi_fallback::domain::ids::PatientId;
 use onshi_fallback::domain::{Basis, Detection};
 use onshi_fallback::error::Error;

@@ -6,13 +6,13 @@
 //! - Two processes write intakes and decisions into one database at the same time: nobody sees
 //!   "database is locked", nothing is lost, visit numbers stay unique.
 
-mod common;
+use crate::common;
 
 use std::collections::HashSet;
 use std::path::Path;
 use std::time::Duration;
 
-use common::{intake_json, records};
+use crate::common::{intake_json, records};
 use onshi_fallback::store::Store;
 
 fn spawn_intake(db: &Path, n: usize) -> std::process::Child {

@@ -1,0 +1,22 @@
+//! All integration tests, as one binary: each test binary links the whole library and iced, so
+//! one binary instead of one per file saves most of `cargo test`'s link time (ripgrep's layout).
+//! A new area of tests is a new module here. Proptest keeps the failing cases it once found in
+//! `tests/proptest-regressions/<module>.txt` (it looks beside the directory holding this
+//! `main.rs`); commit them.
+
+mod common;
+
+mod cli_outage_day;
+mod crash_safety;
+mod disks;
+mod documents;
+mod examples;
+mod fuzz_seeds;
+mod gui;
+mod prescribe;
+mod print;
+mod properties;
+mod qualification;
+mod reconcile_day;
+mod store;
+mod watch;
