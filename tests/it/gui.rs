@@ -1138,7 +1138,7 @@ fn the_doctor_writes_checks_issues_reprints_and_voids_a_prescription_from_the_ke
         h.texts()
     );
     assert!(
-        h.shows("保険者番号 01130012  記号・番号 12-34・5678"),
+        h.shows("社保 01130012 記号12-34 番号5678 枝番01"),
         "{:?}",
         h.texts()
     );
@@ -1306,7 +1306,7 @@ fn the_doctor_sees_which_insurance_was_verified_and_prints_the_reconciled_one() 
     h.named(Named::Enter);
     assert!(h.shows("処方: 変更 一郎"), "{:?}", h.texts());
     assert!(
-        h.shows("保険: 保険者番号 01130012  記号・番号 12-34・9999"),
+        h.shows("保険: 社保 01130012 記号12-34 番号9999 枝番01"),
         "{:?}",
         h.texts()
     );

@@ -540,26 +540,7 @@ impl PrescriptionScreen {
 
 /// The insurance as the form will carry it: numbers in the boxes, or 不詳.
 fn printed_insurance(claim: Option<&Declaration>) -> String {
-    match claim {
-        None => "保険情報なし".into(),
-        Some(d) => {
-            let i = &d.insurance;
-            match (&i.insurer_number, &i.number) {
-                (Some(ins), Some(num)) => {
-                    let mut s = format!("保険者番号 {ins}  記号・番号 ");
-                    if !i.symbol.is_empty() {
-                        s.push_str(&format!("{}・", i.symbol));
-                    }
-                    s.push_str(num);
-                    if !i.branch.is_empty() {
-                        s.push_str(&format!("（枝番 {}）", i.branch));
-                    }
-                    s
-                }
-                _ => "不詳（番号なし）".into(),
-            }
-        }
-    }
+    claim.map_or_else(|| "保険情報なし".into(), |d| d.insurance.summary_ja())
 }
 
 /// Whether the insurance was confirmed online (or by a manual lookup) or is as declared.
