@@ -445,4 +445,17 @@ mod tests {
             Err(Error::Missing { .. })
         ));
     }
+
+    #[test]
+    fn one_pass_at_a_time_per_database() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("clinic.sqlite3");
+        let (a, b) = (Store::open(&db).unwrap(), Store::open(&db).unwrap());
+        let held = a.lock_pass().unwrap();
+        let err = b.lock_pass().err().expect("a second pass is refused");
+        assert!(err.ja().contains("別の照合が実行中"), "{err}");
+        drop(held);
+        assert!(b.lock_pass().is_ok(), "free again once the first pass ends");
+    }
 }
+

@@ -450,6 +450,25 @@ fn a_switch_made_elsewhere_shows_up_on_the_next_refresh() {
 }
 
 #[test]
+fn a_database_deleted_under_the_running_app_stops_it_at_the_restore_screen() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("clinic.sqlite3");
+    let r = records(Store::open(&path).unwrap(), "受付");
+    let mut h = Harness::new(App::ready(r));
+    assert!(h.shows("通常モード"));
+    std::fs::rename(&path, dir.path().join("moved.sqlite3")).unwrap();
+    let t = h.app.update(Message::Tick);
+    h.run(t);
+    assert!(h.shows("データベースを開けません"), "{:?}", h.texts());
+    assert!(
+        h.texts().iter().any(|t| t.contains("データベースがありません")),
+        "{:?}",
+        h.texts()
+    );
+    assert!(!path.exists(), "nothing written into a new file");
+}
+
+#[test]
 fn the_start_screen_names_who_is_at_the_desk() {
     let r = records(Store::open_in_memory().unwrap(), "");
     let mut h = Harness::new(App::start(r, None));

@@ -13,6 +13,7 @@ mod documents;
 mod examples;
 mod fuzz_seeds;
 mod gui;
+mod hostile;
 mod prescribe;
 mod print;
 mod properties;

@@ -1,0 +1,229 @@
+//! What a hostile or careless user tried, through the command line as they would: every record
+//! acknowledged stays, nothing is written over the records, and a doubtful input or output is
+//! refused with the field named.
+
+use std::path::Path;
+
+use crate::common::{cli, intake_json};
+
+const CLINIC: &str = r#"
+[clinic]
+name = "工業会クリニック"
+address = "東京都港区新橋1-11-1"
+postal_code = "105-0004"
+phone = "03-0000-0000"
+prefecture_code = "13"
+fee_table = "1"
+institution_code = "1234567"
+doctors = ["工業会 次郎"]
+"#;
+
+fn rx(visit: &str) -> String {
+    format!(
+        r#"{{"visit_id": "{visit}", "doctor": "工業会 次郎", "issued_on": "2026-11-25",
+            "rps": [{{"form": "internal", "usage": "1日1回朝食後", "days": 28,
+                      "drugs": [{{"name": "アムロジピン錠5mg", "amount": "1", "unit": "錠"}}]}}]}}"#
+    )
+}
+
+fn count(db: &Path, sql: &str) -> i64 {
+    rusqlite::Connection::open(db)
+        .unwrap()
+        .query_row(sql, [], |r| r.get(0))
+        .unwrap()
+}
+
+fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// A clinic database with one visit (V1) and the settings printing needs.
+fn clinic(dir: &Path) -> std::path::PathBuf {
+    let db = dir.join("clinic.sqlite3");
+    std::fs::write(db.with_extension("toml"), CLINIC).unwrap();
+    let out = cli(&db, &["intake", "--json", "-"], Some(&intake_json(1)));
+    assert!(out.status.success(), "{}", stderr(&out));
+    db
+}
+
+#[test]
+fn a_missing_database_is_named_with_its_backup_never_recreated() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = clinic(dir.path());
+    std::fs::rename(&db, dir.path().join("moved-away.sqlite3")).unwrap();
+    let out = cli(&db, &["visits", "--json"], None);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("データベースがありません"), "{err}");
+    assert!(
+        err.contains("onshi-fallback restore"),
+        "names the way out: {err}"
+    );
+    assert!(
+        err.contains("onshi-fallback-20261125.sqlite3"),
+        "names the latest backup: {err}"
+    );
+    assert!(!db.exists(), "nothing was created");
+    // `init` makes a new one on purpose, and refuses where one is.
+    assert!(cli(&db, &["init"], None).status.success());
+    assert_eq!(cli(&db, &["init"], None).status.code(), Some(2));
+}
+
+#[test]
+fn outputs_never_go_over_the_records() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = clinic(dir.path());
+    let before = std::fs::read(&db).unwrap();
+    let wal = format!("{}-wal", db.display());
+    let backup = dir.path().join("backups/onshi-fallback-20261125.sqlite3");
+    for target in [db.display().to_string(), wal, backup.display().to_string()] {
+        for args in [
+            vec!["export", "--csv", target.as_str()],
+            vec!["reconcile", "report", "--csv", target.as_str()],
+            vec!["declaration", "V1", "--out", target.as_str()],
+            vec!["visits", "--date", "2026-11-25", "--pdf", target.as_str()],
+        ] {
+            let out = cli(&db, &args, None);
+            assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+            assert!(
+                stderr(&out).contains("出力先"),
+                "{args:?}: the field is named"
+            );
+        }
+    }
+    assert!(cli(&db, &["audit", "verify"], None).status.success());
+    assert_eq!(
+        std::fs::read(&db).unwrap(),
+        before,
+        "the database file is untouched"
+    );
+    let out = cli(
+        &db,
+        &[
+            "prescribe",
+            "--json",
+            "-",
+            "--out",
+            &db.display().to_string(),
+        ],
+        Some(&rx("V1")),
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "refused before anything is issued"
+    );
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM prescriptions"), 0);
+}
+
+#[test]
+fn the_same_prescription_twice_is_two_intact_files_and_a_late_failure_names_the_rx() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = clinic(dir.path());
+    let first = cli(&db, &["prescribe", "--json", "-"], Some(&rx("V1")));
+    let second = cli(&db, &["prescribe", "--json", "-"], Some(&rx("V1")));
+    assert!(first.status.success() && second.status.success());
+    let path = |o: &std::process::Output| {
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        v["archived"].as_str().unwrap().to_string()
+    };
+    let (a, b) = (path(&first), path(&second));
+    assert_ne!(a, b, "each issue has its own archived file");
+    assert!(std::fs::read(&a).unwrap().starts_with(b"%PDF"));
+    assert!(std::fs::read(&b).unwrap().starts_with(b"%PDF"));
+    assert!(a.contains("RX1") && b.contains("RX2"), "{a} {b}");
+    // Issued, then the copy cannot be written: exit 1, never 2, naming RX3 and reprint.
+    let out = cli(
+        &db,
+        &[
+            "prescribe",
+            "--json",
+            "-",
+            "--out",
+            &dir.path()
+                .join("no/such/folder/rx.pdf")
+                .display()
+                .to_string(),
+        ],
+        Some(&rx("V1")),
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("RX3") && err.contains("reprint"), "{err}");
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM prescriptions"), 3);
+}
+
+#[test]
+fn trailing_json_is_refused_and_a_bom_accepted() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = clinic(dir.path());
+    let two = format!("{}\n{}", intake_json(2), intake_json(3));
+    let out = cli(&db, &["intake", "--json", "-"], Some(&two));
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("余分なデータ"));
+    assert_eq!(
+        count(&db, "SELECT COUNT(*) FROM visits"),
+        1,
+        "nothing written"
+    );
+    let bom = format!("\u{FEFF}{}", intake_json(4));
+    assert!(cli(&db, &["intake", "--json", "-"], Some(&bom))
+        .status
+        .success());
+}
+
+#[test]
+fn the_pass_asks_about_the_visit_day_and_keeps_names_out_of_its_progress() {
+    use onshi_fallback::qualification::simulator::{self, Roster};
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("oqs");
+    std::fs::create_dir_all(root.join("req")).unwrap();
+    std::fs::create_dir_all(root.join("res")).unwrap();
+    let db = dir.path().join("clinic.sqlite3");
+    std::fs::write(
+        db.with_extension("toml"),
+        format!(
+            "[qualification]\nroot = {:?}\ntimeout_s = 5\nmedical_institution_code = \"1311234567\"\n[reconcile]\ndelay_ms = 0\n",
+            root.display().to_string()
+        ),
+    )
+    .unwrap();
+    // Received on the 25th ...
+    let out = cli(&db, &["intake", "--json", "-"], Some(&intake_json(0)));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let stop = Arc::new(AtomicBool::new(false));
+    let roster = Roster::parse(&crate::common::day_roster(1)).unwrap();
+    let sim = {
+        let (root, stop) = (root.clone(), stop.clone());
+        std::thread::spawn(move || simulator::run(&root, &roster, &stop))
+    };
+    // ... reconciled on the 27th: eligibility is asked for the 25th.
+    let out = crate::common::spawn_cli(
+        &db,
+        "2026-11-27T14:00:00+09:00",
+        &["reconcile", "--json"],
+        None,
+    )
+    .wait_with_output()
+    .unwrap();
+    stop.store(true, Ordering::Relaxed);
+    let _ = sim.join();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["results"][0]["status"], "match", "{report}");
+    let answers: Vec<String> = std::fs::read_dir(root.join("res"))
+        .unwrap()
+        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+        .collect();
+    assert!(
+        answers.iter().any(|a| a
+            .contains("<QualificationConfirmationDate>20261125</QualificationConfirmationDate>")),
+        "{answers:?}"
+    );
+    let err = stderr(&out);
+    assert!(err.contains("照合中 1/1 S-1125-001"), "{err}");
+    let (name, _, _) = crate::common::person(0);
+    assert!(!err.contains(&name), "no patient name on stderr: {err}");
+}
