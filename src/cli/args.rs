@@ -269,6 +269,15 @@ pub enum PatientsCmd {
         #[arg(long)]
         json: bool,
     },
+    /// Corrects a patient's details (audited, with the reason): the patient part of the intake
+    /// JSON (name, kana, birth_date, sex, address, phone), `-` = stdin.
+    Correct {
+        patient: String,
+        #[arg(long = "json", value_name = "FILE")]
+        json_file: String,
+        #[arg(long)]
+        reason: String,
+    },
     /// Undoes a merge made by mistake (audited).
     Unmerge {
         patient: String,

@@ -110,6 +110,15 @@ fn dispatch(ctx: &Context, command: Command) -> CliResult<()> {
                 reason,
                 json,
             } => (reception::merge(ctx, &from, &into, &reason)?, json),
+            // Like intake, answers in JSON.
+            PatientsCmd::Correct {
+                patient,
+                json_file,
+                reason,
+            } => (
+                reception::correct(ctx, &patient, &json_file, &reason)?,
+                true,
+            ),
             PatientsCmd::Unmerge {
                 patient,
                 reason,

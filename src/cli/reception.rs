@@ -104,6 +104,20 @@ pub fn merge(ctx: &Context, from: &str, into: &str, reason: &str) -> CliResult {
     ))
 }
 
+pub fn correct(ctx: &Context, patient: &str, file: &str, reason: &str) -> CliResult {
+    let id = PatientId::parse_field(patient, "PATIENT_ID", "患者ID")?;
+    let input: onshi_fallback::domain::intake::PatientInput = read_json(file, "--json")?;
+    let changed = ctx.records()?.correct_patient(id, &input, reason)?;
+    Ok(Output::new(
+        &serde_json::json!({"patient_id": id, "changed": changed}),
+        [if changed {
+            format!("{id} の情報を訂正しました（訂正前の内容は監査ログに残ります）")
+        } else {
+            format!("{id} の情報に変更はありません")
+        }],
+    ))
+}
+
 pub fn unmerge(ctx: &Context, patient: &str, reason: &str) -> CliResult {
     let id = PatientId::parse_field(patient, "PATIENT_ID", "患者ID")?;
     ctx.records()?.unmerge_patient(id, reason)?;

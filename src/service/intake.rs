@@ -32,30 +32,41 @@ impl Records {
         };
         let stamp = self.stamp();
         let (visit_id, visit_no, patient_id) = self.store.write(|tx| {
-            let patient_id = match given_patient {
+            let (known_id, similar) = match given_patient {
                 Some(id) => {
                     let known = patients::require_patient(tx, id)?;
                     if known.details.birth_date != valid.patient.birth_date || name_key(&known.details.name) != name_key(&valid.patient.name) {
                         return Err(Error::field("patient_id", "患者ID", format!("{} の氏名・生年月日が入力と違います", PatientId(id)), "name or birth date differs from the stored patient"));
                     }
+                    (Some(id), Vec::new())
+                }
+                // Same 氏名, カナ, 生年月日 and 性別: the same patient, not a second record.
+                None => patients::find_same_person(tx, &valid.patient)?,
+            };
+            let patient_id = match known_id {
+                Some(id) => {
+                    // A returning patient's new address or phone, declared on this 申立書, is
+                    // kept (and printed from now on), never silently dropped.
+                    let mut details = patients::require_patient(tx, id)?.details;
+                    if !valid.patient.address.is_empty() {
+                        details.address = valid.patient.address.clone();
+                    }
+                    if !valid.patient.phone.is_empty() {
+                        details.phone = valid.patient.phone.clone();
+                    }
+                    patients::update_details(tx, id, &details, "申立書で申告", &stamp)?;
                     id
                 }
                 None => {
-                    match patients::find_same_person(tx, &valid.patient)? {
-                        // Same 氏名, カナ, 生年月日 and 性別: the same patient, not a second record.
-                        (Some(id), _) => id,
-                        (None, similar) => {
-                            if let Some(other) = similar.first() {
-                                warnings.push(FieldError::new(
-                                    "patient",
-                                    "患者",
-                                    format!("カナ・生年月日・性別が同じ患者 {} がいます。同一人物なら照合時に統合してください", PatientId(*other)),
-                                    format!("possible duplicate of {}", PatientId(*other)),
-                                ));
-                            }
-                            patients::insert_patient(tx, &valid.patient, &stamp)?
-                        }
+                    if let Some(other) = similar.first() {
+                        warnings.push(FieldError::new(
+                            "patient",
+                            "患者",
+                            format!("カナ・生年月日・性別が同じ患者 {} がいます。同一人物なら照合時に統合してください", PatientId(*other)),
+                            format!("possible duplicate of {}", PatientId(*other)),
+                        ));
                     }
+                    patients::insert_patient(tx, &valid.patient, &stamp)?
                 }
             };
             let declaration_id = patients::insert_declaration(tx, patient_id, &valid.insurance, Source::Declared, valid.basis.as_str(), None, &stamp)?;
@@ -131,6 +142,30 @@ impl Records {
 }
 
 impl Records {
+    /// Corrects a patient's details (氏名, カナ, 生年月日, 性別, 住所, 電話) with the reason:
+    /// checked like a 申立書's, audited, the earlier values kept in the audit log. Returns
+    /// whether anything changed.
+    pub fn correct_patient(
+        &mut self,
+        patient: PatientId,
+        input: &crate::domain::intake::PatientInput,
+        reason: &str,
+    ) -> Result<bool> {
+        if reason.trim().is_empty() {
+            return Err(Error::field(
+                "--reason",
+                "理由",
+                "訂正の理由を入力してください",
+                "a reason is required",
+            ));
+        }
+        let (details, _) =
+            crate::domain::intake::validate_patient(input, self.today()).map_err(Error::Input)?;
+        let stamp = self.stamp();
+        self.store
+            .write(|tx| patients::update_details(tx, patient.0, &details, reason.trim(), &stamp))
+    }
+
     /// Voids a visit recorded by mistake: it stays, marked, and leaves the queue settled.
     pub fn void_visit(&mut self, visit: VisitId, reason: &str) -> Result<String> {
         let id = visit.0;

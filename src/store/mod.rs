@@ -458,4 +458,3 @@ mod tests {
         assert!(b.lock_pass().is_ok(), "free again once the first pass ends");
     }
 }
-

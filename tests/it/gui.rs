@@ -461,7 +461,9 @@ fn a_database_deleted_under_the_running_app_stops_it_at_the_restore_screen() {
     h.run(t);
     assert!(h.shows("データベースを開けません"), "{:?}", h.texts());
     assert!(
-        h.texts().iter().any(|t| t.contains("データベースがありません")),
+        h.texts()
+            .iter()
+            .any(|t| t.contains("データベースがありません")),
         "{:?}",
         h.texts()
     );

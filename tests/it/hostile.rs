@@ -227,3 +227,58 @@ fn the_pass_asks_about_the_visit_day_and_keeps_names_out_of_its_progress() {
     let (name, _, _) = crate::common::person(0);
     assert!(!err.contains(&name), "no patient name on stderr: {err}");
 }
+
+#[test]
+fn a_returning_patients_new_address_is_kept_and_details_can_be_corrected() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = clinic(dir.path());
+    // The same person declares again with a new address and phone: kept, not dropped.
+    let moved = intake_json(1)
+        .replace("東京都港区新橋1-1", "東京都品川区大崎2-2")
+        .replace("03-0000-0001", "03-1111-2222");
+    let out = cli(&db, &["intake", "--json", "-"], Some(&moved));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let receipt: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(receipt["patient_id"], "P1", "the same patient");
+    let found = cli(&db, &["patients", "search", "P1", "--json"], None);
+    let text = String::from_utf8_lossy(&found.stdout);
+    assert!(
+        text.contains("東京都品川区大崎2-2") && text.contains("03-1111-2222"),
+        "{text}"
+    );
+    // A typo in the name corrected on purpose, with a reason; audited.
+    let (name, kana, sex) = crate::common::person(1);
+    let fixed = format!(
+        r#"{{"name": "{}", "kana": "{kana}", "birth_date": "S45.3.2", "sex": "{sex}",
+            "address": "東京都品川区大崎2-2", "phone": "03-1111-2222"}}"#,
+        name.replace('花', "華")
+    );
+    let out = cli(
+        &db,
+        &["patients", "correct", "P1", "--json", "-", "--reason", ""],
+        Some(&fixed),
+    );
+    assert_eq!(out.status.code(), Some(2), "a reason is required");
+    let out = cli(
+        &db,
+        &[
+            "patients",
+            "correct",
+            "P1",
+            "--json",
+            "-",
+            "--reason",
+            "氏名の誤記",
+        ],
+        Some(&fixed),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'patient.update'"
+        ),
+        2
+    );
+    assert!(cli(&db, &["audit", "verify"], None).status.success());
+}
