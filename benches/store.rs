@@ -1,5 +1,6 @@
 //! Benchmarks for issue 2's targets: patient search over 100,000 patients (< 10 ms) and one
-//! intake committed to disk with synchronous=FULL (< 5 ms).
+//! intake committed to disk with synchronous=FULL (< 5 ms); and `audit verify` over their
+//! 200,000 audited records.
 //!
 //! Run: `cargo bench --bench store`
 
@@ -129,6 +130,14 @@ fn bench(c: &mut Criterion) {
             b.iter(|| records.search_patients(query, 20).unwrap())
         });
     }
+    g.finish();
+
+    // `audit verify` over the whole chain (200,000 audited records: each patient and its
+    // declaration), one digest per record in memory.
+    let mut g = c.benchmark_group("audit_100k");
+    g.sample_size(10);
+    assert!(records.audit_verify().unwrap().ok);
+    g.bench_function("verify", |b| b.iter(|| records.audit_verify().unwrap()));
     g.finish();
 
     let mut n = 0usize;

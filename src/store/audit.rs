@@ -44,24 +44,7 @@ pub fn row_snapshot(tx: &Tx<'_>, entity: &str, id: i64) -> Result<Option<Value>>
         .conn()
         .prepare_cached(&format!("SELECT * FROM {table} WHERE {key} = ?1"))?;
     let names: Vec<String> = stmt.column_names().map(String::from).collect();
-    let row = stmt
-        .query_row([id], |r| {
-            let mut m = Map::new();
-            for (i, name) in names.iter().enumerate() {
-                let v = match r.get_ref(i)? {
-                    ValueRef::Null => Value::Null,
-                    ValueRef::Integer(n) => Value::from(n),
-                    ValueRef::Real(f) => Value::from(f),
-                    ValueRef::Text(t) => Value::from(String::from_utf8_lossy(t).into_owned()),
-                    ValueRef::Blob(b) => {
-                        Value::from(b.iter().map(|x| format!("{x:02x}")).collect::<String>())
-                    }
-                };
-                m.insert(name.clone(), v);
-            }
-            Ok(Value::Object(m))
-        })
-        .optional()?;
+    let row = stmt.query_row([id], |r| row_value(r, &names)).optional()?;
     Ok(row)
 }
 
@@ -179,7 +162,18 @@ pub struct Problem {
     pub message_en: String,
 }
 
-/// Walks the whole chain, then checks that every tracked record equals its last snapshot.
+/// A record's last audited state, kept as a digest (32 bytes) rather than the row itself, so
+/// that verifying a year of records holds one digest per record, not every row in memory.
+type Digest32 = [u8; 32];
+
+fn digest(row: &Value) -> Digest32 {
+    // serde_json's maps are ordered, so one row always serialises the same way.
+    Sha256::digest(row.to_string().as_bytes()).into()
+}
+
+/// Walks the whole chain (one entry in memory at a time), then checks that every tracked
+/// record equals its last audited snapshot, that no audited record was deleted, and that the
+/// per-day visit counters were not set back.
 pub fn verify(tx: &Tx<'_>) -> Result<VerifyReport> {
     let mut report = VerifyReport {
         entries: 0,
@@ -189,8 +183,8 @@ pub fn verify(tx: &Tx<'_>) -> Result<VerifyReport> {
     };
     let mut prev = GENESIS_HASH.to_string();
     let mut expected_seq = 1i64;
-    // last snapshot per (entity, id)
-    let mut last_rows: std::collections::HashMap<(String, String), Value> = Default::default();
+    // The digest of the last snapshot per (entity index in TRACKED, id).
+    let mut last_rows: std::collections::HashMap<(usize, i64), Digest32> = Default::default();
     {
         let mut stmt = tx.conn().prepare(
             "SELECT seq, at, actor, action, entity, entity_id, detail, prev_hash, hash FROM audit_log ORDER BY seq",
@@ -198,30 +192,24 @@ pub fn verify(tx: &Tx<'_>) -> Result<VerifyReport> {
         let mut rows = stmt.query([])?;
         while let Some(r) = rows.next()? {
             let seq: i64 = r.get(0)?;
-            let (at, actor, action, entity, entity_id, detail, prev_hash, hash): (
-                String,
-                String,
-                String,
-                String,
-                String,
-                String,
-                String,
-                String,
-            ) = (
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-                r.get(6)?,
-                r.get(7)?,
-                r.get(8)?,
+            let text = |i: usize| -> rusqlite::Result<&str> {
+                r.get_ref(i)?.as_str().map_err(rusqlite::Error::from)
+            };
+            let (at, actor, action, entity, entity_id, detail, prev_hash, hash) = (
+                text(1)?,
+                text(2)?,
+                text(3)?,
+                text(4)?,
+                text(5)?,
+                text(6)?,
+                text(7)?,
+                text(8)?,
             );
             report.entries += 1;
             let bad = |ja: &str, en: &str| Problem {
                 seq: Some(seq),
-                entity: Some(entity.clone()),
-                entity_id: Some(entity_id.clone()),
+                entity: Some(entity.to_string()),
+                entity_id: Some(entity_id.to_string()),
                 message_ja: format!("監査ログ {seq} 番: {ja}"),
                 message_en: format!("audit entry {seq}: {en}"),
             };
@@ -239,61 +227,70 @@ pub fn verify(tx: &Tx<'_>) -> Result<VerifyReport> {
                 ));
                 break;
             }
-            if entry_hash(
-                &prev_hash, &at, &actor, &action, &entity, &entity_id, &detail,
-            ) != hash
-            {
+            if entry_hash(prev_hash, at, actor, action, entity, entity_id, detail) != hash {
                 report.problem = Some(bad("内容が書き換えられています", "content was altered"));
                 break;
             }
-            if let Ok(Value::Object(mut d)) = serde_json::from_str::<Value>(&detail) {
-                if let Some(row) = d.remove("row") {
-                    last_rows.insert((entity.clone(), entity_id.clone()), row);
+            let tracked = TRACKED.iter().position(|(e, _, _)| *e == entity);
+            if let (Some(index), Ok(id)) = (tracked, entity_id.parse::<i64>()) {
+                if let Ok(Value::Object(mut d)) = serde_json::from_str::<Value>(detail) {
+                    if let Some(row) = d.remove("row") {
+                        last_rows.insert((index, id), digest(&row));
+                    }
                 }
             }
-            prev = hash;
+            prev = hash.to_string();
             expected_seq += 1;
         }
     }
     if report.problem.is_none() {
-        report.problem = check_records(tx, &last_rows, &mut report.records_checked)?;
+        report.problem = check_records(tx, &mut last_rows, &mut report.records_checked)?;
+    }
+    if report.problem.is_none() {
+        report.problem = check_visit_counters(tx)?;
     }
     report.ok = report.problem.is_none();
     Ok(report)
 }
 
-/// Every row of every tracked table must equal its last audited snapshot, and every row must
-/// have one (a row inserted behind the app's back has none).
+/// Every row of every tracked table must equal its last audited snapshot and every row must
+/// have one (a row inserted behind the app's back has none); every audited record must still
+/// be there (one deleted behind the app's back leaves its snapshot behind). Each table is read
+/// once, in one pass.
 fn check_records(
     tx: &Tx<'_>,
-    last_rows: &std::collections::HashMap<(String, String), Value>,
+    last_rows: &mut std::collections::HashMap<(usize, i64), Digest32>,
     checked: &mut u64,
 ) -> Result<Option<Problem>> {
-    for (entity, table, key) in TRACKED {
-        let ids: Vec<i64> = tx
+    for (index, (entity, table, key)) in TRACKED.iter().enumerate() {
+        let problem = |id: i64, ja: &str, en: &str| Problem {
+            seq: None,
+            entity: Some(entity.to_string()),
+            entity_id: Some(id.to_string()),
+            message_ja: format!("{table} の {id}: {ja}"),
+            message_en: format!("{table} row {id}: {en}"),
+        };
+        let mut stmt = tx
             .conn()
-            .prepare(&format!("SELECT {key} FROM {table} ORDER BY {key}"))?
-            .query_map([], |r| r.get(0))?
-            .collect::<Result<_, _>>()?;
-        for id in ids {
+            .prepare(&format!("SELECT * FROM {table} ORDER BY {key}"))?;
+        let names: Vec<String> = stmt.column_names().map(String::from).collect();
+        let key_col = names.iter().position(|n| n == key).unwrap_or(0);
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
             *checked += 1;
-            let current = row_snapshot(tx, entity, id)?;
-            let problem = |ja: &str, en: &str| Problem {
-                seq: None,
-                entity: Some(entity.to_string()),
-                entity_id: Some(id.to_string()),
-                message_ja: format!("{table} の {id}: {ja}"),
-                message_en: format!("{table} row {id}: {en}"),
-            };
-            match last_rows.get(&(entity.to_string(), id.to_string())) {
+            let id: i64 = r.get(key_col)?;
+            let current = row_value(r, &names)?;
+            match last_rows.remove(&(index, id)) {
                 None => {
                     return Ok(Some(problem(
+                        id,
                         "監査ログに記録のない行です",
                         "has no audit entry",
                     )))
                 }
-                Some(snap) if Some(snap) != current.as_ref() => {
+                Some(snap) if snap != digest(&current) => {
                     return Ok(Some(problem(
+                        id,
                         "監査ログの記録と内容が違います（アプリを通さずに変更）",
                         "differs from its last audited state (changed outside the app)",
                     )))
@@ -301,6 +298,69 @@ fn check_records(
                 Some(_) => {}
             }
         }
+        // What is left of this table's snapshots has no row any more.
+        if let Some(id) = last_rows
+            .keys()
+            .filter(|(i, _)| *i == index)
+            .map(|(_, id)| *id)
+            .min()
+        {
+            return Ok(Some(problem(
+                id,
+                "監査ログにある記録が削除されています（アプリを通さずに削除）",
+                "was deleted outside the app (its audit entries remain)",
+            )));
+        }
     }
     Ok(None)
+}
+
+/// A row as JSON (column → value), the shape [`row_snapshot`] records.
+fn row_value(r: &rusqlite::Row<'_>, names: &[String]) -> rusqlite::Result<Value> {
+    let mut m = Map::new();
+    for (i, name) in names.iter().enumerate() {
+        let v = match r.get_ref(i)? {
+            ValueRef::Null => Value::Null,
+            ValueRef::Integer(n) => Value::from(n),
+            ValueRef::Real(f) => Value::from(f),
+            ValueRef::Text(t) => Value::from(String::from_utf8_lossy(t).into_owned()),
+            ValueRef::Blob(b) => {
+                Value::from(b.iter().map(|x| format!("{x:02x}")).collect::<String>())
+            }
+        };
+        m.insert(name.clone(), v);
+    }
+    Ok(Value::Object(m))
+}
+
+/// Each day's visit counter must be at least the highest number drawn that day: a counter set
+/// back would hand out a visit number twice.
+fn check_visit_counters(tx: &Tx<'_>) -> Result<Option<Problem>> {
+    let found: Option<(String, String, i64, Option<i64>)> = tx
+        .conn()
+        .query_row(
+            "SELECT v.visit_date, substr(v.visit_no, 1, 7) AS prefix,
+                    MAX(CAST(substr(v.visit_no, 8) AS INTEGER)) AS used, c.last
+             FROM visits v
+             LEFT JOIN visit_counters c
+               ON c.visit_date = v.visit_date AND c.prefix = substr(v.visit_no, 1, 7)
+             GROUP BY v.visit_date, prefix
+             HAVING c.last IS NULL OR c.last < used
+             LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .optional()?;
+    Ok(found.map(|(day, prefix, used, last)| Problem {
+        seq: None,
+        entity: Some("visit_counter".into()),
+        entity_id: Some(format!("{day} {prefix}")),
+        message_ja: format!(
+            "{day} の受付番号 {prefix}… の連番が {} に戻されています（{used} 番まで使用済み）",
+            last.map(|l| l.to_string()).unwrap_or_else(|| "なし".into())
+        ),
+        message_en: format!(
+            "the visit counter of {day} {prefix} was set back to {last:?} (numbers up to {used} were drawn)"
+        ),
+    }))
 }

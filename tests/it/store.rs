@@ -119,6 +119,52 @@ fn a_record_edited_behind_the_apps_back_is_detected() {
 }
 
 #[test]
+fn a_record_deleted_behind_the_apps_back_is_detected() {
+    let mut r = memory_records();
+    r.outage_start("回線断", &[], Detection::Staff).unwrap();
+    r.outage_note("one").unwrap();
+    r.outage_note("two").unwrap();
+    r.store
+        .raw()
+        .execute_batch(
+            "DROP TRIGGER outage_notes_no_delete; DELETE FROM outage_notes WHERE id = 2;",
+        )
+        .unwrap();
+    let p = r
+        .audit_verify()
+        .unwrap()
+        .problem
+        .expect("the deletion is found");
+    assert_eq!(p.entity.as_deref(), Some("outage_note"));
+    assert_eq!(p.entity_id.as_deref(), Some("2"));
+    assert!(
+        p.message_ja.contains("削除されています"),
+        "{}",
+        p.message_ja
+    );
+}
+
+#[test]
+fn a_visit_counter_set_back_is_detected() {
+    let mut r = memory_records();
+    for n in 0..3 {
+        r.intake(&intake(n)).unwrap();
+    }
+    assert!(r.audit_verify().unwrap().ok);
+    r.store
+        .raw()
+        .execute_batch("UPDATE visit_counters SET last = 1;")
+        .unwrap();
+    let p = r
+        .audit_verify()
+        .unwrap()
+        .problem
+        .expect("the reset is found");
+    assert_eq!(p.entity.as_deref(), Some("visit_counter"));
+    assert!(p.message_ja.contains("戻されています"), "{}", p.message_ja);
+}
+
+#[test]
 fn a_row_inserted_behind_the_apps_back_is_detected() {
     let mut r = memory_records();
     r.intake(&intake(1)).unwrap();
