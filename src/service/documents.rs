@@ -208,6 +208,16 @@ impl Records {
     /// The day's degraded-mode visits (those recorded during an outage), for the paper file.
     pub fn outage_day_pdf(&self, date: NaiveDate, out: &Path) -> Result<ExportSummary> {
         let rows = self.visits(Some(date))?;
+        // The audit chain's end as printed: paper in the file holds it, so a tail cut off the
+        // records later is seen against it.
+        let printed_at = match self.store.read(crate::store::audit::head)? {
+            Some((seq, hash)) => format!(
+                "{} ／ 監査ログ {seq} 番 {}",
+                self.printed_at(),
+                &hash[..hash.len().min(12)]
+            ),
+            None => self.printed_at(),
+        };
         let outage_ids: Vec<i64> = rows.iter().filter_map(|r| r.visit.outage_id).collect();
         let outages_text = self.store.read(|tx| {
             let mut seen = Vec::new();
@@ -281,7 +291,7 @@ impl Records {
                 "clinic_name" => self.config.clinic.name.clone().unwrap_or_default(),
                 "date" => format!("受診日 {}", format_wareki(date)),
                 "outage" => outages_text.clone(),
-                "printed_at" => self.printed_at(),
+                "printed_at" => printed_at.clone(),
                 "count" => count.clone(),
                 _ => String::new(),
             }

@@ -154,8 +154,15 @@ impl Records {
         self.store.backup_to(dest)
     }
 
+    /// Walks the audit chain and the records, then holds its end against the heads kept
+    /// outside the database (the anchor file, the newest backup).
     pub fn audit_verify(&self) -> Result<store::audit::VerifyReport> {
-        self.store.read(store::audit::verify)
+        let mut report = self.store.read(store::audit::verify)?;
+        if report.ok {
+            report.problem = self.store.check_anchors()?;
+            report.ok = report.problem.is_none();
+        }
+        Ok(report)
     }
 }
 

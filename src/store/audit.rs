@@ -130,6 +130,58 @@ pub fn append(
     Ok(())
 }
 
+/// The head of the chain: the newest entry's sequence number and hash.
+pub fn head(tx: &Tx<'_>) -> Result<Option<(i64, String)>> {
+    Ok(tx
+        .conn()
+        .query_row(
+            "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?)
+}
+
+/// The hash the chain holds at `seq`, if it reaches that far.
+pub fn hash_at(tx: &Tx<'_>, seq: i64) -> Result<Option<String>> {
+    Ok(tx
+        .conn()
+        .query_row("SELECT hash FROM audit_log WHERE seq = ?1", [seq], |r| {
+            r.get(0)
+        })
+        .optional()?)
+}
+
+/// Checks the chain against a head recorded outside the database (`where_ja` says where):
+/// the chain must still hold that entry, with that hash. A chain cut short, or rewritten from
+/// there on, fails here even when what is left links up.
+pub fn check_anchor(
+    tx: &Tx<'_>,
+    seq: i64,
+    hash: &str,
+    where_ja: &str,
+    where_en: &str,
+) -> Result<Option<Problem>> {
+    let problem = |ja: String, en: String| Problem {
+        seq: Some(seq),
+        entity: None,
+        entity_id: None,
+        message_ja: ja,
+        message_en: en,
+    };
+    Ok(match hash_at(tx, seq)? {
+        None => Some(problem(
+            format!("監査ログの末尾が切り取られています（{where_ja}では {seq} 番まであります）"),
+            format!("the audit chain was cut short: {where_en} records entry {seq}"),
+        )),
+        Some(h) if h != hash => Some(problem(
+            format!("監査ログ {seq} 番が{where_ja}の記録と違います（書き換え）"),
+            format!("audit entry {seq} differs from {where_en} (rewritten)"),
+        )),
+        Some(_) => None,
+    })
+}
+
 /// When the newest audit entry was written, if any.
 pub fn latest_at(tx: &Tx<'_>) -> Result<Option<String>> {
     Ok(tx

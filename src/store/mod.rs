@@ -218,8 +218,66 @@ impl Store {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let value = f(&Tx { conn: &tx })?;
+        let head = audit::head(&Tx { conn: &tx })?;
         tx.commit()?;
+        self.write_anchor(head);
         Ok(value)
+    }
+
+    /// The chain's head written beside the database after each commit (`<db>.anchor`): the
+    /// audit log's end, held outside the database, so a tail cut off inside it is found. The
+    /// records are committed already; failing to write the anchor only weakens that check.
+    fn write_anchor(&self, head: Option<(i64, String)>) {
+        let (Some(path), Some((seq, hash))) = (&self.path, head) else {
+            return;
+        };
+        let anchor = anchor_path(path);
+        let tmp = PathBuf::from(format!("{}.tmp{}", anchor.display(), std::process::id()));
+        if std::fs::write(&tmp, format!("{seq} {hash}\n")).is_ok() {
+            let _ = std::fs::rename(&tmp, &anchor);
+        }
+    }
+
+    /// Checks the chain against the heads held outside it: the anchor file beside the
+    /// database and the newest backup's own chain.
+    pub fn check_anchors(&self) -> Result<Option<audit::Problem>> {
+        let Some(path) = &self.path else {
+            return Ok(None);
+        };
+        if let Some((seq, hash)) = read_anchor(&anchor_path(path)) {
+            let found = self.read(|tx| {
+                audit::check_anchor(tx, seq, &hash, "アンカーファイル", "the anchor file")
+            })?;
+            if found.is_some() {
+                return Ok(found);
+            }
+        }
+        let Some(dir) = &self.backup_dir else {
+            return Ok(None);
+        };
+        // Backups from before a restore hold a longer chain on purpose: the restore put an
+        // older one in place (what came after is in the set-aside file).
+        let restored = std::fs::metadata(restored_marker(path))
+            .and_then(|m| m.modified())
+            .ok();
+        let newest = backup::list(dir).into_iter().next().filter(|b| {
+            let made = std::fs::metadata(&b.path).and_then(|m| m.modified()).ok();
+            restored.is_none_or(|r| made.is_some_and(|m| m > r))
+        });
+        let Some(b) = newest else {
+            return Ok(None);
+        };
+        let Ok(copy) = Store::open_readonly(Path::new(&b.path)) else {
+            return Ok(None);
+        };
+        let Some((seq, hash)) = copy.read(audit::head)? else {
+            return Ok(None);
+        };
+        let (where_ja, where_en) = (
+            format!("バックアップ {}", b.path),
+            format!("the backup {}", b.path),
+        );
+        self.read(|tx| audit::check_anchor(tx, seq, &hash, &where_ja, &where_en))
     }
 
     /// Read access: a consistent snapshot for the duration of `f`.
@@ -349,6 +407,22 @@ fn open_error(path: &Path, e: rusqlite::Error) -> Error {
 pub fn default_path() -> Option<PathBuf> {
     directories::ProjectDirs::from("jp", "onshi-fallback", "onshi-fallback")
         .map(|d| d.data_dir().join("onshi-fallback.sqlite3"))
+}
+
+/// The file beside a database that says when a backup was last restored over it.
+pub fn restored_marker(db: &Path) -> PathBuf {
+    PathBuf::from(format!("{}.restored", db.display()))
+}
+
+/// The file beside a database that holds its audit chain's head.
+pub fn anchor_path(db: &Path) -> PathBuf {
+    PathBuf::from(format!("{}.anchor", db.display()))
+}
+
+fn read_anchor(path: &Path) -> Option<(i64, String)> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let (seq, hash) = text.trim().split_once(' ')?;
+    Some((seq.parse().ok()?, hash.to_string()))
 }
 
 /// The file beside a database that says one was created there.

@@ -92,6 +92,16 @@ fn the_outage_day_list_holds_the_days_visits() {
     ] {
         assert!(text.contains(want), "{want} missing from:\n{text}");
     }
+    // The audit chain's end is on paper too.
+    let (seq, hash) = r
+        .store
+        .read(onshi_fallback::store::audit::head)
+        .unwrap()
+        .unwrap();
+    assert!(
+        text.contains(&format!("監査ログ {seq} 番 {}", &hash[..12])),
+        "{text}"
+    );
 }
 
 #[test]

@@ -145,6 +145,47 @@ fn a_record_deleted_behind_the_apps_back_is_detected() {
 }
 
 #[test]
+fn a_cut_off_tail_is_found_by_the_heads_kept_outside_the_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("clinic.sqlite3");
+    let mut r = records(Store::open(&db).unwrap());
+    r.outage_start("回線断", &[], Detection::Staff).unwrap();
+    r.outage_note("one").unwrap();
+    r.outage_note("two").unwrap();
+    r.backup(&dir.path().join("backups/onshi-fallback-20261125.sqlite3"))
+        .unwrap();
+    assert!(r.audit_verify().unwrap().ok);
+    // The last entry and the note it audits are removed: what is left still links up.
+    r.store
+        .raw()
+        .execute_batch(
+            "DROP TRIGGER audit_log_no_delete; DROP TRIGGER outage_notes_no_delete;
+             DELETE FROM audit_log WHERE seq = (SELECT MAX(seq) FROM audit_log);
+             DELETE FROM outage_notes WHERE id = 2;",
+        )
+        .unwrap();
+    let p = r
+        .audit_verify()
+        .unwrap()
+        .problem
+        .expect("found by the anchor file");
+    assert!(
+        p.message_ja.contains("切り取られています"),
+        "{}",
+        p.message_ja
+    );
+    assert!(p.message_ja.contains("アンカー"), "{}", p.message_ja);
+    // The anchor file gone too: the newest backup's chain still holds more.
+    std::fs::remove_file(onshi_fallback::store::anchor_path(&db)).unwrap();
+    let p = r
+        .audit_verify()
+        .unwrap()
+        .problem
+        .expect("found by the backup");
+    assert!(p.message_ja.contains("バックアップ"), "{}", p.message_ja);
+}
+
+#[test]
 fn a_visit_counter_set_back_is_detected() {
     let mut r = memory_records();
     for n in 0..3 {
