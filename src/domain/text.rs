@@ -84,6 +84,37 @@ pub fn name_key(input: &str) -> String {
     input.nfkc().filter(|c| !c.is_whitespace()).collect()
 }
 
+/// Standard forms (通用字体) of name characters that systems and fonts often lack: a name
+/// written with one must still reach paper, and be found when searched in the common form.
+const STANDARD_FORMS: &[(char, char)] = &[
+    ('𠮷', '吉'),
+    ('﨑', '崎'),
+    ('髙', '高'),
+    ('德', '徳'),
+    ('濵', '浜'),
+    ('邊', '辺'),
+    ('邉', '辺'),
+    ('齋', '斎'),
+    ('齊', '斉'),
+    ('槗', '橋'),
+    ('𡈽', '土'),
+    ('塚', '塚'),
+];
+
+/// The standard form of a variant character, if it has one here.
+pub fn standard_form(c: char) -> Option<char> {
+    STANDARD_FORMS
+        .iter()
+        .find(|(v, _)| *v == c)
+        .map(|(_, s)| *s)
+}
+
+/// A variation selector (standard or ideographic, IVS): it only picks a glyph variant of the
+/// character before it, which prints without it.
+pub fn is_variation_selector(c: char) -> bool {
+    matches!(c, '\u{FE00}'..='\u{FE0F}' | '\u{E0100}'..='\u{E01EF}')
+}
+
 /// Collapses runs of white space (including the ideographic space) into one ASCII space.
 pub fn tidy_spaces(input: &str) -> String {
     input

@@ -88,6 +88,43 @@ pub fn unprintable_chars(font: &ParsedFont, text: &str) -> Vec<char> {
     out
 }
 
+/// Printed for a character neither the font nor a standard form can show: 〓 (geta), the
+/// printers' own mark for a missing character, so the line is visibly incomplete.
+pub const GETA: char = '〓';
+
+/// `text` as `font` can print it: variation selectors dropped (the base character prints), a
+/// character the font lacks replaced by its standard form when the font has that (𠮷 → 吉),
+/// else by [`GETA`]. Returns the text and each replacement made, for a note on the paper.
+pub fn printable(font: &ParsedFont, text: &str) -> (String, Vec<(char, char)>) {
+    use crate::domain::text::{is_variation_selector, standard_form};
+    let has = |c: char| c.is_whitespace() || font.lookup_glyph_index(c as u32).is_some();
+    let mut out = String::with_capacity(text.len());
+    let mut replaced = Vec::new();
+    for c in text.chars().filter(|c| !is_variation_selector(*c)) {
+        if has(c) {
+            out.push(c);
+            continue;
+        }
+        let instead = standard_form(c).filter(|s| has(*s)).unwrap_or(GETA);
+        if !replaced.contains(&(c, instead)) {
+            replaced.push((c, instead));
+        }
+        out.push(instead);
+    }
+    (out, replaced)
+}
+
+/// The note printed with a name set in fallback characters. It names the original by its code
+/// point (the font cannot show it): 「※氏名の「吉」は U+20BB7 の代わりに印字」.
+pub fn fallback_note(what: &str, replaced: &[(char, char)]) -> String {
+    let list = replaced
+        .iter()
+        .map(|(c, s)| format!("「{s}」は U+{:04X}", *c as u32))
+        .collect::<Vec<_>>()
+        .join("、");
+    format!("※{what}の{list} の代わりに印字")
+}
+
 /// Width of `text` set in `font` at `size_pt`, in millimetres.
 pub fn text_width_mm(font: &ParsedFont, text: &str, size_pt: f32) -> f32 {
     let upem = font.font_metrics.units_per_em.max(1) as f32;

@@ -83,9 +83,31 @@ impl Renderer {
         unprintable_chars(font, &data_text(doc))
     }
 
-    /// Renders the whole prescription, or refuses when a character cannot be printed.
+    /// Renders the whole prescription, or refuses when a character cannot be printed. The
+    /// patient's name and address are never refused: a character the font lacks prints in its
+    /// standard form (or 〓), said in a note in 備考, so the patient's prescription always
+    /// reaches paper.
     pub fn render(&self, doc: &RxDocument) -> Result<Rendered, Error> {
         doc.check()?;
+        let font = self.fonts.get(self.template.page.data_font);
+        let mut doc = doc.clone();
+        let mut notes = Vec::new();
+        for (what, field) in [
+            ("氏名", &mut doc.patient.name),
+            ("住所", &mut doc.patient.address),
+        ] {
+            let (text, replaced) = super::fonts::printable(font, field);
+            if !replaced.is_empty() {
+                notes.push(super::fonts::fallback_note(what, &replaced));
+                *field = text;
+            }
+        }
+        if !notes.is_empty() {
+            let remarks = &mut doc.prescription.remarks;
+            let sep = if remarks.is_empty() { "" } else { "\n" };
+            *remarks = format!("{remarks}{sep}{}", notes.join("\n"));
+        }
+        let doc = &doc;
         let missing = self.unprintable(doc);
         if !missing.is_empty() {
             let list = missing

@@ -158,6 +158,17 @@ pub struct SheetData<'a> {
     pub strict: bool,
 }
 
+/// `text` as the sheet's data font prints it, with the replacements made (see
+/// [`super::fonts::printable`]): for the fields of a form that must never be refused (a
+/// patient's name), printed with a note instead.
+pub fn printable(sheet: &Sheet, text: &str) -> Result<(String, Vec<(char, char)>), Error> {
+    let fonts = Fonts::load(|f| f == sheet.page.data_font)?;
+    Ok(super::fonts::printable(
+        fonts.get(sheet.page.data_font),
+        text,
+    ))
+}
+
 /// Renders a sheet document to PDF bytes.
 pub fn render(sheet: &Sheet, data: &SheetData<'_>) -> Result<Vec<u8>, Error> {
     let fonts = Fonts::load(|f| sheet.uses(f))?;

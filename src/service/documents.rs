@@ -116,18 +116,32 @@ impl Records {
         })?;
         let c = &self.config.clinic;
         let i = &d.insurance;
-        let slot = |name: &str| -> String {
-            match name {
+        let template = Sheet::parse(sheet::DECLARATION, &DECLARATION_NAMES)?;
+        // The patient's name and address always reach paper: a character the font lacks is
+        // printed in its standard form (or 〓), said in the note.
+        let mut fallbacks = Vec::new();
+        let mut printable = |what: &str, text: &str| -> Result<String> {
+            let (printed, replaced) = sheet::printable(&template, text)?;
+            if !replaced.is_empty() {
+                fallbacks.push(crate::print::fonts::fallback_note(what, &replaced));
+            }
+            Ok(printed)
+        };
+        let name = printable("氏名", &p.details.name)?;
+        let address = printable("住所", &p.details.address)?;
+        let fallback_note = fallbacks.join(" ");
+        let slot = |name_: &str| -> String {
+            match name_ {
                 "visit_no" => v.visit_no.clone(),
                 "declared_on" => format_wareki(v.visit_date),
                 "kana" => p.details.kana.clone(),
-                "name" => p.details.name.clone(),
+                "name" => name.clone(),
                 "birth_date" => format!(
                     "{}（{}）",
                     format_wareki(p.details.birth_date),
                     p.details.birth_date
                 ),
-                "address" => p.details.address.clone(),
+                "address" => address.clone(),
                 "phone" => p.details.phone.clone(),
                 "insurer_name" => i.insurer_name.clone(),
                 "insurer_number" => i.insurer_number.clone().unwrap_or_default(),
@@ -168,10 +182,15 @@ impl Records {
                     .unwrap_or_default(),
                 "note" => {
                     let basis = v.basis.ja();
-                    if i.is_fushou() {
+                    let note = if i.is_fushou() {
                         format!("（医療機関記入欄）申告の根拠: {basis}／保険者番号・被保険者番号不明のため「不詳」で受け付け。回線復旧後に氏名・性別・生年月日・住所で照会する。")
                     } else {
                         format!("（医療機関記入欄）申告の根拠: {basis}")
+                    };
+                    if fallback_note.is_empty() {
+                        note
+                    } else {
+                        format!("{note}／{fallback_note}")
                     }
                 }
                 _ => String::new(),
@@ -191,7 +210,6 @@ impl Records {
             "copay_30" => i.copay_percent == 30,
             _ => false,
         };
-        let template = Sheet::parse(sheet::DECLARATION, &DECLARATION_NAMES)?;
         let pdf = sheet::render(
             &template,
             &SheetData {

@@ -282,3 +282,32 @@ fn a_returning_patients_new_address_is_kept_and_details_can_be_corrected() {
     );
     assert!(cli(&db, &["audit", "verify"], None).status.success());
 }
+
+#[test]
+fn a_prescription_for_a_name_the_font_lacks_prints_with_a_note() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = clinic(dir.path());
+    let gaiji = intake_json(2).replace(&crate::common::person(2).0, "𠮷田 太郎");
+    let out = cli(&db, &["intake", "--json", "-"], Some(&gaiji));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let pdf = dir.path().join("rx.pdf");
+    let out = cli(
+        &db,
+        &[
+            "prescribe",
+            "--json",
+            "-",
+            "--out",
+            &pdf.display().to_string(),
+        ],
+        Some(&rx("V2")),
+    );
+    assert!(
+        out.status.success(),
+        "never refused forever: {}",
+        stderr(&out)
+    );
+    let text = crate::common::pdf_text::page_texts(&std::fs::read(&pdf).unwrap()).concat();
+    assert!(text.contains("吉田"), "{text}");
+    assert!(text.contains("U+20BB7"), "the note in 備考: {text}");
+}

@@ -406,22 +406,36 @@ fn a_name_outside_jis_x_0208_becomes_geta_in_the_symbol_only() {
 }
 
 #[test]
-fn a_character_the_font_lacks_is_reported_and_printing_refused() {
+fn a_name_with_a_character_the_font_lacks_is_printed_with_a_mark_and_a_note() {
     let rend = renderer();
-    // U+E000 (private use) is in no font; 𩸽 (U+29E3D) is outside IPAex's repertoire.
+    // U+E000 (private use) is in no font and has no standard form: 〓 on paper, and a note.
     let doc = document("\u{E000}山 花子", prescription(TWO_RPS, "null", ""));
     assert_eq!(rend.unprintable(&doc), vec!['\u{E000}']);
-    let err = rend.render(&doc).unwrap_err().to_string();
+    let r = rend
+        .render(&doc)
+        .expect("a patient's prescription is never refused for a name");
+    let text = page_texts(&r.pdf).concat();
+    assert!(text.contains("〓山 花子"), "{text}");
+    assert!(text.contains("U+E000"), "{text}");
+    // A character the font lacks but whose standard form it has prints in that form.
+    let doc = document("𠮷田 花子", prescription(TWO_RPS, "null", ""));
+    let r = rend.render(&doc).unwrap();
+    let text = page_texts(&r.pdf).concat();
+    assert!(
+        text.contains("吉田 花子") && text.contains("U+20BB7"),
+        "{text}"
+    );
+    // A drug name is the doctor's to fix: still refused, naming the character.
+    let mut rx = prescription(TWO_RPS, "null", "");
+    rx.rps[0].drugs[0].name = "\u{E000}錠".into();
+    let err = rend
+        .render(&document("山田 花子", rx))
+        .unwrap_err()
+        .to_string();
     assert!(
         err.contains("U+E000") && err.contains("印刷できません"),
         "{err}"
     );
-    let doc = document("𩸽野 花子", prescription(TWO_RPS, "null", ""));
-    let missing = rend.unprintable(&doc);
-    if !missing.is_empty() {
-        assert_eq!(missing, vec!['𩸽']);
-        assert!(rend.render(&doc).is_err());
-    }
 }
 
 #[test]
