@@ -79,9 +79,14 @@ pub fn kana_key(input: &str) -> String {
     to_katakana(input).chars().filter(|c| *c != ' ').collect()
 }
 
-/// The key used to search by name: NFKC (so full- and half-width match) with all spaces removed.
+/// The key used to search by name: NFKC (so full- and half-width match) with all spaces
+/// removed and variant characters in their standard form (髙橋 is found as 高橋).
 pub fn name_key(input: &str) -> String {
-    input.nfkc().filter(|c| !c.is_whitespace()).collect()
+    input
+        .nfkc()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| standard_form(c).unwrap_or(c))
+        .collect()
 }
 
 /// Standard forms (通用字体) of name characters that systems and fonts often lack: a name

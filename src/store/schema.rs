@@ -204,4 +204,12 @@ CREATE TRIGGER prescriptions_fixed BEFORE UPDATE OF visit_id, outage_id, issued_
     pdf_path, pdf_sha256, pages, symbols, created_at, created_by ON prescriptions
     BEGIN SELECT RAISE(ABORT, 'prescriptions are fixed once issued: void and issue anew'); END;
 "#,
+    // 3: search keys hold variant characters in their standard form (髙→高, 﨑→崎, 𠮷→吉), as
+    // domain::text::name_key now makes them. The keys are derived from the audited name, and
+    // the audit compares records without them.
+    r#"
+UPDATE patients SET
+    name_key = replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(name_key, '𠮷', '吉'), '﨑', '崎'), '髙', '高'), '德', '徳'), '濵', '浜'), '邊', '辺'), '邉', '辺'), '齋', '斎'), '齊', '斉'), '槗', '橋'), '𡈽', '土'),
+    name_given = replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(name_given, '𠮷', '吉'), '﨑', '崎'), '髙', '高'), '德', '徳'), '濵', '浜'), '邊', '辺'), '邉', '辺'), '齋', '斎'), '齊', '斉'), '槗', '橋'), '𡈽', '土');
+"#,
 ];

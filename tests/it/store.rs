@@ -526,3 +526,27 @@ fn released_migrations_are_never_edited() {
         assert_eq!(&got, want, "migration {} was edited after release", n + 1);
     }
 }
+
+#[test]
+fn search_folds_variant_forms_of_names() {
+    let mut r = memory_records();
+    for (n, name) in ["髙橋 一郎", "山﨑 花子", "𠮷田 太郎"].iter().enumerate() {
+        let mut i = intake(n);
+        i.patient.name = name.to_string();
+        r.intake(&i).unwrap();
+    }
+    for (typed, want) in [
+        ("高橋", "髙橋 一郎"),
+        ("髙橋", "髙橋 一郎"),
+        ("山崎", "山﨑 花子"),
+        ("吉田", "𠮷田 太郎"),
+        ("𠮷田", "𠮷田 太郎"),
+    ] {
+        let hits = r.search_patients(typed, 5).unwrap();
+        assert!(
+            hits.iter().any(|h| h.patient.details.name == want),
+            "{typed} finds {want}: {hits:?}"
+        );
+    }
+    assert!(r.audit_verify().unwrap().ok);
+}
