@@ -186,6 +186,11 @@ impl Store {
     /// database that already holds data is copied to the backup folder first.
     fn migrate(&mut self) -> Result<()> {
         let version = self.schema_version()?;
+        if version == Self::latest_version() {
+            // Up to date: no write transaction at all, so a database on read-only media (or
+            // without write permission) still opens to be listed, searched and verified.
+            return Ok(());
+        }
         if version > 0 && version < Self::latest_version() {
             if let Some(dir) = self.backup_dir.clone() {
                 let stamp = chrono::Local::now().format("%Y%m%d%H%M%S");

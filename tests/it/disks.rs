@@ -211,3 +211,64 @@ fn a_migration_is_preceded_by_a_backup() {
         .unwrap();
     assert_eq!(v, 1, "the backup is the database as it was before");
 }
+
+/// Makes a file immutable (ext4's `chattr +i`): even root cannot write it, as a database on
+/// read-only media or without write permission is for a clinic's account. Undone on drop.
+struct Immutable(std::path::PathBuf);
+
+impl Immutable {
+    fn new(path: &std::path::Path) -> Immutable {
+        let ok = std::process::Command::new("chattr")
+            .arg("+i")
+            .arg(path)
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(
+            ok,
+            "chattr +i failed: this test needs ext4 (or a file system with chattr)"
+        );
+        Immutable(path.to_path_buf())
+    }
+}
+
+impl Drop for Immutable {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("chattr")
+            .arg("-i")
+            .arg(&self.0)
+            .status();
+    }
+}
+
+#[test]
+fn a_read_only_database_can_still_be_listed_searched_and_verified() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("clinic.sqlite3");
+    {
+        let mut r = records(Store::open(&db).unwrap());
+        for n in 0..3 {
+            r.intake(&intake(n)).unwrap();
+        }
+        r.store
+            .raw()
+            .execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")
+            .unwrap();
+    }
+    let _guard = Immutable::new(&db);
+    for args in [
+        vec!["visits", "--json"],
+        vec!["patients", "search", "やまだ", "--json"],
+        vec!["audit", "verify"],
+    ] {
+        let out = cli(&db, &args, None);
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    // Writing is refused, plainly, and nothing is lost.
+    let out = cli(&db, &["intake", "--json", "-"], Some(&intake_json(9)));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("読み取り専用"));
+}
