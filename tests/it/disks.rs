@@ -217,7 +217,7 @@ fn a_migration_is_preceded_by_a_backup() {
 struct Immutable(std::path::PathBuf);
 
 impl Immutable {
-    fn new(path: &std::path::Path) -> Immutable {
+    fn new(path: &Path) -> Immutable {
         let ok = std::process::Command::new("chattr")
             .arg("+i")
             .arg(path)
