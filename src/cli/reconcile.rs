@@ -38,7 +38,7 @@ pub fn pass(ctx: &Context) -> CliResult {
 
 /// The list for the billing clerk, as CSV and/or an A4 PDF.
 pub fn report(ctx: &Context, out: Option<&Path>, csv: Option<&Path>) -> CliResult {
-    let r = ctx.records()?;
+    // Bad input is refused before the records are opened (which could create a database).
     if out.is_none() && csv.is_none() {
         return Err(Failure::Input(Error::field(
             "--out",
@@ -47,6 +47,7 @@ pub fn report(ctx: &Context, out: Option<&Path>, csv: Option<&Path>) -> CliResul
             "give --out PATH.pdf or --csv PATH",
         )));
     }
+    let r = ctx.records()?;
     let mut written = Vec::new();
     if let Some(path) = csv {
         written.push(r.reconcile_report_csv(path)?);

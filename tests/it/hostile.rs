@@ -311,3 +311,15 @@ fn a_prescription_for_a_name_the_font_lacks_prints_with_a_note() {
     assert!(text.contains("吉田"), "{text}");
     assert!(text.contains("U+20BB7"), "the note in 備考: {text}");
 }
+
+#[test]
+fn a_report_without_a_target_writes_nothing_not_even_a_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("new.sqlite3");
+    let out = cli(&db, &["reconcile", "report"], None);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        !db.exists(),
+        "no database was created for a refused command"
+    );
+}
