@@ -126,7 +126,7 @@ fn dispatch(ctx: &Context, command: Command) -> CliResult<()> {
             } => (reception::unmerge(ctx, &patient, &reason)?, json),
         },
         Command::Visits { date, json, pdf } => (
-            reception::visits(ctx, date.as_deref(), pdf.as_deref())?,
+            reception::visits(ctx, date.as_deref(), pdf.as_deref(), json)?,
             json,
         ),
         Command::Void(VoidCmd::Visit { id, reason, json }) => {

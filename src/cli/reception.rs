@@ -1,5 +1,6 @@
 //! Reception: `intake`, `patients search|duplicates|merge`, `visits` and `void visit`.
 
+use std::io::Write;
 use std::path::Path;
 
 use chrono::NaiveDate;
@@ -128,7 +129,9 @@ pub fn unmerge(ctx: &Context, patient: &str, reason: &str) -> CliResult {
 }
 
 /// The visits (of one day), or with `pdf` that day's degraded-mode list for the paper file.
-pub fn visits(ctx: &Context, date: Option<&str>, pdf: Option<&Path>) -> CliResult {
+/// Lists the visits a page at a time (a year of them would not fit in memory as one list):
+/// the JSON document or the lines are written as the pages are read.
+pub fn visits(ctx: &Context, date: Option<&str>, pdf: Option<&Path>, json: bool) -> CliResult {
     if let Some(pdf) = pdf {
         // clap requires --date with --pdf.
         let day = parse_day(date.unwrap_or_default())?;
@@ -140,20 +143,48 @@ pub fn visits(ctx: &Context, date: Option<&str>, pdf: Option<&Path>) -> CliResul
         return Ok(Output::new(&s, [line]));
     }
     let date = date.map(parse_day).transpose()?;
-    let rows = ctx.records()?.visits(date)?;
-    let lines = rows.iter().map(|v| {
-        let state = v.queue_state.map(|s| s.ja()).unwrap_or("");
-        let void = if v.visit.voided_at.is_some() {
-            "［取消］"
-        } else {
-            ""
-        };
-        format!(
-            "{}{}  {}  {}  {}  [{}]",
-            void, v.visit.visit_no, v.visit_id, v.patient_name, v.insurance_summary, state
-        )
-    });
-    Ok(Output::new(&rows, lines))
+    let records = ctx.records()?;
+    let pages = records.visit_pages(date);
+    let failed = |e: &dyn std::fmt::Display| Failure::Other(e.to_string());
+    if json {
+        let stdout = std::io::stdout();
+        let mut out = stdout.lock();
+        serde_json::to_writer_pretty(&mut out, &Streamed(std::cell::RefCell::new(Some(pages))))
+            .map_err(|e| failed(&e))?;
+        writeln!(out).map_err(|e| failed(&e))?;
+        return Ok(Output::nothing());
+    }
+    for page in pages {
+        for v in page? {
+            let state = v.queue_state.map(|s| s.ja()).unwrap_or("");
+            let void = if v.visit.voided_at.is_some() {
+                "［取消］"
+            } else {
+                ""
+            };
+            println!(
+                "{}{}  {}  {}  {}  [{}]",
+                void, v.visit.visit_no, v.visit_id, v.patient_name, v.insurance_summary, state
+            );
+        }
+    }
+    Ok(Output::nothing())
+}
+
+/// The visits as one JSON array, serialised page by page as they are read.
+struct Streamed<'r>(std::cell::RefCell<Option<onshi_fallback::service::VisitPages<'r>>>);
+
+impl serde::Serialize for Streamed<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{Error as _, SerializeSeq};
+        let mut seq = s.serialize_seq(None)?;
+        for page in self.0.borrow_mut().take().into_iter().flatten() {
+            for row in page.map_err(|e| S::Error::custom(e.to_string()))? {
+                seq.serialize_element(&row)?;
+            }
+        }
+        seq.end()
+    }
 }
 
 fn parse_day(text: &str) -> Result<NaiveDate, Failure> {

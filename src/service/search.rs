@@ -89,8 +89,19 @@ impl Records {
 
     /// Visits on `date` (or all), with their patient, insurance and queue state.
     pub fn visits(&self, date: Option<NaiveDate>) -> Result<Vec<VisitRow>> {
+        self.visit_page(date, 0, usize::MAX)
+    }
+
+    /// At most `limit` of those visits with an id above `after`: a year of visits is listed a
+    /// page at a time, in constant memory (see [`VisitPages`]).
+    pub fn visit_page(
+        &self,
+        date: Option<NaiveDate>,
+        after: i64,
+        limit: usize,
+    ) -> Result<Vec<VisitRow>> {
         self.store.read(|tx| {
-            visits::list(tx, date)?
+            visits::page(tx, date, after, limit)?
                 .into_iter()
                 .map(|v| {
                     let p = patients::require_patient(tx, v.patient_id)?;
@@ -112,6 +123,49 @@ impl Records {
                 })
                 .collect()
         })
+    }
+}
+
+/// Every visit (of a day, or all) a page at a time: what the command line streams out, so that
+/// listing a year of visits holds one page in memory, not the year.
+pub struct VisitPages<'r> {
+    records: &'r Records,
+    date: Option<NaiveDate>,
+    after: i64,
+    done: bool,
+}
+
+/// Visits read per page.
+pub const PAGE: usize = 500;
+
+impl Records {
+    pub fn visit_pages(&self, date: Option<NaiveDate>) -> VisitPages<'_> {
+        VisitPages {
+            records: self,
+            date,
+            after: 0,
+            done: false,
+        }
+    }
+}
+
+impl Iterator for VisitPages<'_> {
+    type Item = Result<Vec<VisitRow>>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        let page = self.records.visit_page(self.date, self.after, PAGE);
+        match &page {
+            Ok(rows) if rows.len() < PAGE => self.done = true,
+            Ok(rows) => self.after = rows.last().map_or(i64::MAX, |r| r.visit.id),
+            Err(_) => self.done = true,
+        }
+        match page {
+            Ok(rows) if rows.is_empty() => None,
+            page => Some(page),
+        }
     }
 }
 

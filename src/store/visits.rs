@@ -137,22 +137,20 @@ pub fn require(tx: &Tx<'_>, id: i64) -> Result<Visit> {
 
 /// Visits on a day, or all visits, in the order they were recorded.
 pub fn list(tx: &Tx<'_>, date: Option<NaiveDate>) -> Result<Vec<Visit>> {
-    let mut stmt = match date {
-        Some(_) => tx.conn().prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM visits WHERE visit_date = ?1 ORDER BY id"
-        ))?,
-        None => tx
-            .conn()
-            .prepare_cached(&format!("SELECT {COLUMNS} FROM visits ORDER BY id"))?,
-    };
-    let rows = match date {
-        Some(d) => stmt
-            .query_map([d.to_string()], from_row)?
-            .collect::<Result<Vec<_>, _>>()?,
-        None => stmt
-            .query_map([], from_row)?
-            .collect::<Result<Vec<_>, _>>()?,
-    };
+    page(tx, date, 0, usize::MAX)
+}
+
+/// At most `limit` visits (of `date`, or all) with an id above `after`, in the order they were
+/// recorded: a year of visits is read a page at a time.
+pub fn page(tx: &Tx<'_>, date: Option<NaiveDate>, after: i64, limit: usize) -> Result<Vec<Visit>> {
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let mut stmt = tx.conn().prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM visits WHERE (?1 IS NULL OR visit_date = ?1) AND id > ?2
+         ORDER BY id LIMIT ?3"
+    ))?;
+    let rows = stmt
+        .query_map(params![date.map(|d| d.to_string()), after, limit], from_row)?
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(rows)
 }
 

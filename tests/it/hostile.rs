@@ -323,3 +323,29 @@ fn a_report_without_a_target_writes_nothing_not_even_a_database() {
         "no database was created for a refused command"
     );
 }
+
+#[test]
+fn a_long_visit_list_is_streamed_page_by_page_whole_and_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("clinic.sqlite3");
+    let n = onshi_fallback::service::search::PAGE * 2 + 37;
+    {
+        let mut r = crate::common::records(onshi_fallback::store::Store::open(&db).unwrap());
+        for i in 0..n {
+            r.intake(&crate::common::intake(i)).unwrap();
+        }
+    }
+    let out = cli(&db, &["visits", "--json"], None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let rows: Vec<serde_json::Value> =
+        serde_json::from_slice(&out.stdout).expect("one JSON document");
+    assert_eq!(rows.len(), n);
+    let ids: Vec<String> = rows
+        .iter()
+        .map(|r| r["visit_id"].as_str().unwrap().to_string())
+        .collect();
+    let expected: Vec<String> = (1..=n).map(|i| format!("V{i}")).collect();
+    assert_eq!(ids, expected, "every visit once, in order, across pages");
+    let text = cli(&db, &["visits"], None);
+    assert_eq!(String::from_utf8_lossy(&text.stdout).lines().count(), n);
+}
