@@ -39,26 +39,48 @@ fn given_part(s: &str) -> &str {
     s.split_once(' ').map(|(_, g)| g).unwrap_or("")
 }
 
+/// A patient's details as stored, search keys included, as named parameters (`:name`, …): one
+/// place for what a patient row holds, for the insert and for a correction alike.
+fn detail_values(p: &PatientDetails) -> Vec<(&'static str, rusqlite::types::Value)> {
+    vec![
+        (":name", p.name.clone().into()),
+        (":kana", p.kana.clone().into()),
+        (":birth_date", p.birth_date.to_string().into()),
+        (":sex", p.sex.as_str().to_string().into()),
+        (":address", p.address.clone().into()),
+        (":phone", p.phone.clone().into()),
+        (":kana_key", kana_key(&p.kana).into()),
+        (":kana_given", kana_key(given_part(&p.kana)).into()),
+        (":name_key", name_key(&p.name).into()),
+        (":name_given", name_key(given_part(&p.name)).into()),
+    ]
+}
+
+/// Runs `sql` with `values` bound by name.
+fn execute_named(
+    tx: &Tx<'_>,
+    sql: &str,
+    values: &[(&'static str, rusqlite::types::Value)],
+) -> Result<usize> {
+    let named: Vec<(&str, &dyn rusqlite::ToSql)> = values
+        .iter()
+        .map(|(k, v)| (*k, v as &dyn rusqlite::ToSql))
+        .collect();
+    Ok(tx.conn().prepare_cached(sql)?.execute(named.as_slice())?)
+}
+
 pub fn insert_patient(tx: &Tx<'_>, p: &PatientDetails, stamp: &Stamp) -> Result<i64> {
-    tx.conn().prepare_cached(
+    let mut values = detail_values(p);
+    values.push((":created_at", stamp.at.clone().into()));
+    values.push((":created_by", stamp.by.clone().into()));
+    execute_named(
+        tx,
         "INSERT INTO patients (name, kana, birth_date, sex, address, phone, kana_key, kana_given,
                                name_key, name_given, created_at, created_by)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-    )?
-    .execute(params![
-        p.name,
-        p.kana,
-        p.birth_date.to_string(),
-        p.sex.as_str(),
-        p.address,
-        p.phone,
-        kana_key(&p.kana),
-        kana_key(given_part(&p.kana)),
-        name_key(&p.name),
-        name_key(given_part(&p.name)),
-        stamp.at,
-        stamp.by,
-    ])?;
+         VALUES (:name, :kana, :birth_date, :sex, :address, :phone, :kana_key, :kana_given,
+                 :name_key, :name_given, :created_at, :created_by)",
+        &values,
+    )?;
     let id = tx.conn().last_insert_rowid();
     audit::record(
         tx,
@@ -85,23 +107,15 @@ pub fn update_details(
     if before.details == *p {
         return Ok(false);
     }
-    tx.conn().execute(
-        "UPDATE patients SET name = ?1, kana = ?2, birth_date = ?3, sex = ?4, address = ?5,
-             phone = ?6, kana_key = ?7, kana_given = ?8, name_key = ?9, name_given = ?10
-         WHERE id = ?11",
-        params![
-            p.name,
-            p.kana,
-            p.birth_date.to_string(),
-            p.sex.as_str(),
-            p.address,
-            p.phone,
-            kana_key(&p.kana),
-            kana_key(given_part(&p.kana)),
-            name_key(&p.name),
-            name_key(given_part(&p.name)),
-            id,
-        ],
+    let mut values = detail_values(p);
+    values.push((":id", id.into()));
+    execute_named(
+        tx,
+        "UPDATE patients SET name = :name, kana = :kana, birth_date = :birth_date, sex = :sex,
+             address = :address, phone = :phone, kana_key = :kana_key, kana_given = :kana_given,
+             name_key = :name_key, name_given = :name_given
+         WHERE id = :id",
+        &values,
     )?;
     audit::record(
         tx,

@@ -4,25 +4,28 @@
 
 use std::path::Path;
 
-use crate::common::{cli, intake_json};
-
-const CLINIC: &str = r#"
-[clinic]
-name = "工業会クリニック"
-address = "東京都港区新橋1-11-1"
-postal_code = "105-0004"
-phone = "03-0000-0000"
-prefecture_code = "13"
-fee_table = "1"
-institution_code = "1234567"
-doctors = ["工業会 次郎"]
-"#;
+use crate::common::{cli, intake_json, CLINIC_CONFIG};
 
 fn rx(visit: &str) -> String {
     format!(
         r#"{{"visit_id": "{visit}", "doctor": "工業会 次郎", "issued_on": "2026-11-25",
             "rps": [{{"form": "internal", "usage": "1日1回朝食後", "days": 28,
                       "drugs": [{{"name": "アムロジピン錠5mg", "amount": "1", "unit": "錠"}}]}}]}}"#
+    )
+}
+
+/// `prescribe` for `visit`, its PDF copied to `out`.
+fn prescribe_to(db: &Path, visit: &str, out: &Path) -> std::process::Output {
+    cli(
+        db,
+        &[
+            "prescribe",
+            "--json",
+            "-",
+            "--out",
+            &out.display().to_string(),
+        ],
+        Some(&rx(visit)),
     )
 }
 
@@ -40,7 +43,7 @@ fn stderr(out: &std::process::Output) -> String {
 /// A clinic database with one visit (V1) and the settings printing needs.
 fn clinic(dir: &Path) -> std::path::PathBuf {
     let db = dir.join("clinic.sqlite3");
-    std::fs::write(db.with_extension("toml"), CLINIC).unwrap();
+    std::fs::write(db.with_extension("toml"), CLINIC_CONFIG).unwrap();
     let out = cli(&db, &["intake", "--json", "-"], Some(&intake_json(1)));
     assert!(out.status.success(), "{}", stderr(&out));
     db
@@ -97,17 +100,7 @@ fn outputs_never_go_over_the_records() {
         before,
         "the database file is untouched"
     );
-    let out = cli(
-        &db,
-        &[
-            "prescribe",
-            "--json",
-            "-",
-            "--out",
-            &db.display().to_string(),
-        ],
-        Some(&rx("V1")),
-    );
+    let out = prescribe_to(&db, "V1", &db);
     assert_eq!(
         out.status.code(),
         Some(2),
@@ -291,17 +284,7 @@ fn a_prescription_for_a_name_the_font_lacks_prints_with_a_note() {
     let out = cli(&db, &["intake", "--json", "-"], Some(&gaiji));
     assert!(out.status.success(), "{}", stderr(&out));
     let pdf = dir.path().join("rx.pdf");
-    let out = cli(
-        &db,
-        &[
-            "prescribe",
-            "--json",
-            "-",
-            "--out",
-            &pdf.display().to_string(),
-        ],
-        Some(&rx("V2")),
-    );
+    let out = prescribe_to(&db, "V2", &pdf);
     assert!(
         out.status.success(),
         "never refused forever: {}",

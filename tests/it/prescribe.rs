@@ -4,19 +4,7 @@
 
 use std::path::Path;
 
-use crate::common::{cli, intake_json};
-
-const CONFIG: &str = r#"
-[clinic]
-name = "工業会クリニック"
-address = "東京都港区新橋1-11-1"
-postal_code = "105-0004"
-phone = "03-0000-0000"
-prefecture_code = "13"
-fee_table = "1"
-institution_code = "1234567"
-doctors = ["工業会 次郎"]
-"#;
+use crate::common::{cli, intake_json, CLINIC_CONFIG};
 
 fn rx(visit: &str, drugs: &str) -> String {
     format!(
@@ -57,7 +45,10 @@ fn clinic(dir: &Path) -> std::path::PathBuf {
     }
     std::fs::write(
         db.with_extension("toml"),
-        format!("{CONFIG}\n[printer]\ncommand = \"{}\"\n", printer.display()),
+        format!(
+            "{CLINIC_CONFIG}\n[printer]\ncommand = \"{}\"\n",
+            printer.display()
+        ),
     )
     .unwrap();
     assert!(cli(

@@ -24,6 +24,19 @@ pub fn memory_records() -> Records {
     records(Store::open_in_memory().unwrap())
 }
 
+/// The `[clinic]` settings printing needs, as a clinic's settings file holds them.
+pub const CLINIC_CONFIG: &str = r#"
+[clinic]
+name = "工業会クリニック"
+address = "東京都港区新橋1-11-1"
+postal_code = "105-0004"
+phone = "03-0000-0000"
+prefecture_code = "13"
+fee_table = "1"
+institution_code = "1234567"
+doctors = ["工業会 次郎"]
+"#;
+
 /// Patient `n`'s name, カナ (as typed: any width, hiragana too) and sex, the same in the
 /// 申立書 and in the terminal's roster.
 pub fn person(n: usize) -> (String, &'static str, &'static str) {
