@@ -223,15 +223,27 @@ type Digest32 = [u8; 32];
 /// while what was recorded cannot.
 const DERIVED: &[&str] = &["kana_key", "kana_given", "name_key", "name_given"];
 
-fn digest(row: &Value) -> Digest32 {
-    let mut row = row.clone();
-    if let Value::Object(m) = &mut row {
-        for k in DERIVED {
-            m.remove(*k);
-        }
+/// The digest of a row snapshot as recorded in an entry's detail (compact JSON, keys in order,
+/// as `serde_json` writes a map), derived columns left out.
+fn snapshot_digest(raw: &str) -> Digest32 {
+    if !DERIVED.iter().any(|k| raw.contains(k)) {
+        return Sha256::digest(raw.as_bytes()).into();
     }
-    // serde_json's maps are ordered, so one row always serialises the same way.
-    Sha256::digest(row.to_string().as_bytes()).into()
+    let Ok(Value::Object(mut m)) = serde_json::from_str::<Value>(raw) else {
+        return Sha256::digest(raw.as_bytes()).into();
+    };
+    for k in DERIVED {
+        m.remove(*k);
+    }
+    Sha256::digest(Value::Object(m).to_string().as_bytes()).into()
+}
+
+/// Just the row snapshot of an entry's detail, borrowed as the text it is: the rest of the
+/// detail is skipped without building it.
+#[derive(serde::Deserialize)]
+struct DetailRow<'a> {
+    #[serde(borrow, default)]
+    row: Option<&'a serde_json::value::RawValue>,
 }
 
 /// Walks the whole chain (one entry in memory at a time), then checks that every tracked
@@ -296,10 +308,8 @@ pub fn verify(tx: &Tx<'_>) -> Result<VerifyReport> {
             }
             let tracked = TRACKED.iter().position(|(e, _, _)| *e == entity);
             if let (Some(index), Ok(id)) = (tracked, entity_id.parse::<i64>()) {
-                if let Ok(Value::Object(mut d)) = serde_json::from_str::<Value>(detail) {
-                    if let Some(row) = d.remove("row") {
-                        last_rows.insert((index, id), digest(&row));
-                    }
+                if let Ok(DetailRow { row: Some(row) }) = serde_json::from_str(detail) {
+                    last_rows.insert((index, id), snapshot_digest(row.get()));
                 }
             }
             prev = hash.to_string();
@@ -338,11 +348,21 @@ fn check_records(
             .prepare(&format!("SELECT * FROM {table} ORDER BY {key}"))?;
         let names: Vec<String> = stmt.column_names().map(String::from).collect();
         let key_col = names.iter().position(|n| n == key).unwrap_or(0);
+        // The columns as a snapshot writes them: in key order, derived ones left out.
+        let mut columns: Vec<(String, usize)> = names
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| !DERIVED.contains(&n.as_str()))
+            .map(|(i, n)| (serde_json::to_string(n).expect("a column name"), i))
+            .collect();
+        columns.sort();
         let mut rows = stmt.query([])?;
+        let mut text = String::new();
         while let Some(r) = rows.next()? {
             *checked += 1;
             let id: i64 = r.get(key_col)?;
-            let current = row_value(r, &names)?;
+            row_text(r, &columns, &mut text)?;
+            let current: Digest32 = Sha256::digest(text.as_bytes()).into();
             match last_rows.remove(&(index, id)) {
                 None => {
                     return Ok(Some(problem(
@@ -351,7 +371,7 @@ fn check_records(
                         "has no audit entry",
                     )))
                 }
-                Some(snap) if snap != digest(&current) => {
+                Some(snap) if snap != current => {
                     return Ok(Some(problem(
                         id,
                         "監査ログの記録と内容が違います（アプリを通さずに変更）",
@@ -376,6 +396,38 @@ fn check_records(
         }
     }
     Ok(None)
+}
+
+/// A row as the compact JSON text a snapshot holds (what `Value::to_string` writes for
+/// [`row_value`]), written straight into `out`: `columns` are the quoted names, in key order.
+fn row_text(
+    r: &rusqlite::Row<'_>,
+    columns: &[(String, usize)],
+    out: &mut String,
+) -> rusqlite::Result<()> {
+    out.clear();
+    out.push('{');
+    for (n, (name, i)) in columns.iter().enumerate() {
+        if n > 0 {
+            out.push(',');
+        }
+        out.push_str(name);
+        out.push(':');
+        match r.get_ref(*i)? {
+            ValueRef::Null => out.push_str("null"),
+            ValueRef::Integer(v) => out.push_str(&v.to_string()),
+            ValueRef::Real(f) => out.push_str(&Value::from(f).to_string()),
+            ValueRef::Text(t) => {
+                out.push_str(&Value::from(String::from_utf8_lossy(t).into_owned()).to_string())
+            }
+            ValueRef::Blob(b) => {
+                let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
+                out.push_str(&Value::from(hex).to_string());
+            }
+        }
+    }
+    out.push('}');
+    Ok(())
 }
 
 /// A row as JSON (column → value), the shape [`row_snapshot`] records.
