@@ -62,7 +62,18 @@ fn entry_hash(
         h.update(part.as_bytes());
         h.update([0x1f]); // unit separator: no field can run into the next
     }
-    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    hex(&h.finalize())
+}
+
+/// Lower-case hex, without a formatting call per byte (verify hashes every entry).
+fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(DIGITS[usize::from(b >> 4)] as char);
+        s.push(DIGITS[usize::from(b & 0x0f)] as char);
+    }
+    s
 }
 
 /// Appends an entry for a change to a tracked record, with a snapshot of its row as it now is.
