@@ -18,9 +18,6 @@ pub const DECLARATION: &str = include_str!("../../templates/declaration.toml");
 pub const OUTAGE_DAY: &str = include_str!("../../templates/outage-day.toml");
 pub const RECONCILE_REPORT: &str = include_str!("../../templates/reconcile-report.toml");
 
-/// Printed in place of a character the bundled font lacks (lists only; forms refuse).
-pub const MISSING_GLYPH: char = '〓';
-
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Sheet {
@@ -188,17 +185,8 @@ pub fn render(sheet: &Sheet, data: &SheetData<'_>) -> Result<Vec<u8>, Error> {
             format!("the bundled font cannot print: {list}"),
         ));
     }
-    let printable = |t: &str| -> String {
-        t.chars()
-            .map(|c| {
-                if missing.contains(&c) {
-                    MISSING_GLYPH
-                } else {
-                    c
-                }
-            })
-            .collect()
-    };
+    // Lists print every row: a character the font lacks in its standard form, else 〓.
+    let printable = |t: &str| -> String { super::fonts::printable(data_font, t).0 };
 
     let per_page = sheet.rows_per_page();
     let pages = if sheet.table.is_some() {
