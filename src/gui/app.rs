@@ -289,16 +289,10 @@ impl App {
                 // The file deleted, moved or restored over under the running app: stop here
                 // and show the way out, rather than acknowledge visits nobody will find.
                 if let Err(e) = main.records.store.check_still_there() {
-                    let path = main
-                        .records
-                        .store
-                        .path()
-                        .map(|p| p.display().to_string())
-                        .unwrap_or_default();
-                    let latest = main
-                        .records
-                        .backup_dir()
-                        .and_then(|d| crate::store::backup::list(&d).into_iter().next())
+                    let db = main.records.store.path();
+                    let path = db.map(|p| p.display().to_string()).unwrap_or_default();
+                    let latest = db
+                        .and_then(|db| crate::service::latest_backup(&main.records.config, db))
                         .map(|b| (b.path, b.modified));
                     *self = App::Failed {
                         detail: e.ja(),
