@@ -8,6 +8,10 @@
 use rusqlite::types::ValueRef;
 use rusqlite::{params, OptionalExtension};
 use serde::Serialize;
+use std::collections::BTreeMap;
+use std::io::Write as _;
+
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
@@ -235,18 +239,29 @@ type Digest32 = [u8; 32];
 const DERIVED: &[&str] = &["kana_key", "kana_given", "name_key", "name_given"];
 
 /// The digest of a row snapshot as recorded in an entry's detail (compact JSON, keys in order,
-/// as `serde_json` writes a map), derived columns left out.
+/// as `serde_json` writes a map), derived columns left out: the other columns' texts are
+/// joined again as they were written, no value is rebuilt.
 fn snapshot_digest(raw: &str) -> Digest32 {
     if !DERIVED.iter().any(|k| raw.contains(k)) {
         return Sha256::digest(raw.as_bytes()).into();
     }
-    let Ok(Value::Object(mut m)) = serde_json::from_str::<Value>(raw) else {
+    let Ok(columns) = serde_json::from_str::<BTreeMap<&str, &RawValue>>(raw) else {
         return Sha256::digest(raw.as_bytes()).into();
     };
-    for k in DERIVED {
-        m.remove(*k);
+    let mut h = Sha256::new();
+    h.update(b"{");
+    let kept = columns.iter().filter(|(k, _)| !DERIVED.contains(k));
+    for (n, (name, value)) in kept.enumerate() {
+        if n > 0 {
+            h.update(b",");
+        }
+        h.update(b"\"");
+        h.update(name.as_bytes());
+        h.update(b"\":");
+        h.update(value.get().as_bytes());
     }
-    Sha256::digest(Value::Object(m).to_string().as_bytes()).into()
+    h.update(b"}");
+    h.finalize().into()
 }
 
 /// Just the row snapshot of an entry's detail, borrowed as the text it is: the rest of the
@@ -254,7 +269,7 @@ fn snapshot_digest(raw: &str) -> Digest32 {
 #[derive(serde::Deserialize)]
 struct DetailRow<'a> {
     #[serde(borrow, default)]
-    row: Option<&'a serde_json::value::RawValue>,
+    row: Option<&'a RawValue>,
 }
 
 /// Walks the whole chain (one entry in memory at a time), then checks that every tracked
@@ -269,8 +284,8 @@ pub fn verify(tx: &Tx<'_>) -> Result<VerifyReport> {
     };
     let mut prev = GENESIS_HASH.to_string();
     let mut expected_seq = 1i64;
-    // The digest of the last snapshot per (entity index in TRACKED, id).
-    let mut last_rows: std::collections::HashMap<(usize, i64), Digest32> = Default::default();
+    // Every snapshot's digest with its record (entity index in TRACKED, id), in chain order.
+    let mut snapshots: Vec<Snapshot> = Vec::new();
     {
         let mut stmt = tx.conn().prepare(
             "SELECT seq, at, actor, action, entity, entity_id, detail, prev_hash, hash FROM audit_log ORDER BY seq",
@@ -320,7 +335,10 @@ pub fn verify(tx: &Tx<'_>) -> Result<VerifyReport> {
             let tracked = TRACKED.iter().position(|(e, _, _)| *e == entity);
             if let (Some(index), Ok(id)) = (tracked, entity_id.parse::<i64>()) {
                 if let Ok(DetailRow { row: Some(row) }) = serde_json::from_str(detail) {
-                    last_rows.insert((index, id), snapshot_digest(row.get()));
+                    snapshots.push(Snapshot {
+                        record: (index, id),
+                        digest: snapshot_digest(row.get()),
+                    });
                 }
             }
             prev = hash.to_string();
@@ -328,7 +346,7 @@ pub fn verify(tx: &Tx<'_>) -> Result<VerifyReport> {
         }
     }
     if report.problem.is_none() {
-        report.problem = check_records(tx, &mut last_rows, &mut report.records_checked)?;
+        report.problem = check_records(tx, last_snapshots(snapshots), &mut report.records_checked)?;
     }
     if report.problem.is_none() {
         report.problem = check_visit_counters(tx)?;
@@ -337,15 +355,34 @@ pub fn verify(tx: &Tx<'_>) -> Result<VerifyReport> {
     Ok(report)
 }
 
+/// A record's audited state at one entry: which record (entity index in TRACKED, id) and the
+/// digest of its row then.
+struct Snapshot {
+    record: (usize, i64),
+    digest: Digest32,
+}
+
+/// Each record's last snapshot, in (entity, id) order: the order the tables are read in, so
+/// the two can be walked side by side (a sorted list is smaller and faster than a map here).
+fn last_snapshots(mut snapshots: Vec<Snapshot>) -> Vec<Snapshot> {
+    // Stable: a record's snapshots stay in chain order, the last one last.
+    snapshots.sort_by_key(|s| s.record);
+    let mut last: Vec<Snapshot> = Vec::with_capacity(snapshots.len());
+    for s in snapshots {
+        match last.last_mut() {
+            Some(prev) if prev.record == s.record => *prev = s,
+            _ => last.push(s),
+        }
+    }
+    last
+}
+
 /// Every row of every tracked table must equal its last audited snapshot and every row must
 /// have one (a row inserted behind the app's back has none); every audited record must still
 /// be there (one deleted behind the app's back leaves its snapshot behind). Each table is read
-/// once, in one pass.
-fn check_records(
-    tx: &Tx<'_>,
-    last_rows: &mut std::collections::HashMap<(usize, i64), Digest32>,
-    checked: &mut u64,
-) -> Result<Option<Problem>> {
+/// once, in key order, beside the snapshots in the same order.
+fn check_records(tx: &Tx<'_>, last: Vec<Snapshot>, checked: &mut u64) -> Result<Option<Problem>> {
+    let mut last = last.into_iter().peekable();
     for (index, (entity, table, key)) in TRACKED.iter().enumerate() {
         let problem = |id: i64, ja: &str, en: &str| Problem {
             seq: None,
@@ -353,6 +390,13 @@ fn check_records(
             entity_id: Some(id.to_string()),
             message_ja: format!("{table} の {id}: {ja}"),
             message_en: format!("{table} row {id}: {en}"),
+        };
+        let deleted = |id: i64| {
+            problem(
+                id,
+                "監査ログにある記録が削除されています（アプリを通さずに削除）",
+                "was deleted outside the app (its audit entries remain)",
+            )
         };
         let mut stmt = tx
             .conn()
@@ -368,42 +412,33 @@ fn check_records(
             .collect();
         columns.sort();
         let mut rows = stmt.query([])?;
-        let mut text = String::new();
+        let mut text = Vec::new();
         while let Some(r) = rows.next()? {
             *checked += 1;
             let id: i64 = r.get(key_col)?;
+            // Snapshots of records before this one that no row answered: deleted.
+            if let Some(s) = last.next_if(|s| s.record < (index, id)) {
+                return Ok(Some(deleted(s.record.1)));
+            }
+            let Some(snap) = last.next_if(|s| s.record == (index, id)) else {
+                return Ok(Some(problem(
+                    id,
+                    "監査ログに記録のない行です",
+                    "has no audit entry",
+                )));
+            };
             row_text(r, &columns, &mut text)?;
-            let current: Digest32 = Sha256::digest(text.as_bytes()).into();
-            match last_rows.remove(&(index, id)) {
-                None => {
-                    return Ok(Some(problem(
-                        id,
-                        "監査ログに記録のない行です",
-                        "has no audit entry",
-                    )))
-                }
-                Some(snap) if snap != current => {
-                    return Ok(Some(problem(
-                        id,
-                        "監査ログの記録と内容が違います（アプリを通さずに変更）",
-                        "differs from its last audited state (changed outside the app)",
-                    )))
-                }
-                Some(_) => {}
+            if snap.digest != <Digest32>::from(Sha256::digest(&text)) {
+                return Ok(Some(problem(
+                    id,
+                    "監査ログの記録と内容が違います（アプリを通さずに変更）",
+                    "differs from its last audited state (changed outside the app)",
+                )));
             }
         }
         // What is left of this table's snapshots has no row any more.
-        if let Some(id) = last_rows
-            .keys()
-            .filter(|(i, _)| *i == index)
-            .map(|(_, id)| *id)
-            .min()
-        {
-            return Ok(Some(problem(
-                id,
-                "監査ログにある記録が削除されています（アプリを通さずに削除）",
-                "was deleted outside the app (its audit entries remain)",
-            )));
+        if let Some(s) = last.next_if(|s| s.record.0 == index) {
+            return Ok(Some(deleted(s.record.1)));
         }
     }
     Ok(None)
@@ -411,33 +446,39 @@ fn check_records(
 
 /// A row as the compact JSON text a snapshot holds (what `Value::to_string` writes for
 /// [`row_value`]), written straight into `out`: `columns` are the quoted names, in key order.
+/// Text is escaped in place rather than built into values (verify does this for every row).
 fn row_text(
     r: &rusqlite::Row<'_>,
     columns: &[(String, usize)],
-    out: &mut String,
+    out: &mut Vec<u8>,
 ) -> rusqlite::Result<()> {
     out.clear();
-    out.push('{');
+    out.push(b'{');
     for (n, (name, i)) in columns.iter().enumerate() {
         if n > 0 {
-            out.push(',');
+            out.push(b',');
         }
-        out.push_str(name);
-        out.push(':');
-        match r.get_ref(*i)? {
-            ValueRef::Null => out.push_str("null"),
-            ValueRef::Integer(v) => out.push_str(&v.to_string()),
-            ValueRef::Real(f) => out.push_str(&Value::from(f).to_string()),
-            ValueRef::Text(t) => {
-                out.push_str(&Value::from(String::from_utf8_lossy(t).into_owned()).to_string())
+        out.extend_from_slice(name.as_bytes());
+        out.push(b':');
+        let written = match r.get_ref(*i)? {
+            ValueRef::Null => out.write_all(b"null"),
+            ValueRef::Integer(v) => write!(out, "{v}"),
+            ValueRef::Real(f) => {
+                serde_json::to_writer(&mut *out, &Value::from(f)).map_err(Into::into)
             }
+            ValueRef::Text(t) => match std::str::from_utf8(t) {
+                Ok(s) => serde_json::to_writer(&mut *out, s).map_err(Into::into),
+                Err(_) => serde_json::to_writer(&mut *out, &String::from_utf8_lossy(t))
+                    .map_err(Into::into),
+            },
             ValueRef::Blob(b) => {
                 let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
-                out.push_str(&Value::from(hex).to_string());
+                serde_json::to_writer(&mut *out, &hex).map_err(Into::into)
             }
-        }
+        };
+        written.expect("writing to memory cannot fail");
     }
-    out.push('}');
+    out.push(b'}');
     Ok(())
 }
 
