@@ -61,6 +61,10 @@ pub enum Command {
     /// Creates a new, empty database where none is (refused if one is there). Needed after a
     /// database went missing: the app never recreates one silently.
     Init {
+        /// A database for demos and tests: the only kind that runs on a fixed clock
+        /// (ONSHI_FALLBACK_NOW). Never for a clinic's records.
+        #[arg(long)]
+        demo: bool,
         #[arg(long)]
         json: bool,
     },

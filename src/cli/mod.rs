@@ -165,7 +165,7 @@ fn dispatch(ctx: &Context, command: Command) -> CliResult<()> {
         }
         Command::Audit(AuditCmd::Verify { json }) => (records::audit_verify(ctx)?, json),
         Command::Backup { path, json } => (records::backup(ctx, &path)?, json),
-        Command::Init { json } => (records::init(ctx)?, json),
+        Command::Init { demo, json } => (records::init(ctx, demo)?, json),
         Command::Backups { json } => (records::backups(ctx)?, json),
         Command::Restore { backup, json } => (records::restore(ctx, &backup)?, json),
         Command::Export { csv, json } => (records::export(ctx, &csv)?, json),

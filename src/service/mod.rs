@@ -43,6 +43,8 @@ impl Clock {
     }
 
     /// Reads `ONSHI_FALLBACK_NOW` (RFC 3339) if set: lets demos and tests replay a given day.
+    /// [`Records::open`] takes a fixed clock only for a database made for demos and tests; the
+    /// audit log keeps the system clock whatever this says.
     pub fn from_env() -> Result<Clock> {
         match std::env::var("ONSHI_FALLBACK_NOW") {
             Ok(s) if !s.trim().is_empty() => DateTime::parse_from_rfc3339(s.trim())
@@ -103,6 +105,10 @@ impl Records {
         clock: Clock,
     ) -> Result<(Records, Vec<Error>)> {
         let backups = backup_dir(&config, db);
+        if let Clock::Fixed(_) = clock {
+            // Checked before anything is created, migrated or backed up.
+            refuse_fixed_clock_unless_demo(db, &backups)?;
+        }
         let store = Store::open_with_backups(db, &backups)?;
         let records = Records::new(store, config, actor, clock);
         let mut warnings = Vec::new();
@@ -164,6 +170,21 @@ impl Records {
         }
         Ok(report)
     }
+}
+
+/// A fixed clock backdates records: only a database made for demos and tests (`init --demo`)
+/// takes one. A clinic's database, or none yet (it would be a clinic's), refuses it as bad
+/// input naming the variable.
+fn refuse_fixed_clock_unless_demo(db: &Path, backups: &Path) -> Result<()> {
+    if Store::is_demo_database(db, backups)? {
+        return Ok(());
+    }
+    Err(Error::field(
+        "ONSHI_FALLBACK_NOW",
+        "現在時刻の指定",
+        "ONSHI_FALLBACK_NOW（時刻の固定）はデモ・テスト用のデータベース（onshi-fallback init --demo で作成）でだけ使えます。診療の記録の時刻は固定できません。ONSHI_FALLBACK_NOW を外して実行してください",
+        "a fixed clock is honoured only by a demo/test database (made with `onshi-fallback init --demo`); this database holds a clinic's records: unset ONSHI_FALLBACK_NOW",
+    ))
 }
 
 /// Where the backups of the database at `db` live: `[backup] dir`, or `backups/` beside it.

@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod backup;
+pub mod meta;
 pub mod outages;
 pub mod patients;
 pub mod prescriptions;
@@ -60,11 +61,13 @@ impl Store {
 
     /// Opens a database only to read it (checking a backup before restoring it).
     pub fn open_readonly(path: &Path) -> Result<Store> {
-        let conn = Connection::open_with_flags(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
-        .map_err(|e| open_error(path, e))?;
+        Store::open_unmigrated(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
+    }
+
+    /// Opens the database at `path` as it is: never created, never migrated.
+    fn open_unmigrated(path: &Path, flags: OpenFlags) -> Result<Store> {
+        let conn = Connection::open_with_flags(path, flags | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+            .map_err(|e| open_error(path, e))?;
         let store = Store {
             conn,
             path: Some(path.to_path_buf()),
@@ -98,11 +101,7 @@ impl Store {
     /// created only for the default database, never for a path that may be an unmounted share.
     pub fn open_with_backups(path: &Path, backup_dir: &Path) -> Result<Store> {
         if !path.exists() {
-            if marker_path(path).exists() || backup::has_backups(backup_dir) {
-                return Err(Error::Missing {
-                    path: path.display().to_string(),
-                });
-            }
+            refuse_if_gone(path, backup_dir)?;
             let folder = path.parent().filter(|d| !d.as_os_str().is_empty());
             match folder {
                 Some(dir) if !dir.exists() && default_path().as_deref() != Some(path) => {
@@ -117,6 +116,28 @@ impl Store {
             }
         }
         Store::connect(path, backup_dir)
+    }
+
+    /// Creates a new database for demos and tests (`init --demo`): the only kind that runs on
+    /// a fixed clock (`ONSHI_FALLBACK_NOW`). See [`meta`].
+    pub fn create_demo(path: &Path, backup_dir: &Path) -> Result<Store> {
+        let mut store = Store::create(path, backup_dir)?;
+        store.write(meta::mark_demo)?;
+        Ok(store)
+    }
+
+    /// True when the database at `path` was made for demos and tests, read without creating,
+    /// migrating or writing anything. No database there is `Ok(false)` (a new one would be a
+    /// clinic's), except where one existed: [`Error::Missing`], as for [`Store::open`].
+    pub fn is_demo_database(path: &Path, backup_dir: &Path) -> Result<bool> {
+        if !path.exists() {
+            refuse_if_gone(path, backup_dir)?;
+            return Ok(false);
+        }
+        // Read-write (never created: it exists), so that closing it removes the `-wal` and
+        // `-shm` files it opened, as a read-only connection cannot; on read-only media SQLite
+        // opens it read-only by itself.
+        Store::open_unmigrated(path, OpenFlags::SQLITE_OPEN_READ_WRITE)?.read(meta::is_demo)
     }
 
     fn connect(path: &Path, backup_dir: &Path) -> Result<Store> {
@@ -428,6 +449,17 @@ fn read_anchor(path: &Path) -> Option<(i64, String)> {
     let text = std::fs::read_to_string(path).ok()?;
     let (seq, hash) = text.trim().split_once(' ')?;
     Some((seq.parse().ok()?, hash.to_string()))
+}
+
+/// A missing database where one existed (its marker or backups are there) is [`Error::Missing`]:
+/// the way out is a backup, never a new empty database.
+fn refuse_if_gone(path: &Path, backup_dir: &Path) -> Result<()> {
+    if marker_path(path).exists() || backup::has_backups(backup_dir) {
+        return Err(Error::Missing {
+            path: path.display().to_string(),
+        });
+    }
+    Ok(())
 }
 
 /// The file beside a database that says one was created there.

@@ -299,7 +299,9 @@ fn a_prescription_for_a_name_the_font_lacks_prints_with_a_note() {
 fn a_report_without_a_target_writes_nothing_not_even_a_database() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("new.sqlite3");
-    let out = cli(&db, &["reconcile", "report"], None);
+    let out = crate::common::spawn_cli_as_is(&db, None, &["reconcile", "report"], None)
+        .wait_with_output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(
         !db.exists(),
@@ -313,7 +315,7 @@ fn a_long_visit_list_is_streamed_page_by_page_whole_and_in_order() {
     let db = dir.path().join("clinic.sqlite3");
     let n = onshi_fallback::service::search::PAGE * 2 + 37;
     {
-        let mut r = crate::common::records(onshi_fallback::store::Store::open(&db).unwrap());
+        let mut r = crate::common::records(crate::common::demo_store(&db));
         for i in 0..n {
             r.intake(&crate::common::intake(i)).unwrap();
         }

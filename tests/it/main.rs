@@ -7,6 +7,7 @@
 mod common;
 
 mod cli_outage_day;
+mod clock;
 mod crash_safety;
 mod disks;
 mod documents;
