@@ -111,6 +111,12 @@ impl Records {
         }
         let store = Store::open_with_backups(db, &backups)?;
         let records = Records::new(store, config, actor, clock);
+        // Folders made before they were created owner-only are tightened (their files are
+        // then out of other accounts' reach too).
+        crate::private_files::tighten(&backups);
+        if let Ok(archive) = records.archive_dir() {
+            crate::private_files::tighten(&archive);
+        }
         let mut warnings = Vec::new();
         warnings.extend(records.clock_warning(&backups));
         if let Err(e) = store::backup::daily(

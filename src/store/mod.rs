@@ -18,6 +18,7 @@ use std::time::Duration;
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
 use crate::error::{Error, Result};
+use crate::private_files;
 
 /// How long a writer waits for another to finish before giving up. Long enough that a user
 /// never sees `database is locked` while another terminal commits.
@@ -141,6 +142,12 @@ impl Store {
     }
 
     fn connect(path: &Path, backup_dir: &Path) -> Result<Store> {
+        if !path.exists() {
+            // Made here, owner-only, for SQLite to fill: it would create it world-readable, and
+            // gives the `-wal` and `-shm` the database file's mode. Made by another process
+            // meanwhile, or not makeable (SQLite then says why): either way SQLite goes on.
+            let _ = private_files::create_new(path);
+        }
         let conn = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE
@@ -164,6 +171,10 @@ impl Store {
             let _ = std::fs::write(&marker, "onshi-fallback database\n");
         }
         store.identity = identity(path);
+        // A database made before files were created owner-only (or copied in) is tightened.
+        for suffix in ["", "-wal", "-shm"] {
+            private_files::tighten(Path::new(&format!("{}{suffix}", path.display())));
+        }
         Ok(store)
     }
 
@@ -367,7 +378,7 @@ impl Store {
             ));
         }
         if let Some(dir) = dest.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)?;
+            private_files::create_dir_all(dir)?;
         }
         let dest_text = dest.to_str().ok_or_else(|| {
             Error::field(
@@ -377,8 +388,15 @@ impl Store {
                 "path is not valid UTF-8",
             )
         })?;
+        // The copy is made owner-only first: VACUUM INTO fills an empty file as it finds it
+        // (and would create one world-readable).
+        private_files::create_new(dest)?;
         // VACUUM INTO reads one snapshot and writes a compact, self-contained database file.
-        self.conn.execute("VACUUM INTO ?1", [dest_text])?;
+        if let Err(e) = self.conn.execute("VACUUM INTO ?1", [dest_text]) {
+            // Only the empty (or partial) copy made just above: never a record.
+            let _ = std::fs::remove_file(dest);
+            return Err(e.into());
+        }
         Ok(())
     }
 
@@ -469,7 +487,7 @@ pub fn marker_path(db: &Path) -> PathBuf {
 
 fn create_folder(db: &Path) -> Result<()> {
     if let Some(dir) = db.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|e| Error::Unavailable {
+        private_files::create_dir_all(dir).map_err(|e| Error::Unavailable {
             path: dir.display().to_string(),
             ja: "データベースのフォルダを作れません".into(),
             en: "cannot create the database folder".into(),

@@ -12,6 +12,7 @@ mod crash_safety;
 mod disks;
 mod documents;
 mod examples;
+mod file_modes;
 mod fuzz_seeds;
 mod gui;
 mod hostile;
