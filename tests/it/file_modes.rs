@@ -68,7 +68,11 @@ fn everything_holding_records_is_created_for_the_owner_only() {
         &["reconcile", "report", "--out", &path("list.pdf")],
         None,
     );
-    ok(&db, &["visits", "--date", "2026-11-25", "--pdf", &path("day.pdf")], None);
+    ok(
+        &db,
+        &["visits", "--date", "2026-11-25", "--pdf", &path("day.pdf")],
+        None,
+    );
     ok(
         &db,
         &["declaration", "V1", "--out", &path("decl.pdf")],
