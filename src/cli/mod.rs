@@ -44,6 +44,16 @@ impl From<Error> for Failure {
     }
 }
 
+/// The failure's message, as `run` prints it after its heading.
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Failure::Input(e) => write!(f, "{e}"),
+            Failure::Corrupt(m) | Failure::Other(m) => f.write_str(m),
+        }
+    }
+}
+
 /// What a command answers: its output, or why it failed.
 pub type CliResult<T = Output> = Result<T, Failure>;
 
