@@ -105,10 +105,8 @@ impl Records {
         clock: Clock,
     ) -> Result<(Records, Vec<Error>)> {
         let backups = backup_dir(&config, db);
-        if let Clock::Fixed(_) = clock {
-            // Checked before anything is created, migrated or backed up.
-            refuse_fixed_clock_unless_demo(db, &backups)?;
-        }
+        // Checked before anything is created, migrated or backed up.
+        clock.allowed_on(db, &backups)?;
         let store = Store::open_with_backups(db, &backups)?;
         let records = Records::new(store, config, actor, clock);
         // Folders made before they were created owner-only are tightened (their files are
@@ -178,19 +176,27 @@ impl Records {
     }
 }
 
-/// A fixed clock backdates records: only a database made for demos and tests (`init --demo`)
-/// takes one. A clinic's database, or none yet (it would be a clinic's), refuses it as bad
-/// input naming the variable.
-fn refuse_fixed_clock_unless_demo(db: &Path, backups: &Path) -> Result<()> {
-    if Store::is_demo_database(db, backups)? {
-        return Ok(());
+impl Clock {
+    /// The system clock suits every database. A fixed clock backdates records: only a database
+    /// made for demos and tests (`init --demo`) takes one; a clinic's database, or none yet (it
+    /// would be a clinic's), refuses it as bad input naming the variable. Reads the database
+    /// (backups beside it at `backups`) without creating or writing anything.
+    pub fn allowed_on(&self, db: &Path, backups: &Path) -> Result<()> {
+        match self {
+            Clock::System => Ok(()),
+            Clock::Fixed(_) if Store::is_demo_database(db, backups)? => Ok(()),
+            Clock::Fixed(_) => Err(fixed_clock_refused()),
+        }
     }
-    Err(Error::field(
+}
+
+fn fixed_clock_refused() -> Error {
+    Error::field(
         "ONSHI_FALLBACK_NOW",
         "現在時刻の指定",
         "ONSHI_FALLBACK_NOW（時刻の固定）はデモ・テスト用のデータベース（onshi-fallback init --demo で作成）でだけ使えます。診療の記録の時刻は固定できません。ONSHI_FALLBACK_NOW を外して実行してください",
         "a fixed clock is honoured only by a demo/test database (made with `onshi-fallback init --demo`); this database holds a clinic's records: unset ONSHI_FALLBACK_NOW",
-    ))
+    )
 }
 
 /// Where the backups of the database at `db` live: `[backup] dir`, or `backups/` beside it.
