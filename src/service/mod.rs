@@ -109,11 +109,16 @@ impl Records {
         clock.allowed_on(db, &backups)?;
         let store = Store::open_with_backups(db, &backups)?;
         let records = Records::new(store, config, actor, clock);
-        // Folders made before they were created owner-only are tightened (their files are
-        // then out of other accounts' reach too).
-        crate::private_files::tighten(&backups);
-        if let Ok(archive) = records.archive_dir() {
-            crate::private_files::tighten(&archive);
+        // The app's own folders beside the database, made before they were created
+        // owner-only, are tightened (their files are then out of other accounts' reach too).
+        // A folder named in the settings is the administrator's to set, and left as it is.
+        if records.config.backup.dir.trim().is_empty() {
+            crate::private_files::tighten(&backups);
+        }
+        if records.config.printer.archive_dir.trim().is_empty() {
+            if let Ok(archive) = records.archive_dir() {
+                crate::private_files::tighten(&archive);
+            }
         }
         let mut warnings = Vec::new();
         warnings.extend(records.clock_warning(&backups));
