@@ -514,9 +514,11 @@ pub fn timestamp(t: chrono::DateTime<chrono::FixedOffset>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
 }
 
-/// Who makes a change and when, written into the record and its audit entry.
+/// Who makes a change and when, written into the record; its audit entry takes `by` and the
+/// system clock's time (see [`audit::append`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Stamp {
+    /// The records' clock: the system's, or a demo database's fixed one.
     pub at: String,
     pub by: String,
 }
