@@ -11,6 +11,7 @@ pub mod error;
 pub mod gui;
 pub mod outage;
 pub mod print;
+mod private_files;
 pub mod qualification;
 pub mod reconcile;
 pub mod service;

@@ -61,6 +61,10 @@ pub enum Command {
     /// Creates a new, empty database where none is (refused if one is there). Needed after a
     /// database went missing: the app never recreates one silently.
     Init {
+        /// A database for demos and tests: the only kind that runs on a fixed clock
+        /// (ONSHI_FALLBACK_NOW). Never for a clinic's records.
+        #[arg(long)]
+        demo: bool,
         #[arg(long)]
         json: bool,
     },
@@ -212,6 +216,10 @@ pub struct IntakeArgs {
     /// The visit as JSON (`-` = standard input).
     #[arg(long = "json", value_name = "FILE", conflicts_with = "returning")]
     pub json_file: Option<String>,
+    /// Many visits, one JSON document per line (`-` = standard input), each recorded in its
+    /// own transaction; a bad line stops the run, the lines before it stay recorded.
+    #[arg(long = "jsonl", value_name = "FILE", conflicts_with_all = ["json_file", "returning"])]
+    pub jsonl_file: Option<String>,
     /// A returning patient's id: reuse their last known insurance.
     #[arg(long, value_name = "PATIENT_ID")]
     pub returning: Option<String>,

@@ -17,12 +17,20 @@ pub fn run(_ctx: &Context) -> Result<i32, Failure> {
 /// No subcommand: the desktop app, on the same database and settings as the command line.
 #[cfg(feature = "gui")]
 pub fn run(ctx: &Context) -> Result<i32, Failure> {
-    use onshi_fallback::service::Clock;
+    use onshi_fallback::service::{backup_dir, Clock};
+    let (db_path, clock) = (ctx.db_path()?, Clock::from_env()?);
+    // A fixed clock on a clinic's database is bad input, said here with exit 2 rather than on
+    // the window's screen for a database that cannot be opened. (Settings that do not load
+    // are the window's to show: the default backup folder is enough for this check.)
+    clock.allowed_on(
+        &db_path,
+        &backup_dir(&ctx.config().unwrap_or_default(), &db_path),
+    )?;
     let launch = onshi_fallback::gui::Launch {
-        db_path: ctx.db_path()?,
+        db_path,
         config_path: ctx.config_path(),
         staff: ctx.staff().map(str::to_string),
-        clock: Clock::from_env()?,
+        clock,
     };
     // Opening the database, the daily backup and any failure are shown in the window.
     match onshi_fallback::gui::run(launch) {

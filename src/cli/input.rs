@@ -1,5 +1,6 @@
-//! The one way JSON comes in (intake, prescribe, `resolve --manual`): a file or standard input,
-//! parsed so that an error names the exact field (`insurance.copay_percent`).
+//! The one way JSON comes in (intake, prescribe, `resolve --manual`, and `intake --jsonl`'s
+//! lines): a file or standard input, parsed so that an error names the exact field
+//! (`insurance.copay_percent`).
 
 use std::io::Read;
 use std::path::Path;
@@ -15,28 +16,56 @@ pub fn read_json<T: DeserializeOwned>(file: &str, flag: &str) -> Result<T, Failu
     parse_json(&read_input(file, flag)?)
 }
 
+/// Reads `file` (`-` = standard input) as JSON Lines: its non-blank lines, each numbered as an
+/// editor shows it (from 1). A line that is not UTF-8 is refused, naming it, before any is used.
+pub fn read_lines(file: &str, flag: &str) -> Result<Vec<(usize, String)>, Failure> {
+    let bytes = read_bytes(file, flag)?;
+    let mut lines = Vec::new();
+    for (i, line) in bytes.split(|b| *b == b'\n').enumerate() {
+        let number = i + 1;
+        let text = std::str::from_utf8(line).map_err(|e| {
+            Failure::Input(Error::field(
+                flag,
+                "入力ファイル",
+                format!("{number} 行目が UTF-8 ではありません: {e}"),
+                format!("line {number} is not UTF-8: {e}"),
+            ))
+        })?;
+        if !text.trim().is_empty() {
+            lines.push((number, text.trim_end_matches('\r').to_string()));
+        }
+    }
+    Ok(lines)
+}
+
 fn read_input(file: &str, flag: &str) -> Result<String, Failure> {
-    let mut text = String::new();
+    String::from_utf8(read_bytes(file, flag)?).map_err(|e| unreadable(file, flag, e))
+}
+
+fn read_bytes(file: &str, flag: &str) -> Result<Vec<u8>, Failure> {
+    let mut bytes = Vec::new();
     let result = if file == "-" {
-        std::io::stdin().read_to_string(&mut text).map(|_| ())
+        std::io::stdin().read_to_end(&mut bytes).map(|_| ())
     } else {
-        std::fs::read_to_string(Path::new(file)).map(|t| text = t)
+        std::fs::read(Path::new(file)).map(|b| bytes = b)
     };
-    result.map_err(|e| {
-        Failure::Input(Error::field(
-            flag,
-            "入力ファイル",
-            format!("{file} を読めません: {e}"),
-            format!("cannot read {file}: {e}"),
-        ))
-    })?;
-    Ok(text)
+    result.map_err(|e| unreadable(file, flag, e))?;
+    Ok(bytes)
+}
+
+fn unreadable(file: &str, flag: &str, e: impl std::fmt::Display) -> Failure {
+    Failure::Input(Error::field(
+        flag,
+        "入力ファイル",
+        format!("{file} を読めません: {e}"),
+        format!("cannot read {file}: {e}"),
+    ))
 }
 
 /// Parses one JSON document. A UTF-8 BOM (as Windows editors write it) is accepted; anything
 /// after the document is not (two documents glued together would otherwise lose the second
 /// silently).
-fn parse_json<T: DeserializeOwned>(text: &str) -> Result<T, Failure> {
+pub fn parse_json<T: DeserializeOwned>(text: &str) -> Result<T, Failure> {
     let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
     let de = &mut serde_json::Deserializer::from_str(text);
     let value = serde_path_to_error::deserialize(&mut *de).map_err(|e| {
@@ -75,6 +104,21 @@ mod tests {
             Failure::Input(e) => e.to_string(),
             _ => "not bad input".into(),
         })
+    }
+
+    #[test]
+    fn lines_are_numbered_as_an_editor_shows_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("list.jsonl");
+        let path = file.to_str().unwrap();
+        std::fs::write(&file, b"{}\r\n\n  \n{\"a\": 1}").unwrap();
+        let lines = read_lines(path, "--jsonl").ok().unwrap();
+        assert_eq!(lines, [(1, "{}".into()), (4, "{\"a\": 1}".to_string())]);
+        std::fs::write(&file, b"{}\n\xff\n").unwrap();
+        match read_lines(path, "--jsonl") {
+            Err(Failure::Input(e)) => assert!(e.to_string().contains("2 行目"), "{e}"),
+            _ => panic!("a line that is not UTF-8 is bad input"),
+        }
     }
 
     #[test]

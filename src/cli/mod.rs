@@ -44,6 +44,16 @@ impl From<Error> for Failure {
     }
 }
 
+/// The failure's message, as `run` prints it after its heading.
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Failure::Input(e) => write!(f, "{e}"),
+            Failure::Corrupt(m) | Failure::Other(m) => f.write_str(m),
+        }
+    }
+}
+
 /// What a command answers: its output, or why it failed.
 pub type CliResult<T = Output> = Result<T, Failure>;
 
@@ -165,7 +175,7 @@ fn dispatch(ctx: &Context, command: Command) -> CliResult<()> {
         }
         Command::Audit(AuditCmd::Verify { json }) => (records::audit_verify(ctx)?, json),
         Command::Backup { path, json } => (records::backup(ctx, &path)?, json),
-        Command::Init { json } => (records::init(ctx)?, json),
+        Command::Init { demo, json } => (records::init(ctx, demo)?, json),
         Command::Backups { json } => (records::backups(ctx)?, json),
         Command::Restore { backup, json } => (records::restore(ctx, &backup)?, json),
         Command::Export { csv, json } => (records::export(ctx, &csv)?, json),

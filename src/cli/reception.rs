@@ -8,48 +8,162 @@ use onshi_fallback::domain::ids::{PatientId, VisitId};
 use onshi_fallback::domain::intake::IntakeInput;
 use onshi_fallback::domain::wareki::{format_wareki, parse_date};
 use onshi_fallback::domain::Basis;
-use onshi_fallback::error::Error;
+use onshi_fallback::error::{Error, FieldError};
+use onshi_fallback::service::IntakeReceipt;
+use serde::Serialize;
 
 use super::args::IntakeArgs;
 use super::context::Context;
-use super::input::read_json;
+use super::input::{parse_json, read_json, read_lines};
 use super::output::Output;
 use super::{CliResult, Failure};
 
-/// Records one visit: a self-declaration from JSON, or a returning patient's last insurance.
+/// Records one visit: a self-declaration from JSON, or a returning patient's last insurance
+/// (or, with `--jsonl`, many self-declarations).
 pub fn intake(ctx: &Context, args: &IntakeArgs) -> CliResult {
-    let receipt = match (&args.json_file, &args.returning) {
-        (Some(file), None) => {
-            let input: IntakeInput = read_json(file, "--json")?;
-            ctx.records()?.intake(&input)?
-        }
-        (None, Some(patient)) => {
-            let basis = Basis::parse(args.basis.trim())
-                .filter(|b| *b != Basis::SelfDeclaration)
-                .ok_or_else(|| {
-                    Failure::Input(Error::field(
-                        "--basis",
-                        "申告の根拠",
-                        "returning_no_change | portal_screen | certificate のいずれかです",
-                        "must be returning_no_change | portal_screen | certificate",
-                    ))
-                })?;
-            let patient = PatientId::parse_field(patient, "PATIENT_ID", "患者ID")?;
-            ctx.records()?.intake_returning(patient, basis)?
-        }
-        _ => {
-            return Err(Failure::Input(Error::field(
+    if let Some(file) = &args.jsonl_file {
+        return intake_jsonl(ctx, file);
+    }
+    let receipt =
+        match (&args.json_file, &args.returning) {
+            (Some(file), None) => {
+                let input: IntakeInput = read_json(file, "--json")?;
+                ctx.records()?.intake(&input)?
+            }
+            (None, Some(patient)) => {
+                let basis = Basis::parse(args.basis.trim())
+                    .filter(|b| *b != Basis::SelfDeclaration)
+                    .ok_or_else(|| {
+                        Failure::Input(Error::field(
+                            "--basis",
+                            "申告の根拠",
+                            "returning_no_change | portal_screen | certificate のいずれかです",
+                            "must be returning_no_change | portal_screen | certificate",
+                        ))
+                    })?;
+                let patient = PatientId::parse_field(patient, "PATIENT_ID", "患者ID")?;
+                ctx.records()?.intake_returning(patient, basis)?
+            }
+            _ => return Err(Failure::Input(Error::field(
                 "--json",
                 "入力",
-                "--json FILE か --returning PATIENT_ID のどちらかを指定してください",
-                "give --json FILE or --returning PATIENT_ID",
-            )))
-        }
-    };
+                "--json FILE、--jsonl FILE か --returning PATIENT_ID のどれかを指定してください",
+                "give --json FILE, --jsonl FILE or --returning PATIENT_ID",
+            ))),
+        };
     for w in &receipt.warnings {
         eprintln!("注意 (warning): {w}");
     }
     Ok(Output::json(&receipt))
+}
+
+/// One line of `intake --jsonl` recorded.
+#[derive(Serialize)]
+struct LineRecorded {
+    line: usize,
+    #[serde(flatten)]
+    receipt: IntakeReceipt,
+}
+
+/// Where `intake --jsonl` stopped, and why.
+#[derive(Serialize)]
+struct LineRefused {
+    line: usize,
+    message: String,
+}
+
+/// What `intake --jsonl` did: every line recorded, and the line it stopped at, if any.
+#[derive(Serialize)]
+struct JsonlSummary {
+    recorded: usize,
+    lines: usize,
+    visits: Vec<LineRecorded>,
+    stopped_at: Option<LineRefused>,
+}
+
+/// `intake --jsonl FILE`: one 申立書 per line, each recorded in its own transaction as
+/// `intake --json` records one, all in this one process. A bad line stops the run: the lines
+/// before it stay recorded (listed in the summary), that line and the ones after are not, and
+/// the error names the line and the field.
+fn intake_jsonl(ctx: &Context, file: &str) -> CliResult {
+    let lines = read_lines(file, "--jsonl")?;
+    if lines.is_empty() {
+        return Err(Failure::Input(Error::field(
+            "--jsonl",
+            "入力ファイル",
+            format!("{file} に記録する行がありません"),
+            format!("{file} holds no line to record"),
+        )));
+    }
+    let mut records = ctx.records()?;
+    let mut visits = Vec::new();
+    let mut stopped = None;
+    for (line, text) in &lines {
+        let recorded = parse_json::<IntakeInput>(text)
+            .and_then(|input| records.intake(&input).map_err(Failure::from));
+        match recorded {
+            Ok(receipt) => {
+                for w in &receipt.warnings {
+                    eprintln!("注意 (warning) {line} 行目 (line {line}): {w}");
+                }
+                visits.push(LineRecorded {
+                    line: *line,
+                    receipt,
+                });
+            }
+            Err(failure) => {
+                stopped = Some((*line, on_line(*line, failure)));
+                break;
+            }
+        }
+    }
+    eprintln!(
+        "{} 件を記録しました（全 {} 件）(recorded {} of {})",
+        visits.len(),
+        lines.len(),
+        visits.len(),
+        lines.len()
+    );
+    let summary = JsonlSummary {
+        recorded: visits.len(),
+        lines: lines.len(),
+        visits,
+        stopped_at: stopped.as_ref().map(|(line, f)| LineRefused {
+            line: *line,
+            message: f.to_string(),
+        }),
+    };
+    let out = Output::json(&summary);
+    Ok(match stopped {
+        Some((line, failure)) => {
+            eprintln!("{line} 行目で止めました。それより前の行は記録済みです (stopped at line {line}; the lines before it are recorded)");
+            out.then_fail(failure)
+        }
+        None => out,
+    })
+}
+
+/// `failure` on line `line`: each field named with the line (`42 行目 保険者番号`), other
+/// messages prefixed with it. Bad input stays bad input (exit 2).
+fn on_line(line: usize, failure: Failure) -> Failure {
+    match failure {
+        Failure::Input(Error::Input(fields)) => Failure::Input(Error::Input(
+            fields
+                .into_iter()
+                .map(|f| FieldError {
+                    label: format!("{line} 行目 {}", f.label),
+                    field: format!("line {line} {}", f.field),
+                    ..f
+                })
+                .collect(),
+        )),
+        Failure::Input(e) => Failure::Input(Error::refused(
+            format!("{line} 行目: {}", e.ja()),
+            format!("line {line}: {}", e.en()),
+        )),
+        Failure::Corrupt(m) => Failure::Corrupt(format!("{line} 行目 (line {line}): {m}")),
+        Failure::Other(m) => Failure::Other(format!("{line} 行目 (line {line}): {m}")),
+    }
 }
 
 pub fn search(ctx: &Context, text: &str, limit: usize) -> CliResult {
@@ -174,7 +288,7 @@ pub fn visits(ctx: &Context, date: Option<&str>, pdf: Option<&Path>, json: bool)
 /// The visits as one JSON array, serialised page by page as they are read.
 struct Streamed<'r>(std::cell::RefCell<Option<onshi_fallback::service::VisitPages<'r>>>);
 
-impl serde::Serialize for Streamed<'_> {
+impl Serialize for Streamed<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::{Error as _, SerializeSeq};
         let mut seq = s.serialize_seq(None)?;

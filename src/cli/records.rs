@@ -15,11 +15,12 @@ pub fn audit_verify(ctx: &Context) -> CliResult {
     let report = ctx.records()?.audit_verify()?;
     match &report.problem {
         None => {
-            let line = format!(
+            let mut lines = vec![format!(
                 "監査ログは正常です: {} 件, 記録 {} 件を照合 (audit chain ok)",
                 report.entries, report.records_checked
-            );
-            Ok(Output::new(&report, [line]))
+            )];
+            lines.extend(clock_lines(&report.clock_moved_back));
+            Ok(Output::new(&report, lines))
         }
         Some(p) => {
             let failure = Failure::Other(format!(
@@ -31,6 +32,33 @@ pub fn audit_verify(ctx: &Context) -> CliResult {
     }
 }
 
+/// The entries written while the PC's clock had gone back: the first few, and how many.
+fn clock_lines(steps: &[onshi_fallback::store::audit::ClockStep]) -> Vec<String> {
+    const SHOWN: usize = 10;
+    if steps.is_empty() {
+        return Vec::new();
+    }
+    let mut lines = vec![format!(
+        "注意: PCの時計が前の記録より戻っていた記録が {} 件あります (the system clock went back {} time(s)):",
+        steps.len(),
+        steps.len()
+    )];
+    lines.extend(steps.iter().take(SHOWN).map(|s| {
+        format!(
+            "  監査ログ {} 番: {}（前の記録 {}）(entry {}: {}, previous {})",
+            s.seq, s.at, s.previous_at, s.seq, s.at, s.previous_at
+        )
+    }));
+    if steps.len() > SHOWN {
+        lines.push(format!(
+            "  ほか {} 件 (and {} more)",
+            steps.len() - SHOWN,
+            steps.len() - SHOWN
+        ));
+    }
+    lines
+}
+
 pub fn backup(ctx: &Context, path: &Path) -> CliResult {
     ctx.records()?.backup(path)?;
     Ok(Output::new(
@@ -39,17 +67,25 @@ pub fn backup(ctx: &Context, path: &Path) -> CliResult {
     ))
 }
 
-/// Creates a new database (with its schema) where there is none.
-pub fn init(ctx: &Context) -> CliResult {
+/// Creates a new database (with its schema) where there is none; `demo`: one for demos and
+/// tests, which alone runs on a fixed clock (`ONSHI_FALLBACK_NOW`).
+pub fn init(ctx: &Context, demo: bool) -> CliResult {
+    use onshi_fallback::store::Store;
     let path = ctx.db_path()?;
     let backups = backup_dir(&ctx.config()?, &path);
-    onshi_fallback::store::Store::create(&path, &backups)?;
+    let (line, purpose) = if demo {
+        Store::create_demo(&path, &backups)?;
+        (
+            "デモ・テスト用のデータベースを作成しました（ONSHI_FALLBACK_NOW が使えます）",
+            "demo",
+        )
+    } else {
+        Store::create(&path, &backups)?;
+        ("新しいデータベースを作成しました", "clinic")
+    };
     Ok(Output::new(
-        &serde_json::json!({"created": path.display().to_string()}),
-        [format!(
-            "新しいデータベースを作成しました: {}",
-            path.display()
-        )],
+        &serde_json::json!({"created": path.display().to_string(), "purpose": purpose}),
+        [format!("{line}: {}", path.display())],
     ))
 }
 

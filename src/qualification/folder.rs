@@ -5,7 +5,10 @@
 //! A result that cannot be read or parsed yet is retried until the deadline, because the
 //! terminal may still be writing it or another program may hold it open. Files that are not
 //! ours (other ids, `OQSsiquc01res_face_*.xml` from face-recognition readers) are never touched.
-//! Our own result file is left in `res/` (the terminal's housekeeping owns that folder); our
+//! Our own result file is removed from `res/` once it is read as the answer (it names the
+//! patient, in a folder other programs share, and every probe would list it); one we could not
+//! take as the answer, and every other program's file, is left to the terminal's housekeeping.
+//! A result that cannot be removed (held open by another program) is left, not an error. Our
 //! request file is removed only if the terminal never took it, so a terminal that comes back
 //! later does not answer a question nobody is waiting for.
 
@@ -390,6 +393,7 @@ impl QualificationService for OqsFolder {
                                 last_problem = Some(NoAnswerReason::StillInProgress);
                             } else {
                                 self.add_doubts(&mut result, requested_at);
+                                let _ = fs::remove_file(&res_path);
                                 return VerifyOutcome::Answered(result);
                             }
                         }

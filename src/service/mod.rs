@@ -43,6 +43,8 @@ impl Clock {
     }
 
     /// Reads `ONSHI_FALLBACK_NOW` (RFC 3339) if set: lets demos and tests replay a given day.
+    /// [`Records::open`] takes a fixed clock only for a database made for demos and tests; the
+    /// audit log keeps the system clock whatever this says.
     pub fn from_env() -> Result<Clock> {
         match std::env::var("ONSHI_FALLBACK_NOW") {
             Ok(s) if !s.trim().is_empty() => DateTime::parse_from_rfc3339(s.trim())
@@ -103,8 +105,21 @@ impl Records {
         clock: Clock,
     ) -> Result<(Records, Vec<Error>)> {
         let backups = backup_dir(&config, db);
+        // Checked before anything is created, migrated or backed up.
+        clock.allowed_on(db, &backups)?;
         let store = Store::open_with_backups(db, &backups)?;
         let records = Records::new(store, config, actor, clock);
+        // The app's own folders beside the database, made before they were created
+        // owner-only, are tightened (their files are then out of other accounts' reach too).
+        // A folder named in the settings is the administrator's to set, and left as it is.
+        if records.config.backup.dir.trim().is_empty() {
+            crate::private_files::tighten(&backups);
+        }
+        if records.config.printer.archive_dir.trim().is_empty() {
+            if let Ok(archive) = records.archive_dir() {
+                crate::private_files::tighten(&archive);
+            }
+        }
         let mut warnings = Vec::new();
         warnings.extend(records.clock_warning(&backups));
         if let Err(e) = store::backup::daily(
@@ -164,6 +179,29 @@ impl Records {
         }
         Ok(report)
     }
+}
+
+impl Clock {
+    /// The system clock suits every database. A fixed clock backdates records: only a database
+    /// made for demos and tests (`init --demo`) takes one; a clinic's database, or none yet (it
+    /// would be a clinic's), refuses it as bad input naming the variable. Reads the database
+    /// (backups beside it at `backups`) without creating or writing anything.
+    pub fn allowed_on(&self, db: &Path, backups: &Path) -> Result<()> {
+        match self {
+            Clock::System => Ok(()),
+            Clock::Fixed(_) if Store::is_demo_database(db, backups)? => Ok(()),
+            Clock::Fixed(_) => Err(fixed_clock_refused()),
+        }
+    }
+}
+
+fn fixed_clock_refused() -> Error {
+    Error::field(
+        "ONSHI_FALLBACK_NOW",
+        "現在時刻の指定",
+        "ONSHI_FALLBACK_NOW（時刻の固定）はデモ・テスト用のデータベース（onshi-fallback init --demo で作成）でだけ使えます。診療の記録の時刻は固定できません。ONSHI_FALLBACK_NOW を外して実行してください",
+        "a fixed clock is honoured only by a demo/test database (made with `onshi-fallback init --demo`); this database holds a clinic's records: unset ONSHI_FALLBACK_NOW",
+    )
 }
 
 /// Where the backups of the database at `db` live: `[backup] dir`, or `backups/` beside it.

@@ -107,7 +107,7 @@ pub(crate) fn write_atomically(path: &Path, flag: &str, bytes: &[u8]) -> Result<
         std::process::id()
     ));
     let written = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
+        let mut f = crate::private_files::create(&tmp)?;
         f.write_all(bytes)?;
         f.sync_all()?;
         std::fs::rename(&tmp, path)

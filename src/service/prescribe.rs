@@ -133,7 +133,7 @@ impl Records {
         let dir = self
             .archive_dir()?
             .join(rx.issued_on.format("%Y").to_string());
-        std::fs::create_dir_all(&dir).map_err(|e| {
+        crate::private_files::create_dir_all(&dir).map_err(|e| {
             Error::failed(
                 format!("控えの保存先を作れません {}: {e}", dir.display()),
                 format!("cannot create the archive folder {}: {e}", dir.display()),
@@ -315,14 +315,10 @@ impl Records {
 /// Writes an archived prescription: a new file (never over an existing one), synced.
 fn archive_pdf(path: &Path, bytes: &[u8]) -> Result<()> {
     use std::io::Write;
-    let written = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(path)
-        .and_then(|mut f| {
-            f.write_all(bytes)?;
-            f.sync_all()
-        });
+    let written = crate::private_files::create_new(path).and_then(|mut f| {
+        f.write_all(bytes)?;
+        f.sync_all()
+    });
     written.map_err(|e| {
         Error::failed(
             format!("処方箋の控えを保存できません {}: {e}", path.display()),

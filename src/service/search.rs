@@ -36,20 +36,29 @@ pub struct VisitRow {
 }
 
 /// Turns what staff typed into search terms: each word is a date, a number, カナ or a name.
+/// A word that is both a date and a number (`01130426`, an insurer number that reads as
+/// YYYYMMDD) is searched both ways and the hits merged.
 pub fn parse_query(text: &str) -> Vec<Term> {
     text.split(|c: char| c.is_whitespace())
         .filter(|w| !w.is_empty())
         .map(|word| {
-            if let Ok(d) = parse_date(word) {
-                return Term::BirthDate(d);
-            }
+            let mut readings: Vec<Term> = parse_date(word)
+                .ok()
+                .map(Term::BirthDate)
+                .into_iter()
+                .collect();
             let digits = normalize_number(word);
             let digits = digits
                 .strip_prefix(['P', 'p'])
                 .unwrap_or(&digits)
                 .to_string();
             if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit() || b == b'-') {
-                return Term::Digits(digits);
+                readings.push(Term::Digits(digits));
+            }
+            match readings.len() {
+                0 => {}
+                1 => return readings.remove(0),
+                _ => return Term::Any(readings),
             }
             let kana = to_katakana(word);
             if is_katakana(&kana) {

@@ -112,7 +112,15 @@ pub fn record(
     )
 }
 
+/// The key an entry's detail holds when the system clock read earlier than the previous
+/// entry's time: the previous entry's time, so the step back is on record (and hashed).
+pub const CLOCK_MOVED_BACK: &str = "clock_moved_back";
+
 /// Appends an entry about something that is not a tracked record (a probe run, a reprint).
+///
+/// The entry's time is the system clock's, never `stamp.at`: the records may run on a fixed
+/// clock (a demo database), the log of who did what and when must not. A system clock earlier
+/// than the previous entry's time is recorded in the detail ([`CLOCK_MOVED_BACK`]).
 pub fn append(
     tx: &Tx<'_>,
     stamp: &Stamp,
@@ -121,28 +129,60 @@ pub fn append(
     entity_id: &str,
     detail: &Value,
 ) -> Result<()> {
-    let prev: String = tx
+    let previous: Option<(String, String)> = tx
         .conn()
         .query_row(
-            "SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1",
+            "SELECT hash, at FROM audit_log ORDER BY seq DESC LIMIT 1",
             [],
-            |r| r.get(0),
+            |r| Ok((r.get(0)?, r.get(1)?)),
         )
-        .optional()?
-        .unwrap_or_else(|| GENESIS_HASH.to_string());
-    let detail = detail.to_string();
-    let hash = entry_hash(
-        &prev, &stamp.at, &stamp.by, action, entity, entity_id, &detail,
-    );
+        .optional()?;
+    let at = super::timestamp(chrono::Local::now().fixed_offset());
+    let (prev, moved_back) = match previous {
+        Some((hash, prev_at)) => {
+            let back = is_before(&at, &prev_at).then_some(prev_at);
+            (hash, back)
+        }
+        None => (GENESIS_HASH.to_string(), None),
+    };
+    let detail = match moved_back {
+        None => detail.to_string(),
+        Some(prev_at) => with_clock_moved_back(detail, prev_at).to_string(),
+    };
+    let hash = entry_hash(&prev, &at, &stamp.by, action, entity, entity_id, &detail);
     tx.conn()
         .prepare_cached(
             "INSERT INTO audit_log (at, actor, action, entity, entity_id, detail, prev_hash, hash)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         )?
         .execute(params![
-            stamp.at, stamp.by, action, entity, entity_id, detail, prev, hash
+            at, stamp.by, action, entity, entity_id, detail, prev, hash
         ])?;
     Ok(())
+}
+
+/// True when the instant `a` (RFC 3339) is before `b`, whatever their offsets. An unreadable
+/// time (written outside the app) says nothing about the clock.
+fn is_before(a: &str, b: &str) -> bool {
+    use chrono::DateTime;
+    match (
+        DateTime::parse_from_rfc3339(a),
+        DateTime::parse_from_rfc3339(b),
+    ) {
+        (Ok(a), Ok(b)) => a < b,
+        _ => false,
+    }
+}
+
+/// `detail` with [`CLOCK_MOVED_BACK`] set to the previous entry's time.
+fn with_clock_moved_back(detail: &Value, previous_at: String) -> Value {
+    let mut m = match detail {
+        Value::Object(m) => m.clone(),
+        Value::Null => Map::new(),
+        other => Map::from_iter([("info".to_string(), other.clone())]),
+    };
+    m.insert(CLOCK_MOVED_BACK.into(), Value::String(previous_at));
+    Value::Object(m)
 }
 
 /// The head of the chain: the newest entry's sequence number and hash.
@@ -217,6 +257,18 @@ pub struct VerifyReport {
     pub ok: bool,
     /// The first problem, if any.
     pub problem: Option<Problem>,
+    /// The entries written while the system clock read earlier than the entry before: not a
+    /// broken chain, but times around them are not to be trusted.
+    pub clock_moved_back: Vec<ClockStep>,
+}
+
+/// An audit entry written at a system time earlier than the previous entry's.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct ClockStep {
+    pub seq: i64,
+    pub at: String,
+    /// The previous entry's time.
+    pub previous_at: String,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -270,6 +322,8 @@ fn snapshot_digest(raw: &str) -> Digest32 {
 struct DetailRow<'a> {
     #[serde(borrow, default)]
     row: Option<&'a RawValue>,
+    #[serde(default)]
+    clock_moved_back: Option<String>,
 }
 
 /// Walks the whole chain (one entry in memory at a time), then checks that every tracked
@@ -281,6 +335,7 @@ pub fn verify(tx: &Tx<'_>) -> Result<VerifyReport> {
         records_checked: 0,
         ok: true,
         problem: None,
+        clock_moved_back: Vec::new(),
     };
     let mut prev = GENESIS_HASH.to_string();
     let mut expected_seq = 1i64;
@@ -332,12 +387,21 @@ pub fn verify(tx: &Tx<'_>) -> Result<VerifyReport> {
                 report.problem = Some(bad("内容が書き換えられています", "content was altered"));
                 break;
             }
-            let tracked = TRACKED.iter().position(|(e, _, _)| *e == entity);
-            if let (Some(index), Ok(id)) = (tracked, entity_id.parse::<i64>()) {
-                if let Ok(DetailRow { row: Some(row) }) = serde_json::from_str(detail) {
+            if let Ok(parsed) = serde_json::from_str::<DetailRow<'_>>(detail) {
+                let tracked = TRACKED.iter().position(|(e, _, _)| *e == entity);
+                if let (Some(index), Ok(id), Some(row)) =
+                    (tracked, entity_id.parse::<i64>(), parsed.row)
+                {
                     snapshots.push(Snapshot {
                         record: (index, id),
                         digest: snapshot_digest(row.get()),
+                    });
+                }
+                if let Some(previous_at) = parsed.clock_moved_back {
+                    report.clock_moved_back.push(ClockStep {
+                        seq,
+                        at: at.to_string(),
+                        previous_at,
                     });
                 }
             }
@@ -530,4 +594,64 @@ fn check_visit_counters(tx: &Tx<'_>) -> Result<Option<Problem>> {
             "the visit counter of {day} {prefix} was set back to {last:?} (numbers up to {used} were drawn)"
         ),
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Store;
+
+    fn stamp() -> Stamp {
+        Stamp {
+            at: "2026-11-25T09:00:00+09:00".into(),
+            by: "受付".into(),
+        }
+    }
+
+    /// An entry as a PC whose clock ran ahead would have written it: linked, hashed, far ahead.
+    fn entry_from_the_future(tx: &Tx<'_>) {
+        let at = "2099-01-01T00:00:00+09:00";
+        let hash = entry_hash(GENESIS_HASH, at, "受付", "probe", "probe", "1", "{}");
+        tx.conn()
+            .execute(
+                "INSERT INTO audit_log (at, actor, action, entity, entity_id, detail, prev_hash, hash)
+                 VALUES (?1, '受付', 'probe', 'probe', '1', '{}', ?2, ?3)",
+                params![at, GENESIS_HASH, hash],
+            )
+            .unwrap();
+    }
+
+    #[test]
+    fn entries_take_the_system_clock_and_record_when_it_went_back() {
+        let mut store = Store::open_in_memory().unwrap();
+        store
+            .write(|tx| {
+                entry_from_the_future(tx);
+                append(tx, &stamp(), "probe", "probe", "2", &Value::Null)?;
+                append(tx, &stamp(), "probe", "probe", "3", &Value::Null)
+            })
+            .unwrap();
+        let (at, detail): (String, String) = store
+            .raw()
+            .query_row("SELECT at, detail FROM audit_log WHERE seq = 2", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .unwrap();
+        assert_ne!(at, stamp().at, "the system clock, not the stamp's");
+        assert!(
+            detail.contains(r#""clock_moved_back":"2099-01-01T00:00:00+09:00""#),
+            "{detail}"
+        );
+        let report = store.read(verify).unwrap();
+        assert!(report.ok, "{:?}", report.problem);
+        // Only the step back is flagged: the entry after it follows on normally.
+        assert_eq!(
+            report.clock_moved_back,
+            vec![ClockStep {
+                seq: 2,
+                at,
+                previous_at: "2099-01-01T00:00:00+09:00".into()
+            }]
+        );
+    }
 }

@@ -43,7 +43,7 @@ pub fn daily(store: &Store, dir: &Path, today: NaiveDate, keep: u32) -> Result<O
     if path.exists() {
         return Ok(None);
     }
-    std::fs::create_dir_all(dir)?;
+    crate::private_files::create_dir_all(dir)?;
     // Write under a temporary name first: a crash mid-copy must not leave a "today" file
     // that looks complete.
     let tmp = dir.join(format!(".{DAILY_PREFIX}{}.partial", today.format("%Y%m%d")));
@@ -174,9 +174,11 @@ pub fn restore(backup: &Path, db: &Path, stamp: &str) -> Result<Option<PathBuf>>
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)?;
+    crate::private_files::create_dir_all(dir)?;
     let tmp = dir.join(".restore-in-progress.sqlite3");
     let _ = std::fs::remove_file(&tmp);
+    // Owner-only before SQLite fills it (it would create it world-readable).
+    crate::private_files::create_new(&tmp)?;
     // SQLite's backup API, not a file copy: a backup whose last changes still sit in its
     // `-wal` file (copied while open, or never checkpointed) comes back whole.
     {

@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod backup;
+pub mod meta;
 pub mod outages;
 pub mod patients;
 pub mod prescriptions;
@@ -17,6 +18,7 @@ use std::time::Duration;
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
 use crate::error::{Error, Result};
+use crate::private_files;
 
 /// How long a writer waits for another to finish before giving up. Long enough that a user
 /// never sees `database is locked` while another terminal commits.
@@ -60,11 +62,13 @@ impl Store {
 
     /// Opens a database only to read it (checking a backup before restoring it).
     pub fn open_readonly(path: &Path) -> Result<Store> {
-        let conn = Connection::open_with_flags(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
-        .map_err(|e| open_error(path, e))?;
+        Store::open_unmigrated(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
+    }
+
+    /// Opens the database at `path` as it is: never created, never migrated.
+    fn open_unmigrated(path: &Path, flags: OpenFlags) -> Result<Store> {
+        let conn = Connection::open_with_flags(path, flags | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+            .map_err(|e| open_error(path, e))?;
         let store = Store {
             conn,
             path: Some(path.to_path_buf()),
@@ -98,11 +102,7 @@ impl Store {
     /// created only for the default database, never for a path that may be an unmounted share.
     pub fn open_with_backups(path: &Path, backup_dir: &Path) -> Result<Store> {
         if !path.exists() {
-            if marker_path(path).exists() || backup::has_backups(backup_dir) {
-                return Err(Error::Missing {
-                    path: path.display().to_string(),
-                });
-            }
+            refuse_if_gone(path, backup_dir)?;
             let folder = path.parent().filter(|d| !d.as_os_str().is_empty());
             match folder {
                 Some(dir) if !dir.exists() && default_path().as_deref() != Some(path) => {
@@ -119,7 +119,35 @@ impl Store {
         Store::connect(path, backup_dir)
     }
 
+    /// Creates a new database for demos and tests (`init --demo`): the only kind that runs on
+    /// a fixed clock (`ONSHI_FALLBACK_NOW`). See [`meta`].
+    pub fn create_demo(path: &Path, backup_dir: &Path) -> Result<Store> {
+        let mut store = Store::create(path, backup_dir)?;
+        store.write(meta::mark_demo)?;
+        Ok(store)
+    }
+
+    /// True when the database at `path` was made for demos and tests, read without creating,
+    /// migrating or writing anything. No database there is `Ok(false)` (a new one would be a
+    /// clinic's), except where one existed: [`Error::Missing`], as for [`Store::open`].
+    pub fn is_demo_database(path: &Path, backup_dir: &Path) -> Result<bool> {
+        if !path.exists() {
+            refuse_if_gone(path, backup_dir)?;
+            return Ok(false);
+        }
+        // Read-write (never created: it exists), so that closing it removes the `-wal` and
+        // `-shm` files it opened, as a read-only connection cannot; on read-only media SQLite
+        // opens it read-only by itself.
+        Store::open_unmigrated(path, OpenFlags::SQLITE_OPEN_READ_WRITE)?.read(meta::is_demo)
+    }
+
     fn connect(path: &Path, backup_dir: &Path) -> Result<Store> {
+        if !path.exists() {
+            // Made here, owner-only, for SQLite to fill: it would create it world-readable, and
+            // gives the `-wal` and `-shm` the database file's mode. Made by another process
+            // meanwhile, or not makeable (SQLite then says why): either way SQLite goes on.
+            let _ = private_files::create_new(path);
+        }
         let conn = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE
@@ -143,6 +171,10 @@ impl Store {
             let _ = std::fs::write(&marker, "onshi-fallback database\n");
         }
         store.identity = identity(path);
+        // A database made before files were created owner-only (or copied in) is tightened.
+        for suffix in ["", "-wal", "-shm"] {
+            private_files::tighten(Path::new(&format!("{}{suffix}", path.display())));
+        }
         Ok(store)
     }
 
@@ -346,7 +378,7 @@ impl Store {
             ));
         }
         if let Some(dir) = dest.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)?;
+            private_files::create_dir_all(dir)?;
         }
         let dest_text = dest.to_str().ok_or_else(|| {
             Error::field(
@@ -356,8 +388,15 @@ impl Store {
                 "path is not valid UTF-8",
             )
         })?;
+        // The copy is made owner-only first: VACUUM INTO fills an empty file as it finds it
+        // (and would create one world-readable).
+        private_files::create_new(dest)?;
         // VACUUM INTO reads one snapshot and writes a compact, self-contained database file.
-        self.conn.execute("VACUUM INTO ?1", [dest_text])?;
+        if let Err(e) = self.conn.execute("VACUUM INTO ?1", [dest_text]) {
+            // Only the empty (or partial) copy made just above: never a record.
+            let _ = std::fs::remove_file(dest);
+            return Err(e.into());
+        }
         Ok(())
     }
 
@@ -430,6 +469,17 @@ fn read_anchor(path: &Path) -> Option<(i64, String)> {
     Some((seq.parse().ok()?, hash.to_string()))
 }
 
+/// A missing database where one existed (its marker or backups are there) is [`Error::Missing`]:
+/// the way out is a backup, never a new empty database.
+fn refuse_if_gone(path: &Path, backup_dir: &Path) -> Result<()> {
+    if marker_path(path).exists() || backup::has_backups(backup_dir) {
+        return Err(Error::Missing {
+            path: path.display().to_string(),
+        });
+    }
+    Ok(())
+}
+
 /// The file beside a database that says one was created there.
 pub fn marker_path(db: &Path) -> PathBuf {
     PathBuf::from(format!("{}.created", db.display()))
@@ -437,7 +487,7 @@ pub fn marker_path(db: &Path) -> PathBuf {
 
 fn create_folder(db: &Path) -> Result<()> {
     if let Some(dir) = db.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|e| Error::Unavailable {
+        private_files::create_dir_all(dir).map_err(|e| Error::Unavailable {
             path: dir.display().to_string(),
             ja: "データベースのフォルダを作れません".into(),
             en: "cannot create the database folder".into(),
@@ -464,9 +514,11 @@ pub fn timestamp(t: chrono::DateTime<chrono::FixedOffset>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
 }
 
-/// Who makes a change and when, written into the record and its audit entry.
+/// Who makes a change and when, written into the record; its audit entry takes `by` and the
+/// system clock's time (see [`audit::append`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Stamp {
+    /// The records' clock: the system's, or a demo database's fixed one.
     pub at: String,
     pub by: String,
 }

@@ -367,6 +367,21 @@ pub enum Term {
     BirthDate(NaiveDate),
     /// Digits: 保険者番号, 被保険者番号 (exact), phone (prefix), or the patient id.
     Digits(String),
+    /// A word that reads several ways (`01130426` is an insurer number and, as YYYYMMDD, a
+    /// date): a patient matching any reading. Readings are birth dates and digits only, so the
+    /// word narrows the search as each of them does.
+    Any(Vec<Term>),
+}
+
+impl Term {
+    /// An equality that narrows the search to a few rows (a birth date, a number).
+    fn is_selective(&self) -> bool {
+        match self {
+            Term::BirthDate(_) | Term::Digits(_) => true,
+            Term::Kana(_) | Term::Name(_) => false,
+            Term::Any(readings) => readings.iter().all(Term::is_selective),
+        }
+    }
 }
 
 /// The smallest string greater than every string with this prefix, for index range scans.
@@ -402,6 +417,10 @@ fn term_sql(t: &Term, branch: Option<u8>, args: &mut Vec<rusqlite::types::Value>
                   OR (phone >= {a} AND phone < {b}) OR id = CAST({exact} AS INTEGER))"
             )
         }
+        Term::Any(readings) => {
+            let each: Vec<String> = readings.iter().map(|r| term_sql(r, branch, args)).collect();
+            format!("({})", each.join(" OR "))
+        }
     }
 }
 
@@ -426,9 +445,7 @@ pub fn search(tx: &Tx<'_>, terms: &[Term], limit: usize) -> Result<Vec<Patient>>
         return Ok(Vec::new());
     };
     let base = format!("SELECT {PATIENT_COLUMNS} FROM patients WHERE merged_into IS NULL");
-    let selective = terms
-        .iter()
-        .any(|t| matches!(t, Term::BirthDate(_) | Term::Digits(_)));
+    let selective = terms.iter().any(Term::is_selective);
     if selective {
         let mut args = Vec::new();
         let mut sql = base;

@@ -212,4 +212,21 @@ UPDATE patients SET
     name_key = replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(name_key, '𠮷', '吉'), '﨑', '崎'), '髙', '高'), '德', '徳'), '濵', '浜'), '邊', '辺'), '邉', '辺'), '齋', '斎'), '齊', '斉'), '槗', '橋'), '𡈽', '土'),
     name_given = replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(name_given, '𠮷', '吉'), '﨑', '崎'), '髙', '高'), '德', '徳'), '濵', '浜'), '邊', '辺'), '邉', '辺'), '齋', '斎'), '齊', '斉'), '槗', '橋'), '𡈽', '土');
 "#,
+    // 4: what a database is for. A database created for demos and tests (`init --demo`) holds
+    // ('purpose', 'demo') and alone honours ONSHI_FALLBACK_NOW. The mark is set only while the
+    // database is empty (no audit entry yet) and never changed or removed: a clinic's
+    // database cannot be turned into one whose clock can be set.
+    r#"
+CREATE TABLE meta (
+    key    TEXT PRIMARY KEY,
+    value  TEXT NOT NULL
+);
+CREATE TRIGGER meta_purpose_at_creation BEFORE INSERT ON meta
+    WHEN NEW.key = 'purpose' AND EXISTS (SELECT 1 FROM audit_log)
+    BEGIN SELECT RAISE(ABORT, 'the purpose of a database is set when it is created'); END;
+CREATE TRIGGER meta_no_update BEFORE UPDATE ON meta
+    BEGIN SELECT RAISE(ABORT, 'meta is fixed once written'); END;
+CREATE TRIGGER meta_no_delete BEFORE DELETE ON meta
+    BEGIN SELECT RAISE(ABORT, 'records are never deleted'); END;
+"#,
 ];

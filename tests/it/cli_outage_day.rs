@@ -259,3 +259,63 @@ fn a_corrupt_database_exits_1_and_is_not_replaced() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("バックアップ"));
     assert_eq!(std::fs::read(&db).unwrap(), vec![0x42u8; 8192]);
 }
+
+#[test]
+fn intake_jsonl_records_line_by_line_and_stops_at_a_bad_line_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("clinic.sqlite3");
+    let line = |json: String| json.replace('\n', " ");
+    let typo = intake_json(3).replace("０１１３００１２", "01130013");
+    let text = [
+        line(intake_json(0)),
+        line(intake_json(1)),
+        String::new(), // blank lines are skipped, still counted
+        line(fushou_json(2)),
+        line(typo),
+        line(intake_json(4)),
+    ]
+    .join("\n");
+    let file = dir.path().join("list.jsonl");
+    std::fs::write(&file, text).unwrap();
+    let out = cli(&db, &["intake", "--jsonl", file.to_str().unwrap()], None);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    let ja = err
+        .find("5 行目 保険者番号")
+        .expect("names the line and the field");
+    let en = err
+        .find("line 5 insurance.insurer_number")
+        .expect("in English");
+    assert!(ja < en, "Japanese first: {err}");
+    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(summary["recorded"], 3);
+    let lines: Vec<_> = summary["visits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["line"].as_u64().unwrap())
+        .collect();
+    assert_eq!(lines, [1, 2, 4]);
+    assert_eq!(summary["stopped_at"]["line"], 5);
+    assert_eq!(
+        rows(&db, "visits"),
+        3,
+        "the lines before it are kept, none after"
+    );
+
+    // From standard input, every line good: all recorded, exit 0.
+    let good = [line(intake_json(5)), line(intake_json(6))].join("\n") + "\n";
+    let summary = ok_json(&db, &["intake", "--jsonl", "-"], Some(&good));
+    assert_eq!(summary["recorded"], 2);
+    assert!(summary["stopped_at"].is_null());
+    assert_eq!(rows(&db, "visits"), 5);
+
+    // A line that is not JSON is named too, and nothing is written for it.
+    let out = cli(&db, &["intake", "--jsonl", "-"], Some("{\"patient\": "));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("1 行目 入力JSON"), "{err}");
+    assert_eq!(rows(&db, "visits"), 5);
+    let verify = cli(&db, &["audit", "verify"], None);
+    assert!(verify.status.success());
+}

@@ -187,7 +187,7 @@ fn reception_and_the_clerk_write_at_once() {
     let db = dir.path().join("clinic.sqlite3");
     let decisions = 20;
     {
-        let mut r = records(Store::open(&db).unwrap());
+        let mut r = records(common::demo_store(&db));
         for n in 0..decisions {
             r.intake(&common::intake(200 + n)).unwrap();
         }

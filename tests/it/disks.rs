@@ -103,7 +103,7 @@ fn a_truncated_database_says_so() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("clinic.sqlite3");
     {
-        let mut r = records(Store::open(&db).unwrap());
+        let mut r = records(common::demo_store(&db));
         for n in 0..200 {
             r.intake(&intake(n)).unwrap();
         }
@@ -245,7 +245,7 @@ fn a_read_only_database_can_still_be_listed_searched_and_verified() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("clinic.sqlite3");
     {
-        let mut r = records(Store::open(&db).unwrap());
+        let mut r = records(common::demo_store(&db));
         for n in 0..3 {
             r.intake(&intake(n)).unwrap();
         }

@@ -673,6 +673,8 @@ fn many_hits_ask_for_a_narrower_search_and_still_fit() {
 fn the_app_start_makes_the_daily_backup_and_a_broken_file_names_it() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("clinic.sqlite3");
+    // A demo database: the only kind the fixed clock opens.
+    drop(crate::common::demo_store(&path));
     let launch = Launch {
         db_path: path.clone(),
         config_path: None,

@@ -188,9 +188,36 @@ fn the_pass_asks_about_the_visit_day_and_keeps_names_out_of_its_progress() {
     assert!(out.status.success(), "{}", stderr(&out));
     let stop = Arc::new(AtomicBool::new(false));
     let roster = Roster::parse(&crate::common::day_roster(1)).unwrap();
+    // The terminal, played here as the simulator answers, keeping each request it was sent
+    // (the app removes its answers from res/ once read).
     let sim = {
         let (root, stop) = (root.clone(), stop.clone());
-        std::thread::spawn(move || simulator::run(&root, &roster, &stop))
+        std::thread::spawn(move || {
+            let mut asked = Vec::new();
+            while !stop.load(Ordering::Relaxed) {
+                for entry in std::fs::read_dir(root.join("req")).unwrap() {
+                    let path = entry.unwrap().path();
+                    let name = path.file_name().unwrap().to_string_lossy().into_owned();
+                    let Some(id) = name
+                        .strip_prefix("OQSsiquc01req_")
+                        .and_then(|n| n.strip_suffix(".xml"))
+                    else {
+                        continue;
+                    };
+                    let request = std::fs::read(&path).unwrap();
+                    let doc = onshi_fallback::qualification::xml::parse_doc(&request).unwrap();
+                    let now = chrono::Local::now().naive_local();
+                    let tmp = root.join(format!("res/~{id}.tmp"));
+                    std::fs::write(&tmp, simulator::answer(&doc, &roster, now)).unwrap();
+                    std::fs::rename(&tmp, root.join(format!("res/OQSsiquc01res_{id}.xml")))
+                        .unwrap();
+                    std::fs::remove_file(&path).unwrap();
+                    asked.push(String::from_utf8_lossy(&request).into_owned());
+                }
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            asked
+        })
     };
     // ... reconciled on the 27th: eligibility is asked for the 25th.
     let out = crate::common::spawn_cli(
@@ -202,18 +229,15 @@ fn the_pass_asks_about_the_visit_day_and_keeps_names_out_of_its_progress() {
     .wait_with_output()
     .unwrap();
     stop.store(true, Ordering::Relaxed);
-    let _ = sim.join();
+    let asked = sim.join().unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["results"][0]["status"], "match", "{report}");
-    let answers: Vec<String> = std::fs::read_dir(root.join("res"))
-        .unwrap()
-        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
-        .collect();
+    assert_eq!(asked.len(), 1);
     assert!(
-        answers.iter().any(|a| a
-            .contains("<QualificationConfirmationDate>20261125</QualificationConfirmationDate>")),
-        "{answers:?}"
+        asked[0]
+            .contains("<QualificationConfirmationDate>20261125</QualificationConfirmationDate>"),
+        "{asked:?}"
     );
     let err = stderr(&out);
     assert!(err.contains("照合中 1/1 S-1125-001"), "{err}");
@@ -299,7 +323,9 @@ fn a_prescription_for_a_name_the_font_lacks_prints_with_a_note() {
 fn a_report_without_a_target_writes_nothing_not_even_a_database() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("new.sqlite3");
-    let out = cli(&db, &["reconcile", "report"], None);
+    let out = crate::common::spawn_cli_as_is(&db, None, &["reconcile", "report"], None)
+        .wait_with_output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(
         !db.exists(),
@@ -313,7 +339,7 @@ fn a_long_visit_list_is_streamed_page_by_page_whole_and_in_order() {
     let db = dir.path().join("clinic.sqlite3");
     let n = onshi_fallback::service::search::PAGE * 2 + 37;
     {
-        let mut r = crate::common::records(onshi_fallback::store::Store::open(&db).unwrap());
+        let mut r = crate::common::records(crate::common::demo_store(&db));
         for i in 0..n {
             r.intake(&crate::common::intake(i)).unwrap();
         }

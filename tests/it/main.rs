@@ -7,10 +7,12 @@
 mod common;
 
 mod cli_outage_day;
+mod clock;
 mod crash_safety;
 mod disks;
 mod documents;
 mod examples;
+mod file_modes;
 mod fuzz_seeds;
 mod gui;
 mod hostile;

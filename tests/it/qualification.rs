@@ -246,19 +246,25 @@ fn an_eligible_kokuho_patient_is_verified() {
     assert_eq!(q.qualification_date, NaiveDate::from_ymd_opt(2020, 4, 1));
     assert_eq!(q.copay_ratio_raw, "030");
     assert_eq!(q.copay_percent, Some(30));
-    // The request was taken, no temporary file is left behind, the result has our id.
+    // The request was taken, no temporary file is left behind, and the result (which names
+    // the patient, in a shared folder) was removed once read.
+    assert!(r.file_id.is_some());
     assert_eq!(files(&t.path().join("req")), Vec::<String>::new());
-    let results = our_results(t.path());
-    assert_eq!(results.len(), 1);
-    let name = results[0]
-        .file_name()
+    assert_eq!(our_results(t.path()), Vec::<PathBuf>::new());
+    assert_eq!(files(&t.path().join("res")), Vec::<String>::new());
+}
+
+/// The bytes the simulator answers `req` with, as it writes them into `res/` (the adapter
+/// removes the file once read).
+fn answer_bytes(req: &VerifyRequest) -> Vec<u8> {
+    use onshi_fallback::qualification::xml;
+    let request = xml::request_xml(req, INSTITUTION, "1", req.confirmation_date).unwrap();
+    let doc = xml::parse_doc(&request).unwrap();
+    let now = NaiveDate::from_ymd_opt(2026, 11, 25)
         .unwrap()
-        .to_string_lossy()
-        .into_owned();
-    assert_eq!(
-        name,
-        format!("OQSsiquc01res_{}.xml", r.file_id.clone().unwrap())
-    );
+        .and_hms_opt(9, 0, 0)
+        .unwrap();
+    simulator::answer(&doc, &Roster::parse(ROSTER).unwrap(), now)
 }
 
 #[test]
@@ -328,12 +334,9 @@ fn several_matches_are_reported_as_such() {
 #[test]
 fn a_shift_jis_result_is_read_by_its_declaration() {
     let t = Terminal::start();
-    let r =
-        answered(
-            t.adapter()
-                .verify(&request("01130012", "髙橋", "4444", "00", (1960, 12, 24))),
-        );
-    let raw = fs::read(&our_results(t.path())[0]).unwrap();
+    let takahashi = request("01130012", "髙橋", "4444", "00", (1960, 12, 24));
+    let r = answered(t.adapter().verify(&takahashi));
+    let raw = answer_bytes(&takahashi);
     assert!(raw.starts_with(b"<?xml version=\"1.0\" encoding=\"Shift_JIS\""));
     assert!(
         std::str::from_utf8(&raw).is_err(),
@@ -350,7 +353,7 @@ fn a_shift_jis_result_is_read_by_its_declaration() {
 fn a_utf8_result_is_read_by_its_declaration() {
     let t = Terminal::start();
     let r = answered(t.adapter().verify(&yamada()));
-    let raw = fs::read(&our_results(t.path())[0]).unwrap();
+    let raw = answer_bytes(&yamada());
     assert!(raw.starts_with(b"<?xml version=\"1.0\" encoding=\"UTF-8\""));
     assert!(std::str::from_utf8(&raw).unwrap().contains("山田 太郎"));
     assert_eq!(r.character_code_identifier.as_deref(), Some("0"));
@@ -414,7 +417,14 @@ fn an_abnormal_end_is_kept_verbatim_and_not_eligible() {
         Some("回線認証が切断されています <再接続>")
     );
     assert_eq!(r.validity, None);
-    // The probe sees it too.
+    // Read, and removed like any answer of ours; the probe judges the line by what other
+    // programs (the receipt software) leave in res/.
+    assert_eq!(our_results(t.path()), Vec::<PathBuf>::new());
+    fs::write(
+        t.path().join("res/OQSsiquc01res_202611250900000001.xml"),
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><XmlMsg><MessageHeader><SegmentOfResult>9</SegmentOfResult><ErrorCode>EQ0123</ErrorCode></MessageHeader></XmlMsg>",
+    )
+    .unwrap();
     let probe = t.adapter().probe();
     assert!(!probe.ok);
     assert!(
@@ -471,10 +481,8 @@ fn files_that_are_not_ours_are_left_alone() {
         probe.ok,
         "a face file must not make the probe fail: {probe:?}"
     );
-    assert_eq!(
-        probe.last_result.map(|l| l.segment_of_result),
-        Some("1".to_string())
-    );
+    // Ours was removed once read; the face file and the other program's result stay.
+    assert_eq!(our_results(t.path()), vec![other.clone()]);
     assert_eq!(fs::read_to_string(&face).unwrap(), face_bytes);
     assert_eq!(fs::read_to_string(&other).unwrap(), "someone else's");
 }
@@ -517,7 +525,10 @@ fn a_healthy_terminal_passes_the_probe() {
     assert!(t.adapter().verify(&yamada()).is_eligible());
     let probe = t.adapter().probe();
     assert!(probe.ok, "{probe:?}");
-    assert!(probe.last_result.is_some());
+    assert!(
+        probe.last_result.is_none(),
+        "our answer was removed once read"
+    );
 }
 
 #[test]

@@ -322,7 +322,7 @@ fn a_pass_killed_half_way_loses_and_repeats_nothing() {
     let terminal = Terminal::start(dir.path());
     let db = dir.path().join("clinic.sqlite3");
     let expected = {
-        let mut r = records(Store::open(&db).unwrap());
+        let mut r = records(demo_store(&db));
         outage_morning(&mut r)
     };
     let cfg = dir.path().join("onshi-fallback.toml");

@@ -410,6 +410,41 @@ fn search_finds_by_kana_name_birth_date_and_numbers() {
 }
 
 #[test]
+fn a_number_that_also_reads_as_a_date_is_searched_both_ways() {
+    let mut r = memory_records();
+    // Insurer numbers (valid check digits) whose digits are also a YYYYMMDD date.
+    for n in 0..6 {
+        let mut i = intake(n);
+        i.insurance.insurer_number = ["01130426", "06130314"][n % 2].into();
+        r.intake(&i).unwrap();
+    }
+    // A patient born 1970-03-01 (intake 0, S45.3.1), and another whose insured number is
+    // 19700301.
+    let mut i = intake(10);
+    i.insurance.number = "19700301".into();
+    r.intake(&i).unwrap();
+    let ids = |q: &str| {
+        let mut ids: Vec<PatientId> = r
+            .search_patients(q, 50)
+            .unwrap()
+            .into_iter()
+            .map(|h| h.patient_id)
+            .collect();
+        ids.sort_by_key(|p| p.0);
+        ids
+    };
+    let p = |ns: &[i64]| ns.iter().map(|&n| PatientId(n)).collect::<Vec<_>>();
+    assert_eq!(ids("01130426"), p(&[1, 3, 5]));
+    assert_eq!(ids("０６１３０３１４"), p(&[2, 4, 6]), "full-width too");
+    assert_eq!(ids("19700301"), p(&[1, 7]), "the birth date and the number");
+    assert_eq!(
+        ids("01130426 やまだ"),
+        p(&[1]),
+        "and every word still must match"
+    );
+}
+
+#[test]
 fn a_file_that_is_not_a_database_is_refused_and_left_alone() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("clinic.sqlite3");

@@ -143,22 +143,61 @@ pub fn day_roster(count: usize) -> String {
     s
 }
 
+/// The database at `db` as the tests use it: one made for demos and tests (`init --demo`), so
+/// that the command line takes a fixed clock on it. Created as one where none has ever been
+/// (no file, no marker, no backups); otherwise opened as it is.
+pub fn demo_store(db: &std::path::Path) -> Store {
+    let backups = onshi_fallback::store::backup::default_dir(db);
+    if never_was(db) {
+        Store::create_demo(db, &backups).unwrap()
+    } else {
+        Store::open(db).unwrap()
+    }
+}
+
+/// No database at `db` and nothing saying one was there (what `init` would accept).
+fn never_was(db: &std::path::Path) -> bool {
+    use onshi_fallback::store::{backup, marker_path};
+    !db.exists() && !marker_path(db).exists() && !backup::has_backups(&backup::default_dir(db))
+}
+
 /// Starts the command line on `db` (config beside it, absent = defaults) at the clock `now`,
-/// writing `stdin` to it. Stdout and stderr are captured.
+/// writing `stdin` to it. Stdout and stderr are captured. Where no database has ever been, a
+/// demo database is made first ([`demo_store`]): the command line refuses a fixed clock on any
+/// other. Tests of what happens where there is none use [`spawn_cli_as_is`].
 pub fn spawn_cli(
     db: &std::path::Path,
     now: &str,
     args: &[&str],
     stdin: Option<&str>,
 ) -> std::process::Child {
+    if never_was(db) {
+        drop(demo_store(db));
+    }
+    spawn_cli_as_is(db, Some(now), args, stdin)
+}
+
+/// Starts the command line on `db` as it is (nothing made first), at `now` or, with `None`, on
+/// the system clock: for what happens on a clinic's database, or where there is none.
+pub fn spawn_cli_as_is(
+    db: &std::path::Path,
+    now: Option<&str>,
+    args: &[&str],
+    stdin: Option<&str>,
+) -> std::process::Child {
     use std::io::Write;
     use std::process::{Command, Stdio};
-    let mut child = Command::new(env!("CARGO_BIN_EXE_onshi-fallback"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_onshi-fallback"));
+    command
         .args(args)
         .env("ONSHI_FALLBACK_DB", db)
         .env("ONSHI_FALLBACK_CONFIG", db.with_extension("toml"))
         .env("ONSHI_FALLBACK_STAFF", "受付 佐藤")
-        .env("ONSHI_FALLBACK_NOW", now)
+        .env_remove("ONSHI_FALLBACK_NOW");
+    if let Some(now) = now {
+        command.env("ONSHI_FALLBACK_NOW", now);
+    }
+    let mut child = command
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
