@@ -1,0 +1,426 @@
+//! `audit verify`: the chain walked from its first entry to its last, and every tracked record
+//! held against its last audited snapshot.
+//!
+//! The work is shared by two threads: this one reads the database (a connection is used by one
+//! thread at a time) and digests the tables' rows, while a second checks the chain's links and
+//! hashes and digests each entry's snapshot. A year of records then takes about half what one
+//! core would, in memory that holds one digest per record.
+
+use std::io::Write as _;
+use std::ops::Range;
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+
+use rusqlite::types::ValueRef;
+use rusqlite::OptionalExtension;
+use serde::Serialize;
+use serde_json::value::RawValue;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+
+use super::{entry_digest, hex, GENESIS_HASH, TRACKED};
+use crate::error::Result;
+use crate::store::Tx;
+
+/// What `audit verify` found.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct VerifyReport {
+    pub entries: u64,
+    pub records_checked: u64,
+    pub ok: bool,
+    /// The first problem, if any.
+    pub problem: Option<Problem>,
+    /// The entries written while the system clock read earlier than the entry before: not a
+    /// broken chain, but times around them are not to be trusted.
+    pub clock_moved_back: Vec<ClockStep>,
+}
+
+/// An audit entry written at a system time earlier than the previous entry's.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct ClockStep {
+    pub seq: i64,
+    pub at: String,
+    /// The previous entry's time.
+    pub previous_at: String,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Problem {
+    /// The audit entry at fault, when the chain itself is broken.
+    pub seq: Option<i64>,
+    pub entity: Option<String>,
+    pub entity_id: Option<String>,
+    pub message_ja: String,
+    pub message_en: String,
+}
+
+/// A record's last audited state, kept as a digest (32 bytes) rather than the row itself, so
+/// that verifying a year of records holds one digest per record, not every row in memory.
+type Digest32 = [u8; 32];
+
+/// Columns derived from audited ones (the search keys, made from the name and カナ): left out
+/// of the comparison, so that how names are searched can change (a migration refolds them)
+/// while what was recorded cannot.
+const DERIVED: &[&str] = &["kana_key", "kana_given", "name_key", "name_given"];
+
+/// The digest of a row snapshot as recorded in an entry's detail (compact JSON, keys in order,
+/// as `serde_json` writes a map), derived columns left out: the other columns' texts are
+/// joined again as they were written, no value is rebuilt.
+fn snapshot_digest(raw: &str) -> Digest32 {
+    if !DERIVED.iter().any(|k| raw.contains(k)) {
+        return Sha256::digest(raw.as_bytes()).into();
+    }
+    let Ok(columns) = serde_json::from_str::<BTreeMap<&str, &RawValue>>(raw) else {
+        return Sha256::digest(raw.as_bytes()).into();
+    };
+    let mut h = Sha256::new();
+    h.update(b"{");
+    let kept = columns.iter().filter(|(k, _)| !DERIVED.contains(k));
+    for (n, (name, value)) in kept.enumerate() {
+        if n > 0 {
+            h.update(b",");
+        }
+        h.update(b"\"");
+        h.update(name.as_bytes());
+        h.update(b"\":");
+        h.update(value.get().as_bytes());
+    }
+    h.update(b"}");
+    h.finalize().into()
+}
+
+/// Just the row snapshot of an entry's detail, borrowed as the text it is: the rest of the
+/// detail is skipped without building it.
+#[derive(serde::Deserialize)]
+struct DetailRow<'a> {
+    #[serde(borrow, default)]
+    row: Option<&'a RawValue>,
+    #[serde(default)]
+    clock_moved_back: Option<String>,
+}
+
+/// Entries handed to the chain checker per batch: enough to keep both threads busy, little
+/// enough to hold (a few hundred kilobytes).
+const BATCH: usize = 1024;
+
+/// Entries as read, their texts end to end in one buffer.
+#[derive(Default)]
+struct Batch {
+    text: Vec<u8>,
+    entries: Vec<RawEntry>,
+}
+
+/// One entry: its sequence number and its fields (at, actor, action, entity, entity_id, detail,
+/// prev_hash, hash) as ranges of the batch's text.
+struct RawEntry {
+    seq: i64,
+    fields: [Range<usize>; 8],
+}
+
+impl Batch {
+    fn push(&mut self, r: &rusqlite::Row<'_>) -> rusqlite::Result<()> {
+        let seq = r.get(0)?;
+        let mut fields: [Range<usize>; 8] = Default::default();
+        for (i, field) in fields.iter_mut().enumerate() {
+            let start = self.text.len();
+            self.text.extend_from_slice(r.get_ref(i + 1)?.as_bytes()?);
+            *field = start..self.text.len();
+        }
+        self.entries.push(RawEntry { seq, fields });
+        Ok(())
+    }
+}
+
+/// What the chain checker found.
+#[derive(Default)]
+struct Chain {
+    entries: u64,
+    /// Every snapshot's digest with its record, in chain order.
+    snapshots: Vec<Snapshot>,
+    clock_moved_back: Vec<ClockStep>,
+    problem: Option<Problem>,
+}
+
+/// Walks the whole chain, then checks that every tracked record equals its last audited
+/// snapshot, that no audited record was deleted, and that the per-day visit counters were not
+/// set back.
+pub fn verify(tx: &Tx<'_>) -> Result<VerifyReport> {
+    let (chain, rows) = std::thread::scope(|scope| -> Result<_> {
+        let (send, receive) = sync_channel(4);
+        let checker = scope.spawn(move || check_chain(receive));
+        let read_all = send_entries(tx, send);
+        // The rows are digested while the checker works through the last batches; not when
+        // the checker already stopped at a broken link.
+        let rows = match read_all {
+            Ok(true) => Some(current_rows(tx)),
+            Ok(false) => None,
+            Err(e) => Some(Err(e)),
+        };
+        let chain = checker
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        Ok((chain, rows.transpose()?))
+    })?;
+    let mut report = VerifyReport {
+        entries: chain.entries,
+        records_checked: 0,
+        ok: true,
+        problem: chain.problem,
+        clock_moved_back: chain.clock_moved_back,
+    };
+    if let (None, Some(rows)) = (&report.problem, rows) {
+        report.records_checked = rows.len() as u64;
+        report.problem = compare(last_snapshots(chain.snapshots), rows);
+    }
+    if report.problem.is_none() {
+        report.problem = check_visit_counters(tx)?;
+    }
+    report.ok = report.problem.is_none();
+    Ok(report)
+}
+
+/// Reads the chain in order, a batch at a time, to the checker. False when the checker stopped
+/// early (it found a problem).
+fn send_entries(tx: &Tx<'_>, send: SyncSender<Batch>) -> Result<bool> {
+    let mut stmt = tx.conn().prepare(
+        "SELECT seq, at, actor, action, entity, entity_id, detail, prev_hash, hash
+         FROM audit_log ORDER BY seq",
+    )?;
+    let mut rows = stmt.query([])?;
+    let mut batch = Batch::default();
+    while let Some(r) = rows.next()? {
+        batch.push(r)?;
+        if batch.entries.len() == BATCH && send.send(std::mem::take(&mut batch)).is_err() {
+            return Ok(false);
+        }
+    }
+    Ok(send.send(batch).is_ok())
+}
+
+/// Checks each entry's sequence number, link and hash, and digests its snapshot.
+fn check_chain(batches: Receiver<Batch>) -> Chain {
+    let mut chain = Chain::default();
+    let mut prev = GENESIS_HASH.as_bytes().to_vec();
+    let mut expected_seq = 1i64;
+    for batch in batches {
+        for entry in &batch.entries {
+            let [at, actor, action, entity, entity_id, detail, prev_hash, hash] =
+                entry.fields.clone().map(|f| &batch.text[f]);
+            let seq = entry.seq;
+            chain.entries += 1;
+            let bad = |ja: &str, en: &str| Problem {
+                seq: Some(seq),
+                entity: Some(String::from_utf8_lossy(entity).into_owned()),
+                entity_id: Some(String::from_utf8_lossy(entity_id).into_owned()),
+                message_ja: format!("監査ログ {seq} 番: {ja}"),
+                message_en: format!("audit entry {seq}: {en}"),
+            };
+            if seq != expected_seq {
+                chain.problem = Some(bad(
+                    &format!("{expected_seq} 番が欠けています"),
+                    &format!("entry {expected_seq} is missing"),
+                ));
+                return chain;
+            }
+            if prev_hash != prev {
+                chain.problem = Some(bad(
+                    "前の記録とつながっていません（削除または改ざん）",
+                    "does not link to the previous entry (removed or altered)",
+                ));
+                return chain;
+            }
+            let digest = entry_digest([prev_hash, at, actor, action, entity, entity_id, detail]);
+            if hex(&digest).as_bytes() != hash {
+                chain.problem = Some(bad("内容が書き換えられています", "content was altered"));
+                return chain;
+            }
+            if let Ok(parsed) = serde_json::from_slice::<DetailRow<'_>>(detail) {
+                let tracked = TRACKED.iter().position(|(e, _, _)| e.as_bytes() == entity);
+                let id = std::str::from_utf8(entity_id)
+                    .ok()
+                    .and_then(|s| s.parse().ok());
+                if let (Some(index), Some(id), Some(row)) = (tracked, id, parsed.row) {
+                    chain.snapshots.push(Snapshot {
+                        record: (index, id),
+                        digest: snapshot_digest(row.get()),
+                    });
+                }
+                if let Some(previous_at) = parsed.clock_moved_back {
+                    chain.clock_moved_back.push(ClockStep {
+                        seq,
+                        at: String::from_utf8_lossy(at).into_owned(),
+                        previous_at,
+                    });
+                }
+            }
+            prev.clear();
+            prev.extend_from_slice(hash);
+            expected_seq += 1;
+        }
+    }
+    chain
+}
+
+/// A record's audited state: which record (entity index in TRACKED, id) and the digest of its
+/// row.
+struct Snapshot {
+    record: (usize, i64),
+    digest: Digest32,
+}
+
+/// Each record's last snapshot, in (entity, id) order: the order the tables are read in, so
+/// the two can be walked side by side (a sorted list is smaller and faster than a map here).
+fn last_snapshots(mut snapshots: Vec<Snapshot>) -> Vec<Snapshot> {
+    // Stable: a record's snapshots stay in chain order, the last one last.
+    snapshots.sort_by_key(|s| s.record);
+    let mut last: Vec<Snapshot> = Vec::with_capacity(snapshots.len());
+    for s in snapshots {
+        match last.last_mut() {
+            Some(prev) if prev.record == s.record => *prev = s,
+            _ => last.push(s),
+        }
+    }
+    last
+}
+
+/// Every row of every tracked table, digested as its snapshot would be, in (entity, id) order.
+fn current_rows(tx: &Tx<'_>) -> Result<Vec<Snapshot>> {
+    let mut digests = Vec::new();
+    for (index, (_, table, key)) in TRACKED.iter().enumerate() {
+        let mut stmt = tx
+            .conn()
+            .prepare(&format!("SELECT * FROM {table} ORDER BY {key}"))?;
+        let names: Vec<String> = stmt.column_names().map(String::from).collect();
+        let key_col = names.iter().position(|n| n == key).unwrap_or(0);
+        // The columns as a snapshot writes them: in key order, derived ones left out.
+        let mut columns: Vec<(String, usize)> = names
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| !DERIVED.contains(&n.as_str()))
+            .map(|(i, n)| (serde_json::to_string(n).expect("a column name"), i))
+            .collect();
+        columns.sort();
+        let mut rows = stmt.query([])?;
+        let mut text = Vec::new();
+        while let Some(r) = rows.next()? {
+            row_text(r, &columns, &mut text)?;
+            digests.push(Snapshot {
+                record: (index, r.get(key_col)?),
+                digest: Sha256::digest(&text).into(),
+            });
+        }
+    }
+    Ok(digests)
+}
+
+/// Every row must equal its record's last audited snapshot, and have one (a row inserted behind
+/// the app's back has none); every audited record must still have its row (one deleted behind
+/// the app's back leaves its snapshots behind). Both lists are in (entity, id) order.
+fn compare(last: Vec<Snapshot>, rows: Vec<Snapshot>) -> Option<Problem> {
+    let problem = |(index, id): (usize, i64), ja: &str, en: &str| {
+        let (entity, table, _) = TRACKED[index];
+        Problem {
+            seq: None,
+            entity: Some(entity.to_string()),
+            entity_id: Some(id.to_string()),
+            message_ja: format!("{table} の {id}: {ja}"),
+            message_en: format!("{table} row {id}: {en}"),
+        }
+    };
+    let deleted = |record| {
+        problem(
+            record,
+            "監査ログにある記録が削除されています（アプリを通さずに削除）",
+            "was deleted outside the app (its audit entries remain)",
+        )
+    };
+    let unaudited = |record| problem(record, "監査ログに記録のない行です", "has no audit entry");
+    let mut last = last.into_iter().peekable();
+    for row in rows {
+        if let Some(gone) = last.next_if(|s| s.record < row.record) {
+            return Some(deleted(gone.record));
+        }
+        match last.next_if(|s| s.record == row.record) {
+            None => return Some(unaudited(row.record)),
+            Some(snap) if snap.digest != row.digest => {
+                return Some(problem(
+                    row.record,
+                    "監査ログの記録と内容が違います（アプリを通さずに変更）",
+                    "differs from its last audited state (changed outside the app)",
+                ))
+            }
+            Some(_) => {}
+        }
+    }
+    last.next().map(|gone| deleted(gone.record))
+}
+
+/// A row as the compact JSON text a snapshot holds (what `Value::to_string` writes for
+/// [`row_value`]), written straight into `out`: `columns` are the quoted names, in key order.
+/// Text is escaped in place rather than built into values (verify does this for every row).
+fn row_text(
+    r: &rusqlite::Row<'_>,
+    columns: &[(String, usize)],
+    out: &mut Vec<u8>,
+) -> rusqlite::Result<()> {
+    out.clear();
+    out.push(b'{');
+    for (n, (name, i)) in columns.iter().enumerate() {
+        if n > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(name.as_bytes());
+        out.push(b':');
+        let written = match r.get_ref(*i)? {
+            ValueRef::Null => out.write_all(b"null"),
+            ValueRef::Integer(v) => write!(out, "{v}"),
+            ValueRef::Real(f) => {
+                serde_json::to_writer(&mut *out, &Value::from(f)).map_err(Into::into)
+            }
+            ValueRef::Text(t) => match std::str::from_utf8(t) {
+                Ok(s) => serde_json::to_writer(&mut *out, s).map_err(Into::into),
+                Err(_) => serde_json::to_writer(&mut *out, &String::from_utf8_lossy(t))
+                    .map_err(Into::into),
+            },
+            ValueRef::Blob(b) => {
+                let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
+                serde_json::to_writer(&mut *out, &hex).map_err(Into::into)
+            }
+        };
+        written.expect("writing to memory cannot fail");
+    }
+    out.push(b'}');
+    Ok(())
+}
+
+/// Each day's visit counter must be at least the highest number drawn that day: a counter set
+/// back would hand out a visit number twice.
+fn check_visit_counters(tx: &Tx<'_>) -> Result<Option<Problem>> {
+    let found: Option<(String, String, i64, Option<i64>)> = tx
+        .conn()
+        .query_row(
+            "SELECT v.visit_date, substr(v.visit_no, 1, 7) AS prefix,
+                    MAX(CAST(substr(v.visit_no, 8) AS INTEGER)) AS used, c.last
+             FROM visits v
+             LEFT JOIN visit_counters c
+               ON c.visit_date = v.visit_date AND c.prefix = substr(v.visit_no, 1, 7)
+             GROUP BY v.visit_date, prefix
+             HAVING c.last IS NULL OR c.last < used
+             LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .optional()?;
+    Ok(found.map(|(day, prefix, used, last)| Problem {
+        seq: None,
+        entity: Some("visit_counter".into()),
+        entity_id: Some(format!("{day} {prefix}")),
+        message_ja: format!(
+            "{day} の受付番号 {prefix}… の連番が {} に戻されています（{used} 番まで使用済み）",
+            last.map(|l| l.to_string()).unwrap_or_else(|| "なし".into())
+        ),
+        message_en: format!(
+            "the visit counter of {day} {prefix} was set back to {last:?} (numbers up to {used} were drawn)"
+        ),
+    }))
+}
