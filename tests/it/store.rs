@@ -119,6 +119,25 @@ fn a_record_edited_behind_the_apps_back_is_detected() {
 }
 
 #[test]
+fn verify_reads_a_long_chain_whole_and_finds_a_change_far_into_it() {
+    // 700 intakes: 2,800 entries and as many rows, read and checked in several batches.
+    let mut r = memory_records();
+    for n in 0..700 {
+        r.intake(&intake(n)).unwrap();
+    }
+    let report = r.audit_verify().unwrap();
+    assert!(report.ok, "{:?}", report.problem);
+    assert_eq!((report.entries, report.records_checked), (2_800, 2_800));
+    r.store
+        .raw()
+        .execute_batch("DROP TRIGGER declarations_fixed; UPDATE declarations SET number = '9999' WHERE id = 650;")
+        .unwrap();
+    let p = r.audit_verify().unwrap().problem.unwrap();
+    assert_eq!(p.entity.as_deref(), Some("declaration"));
+    assert_eq!(p.entity_id.as_deref(), Some("650"));
+}
+
+#[test]
 fn a_record_deleted_behind_the_apps_back_is_detected() {
     let mut r = memory_records();
     r.outage_start("回線断", &[], Detection::Staff).unwrap();

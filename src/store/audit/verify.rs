@@ -7,6 +7,7 @@
 //! core would, in memory that holds one digest per record.
 
 use std::io::Write as _;
+use std::mem::take;
 use std::ops::Range;
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 
@@ -99,44 +100,61 @@ struct DetailRow<'a> {
     clock_moved_back: Option<String>,
 }
 
-/// Entries handed to the chain checker per batch: enough to keep both threads busy, little
+/// Entries or rows handed to the checker per batch: enough to keep both threads busy, little
 /// enough to hold (a few hundred kilobytes).
 const BATCH: usize = 1024;
 
-/// Entries as read, their texts end to end in one buffer.
-#[derive(Default)]
-struct Batch {
+/// What this thread reads for the checker: texts end to end in one buffer, each item's parts
+/// as ranges of it.
+struct Batch<T> {
     text: Vec<u8>,
-    entries: Vec<RawEntry>,
+    items: Vec<T>,
 }
 
-/// One entry: its sequence number and its fields (at, actor, action, entity, entity_id, detail,
-/// prev_hash, hash) as ranges of the batch's text.
+impl<T> Default for Batch<T> {
+    fn default() -> Self {
+        Batch {
+            text: Vec::new(),
+            items: Vec::new(),
+        }
+    }
+}
+
+impl<T> Batch<T> {
+    fn add(&mut self, bytes: &[u8]) -> Range<usize> {
+        let start = self.text.len();
+        self.text.extend_from_slice(bytes);
+        start..self.text.len()
+    }
+}
+
+/// An audit entry: its sequence number and its fields (at, actor, action, entity, entity_id,
+/// detail, prev_hash, hash).
 struct RawEntry {
     seq: i64,
     fields: [Range<usize>; 8],
 }
 
-impl Batch {
-    fn push(&mut self, r: &rusqlite::Row<'_>) -> rusqlite::Result<()> {
-        let seq = r.get(0)?;
-        let mut fields: [Range<usize>; 8] = Default::default();
-        for (i, field) in fields.iter_mut().enumerate() {
-            let start = self.text.len();
-            self.text.extend_from_slice(r.get_ref(i + 1)?.as_bytes()?);
-            *field = start..self.text.len();
-        }
-        self.entries.push(RawEntry { seq, fields });
-        Ok(())
-    }
+/// A tracked table's row (entity index in TRACKED, id), as the JSON text a snapshot holds.
+struct RawRow {
+    record: (usize, i64),
+    text: Range<usize>,
 }
 
-/// What the chain checker found.
+enum Work {
+    Entries(Batch<RawEntry>),
+    Rows(Batch<RawRow>),
+}
+
+/// What the checker found.
 #[derive(Default)]
-struct Chain {
+struct Checked {
     entries: u64,
-    /// Every snapshot's digest with its record, in chain order.
+    /// Every snapshot's digest with its record, in chain order; once the rows come, only
+    /// each record's last, in (entity, id) order.
     snapshots: Vec<Snapshot>,
+    /// Every row's digest, in (entity, id) order.
+    rows: Vec<Snapshot>,
     clock_moved_back: Vec<ClockStep>,
     problem: Option<Problem>,
 }
@@ -145,32 +163,33 @@ struct Chain {
 /// snapshot, that no audited record was deleted, and that the per-day visit counters were not
 /// set back.
 pub fn verify(tx: &Tx<'_>) -> Result<VerifyReport> {
-    let (chain, rows) = std::thread::scope(|scope| -> Result<_> {
+    let (checked, read_all) = std::thread::scope(|scope| -> Result<_> {
         let (send, receive) = sync_channel(4);
-        let checker = scope.spawn(move || check_chain(receive));
-        let read_all = send_entries(tx, send);
-        // The rows are digested while the checker works through the last batches; not when
-        // the checker already stopped at a broken link.
-        let rows = match read_all {
-            Ok(true) => Some(current_rows(tx)),
-            Ok(false) => None,
-            Err(e) => Some(Err(e)),
-        };
-        let chain = checker
+        let checker = scope.spawn(move || check(receive));
+        // The rows follow the chain; not when the checker already stopped at a broken link.
+        let read = send_entries(tx, &send).and_then(|more| {
+            if more {
+                send_rows(tx, &send)
+            } else {
+                Ok(false)
+            }
+        });
+        drop(send);
+        let checked = checker
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        Ok((chain, rows.transpose()?))
+        Ok((checked, read?))
     })?;
     let mut report = VerifyReport {
-        entries: chain.entries,
+        entries: checked.entries,
         records_checked: 0,
         ok: true,
-        problem: chain.problem,
-        clock_moved_back: chain.clock_moved_back,
+        problem: checked.problem,
+        clock_moved_back: checked.clock_moved_back,
     };
-    if let (None, Some(rows)) = (&report.problem, rows) {
-        report.records_checked = rows.len() as u64;
-        report.problem = compare(last_snapshots(chain.snapshots), rows);
+    if report.problem.is_none() && read_all {
+        report.records_checked = checked.rows.len() as u64;
+        report.problem = compare(checked.snapshots, checked.rows);
     }
     if report.problem.is_none() {
         report.problem = check_visit_counters(tx)?;
@@ -179,9 +198,9 @@ pub fn verify(tx: &Tx<'_>) -> Result<VerifyReport> {
     Ok(report)
 }
 
-/// Reads the chain in order, a batch at a time, to the checker. False when the checker stopped
-/// early (it found a problem).
-fn send_entries(tx: &Tx<'_>, send: SyncSender<Batch>) -> Result<bool> {
+/// Reads the chain in order to the checker. False when the checker stopped early (it found a
+/// problem).
+fn send_entries(tx: &Tx<'_>, send: &SyncSender<Work>) -> Result<bool> {
     let mut stmt = tx.conn().prepare(
         "SELECT seq, at, actor, action, entity, entity_id, detail, prev_hash, hash
          FROM audit_log ORDER BY seq",
@@ -189,25 +208,90 @@ fn send_entries(tx: &Tx<'_>, send: SyncSender<Batch>) -> Result<bool> {
     let mut rows = stmt.query([])?;
     let mut batch = Batch::default();
     while let Some(r) = rows.next()? {
-        batch.push(r)?;
-        if batch.entries.len() == BATCH && send.send(std::mem::take(&mut batch)).is_err() {
+        let mut fields: [Range<usize>; 8] = Default::default();
+        for (i, field) in fields.iter_mut().enumerate() {
+            *field = batch.add(
+                r.get_ref(i + 1)?
+                    .as_bytes()
+                    .map_err(rusqlite::Error::from)?,
+            );
+        }
+        batch.items.push(RawEntry {
+            seq: r.get(0)?,
+            fields,
+        });
+        if batch.items.len() == BATCH && send.send(Work::Entries(take(&mut batch))).is_err() {
             return Ok(false);
         }
     }
-    Ok(send.send(batch).is_ok())
+    Ok(send.send(Work::Entries(batch)).is_ok())
 }
 
-/// Checks each entry's sequence number, link and hash, and digests its snapshot.
-fn check_chain(batches: Receiver<Batch>) -> Chain {
-    let mut chain = Chain::default();
+/// Reads every row of every tracked table, in (entity, id) order, as the text its snapshot
+/// would be, to the checker.
+fn send_rows(tx: &Tx<'_>, send: &SyncSender<Work>) -> Result<bool> {
+    let mut batch = Batch::default();
+    let mut text = Vec::new();
+    for (index, (_, table, key)) in TRACKED.iter().enumerate() {
+        let mut stmt = tx
+            .conn()
+            .prepare(&format!("SELECT * FROM {table} ORDER BY {key}"))?;
+        let names: Vec<String> = stmt.column_names().map(String::from).collect();
+        let key_col = names.iter().position(|n| n == key).unwrap_or(0);
+        // The columns as a snapshot writes them: in key order, derived ones left out.
+        let mut columns: Vec<(String, usize)> = names
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| !DERIVED.contains(&n.as_str()))
+            .map(|(i, n)| (serde_json::to_string(n).expect("a column name"), i))
+            .collect();
+        columns.sort();
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            row_text(r, &columns, &mut text)?;
+            let row = RawRow {
+                record: (index, r.get(key_col)?),
+                text: batch.add(&text),
+            };
+            batch.items.push(row);
+            if batch.items.len() == BATCH && send.send(Work::Rows(take(&mut batch))).is_err() {
+                return Ok(false);
+            }
+        }
+    }
+    Ok(send.send(Work::Rows(batch)).is_ok())
+}
+
+/// Checks each entry's sequence number, link and hash, digests its snapshot, and digests each
+/// row.
+fn check(work: Receiver<Work>) -> Checked {
+    let mut checked = Checked::default();
     let mut prev = GENESIS_HASH.as_bytes().to_vec();
     let mut expected_seq = 1i64;
-    for batch in batches {
-        for entry in &batch.entries {
+    let mut chain_done = false;
+    for batch in work {
+        let batch = match batch {
+            Work::Entries(batch) => batch,
+            Work::Rows(batch) => {
+                if !chain_done {
+                    chain_done = true;
+                    // The chain is done: its snapshots are sorted here, while the rows are
+                    // still being read.
+                    checked.snapshots = last_snapshots(take(&mut checked.snapshots));
+                }
+                let digests = batch.items.iter().map(|row| Snapshot {
+                    record: row.record,
+                    digest: Sha256::digest(&batch.text[row.text.clone()]).into(),
+                });
+                checked.rows.extend(digests);
+                continue;
+            }
+        };
+        for entry in &batch.items {
             let [at, actor, action, entity, entity_id, detail, prev_hash, hash] =
                 entry.fields.clone().map(|f| &batch.text[f]);
             let seq = entry.seq;
-            chain.entries += 1;
+            checked.entries += 1;
             let bad = |ja: &str, en: &str| Problem {
                 seq: Some(seq),
                 entity: Some(String::from_utf8_lossy(entity).into_owned()),
@@ -216,23 +300,23 @@ fn check_chain(batches: Receiver<Batch>) -> Chain {
                 message_en: format!("audit entry {seq}: {en}"),
             };
             if seq != expected_seq {
-                chain.problem = Some(bad(
+                checked.problem = Some(bad(
                     &format!("{expected_seq} 番が欠けています"),
                     &format!("entry {expected_seq} is missing"),
                 ));
-                return chain;
+                return checked;
             }
             if prev_hash != prev {
-                chain.problem = Some(bad(
+                checked.problem = Some(bad(
                     "前の記録とつながっていません（削除または改ざん）",
                     "does not link to the previous entry (removed or altered)",
                 ));
-                return chain;
+                return checked;
             }
             let digest = entry_digest([prev_hash, at, actor, action, entity, entity_id, detail]);
             if hex(&digest).as_bytes() != hash {
-                chain.problem = Some(bad("内容が書き換えられています", "content was altered"));
-                return chain;
+                checked.problem = Some(bad("内容が書き換えられています", "content was altered"));
+                return checked;
             }
             if let Ok(parsed) = serde_json::from_slice::<DetailRow<'_>>(detail) {
                 let tracked = TRACKED.iter().position(|(e, _, _)| e.as_bytes() == entity);
@@ -240,13 +324,13 @@ fn check_chain(batches: Receiver<Batch>) -> Chain {
                     .ok()
                     .and_then(|s| s.parse().ok());
                 if let (Some(index), Some(id), Some(row)) = (tracked, id, parsed.row) {
-                    chain.snapshots.push(Snapshot {
+                    checked.snapshots.push(Snapshot {
                         record: (index, id),
                         digest: snapshot_digest(row.get()),
                     });
                 }
                 if let Some(previous_at) = parsed.clock_moved_back {
-                    chain.clock_moved_back.push(ClockStep {
+                    checked.clock_moved_back.push(ClockStep {
                         seq,
                         at: String::from_utf8_lossy(at).into_owned(),
                         previous_at,
@@ -258,7 +342,7 @@ fn check_chain(batches: Receiver<Batch>) -> Chain {
             expected_seq += 1;
         }
     }
-    chain
+    checked
 }
 
 /// A record's audited state: which record (entity index in TRACKED, id) and the digest of its
@@ -281,36 +365,6 @@ fn last_snapshots(mut snapshots: Vec<Snapshot>) -> Vec<Snapshot> {
         }
     }
     last
-}
-
-/// Every row of every tracked table, digested as its snapshot would be, in (entity, id) order.
-fn current_rows(tx: &Tx<'_>) -> Result<Vec<Snapshot>> {
-    let mut digests = Vec::new();
-    for (index, (_, table, key)) in TRACKED.iter().enumerate() {
-        let mut stmt = tx
-            .conn()
-            .prepare(&format!("SELECT * FROM {table} ORDER BY {key}"))?;
-        let names: Vec<String> = stmt.column_names().map(String::from).collect();
-        let key_col = names.iter().position(|n| n == key).unwrap_or(0);
-        // The columns as a snapshot writes them: in key order, derived ones left out.
-        let mut columns: Vec<(String, usize)> = names
-            .iter()
-            .enumerate()
-            .filter(|(_, n)| !DERIVED.contains(&n.as_str()))
-            .map(|(i, n)| (serde_json::to_string(n).expect("a column name"), i))
-            .collect();
-        columns.sort();
-        let mut rows = stmt.query([])?;
-        let mut text = Vec::new();
-        while let Some(r) = rows.next()? {
-            row_text(r, &columns, &mut text)?;
-            digests.push(Snapshot {
-                record: (index, r.get(key_col)?),
-                digest: Sha256::digest(&text).into(),
-            });
-        }
-    }
-    Ok(digests)
 }
 
 /// Every row must equal its record's last audited snapshot, and have one (a row inserted behind
