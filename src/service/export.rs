@@ -1,11 +1,13 @@
 //! `export --csv` for the receipt software and `reconcile report --csv` for the billing clerk.
-//! Both read the claim from [`Records::reconcile_list`], so they can never disagree.
+//! Both read the claim from [`Records::for_each_queue_row`], so they can never disagree, and
+//! write row by row, so a year of records is never held whole.
 
+use std::io::Write;
 use std::path::Path;
 
 use serde::Serialize;
 
-use super::Records;
+use super::{ListOrder, Records};
 use crate::domain::claim::ClaimBasis;
 use crate::domain::QueueState;
 use crate::error::{Error, Result};
@@ -71,72 +73,61 @@ const REPORT_HEADER: &[&str] = &[
 
 impl Records {
     /// Writes every visit that was not voided, with the numbers to claim with, as UTF-8 CSV
-    /// (with a BOM, so spreadsheet software opens it as UTF-8).
+    /// (with a BOM, so spreadsheet software opens it as UTF-8), in visit order, row by row.
     pub fn export_csv(&self, path: &Path) -> Result<ExportSummary> {
-        let mut summary = ExportSummary {
-            path: path.display().to_string(),
-            visits: 0,
-            fushou: 0,
-            unsettled: 0,
-        };
-        let mut list = self.reconcile_list()?;
-        list.retain(|r| !r.voided);
-        list.sort_by_key(|r| r.entry.visit_id);
-        let mut rows = Vec::new();
-        for r in list {
-            summary.visits += 1;
-            summary.fushou += usize::from(r.claim.basis == ClaimBasis::Fushou);
-            summary.unsettled += usize::from(r.entry.state != QueueState::Settled);
-            let ins = &r.claimed;
-            let mut row = vec![
-                r.visit_no.clone(),
-                r.visit_date.to_string(),
-                r.patient_id.to_string(),
-                r.patient.name.clone(),
-                r.patient.kana.clone(),
-                r.patient.birth_date.to_string(),
-                r.patient.sex.ja().to_string(),
-                ins.kind.ja().to_string(),
-                r.claim.insurer_number.clone(),
-                r.claim.symbol.clone(),
-                r.claim.number.clone(),
-                r.claim.branch.clone(),
-                ins.relationship.map(|x| x.ja()).unwrap_or("").to_string(),
-                format!("{}割", ins.copay_percent / 10),
-            ];
-            for i in 0..3 {
-                let f = ins.public_funds.get(i);
-                row.push(f.map(|f| f.payer.clone()).unwrap_or_default());
-                row.push(f.map(|f| f.recipient.clone()).unwrap_or_default());
-            }
-            row.extend([
-                r.basis_ja(),
-                r.claim_basis_ja.clone(),
-                r.entry.state.ja().to_string(),
-                r.status_ja(),
-                r.claim.tekiyo.clone(),
-            ]);
-            rows.push(row);
-        }
-        self.write_output(path, "--csv", &csv_bytes(EXPORT_HEADER, &rows)?)?;
+        let mut summary = ExportSummary::new(path);
+        self.write_output_with(path, "--csv", |out| {
+            let mut csv = Csv::start(out, EXPORT_HEADER)?;
+            self.for_each_queue_row(ListOrder::ByVisit, |r| {
+                if r.voided {
+                    return Ok(());
+                }
+                summary.count(&r);
+                let ins = &r.claimed;
+                let mut row = vec![
+                    r.visit_no.clone(),
+                    r.visit_date.to_string(),
+                    r.patient_id.to_string(),
+                    r.patient.name.clone(),
+                    r.patient.kana.clone(),
+                    r.patient.birth_date.to_string(),
+                    r.patient.sex.ja().to_string(),
+                    ins.kind.ja().to_string(),
+                    r.claim.insurer_number.clone(),
+                    r.claim.symbol.clone(),
+                    r.claim.number.clone(),
+                    r.claim.branch.clone(),
+                    ins.relationship.map(|x| x.ja()).unwrap_or("").to_string(),
+                    format!("{}割", ins.copay_percent / 10),
+                ];
+                for i in 0..3 {
+                    let f = ins.public_funds.get(i);
+                    row.push(f.map(|f| f.payer.clone()).unwrap_or_default());
+                    row.push(f.map(|f| f.recipient.clone()).unwrap_or_default());
+                }
+                row.extend([
+                    r.basis_ja(),
+                    r.claim_basis_ja.clone(),
+                    r.entry.state.ja().to_string(),
+                    r.status_ja(),
+                    r.claim.tekiyo.clone(),
+                ]);
+                csv.row(&row)
+            })?;
+            csv.finish()
+        })?;
         Ok(summary)
     }
 
-    /// The clerk's list: every record with its status, the claim and why; open decisions first.
+    /// The clerk's list: every record with its status, the claim and why; open decisions
+    /// first, row by row.
     pub fn reconcile_report_csv(&self, path: &Path) -> Result<ExportSummary> {
-        let list = self.reconcile_list()?;
-        let mut summary = ExportSummary {
-            path: path.display().to_string(),
-            visits: list.len(),
-            fushou: 0,
-            unsettled: 0,
-        };
-        let rows: Vec<Vec<String>> = list
-            .iter()
-            .map(|r| {
-                summary.fushou += usize::from(r.claim.basis == ClaimBasis::Fushou);
-                summary.unsettled += usize::from(r.entry.state != QueueState::Settled);
-                vec![
+        let mut summary = ExportSummary::new(path);
+        self.write_output_with(path, "--csv", |out| {
+            let mut csv = Csv::start(out, REPORT_HEADER)?;
+            self.for_each_queue_row(ListOrder::OpenFirst, |r| {
+                summary.count(&r);
+                csv.row(&[
                     r.entry.state.ja().to_string(),
                     r.status_ja(),
                     r.visit_no.clone(),
@@ -160,11 +151,28 @@ impl Records {
                     r.entry.note.clone(),
                     r.lookup.clone().unwrap_or_default(),
                     r.claim.tekiyo.clone(),
-                ]
-            })
-            .collect();
-        self.write_output(path, "--csv", &csv_bytes(REPORT_HEADER, &rows)?)?;
+                ])
+            })?;
+            csv.finish()
+        })?;
         Ok(summary)
+    }
+}
+
+impl ExportSummary {
+    fn new(path: &Path) -> ExportSummary {
+        ExportSummary {
+            path: path.display().to_string(),
+            visits: 0,
+            fushou: 0,
+            unsettled: 0,
+        }
+    }
+
+    fn count(&mut self, r: &super::QueueRow) {
+        self.visits += 1;
+        self.fushou += usize::from(r.claim.basis == ClaimBasis::Fushou);
+        self.unsettled += usize::from(r.entry.state != QueueState::Settled);
     }
 }
 
@@ -191,23 +199,33 @@ impl super::QueueRow {
     }
 }
 
-/// The CSV file's bytes: UTF-8 with a BOM (so spreadsheet software opens it as UTF-8), CRLF
-/// line ends, every cell made safe to open in a spreadsheet.
-pub(crate) fn csv_bytes(header: &[&str], rows: &[Vec<String>]) -> Result<Vec<u8>> {
-    let mut out = "\u{FEFF}".as_bytes().to_vec();
-    {
-        let mut w = csv::WriterBuilder::new()
-            .terminator(csv::Terminator::CRLF)
-            .from_writer(&mut out);
-        let io = |e: csv::Error| csv_failed(&e);
-        w.write_record(header).map_err(io)?;
-        for r in rows {
-            w.write_record(r.iter().map(|c| neutralised(c).into_owned()))
-                .map_err(io)?;
-        }
-        w.flush().map_err(|e| csv_failed(&e))?;
+/// A CSV file being written: UTF-8 with a BOM (so spreadsheet software opens it as UTF-8),
+/// CRLF line ends, every cell made safe to open in a spreadsheet.
+pub(crate) struct Csv<W: Write> {
+    w: csv::Writer<W>,
+}
+
+impl<W: Write> Csv<W> {
+    pub fn start(mut out: W, header: &[&str]) -> Result<Csv<W>> {
+        out.write_all("\u{FEFF}".as_bytes())?;
+        let mut csv = Csv {
+            w: csv::WriterBuilder::new()
+                .terminator(csv::Terminator::CRLF)
+                .from_writer(out),
+        };
+        csv.row(header)?;
+        Ok(csv)
     }
-    Ok(out)
+
+    pub fn row<S: AsRef<str>>(&mut self, cells: &[S]) -> Result<()> {
+        self.w
+            .write_record(cells.iter().map(|c| neutralised(c.as_ref()).into_owned()))
+            .map_err(|e| csv_failed(&e))
+    }
+
+    pub fn finish(mut self) -> Result<()> {
+        self.w.flush().map_err(|e| csv_failed(&e))
+    }
 }
 
 /// A cell a spreadsheet would take for a formula (`=`, `+`, `-`, `@` first: a name or an
@@ -233,14 +251,11 @@ mod tests {
 
     #[test]
     fn formula_cells_are_neutralised() {
-        let bytes = csv_bytes(
-            &["a", "b"],
-            &[
-                vec!["=HYPERLINK(\"x\")".into(), "山田".into()],
-                vec!["-1".into(), "@SUM(A1)".into()],
-            ],
-        )
-        .unwrap();
+        let mut bytes = Vec::new();
+        let mut csv = Csv::start(&mut bytes, &["a", "b"]).unwrap();
+        csv.row(&["=HYPERLINK(\"x\")", "山田"]).unwrap();
+        csv.row(&["-1", "@SUM(A1)"]).unwrap();
+        csv.finish().unwrap();
         let text = String::from_utf8(bytes).unwrap();
         assert!(text.starts_with('\u{FEFF}'));
         assert!(

@@ -16,7 +16,7 @@ pub use export::ExportSummary;
 pub use intake::IntakeReceipt;
 pub use outage::{OutageRecord, RunbookItem, Status};
 pub use prescribe::{PrescriptionReceipt, RecentDrug};
-pub use reconcile::{Decision, PassOptions, PassReport, PassResult, Progress, QueueRow};
+pub use reconcile::{Decision, ListOrder, PassOptions, PassReport, PassResult, Progress, QueueRow};
 pub use search::{PatientHit, VisitPages, VisitRow};
 
 use std::path::{Path, PathBuf};

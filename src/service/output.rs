@@ -13,8 +13,19 @@ use crate::error::{Error, Result};
 impl Records {
     /// Writes `bytes` to `path`, given by the user with `flag` (`--out`, `--csv`, `PATH`).
     pub fn write_output(&self, path: &Path, flag: &str, bytes: &[u8]) -> Result<()> {
+        self.write_output_with(path, flag, |out| Ok(out.write_all(bytes)?))
+    }
+
+    /// Writes to `path` what `write` writes, as it goes: a list of a year's records is never
+    /// held whole in memory.
+    pub fn write_output_with(
+        &self,
+        path: &Path,
+        flag: &str,
+        write: impl FnOnce(&mut dyn Write) -> Result<()>,
+    ) -> Result<()> {
         self.check_output(path, flag)?;
-        write_atomically(path, flag, bytes)
+        write_atomically(path, flag, write)
     }
 
     /// Refuses a target that is one of the records' own files.
@@ -88,8 +99,13 @@ fn resolved(path: &Path) -> PathBuf {
     }
 }
 
-/// Writes through a temporary file beside `path`, synced, then renamed over it.
-pub(crate) fn write_atomically(path: &Path, flag: &str, bytes: &[u8]) -> Result<()> {
+/// Writes through a temporary file beside `path` (what `write` writes, buffered), synced, then
+/// renamed over it. Nothing is left behind when any step fails.
+pub(crate) fn write_atomically(
+    path: &Path,
+    flag: &str,
+    write: impl FnOnce(&mut dyn Write) -> Result<()>,
+) -> Result<()> {
     let cannot = |e: &dyn std::fmt::Display| {
         Error::field(
             flag,
@@ -107,16 +123,17 @@ pub(crate) fn write_atomically(path: &Path, flag: &str, bytes: &[u8]) -> Result<
         std::process::id()
     ));
     let written = (|| {
-        let mut f = crate::private_files::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
+        let file = crate::private_files::create(&tmp).map_err(|e| cannot(&e))?;
+        let mut out = std::io::BufWriter::new(file);
+        write(&mut out)?;
+        let file = out.into_inner().map_err(|e| cannot(e.error()))?;
+        file.sync_all().map_err(|e| cannot(&e))?;
+        std::fs::rename(&tmp, path).map_err(|e| cannot(&e))
     })();
-    if let Err(e) = written {
+    if written.is_err() {
         let _ = std::fs::remove_file(&tmp);
-        return Err(cannot(&e));
     }
-    Ok(())
+    written
 }
 
 #[cfg(test)]

@@ -17,7 +17,7 @@ use crate::error::{Error, Result};
 use crate::qualification::{OqsFolder, QualificationService, VerifyOutcome};
 use crate::reconcile::{classify, request_for, Difference, ReconcileStatus};
 use crate::store::queue::{self, CheckResult, QueueEntry};
-use crate::store::{outages, patients, visits, Store};
+use crate::store::{outages, patients, visits, Store, Tx};
 
 /// How the pass paces itself so the terminal is not flooded.
 #[derive(Debug, Clone)]
@@ -363,72 +363,23 @@ impl Records {
     /// Every queue entry with its visit, patient and the claim it would make now: decisions
     /// still open first, then by status, then by visit number.
     pub fn reconcile_list(&self) -> Result<Vec<QueueRow>> {
-        let mut rows = self.store.read(|tx| {
-            let mut rows = Vec::new();
-            for entry in queue::all(tx)? {
-                let v = visits::require(tx, entry.visit_id)?;
-                let p = patients::require_patient(tx, v.patient_id)?;
-                let declared =
-                    patients::get_declaration(tx, v.declaration_id)?.ok_or_else(|| {
-                        Error::inconsistent(
-                            format!("受診 V{} の保険情報がありません", v.id),
-                            format!("visit {} has no declaration", v.id),
-                        )
-                    })?;
-                let claim_decl =
-                    patients::claim_declaration(tx, v.declaration_id, entry.claim_declaration_id)?;
-                let claim = claim_numbers(
-                    &claim_decl.insurance,
-                    claim_decl.source,
-                    &p.details,
-                    v.visit_date,
-                );
-                let status = entry.status;
-                let claim_basis_ja = claim_basis_ja(&entry, status, &claim);
-                let lookup = (status == Some(ReconcileStatus::NeedsManual)
-                    && entry.state != QueueState::Settled)
-                    .then(|| {
-                        let d = &p.details;
-                        format!(
-                            "氏名 {} / カナ {} / 性別 {} / 生年月日 {} / 住所 {}",
-                            d.name,
-                            d.kana,
-                            d.sex.ja(),
-                            crate::domain::wareki::format_wareki(d.birth_date),
-                            if d.address.is_empty() {
-                                "（未記入）"
-                            } else {
-                                &d.address
-                            }
-                        )
-                    });
-                rows.push(QueueRow {
-                    visit_id: VisitId(v.id),
-                    visit_no: v.visit_no,
-                    visit_date: v.visit_date,
-                    patient_id: PatientId(p.id),
-                    patient: p.details,
-                    declared: declared.insurance,
-                    claimed: claim_decl.insurance,
-                    basis: v.basis,
-                    claim,
-                    claim_basis_ja,
-                    lookup,
-                    voided: v.voided_at.is_some(),
-                    entry,
-                });
-            }
-            Ok(rows)
+        let mut rows = Vec::new();
+        self.for_each_queue_row(ListOrder::OpenFirst, |row| {
+            rows.push(row);
+            Ok(())
         })?;
-        rows.sort_by_key(|r| {
-            (
-                r.entry.state == QueueState::Settled,
-                status_rank(r.entry.status),
-                r.visit_date,
-                r.visit_no.clone(),
-            )
-        });
         Ok(rows)
+    }
+
+    /// Calls `each` with every queue entry's row, in `order`, one at a time and all from one
+    /// read of the records: a year of them is never held at once.
+    pub fn for_each_queue_row(
+        &self,
+        order: ListOrder,
+        mut each: impl FnMut(QueueRow) -> Result<()>,
+    ) -> Result<()> {
+        self.store
+            .read(|tx| queue::for_each(tx, &order.sql(), |entry| each(queue_row(tx, entry)?)))
     }
 
     /// Patients that may be one person registered twice, for the clerk to merge.
@@ -459,6 +410,86 @@ impl Records {
         self.store
             .write(|tx| patients::unmerge(tx, patient.0, reason, &stamp))
     }
+}
+
+/// The order a list of queue rows comes in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListOrder {
+    /// By visit, as recorded (the receipt software's export).
+    ByVisit,
+    /// Decisions still open first, then by status (most needing attention first), then by day
+    /// and visit number (the clerk's list).
+    OpenFirst,
+}
+
+impl ListOrder {
+    fn sql(self) -> String {
+        match self {
+            ListOrder::ByVisit => "q.visit_id".into(),
+            ListOrder::OpenFirst => {
+                let ranks: String = ReconcileStatus::ALL
+                    .iter()
+                    .map(|s| format!(" WHEN '{}' THEN {}", s.as_str(), status_rank(Some(*s))))
+                    .collect();
+                format!(
+                    "q.state = 'settled', CASE q.status{ranks} ELSE 0 END, v.visit_date, v.visit_no"
+                )
+            }
+        }
+    }
+}
+
+/// A queue entry with its visit, patient and the claim it would make now.
+fn queue_row(tx: &Tx<'_>, entry: QueueEntry) -> Result<QueueRow> {
+    let v = visits::require(tx, entry.visit_id)?;
+    let p = patients::require_patient(tx, v.patient_id)?;
+    let declared = patients::get_declaration(tx, v.declaration_id)?.ok_or_else(|| {
+        Error::inconsistent(
+            format!("受診 V{} の保険情報がありません", v.id),
+            format!("visit {} has no declaration", v.id),
+        )
+    })?;
+    let claim_decl = patients::claim_declaration(tx, v.declaration_id, entry.claim_declaration_id)?;
+    let claim = claim_numbers(
+        &claim_decl.insurance,
+        claim_decl.source,
+        &p.details,
+        v.visit_date,
+    );
+    let status = entry.status;
+    let claim_basis_ja = claim_basis_ja(&entry, status, &claim);
+    let lookup = (status == Some(ReconcileStatus::NeedsManual)
+        && entry.state != QueueState::Settled)
+        .then(|| {
+            let d = &p.details;
+            format!(
+                "氏名 {} / カナ {} / 性別 {} / 生年月日 {} / 住所 {}",
+                d.name,
+                d.kana,
+                d.sex.ja(),
+                crate::domain::wareki::format_wareki(d.birth_date),
+                if d.address.is_empty() {
+                    "（未記入）"
+                } else {
+                    &d.address
+                }
+            )
+        });
+    Ok(QueueRow {
+        visit_id: VisitId(v.id),
+        visit_no: v.visit_no,
+        visit_date: v.visit_date,
+        patient_id: PatientId(p.id),
+        patient: p.details,
+        declared: declared.insurance,
+        claimed: claim_decl.insurance,
+        basis: v.basis,
+        claim,
+        claim_basis_ja,
+        lookup,
+        voided: v.voided_at.is_some(),
+        entry,
+    })
 }
 
 fn status_rank(status: Option<ReconcileStatus>) -> usize {

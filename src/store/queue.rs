@@ -101,6 +101,28 @@ pub fn all(tx: &Tx<'_>) -> Result<Vec<QueueEntry>> {
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
+/// Calls `each` with every entry, in `order` (an `ORDER BY` over the entry `q` and its visit
+/// `v`), one row at a time: a year's queue is never held whole.
+pub fn for_each(
+    tx: &Tx<'_>,
+    order: &str,
+    mut each: impl FnMut(QueueEntry) -> Result<()>,
+) -> Result<()> {
+    let columns: Vec<String> = COLUMNS
+        .split(',')
+        .map(|c| format!("q.{}", c.trim()))
+        .collect();
+    let mut stmt = tx.conn().prepare_cached(&format!(
+        "SELECT {} FROM reconcile_queue q JOIN visits v ON v.id = q.visit_id ORDER BY {order}",
+        columns.join(", ")
+    ))?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        each(from_row(r)?)?;
+    }
+    Ok(())
+}
+
 /// Visits due for checking, oldest first.
 pub fn due(tx: &Tx<'_>) -> Result<Vec<i64>> {
     let mut stmt = tx.conn().prepare_cached(

@@ -191,6 +191,29 @@ fn a_whole_day_reconciled() {
     assert!(list[first_settled..]
         .iter()
         .all(|x| x.entry.state.as_str() == "settled"));
+    // …and within each, by status (as ReconcileStatus::ALL lists them, last first, unchecked
+    // last of all), then by day and visit number
+    let rank = |x: &onshi_fallback::service::QueueRow| {
+        let status = x.entry.status.map(|s| {
+            ReconcileStatus::ALL.len() - ReconcileStatus::ALL.iter().position(|a| *a == s).unwrap()
+        });
+        (
+            x.entry.state.as_str() == "settled",
+            status.unwrap_or(0),
+            x.visit_date,
+            x.visit_no.clone(),
+        )
+    };
+    let ranks: Vec<_> = list.iter().map(rank).collect();
+    assert!(ranks.windows(2).all(|w| w[0] <= w[1]), "{ranks:?}");
+    assert!(
+        ranks
+            .iter()
+            .map(|k| k.1)
+            .collect::<std::collections::BTreeSet<_>>()
+            .len()
+            > 2
+    );
     // needs_manual rows say exactly what to look up
     let manual = list
         .iter()
