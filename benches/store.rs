@@ -181,7 +181,7 @@ fn bench(c: &mut Criterion) {
             records
                 .intake_returning(
                     onshi_fallback::domain::ids::PatientId(1),
-                    onshi_fallback::domain::Basis::ReturningNoChange,
+                    Basis::ReturningNoChange,
                 )
                 .unwrap()
         })
