@@ -11,6 +11,7 @@ use iced::{Element, Length, Task};
 
 use super::theme;
 use crate::domain::form_codes;
+use crate::domain::ids::PatientId;
 use crate::domain::intake::{
     validate, validate_insurance, validate_patient, InsuranceInput, IntakeInput, PatientInput,
     PublicFundInput, MAX_PUBLIC_FUNDS,
@@ -187,9 +188,16 @@ impl Field {
 #[derive(Debug, Clone)]
 pub enum Message {
     Changed(Field, String),
+    /// The reason for a correction (訂正の理由).
+    ReasonChanged(String),
     Save,
     Cancel,
 }
+
+/// The widget id of the reason for a correction.
+pub const REASON_INPUT: &str = "np-reason";
+/// The reason's name in the form's errors.
+const REASON_FIELD: &str = "reason";
 
 /// What the reception screen does after a form message.
 pub enum FormOutcome {
@@ -197,6 +205,12 @@ pub enum FormOutcome {
     Saved {
         receipt: IntakeReceipt,
         name: String,
+    },
+    /// A known patient's details were corrected (`changed`: anything differed).
+    Corrected {
+        patient_id: PatientId,
+        name: String,
+        changed: bool,
     },
     Cancelled,
 }
@@ -206,6 +220,11 @@ pub struct Form {
     touched: Vec<bool>,
     /// Attach the declaration to this known patient (their insurance changed).
     patient_id: Option<String>,
+    /// Correcting this known patient's details (氏名・住所・電話…) with a reason, instead of
+    /// taking a 申立書: only the patient's fields are shown and nothing is recorded as a visit.
+    correcting: Option<PatientId>,
+    reason: String,
+    reason_touched: bool,
     today: NaiveDate,
     errors: Vec<FieldError>,
     warnings: Vec<FieldError>,
@@ -222,6 +241,9 @@ impl Form {
             values: vec![String::new(); COUNT],
             touched: vec![false; COUNT],
             patient_id: None,
+            correcting: None,
+            reason: String::new(),
+            reason_touched: false,
             today,
             errors: Vec::new(),
             warnings: Vec::new(),
@@ -270,6 +292,15 @@ impl Form {
         f
     }
 
+    /// A correction of a known patient's details, their current ones filled in.
+    pub fn correcting(hit: &PatientHit, today: NaiveDate) -> Form {
+        let mut f = Form::for_patient(hit, today);
+        f.correcting = Some(hit.patient_id);
+        f.touched.fill(false);
+        f.revalidate();
+        f
+    }
+
     fn set(&mut self, field: Field, value: String) {
         self.values[field.index()] = value;
         self.touched[field.index()] = true;
@@ -286,7 +317,9 @@ impl Form {
 
     /// The first field, or the first one after the known patient's details.
     pub fn focus_first(&self) -> Task<Message> {
-        let first = if self.patient_id.is_some() {
+        let first = if self.correcting.is_some() {
+            Field::Name
+        } else if self.patient_id.is_some() {
             Field::Kind
         } else if self.value(Field::Name).is_empty() {
             Field::Name
@@ -333,6 +366,23 @@ impl Form {
     }
 
     fn revalidate(&mut self) {
+        if self.correcting.is_some() {
+            self.errors.clear();
+            self.warnings.clear();
+            match validate_patient(&self.input().patient, self.today) {
+                Ok((_, warnings)) => self.warnings = warnings,
+                Err(errors) => self.errors = errors,
+            }
+            if self.reason.trim().is_empty() {
+                self.errors.push(FieldError {
+                    field: REASON_FIELD.into(),
+                    label: "訂正の理由".into(),
+                    message_ja: "訂正の理由を入力してください（例: 転居のため住所を変更）".into(),
+                    message_en: "a reason for the correction is required".into(),
+                });
+            }
+            return;
+        }
         match validate(&self.input(), self.today) {
             Ok((_, warnings)) => {
                 self.errors.clear();
@@ -378,8 +428,17 @@ impl Form {
                 self.revalidate();
                 FormOutcome::Stay(Task::none())
             }
+            Message::ReasonChanged(value) => {
+                self.reason = value;
+                self.reason_touched = true;
+                self.save_error = None;
+                self.confirm_cancel = false;
+                self.revalidate();
+                FormOutcome::Stay(Task::none())
+            }
             Message::Cancel => {
-                if self.confirm_cancel || !self.touched.iter().any(|t| *t) {
+                if self.confirm_cancel || !(self.touched.iter().any(|t| *t) || self.reason_touched)
+                {
                     FormOutcome::Cancelled
                 } else {
                     self.confirm_cancel = true;
@@ -388,22 +447,29 @@ impl Form {
             }
             Message::Save => {
                 self.revalidate();
-                if let Some(first) = self.first_invalid() {
+                if !self.errors.is_empty() {
                     self.show_all = true;
-                    return FormOutcome::Stay(operation::focus(first.id()));
+                    return FormOutcome::Stay(self.focus_invalid());
                 }
-                match records.intake(&self.input()) {
-                    Ok(receipt) => FormOutcome::Saved {
-                        receipt,
-                        name: self.value(Field::Name).trim().to_string(),
-                    },
+                let name = self.value(Field::Name).trim().to_string();
+                let saved = match self.correcting {
+                    Some(patient_id) => records
+                        .correct_patient(patient_id, &self.input().patient, &self.reason)
+                        .map(|changed| FormOutcome::Corrected {
+                            patient_id,
+                            name,
+                            changed,
+                        }),
+                    None => records
+                        .intake(&self.input())
+                        .map(|receipt| FormOutcome::Saved { receipt, name }),
+                };
+                match saved {
+                    Ok(outcome) => outcome,
                     Err(Error::Input(errors)) => {
                         self.errors = errors;
                         self.show_all = true;
-                        let task = self
-                            .first_invalid()
-                            .map(|f| operation::focus(f.id()))
-                            .unwrap_or_else(Task::none);
+                        let task = self.focus_invalid();
                         self.save_error =
                             Some("入力に誤りがあります。赤い欄を直してください".into());
                         FormOutcome::Stay(task)
@@ -417,16 +483,28 @@ impl Form {
         }
     }
 
+    /// The first field (in Tab order) with an error; `None` when only the reason is missing.
     fn first_invalid(&self) -> Option<Field> {
         Field::all()
             .into_iter()
             .find(|f| self.errors.iter().any(|e| e.field == f.key()))
-            .or((!self.errors.is_empty()).then_some(Field::Name))
+            .or((!self.errors.iter().all(|e| e.field == REASON_FIELD)).then_some(Field::Name))
+    }
+
+    /// Where a save that found errors puts the cursor.
+    fn focus_invalid(&self) -> Task<Message> {
+        match self.first_invalid() {
+            Some(f) => operation::focus(f.id()),
+            None if !self.errors.is_empty() => operation::focus(REASON_INPUT),
+            None => Task::none(),
+        }
     }
 
     pub fn view(&self) -> Element<'_, Message> {
         let header = row![
-            text(if self.patient_id.is_some() {
+            text(if self.correcting.is_some() {
+                "患者情報の訂正（氏名・住所・電話など）"
+            } else if self.patient_id.is_some() {
                 "保険の変更（申立書）"
             } else {
                 "新規患者（被保険者資格申立書）"
@@ -445,18 +523,24 @@ impl Form {
         let funds: Vec<Field> = (0..MAX_PUBLIC_FUNDS)
             .flat_map(|n| [Field::FundPayer(n), Field::FundRecipient(n)])
             .collect();
-        let mut third = column![
-            text("負担・公費（3つまで）").size(18).color(theme::MUTED),
-            self.field_view(Field::Copay)
-        ]
+        let mut third = if self.correcting.is_some() {
+            self.reason_view()
+        } else {
+            let mut third = column![
+                text("負担・公費（3つまで）").size(18).color(theme::MUTED),
+                self.field_view(Field::Copay)
+            ];
+            for f in funds {
+                third = third.push(self.field_view(f));
+            }
+            third
+        }
         .spacing(5)
         .width(Length::FillPortion(1));
-        for f in funds {
-            third = third.push(self.field_view(f));
-        }
 
         // Problems not tied to a shown field (e.g. a possible duplicate), and the save buttons.
-        let known: Vec<String> = Field::all().iter().map(|f| f.key()).collect();
+        let mut known: Vec<String> = Field::all().iter().map(|f| f.key()).collect();
+        known.push(REASON_FIELD.into());
         for w in self.warnings.iter().filter(|w| !known.contains(&w.field)) {
             third = third.push(
                 text(format!("注意: {}: {}", w.label, w.message_ja))
@@ -510,14 +594,46 @@ impl Form {
             .spacing(12),
         );
 
-        column![
-            header,
+        let body = if self.correcting.is_some() {
+            row![patient, third]
+        } else {
             row![patient, insurance, third]
-                .spacing(16)
-                .height(Length::Fill)
+        };
+        column![header, body.spacing(16).height(Length::Fill)]
+            .spacing(8)
+            .into()
+    }
+
+    /// The reason for a correction: kept in the audit log with the earlier values.
+    fn reason_view(&self) -> Column<'_, Message> {
+        let missing = self.show_all || self.reason_touched;
+        let errors: Vec<&FieldError> = self
+            .errors
+            .iter()
+            .filter(|e| missing && e.field == REASON_FIELD)
+            .collect();
+        let mut col = column![
+            text("訂正の理由").size(18).color(theme::MUTED),
+            text_input("例: 転居のため住所を変更（本人申告）", &self.reason)
+                .id(REASON_INPUT)
+                .on_input(Message::ReasonChanged)
+                .on_submit(Message::Save)
+                .size(theme::BODY)
+                .padding(5)
+                .style(theme::input(!errors.is_empty())),
+            text("訂正前の内容は監査ログに残ります。受付は記録されません")
+                .size(theme::SMALL)
+                .color(theme::MUTED),
         ]
-        .spacing(8)
-        .into()
+        .spacing(5);
+        for e in errors {
+            col = col.push(
+                text(format!("× {}", e.message_ja))
+                    .size(theme::SMALL)
+                    .color(theme::ERROR_TEXT),
+            );
+        }
+        col
     }
 
     fn section(&self, title: &str, fields: &[Field]) -> Column<'_, Message> {

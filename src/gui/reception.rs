@@ -10,6 +10,7 @@ use super::app::Shortcut;
 use super::new_patient::{self, Form, FormOutcome};
 use super::widget::{self, cell};
 use super::{theme, Action};
+use crate::domain::ids::PatientId;
 use crate::domain::wareki::format_wareki;
 use crate::domain::Basis;
 use crate::error::Error;
@@ -31,6 +32,8 @@ pub enum Message {
     /// Record the shown patient as 「再診・変更なし」.
     RecordNoChange,
     NewPatient,
+    /// Ctrl+E on a shown patient: correct their details (氏名・住所・電話…).
+    CorrectPatient,
     Escape,
     Form(new_patient::Message),
 }
@@ -54,6 +57,10 @@ enum Notice {
         receipt: IntakeReceipt,
         name: String,
         how: &'static str,
+    },
+    Corrected {
+        name: String,
+        changed: bool,
     },
     Error(String),
 }
@@ -93,6 +100,7 @@ impl Reception {
             Shortcut::Up => Some(Message::Move(-1)),
             Shortcut::Down => Some(Message::Move(1)),
             Shortcut::NewPatient => Some(Message::NewPatient),
+            Shortcut::Ctrl('e') => Some(Message::CorrectPatient),
             _ => None,
         }
     }
@@ -150,6 +158,16 @@ impl Reception {
                 };
                 self.open_form(records, known)
             }
+            Message::CorrectPatient => {
+                let shown = self.hits.get(self.selected).filter(|_| self.detail);
+                let (None, Some(hit)) = (&self.form, shown) else {
+                    return Task::none();
+                };
+                let form = Form::correcting(hit, records.today());
+                let task = form.focus_first().map(Message::Form);
+                self.form = Some(form);
+                task
+            }
             Message::Escape => {
                 if let Some(form) = self.form.as_mut() {
                     let outcome = form.update(records, new_patient::Message::Cancel);
@@ -182,6 +200,17 @@ impl Reception {
                 self.form = None;
                 operation::focus(SEARCH_INPUT)
             }
+            FormOutcome::Corrected {
+                patient_id,
+                name,
+                changed,
+            } => {
+                self.form = None;
+                self.show_again(records, patient_id, &name);
+                self.notice = Some(Notice::Corrected { name, changed });
+                self.refresh_today(records);
+                operation::focus(SEARCH_INPUT)
+            }
             FormOutcome::Saved { receipt, name } => {
                 self.form = None;
                 self.notice = Some(Notice::Done {
@@ -206,6 +235,20 @@ impl Reception {
         let task = form.focus_first().map(Message::Form);
         self.form = Some(form);
         task
+    }
+
+    /// Shows the patient again after their details changed: among the same search's hits, or
+    /// found by their new name when it no longer matches.
+    fn show_again(&mut self, records: &Records, patient: PatientId, name: &str) {
+        self.search(records);
+        if !self.hits.iter().any(|h| h.patient_id == patient) {
+            self.query = name.to_string();
+            self.search(records);
+        }
+        if let Some(i) = self.hits.iter().position(|h| h.patient_id == patient) {
+            self.selected = i;
+            self.detail = true;
+        }
     }
 
     fn search(&mut self, records: &Records) {
@@ -340,6 +383,15 @@ fn notice_view(n: &Notice) -> Element<'_, Message> {
             }
             widget::notice(col, 8)
         }
+        Notice::Corrected { name, changed } => widget::notice(
+            text(if *changed {
+                format!("患者情報を訂正しました: {name}（訂正前の内容は監査ログに残ります）")
+            } else {
+                format!("変更はありませんでした: {name}")
+            })
+            .size(20),
+            8,
+        ),
         Notice::Error(e) => widget::error(e, 8),
     }
 }
@@ -434,6 +486,10 @@ fn detail_view(hit: &PatientHit) -> Element<'_, Message> {
                         .padding([8, 12])
                         .style(theme::tab(false))
                         .on_press(Message::NewPatient),
+                    button(text("Ctrl+E 氏名・住所などの訂正").size(theme::BODY))
+                        .padding([8, 12])
+                        .style(theme::tab(false))
+                        .on_press(Message::CorrectPatient),
                     text("Esc 戻る").size(theme::BODY).color(theme::MUTED),
                 ]
                 .spacing(12)

@@ -368,6 +368,79 @@ fn a_returning_patient_takes_two_keys_after_the_search() {
 }
 
 #[test]
+fn a_patients_address_is_corrected_at_reception_with_a_reason_and_audited() {
+    let mut r = records(Store::open_in_memory().unwrap(), "受付 鈴木");
+    sample_patient(&mut r, "山田 太郎", "ヤマダ タロウ", "S45.3.1", "01130012");
+    let visits = r.visits(None).unwrap().len();
+    let mut h = Harness::new(App::ready(r));
+    h.type_text("やまだ");
+    h.named(Named::Enter); // the patient is shown
+    h.ctrl_char("e");
+    assert!(h.shows("患者情報の訂正（氏名・住所・電話など）"));
+    assert!(
+        !h.shows("保険者番号"),
+        "only the patient's details are corrected here"
+    );
+    for _ in 0..4 {
+        h.named(Named::Tab); // 氏名 → カナ → 生年月日 → 性別 → 住所
+    }
+    for _ in "東京都港区新橋1-1-1".chars() {
+        h.named(Named::Backspace);
+    }
+    h.type_text("東京都港区芝公園4-2-8");
+    h.named(Named::Enter); // no reason yet: refused, the cursor goes to it
+    assert!(h.shows("× 訂正の理由を入力してください"), "{:?}", h.texts());
+    assert!(
+        h.focused().is_some_and(|id| id.contains("np-reason")),
+        "{:?}",
+        h.focused()
+    );
+    h.type_text("転居（本人申告）");
+    assert!(h.snapshot_matches("correct-patient"), "correct-patient snapshot differs (delete tests/snapshots/correct-patient-*.png to re-create, then look at it)");
+    h.named(Named::Enter);
+    assert!(
+        h.shows("患者情報を訂正しました: 山田 太郎"),
+        "{:?}",
+        h.texts()
+    );
+    // Shown again with the new address, ready to record the visit.
+    assert!(h.shows("東京都港区芝公園4-2-8"));
+    assert!(h.shows("Enter 変更なしで受付"));
+
+    let r = h.records();
+    let hit = &r.search_patients("やまだ", 5).unwrap()[0];
+    assert_eq!(hit.patient.details.address, "東京都港区芝公園4-2-8");
+    assert_eq!(
+        r.visits(None).unwrap().len(),
+        visits,
+        "a correction is not a visit"
+    );
+    let (actor, detail): (String, String) = r
+        .store
+        .raw()
+        .query_row(
+            "SELECT actor, detail FROM audit_log WHERE entity = 'patient' ORDER BY seq DESC LIMIT 1",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(actor, "受付 鈴木");
+    assert!(detail.contains("転居（本人申告）"), "{detail}");
+    // The earlier address stays in the entry before: the chain keeps every state.
+    let kept: i64 = r
+        .store
+        .raw()
+        .query_row(
+            "SELECT COUNT(*) FROM audit_log WHERE entity = 'patient' AND detail LIKE '%東京都港区新橋1-1-1%'",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert!(kept >= 1);
+    assert!(r.audit_verify().unwrap().ok);
+}
+
+#[test]
 fn arrows_pick_another_hit_and_escape_backs_out() {
     let mut r = records(Store::open_in_memory().unwrap(), "受付");
     sample_patient(&mut r, "山田 太郎", "ヤマダ タロウ", "S45.3.1", "01130012");
