@@ -182,6 +182,7 @@ fn bench(c: &mut Criterion) {
                 .intake_returning(
                     onshi_fallback::domain::ids::PatientId(1),
                     Basis::ReturningNoChange,
+                    None,
                 )
                 .unwrap()
         })

@@ -226,6 +226,10 @@ pub struct IntakeArgs {
     /// With --returning: returning_no_change | portal_screen | certificate.
     #[arg(long, default_value = "returning_no_change")]
     pub basis: String,
+    /// With --returning: take the last insurance as declared even though reconciliation found
+    /// it 資格なし / 該当なし or left it 要確認; the reason is kept with the visit.
+    #[arg(long, value_name = "REASON", requires = "returning")]
+    pub declared_anyway: Option<String>,
 }
 
 #[derive(Args)]

@@ -42,7 +42,8 @@ pub fn intake(ctx: &Context, args: &IntakeArgs) -> CliResult {
                         ))
                     })?;
                 let patient = PatientId::parse_field(patient, "PATIENT_ID", "患者ID")?;
-                ctx.records()?.intake_returning(patient, basis)?
+                ctx.records()?
+                    .intake_returning(patient, basis, args.declared_anyway.as_deref())?
             }
             _ => return Err(Failure::Input(Error::field(
                 "--json",

@@ -50,6 +50,17 @@ pub struct Reception {
     today: Vec<VisitRow>,
     notice: Option<Notice>,
     form: Option<Form>,
+    /// About the shown patient (see [`Reception::show_detail`]).
+    cautions: Cautions,
+}
+
+/// What the desk must see before recording a shown patient as "no change".
+#[derive(Default)]
+struct Cautions {
+    /// Reconciliation found the last insurance wanting: "no change" is refused.
+    doubt: Option<String>,
+    /// Visit numbers already recorded for the patient today.
+    received_today: Vec<String>,
 }
 
 enum Notice {
@@ -122,7 +133,7 @@ impl Reception {
                     return self.record_no_change(records);
                 }
                 if !self.hits.is_empty() {
-                    self.detail = true;
+                    self.show_detail(records);
                     return Task::none();
                 }
                 if !self.query.trim().is_empty() {
@@ -134,7 +145,7 @@ impl Reception {
             Message::Select(i) => {
                 if i < self.hits.len() {
                     self.selected = i;
-                    self.detail = true;
+                    self.show_detail(records);
                 }
                 operation::focus(SEARCH_INPUT)
             }
@@ -247,7 +258,29 @@ impl Reception {
         }
         if let Some(i) = self.hits.iter().position(|h| h.patient_id == patient) {
             self.selected = i;
-            self.detail = true;
+            self.show_detail(records);
+        }
+    }
+
+    /// Shows the selected patient's last insurance, with what the desk must know before
+    /// recording "no change": what reconciliation found against it, and visits already today.
+    fn show_detail(&mut self, records: &Records) {
+        self.detail = true;
+        self.cautions = Cautions::default();
+        let Some(hit) = self.hits.get(self.selected) else {
+            return;
+        };
+        let found = records
+            .doubt_about_last_insurance(hit.patient_id)
+            .and_then(|doubt| Ok((doubt, records.visits_today(hit.patient_id)?)));
+        match found {
+            Ok((doubt, today)) => {
+                self.cautions = Cautions {
+                    doubt,
+                    received_today: today,
+                }
+            }
+            Err(e) => self.notice = Some(Notice::Error(error_ja(&e))),
         }
     }
 
@@ -276,7 +309,7 @@ impl Reception {
             return Task::none();
         };
         let name = hit.patient.details.name.clone();
-        match records.intake_returning(hit.patient_id, Basis::ReturningNoChange) {
+        match records.intake_returning(hit.patient_id, Basis::ReturningNoChange, None) {
             Ok(receipt) => {
                 self.notice = Some(Notice::Done {
                     receipt,
@@ -327,7 +360,7 @@ impl Reception {
         }
         if self.detail {
             if let Some(hit) = self.hits.get(self.selected) {
-                left = left.push(detail_view(hit));
+                left = left.push(detail_view(hit, &self.cautions));
             }
         } else if !self.hits.is_empty() {
             let count = if self.more {
@@ -425,7 +458,7 @@ fn hit_view(i: usize, hit: &PatientHit, selected: bool) -> Element<'_, Message> 
     }
 }
 
-fn detail_view(hit: &PatientHit) -> Element<'_, Message> {
+fn detail_view<'a>(hit: &'a PatientHit, cautions: &Cautions) -> Element<'a, Message> {
     let p = &hit.patient.details;
     let mut col: Column<'_, Message> = column![
         text(format!("{}（{}）", p.name, p.kana)).size(24),
@@ -477,16 +510,39 @@ fn detail_view(hit: &PatientHit) -> Element<'_, Message> {
                         theme::AMBER
                     }),
             );
+            if !cautions.received_today.is_empty() {
+                col = col.push(
+                    text(format!(
+                        "本日受付済み {}（二重受付でないか確認してください）",
+                        cautions.received_today.join("、")
+                    ))
+                    .size(18)
+                    .color(theme::AMBER),
+                );
+            }
+            // Insurance reconciliation found wanting is not offered as "no change".
+            let record: Element<'_, Message> = match &cautions.doubt {
+                Some(doubt) => column![
+                    text(format!("× {doubt}")).size(18).color(theme::ERROR_TEXT),
+                    text("新しい保険証を確認し、F7 で申立書を入力してください")
+                        .size(theme::BODY)
+                        .color(theme::ERROR_TEXT),
+                ]
+                .spacing(2)
+                .into(),
+                None => button(text("Enter 変更なしで受付").size(18))
+                    .padding([8, 16])
+                    .on_press(Message::RecordNoChange)
+                    .into(),
+            };
             col = col.push(
                 row![
-                    button(text("Enter 変更なしで受付").size(18))
-                        .padding([8, 16])
-                        .on_press(Message::RecordNoChange),
+                    record,
                     button(text("F7 保険が変わった（申立書）").size(theme::BODY))
                         .padding([8, 12])
                         .style(theme::tab(false))
                         .on_press(Message::NewPatient),
-                    button(text("Ctrl+E 氏名・住所などの訂正").size(theme::BODY))
+                    button(text("Ctrl+E 訂正").size(theme::BODY))
                         .padding([8, 12])
                         .style(theme::tab(false))
                         .on_press(Message::CorrectPatient),

@@ -6,9 +6,11 @@ use super::Records;
 use crate::domain::ids::{PatientId, VisitId};
 use crate::domain::intake::{copay_warnings, validate, IntakeInput};
 use crate::domain::text::name_key;
-use crate::domain::{Basis, Source};
-use crate::error::{Error, FieldError, Result};
-use crate::store::{outages, patients, visits};
+use crate::domain::{Basis, QueueDecision, QueueState, Source};
+use crate::error::{Error, FieldError, Result, Warning};
+use crate::reconcile::ReconcileStatus;
+use crate::store::{outages, patients, queue, visits, Tx};
+use chrono::NaiveDate;
 
 /// What reception gets back: the ids, the visit number for paper, and any warnings.
 #[derive(Debug, Clone, Serialize)]
@@ -55,6 +57,7 @@ impl Records {
                         details.phone = valid.patient.phone.clone();
                     }
                     patients::update_details(tx, id, &details, "申立書で申告", &stamp)?;
+                    warnings.extend(same_day(tx, id, today)?);
                     id
                 }
                 None => {
@@ -88,9 +91,18 @@ impl Records {
     }
 
     /// Records a visit for a returning patient whose insurance has not changed: reuses their last
-    /// known declaration (the oral "no change" counts as the 申立書).
-    pub fn intake_returning(&mut self, patient: PatientId, basis: Basis) -> Result<IntakeReceipt> {
+    /// known declaration (the oral "no change" counts as the 申立書). Refused when reconciliation
+    /// found that insurance wanting (see [`Records::doubt_about_last_insurance`]) unless
+    /// `declared_anyway` gives the reason to take it as declared all the same (kept with the
+    /// visit). A second visit on the same day is recorded with a warning naming the first.
+    pub fn intake_returning(
+        &mut self,
+        patient: PatientId,
+        basis: Basis,
+        declared_anyway: Option<&str>,
+    ) -> Result<IntakeReceipt> {
         let patient_id = patient.0;
+        let anyway = declared_anyway.map(str::trim).filter(|r| !r.is_empty());
         let today = self.today();
         let stamp = self.stamp();
         let (visit_id, visit_no, warnings) = self.store.write(|tx| {
@@ -115,7 +127,23 @@ impl Records {
                     "no previous insurance on record",
                 )
             })?;
-            let warnings = copay_warnings(&decl.insurance, p.details.birth_date, today);
+            let mut warnings = copay_warnings(&decl.insurance, p.details.birth_date, today);
+            match (doubt(tx, decl.id)?, anyway) {
+                (Some(doubt), None) => {
+                    return Err(Error::refused(
+                        format!("{doubt}。新しい保険証の申立書（F7）で受け付けるか、理由を付けて申告のまま受け付けてください"),
+                        "reconciliation found this insurance wanting: take a new 申立書, or give the reason to take it as declared",
+                    ))
+                }
+                (Some(doubt), Some(reason)) => warnings.push(Warning::new(
+                    "insurance",
+                    "保険",
+                    format!("{doubt}。申告のまま受付（理由: {reason}）"),
+                    format!("taken as declared despite reconciliation (reason: {reason})"),
+                )),
+                (None, _) => {}
+            }
+            warnings.extend(same_day(tx, patient_id, today)?);
             let outage_id = outages::current(tx)?.map(|o| o.id);
             let warnings_json = serde_json::to_value(&warnings).expect("warnings serialise");
             let (visit_id, visit_no) = visits::insert(
@@ -142,6 +170,24 @@ impl Records {
 }
 
 impl Records {
+    /// Why the patient's last insurance must not be reused as "no change": reconciliation found
+    /// it 資格なし or 該当なし, or a 要確認 decision on it is still open. `None` when it may.
+    pub fn doubt_about_last_insurance(&self, patient: PatientId) -> Result<Option<String>> {
+        self.store
+            .read(|tx| match patients::current_declaration(tx, patient.0)? {
+                Some(decl) => doubt(tx, decl.id),
+                None => Ok(None),
+            })
+    }
+
+    /// The patient's visits already recorded today (visit numbers), for the desk to see before
+    /// recording another.
+    pub fn visits_today(&self, patient: PatientId) -> Result<Vec<String>> {
+        let today = self.today();
+        self.store
+            .read(|tx| visits::on_day_for(tx, patient.0, today))
+    }
+
     /// Corrects a patient's details (氏名, カナ, 生年月日, 性別, 住所, 電話) with the reason:
     /// checked like a 申立書's, audited, the earlier values kept in the audit log. Returns
     /// whether anything changed.
@@ -184,4 +230,44 @@ impl Records {
             Ok(v.visit_no)
         })
     }
+}
+
+/// What reconciliation found against a declaration, in the desk's words (see
+/// [`Records::doubt_about_last_insurance`]).
+fn doubt(tx: &Tx<'_>, declaration_id: i64) -> Result<Option<String>> {
+    let Some(queue::Finding {
+        visit_no,
+        status,
+        decision,
+        state,
+    }) = queue::latest_finding(tx, declaration_id)?
+    else {
+        return Ok(None);
+    };
+    Ok(match (status, decision, state) {
+        (ReconcileStatus::Ineligible, _, _) => Some(format!(
+            "前回の保険は照合で資格なし（無効）と分かっています（受付 {visit_no}）"
+        )),
+        (ReconcileStatus::NotFound, _, _) => Some(format!(
+            "前回の保険は照合で該当なし（資格が見つからない）と分かっています（受付 {visit_no}）"
+        )),
+        (_, Some(QueueDecision::FollowUp), s) if s != QueueState::Settled => Some(format!(
+            "前回の保険は照合で要確認のままです（受付 {visit_no}）"
+        )),
+        _ => None,
+    })
+}
+
+/// A warning for a patient already received today (not voided).
+fn same_day(tx: &Tx<'_>, patient_id: i64, today: NaiveDate) -> Result<Option<Warning>> {
+    let earlier = visits::on_day_for(tx, patient_id, today)?;
+    Ok((!earlier.is_empty()).then(|| {
+        let nos = earlier.join("、");
+        Warning::new(
+            "patient",
+            "患者",
+            format!("本日受付済み {nos}（二重受付でないか確認してください）"),
+            format!("already received today: {nos}"),
+        )
+    }))
 }

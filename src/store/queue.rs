@@ -123,6 +123,39 @@ pub fn for_each(
     Ok(())
 }
 
+/// What reconciliation last made of a declaration, through one visit that used it.
+pub struct Finding {
+    pub visit_no: String,
+    pub status: ReconcileStatus,
+    pub decision: Option<QueueDecision>,
+    pub state: QueueState,
+}
+
+/// What reconciliation made of a declaration through the newest visit (not voided) that used it
+/// and got an answer.
+pub fn latest_finding(tx: &Tx<'_>, declaration_id: i64) -> Result<Option<Finding>> {
+    let found: Option<(String, String, Option<String>, String)> = tx
+        .conn()
+        .prepare_cached(
+            "SELECT v.visit_no, q.status, q.decision, q.state
+             FROM reconcile_queue q JOIN visits v ON v.id = q.visit_id
+             WHERE v.declaration_id = ?1 AND q.status IS NOT NULL AND v.voided_at IS NULL
+             ORDER BY v.id DESC LIMIT 1",
+        )?
+        .query_row([declaration_id], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })
+        .optional()?;
+    Ok(found.and_then(|(visit_no, status, decision, state)| {
+        Some(Finding {
+            visit_no,
+            status: ReconcileStatus::parse(&status)?,
+            decision: decision.as_deref().and_then(QueueDecision::parse),
+            state: QueueState::parse(&state)?,
+        })
+    }))
+}
+
 /// Visits due for checking, oldest first.
 pub fn due(tx: &Tx<'_>) -> Result<Vec<i64>> {
     let mut stmt = tx.conn().prepare_cached(

@@ -93,6 +93,16 @@ pub fn insert(tx: &Tx<'_>, v: &NewVisit<'_>, stamp: &Stamp) -> Result<(i64, Stri
     Ok((id, visit_no))
 }
 
+/// The patient's visits on `date` that were not voided, by visit number.
+pub fn on_day_for(tx: &Tx<'_>, patient_id: i64, date: NaiveDate) -> Result<Vec<String>> {
+    let mut stmt = tx.conn().prepare_cached(
+        "SELECT visit_no FROM visits
+         WHERE patient_id = ?1 AND visit_date = ?2 AND voided_at IS NULL ORDER BY id",
+    )?;
+    let rows = stmt.query_map(params![patient_id, date.to_string()], |r| r.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 const COLUMNS: &str =
     "id, visit_no, visit_date, patient_id, declaration_id, basis, outage_id, warnings,
     created_at, created_by, voided_at, void_reason";

@@ -940,6 +940,51 @@ fn reconciled_day(path: &std::path::Path) -> Records {
     r
 }
 
+/// Answers at once: the declared insurance is no longer valid (無効).
+struct NoLongerValid;
+impl QualificationService for NoLongerValid {
+    fn verify(&self, _req: &VerifyRequest) -> VerifyOutcome {
+        VerifyOutcome::Answered(VerifyResult {
+            segment_of_result: "1".into(),
+            processing_result_status: Some("1".into()),
+            validity: Some(Validity::Invalid),
+            ..Default::default()
+        })
+    }
+}
+
+#[test]
+fn no_change_is_refused_for_insurance_reconciliation_found_invalid() {
+    let mut r = records(Store::open_in_memory().unwrap(), "受付 鈴木");
+    sample_patient(&mut r, "山田 太郎", "ヤマダ タロウ", "S45.3.1", "01130012");
+    let opts = PassOptions {
+        concurrency: 1,
+        delay: std::time::Duration::ZERO,
+        auto_settle_match: true,
+    };
+    r.reconcile_pass(&NoLongerValid, &opts, |_| {}).unwrap();
+    let visits = r.visits(None).unwrap().len();
+    let mut h = Harness::new(App::ready(r));
+    h.type_text("やまだ");
+    h.named(Named::Enter);
+    assert!(
+        h.shows("× 前回の保険は照合で資格なし（無効）と分かっています（受付 S-1125-001）"),
+        "{:?}",
+        h.texts()
+    );
+    assert!(h.shows("本日受付済み S-1125-001"));
+    assert!(!h.shows("Enter 変更なしで受付"));
+    h.named(Named::Enter); // not "no change": refused, nothing recorded
+    assert!(
+        h.shows("新しい保険証の申立書（F7）で受け付けるか"),
+        "{:?}",
+        h.texts()
+    );
+    assert_eq!(h.records().visits(None).unwrap().len(), visits);
+    h.named(Named::F7); // the 申立書 for this patient, insurance to fill in
+    assert!(h.shows("保険の変更（申立書）"));
+}
+
 fn selected_title(h: &mut Harness) -> String {
     h.texts()
         .into_iter()

@@ -80,6 +80,7 @@ fn outage_morning(r: &mut Records) -> HashMap<VisitId, &'static str> {
         .intake_returning(
             PatientId(1),
             onshi_fallback::domain::Basis::ReturningNoChange,
+            None,
         )
         .unwrap();
     expected.insert(again.visit_id, "match");

@@ -64,7 +64,7 @@ fn an_intact_database_verifies() {
     for n in 0..5 {
         r.intake(&intake(n)).unwrap();
     }
-    r.intake_returning(PatientId(1), Basis::ReturningNoChange)
+    r.intake_returning(PatientId(1), Basis::ReturningNoChange, None)
         .unwrap();
     r.outage_end("復旧", Detection::Staff).unwrap();
     let report = r.audit_verify().unwrap();
@@ -325,6 +325,60 @@ fn visits_made_during_an_outage_wait_then_become_due() {
 }
 
 #[test]
+fn no_change_reuses_no_insurance_reconciliation_left_to_follow_up_unless_a_reason_is_given() {
+    use onshi_fallback::domain::ids::VisitId;
+    use onshi_fallback::service::Decision;
+    let mut r = memory_records();
+    let first = r.intake(&intake(1)).unwrap();
+    // The clerk could not settle it: 要確認, still open.
+    r.store
+        .raw()
+        .execute(
+            "UPDATE reconcile_queue SET status = 'needs_manual', state = 'needs_decision' WHERE visit_id = ?1",
+            [first.visit_id.0],
+        )
+        .unwrap();
+    r.resolve(
+        VisitId(first.visit_id.0),
+        Decision::FollowUp,
+        "保険者に電話",
+    )
+    .unwrap();
+    let doubt = r
+        .doubt_about_last_insurance(first.patient_id)
+        .unwrap()
+        .unwrap();
+    assert!(doubt.contains("要確認のまま"), "{doubt}");
+    let err = r
+        .intake_returning(first.patient_id, Basis::ReturningNoChange, None)
+        .unwrap_err();
+    assert!(err.ja().contains("要確認のまま"), "{}", err.ja());
+    assert_eq!(r.visits(None).unwrap().len(), 1, "nothing recorded");
+    let taken = r
+        .intake_returning(
+            first.patient_id,
+            Basis::ReturningNoChange,
+            Some("保険証を確認、変更なし"),
+        )
+        .unwrap();
+    let said: Vec<&str> = taken
+        .warnings
+        .iter()
+        .map(|w| w.message_ja.as_str())
+        .collect();
+    assert!(
+        said.iter()
+            .any(|w| w.contains("申告のまま受付（理由: 保険証を確認、変更なし）")),
+        "{said:?}"
+    );
+    assert!(
+        said.iter()
+            .any(|w| w.contains(&format!("本日受付済み {}", first.visit_no))),
+        "{said:?}"
+    );
+}
+
+#[test]
 fn the_same_person_is_not_registered_twice() {
     let mut r = memory_records();
     let a = r.intake(&intake(1)).unwrap();
@@ -361,14 +415,14 @@ fn returning_patient_reuses_the_last_declaration() {
     let mut r = memory_records();
     let a = r.intake(&intake(1)).unwrap();
     let b = r
-        .intake_returning(a.patient_id, Basis::ReturningNoChange)
+        .intake_returning(a.patient_id, Basis::ReturningNoChange, None)
         .unwrap();
     let rows = r.visits(None).unwrap();
     assert_eq!(rows[0].visit.declaration_id, rows[1].visit.declaration_id);
     assert_eq!(rows[1].visit.basis.as_str(), "returning_no_change");
     assert_eq!(b.patient_id, a.patient_id);
     let err = r
-        .intake_returning(PatientId(99), Basis::ReturningNoChange)
+        .intake_returning(PatientId(99), Basis::ReturningNoChange, None)
         .unwrap_err();
     assert!(err.is_bad_input());
 }
