@@ -124,6 +124,13 @@ impl Reception {
     fn apply(&mut self, records: &mut Records, message: Message) -> Task<Message> {
         match message {
             Message::QueryChanged(q) => {
+                // 「受付しました」 is about the last patient: the next search is about another.
+                if matches!(
+                    self.notice,
+                    Some(Notice::Done { .. } | Notice::Corrected { .. })
+                ) {
+                    self.notice = None;
+                }
                 self.query = q;
                 self.search(records);
                 Task::none()

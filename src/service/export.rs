@@ -145,7 +145,7 @@ impl Records {
                     r.entry.reason.clone(),
                     r.entry
                         .decision
-                        .map(|d| d.as_str().to_string())
+                        .map(|d| d.ja().to_string())
                         .unwrap_or_default(),
                     r.entry.decided_by.clone().unwrap_or_default(),
                     r.entry.note.clone(),

@@ -336,6 +336,9 @@ fn new_patient_form_marks_a_bad_check_digit_then_saves_into_todays_list() {
     let texts = h.texts();
     assert!(texts.iter().any(|t| t == "山田 花子"), "{texts:?}");
     assert!(texts.contains(&v.visit.visit_no));
+    // The next search is about another patient: the receipt no longer shows.
+    h.type_text("た");
+    assert!(!h.shows("受付しました"));
 }
 
 #[test]

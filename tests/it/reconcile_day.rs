@@ -314,6 +314,17 @@ fn a_whole_day_reconciled() {
     );
     assert!(text.contains("旧資格（申告のまま）"));
     assert!(text.contains("負担割合: 3割 → 2割"));
+    // Decisions in the clerk's words, never the codes the JSON uses.
+    for code in [
+        ",follow_up,",
+        ",declared,",
+        ",manual,",
+        ",verified,",
+        ",auto,",
+    ] {
+        assert!(!text.contains(code), "{code} in the clerk's CSV");
+    }
+    assert!(text.contains(",要確認,"), "{text}");
     let export = dir.path().join("claims.csv");
     let e = r.export_csv(&export).unwrap();
     assert_eq!(e.visits, total);
