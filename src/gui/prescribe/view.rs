@@ -550,11 +550,14 @@ fn verification(claim: Option<&Declaration>) -> (String, iced::Color) {
         Some(d) if d.insurance.is_fushou() => {
             ("不詳・未確認（番号なし）".into(), theme::ERROR_TEXT)
         }
+        // Said as what happened, not as the record's source plus a status (「確認済（申告）」
+        // read as if the declaration itself were the check).
         Some(d) => match (d.source, &d.verified_at) {
-            (Source::Verified, _) | (_, Some(_)) => {
-                (format!("確認済（{}）", d.source.ja()), theme::GREEN)
+            (Source::Verified, _) => ("オンライン確認済".into(), theme::GREEN),
+            (Source::Manual, _) => ("照会結果を手入力（確認済）".into(), theme::GREEN),
+            (Source::Declared, Some(_)) => {
+                ("申告どおり（オンライン確認で一致）".into(), theme::GREEN)
             }
-            (Source::Manual, None) => ("確認済（手入力）".into(), theme::GREEN),
             (Source::Declared, None) => ("申告のまま・未確認".into(), theme::AMBER),
         },
     }
@@ -569,4 +572,40 @@ fn drug_names(content: &PrescriptionInput) -> String {
         .map(|d| d.name.as_str())
         .collect();
     names.join("、")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn declaration(source: Source, verified_at: Option<&str>) -> Declaration {
+        Declaration {
+            id: 1,
+            patient_id: 1,
+            insurance: serde_json::from_value(serde_json::json!({
+                "kind": "shaho", "insurer_number": "01130012", "symbol": "12", "number": "5678",
+                "branch": "01", "relationship": "self", "insurer_name": "", "employer": "",
+                "copay_percent": 30, "public_funds": []
+            }))
+            .unwrap(),
+            source,
+            basis: "self_declaration".into(),
+            verified_at: verified_at.map(String::from),
+            created_at: "2026-11-25T09:00:00+09:00".into(),
+            superseded_by: None,
+        }
+    }
+
+    #[test]
+    fn verification_is_said_as_what_happened() {
+        let at = Some("2026-11-25T15:00:00+09:00");
+        let said = |source, at| verification(Some(&declaration(source, at))).0;
+        assert_eq!(said(Source::Declared, None), "申告のまま・未確認");
+        assert_eq!(
+            said(Source::Declared, at),
+            "申告どおり（オンライン確認で一致）"
+        );
+        assert_eq!(said(Source::Verified, at), "オンライン確認済");
+        assert_eq!(said(Source::Manual, at), "照会結果を手入力（確認済）");
+    }
 }
