@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::{ListOrder, Records};
 use crate::domain::claim::ClaimBasis;
-use crate::domain::QueueState;
+use crate::domain::{QueueDecision, QueueState};
 use crate::error::{Error, Result};
 
 #[derive(Debug, Clone, Serialize)]
@@ -178,6 +178,9 @@ impl ExportSummary {
 
 impl super::QueueRow {
     pub fn status_ja(&self) -> String {
+        if self.voided {
+            return QueueDecision::Voided.ja().to_string();
+        }
         match self.entry.status {
             Some(s) => s.ja().to_string(),
             None => "未照合".to_string(),

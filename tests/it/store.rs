@@ -379,6 +379,16 @@ fn no_change_reuses_no_insurance_reconciliation_left_to_follow_up_unless_a_reaso
 }
 
 #[test]
+fn a_voided_visit_reads_as_cancelled_in_the_clerks_list() {
+    let mut r = memory_records();
+    let v = r.intake(&intake(1)).unwrap();
+    r.void_visit(v.visit_id, "二重受付").unwrap();
+    let row = r.reconcile_list().unwrap().remove(0);
+    assert!(row.voided);
+    assert_eq!(row.status_ja(), "取消");
+}
+
+#[test]
 fn the_same_person_is_not_registered_twice() {
     let mut r = memory_records();
     let a = r.intake(&intake(1)).unwrap();
