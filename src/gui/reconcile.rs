@@ -20,7 +20,8 @@ use crate::domain::form_codes;
 use crate::domain::intake::{validate_insurance, InsuranceInput};
 use crate::domain::wareki::format_wareki;
 use crate::domain::{QueueDecision, QueueState};
-use crate::service::{Decision, QueueRow, Records};
+use crate::reconcile::ReconcileStatus;
+use crate::service::{Decision, PassReport, QueueRow, Records};
 
 pub const NOTE_INPUT: &str = "reconcile-note";
 const LIST: &str = "reconcile-list";
@@ -118,7 +119,14 @@ pub enum PassEvent {
         visit_no: String,
         patient: String,
     },
-    Done(Result<usize, String>),
+    Done(Result<PassCount, String>),
+}
+
+/// What a finished pass did: records asked, and how many of them got no usable answer.
+#[derive(Debug, Clone, Copy)]
+pub struct PassCount {
+    pub checked: usize,
+    pub unanswered: usize,
 }
 
 #[derive(Debug, Clone)]
@@ -317,19 +325,29 @@ impl ReconcileScreen {
             }
             Message::Pass(PassEvent::Done(result)) => {
                 self.running = None;
-                match result {
-                    Ok(0) => {
-                        self.error = None;
-                        self.notice = Some(
-                            "照合する記録はありませんでした（照合待ちの記録がありません）".into(),
-                        );
+                (self.notice, self.error) = match result {
+                    Ok(PassCount { checked: 0, .. }) => (
+                        Some("照合する記録はありませんでした（照合待ちの記録がありません）".into()),
+                        None,
+                    ),
+                    // Nothing came back: a failure to act on, not a pass done.
+                    Ok(PassCount { checked, unanswered }) if unanswered == checked => (
+                        None,
+                        Some(format!(
+                            "照合できませんでした: {checked} 件すべてに回答がありません。資格確認端末と回線を確認してから F6 でやり直してください"
+                        )),
+                    ),
+                    Ok(PassCount { checked, unanswered: 0 }) => {
+                        (Some(format!("照合が終わりました: {checked} 件を確認しました")), None)
                     }
-                    Ok(n) => {
-                        self.error = None;
-                        self.notice = Some(format!("照合が終わりました: {n} 件を確認しました"));
-                    }
-                    Err(e) => self.error = Some(e),
-                }
+                    Ok(PassCount { checked, unanswered }) => (
+                        None,
+                        Some(format!(
+                            "照合は途中までです: {checked} 件のうち {unanswered} 件は回答がありません（照合待ちのまま。F6 でやり直せます）"
+                        )),
+                    ),
+                    Err(e) => (None, Some(e)),
+                };
                 self.refresh(records);
                 if self.follow_top {
                     self.selected = 0;
@@ -427,9 +445,16 @@ impl ReconcileScreen {
                 });
             },
             move |result| {
-                let _ = done.unbounded_send(PassEvent::Done(
-                    result.map(|r| r.checked).map_err(|e| error_ja(&e)),
-                ));
+                let count = |r: PassReport| PassCount {
+                    checked: r.checked,
+                    unanswered: r
+                        .results
+                        .iter()
+                        .filter(|x| x.status == ReconcileStatus::NoAnswer)
+                        .count(),
+                };
+                let _ = done
+                    .unbounded_send(PassEvent::Done(result.map(count).map_err(|e| error_ja(&e))));
             },
         );
         if let Err(e) = started {

@@ -1190,6 +1190,36 @@ fn the_pass_runs_off_the_ui_thread_and_reports_progress() {
 }
 
 #[test]
+fn a_pass_with_no_answer_at_all_is_shown_as_a_failure() {
+    // The terminal folder is there but nothing answers: every request times out.
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("oqs");
+    std::fs::create_dir_all(root.join("req")).unwrap();
+    std::fs::create_dir_all(root.join("res")).unwrap();
+    let mut r = records(
+        Store::open(&dir.path().join("clinic.sqlite3")).unwrap(),
+        "請求",
+    );
+    r.outage_start("回線断", &[], Detection::Staff).unwrap();
+    intake_numbered(&mut r, "照合 花子", "ショウゴウ ハナコ", "4321");
+    r.outage_end("", Detection::Staff).unwrap();
+    r.config = Config::parse(&format!(
+        "[qualification]\nroot = {:?}\ntimeout_s = 1\nmedical_institution_code = \"1311234567\"\n[reconcile]\ndelay_ms = 0\n",
+        root.display().to_string()
+    ))
+    .unwrap();
+    let mut h = Harness::new(App::ready(r));
+    h.named(Named::F3);
+    h.named(Named::F6);
+    assert!(
+        h.shows("照合できませんでした: 1 件すべてに回答がありません"),
+        "{:?}",
+        h.texts()
+    );
+    assert!(!h.shows("照合が終わりました"));
+}
+
+#[test]
 fn snapshots_of_the_runbook_and_reconciliation() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("clinic.sqlite3");
