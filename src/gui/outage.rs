@@ -14,7 +14,9 @@ use crate::domain::{Detection, Service};
 use crate::service::{Records, Status};
 
 pub const REASON_INPUT: &str = "outage-reason";
-pub const NOTE_INPUT: &str = "outage-end-note";
+/// The outage's running notes (what was tried, who was called): Enter records one, the outage
+/// goes on.
+pub const NOTE_INPUT: &str = "outage-note";
 
 #[derive(Debug, Clone)]
 pub enum Message {
@@ -22,6 +24,9 @@ pub enum Message {
     ToggleService(Service),
     Start,
     NoteChanged(String),
+    /// Enter in the note field: record the note (the outage goes on).
+    AddNote,
+    /// The 復旧を記録 button: asks once, records the line's return on the second press.
     End,
     Runbook(runbook::Message),
     /// Esc: back to 受付 (a text field here only loses the focus on Esc).
@@ -32,6 +37,8 @@ pub struct OutageScreen {
     reason: String,
     services: Vec<Service>,
     note: String,
+    /// The 復旧を記録 button was pressed once: the next press records the return.
+    confirm_end: bool,
     notice: Option<String>,
     error: Option<String>,
     pub runbook: Checklist,
@@ -43,6 +50,7 @@ impl Default for OutageScreen {
             reason: String::new(),
             services: Service::ALL.to_vec(),
             note: String::new(),
+            confirm_end: false,
             notice: None,
             error: None,
             runbook: Checklist::default(),
@@ -69,9 +77,15 @@ impl OutageScreen {
             Message::Runbook(m) => {
                 return self.runbook.update(records, m).map(Message::Runbook).into()
             }
+            Message::Escape if self.confirm_end => {
+                self.confirm_end = false;
+                self.notice = None;
+                return Action::None;
+            }
             Message::Escape => return Action::Back,
             _ => {}
         }
+        let asked_to_end = std::mem::take(&mut self.confirm_end);
         self.error = None;
         let mut changed = false;
         match message {
@@ -99,12 +113,26 @@ impl OutageScreen {
                     Err(e) => self.error = Some(error_ja(&e)),
                 }
             }
-            Message::End => match records.outage_end(&self.note, Detection::Staff) {
+            Message::AddNote => match records.outage_note(&self.note) {
+                Ok(()) => {
+                    self.notice = Some(format!("メモを記録しました: {}", self.note.trim()));
+                    self.note.clear();
+                    changed = true;
+                }
+                Err(e) => self.error = Some(error_ja(&e)),
+            },
+            Message::End if !asked_to_end => {
+                self.confirm_end = true;
+                self.notice = Some(
+                    "回線の復旧を記録しますか？ もう一度「復旧を記録」で記録します（Esc で取消）"
+                        .into(),
+                );
+            }
+            Message::End => match records.outage_end("", Detection::Staff) {
                 Ok((_, released)) => {
                     self.notice = Some(format!(
                         "回線の復旧を記録しました。照合待ちになった記録 {released} 件"
                     ));
-                    self.note.clear();
                     changed = true;
                 }
                 Err(e) => self.error = Some(error_ja(&e)),
@@ -138,20 +166,19 @@ impl OutageScreen {
                     .push(text(format!("停止中のサービス: {}", services_ja(&o.services))).size(theme::BODY))
                     .push(text(format!("検知: {}（{}）", o.detected_by.ja(), o.started_by)).size(theme::BODY))
                     .push(rule::horizontal(1))
-                    .push(text("回線が復旧したら記録してください（照合待ちの記録が照合対象になります）。Shift+Tab でメモ欄へ").size(theme::BODY))
+                    .push(text("経過メモ（Shift+Tab で欄へ、Enter で記録。障害モードは続きます）").size(theme::BODY))
                     .push(
-                        row![
-                            text_input("メモ（任意）例: 端末再起動で回復", &self.note)
-                                .id(NOTE_INPUT)
-                                .on_input(Message::NoteChanged)
-                                .on_submit(Message::End)
-                                .size(theme::BODY)
-                                .padding(6)
-                                .style(theme::input(false)),
-                            button(text("復旧を記録").size(theme::BODY)).padding([6, 14]).on_press(Message::End),
-                        ]
-                        .spacing(8),
-                    );
+                        text_input("例: 保守業者に電話、折り返し待ち", &self.note)
+                            .id(NOTE_INPUT)
+                            .on_input(Message::NoteChanged)
+                            .on_submit(Message::AddNote)
+                            .size(theme::BODY)
+                            .padding(6)
+                            .style(theme::input(false)),
+                    )
+                    .push(rule::horizontal(1))
+                    .push(text("回線が復旧したら記録してください（照合待ちの記録が照合対象になります）").size(theme::BODY))
+                    .push(button(text("復旧を記録（F9 でも可）").size(theme::BODY)).padding([6, 14]).on_press(Message::End));
             }
             None => {
                 left = left

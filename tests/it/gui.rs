@@ -665,8 +665,8 @@ fn the_outage_screen_shows_the_open_outage_and_ends_it() {
     assert!(h.shows("現在: 障害モード（オンライン資格確認 停止中）"));
     assert!(h.shows("理由: 資格確認端末がエラー"));
     assert!(h.shows("停止中のサービス: オンライン資格確認・電子処方箋"));
-    // The runbook's result field has focus (ticking is the work); Shift+Tab reaches the note
-    // field, where Enter records the return.
+    // The runbook's result field has focus (ticking is the work); Shift+Tab reaches the
+    // outage's note field, where Enter records a note and the outage goes on.
     assert!(
         h.focused().is_some_and(|id| id.contains("runbook-result")),
         "{:?}",
@@ -674,17 +674,34 @@ fn the_outage_screen_shows_the_open_outage_and_ends_it() {
     );
     h.shift_tab();
     assert!(
-        h.focused().is_some_and(|id| id.contains("outage-end-note")),
+        h.focused().is_some_and(|id| id.contains("outage-note")),
         "{:?}",
         h.focused()
     );
-    h.type_text("端末再起動で回復");
+    h.type_text("保守業者に電話、折り返し待ち");
     h.named(Named::Enter);
+    assert!(h.shows("メモを記録しました: 保守業者に電話、折り返し待ち"));
+    assert!(h.shows("現在: 障害モード（オンライン資格確認 停止中）"));
+    assert!(
+        h.records().status().unwrap().outage.is_some(),
+        "a note does not end it"
+    );
+    // 復旧を記録 asks once; Esc takes the question back, a second press records the return.
+    let press_end = |h: &mut Harness| {
+        let t = h.app.update(Message::Outage(gui::outage::Message::End));
+        h.run(t);
+    };
+    press_end(&mut h);
+    assert!(h.shows("回線の復旧を記録しますか？"));
+    assert!(h.records().status().unwrap().outage.is_some());
+    h.named(Named::Escape);
+    press_end(&mut h);
+    press_end(&mut h);
     assert!(h.shows("回線の復旧を記録しました"));
     assert!(h.shows("現在: 通常モード"));
     assert!(h.shows("通常モード（オンライン資格確認 利用可）"));
     let log = h.records().outage_log().unwrap();
-    assert_eq!(log[0].outage.end_note, "端末再起動で回復");
+    assert_eq!(log[0].notes.len(), 1, "{:?}", log[0].notes);
     // And start one again from here, with the reason typed.
     h.named(Named::F4);
     h.type_text("回線断");
@@ -1469,7 +1486,14 @@ fn the_doctor_sees_which_insurance_was_verified_and_prints_the_reconciled_one() 
     let mut h = Harness::new(App::ready(r));
     h.named(Named::F2);
     let texts = h.texts();
-    assert!(texts.iter().any(|t| t.starts_with("確認済")), "{texts:?}");
+    // The one accepted from the terminal, and the one that matched as declared.
+    assert!(texts.iter().any(|t| t == "オンライン確認済"), "{texts:?}");
+    assert!(
+        texts
+            .iter()
+            .any(|t| t == "申告どおり（オンライン確認で一致）"),
+        "{texts:?}"
+    );
     assert!(
         texts.iter().any(|t| t == "不詳・未確認（番号なし）"),
         "{texts:?}"
