@@ -10,13 +10,15 @@ use super::app::Shortcut;
 use super::new_patient::{self, Form, FormOutcome};
 use super::widget::{self, cell};
 use super::{theme, Action};
-use crate::domain::ids::PatientId;
+use crate::domain::ids::{PatientId, VisitId};
 use crate::domain::wareki::format_wareki;
 use crate::domain::Basis;
 use crate::error::Error;
 use crate::service::{IntakeReceipt, PatientHit, Records, VisitRow};
 
 pub const SEARCH_INPUT: &str = "reception-search";
+/// The reason for cancelling a visit recorded by mistake.
+pub const VOID_REASON_INPUT: &str = "reception-void-reason";
 /// How many hits are listed while typing (what fits 1366×768 under the red banner and a notice).
 pub const HIT_LIMIT: usize = 6;
 /// How many of today's visits fit on one 1366×768 screen.
@@ -34,6 +36,11 @@ pub enum Message {
     NewPatient,
     /// Ctrl+E on a shown patient: correct their details (氏名・住所・電話…).
     CorrectPatient,
+    /// Ctrl+Delete on a shown patient received today: cancel that visit (a reason is asked).
+    AskVoid,
+    VoidReasonChanged(String),
+    /// Enter in the reason: cancel the visit.
+    Void,
     Escape,
     Form(new_patient::Message),
 }
@@ -59,8 +66,10 @@ pub struct Reception {
 struct Cautions {
     /// Reconciliation found the last insurance wanting: "no change" is refused.
     doubt: Option<String>,
-    /// Visit numbers already recorded for the patient today.
-    received_today: Vec<String>,
+    /// Visits already recorded for the patient today (not voided), oldest first.
+    received_today: Vec<(VisitId, String)>,
+    /// Cancelling the newest of them (Ctrl+Delete): the reason typed so far.
+    voiding: Option<String>,
 }
 
 enum Notice {
@@ -72,6 +81,10 @@ enum Notice {
     Corrected {
         name: String,
         changed: bool,
+    },
+    Voided {
+        visit_no: String,
+        reason: String,
     },
     Error(String),
 }
@@ -112,6 +125,7 @@ impl Reception {
             Shortcut::Down => Some(Message::Move(1)),
             Shortcut::NewPatient => Some(Message::NewPatient),
             Shortcut::Ctrl('e') => Some(Message::CorrectPatient),
+            Shortcut::Ctrl('\u{7f}') => Some(Message::AskVoid),
             _ => None,
         }
     }
@@ -123,6 +137,8 @@ impl Reception {
 
     fn apply(&mut self, records: &mut Records, message: Message) -> Task<Message> {
         match message {
+            // A key the field took without changing it (Ctrl+Delete at the end) keeps the hit.
+            Message::QueryChanged(q) if q == self.query => Task::none(),
             Message::QueryChanged(q) => {
                 // 「受付しました」 is about the last patient: the next search is about another.
                 if matches!(
@@ -185,6 +201,24 @@ impl Reception {
                 let task = form.focus_first().map(Message::Form);
                 self.form = Some(form);
                 task
+            }
+            Message::AskVoid => {
+                if self.detail && self.form.is_none() && !self.cautions.received_today.is_empty() {
+                    self.cautions.voiding = Some(String::new());
+                    return operation::focus(VOID_REASON_INPUT);
+                }
+                Task::none()
+            }
+            Message::VoidReasonChanged(r) => {
+                if let Some(reason) = self.cautions.voiding.as_mut() {
+                    *reason = r;
+                }
+                Task::none()
+            }
+            Message::Void => self.void_newest_today(records),
+            Message::Escape if self.cautions.voiding.is_some() => {
+                self.cautions.voiding = None;
+                operation::focus(SEARCH_INPUT)
             }
             Message::Escape => {
                 if let Some(form) = self.form.as_mut() {
@@ -285,9 +319,38 @@ impl Reception {
                 self.cautions = Cautions {
                     doubt,
                     received_today: today,
+                    voiding: None,
                 }
             }
             Err(e) => self.notice = Some(Notice::Error(error_ja(&e))),
+        }
+    }
+
+    /// Cancels the shown patient's newest visit of today, recorded by mistake: it stays, marked,
+    /// with the reason (audited), and leaves the reconciliation queue.
+    fn void_newest_today(&mut self, records: &mut Records) -> Task<Message> {
+        let (Some(reason), Some((visit, visit_no))) = (
+            self.cautions.voiding.clone(),
+            self.cautions.received_today.last().cloned(),
+        ) else {
+            return Task::none();
+        };
+        match records.void_visit(visit, &reason) {
+            Ok(_) => {
+                self.notice = Some(Notice::Voided {
+                    visit_no,
+                    reason: reason.trim().to_string(),
+                });
+                self.refresh_today(records);
+                self.show_detail(records);
+                operation::focus(SEARCH_INPUT)
+            }
+            // The reason is missing: say so and stay in the field (the notice shifts the
+            // layout, so the focus is set again).
+            Err(e) => {
+                self.notice = Some(Notice::Error(error_ja(&e)));
+                operation::focus(VOID_REASON_INPUT)
+            }
         }
     }
 
@@ -432,6 +495,13 @@ fn notice_view(n: &Notice) -> Element<'_, Message> {
             .size(20),
             8,
         ),
+        Notice::Voided { visit_no, reason } => widget::notice(
+            text(format!(
+                "受付 {visit_no} を取り消しました（理由: {reason}）。記録は取消として残ります"
+            ))
+            .size(20),
+            8,
+        ),
         Notice::Error(e) => widget::error(e, 8),
     }
 }
@@ -521,11 +591,44 @@ fn detail_view<'a>(hit: &'a PatientHit, cautions: &Cautions) -> Element<'a, Mess
                 col = col.push(
                     text(format!(
                         "本日受付済み {}（二重受付でないか確認してください）",
-                        cautions.received_today.join("、")
+                        cautions
+                            .received_today
+                            .iter()
+                            .map(|(_, no)| no.as_str())
+                            .collect::<Vec<_>>()
+                            .join("、")
                     ))
                     .size(18)
                     .color(theme::AMBER),
                 );
+                col = col.push(match &cautions.voiding {
+                    Some(reason) => Element::from(
+                        column![
+                            text(format!(
+                                "受付 {} を取り消します。理由を入力して Enter（Esc でやめる）",
+                                cautions
+                                    .received_today
+                                    .last()
+                                    .map(|(_, no)| no.as_str())
+                                    .unwrap_or("")
+                            ))
+                            .size(theme::BODY)
+                            .color(theme::ERROR_TEXT),
+                            text_input("取消の理由 例: 二重受付", reason)
+                                .id(VOID_REASON_INPUT)
+                                .on_input(Message::VoidReasonChanged)
+                                .on_submit(Message::Void)
+                                .size(theme::BODY)
+                                .padding(6)
+                                .style(theme::input(false)),
+                        ]
+                        .spacing(4),
+                    ),
+                    None => text("間違えて受け付けた場合は Ctrl+Delete で取消（理由を入力）")
+                        .size(theme::SMALL)
+                        .color(theme::MUTED)
+                        .into(),
+                });
             }
             // Insurance reconciliation found wanting is not offered as "no change".
             let record: Element<'_, Message> = match &cautions.doubt {

@@ -180,12 +180,17 @@ impl Records {
             })
     }
 
-    /// The patient's visits already recorded today (visit numbers), for the desk to see before
-    /// recording another.
-    pub fn visits_today(&self, patient: PatientId) -> Result<Vec<String>> {
+    /// The patient's visits already recorded today and not voided (id, visit number), for the
+    /// desk to see before recording another, or to cancel one recorded by mistake.
+    pub fn visits_today(&self, patient: PatientId) -> Result<Vec<(VisitId, String)>> {
         let today = self.today();
-        self.store
-            .read(|tx| visits::on_day_for(tx, patient.0, today))
+        let found = self
+            .store
+            .read(|tx| visits::on_day_for(tx, patient.0, today))?;
+        Ok(found
+            .into_iter()
+            .map(|(id, no)| (VisitId(id), no))
+            .collect())
     }
 
     /// Corrects a patient's details (氏名, カナ, 生年月日, 性別, 住所, 電話) with the reason:
@@ -262,7 +267,8 @@ fn doubt(tx: &Tx<'_>, declaration_id: i64) -> Result<Option<String>> {
 fn same_day(tx: &Tx<'_>, patient_id: i64, today: NaiveDate) -> Result<Option<Warning>> {
     let earlier = visits::on_day_for(tx, patient_id, today)?;
     Ok((!earlier.is_empty()).then(|| {
-        let nos = earlier.join("、");
+        let nos: Vec<String> = earlier.into_iter().map(|(_, no)| no).collect();
+        let nos = nos.join("、");
         Warning::new(
             "patient",
             "患者",

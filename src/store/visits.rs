@@ -93,13 +93,15 @@ pub fn insert(tx: &Tx<'_>, v: &NewVisit<'_>, stamp: &Stamp) -> Result<(i64, Stri
     Ok((id, visit_no))
 }
 
-/// The patient's visits on `date` that were not voided, by visit number.
-pub fn on_day_for(tx: &Tx<'_>, patient_id: i64, date: NaiveDate) -> Result<Vec<String>> {
+/// The patient's visits on `date` that were not voided (id, visit number), oldest first.
+pub fn on_day_for(tx: &Tx<'_>, patient_id: i64, date: NaiveDate) -> Result<Vec<(i64, String)>> {
     let mut stmt = tx.conn().prepare_cached(
-        "SELECT visit_no FROM visits
+        "SELECT id, visit_no FROM visits
          WHERE patient_id = ?1 AND visit_date = ?2 AND voided_at IS NULL ORDER BY id",
     )?;
-    let rows = stmt.query_map(params![patient_id, date.to_string()], |r| r.get(0))?;
+    let rows = stmt.query_map(params![patient_id, date.to_string()], |r| {
+        Ok((r.get(0)?, r.get(1)?))
+    })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 

@@ -444,6 +444,46 @@ fn a_patients_address_is_corrected_at_reception_with_a_reason_and_audited() {
 }
 
 #[test]
+fn a_visit_recorded_by_mistake_is_cancelled_at_reception_with_a_reason() {
+    let mut r = records(Store::open_in_memory().unwrap(), "受付 鈴木");
+    sample_patient(&mut r, "山田 太郎", "ヤマダ タロウ", "S45.3.1", "01130012");
+    let mut h = Harness::new(App::ready(r));
+    h.type_text("やまだ");
+    h.named(Named::Enter);
+    assert!(h.shows("本日受付済み S-1125-001"), "{:?}", h.texts());
+    h.ctrl(Key::Named(Named::Delete));
+    assert!(h.shows("受付 S-1125-001 を取り消します"), "{:?}", h.texts());
+    assert!(h
+        .focused()
+        .is_some_and(|id| id.contains("reception-void-reason")));
+    h.named(Named::Enter); // no reason: refused, nothing voided
+    assert!(
+        h.shows("取り消しの理由を入力してください"),
+        "{:?}",
+        h.texts()
+    );
+    assert!(h.records().visits(None).unwrap()[0]
+        .visit
+        .voided_at
+        .is_none());
+    h.type_text("二重受付");
+    h.named(Named::Enter);
+    assert!(
+        h.shows("受付 S-1125-001 を取り消しました（理由: 二重受付）"),
+        "{:?}",
+        h.texts()
+    );
+    assert!(
+        !h.shows("本日受付済み"),
+        "the voided visit no longer counts"
+    );
+    let v = &h.records().visits(None).unwrap()[0].visit;
+    assert!(v.voided_at.is_some());
+    assert_eq!(v.void_reason.as_deref(), Some("二重受付"));
+    assert!(h.records().audit_verify().unwrap().ok);
+}
+
+#[test]
 fn arrows_pick_another_hit_and_escape_backs_out() {
     let mut r = records(Store::open_in_memory().unwrap(), "受付");
     sample_patient(&mut r, "山田 太郎", "ヤマダ タロウ", "S45.3.1", "01130012");
