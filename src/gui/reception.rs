@@ -2,7 +2,7 @@
 //! insurance, Enter again records "no change"), the new-patient form (F7), and today's list.
 
 use iced::widget::{
-    button, column, container, operation, row, rule, space, text, text_input, Column,
+    button, column, container, operation, row, rule, scrollable, space, text, text_input, Column,
 };
 use iced::{Element, Length, Task};
 
@@ -21,8 +21,6 @@ pub const SEARCH_INPUT: &str = "reception-search";
 pub const VOID_REASON_INPUT: &str = "reception-void-reason";
 /// How many hits are listed while typing (what fits 1366×768 under the red banner and a notice).
 pub const HIT_LIMIT: usize = 6;
-/// How many of today's visits fit on one 1366×768 screen.
-const TODAY_ROWS: usize = 14;
 
 #[derive(Debug, Clone)]
 pub enum Message {
@@ -700,9 +698,9 @@ fn today_view<'a>(rows: &'a [VisitRow], records: &Records) -> Column<'a, Message
                 .size(theme::BODY)
                 .width(Length::FillPortion(3))
                 .color(theme::MUTED),
-            text("保険")
+            text("保険（照合後）")
                 .size(theme::BODY)
-                .width(Length::FillPortion(4))
+                .width(Length::FillPortion(5))
                 .color(theme::MUTED),
             text("照合")
                 .size(theme::BODY)
@@ -719,8 +717,9 @@ fn today_view<'a>(rows: &'a [VisitRow], records: &Records) -> Column<'a, Message
                 .color(theme::MUTED),
         );
     }
-    // Newest first, so the visit just recorded is always visible.
-    for v in rows.iter().rev().take(TODAY_ROWS) {
+    // Newest first, so the visit just recorded is always on top; the rest scroll.
+    let mut list = column![].spacing(2);
+    for v in rows.iter().rev() {
         let void = v.visit.voided_at.is_some();
         let state = if void {
             "取消".to_string()
@@ -734,27 +733,25 @@ fn today_view<'a>(rows: &'a [VisitRow], records: &Records) -> Column<'a, Message
         } else {
             v.patient_name.clone()
         };
-        col = col.push(
+        // The insurance as it stands after reconciliation, whole (it may take two lines).
+        let insurance = if v.claimed_summary != v.insurance_summary {
+            format!("{}（照合で更新）", v.claimed_summary)
+        } else {
+            v.claimed_summary.clone()
+        };
+        list = list.push(
             row![
                 cell(v.visit.visit_no.clone(), Length::Fixed(NO_W)),
                 cell(name, Length::FillPortion(3)),
-                cell(v.insurance_summary.clone(), Length::FillPortion(4)),
+                text(insurance)
+                    .size(theme::BODY)
+                    .width(Length::FillPortion(5)),
                 cell(state, Length::Fixed(STATE_W)),
             ]
-            .spacing(6)
-            .height(28),
+            .spacing(6),
         );
     }
-    if rows.len() > TODAY_ROWS {
-        col = col.push(
-            text(format!(
-                "ほか {} 件（visits コマンドで全件）",
-                rows.len() - TODAY_ROWS
-            ))
-            .size(theme::BODY)
-            .color(theme::MUTED),
-        );
-    }
+    col = col.push(scrollable(list).height(Length::Fill));
     col
 }
 

@@ -31,6 +31,9 @@ pub struct VisitRow {
     pub patient_kana: String,
     pub insurance: Option<Declaration>,
     pub insurance_summary: String,
+    /// The insurance the visit is claimed with now: the declared one, or what reconciliation
+    /// settled on (verified, looked up by hand).
+    pub claimed_summary: String,
     pub queue_state: Option<QueueState>,
     pub queue_status: Option<crate::reconcile::ReconcileStatus>,
 }
@@ -116,7 +119,14 @@ impl Records {
                     let p = patients::require_patient(tx, v.patient_id)?;
                     let d = patients::get_declaration(tx, v.declaration_id)?;
                     let q = queue::get(tx, v.id)?;
+                    let claimed = match q.as_ref().and_then(|q| q.claim_declaration_id) {
+                        Some(id) => patients::get_declaration(tx, id)?,
+                        None => d.clone(),
+                    };
                     Ok(VisitRow {
+                        claimed_summary: claimed
+                            .map(|c| c.insurance.summary_ja())
+                            .unwrap_or_default(),
                         visit_id: VisitId(v.id),
                         patient_name: p.details.name,
                         patient_kana: p.details.kana,

@@ -484,6 +484,27 @@ fn a_visit_recorded_by_mistake_is_cancelled_at_reception_with_a_reason() {
 }
 
 #[test]
+fn todays_list_holds_every_visit_with_the_insurance_whole() {
+    let mut r = records(Store::open_in_memory().unwrap(), "受付");
+    for n in 0..20 {
+        r.intake(&crate::common::intake(n)).unwrap();
+    }
+    let mut h = Harness::new(App::ready(r));
+    let texts = h.texts();
+    // All twenty, the oldest too (the list scrolls), none sent to the command line.
+    assert!(texts.iter().any(|t| t == "S-1125-001"), "{texts:?}");
+    assert!(texts.iter().any(|t| t == "S-1125-020"), "{texts:?}");
+    assert!(!texts.iter().any(|t| t.contains("visits コマンド")));
+    // The insurance with its 番号 and 枝番, not cut at the column's edge.
+    assert!(
+        texts
+            .iter()
+            .any(|t| t.contains("番号") && t.contains("枝番")),
+        "{texts:?}"
+    );
+}
+
+#[test]
 fn arrows_pick_another_hit_and_escape_backs_out() {
     let mut r = records(Store::open_in_memory().unwrap(), "受付");
     sample_patient(&mut r, "山田 太郎", "ヤマダ タロウ", "S45.3.1", "01130012");
