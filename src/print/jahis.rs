@@ -325,26 +325,6 @@ pub fn symbol_text(doc: &RxDocument) -> String {
         .join(",")
 }
 
-/// Splits encoded records into chunks of at most `max_bytes`, never inside a record, so that a
-/// reader that handles each symbol on its own still sees whole CR LF-terminated records, and the
-/// chunks concatenated in order are the payload. Returns None when one record alone is too big.
-pub fn split(records: &[Record], max_bytes: usize) -> Option<Vec<Vec<u8>>> {
-    let mut chunks: Vec<Vec<u8>> = vec![Vec::new()];
-    for r in records {
-        let bytes = r.encode();
-        if bytes.len() > max_bytes {
-            return None;
-        }
-        let last = chunks.last_mut().expect("never empty");
-        if last.len() + bytes.len() > max_bytes {
-            chunks.push(bytes);
-        } else {
-            last.extend_from_slice(&bytes);
-        }
-    }
-    Some(chunks)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -354,21 +334,5 @@ mod tests {
         assert_eq!(clean(" 1日3回, 毎食後　"), "1日3回， 毎食後");
         assert_eq!(clean("工業会　　次郎"), "工業会 次郎");
         assert_eq!(clean("a\r\nb"), "a b");
-    }
-
-    #[test]
-    fn split_keeps_records_whole() {
-        let recs: Vec<Record> = (0..10)
-            .map(|i| Record::new(81, vec![i.to_string(), String::new(), "あいうえお".into()]))
-            .collect();
-        let len = recs[0].encode().len();
-        let chunks = split(&recs, len * 3 + 1).unwrap();
-        assert_eq!(chunks.len(), 4);
-        assert!(chunks.iter().all(|c| c.ends_with(b"\r\n")));
-        assert_eq!(
-            chunks.concat(),
-            recs.iter().flat_map(Record::encode).collect::<Vec<_>>()
-        );
-        assert!(split(&recs, len - 1).is_none());
     }
 }

@@ -65,6 +65,8 @@ const DRUG_INDENT: f32 = 6.0;
 /// Where an RP's 用法 starts.
 const USAGE_INDENT: f32 = 9.0;
 const CONTINUED_MARK: &str = "（続紙に続く）";
+/// Size of the 「1/2」 above a linked symbol, pt.
+const SYMBOL_LABEL_PT: f32 = 5.5;
 
 impl Renderer {
     pub fn new(template: Template) -> Result<Renderer, Error> {
@@ -128,7 +130,15 @@ impl Renderer {
             )
         })?;
         let records = jahis::records(doc);
-        let symbols = qr::symbols_for(&records, max_version)?;
+        // A prescription too long for 16 linked symbols at the template's pitch gets larger
+        // symbols with a finer pitch, down to the spec's 0.25 mm, rather than none.
+        let symbols =
+            qr::symbols_for(&records, max_version).or_else(|e| {
+                match qr::max_version(t.qr.size, qr::SPEC_MIN_CELL) {
+                    Some(v) if v > max_version => qr::symbols_for(&records, v),
+                    _ => Err(e),
+                }
+            })?;
         let gaiji = sjis::non_jis_chars(&jahis::symbol_text(doc));
 
         let body_pages = paginate(body_lines(&doc.prescription.rps), t.body_lines());
@@ -155,6 +165,7 @@ impl Renderer {
             for (i, s) in chunk.enumerate() {
                 let x = t.qr.x + i as f32 * (t.qr.size + t.qr.gap);
                 page.qr(s, x, t.qr.y, t.qr.size);
+                self.draw_symbol_label(&mut page, &ids, s, x);
             }
             out_pages.push(PdfPage::new(Mm(t.page.width), Mm(t.page.height), page.ops));
         }
@@ -166,6 +177,25 @@ impl Renderer {
             symbols,
             gaiji,
         })
+    }
+
+    /// 「1/2」 centred above a symbol of a linked set, between the frame and the quiet zone, so
+    /// that whoever scans can see at once that another symbol belongs to it.
+    fn draw_symbol_label(&self, page: &mut PageOps, fonts: &FontSet<'_>, s: &QrSymbol, x: f32) {
+        let Some(label) = s.position_label() else {
+            return;
+        };
+        let q = &self.template.qr;
+        let (id, font) = fonts.get(self.template.page.data_font);
+        let size = SYMBOL_LABEL_PT;
+        let w = text_width_mm(font, &label, size);
+        page.text(
+            &id,
+            size,
+            x + (q.size - w) / 2.0,
+            q.y - size * PT_TO_MM - 0.3,
+            &label,
+        );
     }
 
     /// Boxes, rules, cells and fixed wording: the same on every sheet.

@@ -392,11 +392,11 @@ mod tests {
     #[test]
     fn symbols_must_stay_clear_of_rules_and_on_the_page() {
         let onto_the_form =
-            DEFAULT_PRESCRIPTION.replacen("x = 6.0\ny = 180.0", "x = 6.0\ny = 150.0", 1);
+            DEFAULT_PRESCRIPTION.replacen("x = 6.0\ny = 181.0", "x = 6.0\ny = 150.0", 1);
         let e = Template::parse(&onto_the_form).unwrap_err().to_string();
         assert!(e.contains("罫線がかかっています"), "{e}");
         let off_the_page =
-            DEFAULT_PRESCRIPTION.replacen("x = 6.0\ny = 180.0", "x = 6.0\ny = 190.0", 1);
+            DEFAULT_PRESCRIPTION.replacen("x = 6.0\ny = 181.0", "x = 6.0\ny = 190.0", 1);
         assert!(Template::parse(&off_the_page)
             .unwrap_err()
             .to_string()

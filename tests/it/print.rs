@@ -15,6 +15,7 @@ use onshi_fallback::print::jahis;
 use onshi_fallback::print::{Rendered, Renderer, RxDocument};
 
 use crate::common::pdf_text::page_texts;
+use crate::common::qr_read::{read, read_all, rqrr_bytes};
 
 fn d(y: i32, m: u32, day: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, day).unwrap()
@@ -131,36 +132,6 @@ fn page_symbols(pdf: &[u8]) -> Vec<Vec<Vec<Vec<bool>>>> {
         pages.push(symbols);
     }
     pages
-}
-
-/// Renders a module matrix to a greyscale image (4 px per module, 4-module quiet zone) and
-/// decodes it with rqrr, as a camera would.
-fn decode(grid: &[Vec<bool>]) -> Vec<u8> {
-    let scale = 4;
-    let quiet = 4;
-    let n = grid.len();
-    let side = (n + 2 * quiet) * scale;
-    let mut img = rqrr::PreparedImage::prepare_from_greyscale(side, side, |x, y| {
-        let (mx, my) = (
-            (x / scale) as isize - quiet as isize,
-            (y / scale) as isize - quiet as isize,
-        );
-        let dark = mx >= 0
-            && my >= 0
-            && (mx as usize) < n
-            && (my as usize) < n
-            && grid[my as usize][mx as usize];
-        if dark {
-            0
-        } else {
-            255
-        }
-    });
-    let grids = img.detect_grids();
-    assert_eq!(grids.len(), 1, "one symbol found");
-    let mut out = Vec::new();
-    grids[0].decode_to(&mut out).unwrap();
-    out
 }
 
 fn sjis_lines(bytes: &[u8]) -> Vec<String> {
@@ -285,7 +256,7 @@ fn the_symbol_decodes_to_the_payload_record_by_record() {
     let r = renderer().render(&doc).unwrap();
     let symbols: Vec<_> = page_symbols(&r.pdf).concat();
     assert_eq!(symbols.len(), r.symbols.len());
-    let bytes: Vec<u8> = symbols.iter().flat_map(|g| decode(g)).collect();
+    let bytes = read_all(&symbols);
     assert_eq!(bytes, jahis::payload(&doc));
     let lines = sjis_lines(&bytes);
     let want = [
@@ -321,24 +292,26 @@ fn the_symbol_decodes_to_the_payload_record_by_record() {
     assert_eq!(lines, want);
     // Every symbol holds whole records.
     for g in &symbols {
-        assert!(decode(g).ends_with(b"\r\n"));
+        assert!(read(g).bytes.ends_with(b"\r\n"));
     }
-    // Cell pitch of at least 0.25 mm: 24 mm over the modules and quiet zone.
+    // Cell pitch of at least 0.33 mm (the spec's minimum is 0.25): 24 mm over the modules and
+    // quiet zone.
     for s in &r.symbols {
-        assert!(24.0 / (s.width + 8) as f32 >= 0.25);
+        assert!(24.0 / (s.width + 8) as f32 >= 0.33, "{}", s.width);
     }
 }
 
 #[test]
-fn a_short_prescription_is_one_symbol_at_level_m() {
+fn a_short_prescription_is_one_symbol() {
     let rps = r#"[{"form": "internal", "usage": "1日1回朝食後", "days": 28, "drugs": [
         {"name": "アムロジピン錠5mg", "amount": "1", "unit": "錠", "no_substitution": false, "patient_request": false}]}]"#;
     let doc = document("日薬 太郎", prescription(rps, "null", ""));
     let r = renderer().render(&doc).unwrap();
     keep("one-rp", &r);
+    // One symbol, not a linked set (at the 0.33 mm pitch this one needs level L).
     assert_eq!(r.symbols.len(), 1);
-    assert_eq!(r.symbols[0].ec_level, qrcode::EcLevel::M);
-    let lines = sjis_lines(&decode(&page_symbols(&r.pdf)[0][0]));
+    assert_eq!(r.symbols[0].sequence, None);
+    let lines = sjis_lines(&rqrr_bytes(&page_symbols(&r.pdf)[0][0]));
     assert!(
         !lines.iter().any(|l| l.starts_with("64,")),
         "no refill record without refill"
@@ -377,11 +350,7 @@ fn a_long_prescription_continues_on_a_second_sheet() {
         .contains("令和8年11月25日交付・日薬 太郎 様"));
     assert!(texts[1].contains("6)") && !texts[0].contains("6)"));
     // The symbols on all sheets, read in order, give the whole payload.
-    let all: Vec<u8> = page_symbols(&r.pdf)
-        .concat()
-        .iter()
-        .flat_map(|g| decode(g))
-        .collect();
+    let all = read_all(&page_symbols(&r.pdf).concat());
     assert_eq!(all, jahis::payload(&doc));
     assert!(r.symbols.len() >= 2);
 }
@@ -393,13 +362,7 @@ fn a_name_outside_jis_x_0208_becomes_geta_in_the_symbol_only() {
     let r = rend.render(&doc).unwrap();
     keep("gaiji-name", &r);
     assert_eq!(r.gaiji, vec!['髙']);
-    let lines = sjis_lines(
-        &page_symbols(&r.pdf)
-            .concat()
-            .iter()
-            .flat_map(|g| decode(g))
-            .collect::<Vec<_>>(),
-    );
+    let lines = sjis_lines(&read_all(&page_symbols(&r.pdf).concat()));
     assert!(lines.contains(&"11,,■橋 一郎,".to_string()), "{lines:?}");
     // The paper keeps the real character: the bundled font has it.
     assert!(page_texts(&r.pdf)[0].contains("髙橋 一郎"));
@@ -460,8 +423,8 @@ fn missing_clinic_settings_are_named() {
 #[test]
 fn a_template_override_moves_the_symbol() {
     let text = onshi_fallback::print::template::DEFAULT_PRESCRIPTION.replacen(
-        "x = 6.0\ny = 180.0",
-        "x = 80.0\ny = 180.0",
+        "x = 6.0\ny = 181.0\nsize = 24.0\ngap = 2.0\nmax_per_page = 3",
+        "x = 80.0\ny = 181.0\nsize = 24.0\ngap = 2.0\nmax_per_page = 1",
         1,
     );
     let t = onshi_fallback::print::template::Template::parse(&text).unwrap();
