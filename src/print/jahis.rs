@@ -144,6 +144,70 @@ pub fn copay_class(doc: &RxDocument) -> Option<u8> {
     }
 }
 
+/// 公費単独 (生活保護 and the like): no 保険者番号 but a 公費. Printed with the 公費 numbers and
+/// nothing about 不詳; the insurance part of the form stays empty, as for any 公費単独 patient.
+pub fn public_only(ins: &Insurance) -> bool {
+    ins.insurer_number.is_none() && !ins.public_funds.is_empty()
+}
+
+/// 不詳: no numbers and no 公費. The patient was received on a 被保険者資格申立書 while online
+/// eligibility could not be checked (保発0710第1号, 2023-07-10; 事務連絡 2023-07-19): the
+/// pharmacy must see that the patient is insured, with numbers still to be found, and not
+/// take the prescription for 自費.
+pub fn fushou(ins: &Insurance) -> bool {
+    ins.insurer_number.is_none() && ins.public_funds.is_empty()
+}
+
+/// The lines the clinic does not type but the 備考 欄 must carry, first: the age class, and the
+/// 不詳 note.
+///
+/// Wording from 「診療報酬請求書等の記載要領等について」(昭和51年8月7日保険発第82号) 別紙1 第5
+/// 「処方箋の記載上の注意事項」, 「備考」欄, as amended by the 保医発 notices since (the 令和6年
+/// 改定 included): 「６歳」 for a patient before the first 31 March after the 6th birthday
+/// (未就学児, 2割), 「高一」 for a 高齢受給者 or 後期高齢者 of the 一般・低所得 class, 「高７」 for one
+/// of the 7割給付 (現役並み所得) class. The same class is record 14 in the symbol, so the paper says
+/// what the symbol does.
+pub fn automatic_remarks(doc: &RxDocument) -> Vec<String> {
+    let mut out = Vec::new();
+    match copay_class(doc) {
+        Some(3) => out.push("６歳".to_string()),
+        Some(2) => out.push("高７".to_string()),
+        Some(_) => out.push("高一".to_string()),
+        None => {}
+    }
+    let ins = &doc.insurance;
+    if fushou(ins) {
+        let mut declared = vec![
+            ins.kind.ja().to_string(),
+            format!("{}割", ins.copay_percent / 10),
+        ];
+        declared.extend(
+            [&ins.insurer_name, &ins.employer]
+                .into_iter()
+                .map(|t| clean(t))
+                .filter(|t| !t.is_empty()),
+        );
+        if ins.relationship.is_none() {
+            declared.push("本人・家族の別不明".into());
+        }
+        out.push(format!(
+            "不詳（オンライン資格確認不可・被保険者資格申立書による）申立: {}",
+            declared.join("・")
+        ));
+    }
+    out
+}
+
+/// The whole 備考 text as printed and as written in records 81: the automatic lines, then the
+/// doctor's remarks.
+pub fn remarks(doc: &RxDocument) -> String {
+    let mut lines = automatic_remarks(doc);
+    if !doc.prescription.remarks.trim().is_empty() {
+        lines.push(doc.prescription.remarks.clone());
+    }
+    lines.join("\n")
+}
+
 /// The records of the payload, in output order.
 pub fn records(doc: &RxDocument) -> Vec<Record> {
     let c = &doc.clinic;
@@ -196,10 +260,11 @@ pub fn records(doc: &RxDocument) -> Vec<Record> {
     // 22 保険者番号: empty means "none" (the 不詳 path prints no number on paper either).
     out.push(Record::new(22, vec![opt(&ins.insurer_number)]));
     let relation = match ins.relationship {
-        Some(Relationship::Insured) => "1",
         Some(Relationship::Family) => "2",
-        // Unknown on a 申立書: written empty rather than guessed.
-        None => "",
+        // The field is required (◎): a strict reader refuses it empty. A 公費単独 patient is
+        // written as JAHIS's own sample 「記号番号省略(被保険者)」; a 不詳 patient who did not
+        // say 本人 or 家族 likewise, with 「本人・家族の別不明」 in 備考 (record 81) on both.
+        Some(Relationship::Insured) | None => "1",
     };
     let branch = clean(&ins.branch);
     let branch = if branch.len() == 1 {
@@ -227,7 +292,7 @@ pub fn records(doc: &RxDocument) -> Vec<Record> {
         out.push(Record::new(64, vec![n.to_string()]));
     }
     let mut seq = 0;
-    for line in rx.remarks.lines().map(clean).filter(|l| !l.is_empty()) {
+    for line in remarks(doc).lines().map(clean).filter(|l| !l.is_empty()) {
         let chars: Vec<char> = line.chars().collect();
         for chunk in chars.chunks(REMARK_CHARS) {
             seq += 1;

@@ -319,6 +319,8 @@ fn slot_text(name: &str, doc: &RxDocument, n: usize, pages: usize) -> String {
         "public_fund_payer_2" => fund(1, true),
         "public_fund_recipient_2" => fund(1, false),
         "insurer_number" => s(&ins.insurer_number),
+        // Not blank, which would read as 自費: the numbers are unknown, not absent.
+        "symbol_number" if jahis::fushou(ins) => "不詳".to_string(),
         "symbol_number" => {
             let mut t = [
                 ins.symbol.trim(),
@@ -348,7 +350,7 @@ fn slot_text(name: &str, doc: &RxDocument, n: usize, pages: usize) -> String {
         "institution_code" => s(&c.institution_code),
         "issued_on" => format_wareki(rx.issued_on),
         "refill_count" => rx.refill_count.map(|n| n.to_string()).unwrap_or_default(),
-        "remarks" => rx.remarks.clone(),
+        "remarks" => jahis::remarks(doc),
         "doctor_signature" if rx.needs_doctor_signature() => rx.doctor.clone(),
         _ => String::new(),
     }

@@ -268,14 +268,15 @@ fn the_symbol_decodes_to_the_payload_record_by_record() {
         "11,,日薬 太郎,",
         "12,1",
         "13,19500606",
-        // 76 years old on the day, 後期高齢者 2割 → 5.
+        // 76 years old on the day, 後期高齢者 2割 → 5 (「高一」 in 備考, record 81 below).
         "14,5",
         "22,06012345",
         "23,０１－２３,１２３４,2,05",
         "27,54016027,1234566",
         "51,20261125",
         "64,2",
-        "81,1,,一包化， 粉砕",
+        "81,1,,高一",
+        "81,2,,一包化， 粉砕",
         "101,1,1,,28",
         "111,1,1,,1日1回朝食後,",
         "201,1,1,1,1,,アムロジピン錠5mg,1,1,錠",
@@ -299,6 +300,146 @@ fn the_symbol_decodes_to_the_payload_record_by_record() {
     for s in &r.symbols {
         assert!(24.0 / (s.width + 8) as f32 >= 0.33, "{}", s.width);
     }
+}
+
+/// The lines of the payload a reader gets from the printed symbols.
+fn printed_records(r: &Rendered) -> Vec<String> {
+    sjis_lines(&read_all(&page_symbols(&r.pdf).concat()))
+}
+
+/// The 備考 lines printed on the first sheet (between 保険医署名's note and the 残薬 line).
+fn printed_remarks(r: &Rendered) -> String {
+    page_texts(&r.pdf)[0].clone()
+}
+
+fn with_patient(birth: NaiveDate, kind: InsuranceKind, percent: u8) -> RxDocument {
+    let mut doc = document("日薬 太郎", prescription(TWO_RPS, "null", ""));
+    doc.patient.birth_date = birth;
+    doc.insurance.kind = kind;
+    doc.insurance.copay_percent = percent;
+    doc
+}
+
+#[test]
+fn the_age_class_is_printed_in_remarks_as_record_14_says() {
+    // Issued 2026-11-25. (birth date, insurance, 負担割合) → (備考, record 14).
+    let cases = [
+        // 6 years old, before the first 31 March after the 6th birthday: 未就学児.
+        (
+            d(2020, 6, 6),
+            InsuranceKind::Kokuho,
+            20,
+            Some("６歳"),
+            Some("14,3"),
+        ),
+        // 7 years old: at school, nothing.
+        (d(2019, 4, 1), InsuranceKind::Kokuho, 30, None, None),
+        // 72: 高齢受給者, 2割 → 高一; 3割 (現役並み) → 高７.
+        (
+            d(1954, 6, 6),
+            InsuranceKind::Kokuho,
+            20,
+            Some("高一"),
+            Some("14,1"),
+        ),
+        (
+            d(1954, 6, 6),
+            InsuranceKind::Shaho,
+            30,
+            Some("高７"),
+            Some("14,2"),
+        ),
+        // 45: nothing.
+        (d(1981, 1, 1), InsuranceKind::Shaho, 30, None, None),
+    ];
+    for (birth, kind, pct, note, rec14) in cases {
+        let doc = with_patient(birth, kind, pct);
+        let r = renderer().render(&doc).unwrap();
+        let records = printed_records(&r);
+        let remarks: Vec<&String> = records.iter().filter(|l| l.starts_with("81,")).collect();
+        let text = printed_remarks(&r);
+        let has14 = records.iter().find(|l| l.starts_with("14,")).cloned();
+        assert_eq!(has14.as_deref(), rec14, "{birth}");
+        match note {
+            Some(n) => {
+                assert!(text.lines().any(|l| l == n), "{birth}: {n} printed");
+                assert_eq!(remarks[0], &format!("81,1,,{n}"), "{birth}");
+            }
+            None => {
+                for n in ["６歳", "高一", "高７"] {
+                    assert!(!text.contains(n), "{birth}: no {n}");
+                }
+                assert!(remarks.is_empty(), "{birth}");
+            }
+        }
+    }
+    if let Ok(dir) = std::env::var("PRINT_SAMPLES_DIR") {
+        for (name, birth, pct) in [("age-6", d(2020, 6, 6), 20), ("age-72", d(1954, 6, 6), 20)] {
+            let r = renderer()
+                .render(&with_patient(birth, InsuranceKind::Kokuho, pct))
+                .unwrap();
+            std::fs::write(format!("{dir}/{name}.pdf"), &r.pdf).unwrap();
+        }
+    }
+}
+
+#[test]
+fn a_fushou_prescription_says_so_and_a_strict_reader_accepts_record_23() {
+    let mut doc = with_patient(d(1981, 1, 1), InsuranceKind::Unknown, 30);
+    doc.insurance.insurer_number = None;
+    doc.insurance.number = None;
+    doc.insurance.symbol = String::new();
+    doc.insurance.branch = String::new();
+    doc.insurance.relationship = None;
+    doc.insurance.public_funds.clear();
+    let r = renderer().render(&doc).unwrap();
+    keep("fushou", &r);
+    let text = printed_remarks(&r);
+    // 記号・番号 reads 不詳, not blank as for 自費; 備考 says why and what was declared.
+    assert!(text.lines().any(|l| l == "不詳"), "{text}");
+    assert!(text.contains(
+        "不詳（オンライン資格確認不可・被保険者資格申立書による）申立: 不明・3割・工業会健保・本人・家族の別不明"
+    ), "{text}");
+    // Neither insurer digits nor a circled 区分.
+    let boxed: String = text.lines().filter(|l| l.chars().count() == 1).collect();
+    assert!(!boxed.contains("06012345"));
+    let records = printed_records(&r);
+    assert!(records.contains(&"22,".to_string()));
+    // 被保険者／被扶養者 is required (◎): never empty.
+    let rec23 = records.iter().find(|l| l.starts_with("23,")).unwrap();
+    let fields: Vec<&str> = rec23.split(',').collect();
+    assert_eq!(fields.len(), 5, "{rec23}");
+    assert!(["1", "2"].contains(&fields[3]), "{rec23}");
+    assert!(records.iter().any(|l| l.starts_with("81,1,,不詳（")));
+}
+
+#[test]
+fn a_public_only_prescription_prints_the_fund_and_no_fushou() {
+    let mut doc = with_patient(d(1981, 1, 1), InsuranceKind::Unknown, 0);
+    doc.insurance.insurer_number = None;
+    doc.insurance.number = None;
+    doc.insurance.symbol = String::new();
+    doc.insurance.branch = String::new();
+    doc.insurance.relationship = None;
+    doc.insurance.public_funds = vec![PublicFund {
+        payer: "12136010".into(),
+        recipient: "7654321".into(),
+    }];
+    let r = renderer().render(&doc).unwrap();
+    keep("public-only", &r);
+    let text = printed_remarks(&r);
+    assert!(!text.contains("不詳"), "{text}");
+    let boxed: String = text.lines().filter(|l| l.chars().count() == 1).collect();
+    assert!(
+        boxed.contains("12136010") && boxed.contains("7654321"),
+        "{boxed}"
+    );
+    assert!(!boxed.contains("06012345"));
+    let records = printed_records(&r);
+    assert!(records.contains(&"22,".to_string()));
+    assert!(records.contains(&"23,,,1,".to_string()));
+    assert!(records.contains(&"27,12136010,7654321".to_string()));
+    assert!(!records.iter().any(|l| l.contains("不詳")));
 }
 
 #[test]
@@ -423,7 +564,7 @@ fn missing_clinic_settings_are_named() {
 #[test]
 fn a_template_override_moves_the_symbol() {
     let text = onshi_fallback::print::template::DEFAULT_PRESCRIPTION.replacen(
-        "x = 6.0\ny = 181.0\nsize = 24.0\ngap = 2.0\nmax_per_page = 3",
+        "x = 6.0\ny = 181.0\nsize = 24.0\ngap = 2.0\nmax_per_page = 4",
         "x = 80.0\ny = 181.0\nsize = 24.0\ngap = 2.0\nmax_per_page = 1",
         1,
     );
