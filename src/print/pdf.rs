@@ -13,6 +13,7 @@ use super::page::{does_not_fit, draw_filled, draw_fixed, fit, FontSet, PageOps};
 use super::qr::{self, QrSymbol};
 use super::sjis;
 use super::template::Template;
+use crate::config::Signature;
 use crate::domain::prescription::{DoseForm, Rp};
 use crate::domain::wareki::format_wareki;
 use crate::domain::{Relationship, Sex};
@@ -22,6 +23,8 @@ use crate::error::Error;
 pub struct Renderer {
     pub template: Template,
     fonts: Fonts,
+    /// How the 保険医署名 is made (`[printer] signature`).
+    pub signature: Signature,
 }
 
 /// What [`Renderer::render`] produced.
@@ -71,7 +74,11 @@ const SYMBOL_LABEL_PT: f32 = 5.5;
 impl Renderer {
     pub fn new(template: Template) -> Result<Renderer, Error> {
         let fonts = Fonts::load(|f| template.uses(f))?;
-        Ok(Renderer { template, fonts })
+        Ok(Renderer {
+            template,
+            fonts,
+            signature: Signature::default(),
+        })
     }
 
     /// The built-in A5 template.
@@ -223,8 +230,8 @@ impl Renderer {
             &t.cells,
             &t.slots,
             &t.marks,
-            &|name| slot_text(name, doc, n, pages),
-            &|when| mark_holds(when, doc),
+            &|name| slot_text(name, doc, n, pages, self.signature),
+            &|when| mark_holds(when, doc, self.signature),
             &|name| slot_label(name).to_string(),
         )
     }
@@ -280,7 +287,7 @@ impl Renderer {
 fn data_text(doc: &RxDocument) -> String {
     let mut parts = Vec::new();
     for name in super::template::SLOT_NAMES {
-        parts.push(slot_text(name, doc, 0, 1));
+        parts.push(slot_text(name, doc, 0, 1, Signature::Seal));
     }
     for l in body_lines(&doc.prescription.rps).into_iter().flatten() {
         parts.extend([l.label, l.text, l.right]);
@@ -289,7 +296,7 @@ fn data_text(doc: &RxDocument) -> String {
 }
 
 /// The text of a named slot.
-fn slot_text(name: &str, doc: &RxDocument, n: usize, pages: usize) -> String {
+fn slot_text(name: &str, doc: &RxDocument, n: usize, pages: usize, signature: Signature) -> String {
     let c = &doc.clinic;
     let ins = &doc.insurance;
     let rx = &doc.prescription;
@@ -351,13 +358,21 @@ fn slot_text(name: &str, doc: &RxDocument, n: usize, pages: usize) -> String {
         "issued_on" => format_wareki(rx.issued_on),
         "refill_count" => rx.refill_count.map(|n| n.to_string()).unwrap_or_default(),
         "remarks" => jahis::remarks(doc),
-        "doctor_signature" if rx.needs_doctor_signature() => rx.doctor.clone(),
+        // A hand signature goes on the empty line; for the seal, the name and a circled 印.
+        "doctor_signature" if seal(doc, signature) => rx.doctor.clone(),
+        "seal_mark" if seal(doc, signature) => "印".to_string(),
         _ => String::new(),
     }
 }
 
-fn mark_holds(when: &str, doc: &RxDocument) -> bool {
+/// True when the 保険医署名 is the printed name with the doctor's seal.
+fn seal(doc: &RxDocument, signature: Signature) -> bool {
+    signature == Signature::Seal && doc.prescription.needs_doctor_signature()
+}
+
+fn mark_holds(when: &str, doc: &RxDocument, signature: Signature) -> bool {
     match when {
+        "seal" => seal(doc, signature),
         "male" => doc.patient.sex == Sex::Male,
         "female" => doc.patient.sex == Sex::Female,
         "insured" => doc.insurance.relationship == Some(Relationship::Insured),

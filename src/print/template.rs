@@ -212,12 +212,13 @@ pub const SLOT_NAMES: &[&str] = &[
     "refill_count",
     "remarks",
     "doctor_signature",
+    "seal_mark",
     "public_fund_payer_2",
     "public_fund_recipient_2",
 ];
 
 /// The conditions a mark may name.
-pub const MARK_CONDITIONS: &[&str] = &["male", "female", "insured", "family", "refill"];
+pub const MARK_CONDITIONS: &[&str] = &["male", "female", "insured", "family", "refill", "seal"];
 
 impl Template {
     /// Parses and checks a template. Errors name the template and the problem.

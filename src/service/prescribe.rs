@@ -62,7 +62,9 @@ impl Records {
     fn renderer(&self) -> Result<Renderer> {
         let path = self.config.printer.prescription_template.trim();
         let template = Template::load((!path.is_empty()).then(|| Path::new(path)))?;
-        Renderer::new(template)
+        let mut renderer = Renderer::new(template)?;
+        renderer.signature = self.config.printer.signature;
+        Ok(renderer)
     }
 
     /// Issues a paper prescription for a visit: checks it, renders it, archives the PDF,

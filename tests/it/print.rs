@@ -443,6 +443,35 @@ fn a_public_only_prescription_prints_the_fund_and_no_fushou() {
 }
 
 #[test]
+fn the_signature_line_is_left_for_the_hand_or_printed_with_a_seal() {
+    use onshi_fallback::config::Signature;
+    // TWO_RPS has a 変更不可 drug: the 保険医署名 is needed.
+    let doc = document("日薬 太郎", prescription(TWO_RPS, "null", ""));
+    let count =
+        |r: &Rendered, what: &str| page_texts(&r.pdf)[0].lines().filter(|l| *l == what).count();
+    let mut rend = renderer();
+    assert_eq!(rend.signature, Signature::Hand, "the default");
+    let hand = rend.render(&doc).unwrap();
+    // The name once (保険医氏名), the line empty for the doctor's hand; the form's two 印.
+    assert_eq!(count(&hand, "工業会 次郎"), 1);
+    assert_eq!(count(&hand, "印"), 2);
+    rend.signature = Signature::Seal;
+    let seal = rend.render(&doc).unwrap();
+    keep("seal", &seal);
+    assert_eq!(count(&seal, "工業会 次郎"), 2);
+    assert_eq!(count(&seal, "印"), 3);
+    // Without 変更不可 neither is printed, whatever the setting.
+    let plain = prescription(
+        r#"[{"form": "internal", "usage": "1日1回朝食後", "days": 28, "drugs": [
+        {"name": "アムロジピン錠5mg", "amount": "1", "unit": "錠", "no_substitution": false, "patient_request": false}]}]"#,
+        "null",
+        "",
+    );
+    let r = rend.render(&document("日薬 太郎", plain)).unwrap();
+    assert_eq!((count(&r, "工業会 次郎"), count(&r, "印")), (1, 2));
+}
+
+#[test]
 fn a_short_prescription_is_one_symbol() {
     let rps = r#"[{"form": "internal", "usage": "1日1回朝食後", "days": 28, "drugs": [
         {"name": "アムロジピン錠5mg", "amount": "1", "unit": "錠", "no_substitution": false, "patient_request": false}]}]"#;
