@@ -53,6 +53,7 @@ fn document() -> RxDocument {
             public_funds: vec![],
         },
         prescription: rx,
+        sheet: Default::default(),
     }
 }
 

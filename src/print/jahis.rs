@@ -25,6 +25,18 @@ pub struct RxDocument {
     pub patient: PatientDetails,
     pub insurance: Insurance,
     pub prescription: Prescription,
+    /// What is printed on every sheet besides the form: the id, and a reissue's mark.
+    pub sheet: SheetMarks,
+}
+
+/// Printed on every sheet, in small print, so that a sheet always names its prescription and
+/// two originals cannot circulate unnoticed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SheetMarks {
+    /// The prescription's id (「RX12」); None before it is issued.
+    pub id: Option<String>,
+    /// For a reissue (「再発行」): the original's 交付年月日.
+    pub reissue_of: Option<chrono::NaiveDate>,
 }
 
 impl RxDocument {

@@ -29,6 +29,6 @@ pub mod sjis;
 pub mod template;
 pub mod unhint;
 
-pub use jahis::RxDocument;
+pub use jahis::{RxDocument, SheetMarks};
 pub use pdf::{rx_lines, Rendered, Renderer};
 pub use template::Template;

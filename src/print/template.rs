@@ -213,6 +213,9 @@ pub const SLOT_NAMES: &[&str] = &[
     "remarks",
     "doctor_signature",
     "seal_mark",
+    "sheet_id",
+    "reissue",
+    "continued",
     "public_fund_payer_2",
     "public_fund_recipient_2",
 ];

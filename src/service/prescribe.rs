@@ -14,7 +14,7 @@ use crate::domain::prescription::PrescriptionInput;
 use crate::error::{Error, FieldError, Result};
 use crate::print::template::Template;
 use crate::print::{Renderer, RxDocument};
-use crate::store::prescriptions::{self, NewPrescription, StoredPrescription};
+use crate::store::prescriptions::{self, ArchivedPdf, NewPrescription, StoredPrescription};
 use crate::store::{outages, patients, queue, visits};
 
 /// What the doctor gets back.
@@ -117,12 +117,16 @@ impl Records {
             patient: patient.details.clone(),
             insurance: insurance.insurance.clone(),
             prescription: rx.clone(),
+            sheet: Default::default(),
         };
-        let rendered = self.renderer()?.render(&doc)?;
-        let warnings: Vec<FieldError> = if rendered.gaiji.is_empty() {
+        let renderer = self.renderer()?;
+        // Checked before the write lock, so bad input is said before anything is issued; the
+        // sheets themselves are drawn under the lock, with the id they carry.
+        let gaiji = renderer.check(&doc)?;
+        let warnings: Vec<FieldError> = if gaiji.is_empty() {
             Vec::new()
         } else {
-            let list: String = rendered.gaiji.iter().collect();
+            let list: String = gaiji.iter().collect();
             vec![FieldError::new(
                 "patient.name",
                 "２次元シンボル",
@@ -131,7 +135,6 @@ impl Records {
             )]
         };
 
-        let hash = sha256_hex(&rendered.pdf);
         let dir = self
             .archive_dir()?
             .join(rx.issued_on.format("%Y").to_string());
@@ -149,19 +152,35 @@ impl Records {
         let stamp = self.stamp();
         let issued_on = rx.issued_on.to_string();
         let mut archived = PathBuf::new();
+        let mut reissue_copy = PathBuf::new();
+        let mut rendered = None;
         let issued = self.store.write(|tx| {
-            // The archived copy is its own file, named by the prescription's id (drawn under
-            // the write lock) and hash, created new and synced before the record commits: a
-            // record always points at a file that exists, and no file is ever rewritten.
+            // The archived copies are their own files, named by the prescription's id (drawn
+            // under the write lock) and hash, created new and synced before the record commits:
+            // a record always points at files that exist, and no file is ever rewritten. The
+            // reissue copy (「再発行」 with the original's date) is drawn now, from the same data,
+            // so that a reprint is this prescription and says so.
             let id = prescriptions::next_id(tx)?;
-            archived = dir.join(format!(
-                "rx-{}-RX{id}-{}.pdf",
-                rx.issued_on.format("%Y%m%d"),
-                &hash[..16]
-            ));
-            archive_pdf(&archived, &rendered.pdf)?;
+            let mut doc = doc.clone();
+            doc.sheet.id = Some(PrescriptionId(id).to_string());
+            let original = renderer.render(&doc)?;
+            doc.sheet.reissue_of = Some(rx.issued_on);
+            let reissue = renderer.render(&doc)?;
+            let hash = sha256_hex(&original.pdf);
+            let reissue_hash = sha256_hex(&reissue.pdf);
+            let name = |hash: &str, tail: &str| {
+                dir.join(format!(
+                    "rx-{}-RX{id}-{}{tail}.pdf",
+                    rx.issued_on.format("%Y%m%d"),
+                    &hash[..16]
+                ))
+            };
+            archived = name(&hash, "");
+            reissue_copy = name(&reissue_hash, "-reissue");
+            archive_pdf(&archived, &original.pdf)?;
+            archive_pdf(&reissue_copy, &reissue.pdf)?;
             let outage_id = outages::current(tx)?.map(|o| o.id);
-            prescriptions::insert(
+            let id = prescriptions::insert(
                 tx,
                 id,
                 &NewPrescription {
@@ -172,21 +191,30 @@ impl Records {
                     content: input,
                     pdf_path: &archived.display().to_string(),
                     pdf_sha256: &hash,
-                    pages: rendered.pages,
-                    symbols: rendered.symbols.len(),
+                    pages: original.pages,
+                    symbols: original.symbols.len(),
+                    reissue: Some(ArchivedPdf {
+                        path: reissue_copy.display().to_string(),
+                        sha256: reissue_hash,
+                    }),
                 },
                 &stamp,
-            )
+            )?;
+            rendered = Some(original);
+            Ok(id)
         });
         let id = match issued {
             Ok(id) => id,
             Err(e) => {
-                if archived.exists() {
-                    let _ = std::fs::remove_file(&archived);
+                for file in [&archived, &reissue_copy] {
+                    if file.is_file() {
+                        let _ = std::fs::remove_file(file);
+                    }
                 }
                 return Err(e);
             }
         };
+        let rendered = rendered.expect("set when the record was written");
         // Issued and recorded: from here on a failure is never "bad input" (which would say
         // nothing was written). It names the prescription, its archived copy and the reprint.
         let after_issue = |e: Error| {
@@ -236,8 +264,10 @@ impl Records {
         self.store.read(|tx| prescriptions::require(tx, id.0))
     }
 
-    /// Sends the archived PDF to the printer: the same document every time, checked against
-    /// its recorded hash first. Every print and reprint is audited.
+    /// Sends the archived PDF to the printer, checked against its recorded hash first: the
+    /// original the first time, and from then on the reissue copy drawn at issue (「再発行」 with
+    /// the original's date), so that two originals never circulate. A prescription issued
+    /// before reissue copies existed prints its original again. Every print is audited.
     pub fn print_prescription(&mut self, id: PrescriptionId) -> Result<()> {
         let p = self.prescription(id)?;
         if p.voided_at.is_some() {
@@ -249,25 +279,38 @@ impl Records {
                 "voided: not printed",
             ));
         }
-        let bytes = std::fs::read(&p.pdf_path).map_err(|e| {
+        let (printed, reissue) = self.store.read(|tx| {
+            Ok((
+                prescriptions::print_count(tx, p.id)?,
+                prescriptions::reissue_copy(tx, p.id)?,
+            ))
+        })?;
+        let file = match reissue {
+            Some(copy) if printed > 0 => copy,
+            _ => ArchivedPdf {
+                path: p.pdf_path.clone(),
+                sha256: p.pdf_sha256.clone(),
+            },
+        };
+        let bytes = std::fs::read(&file.path).map_err(|e| {
             Error::failed(
-                format!("控えのPDFを読めません {}: {e}", p.pdf_path),
-                format!("cannot read the archived PDF {}: {e}", p.pdf_path),
+                format!("控えのPDFを読めません {}: {e}", file.path),
+                format!("cannot read the archived PDF {}: {e}", file.path),
             )
         })?;
-        if sha256_hex(&bytes) != p.pdf_sha256 {
+        if sha256_hex(&bytes) != file.sha256 {
             return Err(Error::failed(
                 format!(
                     "控えのPDFが発行時と違います（改ざんまたは破損）: {}",
-                    p.pdf_path
+                    file.path
                 ),
                 format!(
                     "the archived PDF differs from the one issued: {}",
-                    p.pdf_path
+                    file.path
                 ),
             ));
         }
-        send_to_printer(&self.config.printer.command, Path::new(&p.pdf_path))?;
+        send_to_printer(&self.config.printer.command, Path::new(&file.path))?;
         let stamp = self.stamp();
         let printer = self.config.printer.command.clone();
         self.store

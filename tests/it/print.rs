@@ -79,6 +79,7 @@ fn document(name: &str, rx: Prescription) -> RxDocument {
             }],
         },
         prescription: rx,
+        sheet: Default::default(),
     }
 }
 
@@ -492,37 +493,78 @@ fn a_short_prescription_is_one_symbol() {
     );
 }
 
-#[test]
-fn a_long_prescription_continues_on_a_second_sheet() {
+fn rps_of(n: usize, drugs: usize) -> String {
     let rp = |i: usize| {
+        let drugs: Vec<String> = (0..drugs)
+            .map(|j| format!(
+                r#"{{"name": "薬品{i}の{j}錠10mg", "amount": "3", "unit": "錠", "no_substitution": false, "patient_request": false}}"#
+            ))
+            .collect();
         format!(
-            r#"{{"form": "internal", "usage": "1日3回毎食後", "days": 14, "drugs": [
-            {{"name": "薬品{i}甲錠10mg", "amount": "3", "unit": "錠", "no_substitution": false, "patient_request": false}},
-            {{"name": "薬品{i}乙錠20mg", "amount": "3", "unit": "錠", "no_substitution": false, "patient_request": false}}]}}"#
+            r#"{{"form": "internal", "usage": "1日3回毎食後", "days": 14, "drugs": [{}]}}"#,
+            drugs.join(",")
         )
     };
-    let rps = format!("[{}]", (1..=6).map(rp).collect::<Vec<_>>().join(","));
-    let doc = document("日薬 太郎", prescription(&rps, "null", ""));
+    format!("[{}]", (1..=n).map(rp).collect::<Vec<_>>().join(","))
+}
+
+#[test]
+fn fourteen_rps_take_three_sheets_that_cannot_be_taken_apart() {
+    let mut doc = document("日薬 太郎", prescription(&rps_of(14, 2), "null", ""));
+    doc.sheet.id = Some("RX12".into());
     let r = renderer().render(&doc).unwrap();
-    keep("two-sheets", &r);
-    assert_eq!(r.pages, 2);
+    keep("three-sheets", &r);
+    assert_eq!(r.pages, 3, "was 5 before the sheets were filled");
     let texts = page_texts(&r.pdf);
-    assert_eq!(texts.len(), 2);
-    assert!(
-        texts[0].contains("（1枚目／全2枚）")
-            && texts[0].contains("（続紙に続く）")
-            && !texts[0].contains("以下余白")
-    );
-    assert!(texts[1].contains("続紙（2枚目／全2枚）") && texts[1].contains("以下余白"));
-    // The continuation names the original: same patient, same issue date, its own header.
-    assert!(texts[1]
-        .replace('\n', "")
-        .contains("令和8年11月25日交付・日薬 太郎 様"));
-    assert!(texts[1].contains("6)") && !texts[0].contains("6)"));
-    // The symbols on all sheets, read in order, give the whole payload.
+    for (i, t) in texts.iter().enumerate() {
+        let n = i + 1;
+        let sheet = if n == 1 {
+            "1/3 枚".to_string()
+        } else {
+            format!("続紙 {n}/3 枚")
+        };
+        assert!(t.lines().any(|l| l == sheet), "sheet {n}: {sheet}");
+        // Every sheet names the patient, the day of issue and the prescription.
+        assert!(
+            t.contains("日薬 太郎") && t.contains("令和8年11月25日"),
+            "sheet {n}"
+        );
+        assert!(t.contains("処方箋ID RX12"), "sheet {n}");
+        assert_eq!(t.contains("次頁へ続く"), n < 3, "sheet {n}");
+        assert_eq!(t.contains("以下余白"), n == 3, "sheet {n}");
+    }
+    assert!(texts[0].contains("5)") && !texts[0].contains("6)"));
+    assert!(texts[2].contains("14)"));
+    assert!(!texts[0].contains("再発行"));
+    // The symbols on all sheets are one linked set that gives the whole payload.
     let all = read_all(&page_symbols(&r.pdf).concat());
     assert_eq!(all, jahis::payload(&doc));
     assert!(r.symbols.len() >= 2);
+}
+
+#[test]
+fn an_rp_that_runs_over_a_sheet_repeats_its_number() {
+    // 2 RPs of 10 drugs: 11 lines each, 15 to a sheet.
+    let doc = document("日薬 太郎", prescription(&rps_of(2, 10), "null", ""));
+    let r = renderer().render(&doc).unwrap();
+    keep("rp-continues", &r);
+    let texts = page_texts(&r.pdf);
+    assert_eq!(texts.len(), 2);
+    assert!(texts[0].contains("2)") && texts[0].contains("次頁へ続く"));
+    assert!(texts[1].contains("2)\n（前頁から続く）"), "{}", texts[1]);
+}
+
+#[test]
+fn a_reissue_is_marked_with_the_original_date() {
+    let mut doc = document("日薬 太郎", prescription(TWO_RPS, "null", ""));
+    doc.sheet.id = Some("RX7".into());
+    doc.sheet.reissue_of = Some(d(2026, 11, 25));
+    let r = renderer().render(&doc).unwrap();
+    keep("reissue", &r);
+    for t in page_texts(&r.pdf) {
+        assert!(t.contains("再発行（原本の交付 令和8年11月25日）"), "{t}");
+        assert!(t.contains("処方箋ID RX7"));
+    }
 }
 
 #[test]
