@@ -310,7 +310,7 @@ impl Records {
                 ),
             ));
         }
-        send_to_printer(&self.config.printer.command, Path::new(&file.path))?;
+        send_to_printer(&self.config.printer.command, Path::new(&file.path), "A5")?;
         let stamp = self.stamp();
         let printer = self.config.printer.command.clone();
         self.store
@@ -376,25 +376,37 @@ fn archive_pdf(path: &Path, bytes: &[u8]) -> Result<()> {
     })
 }
 
-/// Sends a PDF to the printer: `[printer] command` with the path appended (CUPS `lp` on Linux
-/// and macOS). On Windows the default `lp` means the system's own print verb.
-pub fn send_to_printer(command: &str, pdf: &Path) -> Result<()> {
-    let command = command.trim();
+/// The command line that prints `pdf`: `[printer] command` with the path appended (CUPS `lp` on
+/// Linux and macOS). CUPS `lp` is told the page size and 100 % scale (`-o media=A5 -o
+/// scaling=100`, unless the command already names a media), so that no driver shrinks the
+/// sheet to fit and the symbols keep their cell pitch. On Windows the default `lp` means the
+/// system's own print verb, which takes no options: the PDF's own A5 page size is what it
+/// prints at.
+pub fn print_command(command: &str, pdf: &Path, media: &str) -> Vec<String> {
     let mut parts: Vec<String> = command.split_whitespace().map(String::from).collect();
-    if parts.is_empty() || (cfg!(windows) && parts == ["lp"]) {
-        parts = if cfg!(windows) {
-            vec![
-                "powershell".into(),
-                "-NoProfile".into(),
-                "-Command".into(),
-                format!("Start-Process -FilePath '{}' -Verb Print", pdf.display()),
-            ]
-        } else {
-            vec!["lp".into(), pdf.display().to_string()]
-        };
-    } else {
-        parts.push(pdf.display().to_string());
+    if cfg!(windows) && (parts.is_empty() || parts == ["lp"]) {
+        return vec![
+            "powershell".into(),
+            "-NoProfile".into(),
+            "-Command".into(),
+            format!("Start-Process -FilePath '{}' -Verb Print", pdf.display()),
+        ];
     }
+    if parts.is_empty() {
+        parts.push("lp".into());
+    }
+    let is_lp = Path::new(&parts[0]).file_name().is_some_and(|n| n == "lp");
+    if is_lp && !parts.iter().any(|p| p.starts_with("media=")) {
+        parts.extend(["-o".into(), format!("media={media}")]);
+        parts.extend(["-o".into(), "scaling=100".into()]);
+    }
+    parts.push(pdf.display().to_string());
+    parts
+}
+
+/// Sends a PDF to the printer (see [`print_command`]) and waits for the command, not the job.
+pub fn send_to_printer(command: &str, pdf: &Path, media: &str) -> Result<()> {
+    let parts = print_command(command.trim(), pdf, media);
     let output = std::process::Command::new(&parts[0]).args(&parts[1..]).output().map_err(|e| {
         Error::failed(
             format!(
@@ -462,5 +474,43 @@ impl Records {
             }
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    #[cfg(unix)]
+    fn lp_is_told_the_page_size_and_full_scale() {
+        let pdf = Path::new("/a/rx.pdf");
+        assert_eq!(
+            print_command("lp", pdf, "A5"),
+            ["lp", "-o", "media=A5", "-o", "scaling=100", "/a/rx.pdf"]
+        );
+        assert_eq!(
+            print_command("/usr/bin/lp -d clinic", pdf, "A5"),
+            [
+                "/usr/bin/lp",
+                "-d",
+                "clinic",
+                "-o",
+                "media=A5",
+                "-o",
+                "scaling=100",
+                "/a/rx.pdf"
+            ]
+        );
+        // A clinic that names its own media keeps it; other commands get the path only.
+        assert_eq!(
+            print_command("lp -o media=A5.Tray2", pdf, "A5"),
+            ["lp", "-o", "media=A5.Tray2", "/a/rx.pdf"]
+        );
+        assert_eq!(
+            print_command("my-print.sh", pdf, "A5"),
+            ["my-print.sh", "/a/rx.pdf"]
+        );
+        assert_eq!(print_command("", pdf, "A5")[..3], ["lp", "-o", "media=A5"]);
     }
 }

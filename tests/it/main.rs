@@ -8,6 +8,7 @@ mod common;
 
 mod cli_outage_day;
 mod crash_safety;
+mod cups;
 mod disks;
 mod documents;
 mod examples;

@@ -4,7 +4,6 @@
 //! Set `PRINT_SAMPLES_DIR` to keep the generated PDFs for a look (`pdftoppm -png -r 100`).
 
 use chrono::NaiveDate;
-use lopdf::content::Content;
 use lopdf::{Document, Object};
 use onshi_fallback::config::Clinic;
 use onshi_fallback::domain::prescription::{parse_input, Prescription};
@@ -15,7 +14,7 @@ use onshi_fallback::print::jahis;
 use onshi_fallback::print::{Rendered, Renderer, RxDocument};
 
 use crate::common::pdf_text::page_texts;
-use crate::common::qr_read::{read, read_all, rqrr_bytes};
+use crate::common::qr_read::{page_symbols, read, read_all, rqrr_bytes};
 
 fn d(y: i32, m: u32, day: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, day).unwrap()
@@ -95,45 +94,6 @@ fn keep(name: &str, r: &Rendered) {
 }
 
 // ---- reading the PDF back ---------------------------------------------------------------
-
-/// The QR symbols drawn on each page, rebuilt from the content stream: after each `cm` that
-/// scales to one unit per module, the `re` rectangles are the dark modules.
-fn page_symbols(pdf: &[u8]) -> Vec<Vec<Vec<Vec<bool>>>> {
-    let doc = Document::load_mem(pdf).unwrap();
-    let mut pages = Vec::new();
-    for (_, page_id) in doc.get_pages() {
-        let content = Content::decode(&doc.get_page_content(page_id)).unwrap();
-        let mut symbols = Vec::new();
-        let mut rects: Option<Vec<[usize; 3]>> = None;
-        for op in &content.operations {
-            let num = |i: usize| op.operands[i].as_float().unwrap();
-            match op.operator.as_str() {
-                "cm" if num(3) < 0.0 => rects = Some(Vec::new()),
-                "re" => {
-                    if let Some(r) = rects.as_mut() {
-                        assert_eq!(num(3), 1.0, "one module high");
-                        r.push([num(0) as usize, num(1) as usize, num(2) as usize]);
-                    }
-                }
-                "Q" => {
-                    if let Some(r) = rects.take() {
-                        let width = r.iter().map(|[x, _, w]| x + w).max().unwrap();
-                        let mut grid = vec![vec![false; width]; width];
-                        for [x, y, w] in r {
-                            for cell in &mut grid[y][x..x + w] {
-                                *cell = true;
-                            }
-                        }
-                        symbols.push(grid);
-                    }
-                }
-                _ => {}
-            }
-        }
-        pages.push(symbols);
-    }
-    pages
-}
 
 fn sjis_lines(bytes: &[u8]) -> Vec<String> {
     let (text, _, errors) = encoding_rs::SHIFT_JIS.decode(bytes);

@@ -2,6 +2,8 @@
 //! structured append, so only lone symbols) and rxing, a port of ZXing, which reports the
 //! structured-append sequence and parity the way pharmacy readers use them.
 
+use lopdf::content::Content;
+use lopdf::Document;
 use rxing::common::HybridBinarizer;
 use rxing::qrcode::QRCodeReader;
 use rxing::{
@@ -101,4 +103,43 @@ pub fn read_all(grids: &[Vec<Vec<bool>>]) -> Vec<u8> {
         );
     }
     joined
+}
+
+/// The QR symbols drawn on each page, rebuilt from the content stream: after each `cm` that
+/// scales to one unit per module, the `re` rectangles are the dark modules.
+pub fn page_symbols(pdf: &[u8]) -> Vec<Vec<Vec<Vec<bool>>>> {
+    let doc = Document::load_mem(pdf).unwrap();
+    let mut pages = Vec::new();
+    for (_, page_id) in doc.get_pages() {
+        let content = Content::decode(&doc.get_page_content(page_id)).unwrap();
+        let mut symbols = Vec::new();
+        let mut rects: Option<Vec<[usize; 3]>> = None;
+        for op in &content.operations {
+            let num = |i: usize| op.operands[i].as_float().unwrap();
+            match op.operator.as_str() {
+                "cm" if num(3) < 0.0 => rects = Some(Vec::new()),
+                "re" => {
+                    if let Some(r) = rects.as_mut() {
+                        assert_eq!(num(3), 1.0, "one module high");
+                        r.push([num(0) as usize, num(1) as usize, num(2) as usize]);
+                    }
+                }
+                "Q" => {
+                    if let Some(r) = rects.take() {
+                        let width = r.iter().map(|[x, _, w]| x + w).max().unwrap();
+                        let mut grid = vec![vec![false; width]; width];
+                        for [x, y, w] in r {
+                            for cell in &mut grid[y][x..x + w] {
+                                *cell = true;
+                            }
+                        }
+                        symbols.push(grid);
+                    }
+                }
+                _ => {}
+            }
+        }
+        pages.push(symbols);
+    }
+    pages
 }
