@@ -410,6 +410,17 @@ impl PrescriptionInput {
                         too_long_en(MAX_UNIT),
                     );
                 }
+                if d.no_substitution && d.patient_request {
+                    // 変更不可 is the doctor's medical reason, 患者希望 the patient's choice of the
+                    // brand (選定療養): the 記載要領 has one or the other ticked, and a pharmacy
+                    // bills them differently.
+                    err(
+                        at("patient_request"),
+                        "患者希望",
+                        "「変更不可」と「患者希望」は同じ薬品に両方は付けられません。どちらか一方にしてください".into(),
+                        "a drug cannot be both no_substitution and patient_request; choose one".into(),
+                    );
+                }
                 drugs.push(Drug {
                     name,
                     amount,
@@ -521,6 +532,22 @@ mod tests {
             check_issued_on(d(11, 26), visit, today, d(11, 27), Some("x")).is_err(),
             "before birth"
         );
+    }
+
+    #[test]
+    fn no_substitution_and_patient_request_on_one_drug_are_refused() {
+        let mut input = sample();
+        input.rps[0].drugs[0].no_substitution = true;
+        input.rps[0].drugs[0].patient_request = true;
+        let errs = input.validate().unwrap_err();
+        assert!(
+            errs.iter()
+                .any(|e| e.field == "rps[0].drugs[0].patient_request"
+                    && e.message_ja.contains("両方は付けられません")),
+            "{errs:?}"
+        );
+        input.rps[0].drugs[0].patient_request = false;
+        assert!(input.validate().is_ok());
     }
 
     fn sample() -> PrescriptionInput {

@@ -126,8 +126,11 @@ pub(crate) fn draw_filled(
         }
         let (id, font) = fonts.get(s.font.unwrap_or(p.data_font));
         let size = s.size.unwrap_or(p.data_size);
-        let (size, lines) = fit(font, &value, s.w, size, p.min_size, s.lines)
-            .ok_or_else(|| does_not_fit(&label(&s.name), &value))?;
+        let fitted = match s.h {
+            Some(h) => fit_height(font, &value, s.w, h, size, p.min_size),
+            None => fit(font, &value, s.w, size, p.min_size, s.lines),
+        };
+        let (size, lines) = fitted.ok_or_else(|| does_not_fit(&label(&s.name), &value))?;
         for (i, line) in lines.iter().enumerate() {
             let x = aligned_x(s.x, s.w, s.align, text_width_mm(font, line, size));
             page.text(&id, size, x, s.y + i as f32 * size * PT_TO_MM * 1.25, line);
@@ -169,6 +172,30 @@ pub(crate) fn fit(
     loop {
         let wrapped = wrap(font, text, w, size);
         if wrapped.len() <= lines.max(1) {
+            return Some((size, wrapped));
+        }
+        if size <= min {
+            return None;
+        }
+        size = (size - 0.5).max(min);
+    }
+}
+
+/// The largest size, down to `min`, at which `text` wrapped to `w` stands within `h` (lines
+/// spaced as slots print them), with its lines.
+pub(crate) fn fit_height(
+    font: &printpdf::ParsedFont,
+    text: &str,
+    w: f32,
+    h: f32,
+    size: f32,
+    min: f32,
+) -> Option<(f32, Vec<String>)> {
+    let mut size = size;
+    loop {
+        let wrapped = wrap(font, text, w, size);
+        let mm = size * PT_TO_MM;
+        if mm + (wrapped.len().max(1) - 1) as f32 * mm * 1.25 <= h + 0.01 {
             return Some((size, wrapped));
         }
         if size <= min {
@@ -383,4 +410,55 @@ impl PageOps {
         }
         self.ops.push(Op::RestoreGraphicsState);
     }
+}
+
+/// Saves a document with honest metadata: this app as creator and producer, the creation date
+/// given (a prescription's day of issue, 00:00 in Japan, rather than printpdf's 1970), and no
+/// empty PDF/X version marker (printpdf writes
+/// `/GTS_PDFXVersion()` for a document that claims no PDF/X conformance; it is blanked in place,
+/// so the cross-reference offsets stay right).
+pub(crate) fn save(
+    mut pdf: printpdf::PdfDocument,
+    created_on: Option<chrono::NaiveDate>,
+) -> Vec<u8> {
+    let info = &mut pdf.metadata.info;
+    let name = concat!("onshi-fallback ", env!("CARGO_PKG_VERSION"));
+    info.creator = name.to_string();
+    info.producer = format!("{name} (printpdf)");
+    if let Some(day) = created_on {
+        use chrono::{Datelike, Timelike};
+        // The date is written as UTC: 00:00 JST is 15:00 UTC the day before.
+        let utc = day.and_hms_opt(0, 0, 0).expect("midnight exists") - chrono::Duration::hours(9);
+        let at = printpdf::DateTime {
+            date: printpdf::Date {
+                year: utc.year(),
+                month: utc.month() as u8,
+                day: utc.day() as u8,
+            },
+            time: printpdf::Time {
+                hour: utc.hour() as u8,
+                minute: 0,
+                second: 0,
+                millisecond: 0,
+            },
+            offset: printpdf::Offset {
+                hours: 0,
+                minutes: 0,
+                seconds: 0,
+                milliseconds: 0,
+            },
+        };
+        info.creation_date = at;
+        info.modification_date = at;
+        info.metadata_date = at;
+    }
+    let mut bytes = pdf.save(&printpdf::PdfSaveOptions::default(), &mut Vec::new());
+    const EMPTY_PDFX: &[u8] = b"/GTS_PDFXVersion()";
+    if let Some(at) = bytes
+        .windows(EMPTY_PDFX.len())
+        .rposition(|w| w == EMPTY_PDFX)
+    {
+        bytes[at..at + EMPTY_PDFX.len()].fill(b' ');
+    }
+    bytes
 }

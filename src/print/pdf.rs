@@ -5,11 +5,11 @@
 //! characters, before a single page is drawn. Characters the font has but JIS X 0208 lacks are
 //! printed as they are on paper and become ■ in the symbol (reported in [`Rendered::gaiji`]).
 
-use printpdf::{Mm, PdfDocument, PdfPage, PdfSaveOptions};
+use printpdf::{Mm, PdfDocument, PdfPage};
 
 use super::fonts::{text_width_mm, unprintable_chars, Fonts, PT_TO_MM};
 use super::jahis::{self, RxDocument};
-use super::page::{does_not_fit, draw_filled, draw_fixed, fit, FontSet, PageOps};
+use super::page::{does_not_fit, draw_filled, draw_fixed, fit, wrap, FontSet, PageOps};
 use super::qr::{self, QrSymbol};
 use super::sjis;
 use super::template::Template;
@@ -166,7 +166,10 @@ impl Renderer {
         let t = &self.template;
         let gaiji = sjis::non_jis_chars(&jahis::symbol_text(doc));
 
-        let body = paginate(body_lines(&doc.prescription.rps), t.body_lines());
+        let body = paginate(
+            self.wrap_body(body_lines(&doc.prescription.rps)),
+            t.body_lines(),
+        );
         let body_pages = &body.pages;
         let qr_pages = symbols.len().div_ceil(t.qr.max_per_page);
         let pages = body_pages.len().max(qr_pages);
@@ -201,7 +204,7 @@ impl Renderer {
             out_pages.push(PdfPage::new(Mm(t.page.width), Mm(t.page.height), page.ops));
         }
         pdf.pages = out_pages;
-        let bytes = pdf.save(&PdfSaveOptions::default(), &mut Vec::new());
+        let bytes = super::page::save(pdf, Some(doc.prescription.issued_on));
         Ok(Rendered {
             pdf: bytes,
             pages,
@@ -227,6 +230,77 @@ impl Renderer {
             q.y - size * PT_TO_MM - 0.3,
             &label,
         );
+    }
+
+    /// The `[clinic]` texts that do not fit their places on the form, each named by its key:
+    /// checked when the records are opened, so that a clinic learns it on the first day, not at
+    /// its first prescription of an outage.
+    pub fn check_clinic(&self, clinic: &crate::config::Clinic) -> Result<(), Error> {
+        let t = &self.template;
+        let mut errs = Vec::new();
+        for slot in &t.slots {
+            let Some((_, key)) = CLINIC_KEYS.iter().find(|(n, _)| *n == slot.name) else {
+                continue;
+            };
+            let text = clinic_text(&slot.name, clinic);
+            let font = self.fonts.get(slot.font.unwrap_or(t.page.data_font));
+            let size = slot.size.unwrap_or(t.page.data_size);
+            let fits = match slot.h {
+                Some(h) => super::page::fit_height(font, &text, slot.w, h, size, t.page.min_size),
+                None => fit(font, &text, slot.w, size, t.page.min_size, slot.lines),
+            };
+            if fits.is_none() {
+                errs.push(crate::error::FieldError::new(
+                    *key,
+                    slot_label(&slot.name),
+                    format!(
+                        "{} 文字は処方箋の欄（{}pt まで縮小）に入りません。短くしてください",
+                        text.chars().count(),
+                        t.page.min_size
+                    ),
+                    format!(
+                        "too long for its place on the prescription, even at {} pt",
+                        t.page.min_size
+                    ),
+                ));
+            }
+        }
+        if errs.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::Input(errs))
+        }
+    }
+
+    /// Lines too long for the 処方 area (a long 用法, a long drug name) continue on the next line
+    /// at the same indent, at the body's size, instead of shrinking out of reach of the eye;
+    /// the amount or day count stays on the first line.
+    fn wrap_body(&self, groups: Vec<Vec<BodyLine>>) -> Vec<Vec<BodyLine>> {
+        let b = &self.template.body;
+        let font = self.fonts.get(self.template.page.data_font);
+        groups
+            .into_iter()
+            .map(|group| {
+                let mut out = Vec::with_capacity(group.len());
+                for line in group {
+                    let right_w = if line.right.is_empty() {
+                        0.0
+                    } else {
+                        text_width_mm(font, &line.right, b.size) + 3.0
+                    };
+                    let room = (b.amount_right - right_w - b.x - line.indent).max(10.0);
+                    let mut parts = wrap(font, &line.text, room, b.size).into_iter();
+                    let first = parts.next().unwrap_or_default();
+                    let indent = line.indent;
+                    out.push(BodyLine {
+                        text: first,
+                        ..line
+                    });
+                    out.extend(parts.map(|rest| BodyLine::plain(indent, rest)));
+                }
+                out
+            })
+            .collect()
     }
 
     /// Boxes, rules, cells and fixed wording: the same on every sheet.
@@ -396,12 +470,7 @@ fn slot_text(name: &str, doc: &RxDocument, sheet: SheetPos, signature: Signature
         }
         "patient_name" => doc.patient.name.clone(),
         "birth_date" => format_wareki(doc.patient.birth_date),
-        "clinic_address" => match (&c.postal_code, &c.address) {
-            (Some(p), Some(a)) => format!("〒{p} {a}"),
-            (_, a) => s(a),
-        },
-        "clinic_name" => s(&c.name),
-        "clinic_phone" => s(&c.phone),
+        "clinic_address" | "clinic_name" | "clinic_phone" => clinic_text(name, c),
         "doctor_name" => rx.doctor.clone(),
         "prefecture_code" => s(&c.prefecture_code),
         "fee_table" => s(&c.fee_table),
@@ -554,6 +623,27 @@ fn paginate(groups: Vec<Vec<BodyLine>>, capacity: usize) -> Body {
     }
     Body { pages, end_below }
 }
+
+/// The clinic's own slots, from `[clinic]`.
+fn clinic_text(name: &str, c: &crate::config::Clinic) -> String {
+    let s = |o: &Option<String>| o.clone().unwrap_or_default();
+    match name {
+        "clinic_address" => match (&c.postal_code, &c.address) {
+            (Some(p), Some(a)) => format!("〒{p} {a}"),
+            (_, a) => s(a),
+        },
+        "clinic_name" => s(&c.name),
+        "clinic_phone" => s(&c.phone),
+        _ => String::new(),
+    }
+}
+
+/// The `[clinic]` key behind a clinic slot.
+const CLINIC_KEYS: &[(&str, &str)] = &[
+    ("clinic_name", "clinic.name"),
+    ("clinic_address", "clinic.address"),
+    ("clinic_phone", "clinic.phone"),
+];
 
 /// What staff call a slot, for messages.
 fn slot_label(name: &str) -> &str {

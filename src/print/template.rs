@@ -170,6 +170,9 @@ pub struct Slot {
     pub align: Align,
     #[serde(default = "one")]
     pub lines: usize,
+    /// Height of the slot, mm: when given, a long text wraps onto as many lines as fit this
+    /// height, shrinking no further than the page's `min_size` (instead of `lines`).
+    pub h: Option<f32>,
 }
 
 fn one() -> usize {
@@ -379,6 +382,32 @@ mod tests {
         let t = Template::load(None).unwrap();
         assert_eq!((t.page.width, t.page.height), (148.0, 210.0));
         assert!(t.body_lines() >= 10);
+    }
+
+    #[test]
+    fn the_sex_circles_are_centred_on_their_characters() {
+        use super::super::fonts::{text_width_mm, Fonts, PT_TO_MM};
+        let t = Template::load(None).unwrap();
+        let fonts = Fonts::load(|f| t.uses(f)).unwrap();
+        let label = t.labels.iter().find(|l| l.text == "男・女").unwrap();
+        let size = label.size.unwrap_or(t.page.label_size);
+        let font = fonts.get(label.font.unwrap_or(t.page.label_font));
+        let centre = |before: &str, ch: &str| {
+            label.x + text_width_mm(font, before, size) + text_width_mm(font, ch, size) / 2.0
+        };
+        for (when, before, ch) in [("male", "", "男"), ("female", "男・", "女")] {
+            let m = t.marks.iter().find(|m| m.when == when).unwrap();
+            assert!(
+                (m.x - centre(before, ch)).abs() < 0.15,
+                "{when}: {} vs {}",
+                m.x,
+                centre(before, ch)
+            );
+            assert!(
+                (m.y - (label.y + size * PT_TO_MM / 2.0)).abs() < 0.25,
+                "{when}"
+            );
+        }
     }
 
     #[test]

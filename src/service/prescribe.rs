@@ -59,7 +59,7 @@ impl Records {
             .join("archive"))
     }
 
-    fn renderer(&self) -> Result<Renderer> {
+    pub(crate) fn renderer(&self) -> Result<Renderer> {
         let path = self.config.printer.prescription_template.trim();
         let template = Template::load((!path.is_empty()).then(|| Path::new(path)))?;
         let mut renderer = Renderer::new(template)?;

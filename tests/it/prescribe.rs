@@ -211,6 +211,15 @@ fn bad_prescriptions_are_refused_and_write_nothing() {
             rx("V1", &AMLODIPINE.replace("アムロジピン錠5mg", "𠮷草錠")),
             "印刷できません",
         ),
+        (
+            rx(
+                "V1",
+                &AMLODIPINE
+                    .replace("\"patient_request\": false", "\"patient_request\": true")
+                    .replace("\"no_substitution\": false", "\"no_substitution\": true"),
+            ),
+            "rps[0].drugs[0].patient_request",
+        ),
     ];
     for (input, expect) in cases {
         let o = cli(&db, &["prescribe", "--json", "-"], Some(&input));
@@ -239,5 +248,25 @@ fn printing_needs_the_clinic_settings() {
         String::from_utf8_lossy(&o.stderr).contains("clinic.name"),
         "{}",
         String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+#[test]
+fn a_clinic_name_too_long_for_the_form_is_said_when_the_records_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = clinic(dir.path());
+    let config = db.with_extension("toml");
+    let long = "工業会".repeat(30);
+    let text = std::fs::read_to_string(&config)
+        .unwrap()
+        .replace("name = \"工業会クリニック\"", &format!("name = \"{long}\""));
+    std::fs::write(&config, text).unwrap();
+    // Any command, long before the first prescription: a warning naming the key.
+    let o = cli(&db, &["outage", "status"], None);
+    assert!(o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("clinic.name") && err.contains("90 文字"),
+        "{err}"
     );
 }

@@ -433,6 +433,83 @@ fn the_signature_line_is_left_for_the_hand_or_printed_with_a_seal() {
 }
 
 #[test]
+fn the_pdf_says_when_and_by_what_it_was_made() {
+    let doc = document("日薬 太郎", prescription(TWO_RPS, "null", ""));
+    let r = renderer().render(&doc).unwrap();
+    let pdf = Document::load_mem(&r.pdf).unwrap();
+    let info = pdf
+        .get_dictionary(pdf.trailer.get(b"Info").unwrap().as_reference().unwrap())
+        .unwrap();
+    let text = |key: &[u8]| -> String {
+        let bytes = info.get(key).unwrap().as_str().unwrap();
+        if bytes.starts_with(&[0xFE, 0xFF]) {
+            let units: Vec<u16> = bytes[2..]
+                .chunks(2)
+                .map(|c| u16::from_be_bytes([c[0], c[1]]))
+                .collect();
+            String::from_utf16(&units).unwrap()
+        } else {
+            String::from_utf8_lossy(bytes).to_string()
+        }
+    };
+    // Issued 2026-11-25: 00:00 in Japan is 15:00 UTC the day before.
+    assert_eq!(text(b"CreationDate"), "D:20261124150000+00'00'");
+    assert!(
+        text(b"Producer").starts_with("onshi-fallback "),
+        "{}",
+        text(b"Producer")
+    );
+    assert!(
+        info.get(b"GTS_PDFXVersion").is_err(),
+        "no empty PDF/X marker"
+    );
+}
+
+#[test]
+fn a_long_clinic_name_wraps_and_a_name_too_long_is_named_by_its_key() {
+    let mut doc = document("日薬 太郎", prescription(TWO_RPS, "null", ""));
+    let name = "医療法人社団工業会記念病院附属新橋駅前総合内科クリニック"; // 28 characters
+    doc.clinic.name = Some(name.into());
+    doc.clinic.address =
+        Some("東京都港区新橋一丁目十一番一号 新橋駅前ビルディング東館十二階".into());
+    let rend = renderer();
+    let r = rend.render(&doc).unwrap();
+    keep("long-clinic", &r);
+    let text = page_texts(&r.pdf)[0].replace('\n', "");
+    assert!(text.contains(name), "printed whole, wrapped");
+    assert!(rend.check_clinic(&doc.clinic).is_ok());
+    doc.clinic.name = Some(name.repeat(3));
+    let err = rend.check_clinic(&doc.clinic).unwrap_err().to_string();
+    assert!(
+        err.contains("clinic.name") && err.contains("84 文字"),
+        "{err}"
+    );
+    assert!(rend.render(&doc).is_err());
+}
+
+#[test]
+fn a_long_usage_wraps_at_the_body_size() {
+    let usage = "1日3回毎食後に服用、ただし空腹時の胃部不快感が強いときは食直後に服用すること";
+    let rps = format!(
+        r#"[{{"form": "internal", "usage": "{usage}", "days": 14, "drugs": [
+        {{"name": "アムロジピン錠5mg", "amount": "1", "unit": "錠", "no_substitution": false, "patient_request": false}}]}}]"#
+    );
+    let r = renderer()
+        .render(&document("日薬 太郎", prescription(&rps, "null", "")))
+        .unwrap();
+    keep("long-usage", &r);
+    let text = page_texts(&r.pdf)[0].clone();
+    // On two lines, nothing lost, and the day count on the first.
+    assert!(!text.lines().any(|l| l == usage), "wrapped");
+    assert!(text.replace("14日分", "").replace('\n', "").contains(usage));
+    let first = text
+        .lines()
+        .position(|l| l.starts_with("1日3回毎食後に") && usage.starts_with(l))
+        .unwrap();
+    assert_eq!(text.lines().nth(first + 1), Some("14日分"));
+}
+
+#[test]
 fn a_short_prescription_is_one_symbol() {
     let rps = r#"[{"form": "internal", "usage": "1日1回朝食後", "days": 28, "drugs": [
         {"name": "アムロジピン錠5mg", "amount": "1", "unit": "錠", "no_substitution": false, "patient_request": false}]}]"#;
