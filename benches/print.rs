@@ -1,4 +1,4 @@
-//! Rendering one prescription (target: < 15 ms, PDF < 50 KB). Fonts are parsed once, as the
+//! Rendering one prescription (target: < 15 ms, PDF < 50 KB; issue 14). Fonts are parsed once, as the
 //! app does; their parse time is measured separately.
 
 use chrono::NaiveDate;

@@ -300,6 +300,12 @@ pub fn records(doc: &RxDocument) -> Vec<Record> {
         ));
     }
     out.push(Record::new(51, vec![ymd(rx.issued_on)]));
+    if let Some(d) = rx.valid_until {
+        out.push(Record::new(52, vec![ymd(d)]));
+    }
+    if let Some(l) = rx.leftover {
+        out.push(Record::new(62, vec![l.jahis_code().to_string()]));
+    }
     if let Some(n) = rx.refill_count {
         out.push(Record::new(64, vec![n.to_string()]));
     }

@@ -14,7 +14,7 @@ use super::qr::{self, QrSymbol};
 use super::sjis;
 use super::template::Template;
 use crate::config::Signature;
-use crate::domain::prescription::{DoseForm, Rp};
+use crate::domain::prescription::{DoseForm, Leftover, Rp};
 use crate::domain::wareki::format_wareki;
 use crate::domain::{Relationship, Sex};
 use crate::error::Error;
@@ -476,6 +476,7 @@ fn slot_text(name: &str, doc: &RxDocument, sheet: SheetPos, signature: Signature
         "fee_table" => s(&c.fee_table),
         "institution_code" => s(&c.institution_code),
         "issued_on" => format_wareki(rx.issued_on),
+        "valid_until" => rx.valid_until.map(format_wareki).unwrap_or_default(),
         "refill_count" => rx.refill_count.map(|n| n.to_string()).unwrap_or_default(),
         "remarks" => jahis::remarks(doc),
         // A hand signature goes on the empty line; for the seal, the name and a circled 印.
@@ -498,6 +499,8 @@ fn mark_holds(when: &str, doc: &RxDocument, signature: Signature) -> bool {
         "insured" => doc.insurance.relationship == Some(Relationship::Insured),
         "family" => doc.insurance.relationship == Some(Relationship::Family),
         "refill" => doc.prescription.refill_count.is_some(),
+        "leftover_inquire" => doc.prescription.leftover == Some(Leftover::Inquire),
+        "leftover_inform" => doc.prescription.leftover == Some(Leftover::Inform),
         _ => false,
     }
 }

@@ -247,7 +247,9 @@ pub fn symbols_for(records: &[Record], max_version: i16) -> Result<Vec<QrSymbol>
         total: 1,
         parity: 0,
     });
-    let fits = |bytes: &[u8]| encode_one(bytes, probe, max_version, EcLevel::M).is_some();
+    // Only the data codewords are needed to know whether a piece fits: drawing a symbol (and
+    // choosing its mask) is left for the chunks finally made.
+    let fits = |bytes: &[u8]| codewords(bytes, probe, max_version, EcLevel::M).is_some();
     let mut pieces: Vec<Vec<u8>> = Vec::new();
     for unit in units(records) {
         let bytes = bytes_of(unit);

@@ -224,7 +224,16 @@ pub const SLOT_NAMES: &[&str] = &[
 ];
 
 /// The conditions a mark may name.
-pub const MARK_CONDITIONS: &[&str] = &["male", "female", "insured", "family", "refill", "seal"];
+pub const MARK_CONDITIONS: &[&str] = &[
+    "male",
+    "female",
+    "insured",
+    "family",
+    "refill",
+    "seal",
+    "leftover_inquire",
+    "leftover_inform",
+];
 
 impl Template {
     /// Parses and checks a template. Errors name the template and the problem.
@@ -405,6 +414,34 @@ mod tests {
             );
             assert!(
                 (m.y - (label.y + size * PT_TO_MM / 2.0)).abs() < 0.25,
+                "{when}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_leftover_checks_sit_on_their_boxes() {
+        use super::super::fonts::{text_width_mm, Fonts, PT_TO_MM};
+        let t = Template::load(None).unwrap();
+        let fonts = Fonts::load(|f| t.uses(f)).unwrap();
+        let label = t
+            .labels
+            .iter()
+            .find(|l| l.text.starts_with("□保険医療機関へ疑義照会"))
+            .unwrap();
+        let size = label.size.unwrap_or(t.page.label_size);
+        let font = fonts.get(label.font.unwrap_or(t.page.label_font));
+        let second = label.text.rfind('□').unwrap();
+        for (when, before) in [
+            ("leftover_inquire", ""),
+            ("leftover_inform", &label.text[..second]),
+        ] {
+            let m = t.marks.iter().find(|m| m.when == when).unwrap();
+            let centre =
+                label.x + text_width_mm(font, before, size) + text_width_mm(font, "□", size) / 2.0;
+            assert!((m.x - centre).abs() < 0.2, "{when}: {} vs {centre}", m.x);
+            assert!(
+                (m.y - (label.y + size * PT_TO_MM / 2.0)).abs() < 0.3,
                 "{when}"
             );
         }

@@ -510,6 +510,42 @@ fn a_long_usage_wraps_at_the_body_size() {
 }
 
 #[test]
+fn the_period_of_use_and_the_leftover_instruction_are_on_paper_and_in_the_symbol() {
+    let rps = r#"[{"form": "internal", "usage": "1日1回朝食後", "days": 28, "drugs": [
+        {"name": "アムロジピン錠5mg", "amount": "1", "unit": "錠", "no_substitution": false, "patient_request": false}]}]"#;
+    let json = format!(
+        r#"{{"visit_id": "v1", "doctor": "工業会 次郎", "issued_on": "2026-11-25", "rps": {rps},
+            "valid_until": "2026-12-02", "leftover": "inform"}}"#
+    );
+    let rx = parse_input(&json).unwrap().validate().unwrap();
+    let plain = renderer()
+        .render(&document("日薬 太郎", prescription(rps, "null", "")))
+        .unwrap();
+    let r = renderer().render(&document("日薬 太郎", rx)).unwrap();
+    keep("valid-until-leftover", &r);
+    let text = page_texts(&r.pdf)[0].clone();
+    assert!(text.contains("令和8年12月2日"), "使用期間 printed");
+    let checks = |r: &Rendered| page_texts(&r.pdf)[0].lines().filter(|l| *l == "レ").count();
+    assert_eq!(checks(&r), checks(&plain) + 1, "one more レ: the 残薬 box");
+    let records = printed_records(&r);
+    assert!(records.contains(&"52,20261202".to_string()), "{records:?}");
+    assert!(records.contains(&"62,2".to_string()));
+    let at = |p: &str| records.iter().position(|l| l.starts_with(p)).unwrap();
+    assert!(
+        at("51,") < at("52,") && at("52,") < at("62,"),
+        "record order"
+    );
+    // A day before issue, or a choice that is not one, is refused naming the field.
+    for (bad, field) in [
+        (json.replace("2026-12-02", "2026-11-20"), "valid_until"),
+        (json.replace("\"inform\"", "\"ask\""), "leftover"),
+    ] {
+        let errs = parse_input(&bad).unwrap().validate().unwrap_err();
+        assert!(errs.iter().any(|e| e.field == field), "{errs:?}");
+    }
+}
+
+#[test]
 fn a_short_prescription_is_one_symbol() {
     let rps = r#"[{"form": "internal", "usage": "1日1回朝食後", "days": 28, "drugs": [
         {"name": "アムロジピン錠5mg", "amount": "1", "unit": "錠", "no_substitution": false, "patient_request": false}]}]"#;
@@ -793,6 +829,8 @@ mod props {
                     refill_count,
                     remarks,
                     issued_on_reason: None,
+                    valid_until: None,
+                    leftover: None,
                 },
             )
     }
@@ -846,6 +884,8 @@ mod props {
                     refill_count,
                     remarks: Some(remarks),
                     issued_on_reason: None,
+                    valid_until: None,
+                    leftover: None,
                 }
                 .validate()
                 .ok()
