@@ -285,38 +285,6 @@ fn tokens(para: &str) -> Vec<String> {
     out
 }
 
-#[cfg(test)]
-mod wrap_tests {
-    use super::*;
-
-    fn gothic() -> Fonts {
-        Fonts::load(|f| f == FontName::Gothic).unwrap()
-    }
-
-    #[test]
-    fn numbers_stay_whole_and_no_line_starts_with_a_closing_mark() {
-        let fonts = gothic();
-        let font = fonts.get(FontName::Gothic);
-        let size = 10.0;
-        let em = text_width_mm(font, "あ", size);
-        // Room for 8 full-width characters.
-        let w = em * 8.2;
-        let lines = wrap(font, "保険者番号は06012345です", w, size);
-        assert!(lines.iter().any(|l| l.contains("06012345")), "{lines:?}");
-        let lines = wrap(font, "あいうえおかきく）けこ", w, size);
-        assert!(!lines.iter().any(|l| l.starts_with('）')), "{lines:?}");
-        assert_eq!(lines.concat(), "あいうえおかきく）けこ");
-        let lines = wrap(font, "回線復旧後に照合する予定の照合待ち", w, size);
-        assert!(!lines.iter().any(|l| l.chars().count() == 1), "{lines:?}");
-        assert!(!lines.iter().any(|l| l.starts_with('ち')), "{lines:?}");
-        assert_eq!(lines.concat(), "回線復旧後に照合する予定の照合待ち");
-        // What cannot be kept whole is still broken, never lost.
-        let long = "1234567890".repeat(4);
-        assert_eq!(wrap(font, &long, w, size).concat(), long);
-        assert_eq!(wrap(font, "", w, size), [""]);
-    }
-}
-
 pub(crate) fn aligned_x(x: f32, w: f32, align: Align, text_w: f32) -> f32 {
     match align {
         Align::Left => x,
@@ -546,4 +514,36 @@ pub(crate) fn save(
         bytes[at..at + EMPTY_PDFX.len()].fill(b' ');
     }
     bytes
+}
+
+#[cfg(test)]
+mod wrap_tests {
+    use super::*;
+
+    fn gothic() -> Fonts {
+        Fonts::load(|f| f == FontName::Gothic).unwrap()
+    }
+
+    #[test]
+    fn numbers_stay_whole_and_no_line_starts_with_a_closing_mark() {
+        let fonts = gothic();
+        let font = fonts.get(FontName::Gothic);
+        let size = 10.0;
+        let em = text_width_mm(font, "あ", size);
+        // Room for 8 full-width characters.
+        let w = em * 8.2;
+        let lines = wrap(font, "保険者番号は06012345です", w, size);
+        assert!(lines.iter().any(|l| l.contains("06012345")), "{lines:?}");
+        let lines = wrap(font, "あいうえおかきく）けこ", w, size);
+        assert!(!lines.iter().any(|l| l.starts_with('）')), "{lines:?}");
+        assert_eq!(lines.concat(), "あいうえおかきく）けこ");
+        let lines = wrap(font, "回線復旧後に照合する予定の照合待ち", w, size);
+        assert!(!lines.iter().any(|l| l.chars().count() == 1), "{lines:?}");
+        assert!(!lines.iter().any(|l| l.starts_with('ち')), "{lines:?}");
+        assert_eq!(lines.concat(), "回線復旧後に照合する予定の照合待ち");
+        // What cannot be kept whole is still broken, never lost.
+        let long = "1234567890".repeat(4);
+        assert_eq!(wrap(font, &long, w, size).concat(), long);
+        assert_eq!(wrap(font, "", w, size), [""]);
+    }
 }
