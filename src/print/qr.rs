@@ -158,8 +158,23 @@ fn encode_one(
     max_version: i16,
     ec: EcLevel,
 ) -> Option<QrSymbol> {
-    (1..=max_version).find_map(|v| {
-        let words = codewords(data, sequence, v, ec)?;
+    // The smallest version that holds the data: a larger version always holds more, so a
+    // binary search needs a handful of encodings instead of one per version.
+    let mut words = codewords(data, sequence, max_version, ec)?;
+    let (mut lo, mut hi) = (1, max_version);
+    while lo < hi {
+        let mid = (lo + hi) / 2;
+        match codewords(data, sequence, mid, ec) {
+            Some(w) => {
+                words = w;
+                hi = mid;
+            }
+            None => lo = mid + 1,
+        }
+    }
+    // `words` always holds the encoding at `hi`, which is now `lo`.
+    let v = lo;
+    {
         let version = Version::Normal(v);
         let (data_words, ec_words) = ec::construct_codewords(&words, version, ec).ok()?;
         let mut canvas = Canvas::new(version, ec);
@@ -179,7 +194,7 @@ fn encode_one(
             data: data.to_vec(),
             sequence,
         })
-    })
+    }
 }
 
 /// The payload cut where a split may fall: between the records before the first RP (clinic,
