@@ -379,18 +379,41 @@ fn archive_pdf(path: &Path, bytes: &[u8]) -> Result<()> {
 /// The command line that prints `pdf`: `[printer] command` with the path appended (CUPS `lp` on
 /// Linux and macOS). CUPS `lp` is told the page size and 100 % scale (`-o media=A5 -o
 /// scaling=100`, unless the command already names a media), so that no driver shrinks the
-/// sheet to fit and the symbols keep their cell pitch. On Windows the default `lp` means the
-/// system's own print verb, which takes no options: the PDF's own A5 page size is what it
-/// prints at.
+/// sheet to fit and the symbols keep their cell pitch.
+///
+/// On Windows the default `lp` means: SumatraPDF when it is installed, told the same
+/// (`-print-settings "noscale,paper=A5"`), else the system's print verb, which takes no options
+/// (the viewer's own "actual size" setting then decides).
 pub fn print_command(command: &str, pdf: &Path, media: &str) -> Vec<String> {
+    let sumatra = if cfg!(windows) { sumatra_pdf() } else { None };
+    command_line(cfg!(windows), sumatra.as_deref(), command, pdf, media)
+}
+
+fn command_line(
+    windows: bool,
+    sumatra: Option<&Path>,
+    command: &str,
+    pdf: &Path,
+    media: &str,
+) -> Vec<String> {
     let mut parts: Vec<String> = command.split_whitespace().map(String::from).collect();
-    if cfg!(windows) && (parts.is_empty() || parts == ["lp"]) {
-        return vec![
-            "powershell".into(),
-            "-NoProfile".into(),
-            "-Command".into(),
-            format!("Start-Process -FilePath '{}' -Verb Print", pdf.display()),
-        ];
+    if windows && (parts.is_empty() || parts == ["lp"]) {
+        return match sumatra {
+            Some(exe) => vec![
+                exe.display().to_string(),
+                "-print-to-default".into(),
+                "-print-settings".into(),
+                format!("noscale,paper={media}"),
+                "-silent".into(),
+                pdf.display().to_string(),
+            ],
+            None => vec![
+                "powershell".into(),
+                "-NoProfile".into(),
+                "-Command".into(),
+                format!("Start-Process -FilePath '{}' -Verb Print", pdf.display()),
+            ],
+        };
     }
     if parts.is_empty() {
         parts.push("lp".into());
@@ -402,6 +425,15 @@ pub fn print_command(command: &str, pdf: &Path, media: &str) -> Vec<String> {
     }
     parts.push(pdf.display().to_string());
     parts
+}
+
+/// SumatraPDF where its installers put it (per user, then for all users).
+fn sumatra_pdf() -> Option<std::path::PathBuf> {
+    ["LOCALAPPDATA", "ProgramFiles", "ProgramFiles(x86)"]
+        .iter()
+        .filter_map(std::env::var_os)
+        .map(|dir| Path::new(&dir).join("SumatraPDF").join("SumatraPDF.exe"))
+        .find(|exe| exe.is_file())
 }
 
 /// Sends a PDF to the printer (see [`print_command`]) and waits for the command, not the job.
@@ -512,5 +544,22 @@ mod tests {
             ["my-print.sh", "/a/rx.pdf"]
         );
         assert_eq!(print_command("", pdf, "A5")[..3], ["lp", "-o", "media=A5"]);
+    }
+
+    #[test]
+    fn windows_prints_at_actual_size_with_sumatra_else_the_print_verb() {
+        let pdf = Path::new("C:/rx/rx.pdf");
+        let exe = Path::new("C:/Program Files/SumatraPDF/SumatraPDF.exe");
+        let with = command_line(true, Some(exe), "lp", pdf, "A5");
+        assert_eq!(with[0], exe.display().to_string());
+        assert!(with.contains(&"noscale,paper=A5".to_string()));
+        assert_eq!(with.last().unwrap(), "C:/rx/rx.pdf");
+        let without = command_line(true, None, "lp", pdf, "A5");
+        assert_eq!(without[0], "powershell");
+        // A command the clinic set is used as it is.
+        assert_eq!(
+            command_line(true, Some(exe), "print.exe /d:A5", pdf, "A5"),
+            ["print.exe", "/d:A5", "C:/rx/rx.pdf"]
+        );
     }
 }
