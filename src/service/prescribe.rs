@@ -428,7 +428,7 @@ fn command_line(
 }
 
 /// SumatraPDF where its installers put it (per user, then for all users).
-fn sumatra_pdf() -> Option<std::path::PathBuf> {
+fn sumatra_pdf() -> Option<PathBuf> {
     ["LOCALAPPDATA", "ProgramFiles", "ProgramFiles(x86)"]
         .iter()
         .filter_map(std::env::var_os)
