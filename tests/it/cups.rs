@@ -60,9 +60,11 @@ fn start_cups() {
 /// Where cups-pdf writes a job printed by this user (`Out ${HOME}/PDF`, or the anonymous
 /// folder), found by the job's unique title.
 fn wait_for_output(title: &str) -> PathBuf {
+    // cups-pdf writes to the home in the password file, which a CI's $HOME may not be.
     let home = std::env::var("HOME").unwrap_or_else(|_| "/root".into());
     let dirs = [
         PathBuf::from(home).join("PDF"),
+        PathBuf::from("/root/PDF"),
         PathBuf::from("/var/spool/cups-pdf/ANONYMOUS"),
     ];
     let t0 = Instant::now();
