@@ -194,6 +194,21 @@ pub struct Printer {
     /// A clinic's own prescription template (TOML); empty = the built-in A5 様式第二号.
     #[serde(default)]
     pub prescription_template: String,
+    /// How the 保険医署名 is made when a drug is 変更不可.
+    #[serde(default)]
+    pub signature: Signature,
+}
+
+/// The 保険医署名 a prescription with any 変更不可 needs (記載要領: 署名 or 記名・押印). A printed
+/// name alone is neither, so the clinic chooses which one its doctors do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Signature {
+    /// The line is left empty for the doctor's own hand signature.
+    #[default]
+    Hand,
+    /// The doctor's name is printed with a circled 印 where the seal goes.
+    Seal,
 }
 
 impl Default for Printer {
@@ -202,6 +217,7 @@ impl Default for Printer {
             command: default_print_command(),
             archive_dir: String::new(),
             prescription_template: String::new(),
+            signature: Signature::default(),
         }
     }
 }

@@ -86,6 +86,33 @@ pub struct Prescription {
     pub refill_count: Option<u8>,
     /// 備考 as typed (may hold several lines).
     pub remarks: String,
+    /// 使用期間: the last day the pharmacy may accept it, when the doctor sets one other than
+    /// the 4 days the form prints (JAHIS record 52).
+    #[serde(default)]
+    pub valid_until: Option<NaiveDate>,
+    /// The 残薬 instruction the doctor ticks (JAHIS record 62).
+    #[serde(default)]
+    pub leftover: Option<Leftover>,
+}
+
+/// 「保険薬局が調剤時に残薬を確認した場合の対応」: what the pharmacy does when it finds the patient
+/// has medicine left over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Leftover {
+    /// 保険医療機関へ疑義照会した上で調剤 (62,1).
+    Inquire,
+    /// 保険医療機関へ情報提供 (62,2).
+    Inform,
+}
+
+impl Leftover {
+    pub fn jahis_code(self) -> u8 {
+        match self {
+            Leftover::Inquire => 1,
+            Leftover::Inform => 2,
+        }
+    }
 }
 
 impl Prescription {
@@ -116,6 +143,13 @@ pub struct PrescriptionInput {
     /// later, say). Required then, and kept with the record.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub issued_on_reason: Option<String>,
+    /// 使用期間 (`YYYY-MM-DD` or 和暦): the last day the prescription may be used, when not the
+    /// default 4 days.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid_until: Option<String>,
+    /// The 残薬 instruction: `inquire` (疑義照会した上で調剤) or `inform` (情報提供).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub leftover: Option<String>,
 }
 
 /// 交付年月日 is the day of the visit, or today. Any other day needs a reason; a day in the
@@ -242,6 +276,46 @@ impl PrescriptionInput {
                     "交付年月日",
                     e.message_ja(),
                     e.message_en(),
+                );
+                None
+            }
+        };
+        let valid_until = match self.valid_until.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(text) => match parse_date(text) {
+                Ok(d) if issued_on.is_some_and(|i| d < i) => {
+                    err(
+                        "valid_until".into(),
+                        "使用期間",
+                        "使用期間は交付年月日より後の日付です".into(),
+                        "must not be before issued_on".into(),
+                    );
+                    None
+                }
+                Ok(d) => Some(d),
+                Err(e) => {
+                    err(
+                        "valid_until".into(),
+                        "使用期間",
+                        e.message_ja(),
+                        e.message_en(),
+                    );
+                    None
+                }
+            },
+        };
+        let leftover = match self.leftover.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some("inquire" | "1") => Some(Leftover::Inquire),
+            Some("inform" | "2") => Some(Leftover::Inform),
+            Some(other) => {
+                err(
+                    "leftover".into(),
+                    "残薬確認時の対応",
+                    format!(
+                        "{other} は選べません（inquire: 疑義照会した上で調剤、inform: 情報提供）"
+                    ),
+                    "must be inquire | inform".into(),
                 );
                 None
             }
@@ -410,6 +484,17 @@ impl PrescriptionInput {
                         too_long_en(MAX_UNIT),
                     );
                 }
+                if d.no_substitution && d.patient_request {
+                    // 変更不可 is the doctor's medical reason, 患者希望 the patient's choice of the
+                    // brand (選定療養): the 記載要領 has one or the other ticked, and a pharmacy
+                    // bills them differently.
+                    err(
+                        at("patient_request"),
+                        "患者希望",
+                        "「変更不可」と「患者希望」は同じ薬品に両方は付けられません。どちらか一方にしてください".into(),
+                        "a drug cannot be both no_substitution and patient_request; choose one".into(),
+                    );
+                }
                 drugs.push(Drug {
                     name,
                     amount,
@@ -433,6 +518,8 @@ impl PrescriptionInput {
                 rps,
                 refill_count,
                 remarks,
+                valid_until,
+                leftover,
             }),
             _ => Err(errs),
         }
@@ -521,6 +608,22 @@ mod tests {
             check_issued_on(d(11, 26), visit, today, d(11, 27), Some("x")).is_err(),
             "before birth"
         );
+    }
+
+    #[test]
+    fn no_substitution_and_patient_request_on_one_drug_are_refused() {
+        let mut input = sample();
+        input.rps[0].drugs[0].no_substitution = true;
+        input.rps[0].drugs[0].patient_request = true;
+        let errs = input.validate().unwrap_err();
+        assert!(
+            errs.iter()
+                .any(|e| e.field == "rps[0].drugs[0].patient_request"
+                    && e.message_ja.contains("両方は付けられません")),
+            "{errs:?}"
+        );
+        input.rps[0].drugs[0].patient_request = false;
+        assert!(input.validate().is_ok());
     }
 
     fn sample() -> PrescriptionInput {

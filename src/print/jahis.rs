@@ -25,6 +25,18 @@ pub struct RxDocument {
     pub patient: PatientDetails,
     pub insurance: Insurance,
     pub prescription: Prescription,
+    /// What is printed on every sheet besides the form: the id, and a reissue's mark.
+    pub sheet: SheetMarks,
+}
+
+/// Printed on every sheet, in small print, so that a sheet always names its prescription and
+/// two originals cannot circulate unnoticed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SheetMarks {
+    /// The prescription's id (「RX12」); None before it is issued.
+    pub id: Option<String>,
+    /// For a reissue (「再発行」): the original's 交付年月日.
+    pub reissue_of: Option<chrono::NaiveDate>,
 }
 
 impl RxDocument {
@@ -144,6 +156,70 @@ pub fn copay_class(doc: &RxDocument) -> Option<u8> {
     }
 }
 
+/// 公費単独 (生活保護 and the like): no 保険者番号 but a 公費. Printed with the 公費 numbers and
+/// nothing about 不詳; the insurance part of the form stays empty, as for any 公費単独 patient.
+pub fn public_only(ins: &Insurance) -> bool {
+    ins.insurer_number.is_none() && !ins.public_funds.is_empty()
+}
+
+/// 不詳: no numbers and no 公費. The patient was received on a 被保険者資格申立書 while online
+/// eligibility could not be checked (保発0710第1号, 2023-07-10; 事務連絡 2023-07-19): the
+/// pharmacy must see that the patient is insured, with numbers still to be found, and not
+/// take the prescription for 自費.
+pub fn fushou(ins: &Insurance) -> bool {
+    ins.insurer_number.is_none() && ins.public_funds.is_empty()
+}
+
+/// The lines the clinic does not type but the 備考 欄 must carry, first: the age class, and the
+/// 不詳 note.
+///
+/// Wording from 「診療報酬請求書等の記載要領等について」(昭和51年8月7日保険発第82号) 別紙1 第5
+/// 「処方箋の記載上の注意事項」, 「備考」欄, as amended by the 保医発 notices since (the 令和6年
+/// 改定 included): 「６歳」 for a patient before the first 31 March after the 6th birthday
+/// (未就学児, 2割), 「高一」 for a 高齢受給者 or 後期高齢者 of the 一般・低所得 class, 「高７」 for one
+/// of the 7割給付 (現役並み所得) class. The same class is record 14 in the symbol, so the paper says
+/// what the symbol does.
+pub fn automatic_remarks(doc: &RxDocument) -> Vec<String> {
+    let mut out = Vec::new();
+    match copay_class(doc) {
+        Some(3) => out.push("６歳".to_string()),
+        Some(2) => out.push("高７".to_string()),
+        Some(_) => out.push("高一".to_string()),
+        None => {}
+    }
+    let ins = &doc.insurance;
+    if fushou(ins) {
+        let mut declared = vec![
+            ins.kind.ja().to_string(),
+            format!("{}割", ins.copay_percent / 10),
+        ];
+        declared.extend(
+            [&ins.insurer_name, &ins.employer]
+                .into_iter()
+                .map(|t| clean(t))
+                .filter(|t| !t.is_empty()),
+        );
+        if ins.relationship.is_none() {
+            declared.push("本人・家族の別不明".into());
+        }
+        out.push(format!(
+            "不詳（オンライン資格確認不可・被保険者資格申立書による）申立: {}",
+            declared.join("・")
+        ));
+    }
+    out
+}
+
+/// The whole 備考 text as printed and as written in records 81: the automatic lines, then the
+/// doctor's remarks.
+pub fn remarks(doc: &RxDocument) -> String {
+    let mut lines = automatic_remarks(doc);
+    if !doc.prescription.remarks.trim().is_empty() {
+        lines.push(doc.prescription.remarks.clone());
+    }
+    lines.join("\n")
+}
+
 /// The records of the payload, in output order.
 pub fn records(doc: &RxDocument) -> Vec<Record> {
     let c = &doc.clinic;
@@ -196,10 +272,11 @@ pub fn records(doc: &RxDocument) -> Vec<Record> {
     // 22 保険者番号: empty means "none" (the 不詳 path prints no number on paper either).
     out.push(Record::new(22, vec![opt(&ins.insurer_number)]));
     let relation = match ins.relationship {
-        Some(Relationship::Insured) => "1",
         Some(Relationship::Family) => "2",
-        // Unknown on a 申立書: written empty rather than guessed.
-        None => "",
+        // The field is required (◎): a strict reader refuses it empty. A 公費単独 patient is
+        // written as JAHIS's own sample 「記号番号省略(被保険者)」; a 不詳 patient who did not
+        // say 本人 or 家族 likewise, with 「本人・家族の別不明」 in 備考 (record 81) on both.
+        Some(Relationship::Insured) | None => "1",
     };
     let branch = clean(&ins.branch);
     let branch = if branch.len() == 1 {
@@ -223,11 +300,17 @@ pub fn records(doc: &RxDocument) -> Vec<Record> {
         ));
     }
     out.push(Record::new(51, vec![ymd(rx.issued_on)]));
+    if let Some(d) = rx.valid_until {
+        out.push(Record::new(52, vec![ymd(d)]));
+    }
+    if let Some(l) = rx.leftover {
+        out.push(Record::new(62, vec![l.jahis_code().to_string()]));
+    }
     if let Some(n) = rx.refill_count {
         out.push(Record::new(64, vec![n.to_string()]));
     }
     let mut seq = 0;
-    for line in rx.remarks.lines().map(clean).filter(|l| !l.is_empty()) {
+    for line in remarks(doc).lines().map(clean).filter(|l| !l.is_empty()) {
         let chars: Vec<char> = line.chars().collect();
         for chunk in chars.chunks(REMARK_CHARS) {
             seq += 1;
@@ -325,26 +408,6 @@ pub fn symbol_text(doc: &RxDocument) -> String {
         .join(",")
 }
 
-/// Splits encoded records into chunks of at most `max_bytes`, never inside a record, so that a
-/// reader that handles each symbol on its own still sees whole CR LF-terminated records, and the
-/// chunks concatenated in order are the payload. Returns None when one record alone is too big.
-pub fn split(records: &[Record], max_bytes: usize) -> Option<Vec<Vec<u8>>> {
-    let mut chunks: Vec<Vec<u8>> = vec![Vec::new()];
-    for r in records {
-        let bytes = r.encode();
-        if bytes.len() > max_bytes {
-            return None;
-        }
-        let last = chunks.last_mut().expect("never empty");
-        if last.len() + bytes.len() > max_bytes {
-            chunks.push(bytes);
-        } else {
-            last.extend_from_slice(&bytes);
-        }
-    }
-    Some(chunks)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -354,21 +417,5 @@ mod tests {
         assert_eq!(clean(" 1日3回, 毎食後　"), "1日3回， 毎食後");
         assert_eq!(clean("工業会　　次郎"), "工業会 次郎");
         assert_eq!(clean("a\r\nb"), "a b");
-    }
-
-    #[test]
-    fn split_keeps_records_whole() {
-        let recs: Vec<Record> = (0..10)
-            .map(|i| Record::new(81, vec![i.to_string(), String::new(), "あいうえお".into()]))
-            .collect();
-        let len = recs[0].encode().len();
-        let chunks = split(&recs, len * 3 + 1).unwrap();
-        assert_eq!(chunks.len(), 4);
-        assert!(chunks.iter().all(|c| c.ends_with(b"\r\n")));
-        assert_eq!(
-            chunks.concat(),
-            recs.iter().flat_map(Record::encode).collect::<Vec<_>>()
-        );
-        assert!(split(&recs, len - 1).is_none());
     }
 }

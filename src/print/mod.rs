@@ -13,7 +13,8 @@
 //!
 //! - [`sjis`]: what may go into the symbol (JIS X 0201/0208) and the ■ replacement.
 //! - [`jahis`]: the `JAHIS10` records, field by field as in the spec.
-//! - [`qr`]: QR Model 2 at M (or L), fixed side, split at record boundaries when too big.
+//! - [`qr`]: QR Model 2 at M (or L), fixed side, split between RPs into structured-append
+//!   symbols when too big.
 //! - [`template`]: the TOML page description and its checks.
 //! - [`fonts`]: the bundled IPAex fonts, widths, and which characters a font cannot print.
 //! - [`pdf`]: slots filled, 処方 lines paginated onto 続紙, symbols placed, PDF saved.
@@ -28,6 +29,6 @@ pub mod sjis;
 pub mod template;
 pub mod unhint;
 
-pub use jahis::RxDocument;
+pub use jahis::{RxDocument, SheetMarks};
 pub use pdf::{rx_lines, Rendered, Renderer};
 pub use template::Template;

@@ -126,8 +126,11 @@ pub(crate) fn draw_filled(
         }
         let (id, font) = fonts.get(s.font.unwrap_or(p.data_font));
         let size = s.size.unwrap_or(p.data_size);
-        let (size, lines) = fit(font, &value, s.w, size, p.min_size, s.lines)
-            .ok_or_else(|| does_not_fit(&label(&s.name), &value))?;
+        let fitted = match s.h {
+            Some(h) => fit_height(font, &value, s.w, h, size, p.min_size),
+            None => fit(font, &value, s.w, size, p.min_size, s.lines),
+        };
+        let (size, lines) = fitted.ok_or_else(|| does_not_fit(&label(&s.name), &value))?;
         for (i, line) in lines.iter().enumerate() {
             let x = aligned_x(s.x, s.w, s.align, text_width_mm(font, line, size));
             page.text(&id, size, x, s.y + i as f32 * size * PT_TO_MM * 1.25, line);
@@ -178,6 +181,30 @@ pub(crate) fn fit(
     }
 }
 
+/// The largest size, down to `min`, at which `text` wrapped to `w` stands within `h` (lines
+/// spaced as slots print them), with its lines.
+pub(crate) fn fit_height(
+    font: &printpdf::ParsedFont,
+    text: &str,
+    w: f32,
+    h: f32,
+    size: f32,
+    min: f32,
+) -> Option<(f32, Vec<String>)> {
+    let mut size = size;
+    loop {
+        let wrapped = wrap(font, text, w, size);
+        let mm = size * PT_TO_MM;
+        if mm + (wrapped.len().max(1) - 1) as f32 * mm * 1.25 <= h + 0.01 {
+            return Some((size, wrapped));
+        }
+        if size <= min {
+            return None;
+        }
+        size = (size - 0.5).max(min);
+    }
+}
+
 pub(crate) fn does_not_fit(what: &str, text: &str) -> Error {
     let head: String = text.chars().take(20).collect();
     Error::refused(
@@ -186,21 +213,74 @@ pub(crate) fn does_not_fit(what: &str, text: &str) -> Error {
     )
 }
 
-/// Breaks text at '\n' and wherever a line would pass `w` (Japanese breaks between any two
-/// characters).
+/// Characters a line may not start with (行頭禁則, JIS X 4051): closing brackets and
+/// punctuation, small kana, the long vowel mark and 々.
+const NO_LINE_START: &str =
+    "）)」』】〕］]｝}〉》、。，,．.・：:；;！!？?ーぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ々";
+
+/// Breaks text at '\n' and wherever a line would pass `w`, the way Japanese is set: between any
+/// two characters, except that a run of ASCII letters and digits (a number, a code) stays whole
+/// when it fits a line, a line never starts with a closing bracket or small kana (the character
+/// before goes down with it), and a paragraph never ends with one character alone on a line.
 pub(crate) fn wrap(font: &printpdf::ParsedFont, text: &str, w: f32, size: f32) -> Vec<String> {
+    let fits = |s: &str| text_width_mm(font, s, size) <= w;
     let mut out = Vec::new();
     for para in text.split('\n') {
-        let mut line = String::new();
-        for c in para.chars() {
-            line.push(c);
-            if text_width_mm(font, &line, size) > w && line.chars().count() > 1 {
-                line.pop();
-                out.push(std::mem::take(&mut line));
-                line.push(c);
+        let mut lines: Vec<String> = vec![String::new()];
+        for token in tokens(para) {
+            let line = lines.last_mut().expect("never empty");
+            if fits(&format!("{line}{token}")) || line.is_empty() && fits(&token) {
+                line.push_str(&token);
+                continue;
+            }
+            if line.is_empty() || !fits(&token) {
+                // Too long for any line (or nothing to break before): character by character.
+                for c in token.chars() {
+                    let line = lines.last_mut().expect("never empty");
+                    line.push(c);
+                    if !fits(line) && line.chars().count() > 1 {
+                        line.pop();
+                        lines.push(c.to_string());
+                    }
+                }
+                continue;
+            }
+            let mut next = token;
+            if next.starts_with(|c| NO_LINE_START.contains(c)) && line.chars().count() > 1 {
+                let last = line.pop().expect("not empty");
+                next.insert(0, last);
+            }
+            lines.push(next);
+        }
+        // No single character alone at the end of a paragraph.
+        let n = lines.len();
+        if n >= 2 && lines[n - 1].chars().count() == 1 && lines[n - 2].chars().count() >= 3 {
+            // (Not a number's digit, nor a mark that may not start a line: then it stays.)
+            let moved = lines[n - 2].pop().expect("not empty");
+            if moved.is_ascii_alphanumeric() || NO_LINE_START.contains(moved) {
+                lines[n - 2].push(moved);
+            } else {
+                lines[n - 1].insert(0, moved);
             }
         }
-        out.push(line);
+        out.extend(lines);
+    }
+    out
+}
+
+/// A paragraph cut into what a line break may not split: runs of ASCII letters, digits and the
+/// marks inside numbers and codes (`06012345`, `03-0000-0000`, `1.5mg`), and single characters.
+fn tokens(para: &str) -> Vec<String> {
+    let word = |c: char| c.is_ascii_alphanumeric() || "-./%".contains(c);
+    let mut out: Vec<String> = Vec::new();
+    let mut in_word = false;
+    for c in para.chars() {
+        if word(c) && in_word {
+            out.last_mut().expect("in a word").push(c);
+        } else {
+            out.push(c.to_string());
+        }
+        in_word = word(c);
     }
     out
 }
@@ -382,5 +462,88 @@ impl PageOps {
             }
         }
         self.ops.push(Op::RestoreGraphicsState);
+    }
+}
+
+/// Saves a document with honest metadata: this app as creator and producer, the creation date
+/// given (a prescription's day of issue, 00:00 in Japan, rather than printpdf's 1970), and no
+/// empty PDF/X version marker (printpdf writes
+/// `/GTS_PDFXVersion()` for a document that claims no PDF/X conformance; it is blanked in place,
+/// so the cross-reference offsets stay right).
+pub(crate) fn save(
+    mut pdf: printpdf::PdfDocument,
+    created_on: Option<chrono::NaiveDate>,
+) -> Vec<u8> {
+    let info = &mut pdf.metadata.info;
+    let name = concat!("onshi-fallback ", env!("CARGO_PKG_VERSION"));
+    info.creator = name.to_string();
+    info.producer = format!("{name} (printpdf)");
+    if let Some(day) = created_on {
+        use chrono::{Datelike, Timelike};
+        // The date is written as UTC: 00:00 JST is 15:00 UTC the day before.
+        let utc = day.and_hms_opt(0, 0, 0).expect("midnight exists") - chrono::Duration::hours(9);
+        let at = printpdf::DateTime {
+            date: printpdf::Date {
+                year: utc.year(),
+                month: utc.month() as u8,
+                day: utc.day() as u8,
+            },
+            time: printpdf::Time {
+                hour: utc.hour() as u8,
+                minute: 0,
+                second: 0,
+                millisecond: 0,
+            },
+            offset: printpdf::Offset {
+                hours: 0,
+                minutes: 0,
+                seconds: 0,
+                milliseconds: 0,
+            },
+        };
+        info.creation_date = at;
+        info.modification_date = at;
+        info.metadata_date = at;
+    }
+    let mut bytes = pdf.save(&printpdf::PdfSaveOptions::default(), &mut Vec::new());
+    const EMPTY_PDFX: &[u8] = b"/GTS_PDFXVersion()";
+    if let Some(at) = bytes
+        .windows(EMPTY_PDFX.len())
+        .rposition(|w| w == EMPTY_PDFX)
+    {
+        bytes[at..at + EMPTY_PDFX.len()].fill(b' ');
+    }
+    bytes
+}
+
+#[cfg(test)]
+mod wrap_tests {
+    use super::*;
+
+    fn gothic() -> Fonts {
+        Fonts::load(|f| f == FontName::Gothic).unwrap()
+    }
+
+    #[test]
+    fn numbers_stay_whole_and_no_line_starts_with_a_closing_mark() {
+        let fonts = gothic();
+        let font = fonts.get(FontName::Gothic);
+        let size = 10.0;
+        let em = text_width_mm(font, "あ", size);
+        // Room for 8 full-width characters.
+        let w = em * 8.2;
+        let lines = wrap(font, "保険者番号は06012345です", w, size);
+        assert!(lines.iter().any(|l| l.contains("06012345")), "{lines:?}");
+        let lines = wrap(font, "あいうえおかきく）けこ", w, size);
+        assert!(!lines.iter().any(|l| l.starts_with('）')), "{lines:?}");
+        assert_eq!(lines.concat(), "あいうえおかきく）けこ");
+        let lines = wrap(font, "回線復旧後に照合する予定の照合待ち", w, size);
+        assert!(!lines.iter().any(|l| l.chars().count() == 1), "{lines:?}");
+        assert!(!lines.iter().any(|l| l.starts_with('ち')), "{lines:?}");
+        assert_eq!(lines.concat(), "回線復旧後に照合する予定の照合待ち");
+        // What cannot be kept whole is still broken, never lost.
+        let long = "1234567890".repeat(4);
+        assert_eq!(wrap(font, &long, w, size).concat(), long);
+        assert_eq!(wrap(font, "", w, size), [""]);
     }
 }

@@ -5,15 +5,16 @@
 //! characters, before a single page is drawn. Characters the font has but JIS X 0208 lacks are
 //! printed as they are on paper and become ■ in the symbol (reported in [`Rendered::gaiji`]).
 
-use printpdf::{Mm, PdfDocument, PdfPage, PdfSaveOptions};
+use printpdf::{Mm, PdfDocument, PdfPage};
 
 use super::fonts::{text_width_mm, unprintable_chars, Fonts, PT_TO_MM};
 use super::jahis::{self, RxDocument};
-use super::page::{does_not_fit, draw_filled, draw_fixed, fit, FontSet, PageOps};
+use super::page::{does_not_fit, draw_filled, draw_fixed, fit, wrap, FontSet, PageOps};
 use super::qr::{self, QrSymbol};
 use super::sjis;
 use super::template::Template;
-use crate::domain::prescription::{DoseForm, Rp};
+use crate::config::Signature;
+use crate::domain::prescription::{DoseForm, Leftover, Rp};
 use crate::domain::wareki::format_wareki;
 use crate::domain::{Relationship, Sex};
 use crate::error::Error;
@@ -22,6 +23,8 @@ use crate::error::Error;
 pub struct Renderer {
     pub template: Template,
     fonts: Fonts,
+    /// How the 保険医署名 is made (`[printer] signature`).
+    pub signature: Signature,
 }
 
 /// What [`Renderer::render`] produced.
@@ -64,12 +67,21 @@ const END_MARK: &str = "以下余白";
 const DRUG_INDENT: f32 = 6.0;
 /// Where an RP's 用法 starts.
 const USAGE_INDENT: f32 = 9.0;
-const CONTINUED_MARK: &str = "（続紙に続く）";
+/// At the foot of the 処方 area of every sheet but the last.
+const CONTINUED_MARK: &str = "次頁へ続く";
+/// After an RP's number on the sheet where it continues.
+const RP_CONTINUES: &str = "（前頁から続く）";
+/// Size of the 「1/2」 above a linked symbol, pt.
+const SYMBOL_LABEL_PT: f32 = 5.5;
 
 impl Renderer {
     pub fn new(template: Template) -> Result<Renderer, Error> {
         let fonts = Fonts::load(|f| template.uses(f))?;
-        Ok(Renderer { template, fonts })
+        Ok(Renderer {
+            template,
+            fonts,
+            signature: Signature::default(),
+        })
     }
 
     /// The built-in A5 template.
@@ -83,11 +95,16 @@ impl Renderer {
         unprintable_chars(font, &data_text(doc))
     }
 
-    /// Renders the whole prescription, or refuses when a character cannot be printed. The
-    /// patient's name and address are never refused: a character the font lacks prints in its
-    /// standard form (or 〓), said in a note in 備考, so the patient's prescription always
-    /// reaches paper.
-    pub fn render(&self, doc: &RxDocument) -> Result<Rendered, Error> {
+    /// Everything [`render`](Self::render) would refuse, without drawing: the settings, the
+    /// characters, the symbols. Returns the characters that become ■ in the symbol.
+    pub fn check(&self, doc: &RxDocument) -> Result<Vec<char>, Error> {
+        let (doc, _) = self.prepare(doc)?;
+        Ok(sjis::non_jis_chars(&jahis::symbol_text(&doc)))
+    }
+
+    /// The document as printed (names the font lacks replaced, with a note in 備考) and its
+    /// symbols, or the reason it cannot be printed.
+    fn prepare(&self, doc: &RxDocument) -> Result<(RxDocument, Vec<QrSymbol>), Error> {
         doc.check()?;
         let font = self.fonts.get(self.template.page.data_font);
         let mut doc = doc.clone();
@@ -107,8 +124,7 @@ impl Renderer {
             let sep = if remarks.is_empty() { "" } else { "\n" };
             *remarks = format!("{remarks}{sep}{}", notes.join("\n"));
         }
-        let doc = &doc;
-        let missing = self.unprintable(doc);
+        let missing = self.unprintable(&doc);
         if !missing.is_empty() {
             let list = missing
                 .iter()
@@ -127,11 +143,34 @@ impl Renderer {
                 "the template's symbol area is too small",
             )
         })?;
-        let records = jahis::records(doc);
-        let symbols = qr::symbols_for(&records, max_version)?;
+        let records = jahis::records(&doc);
+        // A prescription too long for 16 linked symbols at the template's pitch gets larger
+        // symbols with a finer pitch, down to the spec's 0.25 mm, rather than none.
+        let symbols =
+            qr::symbols_for(&records, max_version).or_else(|e| {
+                match qr::max_version(t.qr.size, qr::SPEC_MIN_CELL) {
+                    Some(v) if v > max_version => qr::symbols_for(&records, v),
+                    _ => Err(e),
+                }
+            })?;
+        Ok((doc, symbols))
+    }
+
+    /// Renders the whole prescription, or refuses when a character cannot be printed. The
+    /// patient's name and address are never refused: a character the font lacks prints in its
+    /// standard form (or 〓), said in a note in 備考, so the patient's prescription always
+    /// reaches paper.
+    pub fn render(&self, doc: &RxDocument) -> Result<Rendered, Error> {
+        let (doc, symbols) = self.prepare(doc)?;
+        let doc = &doc;
+        let t = &self.template;
         let gaiji = sjis::non_jis_chars(&jahis::symbol_text(doc));
 
-        let body_pages = paginate(body_lines(&doc.prescription.rps), t.body_lines());
+        let body = paginate(
+            self.wrap_body(body_lines(&doc.prescription.rps)),
+            t.body_lines(),
+        );
+        let body_pages = &body.pages;
         let qr_pages = symbols.len().div_ceil(t.qr.max_per_page);
         let pages = body_pages.len().max(qr_pages);
 
@@ -142,7 +181,12 @@ impl Renderer {
         for n in 0..pages {
             let mut page = PageOps::new(t.page.height);
             self.draw_form(&mut page, &ids);
-            self.draw_data(&mut page, &ids, doc, n, pages)?;
+            let sheet = SheetPos {
+                n,
+                pages,
+                end_below: body.end_below && n + 1 == body_pages.len(),
+            };
+            self.draw_data(&mut page, &ids, doc, sheet)?;
             let lines = body_pages
                 .get(n)
                 .cloned()
@@ -155,17 +199,108 @@ impl Renderer {
             for (i, s) in chunk.enumerate() {
                 let x = t.qr.x + i as f32 * (t.qr.size + t.qr.gap);
                 page.qr(s, x, t.qr.y, t.qr.size);
+                self.draw_symbol_label(&mut page, &ids, s, x);
             }
             out_pages.push(PdfPage::new(Mm(t.page.width), Mm(t.page.height), page.ops));
         }
         pdf.pages = out_pages;
-        let bytes = pdf.save(&PdfSaveOptions::default(), &mut Vec::new());
+        let bytes = super::page::save(pdf, Some(doc.prescription.issued_on));
         Ok(Rendered {
             pdf: bytes,
             pages,
             symbols,
             gaiji,
         })
+    }
+
+    /// 「1/2」 centred above a symbol of a linked set, between the frame and the quiet zone, so
+    /// that whoever scans can see at once that another symbol belongs to it.
+    fn draw_symbol_label(&self, page: &mut PageOps, fonts: &FontSet<'_>, s: &QrSymbol, x: f32) {
+        let Some(label) = s.position_label() else {
+            return;
+        };
+        let q = &self.template.qr;
+        let (id, font) = fonts.get(self.template.page.data_font);
+        let size = SYMBOL_LABEL_PT;
+        let w = text_width_mm(font, &label, size);
+        page.text(
+            &id,
+            size,
+            x + (q.size - w) / 2.0,
+            q.y - size * PT_TO_MM - 0.3,
+            &label,
+        );
+    }
+
+    /// The `[clinic]` texts that do not fit their places on the form, each named by its key:
+    /// checked when the records are opened, so that a clinic learns it on the first day, not at
+    /// its first prescription of an outage.
+    pub fn check_clinic(&self, clinic: &crate::config::Clinic) -> Result<(), Error> {
+        let t = &self.template;
+        let mut errs = Vec::new();
+        for slot in &t.slots {
+            let Some((_, key)) = CLINIC_KEYS.iter().find(|(n, _)| *n == slot.name) else {
+                continue;
+            };
+            let text = clinic_text(&slot.name, clinic);
+            let font = self.fonts.get(slot.font.unwrap_or(t.page.data_font));
+            let size = slot.size.unwrap_or(t.page.data_size);
+            let fits = match slot.h {
+                Some(h) => super::page::fit_height(font, &text, slot.w, h, size, t.page.min_size),
+                None => fit(font, &text, slot.w, size, t.page.min_size, slot.lines),
+            };
+            if fits.is_none() {
+                errs.push(crate::error::FieldError::new(
+                    *key,
+                    slot_label(&slot.name),
+                    format!(
+                        "{} 文字は処方箋の欄（{}pt まで縮小）に入りません。短くしてください",
+                        text.chars().count(),
+                        t.page.min_size
+                    ),
+                    format!(
+                        "too long for its place on the prescription, even at {} pt",
+                        t.page.min_size
+                    ),
+                ));
+            }
+        }
+        if errs.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::Input(errs))
+        }
+    }
+
+    /// Lines too long for the 処方 area (a long 用法, a long drug name) continue on the next line
+    /// at the same indent, at the body's size, instead of shrinking out of reach of the eye;
+    /// the amount or day count stays on the first line.
+    fn wrap_body(&self, groups: Vec<Vec<BodyLine>>) -> Vec<Vec<BodyLine>> {
+        let b = &self.template.body;
+        let font = self.fonts.get(self.template.page.data_font);
+        groups
+            .into_iter()
+            .map(|group| {
+                let mut out = Vec::with_capacity(group.len());
+                for line in group {
+                    let right_w = if line.right.is_empty() {
+                        0.0
+                    } else {
+                        text_width_mm(font, &line.right, b.size) + 3.0
+                    };
+                    let room = (b.amount_right - right_w - b.x - line.indent).max(10.0);
+                    let mut parts = wrap(font, &line.text, room, b.size).into_iter();
+                    let first = parts.next().unwrap_or_default();
+                    let indent = line.indent;
+                    out.push(BodyLine {
+                        text: first,
+                        ..line
+                    });
+                    out.extend(parts.map(|rest| BodyLine::plain(indent, rest)));
+                }
+                out
+            })
+            .collect()
     }
 
     /// Boxes, rules, cells and fixed wording: the same on every sheet.
@@ -182,8 +317,7 @@ impl Renderer {
         page: &mut PageOps,
         fonts: &FontSet<'_>,
         doc: &RxDocument,
-        n: usize,
-        pages: usize,
+        sheet: SheetPos,
     ) -> Result<(), Error> {
         let t = &self.template;
         draw_filled(
@@ -193,8 +327,8 @@ impl Renderer {
             &t.cells,
             &t.slots,
             &t.marks,
-            &|name| slot_text(name, doc, n, pages),
-            &|when| mark_holds(when, doc),
+            &|name| slot_text(name, doc, sheet, self.signature),
+            &|when| mark_holds(when, doc, self.signature),
             &|name| slot_label(name).to_string(),
         )
     }
@@ -250,7 +384,7 @@ impl Renderer {
 fn data_text(doc: &RxDocument) -> String {
     let mut parts = Vec::new();
     for name in super::template::SLOT_NAMES {
-        parts.push(slot_text(name, doc, 0, 1));
+        parts.push(slot_text(name, doc, SheetPos::default(), Signature::Seal));
     }
     for l in body_lines(&doc.prescription.rps).into_iter().flatten() {
         parts.extend([l.label, l.text, l.right]);
@@ -259,7 +393,18 @@ fn data_text(doc: &RxDocument) -> String {
 }
 
 /// The text of a named slot.
-fn slot_text(name: &str, doc: &RxDocument, n: usize, pages: usize) -> String {
+/// Which sheet is being drawn.
+#[derive(Debug, Clone, Copy, Default)]
+struct SheetPos {
+    /// 0-based.
+    n: usize,
+    pages: usize,
+    /// 以下余白 did not fit the 処方 area of this (the last body) sheet: it goes below it.
+    end_below: bool,
+}
+
+fn slot_text(name: &str, doc: &RxDocument, sheet: SheetPos, signature: Signature) -> String {
+    let SheetPos { n, pages, .. } = sheet;
     let c = &doc.clinic;
     let ins = &doc.insurance;
     let rx = &doc.prescription;
@@ -277,18 +422,37 @@ fn slot_text(name: &str, doc: &RxDocument, n: usize, pages: usize) -> String {
     };
     let s = |o: &Option<String>| o.clone().unwrap_or_default();
     match name {
-        "sheet" if pages > 1 && n == 0 => format!("（1枚目／全{pages}枚）"),
-        "sheet" if pages > 1 => format!(
-            "続紙（{}枚目／全{pages}枚）\n{}交付・{} 様",
-            n + 1,
-            format_wareki(rx.issued_on),
-            doc.patient.name
-        ),
+        // Large, so that no sheet is taken for a prescription of its own.
+        "sheet" if pages > 1 && n == 0 => format!("1/{pages} 枚"),
+        "sheet" if pages > 1 => format!("続紙 {}/{pages} 枚", n + 1),
+        "sheet_id" => doc
+            .sheet
+            .id
+            .as_deref()
+            .map(|id| format!("処方箋ID {id}"))
+            .unwrap_or_default(),
+        "reissue" => doc
+            .sheet
+            .reissue_of
+            .map(|d| format!("再発行（原本の交付 {}）", format_wareki(d)))
+            .unwrap_or_default(),
+        "continued" => {
+            let mut parts = Vec::new();
+            if sheet.end_below {
+                parts.push(END_MARK);
+            }
+            if n + 1 < pages {
+                parts.push(CONTINUED_MARK);
+            }
+            parts.join("　")
+        }
         "public_fund_payer" => fund(0, true),
         "public_fund_recipient" => fund(0, false),
         "public_fund_payer_2" => fund(1, true),
         "public_fund_recipient_2" => fund(1, false),
         "insurer_number" => s(&ins.insurer_number),
+        // Not blank, which would read as 自費: the numbers are unknown, not absent.
+        "symbol_number" if jahis::fushou(ins) => "不詳".to_string(),
         "symbol_number" => {
             let mut t = [
                 ins.symbol.trim(),
@@ -306,31 +470,37 @@ fn slot_text(name: &str, doc: &RxDocument, n: usize, pages: usize) -> String {
         }
         "patient_name" => doc.patient.name.clone(),
         "birth_date" => format_wareki(doc.patient.birth_date),
-        "clinic_address" => match (&c.postal_code, &c.address) {
-            (Some(p), Some(a)) => format!("〒{p} {a}"),
-            (_, a) => s(a),
-        },
-        "clinic_name" => s(&c.name),
-        "clinic_phone" => s(&c.phone),
+        "clinic_address" | "clinic_name" | "clinic_phone" => clinic_text(name, c),
         "doctor_name" => rx.doctor.clone(),
         "prefecture_code" => s(&c.prefecture_code),
         "fee_table" => s(&c.fee_table),
         "institution_code" => s(&c.institution_code),
         "issued_on" => format_wareki(rx.issued_on),
+        "valid_until" => rx.valid_until.map(format_wareki).unwrap_or_default(),
         "refill_count" => rx.refill_count.map(|n| n.to_string()).unwrap_or_default(),
-        "remarks" => rx.remarks.clone(),
-        "doctor_signature" if rx.needs_doctor_signature() => rx.doctor.clone(),
+        "remarks" => jahis::remarks(doc),
+        // A hand signature goes on the empty line; for the seal, the name and a circled 印.
+        "doctor_signature" if seal(doc, signature) => rx.doctor.clone(),
+        "seal_mark" if seal(doc, signature) => "印".to_string(),
         _ => String::new(),
     }
 }
 
-fn mark_holds(when: &str, doc: &RxDocument) -> bool {
+/// True when the 保険医署名 is the printed name with the doctor's seal.
+fn seal(doc: &RxDocument, signature: Signature) -> bool {
+    signature == Signature::Seal && doc.prescription.needs_doctor_signature()
+}
+
+fn mark_holds(when: &str, doc: &RxDocument, signature: Signature) -> bool {
     match when {
+        "seal" => seal(doc, signature),
         "male" => doc.patient.sex == Sex::Male,
         "female" => doc.patient.sex == Sex::Female,
         "insured" => doc.insurance.relationship == Some(Relationship::Insured),
         "family" => doc.insurance.relationship == Some(Relationship::Family),
         "refill" => doc.prescription.refill_count.is_some(),
+        "leftover_inquire" => doc.prescription.leftover == Some(Leftover::Inquire),
+        "leftover_inform" => doc.prescription.leftover == Some(Leftover::Inform),
         _ => false,
     }
 }
@@ -415,32 +585,68 @@ impl BodyLine {
     }
 }
 
-/// Splits RP groups over sheets of `capacity` lines, keeping an RP on one sheet when it fits on
-/// one, and ending each sheet with 以下余白 or （続紙に続く）.
-fn paginate(groups: Vec<Vec<BodyLine>>, capacity: usize) -> Vec<Vec<BodyLine>> {
-    let room = capacity.saturating_sub(1).max(1);
+/// The 処方 lines cut into sheets.
+#[derive(Debug)]
+struct Body {
+    pages: Vec<Vec<BodyLine>>,
+    /// The last sheet is full: its 以下余白 is printed below the area.
+    end_below: bool,
+}
+
+/// Fills sheets of `capacity` lines. An RP that runs over a sheet continues on the next under its
+/// number (「3)（前頁から続く）」), except that an RP never leaves only its first line behind when
+/// it would fit the next sheet whole. 以下余白 ends the last sheet.
+fn paginate(groups: Vec<Vec<BodyLine>>, capacity: usize) -> Body {
+    let capacity = capacity.max(2);
     let mut pages: Vec<Vec<BodyLine>> = vec![Vec::new()];
-    for group in groups {
-        let current = pages.last().map_or(0, Vec::len);
-        if current > 0 && current + group.len() > room && group.len() <= room {
+    for (i, group) in groups.into_iter().enumerate() {
+        let room = capacity - pages.last().map_or(0, Vec::len);
+        if room == 1 && group.len() > 1 && group.len() <= capacity {
             pages.push(Vec::new());
         }
-        for line in group {
-            if pages.last().map_or(0, Vec::len) >= room {
-                pages.push(Vec::new());
+        for (j, line) in group.into_iter().enumerate() {
+            if pages.last().map_or(0, Vec::len) >= capacity {
+                // A new RP at the top of a sheet needs no continuation line.
+                pages.push(if j == 0 {
+                    Vec::new()
+                } else {
+                    vec![BodyLine {
+                        label: format!("{})", i + 1),
+                        ..BodyLine::plain(DRUG_INDENT, RP_CONTINUES)
+                    }]
+                });
             }
             pages.last_mut().expect("never empty").push(line);
         }
     }
-    let last = pages.len() - 1;
-    for (i, p) in pages.iter_mut().enumerate() {
-        p.push(BodyLine::plain(
-            0.0,
-            if i == last { END_MARK } else { CONTINUED_MARK },
-        ));
+    let last = pages.last_mut().expect("never empty");
+    let end_below = last.len() >= capacity;
+    if !end_below {
+        last.push(BodyLine::plain(0.0, END_MARK));
     }
-    pages
+    Body { pages, end_below }
 }
+
+/// The clinic's own slots, from `[clinic]`.
+fn clinic_text(name: &str, c: &crate::config::Clinic) -> String {
+    let s = |o: &Option<String>| o.clone().unwrap_or_default();
+    match name {
+        "clinic_address" => match (&c.postal_code, &c.address) {
+            (Some(p), Some(a)) => format!("〒{p} {a}"),
+            (_, a) => s(a),
+        },
+        "clinic_name" => s(&c.name),
+        "clinic_phone" => s(&c.phone),
+        _ => String::new(),
+    }
+}
+
+/// The `[clinic]` key behind a clinic slot.
+const CLINIC_KEYS: &[(&str, &str)] = &[
+    ("clinic_name", "clinic.name"),
+    ("clinic_address", "clinic.address"),
+    ("clinic_phone", "clinic.phone"),
+];
 
 /// What staff call a slot, for messages.
 fn slot_label(name: &str) -> &str {
@@ -453,6 +659,7 @@ fn slot_label(name: &str) -> &str {
         "doctor_name" | "doctor_signature" => "保険医氏名",
         "remarks" => "備考",
         "sheet" => "続紙の表示",
+        "reissue" => "再発行の表示",
         other => other,
     }
 }
@@ -466,17 +673,38 @@ mod tests {
     }
 
     #[test]
-    fn rps_stay_together_and_sheets_end_with_a_mark() {
+    fn sheets_are_filled_and_a_continued_rp_repeats_its_number() {
         let groups = vec![
             (0..4).map(line).collect(),
             (0..4).map(line).collect(),
             (0..3).map(line).collect(),
         ];
-        let pages = paginate(groups, 10);
-        let lens: Vec<usize> = pages.iter().map(Vec::len).collect();
-        assert_eq!(lens, [9, 4]);
-        assert_eq!(pages[0].last().unwrap().text, CONTINUED_MARK);
-        assert_eq!(pages[1].last().unwrap().text, END_MARK);
+        let body = paginate(groups, 6);
+        let lens: Vec<usize> = body.pages.iter().map(Vec::len).collect();
+        // 4 + 2 of the second RP; its number, the rest and the third RP: full, so 以下余白
+        // goes below the area.
+        assert_eq!(lens, [6, 6]);
+        assert_eq!(body.pages[1][0].label, "2)");
+        assert_eq!(body.pages[1][0].text, RP_CONTINUES);
+        assert_eq!(body.pages[1][1].text, "2");
+        assert!(body.end_below);
+        let body = paginate(
+            vec![(0..4).map(line).collect(), (0..1).map(line).collect()],
+            6,
+        );
+        assert_eq!(body.pages[0].last().unwrap().text, END_MARK);
+        assert!(!body.end_below);
+    }
+
+    #[test]
+    fn an_rp_does_not_leave_its_first_line_alone_and_a_full_last_sheet_ends_below() {
+        let groups = vec![(0..5).map(line).collect(), (0..3).map(line).collect()];
+        let body = paginate(groups, 6);
+        assert_eq!(body.pages.iter().map(Vec::len).collect::<Vec<_>>(), [5, 4]);
+        assert_eq!(body.pages[1][0].text, "0", "the second RP starts its sheet");
+        let full = paginate(vec![(0..6).map(line).collect()], 6);
+        assert!(full.end_below);
+        assert_eq!(full.pages.len(), 1);
     }
 
     #[test]
@@ -518,7 +746,11 @@ mod tests {
 
     #[test]
     fn a_huge_rp_is_split() {
-        let pages = paginate(vec![(0..25).map(line).collect()], 10);
-        assert_eq!(pages.iter().map(Vec::len).collect::<Vec<_>>(), [10, 10, 8]);
+        let body = paginate(vec![(0..25).map(line).collect()], 10);
+        // 10, then the number and 9, then the number, 6 and 以下余白.
+        assert_eq!(
+            body.pages.iter().map(Vec::len).collect::<Vec<_>>(),
+            [10, 10, 8]
+        );
     }
 }

@@ -6,7 +6,7 @@
 //! slots, marks; millimetres from the top-left) without the 処方 area and symbols, plus an
 //! optional `[table]` of columns. Slot and mark names are checked against the document's own.
 
-use printpdf::{Mm, PdfDocument, PdfPage, PdfSaveOptions};
+use printpdf::{Mm, PdfDocument, PdfPage};
 use serde::Deserialize;
 
 use super::fonts::{text_width_mm, unprintable_chars, Fonts, PT_TO_MM};
@@ -245,7 +245,7 @@ pub fn render(sheet: &Sheet, data: &SheetData<'_>) -> Result<Vec<u8>, Error> {
         ));
     }
     pdf.pages = out;
-    Ok(pdf.save(&PdfSaveOptions::default(), &mut Vec::new()))
+    Ok(super::page::save(pdf, None))
 }
 
 fn draw_table(

@@ -170,6 +170,9 @@ pub struct Slot {
     pub align: Align,
     #[serde(default = "one")]
     pub lines: usize,
+    /// Height of the slot, mm: when given, a long text wraps onto as many lines as fit this
+    /// height, shrinking no further than the page's `min_size` (instead of `lines`).
+    pub h: Option<f32>,
 }
 
 fn one() -> usize {
@@ -212,12 +215,25 @@ pub const SLOT_NAMES: &[&str] = &[
     "refill_count",
     "remarks",
     "doctor_signature",
+    "seal_mark",
+    "sheet_id",
+    "reissue",
+    "continued",
     "public_fund_payer_2",
     "public_fund_recipient_2",
 ];
 
 /// The conditions a mark may name.
-pub const MARK_CONDITIONS: &[&str] = &["male", "female", "insured", "family", "refill"];
+pub const MARK_CONDITIONS: &[&str] = &[
+    "male",
+    "female",
+    "insured",
+    "family",
+    "refill",
+    "seal",
+    "leftover_inquire",
+    "leftover_inform",
+];
 
 impl Template {
     /// Parses and checks a template. Errors name the template and the problem.
@@ -378,6 +394,60 @@ mod tests {
     }
 
     #[test]
+    fn the_sex_circles_are_centred_on_their_characters() {
+        use super::super::fonts::{text_width_mm, Fonts, PT_TO_MM};
+        let t = Template::load(None).unwrap();
+        let fonts = Fonts::load(|f| t.uses(f)).unwrap();
+        let label = t.labels.iter().find(|l| l.text == "男・女").unwrap();
+        let size = label.size.unwrap_or(t.page.label_size);
+        let font = fonts.get(label.font.unwrap_or(t.page.label_font));
+        let centre = |before: &str, ch: &str| {
+            label.x + text_width_mm(font, before, size) + text_width_mm(font, ch, size) / 2.0
+        };
+        for (when, before, ch) in [("male", "", "男"), ("female", "男・", "女")] {
+            let m = t.marks.iter().find(|m| m.when == when).unwrap();
+            assert!(
+                (m.x - centre(before, ch)).abs() < 0.15,
+                "{when}: {} vs {}",
+                m.x,
+                centre(before, ch)
+            );
+            assert!(
+                (m.y - (label.y + size * PT_TO_MM / 2.0)).abs() < 0.25,
+                "{when}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_leftover_checks_sit_on_their_boxes() {
+        use super::super::fonts::{text_width_mm, Fonts, PT_TO_MM};
+        let t = Template::load(None).unwrap();
+        let fonts = Fonts::load(|f| t.uses(f)).unwrap();
+        let label = t
+            .labels
+            .iter()
+            .find(|l| l.text.starts_with("□保険医療機関へ疑義照会"))
+            .unwrap();
+        let size = label.size.unwrap_or(t.page.label_size);
+        let font = fonts.get(label.font.unwrap_or(t.page.label_font));
+        let second = label.text.rfind('□').unwrap();
+        for (when, before) in [
+            ("leftover_inquire", ""),
+            ("leftover_inform", &label.text[..second]),
+        ] {
+            let m = t.marks.iter().find(|m| m.when == when).unwrap();
+            let centre =
+                label.x + text_width_mm(font, before, size) + text_width_mm(font, "□", size) / 2.0;
+            assert!((m.x - centre).abs() < 0.2, "{when}: {} vs {centre}", m.x);
+            assert!(
+                (m.y - (label.y + size * PT_TO_MM / 2.0)).abs() < 0.3,
+                "{when}"
+            );
+        }
+    }
+
+    #[test]
     fn typos_are_refused() {
         let bad =
             DEFAULT_PRESCRIPTION.replacen("name = \"patient_name\"", "name = \"patient_nmae\"", 1);
@@ -392,11 +462,11 @@ mod tests {
     #[test]
     fn symbols_must_stay_clear_of_rules_and_on_the_page() {
         let onto_the_form =
-            DEFAULT_PRESCRIPTION.replacen("x = 6.0\ny = 180.0", "x = 6.0\ny = 150.0", 1);
+            DEFAULT_PRESCRIPTION.replacen("x = 6.0\ny = 181.0", "x = 6.0\ny = 150.0", 1);
         let e = Template::parse(&onto_the_form).unwrap_err().to_string();
         assert!(e.contains("罫線がかかっています"), "{e}");
         let off_the_page =
-            DEFAULT_PRESCRIPTION.replacen("x = 6.0\ny = 180.0", "x = 6.0\ny = 190.0", 1);
+            DEFAULT_PRESCRIPTION.replacen("x = 6.0\ny = 181.0", "x = 6.0\ny = 190.0", 1);
         assert!(Template::parse(&off_the_page)
             .unwrap_err()
             .to_string()

@@ -205,9 +205,11 @@ impl Records {
             "kind_kokuho" => i.kind == InsuranceKind::Kokuho,
             "kind_kouki" => i.kind == InsuranceKind::Kouki,
             "kind_unknown" => i.kind == InsuranceKind::Unknown,
-            "copay_10" => i.copay_percent == 10,
-            "copay_20" => i.copay_percent == 20,
-            "copay_30" => i.copay_percent == 30,
+            // A 不詳 patient's 負担割合 is the age's default, not what they said: left for them
+            // to circle (わからない included).
+            "copay_10" => !i.is_fushou() && i.copay_percent == 10,
+            "copay_20" => !i.is_fushou() && i.copay_percent == 20,
+            "copay_30" => !i.is_fushou() && i.copay_percent == 30,
             _ => false,
         };
         let pdf = sheet::render(
@@ -291,7 +293,7 @@ impl Records {
                     ("name", r.patient_name.clone()),
                     ("kana", r.patient_kana.clone()),
                     ("birth_date", format_wareki_short(birth)),
-                    ("insurance", r.insurance_summary.clone()),
+                    ("insurance", with_public_funds(r)),
                     ("basis", r.visit.basis.ja().to_string()),
                     (
                         "state",
@@ -416,4 +418,25 @@ impl Records {
         self.write_output(out, "--out", &pdf)?;
         Ok(summary)
     }
+}
+
+/// The insurance of a row of the day's list with its 公費 (負担者番号-受給者番号), which the
+/// billing clerk claims too.
+fn with_public_funds(r: &super::search::VisitRow) -> String {
+    let funds: Vec<String> = r
+        .insurance
+        .iter()
+        .flat_map(|d| &d.insurance.public_funds)
+        .map(|f| {
+            if f.recipient.is_empty() {
+                format!("公費 {}", f.payer)
+            } else {
+                format!("公費 {}-{}", f.payer, f.recipient)
+            }
+        })
+        .collect();
+    std::iter::once(r.insurance_summary.clone())
+        .chain(funds)
+        .collect::<Vec<_>>()
+        .join(" ")
 }

@@ -136,7 +136,18 @@ impl Records {
                 format!("the daily backup failed (reception carries on): {}", e.en()),
             ));
         }
+        warnings.extend(records.print_settings_warning());
         Ok((records, warnings))
+    }
+
+    /// `[clinic]` texts too long for the prescription form, said when the records are opened
+    /// rather than at the first prescription (printing then refuses, naming the same key).
+    fn print_settings_warning(&self) -> Option<Error> {
+        let c = &self.config.clinic;
+        if c.name.is_none() && c.address.is_none() {
+            return None;
+        }
+        self.renderer().and_then(|r| r.check_clinic(c)).err()
     }
 
     /// A PC clock far from the records' own dates: set back before the newest backup, or more

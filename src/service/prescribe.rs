@@ -14,7 +14,7 @@ use crate::domain::prescription::PrescriptionInput;
 use crate::error::{Error, FieldError, Result};
 use crate::print::template::Template;
 use crate::print::{Renderer, RxDocument};
-use crate::store::prescriptions::{self, NewPrescription, StoredPrescription};
+use crate::store::prescriptions::{self, ArchivedPdf, NewPrescription, StoredPrescription};
 use crate::store::{outages, patients, queue, visits};
 
 /// What the doctor gets back.
@@ -59,10 +59,12 @@ impl Records {
             .join("archive"))
     }
 
-    fn renderer(&self) -> Result<Renderer> {
+    pub(crate) fn renderer(&self) -> Result<Renderer> {
         let path = self.config.printer.prescription_template.trim();
         let template = Template::load((!path.is_empty()).then(|| Path::new(path)))?;
-        Renderer::new(template)
+        let mut renderer = Renderer::new(template)?;
+        renderer.signature = self.config.printer.signature;
+        Ok(renderer)
     }
 
     /// Issues a paper prescription for a visit: checks it, renders it, archives the PDF,
@@ -115,12 +117,16 @@ impl Records {
             patient: patient.details.clone(),
             insurance: insurance.insurance.clone(),
             prescription: rx.clone(),
+            sheet: Default::default(),
         };
-        let rendered = self.renderer()?.render(&doc)?;
-        let warnings: Vec<FieldError> = if rendered.gaiji.is_empty() {
+        let renderer = self.renderer()?;
+        // Checked before the write lock, so bad input is said before anything is issued; the
+        // sheets themselves are drawn under the lock, with the id they carry.
+        let gaiji = renderer.check(&doc)?;
+        let warnings: Vec<FieldError> = if gaiji.is_empty() {
             Vec::new()
         } else {
-            let list: String = rendered.gaiji.iter().collect();
+            let list: String = gaiji.iter().collect();
             vec![FieldError::new(
                 "patient.name",
                 "２次元シンボル",
@@ -129,7 +135,6 @@ impl Records {
             )]
         };
 
-        let hash = sha256_hex(&rendered.pdf);
         let dir = self
             .archive_dir()?
             .join(rx.issued_on.format("%Y").to_string());
@@ -147,19 +152,35 @@ impl Records {
         let stamp = self.stamp();
         let issued_on = rx.issued_on.to_string();
         let mut archived = PathBuf::new();
+        let mut reissue_copy = PathBuf::new();
+        let mut rendered = None;
         let issued = self.store.write(|tx| {
-            // The archived copy is its own file, named by the prescription's id (drawn under
-            // the write lock) and hash, created new and synced before the record commits: a
-            // record always points at a file that exists, and no file is ever rewritten.
+            // The archived copies are their own files, named by the prescription's id (drawn
+            // under the write lock) and hash, created new and synced before the record commits:
+            // a record always points at files that exist, and no file is ever rewritten. The
+            // reissue copy (「再発行」 with the original's date) is drawn now, from the same data,
+            // so that a reprint is this prescription and says so.
             let id = prescriptions::next_id(tx)?;
-            archived = dir.join(format!(
-                "rx-{}-RX{id}-{}.pdf",
-                rx.issued_on.format("%Y%m%d"),
-                &hash[..16]
-            ));
-            archive_pdf(&archived, &rendered.pdf)?;
+            let mut doc = doc.clone();
+            doc.sheet.id = Some(PrescriptionId(id).to_string());
+            let original = renderer.render(&doc)?;
+            doc.sheet.reissue_of = Some(rx.issued_on);
+            let reissue = renderer.render(&doc)?;
+            let hash = sha256_hex(&original.pdf);
+            let reissue_hash = sha256_hex(&reissue.pdf);
+            let name = |hash: &str, tail: &str| {
+                dir.join(format!(
+                    "rx-{}-RX{id}-{}{tail}.pdf",
+                    rx.issued_on.format("%Y%m%d"),
+                    &hash[..16]
+                ))
+            };
+            archived = name(&hash, "");
+            reissue_copy = name(&reissue_hash, "-reissue");
+            archive_pdf(&archived, &original.pdf)?;
+            archive_pdf(&reissue_copy, &reissue.pdf)?;
             let outage_id = outages::current(tx)?.map(|o| o.id);
-            prescriptions::insert(
+            let id = prescriptions::insert(
                 tx,
                 id,
                 &NewPrescription {
@@ -170,21 +191,30 @@ impl Records {
                     content: input,
                     pdf_path: &archived.display().to_string(),
                     pdf_sha256: &hash,
-                    pages: rendered.pages,
-                    symbols: rendered.symbols.len(),
+                    pages: original.pages,
+                    symbols: original.symbols.len(),
+                    reissue: Some(ArchivedPdf {
+                        path: reissue_copy.display().to_string(),
+                        sha256: reissue_hash,
+                    }),
                 },
                 &stamp,
-            )
+            )?;
+            rendered = Some(original);
+            Ok(id)
         });
         let id = match issued {
             Ok(id) => id,
             Err(e) => {
-                if archived.exists() {
-                    let _ = std::fs::remove_file(&archived);
+                for file in [&archived, &reissue_copy] {
+                    if file.is_file() {
+                        let _ = std::fs::remove_file(file);
+                    }
                 }
                 return Err(e);
             }
         };
+        let rendered = rendered.expect("set when the record was written");
         // Issued and recorded: from here on a failure is never "bad input" (which would say
         // nothing was written). It names the prescription, its archived copy and the reprint.
         let after_issue = |e: Error| {
@@ -234,8 +264,10 @@ impl Records {
         self.store.read(|tx| prescriptions::require(tx, id.0))
     }
 
-    /// Sends the archived PDF to the printer: the same document every time, checked against
-    /// its recorded hash first. Every print and reprint is audited.
+    /// Sends the archived PDF to the printer, checked against its recorded hash first: the
+    /// original the first time, and from then on the reissue copy drawn at issue (「再発行」 with
+    /// the original's date), so that two originals never circulate. A prescription issued
+    /// before reissue copies existed prints its original again. Every print is audited.
     pub fn print_prescription(&mut self, id: PrescriptionId) -> Result<()> {
         let p = self.prescription(id)?;
         if p.voided_at.is_some() {
@@ -247,25 +279,38 @@ impl Records {
                 "voided: not printed",
             ));
         }
-        let bytes = std::fs::read(&p.pdf_path).map_err(|e| {
+        let (printed, reissue) = self.store.read(|tx| {
+            Ok((
+                prescriptions::print_count(tx, p.id)?,
+                prescriptions::reissue_copy(tx, p.id)?,
+            ))
+        })?;
+        let file = match reissue {
+            Some(copy) if printed > 0 => copy,
+            _ => ArchivedPdf {
+                path: p.pdf_path.clone(),
+                sha256: p.pdf_sha256.clone(),
+            },
+        };
+        let bytes = std::fs::read(&file.path).map_err(|e| {
             Error::failed(
-                format!("控えのPDFを読めません {}: {e}", p.pdf_path),
-                format!("cannot read the archived PDF {}: {e}", p.pdf_path),
+                format!("控えのPDFを読めません {}: {e}", file.path),
+                format!("cannot read the archived PDF {}: {e}", file.path),
             )
         })?;
-        if sha256_hex(&bytes) != p.pdf_sha256 {
+        if sha256_hex(&bytes) != file.sha256 {
             return Err(Error::failed(
                 format!(
                     "控えのPDFが発行時と違います（改ざんまたは破損）: {}",
-                    p.pdf_path
+                    file.path
                 ),
                 format!(
                     "the archived PDF differs from the one issued: {}",
-                    p.pdf_path
+                    file.path
                 ),
             ));
         }
-        send_to_printer(&self.config.printer.command, Path::new(&p.pdf_path))?;
+        send_to_printer(&self.config.printer.command, Path::new(&file.path), "A5")?;
         let stamp = self.stamp();
         let printer = self.config.printer.command.clone();
         self.store
@@ -327,25 +372,69 @@ fn archive_pdf(path: &Path, bytes: &[u8]) -> Result<()> {
     })
 }
 
-/// Sends a PDF to the printer: `[printer] command` with the path appended (CUPS `lp` on Linux
-/// and macOS). On Windows the default `lp` means the system's own print verb.
-pub fn send_to_printer(command: &str, pdf: &Path) -> Result<()> {
-    let command = command.trim();
+/// The command line that prints `pdf`: `[printer] command` with the path appended (CUPS `lp` on
+/// Linux and macOS). CUPS `lp` is told the page size and 100 % scale (`-o media=A5 -o
+/// scaling=100`, unless the command already names a media), so that no driver shrinks the
+/// sheet to fit and the symbols keep their cell pitch.
+///
+/// On Windows the default `lp` means: SumatraPDF when it is installed, told the same
+/// (`-print-settings "noscale,paper=A5"`), else the system's print verb, which takes no options
+/// (the viewer's own "actual size" setting then decides).
+pub fn print_command(command: &str, pdf: &Path, media: &str) -> Vec<String> {
+    let sumatra = if cfg!(windows) { sumatra_pdf() } else { None };
+    command_line(cfg!(windows), sumatra.as_deref(), command, pdf, media)
+}
+
+fn command_line(
+    windows: bool,
+    sumatra: Option<&Path>,
+    command: &str,
+    pdf: &Path,
+    media: &str,
+) -> Vec<String> {
     let mut parts: Vec<String> = command.split_whitespace().map(String::from).collect();
-    if parts.is_empty() || (cfg!(windows) && parts == ["lp"]) {
-        parts = if cfg!(windows) {
-            vec![
+    if windows && (parts.is_empty() || parts == ["lp"]) {
+        return match sumatra {
+            Some(exe) => vec![
+                exe.display().to_string(),
+                "-print-to-default".into(),
+                "-print-settings".into(),
+                format!("noscale,paper={media}"),
+                "-silent".into(),
+                pdf.display().to_string(),
+            ],
+            None => vec![
                 "powershell".into(),
                 "-NoProfile".into(),
                 "-Command".into(),
                 format!("Start-Process -FilePath '{}' -Verb Print", pdf.display()),
-            ]
-        } else {
-            vec!["lp".into(), pdf.display().to_string()]
+            ],
         };
-    } else {
-        parts.push(pdf.display().to_string());
     }
+    if parts.is_empty() {
+        parts.push("lp".into());
+    }
+    let is_lp = Path::new(&parts[0]).file_name().is_some_and(|n| n == "lp");
+    if is_lp && !parts.iter().any(|p| p.starts_with("media=")) {
+        parts.extend(["-o".into(), format!("media={media}")]);
+        parts.extend(["-o".into(), "scaling=100".into()]);
+    }
+    parts.push(pdf.display().to_string());
+    parts
+}
+
+/// SumatraPDF where its installers put it (per user, then for all users).
+fn sumatra_pdf() -> Option<PathBuf> {
+    ["LOCALAPPDATA", "ProgramFiles", "ProgramFiles(x86)"]
+        .iter()
+        .filter_map(std::env::var_os)
+        .map(|dir| Path::new(&dir).join("SumatraPDF").join("SumatraPDF.exe"))
+        .find(|exe| exe.is_file())
+}
+
+/// Sends a PDF to the printer (see [`print_command`]) and waits for the command, not the job.
+pub fn send_to_printer(command: &str, pdf: &Path, media: &str) -> Result<()> {
+    let parts = print_command(command.trim(), pdf, media);
     let output = std::process::Command::new(&parts[0]).args(&parts[1..]).output().map_err(|e| {
         Error::failed(
             format!(
@@ -413,5 +502,60 @@ impl Records {
             }
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    #[cfg(unix)]
+    fn lp_is_told_the_page_size_and_full_scale() {
+        let pdf = Path::new("/a/rx.pdf");
+        assert_eq!(
+            print_command("lp", pdf, "A5"),
+            ["lp", "-o", "media=A5", "-o", "scaling=100", "/a/rx.pdf"]
+        );
+        assert_eq!(
+            print_command("/usr/bin/lp -d clinic", pdf, "A5"),
+            [
+                "/usr/bin/lp",
+                "-d",
+                "clinic",
+                "-o",
+                "media=A5",
+                "-o",
+                "scaling=100",
+                "/a/rx.pdf"
+            ]
+        );
+        // A clinic that names its own media keeps it; other commands get the path only.
+        assert_eq!(
+            print_command("lp -o media=A5.Tray2", pdf, "A5"),
+            ["lp", "-o", "media=A5.Tray2", "/a/rx.pdf"]
+        );
+        assert_eq!(
+            print_command("my-print.sh", pdf, "A5"),
+            ["my-print.sh", "/a/rx.pdf"]
+        );
+        assert_eq!(print_command("", pdf, "A5")[..3], ["lp", "-o", "media=A5"]);
+    }
+
+    #[test]
+    fn windows_prints_at_actual_size_with_sumatra_else_the_print_verb() {
+        let pdf = Path::new("C:/rx/rx.pdf");
+        let exe = Path::new("C:/Program Files/SumatraPDF/SumatraPDF.exe");
+        let with = command_line(true, Some(exe), "lp", pdf, "A5");
+        assert_eq!(with[0], exe.display().to_string());
+        assert!(with.contains(&"noscale,paper=A5".to_string()));
+        assert_eq!(with.last().unwrap(), "C:/rx/rx.pdf");
+        let without = command_line(true, None, "lp", pdf, "A5");
+        assert_eq!(without[0], "powershell");
+        // A command the clinic set is used as it is.
+        assert_eq!(
+            command_line(true, Some(exe), "print.exe /d:A5", pdf, "A5"),
+            ["print.exe", "/d:A5", "C:/rx/rx.pdf"]
+        );
     }
 }

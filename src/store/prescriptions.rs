@@ -36,6 +36,15 @@ pub struct NewPrescription<'a> {
     pub pdf_sha256: &'a str,
     pub pages: usize,
     pub symbols: usize,
+    /// The reissue copy drawn at issue (「再発行」), kept in the issue's audit entry.
+    pub reissue: Option<ArchivedPdf>,
+}
+
+/// An archived PDF and the SHA-256 it was written with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct ArchivedPdf {
+    pub path: String,
+    pub sha256: String,
 }
 
 /// The id the next prescription gets. Drawn inside the write transaction, which holds the write
@@ -74,9 +83,37 @@ pub fn insert(tx: &Tx<'_>, id: i64, p: &NewPrescription<'_>, stamp: &Stamp) -> R
         "prescription.issue",
         "prescription",
         id,
-        serde_json::Value::Null,
+        match &p.reissue {
+            Some(copy) => serde_json::json!({ "reissue_copy": copy }),
+            None => serde_json::Value::Null,
+        },
     )?;
     Ok(id)
+}
+
+/// The reissue copy recorded when the prescription was issued, if any.
+pub fn reissue_copy(tx: &Tx<'_>, id: i64) -> Result<Option<ArchivedPdf>> {
+    let detail: Option<String> = tx
+        .conn()
+        .query_row(
+            "SELECT detail FROM audit_log WHERE action = 'prescription.issue' AND entity_id = ?1
+             ORDER BY seq LIMIT 1",
+            [id.to_string()],
+            |r| r.get(0),
+        )
+        .optional()?;
+    Ok(detail
+        .and_then(|d| serde_json::from_str::<serde_json::Value>(&d).ok())
+        .and_then(|v| serde_json::from_value(v.get("reissue_copy")?.clone()).ok()))
+}
+
+/// How many times the prescription was sent to a printer.
+pub fn print_count(tx: &Tx<'_>, id: i64) -> Result<i64> {
+    Ok(tx.conn().query_row(
+        "SELECT COUNT(*) FROM audit_log WHERE action = 'prescription.print' AND entity_id = ?1",
+        [id.to_string()],
+        |r| r.get(0),
+    )?)
 }
 
 const COLUMNS: &str =
@@ -149,11 +186,7 @@ pub fn recent_contents(tx: &Tx<'_>, limit: usize) -> Result<Vec<PrescriptionInpu
 /// Audits a print of prescription `id`; the first print is the original, any later one a
 /// reprint.
 pub fn record_print(tx: &Tx<'_>, id: i64, printer: &str, stamp: &Stamp) -> Result<()> {
-    let earlier: i64 = tx.conn().query_row(
-        "SELECT COUNT(*) FROM audit_log WHERE action = 'prescription.print' AND entity_id = ?1",
-        [id.to_string()],
-        |r| r.get(0),
-    )?;
+    let earlier = print_count(tx, id)?;
     audit::append(
         tx,
         stamp,

@@ -63,13 +63,65 @@ fn the_declaration_is_a4_prefilled_with_every_field() {
     assert!(text.contains("0\n1\n1\n3\n0\n0\n1\n2\n"), "{text}");
 }
 
+/// Curves drawn on the first page between `top` and `bottom` mm from the top of an A4 page:
+/// the circles around a choice.
+fn curves_between(pdf: &[u8], top: f32, bottom: f32) -> usize {
+    let doc = lopdf::Document::load_mem(pdf).unwrap();
+    let (_, id) = doc.get_pages().into_iter().next().unwrap();
+    let content = lopdf::content::Content::decode(&doc.get_page_content(id)).unwrap();
+    let mm = |pt: f32| 297.0 - pt / 72.0 * 25.4;
+    content
+        .operations
+        .iter()
+        .filter(|op| op.operator == "c")
+        .filter(|op| {
+            let y = mm(op.operands[5].as_float().unwrap());
+            y > top && y < bottom
+        })
+        .count()
+}
+
 #[test]
 fn the_fushou_declaration_says_what_to_look_up() {
     let (dir, r) = day();
     let out = dir.path().join("decl.pdf");
     r.declaration_pdf(VisitId(2), &out).unwrap();
-    let text = page_texts(&std::fs::read(&out).unwrap()).concat();
+    let pdf = std::fs::read(&out).unwrap();
+    let text = page_texts(&pdf).concat();
     assert!(text.contains("「不詳」で受け付け"), "{text}");
+    // 負担割合 offers わからない and is not circled in advance for a 不詳 patient (whose
+    // recorded ratio is only the age's default); a 代理人 says who they are.
+    assert!(
+        text.contains("1割　・　2割　・　3割　・　わからない"),
+        "{text}"
+    );
+    assert!(text.contains("代理の方はご本人との続柄"));
+    assert_eq!(curves_between(&pdf, 174.0, 185.0), 0, "no 負担割合 circled");
+    let known = dir.path().join("known.pdf");
+    r.declaration_pdf(VisitId(1), &known).unwrap();
+    assert!(curves_between(&std::fs::read(&known).unwrap(), 174.0, 185.0) > 0);
+}
+
+#[test]
+fn the_outage_day_list_lists_public_funds_and_keeps_numbers_whole() {
+    let (dir, mut r) = day();
+    let json = intake_json(2).replace(
+        "\"copay_percent\": 30",
+        "\"copay_percent\": 30, \"public_funds\": [{\"payer\": \"54016027\", \"recipient\": \"1234566\"}]",
+    );
+    r.intake(&serde_json::from_str(&json).unwrap()).unwrap();
+    let out = dir.path().join("day.pdf");
+    r.outage_day_pdf(chrono::NaiveDate::from_ymd_opt(2026, 11, 25).unwrap(), &out)
+        .unwrap();
+    let text = page_texts(&std::fs::read(&out).unwrap()).concat();
+    assert!(text.contains("公費 54016027-1234566"), "{text}");
+    // Every number of the insurance column whole on one line.
+    for number in ["01130012", "54016027"] {
+        assert!(
+            text.lines().any(|l| l.contains(number)),
+            "{number} split in:\n{text}"
+        );
+    }
 }
 
 #[test]
@@ -126,6 +178,14 @@ fn the_reconcile_report_flows_over_pages_in_landscape() {
         .last()
         .unwrap()
         .contains(&format!("{} / {} 頁", pages.len(), pages.len())));
+    // Wrapped cells break as Japanese is set: no line starts with a closing bracket, and no
+    // word loses its last kana to a line of its own (「照合待」「ち」).
+    for line in all.lines() {
+        assert!(
+            !line.starts_with([')', '）', '」', '、', '。']) && line != "ち",
+            "a line starts badly: {line:?}"
+        );
+    }
 }
 
 #[test]

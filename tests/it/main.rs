@@ -9,6 +9,7 @@ mod common;
 mod cli_outage_day;
 mod clock;
 mod crash_safety;
+mod cups;
 mod disks;
 mod documents;
 mod examples;

@@ -1,9 +1,11 @@
 //! Issuing paper prescriptions through the command line: the PDF is archived and recorded with
-//! the outage it was issued in, printing sends the archived file, a reprint is the same
-//! document, voids are kept, and bad input writes nothing.
+//! the outage it was issued in, printing sends the archived file, a reprint is the reissue copy
+//! archived beside it (「再発行」 with the original's date), voids are kept, and bad input writes
+//! nothing.
 
 use std::path::Path;
 
+use crate::common::pdf_text::page_texts;
 use crate::common::{cli, intake_json, CLINIC_CONFIG};
 
 fn rx(visit: &str, drugs: &str) -> String {
@@ -108,19 +110,52 @@ fn issue_print_reprint_and_void() {
         1
     );
 
-    // A reprint is the very same document, and audited as one.
+    // Every sheet names the prescription; the original is not marked.
+    let original = page_texts(&pdf);
+    assert!(original
+        .iter()
+        .all(|t| t.contains("処方箋ID RX1") && !t.contains("再発行")));
+
+    // A reprint is the reissue copy archived at issue beside the original (the archive keeps
+    // both): the same prescription marked 「再発行」 with the original's date, and audited.
     assert!(cli(&db, &["reprint", "RX1"], None).status.success());
-    assert_eq!(std::fs::read(spool.join("job-1.pdf")).unwrap(), pdf);
+    let reissue = std::fs::read(spool.join("job-1.pdf")).unwrap();
+    assert_ne!(reissue, pdf);
+    let texts = page_texts(&reissue);
+    assert!(texts
+        .iter()
+        .all(|t| t.contains("再発行（原本の交付 令和8年11月25日）") && t.contains("処方箋ID RX1")));
+    assert_eq!(
+        texts[0].replace("再発行（原本の交付 令和8年11月25日）\n", ""),
+        original[0],
+        "otherwise the same sheet"
+    );
+    assert!(
+        std::fs::read(&archived).unwrap() == pdf,
+        "the original is kept"
+    );
+    let copies: Vec<_> = std::fs::read_dir(Path::new(&archived).parent().unwrap())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert!(
+        copies.iter().any(|n| n.ends_with("-reissue.pdf")),
+        "{copies:?}"
+    );
     assert_eq!(count(&db, "SELECT COUNT(*) FROM audit_log WHERE action = 'prescription.print' AND detail LIKE '%\"reprint\":true%'"), 1);
 
     // An archived file changed behind the app's back is not printed.
-    let mut tampered = pdf.clone();
+    let copy = Path::new(&archived)
+        .parent()
+        .unwrap()
+        .join(copies.iter().find(|n| n.ends_with("-reissue.pdf")).unwrap());
+    let mut tampered = reissue.clone();
     tampered.push(b'\n');
-    std::fs::write(&archived, &tampered).unwrap();
+    std::fs::write(&copy, &tampered).unwrap();
     let o = cli(&db, &["reprint", "RX1"], None);
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stderr).contains("発行時と違います"));
-    std::fs::write(&archived, &pdf).unwrap();
+    std::fs::write(&copy, &reissue).unwrap();
 
     // Void: kept, marked, and no longer printable.
     assert_eq!(
@@ -176,6 +211,15 @@ fn bad_prescriptions_are_refused_and_write_nothing() {
             rx("V1", &AMLODIPINE.replace("アムロジピン錠5mg", "𠮷草錠")),
             "印刷できません",
         ),
+        (
+            rx(
+                "V1",
+                &AMLODIPINE
+                    .replace("\"patient_request\": false", "\"patient_request\": true")
+                    .replace("\"no_substitution\": false", "\"no_substitution\": true"),
+            ),
+            "rps[0].drugs[0].patient_request",
+        ),
     ];
     for (input, expect) in cases {
         let o = cli(&db, &["prescribe", "--json", "-"], Some(&input));
@@ -204,5 +248,25 @@ fn printing_needs_the_clinic_settings() {
         String::from_utf8_lossy(&o.stderr).contains("clinic.name"),
         "{}",
         String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+#[test]
+fn a_clinic_name_too_long_for_the_form_is_said_when_the_records_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = clinic(dir.path());
+    let config = db.with_extension("toml");
+    let long = "工業会".repeat(30);
+    let text = std::fs::read_to_string(&config)
+        .unwrap()
+        .replace("name = \"工業会クリニック\"", &format!("name = \"{long}\""));
+    std::fs::write(&config, text).unwrap();
+    // Any command, long before the first prescription: a warning naming the key.
+    let o = cli(&db, &["outage", "status"], None);
+    assert!(o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("clinic.name") && err.contains("90 文字"),
+        "{err}"
     );
 }

@@ -4,7 +4,6 @@
 //! Set `PRINT_SAMPLES_DIR` to keep the generated PDFs for a look (`pdftoppm -png -r 100`).
 
 use chrono::NaiveDate;
-use lopdf::content::Content;
 use lopdf::{Document, Object};
 use onshi_fallback::config::Clinic;
 use onshi_fallback::domain::prescription::{parse_input, Prescription};
@@ -15,6 +14,7 @@ use onshi_fallback::print::jahis;
 use onshi_fallback::print::{Rendered, Renderer, RxDocument};
 
 use crate::common::pdf_text::page_texts;
+use crate::common::qr_read::{page_symbols, read, read_all, rqrr_bytes};
 
 fn d(y: i32, m: u32, day: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, day).unwrap()
@@ -78,6 +78,7 @@ fn document(name: &str, rx: Prescription) -> RxDocument {
             }],
         },
         prescription: rx,
+        sheet: Default::default(),
     }
 }
 
@@ -93,75 +94,6 @@ fn keep(name: &str, r: &Rendered) {
 }
 
 // ---- reading the PDF back ---------------------------------------------------------------
-
-/// The QR symbols drawn on each page, rebuilt from the content stream: after each `cm` that
-/// scales to one unit per module, the `re` rectangles are the dark modules.
-fn page_symbols(pdf: &[u8]) -> Vec<Vec<Vec<Vec<bool>>>> {
-    let doc = Document::load_mem(pdf).unwrap();
-    let mut pages = Vec::new();
-    for (_, page_id) in doc.get_pages() {
-        let content = Content::decode(&doc.get_page_content(page_id)).unwrap();
-        let mut symbols = Vec::new();
-        let mut rects: Option<Vec<[usize; 3]>> = None;
-        for op in &content.operations {
-            let num = |i: usize| op.operands[i].as_float().unwrap();
-            match op.operator.as_str() {
-                "cm" if num(3) < 0.0 => rects = Some(Vec::new()),
-                "re" => {
-                    if let Some(r) = rects.as_mut() {
-                        assert_eq!(num(3), 1.0, "one module high");
-                        r.push([num(0) as usize, num(1) as usize, num(2) as usize]);
-                    }
-                }
-                "Q" => {
-                    if let Some(r) = rects.take() {
-                        let width = r.iter().map(|[x, _, w]| x + w).max().unwrap();
-                        let mut grid = vec![vec![false; width]; width];
-                        for [x, y, w] in r {
-                            for cell in &mut grid[y][x..x + w] {
-                                *cell = true;
-                            }
-                        }
-                        symbols.push(grid);
-                    }
-                }
-                _ => {}
-            }
-        }
-        pages.push(symbols);
-    }
-    pages
-}
-
-/// Renders a module matrix to a greyscale image (4 px per module, 4-module quiet zone) and
-/// decodes it with rqrr, as a camera would.
-fn decode(grid: &[Vec<bool>]) -> Vec<u8> {
-    let scale = 4;
-    let quiet = 4;
-    let n = grid.len();
-    let side = (n + 2 * quiet) * scale;
-    let mut img = rqrr::PreparedImage::prepare_from_greyscale(side, side, |x, y| {
-        let (mx, my) = (
-            (x / scale) as isize - quiet as isize,
-            (y / scale) as isize - quiet as isize,
-        );
-        let dark = mx >= 0
-            && my >= 0
-            && (mx as usize) < n
-            && (my as usize) < n
-            && grid[my as usize][mx as usize];
-        if dark {
-            0
-        } else {
-            255
-        }
-    });
-    let grids = img.detect_grids();
-    assert_eq!(grids.len(), 1, "one symbol found");
-    let mut out = Vec::new();
-    grids[0].decode_to(&mut out).unwrap();
-    out
-}
 
 fn sjis_lines(bytes: &[u8]) -> Vec<String> {
     let (text, _, errors) = encoding_rs::SHIFT_JIS.decode(bytes);
@@ -285,7 +217,7 @@ fn the_symbol_decodes_to_the_payload_record_by_record() {
     let r = renderer().render(&doc).unwrap();
     let symbols: Vec<_> = page_symbols(&r.pdf).concat();
     assert_eq!(symbols.len(), r.symbols.len());
-    let bytes: Vec<u8> = symbols.iter().flat_map(|g| decode(g)).collect();
+    let bytes = read_all(&symbols);
     assert_eq!(bytes, jahis::payload(&doc));
     let lines = sjis_lines(&bytes);
     let want = [
@@ -297,14 +229,15 @@ fn the_symbol_decodes_to_the_payload_record_by_record() {
         "11,,日薬 太郎,",
         "12,1",
         "13,19500606",
-        // 76 years old on the day, 後期高齢者 2割 → 5.
+        // 76 years old on the day, 後期高齢者 2割 → 5 (「高一」 in 備考, record 81 below).
         "14,5",
         "22,06012345",
         "23,０１－２３,１２３４,2,05",
         "27,54016027,1234566",
         "51,20261125",
         "64,2",
-        "81,1,,一包化， 粉砕",
+        "81,1,,高一",
+        "81,2,,一包化， 粉砕",
         "101,1,1,,28",
         "111,1,1,,1日1回朝食後,",
         "201,1,1,1,1,,アムロジピン錠5mg,1,1,錠",
@@ -321,24 +254,308 @@ fn the_symbol_decodes_to_the_payload_record_by_record() {
     assert_eq!(lines, want);
     // Every symbol holds whole records.
     for g in &symbols {
-        assert!(decode(g).ends_with(b"\r\n"));
+        assert!(read(g).bytes.ends_with(b"\r\n"));
     }
-    // Cell pitch of at least 0.25 mm: 24 mm over the modules and quiet zone.
+    // Cell pitch of at least 0.33 mm (the spec's minimum is 0.25): 24 mm over the modules and
+    // quiet zone.
     for s in &r.symbols {
-        assert!(24.0 / (s.width + 8) as f32 >= 0.25);
+        assert!(24.0 / (s.width + 8) as f32 >= 0.33, "{}", s.width);
+    }
+}
+
+/// The lines of the payload a reader gets from the printed symbols.
+fn printed_records(r: &Rendered) -> Vec<String> {
+    sjis_lines(&read_all(&page_symbols(&r.pdf).concat()))
+}
+
+/// The 備考 lines printed on the first sheet (between 保険医署名's note and the 残薬 line).
+fn printed_remarks(r: &Rendered) -> String {
+    page_texts(&r.pdf)[0].clone()
+}
+
+fn with_patient(birth: NaiveDate, kind: InsuranceKind, percent: u8) -> RxDocument {
+    let mut doc = document("日薬 太郎", prescription(TWO_RPS, "null", ""));
+    doc.patient.birth_date = birth;
+    doc.insurance.kind = kind;
+    doc.insurance.copay_percent = percent;
+    doc
+}
+
+#[test]
+fn the_age_class_is_printed_in_remarks_as_record_14_says() {
+    // Issued 2026-11-25. (birth date, insurance, 負担割合) → (備考, record 14).
+    let cases = [
+        // 6 years old, before the first 31 March after the 6th birthday: 未就学児.
+        (
+            d(2020, 6, 6),
+            InsuranceKind::Kokuho,
+            20,
+            Some("６歳"),
+            Some("14,3"),
+        ),
+        // 7 years old: at school, nothing.
+        (d(2019, 4, 1), InsuranceKind::Kokuho, 30, None, None),
+        // 72: 高齢受給者, 2割 → 高一; 3割 (現役並み) → 高７.
+        (
+            d(1954, 6, 6),
+            InsuranceKind::Kokuho,
+            20,
+            Some("高一"),
+            Some("14,1"),
+        ),
+        (
+            d(1954, 6, 6),
+            InsuranceKind::Shaho,
+            30,
+            Some("高７"),
+            Some("14,2"),
+        ),
+        // 45: nothing.
+        (d(1981, 1, 1), InsuranceKind::Shaho, 30, None, None),
+    ];
+    for (birth, kind, pct, note, rec14) in cases {
+        let doc = with_patient(birth, kind, pct);
+        let r = renderer().render(&doc).unwrap();
+        let records = printed_records(&r);
+        let remarks: Vec<&String> = records.iter().filter(|l| l.starts_with("81,")).collect();
+        let text = printed_remarks(&r);
+        let has14 = records.iter().find(|l| l.starts_with("14,")).cloned();
+        assert_eq!(has14.as_deref(), rec14, "{birth}");
+        match note {
+            Some(n) => {
+                assert!(text.lines().any(|l| l == n), "{birth}: {n} printed");
+                assert_eq!(remarks[0], &format!("81,1,,{n}"), "{birth}");
+            }
+            None => {
+                for n in ["６歳", "高一", "高７"] {
+                    assert!(!text.contains(n), "{birth}: no {n}");
+                }
+                assert!(remarks.is_empty(), "{birth}");
+            }
+        }
+    }
+    if let Ok(dir) = std::env::var("PRINT_SAMPLES_DIR") {
+        for (name, birth, pct) in [("age-6", d(2020, 6, 6), 20), ("age-72", d(1954, 6, 6), 20)] {
+            let r = renderer()
+                .render(&with_patient(birth, InsuranceKind::Kokuho, pct))
+                .unwrap();
+            std::fs::write(format!("{dir}/{name}.pdf"), &r.pdf).unwrap();
+        }
     }
 }
 
 #[test]
-fn a_short_prescription_is_one_symbol_at_level_m() {
+fn a_fushou_prescription_says_so_and_a_strict_reader_accepts_record_23() {
+    let mut doc = with_patient(d(1981, 1, 1), InsuranceKind::Unknown, 30);
+    doc.insurance.insurer_number = None;
+    doc.insurance.number = None;
+    doc.insurance.symbol = String::new();
+    doc.insurance.branch = String::new();
+    doc.insurance.relationship = None;
+    doc.insurance.public_funds.clear();
+    let r = renderer().render(&doc).unwrap();
+    keep("fushou", &r);
+    let text = printed_remarks(&r);
+    // 記号・番号 reads 不詳, not blank as for 自費; 備考 says why and what was declared.
+    assert!(text.lines().any(|l| l == "不詳"), "{text}");
+    assert!(text.contains(
+        "不詳（オンライン資格確認不可・被保険者資格申立書による）申立: 不明・3割・工業会健保・本人・家族の別不明"
+    ), "{text}");
+    // Neither insurer digits nor a circled 区分.
+    let boxed: String = text.lines().filter(|l| l.chars().count() == 1).collect();
+    assert!(!boxed.contains("06012345"));
+    let records = printed_records(&r);
+    assert!(records.contains(&"22,".to_string()));
+    // 被保険者／被扶養者 is required (◎): never empty.
+    let rec23 = records.iter().find(|l| l.starts_with("23,")).unwrap();
+    let fields: Vec<&str> = rec23.split(',').collect();
+    assert_eq!(fields.len(), 5, "{rec23}");
+    assert!(["1", "2"].contains(&fields[3]), "{rec23}");
+    assert!(records.iter().any(|l| l.starts_with("81,1,,不詳（")));
+}
+
+#[test]
+fn a_public_only_prescription_prints_the_fund_and_no_fushou() {
+    let mut doc = with_patient(d(1981, 1, 1), InsuranceKind::Unknown, 0);
+    doc.insurance.insurer_number = None;
+    doc.insurance.number = None;
+    doc.insurance.symbol = String::new();
+    doc.insurance.branch = String::new();
+    doc.insurance.relationship = None;
+    doc.insurance.public_funds = vec![PublicFund {
+        payer: "12136010".into(),
+        recipient: "7654321".into(),
+    }];
+    let r = renderer().render(&doc).unwrap();
+    keep("public-only", &r);
+    let text = printed_remarks(&r);
+    assert!(!text.contains("不詳"), "{text}");
+    let boxed: String = text.lines().filter(|l| l.chars().count() == 1).collect();
+    assert!(
+        boxed.contains("12136010") && boxed.contains("7654321"),
+        "{boxed}"
+    );
+    assert!(!boxed.contains("06012345"));
+    let records = printed_records(&r);
+    assert!(records.contains(&"22,".to_string()));
+    assert!(records.contains(&"23,,,1,".to_string()));
+    assert!(records.contains(&"27,12136010,7654321".to_string()));
+    assert!(!records.iter().any(|l| l.contains("不詳")));
+}
+
+#[test]
+fn the_signature_line_is_left_for_the_hand_or_printed_with_a_seal() {
+    use onshi_fallback::config::Signature;
+    // TWO_RPS has a 変更不可 drug: the 保険医署名 is needed.
+    let doc = document("日薬 太郎", prescription(TWO_RPS, "null", ""));
+    let count =
+        |r: &Rendered, what: &str| page_texts(&r.pdf)[0].lines().filter(|l| *l == what).count();
+    let mut rend = renderer();
+    assert_eq!(rend.signature, Signature::Hand, "the default");
+    let hand = rend.render(&doc).unwrap();
+    // The name once (保険医氏名), the line empty for the doctor's hand; the form's two 印.
+    assert_eq!(count(&hand, "工業会 次郎"), 1);
+    assert_eq!(count(&hand, "印"), 2);
+    rend.signature = Signature::Seal;
+    let seal = rend.render(&doc).unwrap();
+    keep("seal", &seal);
+    assert_eq!(count(&seal, "工業会 次郎"), 2);
+    assert_eq!(count(&seal, "印"), 3);
+    // Without 変更不可 neither is printed, whatever the setting.
+    let plain = prescription(
+        r#"[{"form": "internal", "usage": "1日1回朝食後", "days": 28, "drugs": [
+        {"name": "アムロジピン錠5mg", "amount": "1", "unit": "錠", "no_substitution": false, "patient_request": false}]}]"#,
+        "null",
+        "",
+    );
+    let r = rend.render(&document("日薬 太郎", plain)).unwrap();
+    assert_eq!((count(&r, "工業会 次郎"), count(&r, "印")), (1, 2));
+}
+
+#[test]
+fn the_pdf_says_when_and_by_what_it_was_made() {
+    let doc = document("日薬 太郎", prescription(TWO_RPS, "null", ""));
+    let r = renderer().render(&doc).unwrap();
+    let pdf = Document::load_mem(&r.pdf).unwrap();
+    let info = pdf
+        .get_dictionary(pdf.trailer.get(b"Info").unwrap().as_reference().unwrap())
+        .unwrap();
+    let text = |key: &[u8]| -> String {
+        let bytes = info.get(key).unwrap().as_str().unwrap();
+        if bytes.starts_with(&[0xFE, 0xFF]) {
+            let units: Vec<u16> = bytes[2..]
+                .chunks(2)
+                .map(|c| u16::from_be_bytes([c[0], c[1]]))
+                .collect();
+            String::from_utf16(&units).unwrap()
+        } else {
+            String::from_utf8_lossy(bytes).to_string()
+        }
+    };
+    // Issued 2026-11-25: 00:00 in Japan is 15:00 UTC the day before.
+    assert_eq!(text(b"CreationDate"), "D:20261124150000+00'00'");
+    assert!(
+        text(b"Producer").starts_with("onshi-fallback "),
+        "{}",
+        text(b"Producer")
+    );
+    assert!(
+        info.get(b"GTS_PDFXVersion").is_err(),
+        "no empty PDF/X marker"
+    );
+}
+
+#[test]
+fn a_long_clinic_name_wraps_and_a_name_too_long_is_named_by_its_key() {
+    let mut doc = document("日薬 太郎", prescription(TWO_RPS, "null", ""));
+    let name = "医療法人社団工業会記念病院附属新橋駅前総合内科クリニック"; // 28 characters
+    doc.clinic.name = Some(name.into());
+    doc.clinic.address =
+        Some("東京都港区新橋一丁目十一番一号 新橋駅前ビルディング東館十二階".into());
+    let rend = renderer();
+    let r = rend.render(&doc).unwrap();
+    keep("long-clinic", &r);
+    let text = page_texts(&r.pdf)[0].replace('\n', "");
+    assert!(text.contains(name), "printed whole, wrapped");
+    assert!(rend.check_clinic(&doc.clinic).is_ok());
+    doc.clinic.name = Some(name.repeat(3));
+    let err = rend.check_clinic(&doc.clinic).unwrap_err().to_string();
+    assert!(
+        err.contains("clinic.name") && err.contains("84 文字"),
+        "{err}"
+    );
+    assert!(rend.render(&doc).is_err());
+}
+
+#[test]
+fn a_long_usage_wraps_at_the_body_size() {
+    let usage = "1日3回毎食後に服用、ただし空腹時の胃部不快感が強いときは食直後に服用すること";
+    let rps = format!(
+        r#"[{{"form": "internal", "usage": "{usage}", "days": 14, "drugs": [
+        {{"name": "アムロジピン錠5mg", "amount": "1", "unit": "錠", "no_substitution": false, "patient_request": false}}]}}]"#
+    );
+    let r = renderer()
+        .render(&document("日薬 太郎", prescription(&rps, "null", "")))
+        .unwrap();
+    keep("long-usage", &r);
+    let text = page_texts(&r.pdf)[0].clone();
+    // On two lines, nothing lost, and the day count on the first.
+    assert!(!text.lines().any(|l| l == usage), "wrapped");
+    assert!(text.replace("14日分", "").replace('\n', "").contains(usage));
+    let first = text
+        .lines()
+        .position(|l| l.starts_with("1日3回毎食後に") && usage.starts_with(l))
+        .unwrap();
+    assert_eq!(text.lines().nth(first + 1), Some("14日分"));
+}
+
+#[test]
+fn the_period_of_use_and_the_leftover_instruction_are_on_paper_and_in_the_symbol() {
+    let rps = r#"[{"form": "internal", "usage": "1日1回朝食後", "days": 28, "drugs": [
+        {"name": "アムロジピン錠5mg", "amount": "1", "unit": "錠", "no_substitution": false, "patient_request": false}]}]"#;
+    let json = format!(
+        r#"{{"visit_id": "v1", "doctor": "工業会 次郎", "issued_on": "2026-11-25", "rps": {rps},
+            "valid_until": "2026-12-02", "leftover": "inform"}}"#
+    );
+    let rx = parse_input(&json).unwrap().validate().unwrap();
+    let plain = renderer()
+        .render(&document("日薬 太郎", prescription(rps, "null", "")))
+        .unwrap();
+    let r = renderer().render(&document("日薬 太郎", rx)).unwrap();
+    keep("valid-until-leftover", &r);
+    let text = page_texts(&r.pdf)[0].clone();
+    assert!(text.contains("令和8年12月2日"), "使用期間 printed");
+    let checks = |r: &Rendered| page_texts(&r.pdf)[0].lines().filter(|l| *l == "レ").count();
+    assert_eq!(checks(&r), checks(&plain) + 1, "one more レ: the 残薬 box");
+    let records = printed_records(&r);
+    assert!(records.contains(&"52,20261202".to_string()), "{records:?}");
+    assert!(records.contains(&"62,2".to_string()));
+    let at = |p: &str| records.iter().position(|l| l.starts_with(p)).unwrap();
+    assert!(
+        at("51,") < at("52,") && at("52,") < at("62,"),
+        "record order"
+    );
+    // A day before issue, or a choice that is not one, is refused naming the field.
+    for (bad, field) in [
+        (json.replace("2026-12-02", "2026-11-20"), "valid_until"),
+        (json.replace("\"inform\"", "\"ask\""), "leftover"),
+    ] {
+        let errs = parse_input(&bad).unwrap().validate().unwrap_err();
+        assert!(errs.iter().any(|e| e.field == field), "{errs:?}");
+    }
+}
+
+#[test]
+fn a_short_prescription_is_one_symbol() {
     let rps = r#"[{"form": "internal", "usage": "1日1回朝食後", "days": 28, "drugs": [
         {"name": "アムロジピン錠5mg", "amount": "1", "unit": "錠", "no_substitution": false, "patient_request": false}]}]"#;
     let doc = document("日薬 太郎", prescription(rps, "null", ""));
     let r = renderer().render(&doc).unwrap();
     keep("one-rp", &r);
+    // One symbol, not a linked set (at the 0.33 mm pitch this one needs level L).
     assert_eq!(r.symbols.len(), 1);
-    assert_eq!(r.symbols[0].ec_level, qrcode::EcLevel::M);
-    let lines = sjis_lines(&decode(&page_symbols(&r.pdf)[0][0]));
+    assert_eq!(r.symbols[0].sequence, None);
+    let lines = sjis_lines(&rqrr_bytes(&page_symbols(&r.pdf)[0][0]));
     assert!(
         !lines.iter().any(|l| l.starts_with("64,")),
         "no refill record without refill"
@@ -349,41 +566,78 @@ fn a_short_prescription_is_one_symbol_at_level_m() {
     );
 }
 
-#[test]
-fn a_long_prescription_continues_on_a_second_sheet() {
+fn rps_of(n: usize, drugs: usize) -> String {
     let rp = |i: usize| {
+        let drugs: Vec<String> = (0..drugs)
+            .map(|j| format!(
+                r#"{{"name": "薬品{i}の{j}錠10mg", "amount": "3", "unit": "錠", "no_substitution": false, "patient_request": false}}"#
+            ))
+            .collect();
         format!(
-            r#"{{"form": "internal", "usage": "1日3回毎食後", "days": 14, "drugs": [
-            {{"name": "薬品{i}甲錠10mg", "amount": "3", "unit": "錠", "no_substitution": false, "patient_request": false}},
-            {{"name": "薬品{i}乙錠20mg", "amount": "3", "unit": "錠", "no_substitution": false, "patient_request": false}}]}}"#
+            r#"{{"form": "internal", "usage": "1日3回毎食後", "days": 14, "drugs": [{}]}}"#,
+            drugs.join(",")
         )
     };
-    let rps = format!("[{}]", (1..=6).map(rp).collect::<Vec<_>>().join(","));
-    let doc = document("日薬 太郎", prescription(&rps, "null", ""));
+    format!("[{}]", (1..=n).map(rp).collect::<Vec<_>>().join(","))
+}
+
+#[test]
+fn fourteen_rps_take_three_sheets_that_cannot_be_taken_apart() {
+    let mut doc = document("日薬 太郎", prescription(&rps_of(14, 2), "null", ""));
+    doc.sheet.id = Some("RX12".into());
     let r = renderer().render(&doc).unwrap();
-    keep("two-sheets", &r);
-    assert_eq!(r.pages, 2);
+    keep("three-sheets", &r);
+    assert_eq!(r.pages, 3, "was 5 before the sheets were filled");
     let texts = page_texts(&r.pdf);
-    assert_eq!(texts.len(), 2);
-    assert!(
-        texts[0].contains("（1枚目／全2枚）")
-            && texts[0].contains("（続紙に続く）")
-            && !texts[0].contains("以下余白")
-    );
-    assert!(texts[1].contains("続紙（2枚目／全2枚）") && texts[1].contains("以下余白"));
-    // The continuation names the original: same patient, same issue date, its own header.
-    assert!(texts[1]
-        .replace('\n', "")
-        .contains("令和8年11月25日交付・日薬 太郎 様"));
-    assert!(texts[1].contains("6)") && !texts[0].contains("6)"));
-    // The symbols on all sheets, read in order, give the whole payload.
-    let all: Vec<u8> = page_symbols(&r.pdf)
-        .concat()
-        .iter()
-        .flat_map(|g| decode(g))
-        .collect();
+    for (i, t) in texts.iter().enumerate() {
+        let n = i + 1;
+        let sheet = if n == 1 {
+            "1/3 枚".to_string()
+        } else {
+            format!("続紙 {n}/3 枚")
+        };
+        assert!(t.lines().any(|l| l == sheet), "sheet {n}: {sheet}");
+        // Every sheet names the patient, the day of issue and the prescription.
+        assert!(
+            t.contains("日薬 太郎") && t.contains("令和8年11月25日"),
+            "sheet {n}"
+        );
+        assert!(t.contains("処方箋ID RX12"), "sheet {n}");
+        assert_eq!(t.contains("次頁へ続く"), n < 3, "sheet {n}");
+        assert_eq!(t.contains("以下余白"), n == 3, "sheet {n}");
+    }
+    assert!(texts[0].contains("5)") && !texts[0].contains("6)"));
+    assert!(texts[2].contains("14)"));
+    assert!(!texts[0].contains("再発行"));
+    // The symbols on all sheets are one linked set that gives the whole payload.
+    let all = read_all(&page_symbols(&r.pdf).concat());
     assert_eq!(all, jahis::payload(&doc));
     assert!(r.symbols.len() >= 2);
+}
+
+#[test]
+fn an_rp_that_runs_over_a_sheet_repeats_its_number() {
+    // 2 RPs of 10 drugs: 11 lines each, 15 to a sheet.
+    let doc = document("日薬 太郎", prescription(&rps_of(2, 10), "null", ""));
+    let r = renderer().render(&doc).unwrap();
+    keep("rp-continues", &r);
+    let texts = page_texts(&r.pdf);
+    assert_eq!(texts.len(), 2);
+    assert!(texts[0].contains("2)") && texts[0].contains("次頁へ続く"));
+    assert!(texts[1].contains("2)\n（前頁から続く）"), "{}", texts[1]);
+}
+
+#[test]
+fn a_reissue_is_marked_with_the_original_date() {
+    let mut doc = document("日薬 太郎", prescription(TWO_RPS, "null", ""));
+    doc.sheet.id = Some("RX7".into());
+    doc.sheet.reissue_of = Some(d(2026, 11, 25));
+    let r = renderer().render(&doc).unwrap();
+    keep("reissue", &r);
+    for t in page_texts(&r.pdf) {
+        assert!(t.contains("再発行（原本の交付 令和8年11月25日）"), "{t}");
+        assert!(t.contains("処方箋ID RX7"));
+    }
 }
 
 #[test]
@@ -393,13 +647,7 @@ fn a_name_outside_jis_x_0208_becomes_geta_in_the_symbol_only() {
     let r = rend.render(&doc).unwrap();
     keep("gaiji-name", &r);
     assert_eq!(r.gaiji, vec!['髙']);
-    let lines = sjis_lines(
-        &page_symbols(&r.pdf)
-            .concat()
-            .iter()
-            .flat_map(|g| decode(g))
-            .collect::<Vec<_>>(),
-    );
+    let lines = sjis_lines(&read_all(&page_symbols(&r.pdf).concat()));
     assert!(lines.contains(&"11,,■橋 一郎,".to_string()), "{lines:?}");
     // The paper keeps the real character: the bundled font has it.
     assert!(page_texts(&r.pdf)[0].contains("髙橋 一郎"));
@@ -460,8 +708,8 @@ fn missing_clinic_settings_are_named() {
 #[test]
 fn a_template_override_moves_the_symbol() {
     let text = onshi_fallback::print::template::DEFAULT_PRESCRIPTION.replacen(
-        "x = 6.0\ny = 180.0",
-        "x = 80.0\ny = 180.0",
+        "x = 6.0\ny = 181.0\nsize = 24.0\ngap = 2.0\nmax_per_page = 4",
+        "x = 80.0\ny = 181.0\nsize = 24.0\ngap = 2.0\nmax_per_page = 1",
         1,
     );
     let t = onshi_fallback::print::template::Template::parse(&text).unwrap();
@@ -581,6 +829,8 @@ mod props {
                     refill_count,
                     remarks,
                     issued_on_reason: None,
+                    valid_until: None,
+                    leftover: None,
                 },
             )
     }
@@ -634,6 +884,8 @@ mod props {
                     refill_count,
                     remarks: Some(remarks),
                     issued_on_reason: None,
+                    valid_until: None,
+                    leftover: None,
                 }
                 .validate()
                 .ok()

@@ -111,6 +111,8 @@ impl Draft {
             doctor,
             issued_on,
             issued_on_reason: None,
+            valid_until: None,
+            leftover: None,
             rps: self
                 .rps
                 .iter()

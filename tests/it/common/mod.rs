@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod pdf_text;
+pub mod qr_read;
 
 use chrono::DateTime;
 use onshi_fallback::config::Config;
