@@ -85,7 +85,11 @@ fn everything_holding_records_is_created_for_the_owner_only() {
         .unwrap()
         .map(|e| e.unwrap().path())
         .collect();
-    assert_eq!(archived.len(), 1);
+    assert_eq!(
+        archived.len(),
+        2,
+        "the original and its 再発行 copy: {archived:?}"
+    );
     let backups: Vec<_> = std::fs::read_dir(clinic.join("backups"))
         .unwrap()
         .map(|e| e.unwrap().path())
