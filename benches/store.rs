@@ -1,6 +1,7 @@
 //! Benchmarks for issue 2's targets: patient search over 100,000 patients (< 10 ms) and one
 //! intake committed to disk with synchronous=FULL (< 5 ms); and `audit verify` at 100,000
-//! visits (each patient with a declaration and one visit: 400,000 audited records, < 1 s).
+//! visits (each patient with a declaration and one visit: 400,000 audited records, < 1 s), and
+//! the lists of that whole history (`export --csv`, `reconcile report --csv`).
 //!
 //! Run: `cargo bench --bench store`
 
@@ -158,6 +159,18 @@ fn bench(c: &mut Criterion) {
     g.sample_size(10);
     assert!(records.audit_verify().unwrap().ok);
     g.bench_function("verify", |b| b.iter(|| records.audit_verify().unwrap()));
+    g.finish();
+
+    // The lists of the whole history, written row by row from one read (100,000 visits).
+    let mut g = c.benchmark_group("lists_100k");
+    g.sample_size(10);
+    let out = dir.path().join("list.csv");
+    g.bench_function("export_csv", |b| {
+        b.iter(|| records.export_csv(&out).unwrap())
+    });
+    g.bench_function("reconcile_report_csv", |b| {
+        b.iter(|| records.reconcile_report_csv(&out).unwrap())
+    });
     g.finish();
 
     let mut n = 0usize;
