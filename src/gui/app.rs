@@ -402,6 +402,7 @@ impl Main {
                 self.mode.refresh(&self.records);
                 self.outage.runbook.refresh(&self.records);
                 self.reception.refresh_today(&self.records);
+                self.reconcile.refresh(&self.records);
                 task.map(wrap)
             }
             Action::Back => self.switch(Screen::Reception),

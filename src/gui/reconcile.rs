@@ -212,6 +212,8 @@ pub struct ReconcileScreen {
     follow_top: bool,
     notice: Option<String>,
     error: Option<String>,
+    /// The error says the pass waits for the line's return: it goes once the outage ends.
+    error_until_line_returns: bool,
 }
 
 fn group(r: &QueueRow) -> u8 {
@@ -225,6 +227,10 @@ fn group(r: &QueueRow) -> u8 {
 impl ReconcileScreen {
     /// Re-reads the list, keeping the same record selected when it is still there.
     pub fn refresh(&mut self, records: &Records) {
+        if self.error_until_line_returns && records.status().is_ok_and(|s| s.outage.is_none()) {
+            self.error = None;
+            self.error_until_line_returns = false;
+        }
         let keep = self.rows.get(self.selected).map(|r| r.visit_id);
         match records.reconcile_list() {
             Ok(mut rows) => {
@@ -348,6 +354,8 @@ impl ReconcileScreen {
                     ),
                     Err(e) => (None, Some(e)),
                 };
+                self.error_until_line_returns =
+                    self.error.is_some() && records.status().is_ok_and(|s| s.outage.is_some());
                 self.refresh(records);
                 if self.follow_top {
                     self.selected = 0;
@@ -458,6 +466,7 @@ impl ReconcileScreen {
             },
         );
         if let Err(e) = started {
+            self.error_until_line_returns = records.status().is_ok_and(|s| s.outage.is_some());
             self.error = Some(error_ja(&e));
             return Task::none();
         }

@@ -1268,6 +1268,30 @@ fn the_pass_runs_off_the_ui_thread_and_reports_progress() {
 }
 
 #[test]
+fn the_outage_refusal_of_a_pass_goes_once_the_line_returns() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut r = records(
+        Store::open(&dir.path().join("clinic.sqlite3")).unwrap(),
+        "請求",
+    );
+    r.config = Config::parse(&format!(
+        "[qualification]\nroot = {:?}\nmedical_institution_code = \"1311234567\"\n",
+        dir.path().display().to_string()
+    ))
+    .unwrap();
+    r.outage_start("回線断", &[], Detection::Staff).unwrap();
+    let mut h = Harness::new(App::ready(r));
+    h.named(Named::F3);
+    h.named(Named::F6);
+    assert!(h.shows("障害モード中です"), "{:?}", h.texts());
+    h.named(Named::F9); // record the line's return
+    h.named(Named::Enter);
+    assert!(h.records().status().unwrap().outage.is_none());
+    h.named(Named::F3);
+    assert!(!h.shows("障害モード中です"), "{:?}", h.texts());
+}
+
+#[test]
 fn a_pass_with_no_answer_at_all_is_shown_as_a_failure() {
     // The terminal folder is there but nothing answers: every request times out.
     let dir = tempfile::tempdir().unwrap();
