@@ -62,10 +62,12 @@ pub fn status(ctx: &Context) -> CliResult {
     let s = ctx.records()?.status()?;
     let line = match &s.outage {
         Some(o) => format!(
-            "障害モード（オンライン資格確認 停止中）: {} から / 理由: {} / 照合待ち {} 件",
-            o.started_at, o.reason, s.queued
+            "障害モード（オンライン資格確認 停止中）: {} から / 理由: {} / {}",
+            o.started_at,
+            o.reason,
+            s.counts_ja()
         ),
-        None => format!("通常モード / 照合待ち {} 件", s.queued),
+        None => format!("通常モード / {}", s.counts_ja()),
     };
     Ok(Output::new(&s, [line]))
 }

@@ -107,7 +107,8 @@ string_enum!(
     /// Where a visit stands in the reconciliation queue.
     QueueState {
         /// Recorded while the line is down; waits for its return.
-        Waiting = "waiting" / "回線復旧待ち",
+        /// (Staff read it as 照合待ち, as the banner counts it: one name for one thing.)
+        Waiting = "waiting" / "照合待ち",
         /// The line is back: the next pass checks it.
         Due = "due" / "照合待ち",
         /// Checked; a person must decide.

@@ -116,7 +116,11 @@ impl Banner {
 
     pub fn view<'a>(&'a self, mode: &'a Mode, now: DateTime<FixedOffset>) -> Element<'a, Message> {
         let degraded = mode.degraded();
-        let queued = mode.status.as_ref().map(|s| s.queued).unwrap_or(0);
+        let counts = mode
+            .status
+            .as_ref()
+            .map(|s| s.counts_ja())
+            .unwrap_or_default();
         let line: Element<'a, Message> = match mode.status.as_ref().and_then(|s| s.outage.as_ref())
         {
             Some(o) => {
@@ -135,7 +139,7 @@ impl Banner {
                     text("■ 障害モード: オンライン資格確認 停止中").size(theme::BANNER),
                     text(format!("経過 {elapsed}（{since} から）")).size(theme::BODY),
                     text(format!("停止: {services}")).size(theme::BODY),
-                    text(format!("照合待ち {queued} 件")).size(theme::BODY),
+                    text(counts.clone()).size(theme::BODY),
                     space::horizontal(),
                     text("F9 復旧を記録").size(theme::BODY),
                 ]
@@ -145,7 +149,7 @@ impl Banner {
             }
             None => row![
                 text("通常モード（オンライン資格確認 利用可）").size(theme::BODY),
-                text(format!("照合待ち {queued} 件")).size(theme::BODY),
+                text(counts.clone()).size(theme::BODY),
                 space::horizontal(),
                 text("F9 障害モードに切替").size(theme::BODY),
             ]

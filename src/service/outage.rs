@@ -14,7 +14,26 @@ use crate::store::{queue, visits};
 pub struct Status {
     pub mode: &'static str,
     pub outage: Option<Outage>,
+    /// Records not settled yet: 照合待ち (not asked yet) and 要判断 together.
     pub queued: i64,
+    /// Of those, the ones answered and waiting for a person (要判断).
+    pub to_decide: i64,
+}
+
+impl Status {
+    /// Records not asked yet (照合待ち).
+    pub fn to_check(&self) -> i64 {
+        self.queued - self.to_decide
+    }
+
+    /// 「照合待ち 3 件・要判断 1 件」: the same two names everywhere.
+    pub fn counts_ja(&self) -> String {
+        format!(
+            "照合待ち {} 件・要判断 {} 件",
+            self.to_check(),
+            self.to_decide
+        )
+    }
 }
 
 /// One outage as the incident log tells it.
@@ -90,6 +109,7 @@ impl Records {
                 },
                 outage,
                 queued: queue::count_open(tx)?,
+                to_decide: queue::count_to_decide(tx)?,
             })
         })
     }

@@ -174,6 +174,15 @@ pub fn count_open(tx: &Tx<'_>) -> Result<i64> {
     )?)
 }
 
+/// Records answered and waiting for a person's decision (要判断).
+pub fn count_to_decide(tx: &Tx<'_>) -> Result<i64> {
+    Ok(tx.conn().query_row(
+        "SELECT COUNT(*) FROM reconcile_queue WHERE state = 'needs_decision'",
+        [],
+        |r| r.get(0),
+    )?)
+}
+
 /// The line is back: everything recorded while it was down becomes due for checking.
 pub fn release_waiting(tx: &Tx<'_>, stamp: &Stamp) -> Result<usize> {
     let ids: Vec<i64> = tx

@@ -140,7 +140,7 @@ fn the_outage_day_list_holds_the_days_visits() {
         "山田 太郎0",
         "不詳",
         "資格確認端末がエラー",
-        "回線復旧待ち",
+        "照合待ち",
     ] {
         assert!(text.contains(want), "{want} missing from:\n{text}");
     }

@@ -556,7 +556,7 @@ fn f9_reason_enter_switches_mode_and_the_banner_turns_red() {
     assert!(h.shows("障害モード: オンライン資格確認 停止中"));
     assert!(h.shows("理由: 資格確認端末がエラー"));
     assert!(h.shows("停止: オンライン資格確認・電子処方箋"));
-    assert!(h.shows("照合待ち 0 件"));
+    assert!(h.shows("照合待ち 0 件・要判断 0 件"));
     let status = h.records().status().unwrap();
     assert_eq!(status.outage.unwrap().started_by, "受付 佐藤");
 
@@ -1085,6 +1085,8 @@ fn the_clerk_accepts_the_verified_data_with_one_key_and_a_note_is_required_where
         "{:?}",
         h.texts()
     );
+    // The banner counts the same records under the same names.
+    assert!(h.shows("照合待ち 0 件・要判断 2 件"), "{:?}", h.texts());
     assert!(h.shows("番号: 1111 → 9999"), "differences in the list");
     assert!(h.shows("手作業で確認"), "statuses in Japanese");
 
