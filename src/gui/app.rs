@@ -426,6 +426,8 @@ impl Main {
                 }
             }
             Screen::Reconciliation => {
+                // The one thing the line's return asks for is being done: the banner calms.
+                self.mode.line_returned = false;
                 self.reconcile.refresh(&self.records);
                 self.reconcile.focus().map(Message::Reconcile)
             }

@@ -26,14 +26,23 @@ pub struct Mode {
     pub status: Option<Status>,
     /// The status could not be read (shown in the banner, not a crash).
     pub error: Option<String>,
+    /// The line came back (seen by the probes, another PC or this one) since the window last
+    /// showed an outage: said in the banner until staff open 照合 or a new outage begins.
+    pub line_returned: bool,
 }
 
 impl Mode {
     pub fn refresh(&mut self, records: &Records) {
         match records.status() {
             Ok(s) => {
+                let was_degraded = self.degraded();
                 self.status = Some(s);
                 self.error = None;
+                if self.degraded() {
+                    self.line_returned = false;
+                } else if was_degraded {
+                    self.line_returned = true;
+                }
             }
             Err(e) => self.error = Some(format!("状態を読めません: {e}")),
         }
@@ -147,6 +156,15 @@ impl Banner {
                 .align_y(iced::Center)
                 .into()
             }
+            None if mode.line_returned => row![
+                text("■ 回線が復旧しました").size(theme::BANNER),
+                text(format!("{counts} — F3 で照合してください")).size(theme::BANNER),
+                space::horizontal(),
+                text("F9 障害モードに切替").size(theme::BODY),
+            ]
+            .spacing(20)
+            .align_y(iced::Center)
+            .into(),
             None => row![
                 text("通常モード（オンライン資格確認 利用可）").size(theme::BODY),
                 text(counts.clone()).size(theme::BODY),

@@ -560,10 +560,11 @@ fn f9_reason_enter_switches_mode_and_the_banner_turns_red() {
     let status = h.records().status().unwrap();
     assert_eq!(status.outage.unwrap().started_by, "受付 佐藤");
 
-    // F9 again records the return.
+    // F9 again records the return: the banner says so, and what comes next.
     h.named(Named::F9);
     h.named(Named::Enter);
-    assert!(h.shows("通常モード"));
+    assert!(h.shows("■ 回線が復旧しました"), "{:?}", h.texts());
+    assert!(h.shows("F3 で照合してください"));
     assert!(h.records().status().unwrap().outage.is_none());
 }
 
@@ -584,6 +585,19 @@ fn a_switch_made_elsewhere_shows_up_on_the_next_refresh() {
     h.run(t);
     assert!(h.shows("障害モード: オンライン資格確認 停止中"));
     assert!(h.shows("自動検知"));
+    // The line comes back elsewhere: every open window says so, and what to do next.
+    assert!(!h.shows("回線が復旧しました"));
+    other
+        .outage_end("自動検知: 応答あり", Detection::Probe)
+        .unwrap();
+    let t = h.app.update(Message::Tick);
+    h.run(t);
+    assert!(h.shows("■ 回線が復旧しました"), "{:?}", h.texts());
+    assert!(h.shows("照合待ち 0 件・要判断 0 件 — F3 で照合してください"));
+    assert!(h.snapshot_matches("line-returned"), "line-returned snapshot differs (delete tests/snapshots/line-returned-*.png to re-create, then look at it)");
+    h.named(Named::F3); // done: the banner calms
+    assert!(!h.shows("回線が復旧しました"));
+    assert!(h.shows("通常モード（オンライン資格確認 利用可）"));
 }
 
 #[test]
@@ -760,7 +774,7 @@ fn the_outage_screen_shows_the_open_outage_and_ends_it() {
     press_end(&mut h);
     assert!(h.shows("回線の復旧を記録しました"));
     assert!(h.shows("現在: 通常モード"));
-    assert!(h.shows("通常モード（オンライン資格確認 利用可）"));
+    assert!(h.shows("■ 回線が復旧しました"));
     let log = h.records().outage_log().unwrap();
     assert_eq!(log[0].notes.len(), 1, "{:?}", log[0].notes);
     // And start one again from here, with the reason typed.
