@@ -1411,6 +1411,44 @@ fn prescribing_clinic(path: &std::path::Path) -> Records {
 }
 
 #[test]
+fn re_issuing_after_a_void_starts_from_a_copy_of_the_voided_prescription() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut r = prescribing_clinic(&dir.path().join("clinic.sqlite3"));
+    sample_patient(&mut r, "山田 太郎", "ヤマダ タロウ", "S45.3.1", "01130012");
+    let mut h = Harness::new(App::ready(r));
+    h.named(Named::F2);
+    h.named(Named::Enter);
+    h.type_text("アムロジピン錠5mg");
+    h.named(Named::Enter);
+    h.type_text("1");
+    h.tab_to("錠");
+    h.tab_to("1日1回朝食後");
+    h.named(Named::Tab);
+    h.tab_to("28");
+    assert!(h.shows("入力に誤りはありません"), "{:?}", h.texts());
+    h.named(Named::F10);
+    assert!(h.shows("RX1"), "{:?}", h.texts());
+    drop(h);
+    // Later, the window opened afresh: the form is blank; voiding brings the content back.
+    let r = prescribing_clinic(&dir.path().join("clinic.sqlite3"));
+    let mut h = Harness::new(App::ready(r));
+    h.named(Named::F2);
+    h.named(Named::Enter);
+    assert!(!h.shows("1) アムロジピン錠5mg 1錠"), "{:?}", h.texts());
+    h.named(Named::F7);
+    h.type_text("日数の誤り");
+    h.named(Named::Enter);
+    assert!(
+        h.shows("RX1 を取り消しました（理由: 日数の誤り）。取り消した処方を下書きに写しました"),
+        "{:?}",
+        h.texts()
+    );
+    // The preview reads the draft: the voided content is back in it, ready to correct.
+    assert!(h.shows("1) アムロジピン錠5mg 1錠"), "{:?}", h.texts());
+    assert!(h.shows("1日1回朝食後 28日分"), "{:?}", h.texts());
+}
+
+#[test]
 fn the_doctor_writes_checks_issues_reprints_and_voids_a_prescription_from_the_keyboard() {
     let dir = tempfile::tempdir().unwrap();
     let mut r = prescribing_clinic(&dir.path().join("clinic.sqlite3"));
@@ -1558,6 +1596,8 @@ fn the_doctor_writes_checks_issues_reprints_and_voids_a_prescription_from_the_ke
         h.texts()
     );
     assert!(h.shows(&format!("RX{}  取消（用量の誤り）", rx.id)));
+    // The doctor had typed on since: that draft is theirs, not overwritten by a copy.
+    assert!(!h.shows("下書きに写しました"));
     let rx = h.records().prescription(PrescriptionId(rx.id)).unwrap();
     assert_eq!(rx.void_reason.as_deref(), Some("用量の誤り"));
     // Esc backs out of the fields to the list, then to 受付.

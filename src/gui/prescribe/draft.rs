@@ -104,6 +104,36 @@ impl Default for Draft {
 }
 
 impl Draft {
+    /// A stored prescription as a draft again: re-issuing after a void starts from what was
+    /// voided rather than from a blank form.
+    pub fn from_input(input: &PrescriptionInput) -> Draft {
+        let number = |n: Option<i64>| n.map(|n| n.to_string()).unwrap_or_default();
+        Draft {
+            rps: input
+                .rps
+                .iter()
+                .map(|rp| RpDraft {
+                    form: rp.form,
+                    usage: rp.usage.clone(),
+                    days: number(rp.days),
+                    drugs: rp
+                        .drugs
+                        .iter()
+                        .map(|d| DrugDraft {
+                            name: d.name.clone(),
+                            amount: d.amount.clone(),
+                            unit: d.unit.clone(),
+                            no_substitution: d.no_substitution,
+                            patient_request: d.patient_request,
+                        })
+                        .collect(),
+                })
+                .collect(),
+            refill: number(input.refill_count),
+            remarks: input.remarks.clone().unwrap_or_default(),
+        }
+    }
+
     /// The draft as the library's input (what is validated and issued).
     pub fn input(&self, visit_id: String, doctor: String, issued_on: String) -> PrescriptionInput {
         PrescriptionInput {

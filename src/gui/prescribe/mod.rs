@@ -243,6 +243,18 @@ impl PrescriptionScreen {
             .collect()
     }
 
+    /// Nothing typed yet (a copy must not overwrite the doctor's work).
+    fn draft_is_blank(&self) -> bool {
+        let d = &self.draft;
+        d.refill.trim().is_empty()
+            && d.remarks.trim().is_empty()
+            && d.rps.iter().all(|rp| {
+                rp.usage.trim().is_empty()
+                    && rp.days.trim().is_empty()
+                    && rp.drugs.iter().all(|x| x.name.trim().is_empty())
+            })
+    }
+
     fn clear_draft(&mut self) {
         self.draft = Draft::default();
         self.current = (0, 0);
@@ -420,14 +432,28 @@ impl PrescriptionScreen {
                     return Task::none();
                 };
                 let rx = PrescriptionId(id);
+                let voided = self
+                    .issued
+                    .iter()
+                    .find(|p| p.id == id)
+                    .map(|p| p.content.clone());
                 match records.void_prescription(rx, &reason) {
                     Ok(_) => {
                         self.voiding = None;
+                        self.refresh(records);
+                        // The usual next step is the corrected prescription: start from a copy.
+                        let copied = match voided {
+                            Some(content) if self.draft_is_blank() => {
+                                self.draft = Draft::from_input(&content);
+                                self.current = (0, 0);
+                                "。取り消した処方を下書きに写しました（直して F10 で発行）"
+                            }
+                            _ => "",
+                        };
                         self.notice = Some(Notice::Done(format!(
-                            "{rx} を取り消しました（理由: {}）",
+                            "{rx} を取り消しました（理由: {}）{copied}",
                             reason.trim()
                         )));
-                        self.refresh(records);
                         self.focus()
                     }
                     Err(e) => {
