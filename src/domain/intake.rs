@@ -335,7 +335,7 @@ fn check_basis(c: &mut Checker, s: &str) -> Option<Basis> {
         c.error(
             "basis",
             "申告の根拠",
-            format!("次のいずれかを指定してください: {}", Basis::choices()),
+            format!("次のいずれかを指定してください: {}", Basis::choices_ja()),
             format!("must be one of {}", Basis::choices()),
         );
     }
@@ -364,8 +364,8 @@ fn check_insurance(
             c.error(
                 "insurance.kind",
                 "保険の種類",
-                format!("選択してください（{}）", InsuranceKind::choices()),
-                "required",
+                format!("選択してください（{}）", InsuranceKind::choices_ja()),
+                format!("required: {}", InsuranceKind::choices()),
             );
             None
         }
@@ -377,7 +377,7 @@ fn check_insurance(
                     "保険の種類",
                     format!(
                         "次のいずれかを指定してください: {}",
-                        InsuranceKind::choices()
+                        InsuranceKind::choices_ja()
                     ),
                     format!("must be one of {}", InsuranceKind::choices()),
                 );
@@ -724,6 +724,28 @@ mod tests {
         assert_eq!(v.insurance.insurer_number.as_deref(), Some("01130012"));
         assert_eq!(v.insurance.branch, "01");
         assert_eq!(v.basis, Basis::SelfDeclaration);
+    }
+
+    #[test]
+    fn choice_errors_speak_japanese_and_keep_the_codes_for_english() {
+        for (kind, basis) in [("5", "self_declaration"), ("", "x")] {
+            let mut input = sample();
+            input.insurance.kind = kind.into();
+            input.basis = basis.into();
+            let errors = validate(&input, today()).unwrap_err();
+            for e in errors
+                .iter()
+                .filter(|e| e.field == "insurance.kind" || e.field == "basis")
+            {
+                assert!(
+                    !e.message_ja.chars().any(|c| c.is_ascii_lowercase()),
+                    "a code in the Japanese message: {}",
+                    e.message_ja
+                );
+                assert!(e.message_en.contains(" | "), "{}", e.message_en);
+            }
+            assert!(!errors.is_empty());
+        }
     }
 
     #[test]

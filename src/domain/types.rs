@@ -21,6 +21,10 @@ macro_rules! string_enum {
             pub fn choices() -> String {
                 [$($text),+].join(" | ")
             }
+            /// The choices as staff read them (Japanese messages never show the codes).
+            pub fn choices_ja() -> String {
+                [$($ja),+].join("・")
+            }
         }
         impl std::fmt::Display for $name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result { f.write_str(self.as_str()) }
