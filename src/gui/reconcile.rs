@@ -301,7 +301,7 @@ impl ReconcileScreen {
                 }
                 return Action::Run(self.focus());
             }
-            Message::Choose(c) => return self.choose(records, c),
+            Message::Choose(c) => return self.choose(c),
             Message::Escape if self.escape() => return Action::Run(self.focus()),
             Message::Escape => return Action::Back,
             Message::NoteChanged(n) => self.note = n,
@@ -368,7 +368,7 @@ impl ReconcileScreen {
         Action::None
     }
 
-    fn choose(&mut self, records: &mut Records, c: Choice) -> Action<Message> {
+    fn choose(&mut self, c: Choice) -> Action<Message> {
         let Some(row) = self.rows.get(self.selected) else {
             return Action::None;
         };
@@ -382,11 +382,10 @@ impl ReconcileScreen {
             return Action::None;
         }
         self.error = None;
-        match c {
-            // Nothing to add: take the verified data at once.
-            Choice::Verified => return self.decide(records, c),
-            Choice::Manual => self.manual = Manual::from_row(row),
-            _ => {}
+        // Every choice waits for Enter (a note is optional for 1): one key never settles a
+        // record, Esc takes it back.
+        if c == Choice::Manual {
+            self.manual = Manual::from_row(row);
         }
         self.note.clear();
         self.pending = Some(c);
@@ -826,6 +825,9 @@ impl ReconcileScreen {
         let placeholder = match pending {
             Choice::Declared => "申告のまま確定する理由（必須）例: 本人確認済み、保険証を確認",
             Choice::FollowUp => "確認すること（必須）例: 本人に電話して保険証を確認",
+            Choice::Verified => {
+                "確認済みの資格で確定します。メモ（任意）を入力して Enter、Esc でやめる"
+            }
             _ => "メモ（任意）例: 緊急時資格確認で照会",
         };
         col = col.push(

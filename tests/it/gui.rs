@@ -1088,7 +1088,7 @@ fn selected_title(h: &mut Harness) -> String {
 }
 
 #[test]
-fn the_clerk_accepts_the_verified_data_with_one_key_and_a_note_is_required_where_it_must_be() {
+fn the_clerk_accepts_the_verified_data_with_1_then_enter_and_a_note_is_required_where_it_must_be() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("clinic.sqlite3");
     let r = reconciled_day(&path);
@@ -1117,7 +1117,23 @@ fn the_clerk_accepts_the_verified_data_with_one_key_and_a_note_is_required_where
         h.texts()
     );
     assert!(h.shows("確認済み: 社保 01130012 記号12-34 番号9999"));
+    // 1 asks before it settles: Esc takes it back, Enter confirms.
     h.type_text("1");
+    assert!(!h.shows("確定しました"));
+    assert!(h.shows("確認済みの資格で確定します"), "{:?}", h.texts());
+    h.named(Named::Escape);
+    assert_eq!(
+        h.records()
+            .reconcile_list()
+            .unwrap()
+            .iter()
+            .filter(|r| r.entry.state == onshi_fallback::domain::QueueState::Settled)
+            .count(),
+        1,
+        "nothing settled by the key alone"
+    );
+    h.type_text("1");
+    h.named(Named::Enter);
     assert!(h.shows("確定しました"), "{:?}", h.texts());
     assert!(h.shows("確認済みを採用"));
     let rows = h.records().reconcile_list().unwrap();
