@@ -4,7 +4,7 @@
 //! with who did it, the outage's notes, and the incident report written beside the database.
 //!
 //! Keys (the frame routes them here while F4 is shown): ↑↓ choose a step, Enter in the result
-//! field ticks it (Space too while the field is empty), F6 opens the consent page, F8 writes
+//! field ticks it (only Enter: a stray Space does not), F6 opens the consent page, F8 writes
 //! the incident report.
 
 use iced::widget::{button, column, container, operation, row, space, text, text_input, Column};
@@ -77,12 +77,9 @@ impl Checklist {
                     self.selected = (self.selected as i32 + d).clamp(0, n - 1) as usize;
                 }
             }
-            // Space in an empty field means "tick it": a result never starts with a blank.
-            Message::ResultChanged(r)
-                if self.result.is_empty() && !r.is_empty() && r.trim().is_empty() =>
-            {
-                return self.tick(records)
-            }
+            // A result never starts with a blank; and a stray Space must not tick a step (it
+            // used to): only Enter does.
+            Message::ResultChanged(r) if self.result.is_empty() && r.trim().is_empty() => {}
             Message::ResultChanged(r) => self.result = r,
             Message::Tick => return self.tick(records),
             Message::OpenConsentPage => self.open_consent_page(),

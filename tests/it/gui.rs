@@ -924,11 +924,14 @@ fn the_line_reauth_step_is_ticked_from_the_keyboard_with_time_and_name() {
         (tick.step.as_str(), tick.by.as_str(), tick.result.as_str()),
         ("line_reauth", "受付 佐藤", "「希望する」で復旧")
     );
-    // The choice moved on to the next step; ↓ skips one more, Space (empty field) ticks it.
+    // The choice moved on to the next step; ↓ skips one more. A stray Space ticks nothing;
+    // Enter ticks it.
     assert!(h.shows("▶ 2. 受付を申立書に切り替える"));
     h.named(Named::ArrowDown);
     assert!(h.shows("▶ 3. 処方箋を紙に切り替える"));
     h.space();
+    assert!(h.records().runbook().unwrap()[2].ticked.is_none());
+    h.named(Named::Enter);
     let book = h.records().runbook().unwrap();
     assert!(
         book[1].ticked.is_none() && book[2].ticked.is_some(),
