@@ -115,7 +115,7 @@ impl Banner {
                         Action::ModeChanged(Task::none())
                     }
                     Err(e) => {
-                        form.error = Some(super::reception::error_ja(&e));
+                        form.error = Some(super::widget::error_ja(&e));
                         Action::None
                     }
                 }

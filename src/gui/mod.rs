@@ -5,12 +5,13 @@
 //! [`crate::service::Records`].
 //!
 //! Each screen is a struct with its own `Message`, an `update` that returns an [`Action`] for the
-//! frame, an `on_key` that maps the frame's global keys ([`app::Shortcut`]) to its own messages,
+//! frame, an `on_key` that maps the frame's global keys ([`keys::Shortcut`]) to its own messages,
 //! and a `view`. The frame ([`app::App`]) owns the records and the one copy of the mode status,
 //! switches screens and turns the actions into effects.
 
 pub mod app;
 pub mod banner;
+pub mod keys;
 pub mod new_patient;
 pub mod outage;
 pub mod platform;

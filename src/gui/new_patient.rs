@@ -475,7 +475,7 @@ impl Form {
                         FormOutcome::Stay(task)
                     }
                     Err(e) => {
-                        self.save_error = Some(super::reception::error_ja(&e));
+                        self.save_error = Some(super::widget::error_ja(&e));
                         FormOutcome::Stay(Task::none())
                     }
                 }

@@ -5,10 +5,10 @@ use chrono::{DateTime, FixedOffset};
 use iced::widget::{button, column, container, row, rule, text, text_input};
 use iced::{Element, Length, Task};
 
-use super::app::Shortcut;
 use super::banner::{elapsed_ja, services_ja};
-use super::reception::{error_ja, short_time};
+use super::keys::Shortcut;
 use super::runbook::{self, Checklist};
+use super::widget::{error_ja, short_time};
 use super::{theme, widget, Action};
 use crate::domain::{Detection, Service};
 use crate::service::{Records, Status};

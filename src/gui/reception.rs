@@ -6,14 +6,13 @@ use iced::widget::{
 };
 use iced::{Element, Length, Task};
 
-use super::app::Shortcut;
+use super::keys::Shortcut;
 use super::new_patient::{self, Form, FormOutcome};
-use super::widget::{self, cell};
+use super::widget::{self, cell, error_ja, short_time};
 use super::{theme, Action};
 use crate::domain::ids::{PatientId, VisitId};
 use crate::domain::wareki::format_wareki;
 use crate::domain::Basis;
-use crate::error::Error;
 use crate::service::{IntakeReceipt, PatientHit, Records, VisitRow};
 
 pub const SEARCH_INPUT: &str = "reception-search";
@@ -760,17 +759,4 @@ const STATE_W: f32 = 104.0;
 
 fn basis_ja(b: &str) -> &'static str {
     Basis::parse(b).map(|b| b.ja()).unwrap_or("申告")
-}
-
-/// `2026-11-25T09:12:00+09:00` → `2026-11-25 09:12`.
-pub fn short_time(s: &str) -> String {
-    match chrono::DateTime::parse_from_rfc3339(s) {
-        Ok(t) => t.format("%Y-%m-%d %H:%M").to_string(),
-        Err(_) => s.to_string(),
-    }
-}
-
-/// An error as staff should read it: Japanese only, every field named.
-pub fn error_ja(e: &Error) -> String {
-    e.ja()
 }

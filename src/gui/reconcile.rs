@@ -12,9 +12,8 @@ use iced::widget::{
 };
 use iced::{Element, Length, Task};
 
-use super::app::Shortcut;
-use super::reception::{error_ja, short_time};
-use super::widget::{self, cell};
+use super::keys::Shortcut;
+use super::widget::{self, cell, error_ja, short_time};
 use super::{theme, Action};
 use crate::domain::form_codes;
 use crate::domain::intake::{validate_insurance, InsuranceInput};

@@ -10,7 +10,7 @@
 use iced::widget::{button, column, container, operation, row, space, text, text_input, Column};
 use iced::{Element, Length, Task};
 
-use super::reception::{error_ja, short_time};
+use super::widget::{error_ja, short_time};
 use super::{platform, theme, widget};
 use crate::service::{Records, RunbookItem};
 use crate::store::outages::Note;

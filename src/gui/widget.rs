@@ -4,6 +4,7 @@ use iced::widget::{container, text};
 use iced::{Element, Length};
 
 use super::theme;
+use crate::error::Error;
 
 /// One table cell: one line, cut at its edge rather than running into the next column.
 pub fn cell<'a, M: 'a>(s: String, width: Length) -> Element<'a, M> {
@@ -34,4 +35,17 @@ pub fn error<'a, M: 'a>(message: &str, padding: u16) -> Element<'a, M> {
         .width(Length::Fill)
         .style(theme::error_box)
         .into()
+}
+
+/// `2026-11-25T09:12:00+09:00` → `2026-11-25 09:12`.
+pub fn short_time(s: &str) -> String {
+    match chrono::DateTime::parse_from_rfc3339(s) {
+        Ok(t) => t.format("%Y-%m-%d %H:%M").to_string(),
+        Err(_) => s.to_string(),
+    }
+}
+
+/// An error as staff should read it: Japanese only, every field named.
+pub fn error_ja(e: &Error) -> String {
+    e.ja()
 }

@@ -19,8 +19,8 @@ use iced::Task;
 
 pub use draft::{drug_id, rp_id, DrugField, RpField, REFILL_INPUT, REMARKS_INPUT};
 
-use super::app::Shortcut;
-use super::reception::error_ja;
+use super::keys::Shortcut;
+use super::widget::error_ja;
 use super::{platform, Action};
 use crate::domain::ids::{PrescriptionId, VisitId};
 use crate::domain::prescription::{DoseForm, PrescriptionInput};
