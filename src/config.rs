@@ -3,11 +3,11 @@
 
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
     #[serde(default)]
@@ -24,10 +24,34 @@ pub struct Config {
     pub backup: Backup,
     #[serde(default)]
     pub reconcile: Reconcile,
+    #[serde(default)]
+    pub staff: Staff,
+}
+
+/// Signing in at a shared PC.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Staff {
+    /// Minutes without a key or click before the window locks (keeping what was typed);
+    /// 0 = never.
+    #[serde(default = "default_idle_lock")]
+    pub idle_lock_minutes: u32,
+}
+
+impl Default for Staff {
+    fn default() -> Self {
+        Staff {
+            idle_lock_minutes: default_idle_lock(),
+        }
+    }
+}
+
+fn default_idle_lock() -> u32 {
+    10
 }
 
 /// How the reconciliation pass paces itself.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Reconcile {
     /// Requests in flight at once (1-8).
@@ -61,7 +85,7 @@ fn default_true() -> bool {
     true
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Clinic {
     pub name: Option<String>,
@@ -78,7 +102,7 @@ pub struct Clinic {
     pub doctors: Vec<String>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Qualification {
     /// `oqs-folder` (the 資格確認端末) or `simulator`.
@@ -106,7 +130,7 @@ fn default_timeout() -> u64 {
     30
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Probes {
     #[serde(default = "default_interval")]
@@ -144,7 +168,7 @@ fn default_failures() -> u32 {
     3
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Runbook {
     /// The line carrier's consent page (回線情報通知機能), per contract. Differs per carrier
@@ -182,7 +206,7 @@ pub struct RunbookStep {
     pub phone: String,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Printer {
     /// The PDF path is appended.
@@ -201,7 +225,7 @@ pub struct Printer {
 
 /// The 保険医署名 a prescription with any 変更不可 needs (記載要領: 署名 or 記名・押印). A printed
 /// name alone is neither, so the clinic chooses which one its doctors do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Signature {
     /// The line is left empty for the doctor's own hand signature.
@@ -226,7 +250,7 @@ fn default_print_command() -> String {
     "lp".into()
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Backup {
     /// Where automatic and on-demand backups go; empty = `backups/` beside the database.

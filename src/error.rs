@@ -60,6 +60,10 @@ pub enum Error {
     /// Something named does not exist.
     #[error("{ja} ({en})")]
     NotFound { ja: String, en: String },
+    /// Identification failed (unknown name, wrong PIN, locked) or the signed-in role lacks the
+    /// right; nothing was written. Exit code 3 on the command line.
+    #[error("{ja} ({en})")]
+    Denied { ja: String, en: String },
     /// The database file at `path` is damaged or is not a database: the way out is a backup.
     #[error("{} ({}): {path} ({detail})", CORRUPT_JA, CORRUPT_EN)]
     Corrupt { path: String, detail: String },
@@ -112,6 +116,12 @@ impl Error {
             en: en.into(),
         }
     }
+    pub fn denied(ja: impl Into<String>, en: impl Into<String>) -> Self {
+        Error::Denied {
+            ja: ja.into(),
+            en: en.into(),
+        }
+    }
     pub fn failed(ja: impl Into<String>, en: impl Into<String>) -> Self {
         Error::Failed {
             ja: ja.into(),
@@ -134,6 +144,11 @@ impl Error {
         }
     }
 
+    /// True when identification failed or the role lacks the right (exit code 3).
+    pub fn is_denied(&self) -> bool {
+        matches!(self, Error::Denied { .. })
+    }
+
     /// True for errors caused by what the user gave us (exit code 2).
     pub fn is_bad_input(&self) -> bool {
         matches!(
@@ -152,6 +167,7 @@ impl Error {
                 .join(" / "),
             Error::Refused { ja, .. }
             | Error::NotFound { ja, .. }
+            | Error::Denied { ja, .. }
             | Error::Failed { ja, .. } => ja.clone(),
             Error::Inconsistent { ja, .. } => format!("記録に矛盾があります: {ja}"),
             Error::Corrupt { path, .. } => format!("{CORRUPT_JA}: {path}"),
@@ -173,9 +189,10 @@ impl Error {
                 .map(|f| format!("{}: {}", f.field, f.message_en))
                 .collect::<Vec<_>>()
                 .join(" / "),
-            Error::Refused { en, .. } | Error::NotFound { en, .. } | Error::Failed { en, .. } => {
-                en.clone()
-            }
+            Error::Refused { en, .. }
+            | Error::NotFound { en, .. }
+            | Error::Denied { en, .. }
+            | Error::Failed { en, .. } => en.clone(),
             Error::Inconsistent { en, .. } => format!("inconsistent records: {en}"),
             Error::Corrupt { path, detail } => format!("{CORRUPT_EN}: {path} ({detail})"),
             Error::Missing { path } => format!("the database is missing where one existed; nothing was created: restore the latest backup: {path}"),

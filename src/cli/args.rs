@@ -18,9 +18,20 @@ pub struct Cli {
     /// Settings file (default: onshi-fallback.toml in the per-user config folder).
     #[arg(long, global = true, env = "ONSHI_FALLBACK_CONFIG")]
     pub config: Option<PathBuf>,
-    /// Who is at the desk, written into every record (default: the OS user name).
+    /// Who is at the desk. Once staff accounts exist: the account, signed in with the PIN from
+    /// ONSHI_FALLBACK_PIN or asked on the terminal. Before: written into every record (default:
+    /// the OS user name).
     #[arg(long, global = true, env = "ONSHI_FALLBACK_STAFF")]
     pub staff: Option<String>,
+    /// Break-glass: during an outage, when nobody can sign in, record intakes under the name
+    /// given with --staff and this reason. Every record is marked and the admin reviews it.
+    #[arg(
+        long,
+        global = true,
+        env = "ONSHI_FALLBACK_BREAK_GLASS",
+        value_name = "REASON"
+    )]
+    pub break_glass: Option<String>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -143,6 +154,9 @@ pub enum Command {
         #[arg(long)]
         rounds: Option<u64>,
     },
+    /// Staff accounts: add, list, disable, PIN, roles, break-glass review.
+    #[command(subcommand)]
+    Staff(StaffCmd),
     /// 資格確認端末シミュレーター: answers DIR/req from a roster until stopped (tests, demos).
     SimulateTerminal {
         /// Folder holding req/ and res/ (and the control file simulator-mode).
@@ -151,6 +165,62 @@ pub enum Command {
         /// Roster of insured people (TOML).
         #[arg(long)]
         roster: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum StaffCmd {
+    /// Adds an account; its PIN is read from standard input (one line). The first account
+    /// must be an admin, needs no sign-in, and switches identification on for good.
+    Add {
+        name: String,
+        /// reception | doctor | clerk | admin (repeatable).
+        #[arg(long = "role", required = true)]
+        roles: Vec<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Every account with its roles and whether it is in use.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Disables an account (never deleted: its name is on records).
+    Disable {
+        name: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Puts a disabled account back in use.
+    Enable {
+        name: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Sets a new PIN, read from standard input (one line); lifts a lock.
+    Pin {
+        name: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Replaces an account's roles.
+    Roles {
+        name: String,
+        #[arg(long = "role", required = true)]
+        roles: Vec<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The break-glass sessions of outages, newest first, with the entries made under each.
+    BreakGlass {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Marks a break-glass session as reviewed.
+    Review {
+        id: i64,
+        #[arg(long)]
+        json: bool,
     },
 }
 

@@ -8,7 +8,9 @@
 use std::path::PathBuf;
 
 use onshi_fallback::config::Config;
-use onshi_fallback::service::{Clock, Records};
+use onshi_fallback::error::Error;
+use onshi_fallback::service::access::{OPEN_WARNING_EN, OPEN_WARNING_JA};
+use onshi_fallback::service::{Clock, Records, Session};
 
 use super::Failure;
 
@@ -19,11 +21,23 @@ pub struct Context {
     config: Option<PathBuf>,
     /// `--staff` / `ONSHI_FALLBACK_STAFF`.
     staff: Option<String>,
+    /// `--break-glass REASON` / `ONSHI_FALLBACK_BREAK_GLASS`.
+    break_glass: Option<String>,
 }
 
 impl Context {
-    pub fn new(db: Option<PathBuf>, config: Option<PathBuf>, staff: Option<String>) -> Context {
-        Context { db, config, staff }
+    pub fn new(
+        db: Option<PathBuf>,
+        config: Option<PathBuf>,
+        staff: Option<String>,
+        break_glass: Option<String>,
+    ) -> Context {
+        Context {
+            db,
+            config,
+            staff,
+            break_glass,
+        }
     }
 
     /// The database file: `--db`, or the per-user data folder.
@@ -67,13 +81,41 @@ impl Context {
     fn open(&self, staff: Option<&str>) -> Result<Records, Failure> {
         let config = self.config()?;
         let path = self.db_path()?;
-        let (records, backup_failed) =
+        let (mut records, backup_failed) =
             Records::open(&path, config, staff_name(staff), Clock::from_env()?)?;
         // A failed daily backup or a wrong clock must not stop reception, only be reported.
         for w in backup_failed {
             eprintln!("注意 (warning): {w}");
         }
+        self.identify(&mut records)?;
         Ok(records)
+    }
+
+    /// Signs the records in for `--staff` once accounts exist (the PIN from
+    /// `ONSHI_FALLBACK_PIN`, or asked on the terminal), or opens break-glass; before accounts
+    /// exist, says on stderr that anyone can do anything.
+    fn identify(&self, records: &mut Records) -> Result<(), Failure> {
+        if records.session == Session::Open {
+            eprintln!("注意 (warning): {OPEN_WARNING_JA} ({OPEN_WARNING_EN})");
+            return Ok(());
+        }
+        let Some(name) = self.staff.as_deref().filter(|s| !s.trim().is_empty()) else {
+            return Err(Failure::Denied(Error::denied(
+                "サインインが必要です: --staff 氏名（または ONSHI_FALLBACK_STAFF）と PIN（ONSHI_FALLBACK_PIN）を指定してください",
+                "identification needed: give --staff NAME (or ONSHI_FALLBACK_STAFF) and the PIN (ONSHI_FALLBACK_PIN)",
+            )));
+        };
+        if let Some(reason) = &self.break_glass {
+            let session = records.break_glass(name, reason)?;
+            eprintln!(
+                "注意 (warning): 緊急利用 #{} として記録します。管理者が後で確認します (break-glass #{}: every record is marked and reviewed)",
+                session.id, session.id
+            );
+            return Ok(());
+        }
+        let pin = pin_for(name)?;
+        records.sign_in(name, &pin)?;
+        Ok(())
     }
 
     /// The newest backup and the command that restores it, for a damaged database.
@@ -116,4 +158,32 @@ fn staff_name(given: Option<&str>) -> String {
         .or_else(|| std::env::var("USERNAME").ok())
         .filter(|s| !s.trim().is_empty())
         .unwrap_or_else(|| "不明".into())
+}
+
+impl Context {
+    /// `restore`'s check: the admin of the records in `store` (read only), when they have
+    /// accounts.
+    pub fn check_admin_of(&self, store: &onshi_fallback::store::Store) -> Result<(), Failure> {
+        if !store.read(onshi_fallback::store::staff::identification_on)? {
+            return Ok(());
+        }
+        let name = self.staff.as_deref().unwrap_or_default();
+        let pin = pin_for(name)?;
+        Ok(onshi_fallback::service::access::check_admin(
+            store, name, &pin,
+        )?)
+    }
+}
+
+/// The signing-in PIN: `ONSHI_FALLBACK_PIN`, or asked (not echoed) on the terminal.
+fn pin_for(name: &str) -> Result<String, Failure> {
+    if let Ok(pin) = std::env::var("ONSHI_FALLBACK_PIN") {
+        return Ok(pin);
+    }
+    rpassword::prompt_password(format!("{name} さんのPIN (PIN for {name}): ")).map_err(|_| {
+        Failure::Denied(Error::denied(
+            "PINが必要です: ONSHI_FALLBACK_PIN を指定するか、端末から実行してください",
+            "a PIN is needed: set ONSHI_FALLBACK_PIN or run from a terminal",
+        ))
+    })
 }

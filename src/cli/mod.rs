@@ -1,5 +1,6 @@
 //! The command line of `../shared/reference/cli-contract.md`. Every command calls the library;
-//! nothing here knows SQL or the rules. Exit codes: 0 ok, 2 bad input (nothing written), 1 other.
+//! nothing here knows SQL or the rules. Exit codes: 0 ok, 2 bad input (nothing written), 3
+//! identification failed or the role lacks the right (nothing written), 1 other.
 //!
 //! `args` holds the clap definitions, `context` what the global flags name (database, settings,
 //! staff), `input` and `output` the one way in and out for JSON and text, and one module per
@@ -15,18 +16,21 @@ mod paper;
 mod reception;
 mod reconcile;
 mod records;
+mod staff;
 mod terminal;
 
 use clap::Parser;
 use onshi_fallback::error::Error;
 
-use args::{AuditCmd, Cli, Command, OutageCmd, PatientsCmd, ReconcileCmd, VoidCmd};
+use args::{AuditCmd, Cli, Command, OutageCmd, PatientsCmd, ReconcileCmd, StaffCmd, VoidCmd};
 use context::Context;
 use output::Output;
 
-/// What a failed command reports: bad input (exit 2) or anything else (exit 1).
+/// What a failed command reports: bad input (exit 2), refused identification or right
+/// (exit 3), or anything else (exit 1).
 pub enum Failure {
     Input(Error),
+    Denied(Error),
     /// The database file is damaged: said with the way out (the latest backup).
     Corrupt(String),
     Other(String),
@@ -34,7 +38,9 @@ pub enum Failure {
 
 impl From<Error> for Failure {
     fn from(e: Error) -> Self {
-        if e.is_bad_input() {
+        if e.is_denied() {
+            Failure::Denied(e)
+        } else if e.is_bad_input() {
             Failure::Input(e)
         } else if e.is_corrupt() {
             Failure::Corrupt(e.to_string())
@@ -48,7 +54,7 @@ impl From<Error> for Failure {
 impl std::fmt::Display for Failure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Failure::Input(e) => write!(f, "{e}"),
+            Failure::Input(e) | Failure::Denied(e) => write!(f, "{e}"),
             Failure::Corrupt(m) | Failure::Other(m) => f.write_str(m),
         }
     }
@@ -65,7 +71,7 @@ pub fn run() -> i32 {
             return if e.use_stderr() { 2 } else { 0 };
         }
     };
-    let ctx = Context::new(cli.db, cli.config, cli.staff);
+    let ctx = Context::new(cli.db, cli.config, cli.staff, cli.break_glass);
     let outcome = match cli.command {
         None => desktop::run(&ctx),
         Some(command) => dispatch(&ctx, command).map(|()| 0),
@@ -75,6 +81,10 @@ pub fn run() -> i32 {
         Err(Failure::Input(e)) => {
             eprintln!("入力エラー (bad input):\n{e}");
             2
+        }
+        Err(Failure::Denied(e)) => {
+            eprintln!("本人確認・権限のエラー (not allowed):\n{e}");
+            3
         }
         Err(Failure::Corrupt(msg)) => {
             eprintln!("エラー (error): {msg}{}", ctx.backup_hint());
@@ -181,6 +191,16 @@ fn dispatch(ctx: &Context, command: Command) -> CliResult<()> {
         Command::Export { csv, json } => (records::export(ctx, &csv)?, json),
         Command::Probe { json } => (terminal::probe(ctx)?, json),
         Command::Watch { interval, rounds } => (terminal::watch(ctx, interval, rounds)?, false),
+        Command::Staff(cmd) => match cmd {
+            StaffCmd::Add { name, roles, json } => (staff::add(ctx, &name, &roles)?, json),
+            StaffCmd::List { json } => (staff::list(ctx)?, json),
+            StaffCmd::Disable { name, json } => (staff::disable(ctx, &name, true)?, json),
+            StaffCmd::Enable { name, json } => (staff::disable(ctx, &name, false)?, json),
+            StaffCmd::Pin { name, json } => (staff::pin(ctx, &name)?, json),
+            StaffCmd::Roles { name, roles, json } => (staff::roles(ctx, &name, &roles)?, json),
+            StaffCmd::BreakGlass { json } => (staff::break_glass(ctx)?, json),
+            StaffCmd::Review { id, json } => (staff::review(ctx, id)?, json),
+        },
         Command::SimulateTerminal { root, roster } => {
             (terminal::simulate_terminal(&root, &roster)?, false)
         }

@@ -162,13 +162,19 @@ fn on_line(line: usize, failure: Failure) -> Failure {
             format!("{line} 行目: {}", e.ja()),
             format!("line {line}: {}", e.en()),
         )),
+        Failure::Denied(e) => Failure::Denied(e),
         Failure::Corrupt(m) => Failure::Corrupt(format!("{line} 行目 (line {line}): {m}")),
         Failure::Other(m) => Failure::Other(format!("{line} 行目 (line {line}): {m}")),
     }
 }
 
 pub fn search(ctx: &Context, text: &str, limit: usize) -> CliResult {
-    let hits = ctx.records()?.search_patients(text, limit)?;
+    let mut records = ctx.records()?;
+    let hits = records.search_patients(text, limit)?;
+    if !hits.is_empty() {
+        let ids: Vec<i64> = hits.iter().map(|h| h.patient_id.0).collect();
+        log_view(&mut records, "search", &ids);
+    }
     let mut lines: Vec<String> = hits
         .iter()
         .map(|h| {
@@ -258,7 +264,10 @@ pub fn visits(ctx: &Context, date: Option<&str>, pdf: Option<&Path>, json: bool)
         return Ok(Output::new(&s, [line]));
     }
     let date = date.map(parse_day).transpose()?;
-    let records = ctx.records()?;
+    let mut records = ctx.records()?;
+    records.require(onshi_fallback::domain::access::Right::ViewRecords)?;
+    let day = date.map_or_else(|| "all".to_string(), |d| d.to_string());
+    log_view(&mut records, &format!("visits {day}"), &[]);
     let pages = records.visit_pages(date);
     let failed = |e: &dyn std::fmt::Display| Failure::Other(e.to_string());
     if json {
@@ -284,6 +293,16 @@ pub fn visits(ctx: &Context, date: Option<&str>, pdf: Option<&Path>, json: bool)
         }
     }
     Ok(Output::nothing())
+}
+
+/// Records the view in the audit log. A database that cannot be written (read-only media,
+/// a full disk) must still be readable in an emergency: then the failure is said, not fatal.
+fn log_view(records: &mut onshi_fallback::service::Records, what: &str, ids: &[i64]) {
+    if let Err(e) = records.viewed(what, ids) {
+        eprintln!(
+            "注意 (warning): 閲覧の記録を監査ログに書けませんでした (could not log the view): {e}"
+        );
+    }
 }
 
 /// The visits as one JSON array, serialised page by page as they are read.

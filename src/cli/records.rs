@@ -107,6 +107,7 @@ pub fn backups(ctx: &Context) -> CliResult {
 /// the settings are not read: the current file is set aside beside it, never deleted.
 pub fn restore(ctx: &Context, from: &Path) -> CliResult {
     let path = ctx.db_path()?;
+    authorize_restore(ctx, &path, from)?;
     let stamp = chrono::Local::now().format("%Y%m%d%H%M%S").to_string();
     let aside = backup::restore(from, &path, &stamp)?;
     let mut lines = vec![format!(
@@ -125,6 +126,25 @@ pub fn restore(ctx: &Context, from: &Path) -> CliResult {
         }),
         lines,
     ))
+}
+
+/// Restoring is the admin's: the live database's admin when it can still be read (signed in
+/// and audited there), else an admin of the backup that is to become the records.
+fn authorize_restore(ctx: &Context, db: &Path, backup: &Path) -> Result<(), Failure> {
+    use onshi_fallback::domain::access::Right;
+    use onshi_fallback::store::Store;
+    if let Ok(live) = Store::open_readonly(db) {
+        if live.read(onshi_fallback::store::staff::identification_on)? {
+            drop(live);
+            ctx.records()?.require(Right::Administer)?;
+        }
+        return Ok(());
+    }
+    match Store::open_readonly(backup) {
+        Ok(store) => ctx.check_admin_of(&store),
+        // An unreadable backup is refused by the restore itself, with its reason.
+        Err(_) => Ok(()),
+    }
 }
 
 pub fn export(ctx: &Context, csv: &Path) -> CliResult {

@@ -1,5 +1,6 @@
 //! Pure types and rules of the clinic's outage day. No I/O here.
 
+pub mod access;
 pub mod claim;
 pub mod copay;
 pub mod form_codes;

@@ -1,17 +1,20 @@
-//! The frame: opening the records, choosing who is at the desk, the mode banner, the screen
-//! switcher, global shortcuts and the periodic status refresh.
+//! The frame: opening the records, signing in (and the quick switch and idle lock), the mode
+//! banner, the screen switcher, global shortcuts and the periodic status refresh.
 
 use std::path::PathBuf;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use iced::event::{self, Event};
 use iced::keyboard::{self, key::Named, Key};
-use iced::widget::{button, column, container, operation, row, space, text, text_input};
+use iced::widget::{button, column, container, operation, row, space, text};
 use iced::{window, Element, Length, Subscription, Task, Theme};
 
-use super::{banner, outage, prescribe, reception, reconcile, theme, Action};
+use super::sign_in::{self, SignIn};
+use super::{banner, outage, prescribe, reception, reconcile, settings, theme, Action};
 use crate::config::Config;
-use crate::service::{Clock, Records};
+use crate::domain::access::{roles_ja, Right};
+use crate::service::access::OPEN_WARNING_JA;
+use crate::service::{Clock, Records, Session};
 
 /// What the binary hands the app: where the records are and who was named on the command line.
 #[derive(Debug, Clone)]
@@ -27,8 +30,12 @@ pub use super::keys::{Screen, Shortcut};
 
 #[derive(Debug, Clone)]
 pub enum Message {
-    StaffChanged(String),
-    StaffConfirmed,
+    /// The start screen, the quick switch and the idle lock.
+    SignIn(sign_in::Message),
+    /// A key or a click: the idle lock's clock starts again.
+    Activity,
+    /// Lock now for the person at the desk, keeping their work (what the idle timer sends).
+    IdleLock,
     Switch(Screen),
     Key(Shortcut),
     Banner(banner::Message),
@@ -36,14 +43,13 @@ pub enum Message {
     Outage(outage::Message),
     Reconcile(reconcile::Message),
     Prescription(prescribe::Message),
+    Settings(settings::Message),
     /// Periodic re-read of the mode and today's list (a switch by the CLI or watcher shows up).
     Tick,
 }
 
 /// How often the banner re-reads the status from the database.
 pub const REFRESH: Duration = Duration::from_secs(3);
-
-const STAFF_INPUT: &str = "staff-name";
 
 /// The app: each state holds what it has, so there are no records without a desk or a screen
 /// without records.
@@ -58,8 +64,7 @@ pub enum App {
     SignIn {
         /// Boxed, as `Main` is: the records are large, the error screen small.
         records: Box<Records>,
-        name: String,
-        error: Option<String>,
+        form: SignIn,
         /// Said in the frame once it opens, e.g. a failed daily backup.
         warning: Option<String>,
     },
@@ -80,6 +85,13 @@ pub struct Main {
     outage: outage::OutageScreen,
     reconcile: reconcile::ReconcileScreen,
     prescription: prescribe::PrescriptionScreen,
+    settings: settings::SettingsScreen,
+    /// The quick switch or the idle lock, over the screens (which keep their state).
+    lock: Option<SignIn>,
+    /// Who was at the desk when it locked: they resume where they were.
+    locked_from: String,
+    /// The last key or click, for the idle lock.
+    last_activity: Instant,
 }
 
 impl App {
@@ -140,15 +152,15 @@ impl App {
         staff: Option<&str>,
         warning: Option<String>,
     ) -> (App, Task<Message>) {
-        let name = staff.unwrap_or_default().to_string();
+        let form = SignIn::new(&records, staff);
+        let focus = form.focus().map(Message::SignIn);
         (
             App::SignIn {
                 records: Box::new(records),
-                name,
-                error: None,
+                form,
                 warning,
             },
-            operation::focus(STAFF_INPUT),
+            focus,
         )
     }
 
@@ -177,7 +189,9 @@ impl App {
 
     pub fn title(&self) -> String {
         match self {
-            App::Main(main) => format!("オン資障害時受付 onshi-fallback — {}", main.records.actor),
+            App::Main(main) if main.lock.is_none() => {
+                format!("オン資障害時受付 onshi-fallback — {}", main.records.actor)
+            }
             _ => "オン資障害時受付 onshi-fallback".into(),
         }
     }
@@ -189,41 +203,37 @@ impl App {
     pub fn subscription(&self) -> Subscription<Message> {
         let keys = event::listen_with(key_message);
         match self {
-            App::Main(_) => {
-                Subscription::batch([keys, iced::time::every(REFRESH).map(|_| Message::Tick)])
-            }
+            App::Main(_) => Subscription::batch([
+                keys,
+                event::listen_with(activity),
+                iced::time::every(REFRESH).map(|_| Message::Tick),
+            ]),
             _ => keys,
         }
     }
 
     pub fn update(&mut self, message: Message) -> Task<Message> {
         match (&mut *self, message) {
-            (App::SignIn { name, error, .. }, Message::StaffChanged(n)) => {
-                *name = n;
-                *error = None;
-                Task::none()
-            }
-            (App::SignIn { name, error, .. }, Message::StaffConfirmed) => {
-                let who = name.trim().to_string();
-                if who.is_empty() {
-                    *error = Some("受付担当者の名前を入力してください".into());
-                    return Task::none();
+            (App::SignIn { records, form, .. }, Message::SignIn(m)) => {
+                match form.update(records, m) {
+                    sign_in::Outcome::Stay(task) => task.map(Message::SignIn),
+                    sign_in::Outcome::SignedIn { .. } => {
+                        // Take the records out of the start screen: it ends here.
+                        let placeholder = App::failed("", "");
+                        let App::SignIn {
+                            records, warning, ..
+                        } = std::mem::replace(self, placeholder)
+                        else {
+                            unreachable!("matched above");
+                        };
+                        let (main, task) = Main::open(*records, warning);
+                        *self = App::Main(Box::new(main));
+                        task
+                    }
                 }
-                // Take the records out of the start screen: it ends here.
-                let placeholder = App::failed("", "");
-                let App::SignIn {
-                    mut records,
-                    warning,
-                    ..
-                } = std::mem::replace(self, placeholder)
-                else {
-                    unreachable!("matched above");
-                };
-                records.actor = who;
-                let (main, task) = Main::open(*records, warning);
-                *self = App::Main(Box::new(main));
-                task
             }
+            (App::SignIn { .. }, Message::Key(Shortcut::Next)) => operation::focus_next(),
+            (App::SignIn { .. }, Message::Key(Shortcut::Previous)) => operation::focus_previous(),
             (App::Main(main), Message::Tick) => {
                 // The file deleted, moved or restored over under the running app: stop here
                 // and show the way out, rather than acknowledge visits nobody will find.
@@ -254,7 +264,9 @@ impl App {
                 path,
                 latest,
             } => failed_view(detail, path, latest.as_ref()),
-            App::SignIn { name, error, .. } => start_view(name, error.as_deref()),
+            App::SignIn { records, form, .. } => form
+                .view(records.status().is_ok_and(|s| s.outage.is_some()))
+                .map(Message::SignIn),
             App::Main(main) => main.view(),
         }
     }
@@ -273,6 +285,10 @@ impl Main {
             outage: outage::OutageScreen::default(),
             reconcile: reconcile::ReconcileScreen::default(),
             prescription: prescribe::PrescriptionScreen::default(),
+            settings: settings::SettingsScreen::default(),
+            lock: None,
+            locked_from: String::new(),
+            last_activity: Instant::now(),
         };
         main.mode.refresh(&main.records);
         main.reception.refresh(&main.records);
@@ -280,9 +296,34 @@ impl Main {
     }
 
     fn update(&mut self, message: Message) -> Task<Message> {
+        if let Some(lock) = &mut self.lock {
+            // Locked: the sign-in form alone takes input; the screens wait as they were.
+            return match message {
+                Message::SignIn(m) => match lock.update(&mut self.records, m) {
+                    sign_in::Outcome::Stay(task) => task.map(Message::SignIn),
+                    sign_in::Outcome::SignedIn { who } => self.unlock(&who),
+                },
+                Message::Tick => {
+                    self.mode.refresh(&self.records);
+                    Task::none()
+                }
+                Message::Key(Shortcut::Next) => operation::focus_next(),
+                Message::Key(Shortcut::Previous) => operation::focus_previous(),
+                _ => Task::none(),
+            };
+        }
         match message {
+            Message::Activity => {
+                self.last_activity = Instant::now();
+                Task::none()
+            }
+            Message::IdleLock => self.lock_for_idle(),
             Message::Switch(screen) => self.switch(screen),
             Message::Tick => {
+                let minutes = self.records.config.staff.idle_lock_minutes;
+                if idle_due(self.last_activity, Instant::now(), minutes) {
+                    return self.lock_for_idle();
+                }
                 self.mode.refresh(&self.records);
                 match self.screen {
                     Screen::Reception => self.reception.refresh_today(&self.records),
@@ -290,6 +331,7 @@ impl Main {
                     Screen::Prescription => self.prescription.refresh(&self.records),
                     // Not while a pass runs: its progress already refreshes the list.
                     Screen::Reconciliation => {}
+                    Screen::Settings => {}
                 }
                 Task::none()
             }
@@ -319,9 +361,56 @@ impl Main {
                 let action = self.prescription.update(&mut self.records, m);
                 self.perform(action, Message::Prescription)
             }
+            Message::Settings(m) => {
+                let action = self.settings.update(&mut self.records, m);
+                self.perform(action, Message::Settings)
+            }
             Message::Key(key) => self.shortcut(key),
-            Message::StaffChanged(_) | Message::StaffConfirmed => Task::none(),
+            Message::SignIn(_) => Task::none(),
         }
+    }
+
+    /// The idle lock: only with accounts (before them there is nobody to lock out). The person
+    /// is signed out at once, so the library refuses everything until the PIN is typed again.
+    fn lock_for_idle(&mut self) -> Task<Message> {
+        if self.records.session == Session::Open {
+            return Task::none();
+        }
+        let who = self.records.actor.clone();
+        self.records.sign_out();
+        let lock = SignIn::locked(&self.records, &who);
+        self.locked_from = who;
+        let focus = lock.focus().map(Message::SignIn);
+        self.lock = Some(lock);
+        focus
+    }
+
+    /// F12: someone else takes the PC; the one at the desk may also come back with their PIN.
+    fn switch_user(&mut self) -> Task<Message> {
+        self.locked_from = self.records.actor.clone();
+        self.records.sign_out();
+        let lock = SignIn::new(&self.records, None);
+        let focus = lock.focus().map(Message::SignIn);
+        self.lock = Some(lock);
+        focus
+    }
+
+    /// Signed in again: the same person finds their work as they left it; someone else starts
+    /// on fresh screens (unsaved input was the other person's).
+    fn unlock(&mut self, who: &str) -> Task<Message> {
+        self.lock = None;
+        self.last_activity = Instant::now();
+        self.mode.refresh(&self.records);
+        if who == self.locked_from {
+            return self.switch(self.screen);
+        }
+        self.reception = reception::Reception::default();
+        self.outage = outage::OutageScreen::default();
+        self.reconcile = reconcile::ReconcileScreen::default();
+        self.prescription = prescribe::PrescriptionScreen::default();
+        self.settings = settings::SettingsScreen::default();
+        self.reception.refresh(&self.records);
+        self.switch(Screen::Reception)
     }
 
     /// A screen's action as the app's effects.
@@ -374,6 +463,10 @@ impl Main {
                 self.prescription.refresh(&self.records);
                 self.prescription.focus().map(Message::Prescription)
             }
+            Screen::Settings => {
+                self.settings.refresh(&self.records);
+                self.settings.focus().map(Message::Settings)
+            }
         }
     }
 
@@ -391,6 +484,7 @@ impl Main {
         }
         let message = match key {
             Shortcut::Screen(s) => return self.switch(s),
+            Shortcut::SwitchUser => return self.switch_user(),
             Shortcut::ModeSwitch => Some(Message::Banner(banner::Message::Open)),
             Shortcut::Next => return operation::focus_next(),
             Shortcut::Previous => return operation::focus_previous(),
@@ -399,6 +493,7 @@ impl Main {
                 Screen::Prescription => self.prescription.on_key(other).map(Message::Prescription),
                 Screen::Reconciliation => self.reconcile.on_key(other).map(Message::Reconcile),
                 Screen::Outage => self.outage.on_key(other).map(Message::Outage),
+                Screen::Settings => None,
             },
         };
         match message {
@@ -422,7 +517,7 @@ impl Main {
         let nav = row![
             tabs,
             space::horizontal(),
-            text(format!("受付担当: {}", records.actor)).size(theme::BODY),
+            text(who_is_at_the_desk(records)).size(theme::BODY),
             text(format!(
                 "本日 {}",
                 crate::domain::wareki::format_wareki(records.today())
@@ -432,16 +527,29 @@ impl Main {
         ]
         .spacing(16)
         .align_y(iced::Center);
-        let body: Element<'_, Message> = match self.screen {
-            Screen::Reception => self.reception.view(records).map(Message::Reception),
-            Screen::Outage => self
-                .outage
-                .view(self.mode.status.as_ref(), now)
-                .map(Message::Outage),
-            Screen::Reconciliation => self.reconcile.view(records).map(Message::Reconcile),
-            Screen::Prescription => self.prescription.view(records).map(Message::Prescription),
+        let needed = screen_right(self.screen);
+        let body: Element<'_, Message> = if let Some(lock) = &self.lock {
+            lock.view(self.mode.degraded()).map(Message::SignIn)
+        } else if needed.is_some_and(|r| !records.may(r)) {
+            refused_view(self.screen, needed.unwrap_or(Right::Outage), records)
+        } else {
+            match self.screen {
+                Screen::Reception => self.reception.view(records).map(Message::Reception),
+                Screen::Outage => self
+                    .outage
+                    .view(self.mode.status.as_ref(), now)
+                    .map(Message::Outage),
+                Screen::Reconciliation => self.reconcile.view(records).map(Message::Reconcile),
+                Screen::Prescription => self.prescription.view(records).map(Message::Prescription),
+                Screen::Settings => self.settings.view(records).map(Message::Settings),
+            }
         };
         let mut frame = column![banner, container(nav).padding([6, 12])];
+        if let Some(w) = identity_warning(records) {
+            frame = frame.push(
+                container(text(w).size(theme::BODY).color(theme::ERROR_TEXT)).padding([0, 12]),
+            );
+        }
         if let Some(w) = &self.warning {
             frame = frame.push(
                 container(
@@ -474,6 +582,8 @@ pub fn key_message(event: Event, status: event::Status, _window: window::Id) -> 
         Key::Named(Named::F2) => Shortcut::Screen(Screen::Prescription),
         Key::Named(Named::F3) => Shortcut::Screen(Screen::Reconciliation),
         Key::Named(Named::F4) => Shortcut::Screen(Screen::Outage),
+        Key::Named(Named::F5) => Shortcut::Screen(Screen::Settings),
+        Key::Named(Named::F12) => Shortcut::SwitchUser,
         Key::Named(Named::F6) => Shortcut::Primary,
         Key::Named(Named::F7) => Shortcut::NewPatient,
         Key::Named(Named::F8) => Shortcut::Save,
@@ -505,37 +615,81 @@ pub fn key_message(event: Event, status: event::Status, _window: window::Id) -> 
     Some(Message::Key(shortcut))
 }
 
-fn start_view<'a>(name: &'a str, error: Option<&'a str>) -> Element<'a, Message> {
-    let mut col = column![
-        text("オンライン資格確認 障害時受付").size(30),
-        text("受付担当者の名前を入力して Enter を押してください").size(theme::BODY),
-        text_input("例: 佐藤", name)
-            .id(STAFF_INPUT)
-            .on_input(Message::StaffChanged)
-            .on_submit(Message::StaffConfirmed)
-            .size(20)
-            .padding(10)
-            .width(360)
-            .style(theme::input(error.is_some())),
-        button(text("開始").size(theme::BODY))
-            .padding([8, 24])
-            .on_press(Message::StaffConfirmed),
-    ]
-    .spacing(16)
-    .align_x(iced::Center);
-    if let Some(e) = error {
-        col = col.push(
-            text(format!("エラー: {e}"))
-                .size(theme::BODY)
-                .color(theme::ERROR_TEXT),
-        );
+/// The idle lock's timer: `minutes` without a key or click (0 = never).
+pub fn idle_due(last: Instant, now: Instant, minutes: u32) -> bool {
+    minutes > 0 && now.duration_since(last) >= Duration::from_secs(u64::from(minutes) * 60)
+}
+
+/// Keys and clicks, whichever widget takes them, restart the idle lock's timer.
+fn activity(event: Event, _status: event::Status, _window: window::Id) -> Option<Message> {
+    match event {
+        Event::Keyboard(keyboard::Event::KeyPressed { .. })
+        | Event::Mouse(iced::mouse::Event::ButtonPressed(_)) => Some(Message::Activity),
+        _ => None,
     }
-    col = col.push(
-        text("入力した名前は、すべての記録と監査ログに残ります。")
-            .size(theme::BODY)
-            .color(theme::MUTED),
-    );
-    container(col).center(Length::Fill).into()
+}
+
+/// The name always in view: the account and its roles, break-glass, or the name typed.
+fn who_is_at_the_desk(records: &Records) -> String {
+    match &records.session {
+        Session::SignedIn(a) => format!("利用者: {}（{}）　F12 切替", a.name, roles_ja(&a.roles)),
+        Session::BreakGlass(b) => format!("緊急利用: {}", b.name),
+        Session::SignedOut => "サインインしていません".into(),
+        Session::Open => format!("受付担当: {}", records.actor),
+    }
+}
+
+/// What the frame says about identification for as long as it holds: no accounts yet, or
+/// break-glass in use, or sessions the admin has not reviewed.
+fn identity_warning(records: &Records) -> Option<String> {
+    match &records.session {
+        Session::Open => Some(format!("■ {OPEN_WARNING_JA}")),
+        Session::BreakGlass(b) => Some(format!(
+            "■ 緊急利用中（#{} {}・理由: {}）: 受付の記録だけができます。記録はすべて管理者が確認します",
+            b.id, b.name, b.reason
+        )),
+        Session::SignedIn(_) if records.may(Right::Accounts) => {
+            match records.break_glass_unreviewed() {
+                Ok(n) if n > 0 => Some(format!(
+                    "■ 未確認の緊急利用が {n} 件あります（F5 設定で確認してください）"
+                )),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+/// The right a screen's work needs (設定 shows the settings to all; accounts are checked there).
+fn screen_right(screen: Screen) -> Option<Right> {
+    match screen {
+        Screen::Reception => Some(Right::ViewRecords),
+        Screen::Prescription => Some(Right::Prescribe),
+        Screen::Reconciliation => Some(Right::Reconcile),
+        Screen::Outage => Some(Right::Outage),
+        Screen::Settings => None,
+    }
+}
+
+/// A screen the person at the desk has no right to: which right, whose it is.
+fn refused_view<'a>(screen: Screen, right: Right, records: &Records) -> Element<'a, Message> {
+    let e = records
+        .require(right)
+        .err()
+        .map(|e| e.ja())
+        .unwrap_or_default();
+    container(
+        column![
+            text(format!("{}画面は使えません", screen.ja())).size(theme::TITLE),
+            text(e).size(theme::BODY),
+            text("別の人に交代するには F12 を押してください。")
+                .size(theme::BODY)
+                .color(theme::MUTED),
+        ]
+        .spacing(12),
+    )
+    .padding(24)
+    .into()
 }
 
 fn failed_view<'a>(
@@ -569,4 +723,18 @@ fn failed_view<'a>(
         .center(Length::Fill)
         .padding(24)
         .into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_idle_lock_falls_due_after_the_set_minutes_and_never_at_zero() {
+        let start = Instant::now();
+        let later = |s: u64| start + Duration::from_secs(s);
+        assert!(!idle_due(start, later(599), 10));
+        assert!(idle_due(start, later(600), 10));
+        assert!(!idle_due(start, later(100_000), 0), "0 = never");
+    }
 }

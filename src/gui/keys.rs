@@ -2,21 +2,23 @@
 //! shared by the frame (`app.rs`) and the screens, which map a [`Shortcut`] to their own
 //! messages (so the screens need nothing else from the frame).
 
-/// The screens of the switcher, in key order F1–F4 (F5 stays free for 設定 once it has content).
+/// The screens of the switcher, in key order F1–F5.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Screen {
     Reception,
     Prescription,
     Reconciliation,
     Outage,
+    Settings,
 }
 
 impl Screen {
-    pub const ALL: [Screen; 4] = [
+    pub const ALL: [Screen; 5] = [
         Screen::Reception,
         Screen::Prescription,
         Screen::Reconciliation,
         Screen::Outage,
+        Screen::Settings,
     ];
 
     pub fn ja(self) -> &'static str {
@@ -25,6 +27,7 @@ impl Screen {
             Screen::Prescription => "処方",
             Screen::Reconciliation => "照合",
             Screen::Outage => "障害対応",
+            Screen::Settings => "設定",
         }
     }
 
@@ -34,6 +37,7 @@ impl Screen {
             Screen::Prescription => "F2",
             Screen::Reconciliation => "F3",
             Screen::Outage => "F4",
+            Screen::Settings => "F5",
         }
     }
 }
@@ -42,6 +46,8 @@ impl Screen {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Shortcut {
     Screen(Screen),
+    /// F12: another member of staff takes the PC (the shared exam-room PC): their name and PIN.
+    SwitchUser,
     /// F9: switch mode by hand (opens the reason field).
     ModeSwitch,
     /// F7: new patient (申立書).

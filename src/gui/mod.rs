@@ -19,6 +19,8 @@ pub mod prescribe;
 pub mod reception;
 pub mod reconcile;
 pub mod runbook;
+pub mod settings;
+pub mod sign_in;
 pub mod theme;
 pub mod widget;
 

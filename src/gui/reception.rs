@@ -288,7 +288,7 @@ impl Reception {
 
     /// Shows the patient again after their details changed: among the same search's hits, or
     /// found by their new name when it no longer matches.
-    fn show_again(&mut self, records: &Records, patient: PatientId, name: &str) {
+    fn show_again(&mut self, records: &mut Records, patient: PatientId, name: &str) {
         self.search(records);
         if !self.hits.iter().any(|h| h.patient_id == patient) {
             self.query = name.to_string();
@@ -302,12 +302,15 @@ impl Reception {
 
     /// Shows the selected patient's last insurance, with what the desk must know before
     /// recording "no change": what reconciliation found against it, and visits already today.
-    fn show_detail(&mut self, records: &Records) {
+    fn show_detail(&mut self, records: &mut Records) {
         self.detail = true;
         self.cautions = Cautions::default();
         let Some(hit) = self.hits.get(self.selected) else {
             return;
         };
+        // Opening a patient's record is an access the audit log keeps; a database that cannot
+        // be written will say so at the next save, and must not hide the record meanwhile.
+        let _ = records.viewed("reception", &[hit.patient_id.0]);
         let found = records
             .doubt_about_last_insurance(hit.patient_id)
             .and_then(|doubt| Ok((doubt, records.visits_today(hit.patient_id)?)));

@@ -1,6 +1,7 @@
 //! The A4 papers: the 申立書 to sign, the day's degraded-mode list for the paper file, and the
 //! billing clerk's reconciliation report. Each is a template under `templates/` filled here.
 
+use crate::domain::access::Right;
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -102,6 +103,7 @@ impl Records {
 
     /// The 被保険者資格申立書 of a visit, pre-filled, for the patient to check and sign.
     pub fn declaration_pdf(&self, visit: VisitId, out: &Path) -> Result<()> {
+        self.require(Right::Forms)?;
         let visit_id = visit.0;
         let (v, p, d) = self.store.read(|tx| {
             let v = visits::require(tx, visit_id)?;
@@ -227,6 +229,7 @@ impl Records {
 
     /// The day's degraded-mode visits (those recorded during an outage), for the paper file.
     pub fn outage_day_pdf(&self, date: NaiveDate, out: &Path) -> Result<ExportSummary> {
+        self.require(Right::Forms)?;
         let rows = self.visits(Some(date))?;
         // The audit chain's end as printed: paper in the file holds it, so a tail cut off the
         // records later is seen against it.
@@ -338,6 +341,7 @@ impl Records {
 
     /// The clerk's list as an A4 PDF: open decisions first, then by status.
     pub fn reconcile_report_pdf(&self, out: &Path) -> Result<ExportSummary> {
+        self.require(Right::Reconcile)?;
         let list = self.reconcile_list()?;
         let mut summary = ExportSummary {
             path: out.display().to_string(),

@@ -2,6 +2,7 @@
 //! Both read the claim from [`Records::for_each_queue_row`], so they can never disagree, and
 //! write row by row, so a year of records is never held whole.
 
+use crate::domain::access::Right;
 use std::io::Write;
 use std::path::Path;
 
@@ -75,6 +76,7 @@ impl Records {
     /// Writes every visit that was not voided, with the numbers to claim with, as UTF-8 CSV
     /// (with a BOM, so spreadsheet software opens it as UTF-8), in visit order, row by row.
     pub fn export_csv(&self, path: &Path) -> Result<ExportSummary> {
+        self.require(Right::Reconcile)?;
         let mut summary = ExportSummary::new(path);
         self.write_output_with(path, "--csv", |out| {
             let mut csv = Csv::start(out, EXPORT_HEADER)?;
@@ -122,6 +124,7 @@ impl Records {
     /// The clerk's list: every record with its status, the claim and why; open decisions
     /// first, row by row.
     pub fn reconcile_report_csv(&self, path: &Path) -> Result<ExportSummary> {
+        self.require(Right::Reconcile)?;
         let mut summary = ExportSummary::new(path);
         self.write_output_with(path, "--csv", |out| {
             let mut csv = Csv::start(out, REPORT_HEADER)?;

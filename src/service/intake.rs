@@ -1,5 +1,6 @@
 //! Reception: recording a visit from a 申立書, or a returning patient's "no change".
 
+use crate::domain::access::Right;
 use serde::Serialize;
 
 use super::Records;
@@ -24,6 +25,7 @@ pub struct IntakeReceipt {
 impl Records {
     /// Records one self-declared visit. All or nothing: a bad field writes nothing.
     pub fn intake(&mut self, input: &IntakeInput) -> Result<IntakeReceipt> {
+        self.require(Right::Intake)?;
         let today = self.today();
         let (valid, mut warnings) = validate(input, today).map_err(Error::Input)?;
         let given_patient = match &input.patient_id {
@@ -101,6 +103,7 @@ impl Records {
         basis: Basis,
         declared_anyway: Option<&str>,
     ) -> Result<IntakeReceipt> {
+        self.require(Right::Intake)?;
         let patient_id = patient.0;
         let anyway = declared_anyway.map(str::trim).filter(|r| !r.is_empty());
         let today = self.today();
@@ -173,6 +176,7 @@ impl Records {
     /// Why the patient's last insurance must not be reused as "no change": reconciliation found
     /// it 資格なし or 該当なし, or a 要確認 decision on it is still open. `None` when it may.
     pub fn doubt_about_last_insurance(&self, patient: PatientId) -> Result<Option<String>> {
+        self.require(Right::ViewRecords)?;
         self.store
             .read(|tx| match patients::current_declaration(tx, patient.0)? {
                 Some(decl) => doubt(tx, decl.id),
@@ -183,6 +187,7 @@ impl Records {
     /// The patient's visits already recorded today and not voided (id, visit number), for the
     /// desk to see before recording another, or to cancel one recorded by mistake.
     pub fn visits_today(&self, patient: PatientId) -> Result<Vec<(VisitId, String)>> {
+        self.require(Right::ViewRecords)?;
         let today = self.today();
         let found = self
             .store
@@ -202,6 +207,7 @@ impl Records {
         input: &crate::domain::intake::PatientInput,
         reason: &str,
     ) -> Result<bool> {
+        self.require(Right::Intake)?;
         if reason.trim().is_empty() {
             return Err(Error::field(
                 "--reason",
@@ -219,6 +225,7 @@ impl Records {
 
     /// Voids a visit recorded by mistake: it stays, marked, and leaves the queue settled.
     pub fn void_visit(&mut self, visit: VisitId, reason: &str) -> Result<String> {
+        self.require(Right::Intake)?;
         let id = visit.0;
         if reason.trim().is_empty() {
             return Err(Error::field(

@@ -1,6 +1,7 @@
 //! The clinic's services: what reception, the doctor, the clerk and the command line ask of the
 //! records. Each call validates first, then writes in one transaction, then answers.
 
+pub mod access;
 mod documents;
 mod export;
 mod incident;
@@ -12,6 +13,7 @@ mod reconcile;
 pub mod search;
 pub mod watch;
 
+pub use access::Session;
 pub use export::ExportSummary;
 pub use intake::IntakeReceipt;
 pub use outage::{OutageRecord, RunbookItem, Status};
@@ -71,16 +73,25 @@ pub struct Records {
     /// Who is at the desk: written into every record and audit entry.
     pub actor: String,
     pub clock: Clock,
+    /// Signed in or not, and as whom: what [`Records::require`] checks.
+    pub session: Session,
+    /// Who signed out last (the window's lock and quick switch): the next sign-in by someone
+    /// else is a switch of user in the audit log.
+    signed_out: Option<String>,
 }
 
 impl Records {
     pub fn new(store: Store, config: Config, actor: impl Into<String>, clock: Clock) -> Records {
-        Records {
+        let mut records = Records {
             store,
             config,
             actor: actor.into(),
             clock,
-        }
+            session: Session::Open,
+            signed_out: None,
+        };
+        records.session = records.initial_session();
+        records
     }
 
     pub fn stamp(&self) -> Stamp {
@@ -177,12 +188,14 @@ impl Records {
 
     /// Writes a consistent copy of the database to `dest`.
     pub fn backup(&self, dest: &Path) -> Result<()> {
+        self.require(crate::domain::access::Right::Administer)?;
         self.store.backup_to(dest)
     }
 
     /// Walks the audit chain and the records, then holds its end against the heads kept
     /// outside the database (the anchor file, the newest backup).
     pub fn audit_verify(&self) -> Result<store::audit::VerifyReport> {
+        self.require(crate::domain::access::Right::Administer)?;
         let mut report = self.store.read(store::audit::verify)?;
         if report.ok {
             report.problem = self.store.check_anchors()?;

@@ -1,5 +1,6 @@
 //! Degraded mode: declaring an outage, recording the line's return, and the incident log.
 
+use crate::domain::access::Right;
 use chrono::DateTime;
 use serde::Serialize;
 
@@ -56,6 +57,7 @@ impl Records {
         services: &[Service],
         detected_by: Detection,
     ) -> Result<(Outage, bool)> {
+        self.require(Right::Outage)?;
         let reason = reason.trim();
         if reason.is_empty() {
             return Err(Error::field(
@@ -84,6 +86,7 @@ impl Records {
 
     /// Records the line's return. Everything queued while it was down becomes due.
     pub fn outage_end(&mut self, note: &str, detected_by: Detection) -> Result<(Outage, usize)> {
+        self.require(Right::Outage)?;
         let stamp = self.stamp();
         self.store.write(|tx| {
             let open = outages::current(tx)?.ok_or_else(|| {
@@ -115,6 +118,7 @@ impl Records {
     }
 
     pub fn outage_note(&mut self, text: &str) -> Result<()> {
+        self.require(Right::Outage)?;
         if text.trim().is_empty() {
             return Err(Error::field("note", "メモ", "入力してください", "required"));
         }
@@ -128,6 +132,7 @@ impl Records {
 
     /// Every outage with its steps, notes, duration and patients seen.
     pub fn outage_log(&self) -> Result<Vec<OutageRecord>> {
+        self.require(Right::OutageLog)?;
         let now = self.clock.now();
         self.store.read(|tx| {
             outages::all(tx)?
@@ -166,6 +171,7 @@ pub struct RunbookItem {
 impl Records {
     /// The runbook for the open outage (or, with none open, the steps alone).
     pub fn runbook(&self) -> Result<Vec<RunbookItem>> {
+        self.require(Right::Outage)?;
         let steps = crate::outage::runbook::steps(&self.config.runbook);
         self.store.read(|tx| {
             let ticks = match outages::current(tx)? {
@@ -184,6 +190,7 @@ impl Records {
 
     /// Ticks a runbook step in the open outage, with the time and who did it.
     pub fn runbook_tick(&mut self, step_id: &str, result: &str) -> Result<Tick> {
+        self.require(Right::Outage)?;
         let steps = crate::outage::runbook::steps(&self.config.runbook);
         let step = steps
             .iter()
@@ -215,6 +222,7 @@ impl Records {
 
     /// The incident report (Markdown) for outage `id`, or the latest one.
     pub fn incident_report(&self, id: Option<i64>) -> Result<String> {
+        self.require(Right::OutageLog)?;
         let log = self.outage_log()?;
         let record = match id {
             Some(id) => log.into_iter().find(|o| o.outage.id == id),

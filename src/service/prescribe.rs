@@ -3,6 +3,7 @@
 //! The PDF is archived before the record is committed, under a name made from its own hash,
 //! so a record always points at a file that exists, and a reprint sends that very file.
 
+use crate::domain::access::Right;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -76,9 +77,33 @@ impl Records {
         out: Option<&Path>,
         print: bool,
     ) -> Result<PrescriptionReceipt> {
-        let rx = input.validate().map_err(Error::Input)?;
+        self.require(Right::Prescribe)?;
+        // With a doctor signed in the name may be left out: theirs is the one printed.
+        let with_doctor;
+        let input = match self.signed_in_doctor() {
+            Some(doctor) if input.doctor.trim().is_empty() => {
+                with_doctor = PrescriptionInput {
+                    doctor: doctor.to_string(),
+                    ..input.clone()
+                };
+                &with_doctor
+            }
+            _ => input,
+        };
+        let mut rx = input.validate().map_err(Error::Input)?;
         let doctors = &self.config.clinic.doctors;
-        if !doctors.is_empty() && !doctors.iter().any(|d| d == rx.doctor.trim()) {
+        if let Some(signed_in) = self.signed_in_doctor() {
+            // A prescription records and prints the doctor who is signed in, never a name typed.
+            if !rx.doctor.trim().is_empty() && rx.doctor.trim() != signed_in {
+                return Err(Error::field(
+                    "doctor",
+                    "保険医氏名",
+                    format!("サインイン中の医師（{signed_in}）と違います。処方箋はサインインした医師の名前で発行されます"),
+                    "differs from the signed-in doctor, whose name a prescription carries",
+                ));
+            }
+            rx.doctor = signed_in.to_string();
+        } else if !doctors.is_empty() && !doctors.iter().any(|d| d == rx.doctor.trim()) {
             return Err(Error::field(
                 "doctor",
                 "保険医氏名",
@@ -261,6 +286,7 @@ impl Records {
     }
 
     pub fn prescription(&self, id: PrescriptionId) -> Result<StoredPrescription> {
+        self.require(Right::ViewRecords)?;
         self.store.read(|tx| prescriptions::require(tx, id.0))
     }
 
@@ -269,6 +295,7 @@ impl Records {
     /// the original's date), so that two originals never circulate. A prescription issued
     /// before reissue copies existed prints its original again. Every print is audited.
     pub fn print_prescription(&mut self, id: PrescriptionId) -> Result<()> {
+        self.require(Right::Prescribe)?;
         let p = self.prescription(id)?;
         if p.voided_at.is_some() {
             return Err(Error::refused(
@@ -322,6 +349,7 @@ impl Records {
         id: PrescriptionId,
         reason: &str,
     ) -> Result<StoredPrescription> {
+        self.require(Right::Prescribe)?;
         if reason.trim().is_empty() {
             return Err(Error::field(
                 "--reason",
@@ -342,6 +370,7 @@ impl Records {
     /// decision when one was made (verified or looked up by hand), else the declaration the
     /// visit was received with. The same one [`prescribe`](Self::prescribe) prints.
     pub fn prescription_insurance(&self, visit: VisitId) -> Result<patients::Declaration> {
+        self.require(Right::ViewRecords)?;
         let id = visit.0;
         self.store.read(|tx| {
             let v = visits::require(tx, id)?;
@@ -352,6 +381,7 @@ impl Records {
 
     /// The prescriptions of a visit, for the doctor's screen.
     pub fn prescriptions_for(&self, visit: VisitId) -> Result<Vec<StoredPrescription>> {
+        self.require(Right::ViewRecords)?;
         let id = visit.0;
         self.store.read(|tx| prescriptions::for_visit(tx, id))
     }
@@ -476,6 +506,7 @@ impl Records {
     /// Drugs of the latest prescriptions (voided ones left out), newest first, one line per
     /// drug name, at most `limit`.
     pub fn recent_drugs(&self, limit: usize) -> Result<Vec<RecentDrug>> {
+        self.require(Right::Prescribe)?;
         let contents = self
             .store
             .read(|tx| prescriptions::recent_contents(tx, 200))?;

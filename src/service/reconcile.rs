@@ -1,5 +1,6 @@
 //! The afternoon reconciliation pass, the clerk's decisions, and the billing list.
 
+use crate::domain::access::Right;
 use std::collections::VecDeque;
 use std::path::Path;
 use std::sync::mpsc;
@@ -136,6 +137,7 @@ impl Records {
         opts: &PassOptions,
         mut progress: impl FnMut(&Progress),
     ) -> Result<PassReport> {
+        self.require(Right::Reconcile)?;
         // One pass at a time per database: two would send the same records to the terminal.
         let _one_pass = self.store.lock_pass()?;
         if let Some(o) = self.store.read(outages::current)? {
@@ -270,6 +272,7 @@ impl Records {
     /// missing key is named) and the pacing from `[reconcile]`. The command line and the
     /// window both run this.
     pub fn run_pass(&mut self, progress: impl FnMut(&Progress)) -> Result<PassReport> {
+        self.require(Right::Reconcile)?;
         let service = OqsFolder::from_config(&self.config.qualification)?;
         let opts = PassOptions::from_config(&self.config.reconcile);
         self.reconcile_pass(&service, &opts, progress)
@@ -285,6 +288,7 @@ impl Records {
         progress: impl FnMut(&Progress) + Send + 'static,
         done: impl FnOnce(Result<PassReport>) + Send + 'static,
     ) -> Result<()> {
+        self.require(Right::Reconcile)?;
         OqsFolder::from_config(&self.config.qualification)?;
         let path = self.store.path().map(Path::to_path_buf).ok_or_else(|| {
             Error::failed(
@@ -309,6 +313,7 @@ impl Records {
         decision: Decision,
         note: &str,
     ) -> Result<QueueEntry> {
+        self.require(Right::Reconcile)?;
         let visit_id = visit.0;
         let note = note.trim();
         if matches!(decision, Decision::AcceptDeclared | Decision::FollowUp) && note.is_empty() {
@@ -363,6 +368,7 @@ impl Records {
     /// Every queue entry with its visit, patient and the claim it would make now: decisions
     /// still open first, then by status, then by visit number.
     pub fn reconcile_list(&self) -> Result<Vec<QueueRow>> {
+        self.require(Right::Reconcile)?;
         let mut rows = Vec::new();
         self.for_each_queue_row(ListOrder::OpenFirst, |row| {
             rows.push(row);
@@ -378,12 +384,14 @@ impl Records {
         order: ListOrder,
         mut each: impl FnMut(QueueRow) -> Result<()>,
     ) -> Result<()> {
+        self.require(Right::Reconcile)?;
         self.store
             .read(|tx| queue::for_each(tx, &order.sql(), |entry| each(queue_row(tx, entry)?)))
     }
 
     /// Patients that may be one person registered twice, for the clerk to merge.
     pub fn possible_duplicates(&self) -> Result<Vec<Vec<patients::Patient>>> {
+        self.require(Right::MergePatients)?;
         self.store.read(|tx| {
             patients::possible_duplicates(tx)?
                 .into_iter()
@@ -399,6 +407,7 @@ impl Records {
     /// Merges patient `from` into `into`: both histories stay; `from` leaves searches. A
     /// different birth date or sex needs a `reason`.
     pub fn merge_patients(&mut self, from: PatientId, into: PatientId, reason: &str) -> Result<()> {
+        self.require(Right::MergePatients)?;
         let stamp = self.stamp();
         self.store
             .write(|tx| patients::merge(tx, from.0, into.0, reason, &stamp))
@@ -406,6 +415,7 @@ impl Records {
 
     /// Undoes a merge made by mistake (a reason is required).
     pub fn unmerge_patient(&mut self, patient: PatientId, reason: &str) -> Result<()> {
+        self.require(Right::MergePatients)?;
         let stamp = self.stamp();
         self.store
             .write(|tx| patients::unmerge(tx, patient.0, reason, &stamp))

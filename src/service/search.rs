@@ -1,5 +1,6 @@
 //! Finding patients as reception types, and listing the day's visits.
 
+use crate::domain::access::Right;
 use chrono::NaiveDate;
 use serde::Serialize;
 
@@ -76,6 +77,7 @@ pub fn parse_query(text: &str) -> Vec<Term> {
 impl Records {
     /// Patients matching every word typed, newest first.
     pub fn search_patients(&self, text: &str, limit: usize) -> Result<Vec<PatientHit>> {
+        self.require(Right::ViewRecords)?;
         let terms = parse_query(text);
         if terms.is_empty() {
             return Ok(Vec::new());
@@ -101,6 +103,7 @@ impl Records {
 
     /// Visits on `date` (or all), with their patient, insurance and queue state.
     pub fn visits(&self, date: Option<NaiveDate>) -> Result<Vec<VisitRow>> {
+        self.require(Right::ViewRecords)?;
         self.visit_page(date, 0, usize::MAX)
     }
 
@@ -112,6 +115,7 @@ impl Records {
         after: i64,
         limit: usize,
     ) -> Result<Vec<VisitRow>> {
+        self.require(Right::ViewRecords)?;
         self.store.read(|tx| {
             visits::page(tx, date, after, limit)?
                 .into_iter()

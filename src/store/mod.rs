@@ -10,6 +10,7 @@ pub mod patients;
 pub mod prescriptions;
 pub mod queue;
 pub mod schema;
+pub mod staff;
 pub mod visits;
 
 use std::path::{Path, PathBuf};

@@ -229,4 +229,40 @@ CREATE TRIGGER meta_no_update BEFORE UPDATE ON meta
 CREATE TRIGGER meta_no_delete BEFORE DELETE ON meta
     BEGIN SELECT RAISE(ABORT, 'records are never deleted'); END;
 "#,
+    // 5: staff accounts (安全管理ガイドライン: identification, rights by role). The audited
+    // row holds the name, the roles and whether the account is in use; the PIN's hash and the
+    // failed attempts live apart in `staff_secrets`, so that no hash ever enters the audit log.
+    // Identification is on once `meta` holds ('identification', 'on'), written with the first
+    // admin and, like all of `meta`, never changed or removed. `break_glass` keeps each time
+    // reception worked under a typed name during an outage, for the admin to review.
+    r#"
+CREATE TABLE staff (
+    id          INTEGER PRIMARY KEY,
+    name        TEXT NOT NULL UNIQUE,
+    roles       TEXT NOT NULL,              -- comma-separated: reception,doctor,clerk,admin
+    disabled_at TEXT,
+    disabled_by TEXT,
+    created_at  TEXT NOT NULL,
+    created_by  TEXT NOT NULL
+);
+CREATE TRIGGER staff_no_delete BEFORE DELETE ON staff
+    BEGIN SELECT RAISE(ABORT, 'records are never deleted: disable instead'); END;
+CREATE TABLE staff_secrets (
+    staff_id        INTEGER PRIMARY KEY REFERENCES staff(id),
+    pin_hash        TEXT NOT NULL,          -- argon2id, PHC string
+    failed_attempts INTEGER NOT NULL DEFAULT 0,
+    locked_until    TEXT
+);
+CREATE TABLE break_glass (
+    id          INTEGER PRIMARY KEY,
+    name        TEXT NOT NULL,
+    reason      TEXT NOT NULL,
+    outage_id   INTEGER REFERENCES outages(id),
+    started_at  TEXT NOT NULL,
+    reviewed_at TEXT,
+    reviewed_by TEXT
+);
+CREATE TRIGGER break_glass_no_delete BEFORE DELETE ON break_glass
+    BEGIN SELECT RAISE(ABORT, 'records are never deleted'); END;
+"#,
 ];

@@ -627,7 +627,11 @@ fn the_start_screen_names_who_is_at_the_desk() {
     let mut h = Harness::new(App::start(r, None));
     assert!(h.shows("受付担当者の名前を入力して Enter を押してください"));
     h.named(Named::Enter);
-    assert!(h.shows("受付担当者の名前を入力してください"));
+    assert!(h.shows("氏名を入力するか、一覧から選んでください"));
+    assert!(
+        h.shows("アカウントが未設定です"),
+        "the open database says so"
+    );
     h.type_text("高橋");
     h.named(Named::Enter);
     assert!(h.shows("受付担当: 高橋"));
@@ -1700,4 +1704,167 @@ fn a_draft_stays_with_its_patient_when_the_doctor_looks_at_another() {
         "{:?}",
         h.texts()
     );
+}
+
+/// Records with a receptionist, a doctor and an admin, signed out (as the window opens them).
+fn staffed_records() -> Records {
+    use onshi_fallback::domain::access::Role;
+    let mut r = records(Store::open_in_memory().unwrap(), "");
+    r.add_staff("管理 一郎", &[Role::Admin], "9999").unwrap();
+    r.add_staff("受付 花子", &[Role::Reception], "1111")
+        .unwrap();
+    r.add_staff("工業会 次郎", &[Role::Doctor], "2222").unwrap();
+    r.sign_out();
+    r
+}
+
+/// Signs in at the sign-in form: the name, Tab, the PIN, Enter.
+fn sign_in(h: &mut Harness, name: &str, pin: &str) {
+    h.type_text(name);
+    h.named(Named::Tab);
+    h.type_text(pin);
+    h.named(Named::Enter);
+}
+
+#[test]
+fn sign_in_takes_the_name_and_pin_and_says_who_is_at_the_desk() {
+    let mut h = Harness::new(App::start(staffed_records(), None));
+    assert!(h.shows("氏名を選ぶか入力し、PINを入力して Enter を押してください"));
+    assert!(
+        h.shows("受付 花子") && h.shows("工業会 次郎"),
+        "the accounts to choose from"
+    );
+    assert!(h.snapshot_matches("sign-in"), "sign-in snapshot differs (delete tests/snapshots/sign-in-*.png to re-create, then look at it)");
+    sign_in(&mut h, "受付 花子", "0000");
+    assert!(h.shows("氏名またはPINが違います"), "{:?}", h.texts());
+    assert!(!h.shows("0000"), "the PIN is never shown");
+    // The PIN field was emptied: type the right one.
+    h.type_text("1111");
+    h.named(Named::Enter);
+    assert!(h.shows("利用者: 受付 花子（受付）"), "{:?}", h.texts());
+    assert!(h.shows("患者検索"));
+    // 処方 is the doctor's: the screen says which right is missing.
+    h.named(Named::F2);
+    assert!(h.shows("処方画面は使えません"));
+    assert!(h.shows("処方箋の発行・再発行・取消"));
+}
+
+#[test]
+fn f12_switches_user_and_the_next_person_starts_on_fresh_screens() {
+    let mut h = Harness::new(App::start(staffed_records(), None));
+    sign_in(&mut h, "受付 花子", "1111");
+    h.type_text("やまだ");
+    h.named(Named::F12);
+    assert!(h.shows("サインイン"));
+    assert!(
+        !h.shows("利用者: 受付 花子"),
+        "nobody signed in while the form is up"
+    );
+    assert!(
+        h.records().search_patients("やまだ", 5).is_err(),
+        "the library refuses meanwhile"
+    );
+    sign_in(&mut h, "工業会 次郎", "2222");
+    assert!(h.shows("利用者: 工業会 次郎（医師）"), "{:?}", h.texts());
+    assert!(
+        !h.texts().iter().any(|t| t == "やまだ"),
+        "the other person's input is not handed on"
+    );
+    let audit: i64 = h
+        .records()
+        .store
+        .raw()
+        .query_row(
+            "SELECT count(*) FROM audit_log WHERE action = 'switch_user' AND actor = '工業会 次郎'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(audit, 1);
+}
+
+#[test]
+fn the_idle_lock_keeps_unsaved_input_for_the_same_person() {
+    let mut h = Harness::new(App::start(staffed_records(), None));
+    sign_in(&mut h, "受付 花子", "1111");
+    h.type_text("やまだ");
+    let t = h.app.update(Message::IdleLock);
+    h.run(t);
+    assert!(
+        h.shows("受付 花子 さんの画面はロックされています"),
+        "{:?}",
+        h.texts()
+    );
+    assert!(
+        h.records().search_patients("やまだ", 5).is_err(),
+        "locked: the library refuses"
+    );
+    // The PIN alone resumes, and the search is as it was.
+    h.type_text("1111");
+    h.named(Named::Enter);
+    assert!(h.shows("利用者: 受付 花子（受付）"), "{:?}", h.texts());
+    assert!(h.texts().iter().any(|t| t == "やまだ"), "{:?}", h.texts());
+}
+
+#[test]
+fn settings_f5_lets_the_admin_add_an_account_and_shows_the_settings_read_only() {
+    let mut h = Harness::new(App::start(staffed_records(), None));
+    sign_in(&mut h, "管理 一郎", "9999");
+    h.named(Named::F5);
+    assert!(h.shows("新しいアカウント"));
+    assert!(h.shows("現在の設定（読み取り専用"));
+    assert!(h.shows("idle_lock_minutes = 10"), "{:?}", h.texts());
+    // Focus starts in the new account's name.
+    h.type_text("請求 三郎");
+    assert!(h.snapshot_matches("settings"), "settings snapshot differs (delete tests/snapshots/settings-*.png to re-create, then look at it)");
+    let t = h
+        .app
+        .update(Message::Settings(gui::settings::Message::AddRole(
+            onshi_fallback::domain::access::Role::Clerk,
+            true,
+        )));
+    h.run(t);
+    for m in [
+        gui::settings::Message::Pin("3333".into()),
+        gui::settings::Message::Pin2("3333".into()),
+        gui::settings::Message::Add,
+    ] {
+        let t = h.app.update(Message::Settings(m));
+        h.run(t);
+    }
+    assert!(
+        h.shows("請求 三郎（請求）のアカウントを作成しました"),
+        "{:?}",
+        h.texts()
+    );
+    // Someone without the admin role sees the settings, not the accounts.
+    h.named(Named::F12);
+    sign_in(&mut h, "受付 花子", "1111");
+    h.named(Named::F5);
+    assert!(h.shows("アカウントの管理は管理者だけができます。"));
+}
+
+#[test]
+fn break_glass_opens_reception_during_an_outage_with_the_mark_in_view() {
+    let mut r = staffed_records();
+    r.sign_in("受付 花子", "1111").unwrap();
+    r.outage_start("回線認証切れ", &[], Detection::Staff)
+        .unwrap();
+    r.sign_out();
+    let mut h = Harness::new(App::start(r, None));
+    let t = h
+        .app
+        .update(Message::SignIn(gui::sign_in::Message::BreakGlass));
+    h.run(t);
+    assert!(h.shows("緊急利用（サインインできないとき）"));
+    h.type_text("山田");
+    h.named(Named::Tab);
+    h.type_text("PINを忘れた");
+    h.named(Named::Enter);
+    assert!(h.shows("緊急利用: 山田"), "{:?}", h.texts());
+    assert!(
+        h.texts().iter().any(|t| t.contains("■ 緊急利用中")),
+        "never silent"
+    );
+    assert!(h.shows("患者検索"));
 }

@@ -6,6 +6,7 @@
 
 mod common;
 
+mod access;
 mod cli_outage_day;
 mod clock;
 mod crash_safety;

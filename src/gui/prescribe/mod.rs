@@ -174,7 +174,12 @@ impl PrescriptionScreen {
         Some((&self.visits[i], self.claims.get(i).and_then(Option::as_ref)))
     }
 
+    /// The signed-in doctor, whose name a prescription carries; before accounts, the one
+    /// chosen among `[clinic] doctors`.
     fn doctor_name<'a>(&self, records: &'a Records) -> &'a str {
+        if let Some(doctor) = records.signed_in_doctor() {
+            return doctor;
+        }
         records
             .config
             .clinic

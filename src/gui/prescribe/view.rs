@@ -274,7 +274,9 @@ impl PrescriptionScreen {
                 )
             },
         );
-        let doctors = if records.config.clinic.doctors.is_empty() {
+        let doctors = if let Some(doctor) = records.signed_in_doctor() {
+            row![text(format!("保険医 {doctor}（サインイン中の医師）")).size(theme::BODY)]
+        } else if records.config.clinic.doctors.is_empty() {
             row![text("保険医: 設定 [clinic] doctors が未設定です")
                 .size(theme::BODY)
                 .color(theme::ERROR_TEXT)]

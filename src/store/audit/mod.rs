@@ -29,6 +29,8 @@ pub const TRACKED: &[(&str, &str, &str)] = &[
     ("runbook_tick", "runbook_ticks", "id"),
     ("queue", "reconcile_queue", "visit_id"),
     ("prescription", "prescriptions", "id"),
+    ("staff", "staff", "id"),
+    ("break_glass", "break_glass", "id"),
 ];
 
 fn table_of(entity: &str) -> Option<(&'static str, &'static str)> {
