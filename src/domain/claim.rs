@@ -20,6 +20,8 @@ pub enum ClaimBasis {
     Declared,
     /// Numbers unknown: the 7-fill.
     Fushou,
+    /// 公費単独: no health insurance; the 公費 (負担者番号・受給者番号) is claimed alone.
+    PublicOnly,
 }
 
 impl ClaimBasis {
@@ -28,6 +30,7 @@ impl ClaimBasis {
             ClaimBasis::Verified => "確認済",
             ClaimBasis::Declared => "申告のまま",
             ClaimBasis::Fushou => "不詳",
+            ClaimBasis::PublicOnly => "公費単独",
         }
     }
 }
@@ -46,6 +49,9 @@ pub struct ClaimNumbers {
 impl ClaimNumbers {
     /// The numbers in the wording of [`Insurance::summary_ja`].
     pub fn summary_ja(&self) -> String {
+        if self.basis == ClaimBasis::PublicOnly {
+            return "公費単独（保険番号なし）".into();
+        }
         super::types::numbers_ja(
             &self.insurer_number,
             &self.symbol,
@@ -73,6 +79,14 @@ pub fn claim_numbers(
             symbol: insurance.symbol.clone(),
             number: num.clone(),
             branch: insurance.branch.clone(),
+            tekiyo: String::new(),
+        },
+        _ if insurance.is_public_only() => ClaimNumbers {
+            basis: ClaimBasis::PublicOnly,
+            insurer_number: String::new(),
+            symbol: String::new(),
+            number: String::new(),
+            branch: String::new(),
             tekiyo: String::new(),
         },
         _ => {

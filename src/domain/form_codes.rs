@@ -6,12 +6,14 @@
 
 use super::text::normalize_number;
 
-/// 保険の種類 as the intake contract spells it (`shaho`, `kokuho`, `kouki`, `unknown`).
+/// 保険の種類 as the intake contract spells it (`shaho`, `kokuho`, `kouki`, `public_only`,
+/// `unknown`).
 pub fn kind(typed: &str) -> String {
     match normalize_number(typed).as_str() {
         "1" | "社保" | "社会保険" => "shaho".into(),
         "2" | "国保" | "国民健康保険" => "kokuho".into(),
         "3" | "後期" | "後期高齢" | "後期高齢者" => "kouki".into(),
+        "4" | "公費単独" | "生活保護" | "生保" => "public_only".into(),
         "9" | "0" | "わからない" | "不詳" | "不明" => "unknown".into(),
         other => other.to_string(),
     }

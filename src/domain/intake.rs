@@ -394,9 +394,26 @@ fn check_insurance(
         || number == numbers::FUSHOU_NUMBER
         || number == numbers::FUSHOU_NUMBER_KOUKI;
     let no_numbers = insurer.is_empty() && number.is_empty();
-    let fushou = no_numbers || placeholders;
-
     let mut kind = kind?;
+    let public_only = kind == InsuranceKind::PublicOnly;
+    // 公費単独 has no numbers of its own and is not 不詳: it is billed to the 公費.
+    let fushou = (no_numbers || placeholders) && !public_only;
+    if public_only && !(no_numbers && symbol.is_empty() && branch_raw.is_empty()) {
+        c.error(
+            "insurance.insurer_number",
+            "保険者番号",
+            "公費単独（生活保護など）では保険者番号・記号・番号・枝番は入力しません。健康保険があるときは保険の種類を選び直してください",
+            "public_only has no insurer, symbol, number or branch: choose the insurance kind if there is one",
+        );
+    }
+    if public_only && i.public_funds.is_empty() {
+        c.error(
+            "insurance.public_funds",
+            "公費",
+            "公費単独では公費負担者番号・受給者番号を入力してください",
+            "public_only needs at least one public fund (payer and recipient)",
+        );
+    }
     if placeholders && kind != InsuranceKind::Unknown {
         c.error(
             "insurance.insurer_number",
@@ -406,7 +423,9 @@ fn check_insurance(
         );
     }
 
-    let (insurer_number, insured_number) = if fushou {
+    let (insurer_number, insured_number) = if public_only {
+        (None, None)
+    } else if fushou {
         c.warn(
             "insurance.insurer_number",
             "保険者番号",
@@ -469,7 +488,7 @@ fn check_insurance(
 
     let relationship = match normalize_choice(&i.relationship).as_str() {
         "" => {
-            if !fushou {
+            if !fushou && !public_only {
                 c.error(
                     "insurance.relationship",
                     "本人・家族",
@@ -500,7 +519,11 @@ fn check_insurance(
         );
     }
 
-    let copay_percent = check_copay(c, i.copay_percent, birth, on);
+    // 公費単独: the 公費 pays (生活保護 has no co-payment) unless a 負担割合 is declared.
+    let copay_percent = match (public_only, i.copay_percent) {
+        (true, None | Some(0)) => Some(0),
+        _ => check_copay(c, i.copay_percent, birth, on),
+    };
     if let (Some(b), InsuranceKind::Kouki) = (birth, kind) {
         if age_band(b, on) != AgeBand::LateElderly && super::copay::age_on(b, on) < 65 {
             c.warn(

@@ -39,11 +39,14 @@ string_enum!(
 );
 
 string_enum!(
-    /// 保険の種類. `Unknown` is the 申立書's 「わからない」.
+    /// 保険の種類. `Unknown` is the 申立書's 「わからない」 (the 不詳 path); `PublicOnly` has no
+    /// health insurance at all, only 公費.
     InsuranceKind {
         Shaho = "shaho" / "社保",
         Kokuho = "kokuho" / "国保",
         Kouki = "kouki" / "後期高齢",
+        /// 公費単独 (生活保護 and the like): no health insurance, the 公費 alone.
+        PublicOnly = "public_only" / "公費単独",
         Unknown = "unknown" / "不明",
     }
 );
@@ -157,9 +160,15 @@ pub struct Insurance {
 }
 
 impl Insurance {
-    /// 不詳: no usable numbers; billed with the 7-fill.
+    /// 不詳: no usable numbers; billed with the 7-fill. A 公費単独 patient has no numbers
+    /// either, and is not 不詳: they are billed to the 公費.
     pub fn is_fushou(&self) -> bool {
-        self.insurer_number.is_none()
+        self.insurer_number.is_none() && !self.is_public_only()
+    }
+
+    /// 公費単独 (生活保護 and the like): no health insurance, the 公費 alone.
+    pub fn is_public_only(&self) -> bool {
+        self.kind == InsuranceKind::PublicOnly
     }
 
     /// The insurance in one line, the same wherever staff read it: 「社保 01130012 記号12-34
@@ -171,7 +180,23 @@ impl Insurance {
                 self.kind.ja(),
                 numbers_ja(insurer, &self.symbol, number, &self.branch)
             ),
+            _ if self.is_public_only() => {
+                let funds: Vec<String> =
+                    self.public_funds.iter().map(PublicFund::numbers).collect();
+                format!("公費単独 {}", funds.join(" / "))
+            }
             _ => format!("不詳（{}）", self.kind.ja()),
+        }
+    }
+}
+
+impl PublicFund {
+    /// 「12134015-1234566」: 負担者番号-受給者番号 (the payer alone when there is no recipient).
+    pub fn numbers(&self) -> String {
+        if self.recipient.is_empty() {
+            self.payer.clone()
+        } else {
+            format!("{}-{}", self.payer, self.recipient)
         }
     }
 }

@@ -260,6 +260,12 @@ pub fn classify(
 ) -> Verdict {
     use ReconcileStatus::*;
     let Some((request, outcome)) = exchange else {
+        if declared.is_public_only() {
+            return Verdict::new(
+                NeedsManual,
+                "公費単独（生活保護など）は健康保険の資格確認では照会できません。受給者証または福祉事務所で公費の資格を確認してください",
+            );
+        }
         return Verdict::new(
             NeedsManual,
             "番号不明（不詳）のためオンラインで照会できません。氏名・性別・生年月日・住所で緊急時医療情報・資格確認機能により照会してください",
@@ -665,6 +671,20 @@ mod tests {
             let v = ask(&VerifyOutcome::Answered(r));
             assert_eq!(v.status, ReconcileStatus::NeedsManual, "{v:?}");
         }
+    }
+
+    #[test]
+    fn a_public_only_record_is_looked_up_by_hand_not_as_fushou() {
+        let mut ins = declared();
+        ins.kind = InsuranceKind::PublicOnly;
+        ins.insurer_number = None;
+        ins.number = None;
+        let v = classify(&ins, &patient(), None);
+        assert_eq!(v.status, ReconcileStatus::NeedsManual);
+        assert!(
+            v.reason_ja.contains("公費単独") && !v.reason_ja.contains("不詳"),
+            "{v:?}"
+        );
     }
 
     #[test]

@@ -427,17 +427,13 @@ impl Records {
 /// The insurance of a row of the day's list with its 公費 (負担者番号-受給者番号), which the
 /// billing clerk claims too.
 fn with_public_funds(r: &super::search::VisitRow) -> String {
+    // A 公費単独 summary names its 公費 already.
     let funds: Vec<String> = r
         .insurance
         .iter()
+        .filter(|d| !d.insurance.is_public_only())
         .flat_map(|d| &d.insurance.public_funds)
-        .map(|f| {
-            if f.recipient.is_empty() {
-                format!("公費 {}", f.payer)
-            } else {
-                format!("公費 {}-{}", f.payer, f.recipient)
-            }
-        })
+        .map(|f| format!("公費 {}", f.numbers()))
         .collect();
     std::iter::once(r.insurance_summary.clone())
         .chain(funds)

@@ -525,6 +525,7 @@ fn claim_basis_ja(
     }
     match (claim.basis, entry.decision, status) {
         (ClaimBasis::Fushou, _, _) => "不詳（7埋め）".into(),
+        (ClaimBasis::PublicOnly, _, _) => "公費単独（公費のみ請求）".into(),
         (_, Some(Auto), _) => "オンライン確認で一致".into(),
         (_, Some(Verified), _) => "確認済みの資格".into(),
         (_, Some(Manual), _) => "手作業の照会結果".into(),

@@ -242,6 +242,15 @@ impl Store {
                 return Ok(());
             };
             tx.execute_batch(sql)?;
+            if sql.contains("writable_schema") {
+                // A constraint rewritten in place (SQLite's documented procedure for loosening
+                // a CHECK): the schema cookie is bumped so every connection re-reads it.
+                let cookie: i64 = tx.query_row("PRAGMA schema_version", [], |r| r.get(0))?;
+                tx.execute_batch(&format!(
+                    "PRAGMA schema_version = {}; PRAGMA writable_schema = OFF;",
+                    cookie + 1
+                ))?;
+            }
             tx.execute_batch(&format!("PRAGMA user_version = {}", version + 1))?;
             tx.commit()?;
         }

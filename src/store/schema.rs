@@ -265,4 +265,19 @@ CREATE TABLE break_glass (
 CREATE TRIGGER break_glass_no_delete BEFORE DELETE ON break_glass
     BEGIN SELECT RAISE(ABORT, 'records are never deleted'); END;
 "#,
+    // 6: 公費単独 (生活保護 and the like) is a kind of its own, with no co-payment by default.
+    // Both CHECKs only loosen, so every row already stored satisfies them: the table is not
+    // rebuilt (its triggers, indexes and references stay), its CREATE text is rewritten in
+    // place, SQLite's documented way to change a CHECK constraint (`Store::migrate` then bumps
+    // the schema cookie).
+    r#"
+PRAGMA writable_schema = ON;
+UPDATE sqlite_master
+   SET sql = replace(replace(sql,
+       'CHECK (kind IN (''shaho'', ''kokuho'', ''kouki'', ''unknown''))',
+       'CHECK (kind IN (''shaho'', ''kokuho'', ''kouki'', ''public_only'', ''unknown''))'),
+       'CHECK (copay_percent IN (10, 20, 30))',
+       'CHECK (copay_percent IN (0, 10, 20, 30))')
+ WHERE type = 'table' AND name = 'declarations';
+"#,
 ];

@@ -24,6 +24,9 @@ fn the_example_intakes_behave_as_the_readme_says() {
     assert!(validate(&new, today()).is_ok());
     let fushou: IntakeInput = serde_json::from_str(&read("intake-fushou.json")).unwrap();
     assert!(validate(&fushou, today()).unwrap().0.insurance.is_fushou());
+    let public: IntakeInput = serde_json::from_str(&read("intake-public-only.json")).unwrap();
+    let public = validate(&public, today()).unwrap().0.insurance;
+    assert!(public.is_public_only() && !public.is_fushou());
     let typo: IntakeInput = serde_json::from_str(&read("intake-typo.json")).unwrap();
     assert_eq!(
         validate(&typo, today()).unwrap_err()[0].field,

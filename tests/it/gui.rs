@@ -1868,3 +1868,32 @@ fn break_glass_opens_reception_during_an_outage_with_the_mark_in_view() {
     );
     assert!(h.shows("患者検索"));
 }
+
+#[test]
+fn a_public_only_patient_is_its_own_kind_not_fushou() {
+    let r = records(Store::open_in_memory().unwrap(), "受付");
+    let mut h = Harness::new(App::ready(r));
+    h.named(Named::F7);
+    h.type_text("生保 太郎");
+    h.tab_to("せいほ たろう");
+    h.tab_to("1960-01-01");
+    h.tab_to("1");
+    h.tab_to("東京都港区新橋1-1");
+    h.tab_to("");
+    h.tab_to("4");
+    assert!(h.shows("4 公費単独（生活保護など）"));
+    // Past the insurance numbers, 本人・家族, names and 負担割合 to the first 公費.
+    for _ in 0..8 {
+        h.named(Named::Tab);
+    }
+    h.tab_to("12136016");
+    h.tab_to("7654320");
+    h.named(Named::Enter);
+    let visits = h.records().visits(None).unwrap();
+    assert_eq!(visits.len(), 1, "{:?}", h.texts());
+    let ins = &visits[0].insurance.as_ref().unwrap().insurance;
+    assert!(ins.is_public_only() && !ins.is_fushou());
+    assert_eq!(ins.copay_percent, 0, "生活保護: no co-payment");
+    assert!(h.shows("公費単独 12136016-7654320"), "{:?}", h.texts());
+    assert!(!h.shows("不詳（"));
+}

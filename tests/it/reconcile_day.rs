@@ -432,3 +432,35 @@ fn a_pass_killed_half_way_loses_and_repeats_nothing() {
     assert_eq!(doubled, 0);
     assert!(r.audit_verify().unwrap().ok);
 }
+
+#[test]
+fn a_public_only_patient_is_claimed_to_the_fund_and_looked_up_by_hand() {
+    use onshi_fallback::domain::claim::ClaimBasis;
+    let mut r = memory_records();
+    let input: onshi_fallback::domain::intake::IntakeInput = serde_json::from_str(
+        r#"{"patient": {"name": "生保 太郎", "kana": "セイホ タロウ", "birth_date": "1960-01-01",
+                        "sex": "male", "address": "東京都港区1-1", "phone": ""},
+            "insurance": {"kind": "public_only",
+                          "public_funds": [{"payer": "12136016", "recipient": "7654320"}]},
+            "basis": "self_declaration"}"#,
+    )
+    .unwrap();
+    let receipt = r.intake(&input).unwrap();
+    assert!(
+        receipt.warnings.is_empty(),
+        "no 不詳 warning: {:?}",
+        receipt.warnings
+    );
+    let rows = r.reconcile_list().unwrap();
+    assert_eq!(rows[0].claim.basis, ClaimBasis::PublicOnly);
+    assert_eq!(rows[0].claim.insurer_number, "", "no 77777777");
+    // Numbers for a 公費単独 patient are refused, naming the field; so is a missing 公費.
+    let mut bad = input.clone();
+    bad.insurance.insurer_number = "01130012".into();
+    let e = r.intake(&bad).unwrap_err();
+    assert!(e.to_string().contains("insurance.insurer_number"), "{e}");
+    let mut bad = input;
+    bad.insurance.public_funds.clear();
+    let e = r.intake(&bad).unwrap_err();
+    assert!(e.to_string().contains("insurance.public_funds"), "{e}");
+}
