@@ -144,16 +144,25 @@ impl Banner {
                     .map(|s| s.ja())
                     .collect::<Vec<_>>()
                     .join("・");
-                row![
-                    text("■ 障害モード: オンライン資格確認 停止中").size(theme::BANNER),
-                    text(format!("経過 {elapsed}（{since} から）")).size(theme::BODY),
-                    text(format!("停止: {services}")).size(theme::BODY),
-                    text(counts.clone()).size(theme::BODY),
-                    space::horizontal(),
-                    text("F9 復旧を記録").size(theme::BODY),
+                // The state and its key on the first line, the details on the next (wrapping
+                // on a narrow window rather than pushing F9 off the screen).
+                column![
+                    row![
+                        text("■ 障害モード: オンライン資格確認 停止中").size(theme::BANNER),
+                        space::horizontal(),
+                        text("F9 復旧を記録").size(theme::BODY),
+                    ]
+                    .spacing(20)
+                    .align_y(iced::Center),
+                    row![
+                        text(format!("経過 {elapsed}（{since} から）")).size(theme::BODY),
+                        text(format!("停止: {services}")).size(theme::BODY),
+                        text(counts.clone()).size(theme::BODY),
+                    ]
+                    .spacing(20)
+                    .wrap(),
                 ]
-                .spacing(20)
-                .align_y(iced::Center)
+                .spacing(6)
                 .into()
             }
             None if mode.line_returned => row![

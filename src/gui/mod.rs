@@ -92,6 +92,21 @@ pub fn run(launch: Launch) -> iced::Result {
         .subscription(App::subscription)
         .theme(App::theme)
         .settings(settings())
-        .window_size(iced::Size::new(DESIGN_SIZE.0, DESIGN_SIZE.1))
+        .window(window_settings())
         .run()
+}
+
+/// The smallest window every screen is laid out for (an old 1024×768 monitor less a taskbar).
+pub const MIN_SIZE: (f32, f32) = (1000.0, 640.0);
+
+/// Opens maximised, so it fits whatever screen the PC has (a 1280×720 laptop as well as the
+/// 1366×768 it is designed at), resizable down to [`MIN_SIZE`].
+fn window_settings() -> iced::window::Settings {
+    iced::window::Settings {
+        size: iced::Size::new(DESIGN_SIZE.0, DESIGN_SIZE.1),
+        maximized: true,
+        resizable: true,
+        min_size: Some(iced::Size::new(MIN_SIZE.0, MIN_SIZE.1)),
+        ..iced::window::Settings::default()
+    }
 }

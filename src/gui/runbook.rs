@@ -178,10 +178,16 @@ impl Checklist {
         let mut col: Column<'_, Message> = column![row![
             text("対応手順チェックリスト").size(theme::TITLE),
             space::horizontal(),
-            text("↑↓ 選択  Enter 記録  F6 同意ページ  F8 報告書")
+            text("↑↓ 選択  Enter 記録")
                 .size(theme::BODY)
                 .color(theme::MUTED),
+            // At the top, where a long step list and its notes cannot push it off the screen.
+            button(text("F8 報告書を保存").size(theme::BODY))
+                .padding([4, 10])
+                .style(theme::tab(false))
+                .on_press(Message::WriteReport),
         ]
+        .spacing(12)
         .align_y(iced::Center)]
         .spacing(4);
         for (i, item) in self.items.iter().enumerate() {
@@ -238,13 +244,6 @@ impl Checklist {
                 col = col.push(one_line(format!("{} {}: {}", hm(&n.at), n.by, n.text)));
             }
         }
-        col = col.push(space::vertical());
-        col = col.push(
-            button(text("F8 障害報告書を保存（Markdown）").size(theme::BODY))
-                .padding([6, 12])
-                .style(theme::tab(false))
-                .on_press(Message::WriteReport),
-        );
         container(col)
             .padding(10)
             .width(Length::Fill)

@@ -36,6 +36,8 @@ fn records(store: Store, staff: &str) -> Records {
 /// The app in a headless window of 1366×768.
 struct Harness {
     app: App,
+    /// The window's size (the design size unless a test says otherwise).
+    size: Size,
     renderer: Renderer,
     cache: Option<user_interface::Cache>,
     /// Keys pressed since the last reset (for the keystroke budget).
@@ -43,7 +45,11 @@ struct Harness {
 }
 
 impl Harness {
-    fn new((app, task): (App, Task<Message>)) -> Harness {
+    fn new(app: (App, Task<Message>)) -> Harness {
+        Harness::sized(app, SIZE)
+    }
+
+    fn sized((app, task): (App, Task<Message>), size: Size) -> Harness {
         use iced_test::core::renderer::Headless;
         {
             let mut fonts = iced_test::renderer::graphics::text::font_system()
@@ -59,6 +65,7 @@ impl Harness {
         .expect("headless renderer");
         let mut h = Harness {
             app,
+            size,
             renderer,
             cache: Some(user_interface::Cache::default()),
             keys: 0,
@@ -73,11 +80,12 @@ impl Harness {
     ) -> T {
         let Harness {
             app,
+            size,
             renderer,
             cache,
             ..
         } = self;
-        let mut ui = UserInterface::build(app.view(), SIZE, cache.take().unwrap(), renderer);
+        let mut ui = UserInterface::build(app.view(), *size, cache.take().unwrap(), renderer);
         let out = f(&mut ui, renderer);
         *cache = Some(ui.into_cache());
         out
@@ -220,10 +228,50 @@ impl Harness {
     /// A snapshot compared with the committed PNG (created on first run).
     fn snapshot_matches(&self, name: &str) -> bool {
         let mut sim: Simulator<'_, Message, iced::Theme, Renderer> =
-            Simulator::with_size(gui::settings(), SIZE, self.app.view());
+            Simulator::with_size(gui::settings(), self.size, self.app.view());
         let snap = sim.snapshot(&gui::theme::theme()).expect("snapshot");
         let path = format!("{}/tests/snapshots/{name}", env!("CARGO_MANIFEST_DIR"));
         snap.matches_image(&path).expect("compare snapshot")
+    }
+
+    /// Writes the screen as it is now to `target/screens/NAME-tiny-skia.png`, to look at.
+    fn screenshot(&self, name: &str) {
+        let dir = format!("{}/target/screens", env!("CARGO_MANIFEST_DIR"));
+        std::fs::create_dir_all(&dir).unwrap();
+        let _ = std::fs::remove_file(format!("{dir}/{name}-tiny-skia.png"));
+        let mut sim: Simulator<'_, Message, iced::Theme, Renderer> =
+            Simulator::with_size(gui::settings(), self.size, self.app.view());
+        let snap = sim.snapshot(&gui::theme::theme()).expect("snapshot");
+        snap.matches_image(format!("{dir}/{name}"))
+            .expect("write the screenshot");
+    }
+
+    /// True when a text containing `needle` is on screen whole: inside the window and not cut
+    /// by a scrollable's edge.
+    fn fully_visible(&mut self, needle: &str) -> bool {
+        let size = self.size;
+        let selector = move |c: Candidate<'_>| match c {
+            Candidate::Text {
+                content,
+                bounds,
+                visible_bounds,
+                ..
+            } if content.contains(needle) => Some(visible_bounds.is_some_and(|v| {
+                v.width >= bounds.width - 0.5
+                    && v.height >= bounds.height - 0.5
+                    && v.x >= 0.0
+                    && v.y >= 0.0
+                    && v.x + v.width <= size.width + 0.5
+                    && v.y + v.height <= size.height + 0.5
+            })),
+            _ => None,
+        };
+        let mut op = selector.find_all();
+        self.with_ui(|ui, r| ui.operate(r, &mut operation::black_box(&mut op)));
+        match op.finish() {
+            Outcome::Some(v) => v.into_iter().any(|whole| whole),
+            _ => false,
+        }
     }
 }
 
@@ -1896,4 +1944,63 @@ fn a_public_only_patient_is_its_own_kind_not_fushou() {
     assert_eq!(ins.copay_percent, 0, "生活保護: no co-payment");
     assert!(h.shows("公費単独 12136016-7654320"), "{:?}", h.texts());
     assert!(!h.shows("不詳（"));
+}
+
+/// Every screen at the small sizes clinic PCs have (1280×720 laptops, 1024×768 old monitors):
+/// the key that does each screen's work, and the texts staff read first, are on screen whole.
+/// The screenshots go to `target/screens/` to be looked at.
+#[test]
+fn every_screen_works_at_1280x720_and_1024x768() {
+    for (w, h_px) in [(1280.0, 720.0), (1024.0, 768.0)] {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("clinic.sqlite3");
+        let mut r = reconciled_day(&path);
+        r.config.clinic.doctors = vec!["工業会 次郎".into()];
+        r.config.runbook.consent_page_url = "https://line.example.jp/consent".into();
+        r.outage_start("資格確認端末がエラー", &[], Detection::Staff)
+            .unwrap();
+        r.outage_note("端末の画面に「回線エラー」").unwrap();
+        let mut h = Harness::sized(App::ready(r), Size::new(w, h_px));
+        let tag = format!("{w}x{h_px}");
+        let checks: [(Named, &str, &[&str]); 5] = [
+            (
+                Named::F1,
+                "reception",
+                &["F7 新規患者（申立書）", "本日の受付", "F9 復旧を記録"],
+            ),
+            (Named::F2, "prescription", &["本日の受付"]),
+            (
+                Named::F3,
+                "reconcile",
+                &["F6 照合を実行", "F8 請求担当用CSVを保存"],
+            ),
+            (
+                Named::F4,
+                "outage",
+                &["F6 同意ページを開く", "F8 報告書を保存"],
+            ),
+            (Named::F5, "settings", &["現在の設定（読み取り専用"]),
+        ];
+        for (key, name, wanted) in checks {
+            h.named(key);
+            h.screenshot(&format!("{name}-{tag}"));
+            for text in wanted {
+                assert!(
+                    h.fully_visible(text),
+                    "{name} at {tag}: 「{text}」 is cut off or missing"
+                );
+            }
+        }
+        // The 処方 form with a patient picked: the issue key and the printed preview.
+        h.named(Named::F2);
+        h.named(Named::Enter);
+        h.type_text("アムロジピン錠5mg");
+        h.screenshot(&format!("prescription-form-{tag}"));
+        for text in ["F10 発行・印刷", "印刷される内容"] {
+            assert!(
+                h.fully_visible(text),
+                "処方 at {tag}: 「{text}」 is cut off or missing"
+            );
+        }
+    }
 }
