@@ -92,6 +92,8 @@ pub struct Main {
     locked_from: String,
     /// The last key or click, for the idle lock.
     last_activity: Instant,
+    /// What F10 printed from this screen (or why it could not): said under the tabs.
+    printed: Option<Result<String, String>>,
 }
 
 impl App {
@@ -289,6 +291,7 @@ impl Main {
             lock: None,
             locked_from: String::new(),
             last_activity: Instant::now(),
+            printed: None,
         };
         main.mode.refresh(&main.records);
         main.reception.refresh(&main.records);
@@ -370,6 +373,40 @@ impl Main {
         }
     }
 
+    /// F10: the screen's paper form, archived and sent to the printer: 受付 the 申立書 of the
+    /// patient just received, 障害対応 the day's list, 照合 the clerk's report.
+    fn print_form(&mut self) {
+        use crate::service::Form;
+        let form = match self.screen {
+            Screen::Reception => match self.reception.newest_today() {
+                Some((visit, name)) => Some((
+                    Form::Declaration(visit),
+                    format!("{name} さんの被保険者資格申立書"),
+                )),
+                None => {
+                    self.printed = Some(Err(
+                        "本日の受付がまだありません（申立書は受け付けた患者の分を印刷します）"
+                            .into(),
+                    ));
+                    return;
+                }
+            },
+            Screen::Outage => Some((
+                Form::DayList(self.records.today()),
+                "本日の障害時受付一覧".into(),
+            )),
+            Screen::Reconciliation => Some((Form::ReconcileReport, "照合結果一覧".into())),
+            Screen::Prescription | Screen::Settings => None,
+        };
+        let Some((form, what)) = form else {
+            return;
+        };
+        self.printed = Some(match self.records.print_form(form) {
+            Ok(path) => Ok(format!("{what}を印刷しました（控え: {}）", path.display())),
+            Err(e) => Err(format!("{what}を印刷できませんでした: {}", e.ja())),
+        });
+    }
+
     /// The idle lock: only with accounts (before them there is nobody to lock out). The person
     /// is signed out at once, so the library refuses everything until the PIN is typed again.
     fn lock_for_idle(&mut self) -> Task<Message> {
@@ -439,6 +476,7 @@ impl Main {
 
     fn switch(&mut self, screen: Screen) -> Task<Message> {
         self.screen = screen;
+        self.printed = None;
         match screen {
             Screen::Reception => self.reception.focus().map(Message::Reception),
             Screen::Outage => {
@@ -485,6 +523,11 @@ impl Main {
         let message = match key {
             Shortcut::Screen(s) => return self.switch(s),
             Shortcut::SwitchUser => return self.switch_user(),
+            // F10 prints on every screen; 処方's printing is issuing, its own.
+            Shortcut::Print if self.screen != Screen::Prescription => {
+                self.print_form();
+                return Task::none();
+            }
             Shortcut::ModeSwitch => Some(Message::Banner(banner::Message::Open)),
             Shortcut::Next => return operation::focus_next(),
             Shortcut::Previous => return operation::focus_previous(),
@@ -550,6 +593,16 @@ impl Main {
                 container(text(w).size(theme::BODY).color(theme::ERROR_TEXT)).padding([0, 12]),
             );
         }
+        match &self.printed {
+            Some(Ok(m)) => {
+                frame =
+                    frame.push(container(super::widget::notice_text(m.clone(), 6)).padding([0, 12]))
+            }
+            Some(Err(e)) => {
+                frame = frame.push(container(super::widget::error(e, 6)).padding([0, 12]))
+            }
+            None => {}
+        }
         if let Some(w) = &self.warning {
             frame = frame.push(
                 container(
@@ -566,6 +619,16 @@ impl Main {
                     .padding([4, 12])
                     .width(Length::Fill)
                     .height(Length::Fill),
+            )
+            .push(
+                container(
+                    text(footer(self.screen))
+                        .size(theme::BODY)
+                        .color(theme::MUTED)
+                        .wrapping(text::Wrapping::None),
+                )
+                .padding([2, 12])
+                .clip(true),
             )
             .into()
     }
@@ -613,6 +676,26 @@ pub fn key_message(event: Event, status: event::Status, _window: window::Id) -> 
         _ => return None,
     };
     Some(Message::Key(shortcut))
+}
+
+/// The keys of the screen shown, one line at the foot of every screen: the same F-key does
+/// the same kind of thing everywhere (F6 the screen's main action, F7 a new record or a void
+/// that asks for its reason, F8 a file, F10 paper), and the frame's keys are always there.
+pub fn footer(screen: Screen) -> String {
+    let own = match screen {
+        Screen::Reception => {
+            "Enter 検索・受付  F7 新規患者  F10 申立書を印刷  Ctrl+E 訂正  Ctrl+Del 受付取消"
+        }
+        Screen::Prescription => {
+            "Enter 患者を選ぶ  F10 発行・印刷  F6 PDFを開く  F8 再印刷（2回）  F7 取消"
+        }
+        Screen::Reconciliation => {
+            "F6 照合を実行  1–4 判断（Enter で確定）  F8 CSVを保存  F10 一覧を印刷"
+        }
+        Screen::Outage => "Enter 記録  F6 同意ページ  F8 報告書を保存  F10 本日の受付一覧を印刷",
+        Screen::Settings => "Tab 次の欄  Enter 実行",
+    };
+    format!("{own}　｜　F1–F5 画面  F9 障害モード  F12 交代  Esc 戻る")
 }
 
 /// The idle lock's timer: `minutes` without a key or click (0 = never).

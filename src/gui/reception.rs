@@ -87,6 +87,16 @@ enum Notice {
 }
 
 impl Reception {
+    /// The newest visit of today's list that stands (not voided): the patient just received,
+    /// whose 申立書 F10 prints.
+    pub fn newest_today(&self) -> Option<(VisitId, &str)> {
+        self.today
+            .iter()
+            .filter(|v| v.visit.voided_at.is_none())
+            .max_by_key(|v| v.visit_id.0)
+            .map(|v| (v.visit_id, v.patient_name.as_str()))
+    }
+
     pub fn refresh(&mut self, records: &Records) {
         self.refresh_today(records);
     }

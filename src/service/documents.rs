@@ -3,7 +3,7 @@
 
 use crate::domain::access::Right;
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 
@@ -103,6 +103,11 @@ impl Records {
 
     /// The 被保険者資格申立書 of a visit, pre-filled, for the patient to check and sign.
     pub fn declaration_pdf(&self, visit: VisitId, out: &Path) -> Result<()> {
+        let pdf = self.declaration_document(visit)?;
+        self.write_output(out, "--out", &pdf)
+    }
+
+    fn declaration_document(&self, visit: VisitId) -> Result<Vec<u8>> {
         self.require(Right::Forms)?;
         let visit_id = visit.0;
         let (v, p, d) = self.store.read(|tx| {
@@ -224,11 +229,23 @@ impl Records {
                 strict: true,
             },
         )?;
-        self.write_output(out, "--out", &pdf)
+        Ok(pdf)
     }
 
     /// The day's degraded-mode visits (those recorded during an outage), for the paper file.
     pub fn outage_day_pdf(&self, date: NaiveDate, out: &Path) -> Result<ExportSummary> {
+        let (pdf, visits) = self.outage_day_document(date)?;
+        self.write_output(out, "--out", &pdf)?;
+        Ok(ExportSummary {
+            path: out.display().to_string(),
+            visits,
+            fushou: 0,
+            unsettled: 0,
+        })
+    }
+
+    /// The day's list and how many visits it holds.
+    fn outage_day_document(&self, date: NaiveDate) -> Result<(Vec<u8>, usize)> {
         self.require(Right::Forms)?;
         let rows = self.visits(Some(date))?;
         // The audit chain's end as printed: paper in the file holds it, so a tail cut off the
@@ -330,17 +347,18 @@ impl Records {
                 strict: false,
             },
         )?;
-        self.write_output(out, "--out", &pdf)?;
-        Ok(ExportSummary {
-            path: out.display().to_string(),
-            visits: table.len(),
-            fushou: 0,
-            unsettled: 0,
-        })
+        Ok((pdf, table.len()))
     }
 
     /// The clerk's list as an A4 PDF: open decisions first, then by status.
     pub fn reconcile_report_pdf(&self, out: &Path) -> Result<ExportSummary> {
+        let (pdf, summary) = self.reconcile_report_document(out)?;
+        self.write_output(out, "--out", &pdf)?;
+        Ok(summary)
+    }
+
+    /// The clerk's list, with its counts (`out` named in them).
+    fn reconcile_report_document(&self, out: &Path) -> Result<(Vec<u8>, ExportSummary)> {
         self.require(Right::Reconcile)?;
         let list = self.reconcile_list()?;
         let mut summary = ExportSummary {
@@ -419,9 +437,63 @@ impl Records {
                 strict: false,
             },
         )?;
-        self.write_output(out, "--out", &pdf)?;
-        Ok(summary)
+        Ok((pdf, summary))
     }
+
+    /// Prints an A4 form from the window: written into the archive beside the prescriptions
+    /// (`<archive>/<year>/forms/`, owner-only, synced, as every output) and sent to the printer
+    /// at A4 and 100 %. Audited. Answers the archived file.
+    pub fn print_form(&mut self, form: Form) -> Result<PathBuf> {
+        let now = self.clock.now();
+        let (pdf, name) = match form {
+            Form::Declaration(visit) => (
+                self.declaration_document(visit)?,
+                format!("declaration-{visit}"),
+            ),
+            Form::DayList(date) => (
+                self.outage_day_document(date)?.0,
+                format!("day-list-{date}"),
+            ),
+            Form::ReconcileReport => (
+                self.reconcile_report_document(Path::new("照合結果一覧"))?.0,
+                "reconcile-report".to_string(),
+            ),
+        };
+        let dir = self
+            .archive_dir()?
+            .join(now.format("%Y").to_string())
+            .join("forms");
+        crate::private_files::create_dir_all(&dir)?;
+        let path = dir.join(format!("{name}-{}.pdf", now.format("%Y%m%d-%H%M%S")));
+        super::output::write_atomically(&path, "archive", |w| {
+            std::io::Write::write_all(w, &pdf).map_err(Error::from)
+        })?;
+        super::prescribe::send_to_printer(&self.config.printer.command, &path, "A4")?;
+        let stamp = self.stamp();
+        let file = path.display().to_string();
+        self.store.write(|tx| {
+            crate::store::audit::append(
+                tx,
+                &stamp,
+                "print_form",
+                "form",
+                &name,
+                &serde_json::json!({"file": file}),
+            )
+        })?;
+        Ok(path)
+    }
+}
+
+/// An A4 form the window prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Form {
+    /// The 被保険者資格申立書 of a visit, pre-filled.
+    Declaration(VisitId),
+    /// The day's degraded-mode list.
+    DayList(NaiveDate),
+    /// The clerk's 照合 report.
+    ReconcileReport,
 }
 
 /// The insurance of a row of the day's list with its 公費 (負担者番号-受給者番号), which the

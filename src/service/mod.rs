@@ -14,6 +14,7 @@ pub mod search;
 pub mod watch;
 
 pub use access::Session;
+pub use documents::Form;
 pub use export::ExportSummary;
 pub use intake::IntakeReceipt;
 pub use outage::{OutageRecord, RunbookItem, Status};

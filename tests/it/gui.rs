@@ -1640,7 +1640,29 @@ fn the_doctor_writes_checks_issues_reprints_and_voids_a_prescription_from_the_ke
         h.focused()
     );
 
-    // F8 reprints the same file; F7 voids it, and a reason is required.
+    // F8 asks once (a reprint is a second paper); Esc takes it back; F8 twice reprints the
+    // same file. F7 voids it, and a reason is required.
+    let printed = |h: &Harness| {
+        h.records()
+            .store
+            .raw()
+            .query_row(
+                "SELECT count(*) FROM audit_log WHERE action = 'prescription.print'",
+                [],
+                |r| r.get::<_, i64>(0),
+            )
+            .unwrap_or(0)
+    };
+    let before = printed(&h);
+    h.named(Named::F8);
+    assert!(
+        h.shows("を再印刷しますか？ もう一度 F8 で印刷します"),
+        "{:?}",
+        h.texts()
+    );
+    h.named(Named::Escape);
+    h.named(Named::F8);
+    assert_eq!(printed(&h), before, "one F8 alone prints nothing");
     h.named(Named::F8);
     assert!(
         h.shows(&format!("RX{} を再印刷しました", rx.id)),
@@ -2003,4 +2025,58 @@ fn every_screen_works_at_1280x720_and_1024x768() {
             );
         }
     }
+}
+
+#[test]
+fn f10_prints_each_screens_form_and_archives_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut r = prescribing_clinic(&dir.path().join("clinic.sqlite3"));
+    r.outage_start("資格確認端末がエラー", &[], Detection::Staff)
+        .unwrap();
+    let mut h = Harness::new(App::ready(r));
+    // Nobody received yet: said, nothing printed.
+    h.named(Named::F10);
+    assert!(h.shows("本日の受付がまだありません"), "{:?}", h.texts());
+    let footer = h
+        .texts()
+        .into_iter()
+        .any(|t| t.contains("F10 申立書を印刷") && t.contains("F12 交代"));
+    assert!(footer, "the key map at the foot of the screen");
+    let mut r = prescribing_clinic(&dir.path().join("clinic.sqlite3"));
+    sample_patient(&mut r, "山田 太郎", "ヤマダ タロウ", "S45.3.1", "01130012");
+    let mut h = Harness::new(App::ready(r));
+    h.named(Named::F10);
+    assert!(
+        h.shows("山田 太郎 さんの被保険者資格申立書を印刷しました"),
+        "{:?}",
+        h.texts()
+    );
+    h.named(Named::F4);
+    h.named(Named::F10);
+    assert!(
+        h.shows("本日の障害時受付一覧を印刷しました"),
+        "{:?}",
+        h.texts()
+    );
+    h.named(Named::F3);
+    h.named(Named::F10);
+    assert!(h.shows("照合結果一覧を印刷しました"), "{:?}", h.texts());
+    // Each in the archive, audited.
+    let archived: Vec<_> = std::fs::read_dir(dir.path().join("archive/2026/forms"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(archived.len(), 3, "{archived:?}");
+    assert!(archived.iter().any(|f| f.starts_with("declaration-V1-")));
+    let audited: i64 = h
+        .records()
+        .store
+        .raw()
+        .query_row(
+            "SELECT count(*) FROM audit_log WHERE action = 'print_form'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(audited, 3);
 }

@@ -97,6 +97,9 @@ pub struct PrescriptionScreen {
     drafts: std::collections::HashMap<VisitId, Draft>,
     /// A void being asked for: the prescription and the reason typed so far.
     voiding: Option<(i64, String)>,
+    /// F8 was pressed once for this prescription: the second F8 reprints it (a reprint is a
+    /// second paper, so it is never one key alone).
+    reprint_asked: Option<i64>,
     notice: Option<Notice>,
 }
 
@@ -158,7 +161,10 @@ impl PrescriptionScreen {
     /// Esc: closes the void reason, then leaves the fields for the list; false when there is
     /// nothing left to back out of here.
     fn escape(&mut self) -> bool {
-        if self.voiding.take().is_some() {
+        if self.reprint_asked.take().is_some() {
+            self.notice = None;
+            true
+        } else if self.voiding.take().is_some() {
             true
         } else if self.editing {
             self.editing = false;
@@ -412,7 +418,16 @@ impl PrescriptionScreen {
                 Task::none()
             }
             Message::Issue => self.issue(records),
+            Message::Reprint(id) if self.reprint_asked != Some(id) => {
+                self.reprint_asked = Some(id);
+                self.notice = Some(Notice::Done(format!(
+                    "{} を再印刷しますか？ もう一度 F8 で印刷します（「再発行」と原本の交付日を印字。Esc でやめる）",
+                    PrescriptionId(id)
+                )));
+                Task::none()
+            }
             Message::Reprint(id) => {
+                self.reprint_asked = None;
                 let rx = PrescriptionId(id);
                 self.notice = Some(match records.print_prescription(rx) {
                     Ok(()) => {
