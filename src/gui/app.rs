@@ -679,15 +679,16 @@ pub fn key_message(event: Event, status: event::Status, _window: window::Id) -> 
 }
 
 /// The keys of the screen shown, one line at the foot of every screen: the same F-key does
-/// the same kind of thing everywhere (F6 the screen's main action, F7 a new record or a void
-/// that asks for its reason, F8 a file, F10 paper), and the frame's keys are always there.
+/// the same kind of thing everywhere (F6 the screen's main action, F7 a new patient, F8 a file
+/// or a copy, F10 paper, Ctrl+Delete a deletion or a void that asks for its reason), and the
+/// frame's keys are always there.
 pub fn footer(screen: Screen) -> String {
     let own = match screen {
         Screen::Reception => {
             "Enter 検索・受付  F7 新規患者  F10 申立書を印刷  Ctrl+E 訂正  Ctrl+Del 受付取消"
         }
         Screen::Prescription => {
-            "Enter 患者を選ぶ  F10 発行・印刷  F6 PDFを開く  F8 再印刷（2回）  F7 取消"
+            "Enter 患者を選ぶ  F10 発行・印刷  F6 PDFを開く  F8 再印刷（2回）  Ctrl+Del 行の削除・（一覧で）取消"
         }
         Screen::Reconciliation => {
             "F6 照合を実行  1–4 判断（Enter で確定）  F8 CSVを保存  F10 一覧を印刷"

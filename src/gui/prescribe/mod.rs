@@ -9,7 +9,8 @@
 //! Keys: Enter in a drug name takes the first suggestion (recently prescribed drugs); Enter in
 //! other fields moves on; Ctrl+D adds a drug, Ctrl+R an RP, Ctrl+Delete removes the current
 //! drug; Ctrl+H toggles 変更不可, Ctrl+K 患者希望 on the current drug; F10 or Ctrl+P issues and
-//! prints; F8 reprints the latest, F7 voids it (reason, Enter); Esc backs out.
+//! prints; F8 twice reprints the latest; from the list Ctrl+Delete voids it (reason, Enter);
+//! Esc backs out.
 
 mod draft;
 mod view;
@@ -281,12 +282,14 @@ impl PrescriptionScreen {
             Shortcut::Print => Message::Issue,
             Shortcut::Ctrl('d') => Message::AddDrug,
             Shortcut::Ctrl('r') => Message::AddRp,
-            Shortcut::Ctrl('\u{7f}') => Message::Remove,
+            // Ctrl+Delete deletes what is in hand: a drug line while writing, else (the list)
+            // the latest prescription, voided with a reason as 受付 voids a visit.
+            Shortcut::Ctrl('\u{7f}') if self.editing => Message::Remove,
+            Shortcut::Ctrl('\u{7f}') => Message::VoidAsk(self.latest_valid()?),
             Shortcut::Ctrl('h') => Message::ToggleNoSubstitution(None),
             Shortcut::Ctrl('k') => Message::TogglePatientRequest(None),
             Shortcut::Primary => Message::OpenPdf(self.latest_valid()?),
             Shortcut::Save => Message::Reprint(self.latest_valid()?),
-            Shortcut::NewPatient => Message::VoidAsk(self.latest_valid()?),
             Shortcut::Escape => Message::Escape,
             _ => return None,
         })

@@ -445,7 +445,7 @@ impl PrescriptionScreen {
             );
         } else if self.latest_valid().is_some() {
             issued = issued.push(
-                text("F6 PDFを開く  F8 再印刷（2回押す）  F7 取消（理由）")
+                text("F6 PDFを開く  F8 再印刷（2回押す）  Esc → Ctrl+Del 取消（理由）")
                     .size(theme::BODY)
                     .color(theme::MUTED),
             );
