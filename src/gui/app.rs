@@ -189,6 +189,14 @@ impl App {
         }
     }
 
+    /// How many times the window has chimed for the line's return.
+    pub fn chimes(&self) -> u32 {
+        match self {
+            App::Main(main) => main.mode.chimes,
+            _ => 0,
+        }
+    }
+
     pub fn title(&self) -> String {
         match self {
             App::Main(main) if main.lock.is_none() => {

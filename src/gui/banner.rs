@@ -29,6 +29,9 @@ pub struct Mode {
     /// The line came back (seen by the probes, another PC or this one) since the window last
     /// showed an outage: said in the banner until staff open 照合 or a new outage begins.
     pub line_returned: bool,
+    /// How many times this window has chimed for the line's return (one short system sound
+    /// each time it comes back).
+    pub chimes: u32,
 }
 
 impl Mode {
@@ -42,6 +45,8 @@ impl Mode {
                     self.line_returned = false;
                 } else if was_degraded {
                     self.line_returned = true;
+                    self.chimes += 1;
+                    super::platform::chime();
                 }
             }
             Err(e) => self.error = Some(format!("状態を読めません: {e}")),

@@ -1,5 +1,5 @@
 //! What the app asks of the operating system: opening a file or a page with the program the
-//! user has chosen for it.
+//! user has chosen for it, and a short sound.
 
 use std::ffi::OsStr;
 use std::process::{Command, Stdio};
@@ -30,3 +30,53 @@ pub fn open(target: impl AsRef<OsStr>) -> std::io::Result<()> {
     std::thread::spawn(move || child.wait());
     Ok(())
 }
+
+/// A short system sound (the line came back), where the platform has one: the desktop's
+/// "complete" sound on Linux (canberra, else PulseAudio's player), the system asterisk on
+/// Windows, Glass on macOS. Best effort and never waited for: a PC without sound stays silent.
+pub fn chime() {
+    let candidates: &[(&str, &[&str])] = if cfg!(target_os = "windows") {
+        &[(
+            "powershell",
+            &[
+                "-NoProfile",
+                "-Command",
+                "[System.Media.SystemSounds]::Asterisk.Play()",
+            ],
+        )]
+    } else if cfg!(target_os = "macos") {
+        &[("afplay", &["/System/Library/Sounds/Glass.aiff"])]
+    } else {
+        &[
+            ("canberra-gtk-play", &["-i", "complete"]),
+            (
+                "paplay",
+                &["/usr/share/sounds/freedesktop/stereo/complete.oga"],
+            ),
+        ]
+    };
+    std::thread::spawn(move || {
+        for (program, args) in candidates {
+            let mut cmd = Command::new(program);
+            cmd.args(*args)
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null());
+            no_console_window(&mut cmd);
+            if cmd.status().is_ok_and(|s| s.success()) {
+                return;
+            }
+        }
+    });
+}
+
+/// A helper process started from the window opens no console window of its own on Windows.
+#[cfg(windows)]
+fn no_console_window(cmd: &mut Command) {
+    use std::os::windows::process::CommandExt;
+    const CREATE_NO_WINDOW: u32 = 0x0800_0000;
+    cmd.creation_flags(CREATE_NO_WINDOW);
+}
+
+#[cfg(not(windows))]
+fn no_console_window(_cmd: &mut Command) {}

@@ -642,6 +642,7 @@ fn a_switch_made_elsewhere_shows_up_on_the_next_refresh() {
     h.run(t);
     assert!(h.shows("■ 回線が復旧しました"), "{:?}", h.texts());
     assert!(h.shows("照合待ち 0 件・要判断 0 件 — F3 で照合してください"));
+    assert_eq!(h.app.chimes(), 1, "one short sound for the line's return");
     assert!(h.snapshot_matches("line-returned"), "line-returned snapshot differs (delete tests/snapshots/line-returned-*.png to re-create, then look at it)");
     h.named(Named::F3); // done: the banner calms
     assert!(!h.shows("回線が復旧しました"));
