@@ -94,6 +94,8 @@ pub struct Main {
     last_activity: Instant,
     /// What F10 printed from this screen (or why it could not): said under the tabs.
     printed: Option<Result<String, String>>,
+    /// F10 was pressed once on this screen: the second prints (paper is never one key alone).
+    print_asked: bool,
 }
 
 impl App {
@@ -300,6 +302,7 @@ impl Main {
             locked_from: String::new(),
             last_activity: Instant::now(),
             printed: None,
+            print_asked: false,
         };
         main.mode.refresh(&main.records);
         main.reception.refresh(&main.records);
@@ -322,6 +325,19 @@ impl Main {
                 Message::Key(Shortcut::Previous) => operation::focus_previous(),
                 _ => Task::none(),
             };
+        }
+        // A question F10 asked holds for the very next key only.
+        if self.print_asked
+            && !matches!(
+                message,
+                Message::Key(Shortcut::Print) | Message::Tick | Message::Activity
+            )
+        {
+            self.print_asked = false;
+            self.printed = None;
+            if matches!(message, Message::Key(Shortcut::Escape)) {
+                return Task::none();
+            }
         }
         match message {
             Message::Activity => {
@@ -409,6 +425,13 @@ impl Main {
         let Some((form, what)) = form else {
             return;
         };
+        self.print_asked = !self.print_asked;
+        if self.print_asked {
+            self.printed = Some(Ok(format!(
+                "{what}を印刷しますか？ もう一度 F10 で印刷します（Esc でやめる）"
+            )));
+            return;
+        }
         self.printed = Some(match self.records.print_form(form) {
             Ok(path) => Ok(format!("{what}を印刷しました（控え: {}）", path.display())),
             Err(e) => Err(format!("{what}を印刷できませんでした: {}", e.ja())),
@@ -485,6 +508,7 @@ impl Main {
     fn switch(&mut self, screen: Screen) -> Task<Message> {
         self.screen = screen;
         self.printed = None;
+        self.print_asked = false;
         match screen {
             Screen::Reception => self.reception.focus().map(Message::Reception),
             Screen::Outage => {
@@ -693,15 +717,15 @@ pub fn key_message(event: Event, status: event::Status, _window: window::Id) -> 
 pub fn footer(screen: Screen) -> String {
     let own = match screen {
         Screen::Reception => {
-            "Enter 検索・受付  F7 新規患者  F10 申立書を印刷  Ctrl+E 訂正  Ctrl+Del 受付取消"
+            "Enter 検索・受付  F7 新規患者  F10 申立書を印刷（2回）  Ctrl+E 訂正  Ctrl+Del 受付取消"
         }
         Screen::Prescription => {
             "Enter 患者を選ぶ  F10 発行・印刷  F6 PDFを開く  F8 再印刷（2回）  Ctrl+Del 行の削除・（一覧で）取消"
         }
         Screen::Reconciliation => {
-            "F6 照合を実行  1–4 判断（Enter で確定）  F8 CSVを保存  F10 一覧を印刷"
+            "F6 照合を実行  1–4 判断（Enter で確定）  F8 CSVを保存  F10 一覧を印刷（2回）"
         }
-        Screen::Outage => "Enter 記録  F6 同意ページ  F8 報告書を保存  F10 本日の受付一覧を印刷",
+        Screen::Outage => "Enter 記録  F6 同意ページ  F8 報告書を保存  F10 本日の受付一覧を印刷（2回）",
         Screen::Settings => "Tab 次の欄  Enter 実行",
     };
     format!("{own}　｜　F1–F5 画面  F9 障害モード  F12 交代  Esc 戻る")

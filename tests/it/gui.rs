@@ -2051,6 +2051,16 @@ fn f10_prints_each_screens_form_and_archives_it() {
     let mut r = prescribing_clinic(&dir.path().join("clinic.sqlite3"));
     sample_patient(&mut r, "山田 太郎", "ヤマダ タロウ", "S45.3.1", "01130012");
     let mut h = Harness::new(App::ready(r));
+    // The first F10 asks; Esc takes it back; F10 twice prints.
+    h.named(Named::F10);
+    assert!(
+        h.shows("山田 太郎 さんの被保険者資格申立書を印刷しますか？ もう一度 F10 で印刷します"),
+        "{:?}",
+        h.texts()
+    );
+    h.named(Named::Escape);
+    assert!(!h.shows("印刷しますか"));
+    h.named(Named::F10);
     h.named(Named::F10);
     assert!(
         h.shows("山田 太郎 さんの被保険者資格申立書を印刷しました"),
@@ -2059,12 +2069,14 @@ fn f10_prints_each_screens_form_and_archives_it() {
     );
     h.named(Named::F4);
     h.named(Named::F10);
+    h.named(Named::F10);
     assert!(
         h.shows("本日の障害時受付一覧を印刷しました"),
         "{:?}",
         h.texts()
     );
     h.named(Named::F3);
+    h.named(Named::F10);
     h.named(Named::F10);
     assert!(h.shows("照合結果一覧を印刷しました"), "{:?}", h.texts());
     // Each in the archive, audited.
