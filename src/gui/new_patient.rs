@@ -615,13 +615,14 @@ impl Form {
             .collect();
         let mut col = column![
             text("訂正の理由").size(18).color(theme::MUTED),
-            text_input("例: 転居のため住所を変更（本人申告）", &self.reason)
-                .id(REASON_INPUT)
-                .on_input(Message::ReasonChanged)
-                .on_submit(Message::Save)
-                .size(theme::BODY)
-                .padding(5)
-                .style(theme::input(!errors.is_empty())),
+            super::widget::reason_input(
+                "例: 転居のため住所を変更（本人申告）",
+                &self.reason,
+                REASON_INPUT,
+                Message::ReasonChanged,
+                Message::Save,
+                !errors.is_empty(),
+            ),
             text("訂正前の内容は監査ログに残ります。受付は記録されません")
                 .size(theme::SMALL)
                 .color(theme::MUTED),

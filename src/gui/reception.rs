@@ -624,13 +624,14 @@ fn detail_view<'a>(hit: &'a PatientHit, cautions: &Cautions) -> Element<'a, Mess
                             ))
                             .size(theme::BODY)
                             .color(theme::ERROR_TEXT),
-                            text_input("取消の理由 例: 二重受付", reason)
-                                .id(VOID_REASON_INPUT)
-                                .on_input(Message::VoidReasonChanged)
-                                .on_submit(Message::Void)
-                                .size(theme::BODY)
-                                .padding(6)
-                                .style(theme::input(false)),
+                            widget::reason_input(
+                                "取消の理由 例: 二重受付",
+                                reason,
+                                VOID_REASON_INPUT,
+                                Message::VoidReasonChanged,
+                                Message::Void,
+                                false,
+                            ),
                         ]
                         .spacing(4),
                     ),

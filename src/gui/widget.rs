@@ -1,6 +1,6 @@
 //! Widgets more than one screen uses.
 
-use iced::widget::{container, text};
+use iced::widget::{container, text, text_input, TextInput};
 use iced::{Element, Length};
 
 use super::theme;
@@ -48,4 +48,23 @@ pub fn short_time(s: &str) -> String {
 /// An error as staff should read it: Japanese only, every field named.
 pub fn error_ja(e: &Error) -> String {
     e.ja()
+}
+
+/// The one-line reason a void or a correction asks for: typed, Enter confirms. The same field
+/// wherever a record is changed with a reason, so it reads and behaves alike.
+pub fn reason_input<'a, M: Clone + 'a>(
+    placeholder: &str,
+    value: &str,
+    id: &'static str,
+    on_input: impl Fn(String) -> M + 'a,
+    on_submit: M,
+    invalid: bool,
+) -> TextInput<'a, M> {
+    text_input(placeholder, value)
+        .id(id)
+        .on_input(on_input)
+        .on_submit(on_submit)
+        .size(theme::BODY)
+        .padding(5)
+        .style(theme::input(invalid))
 }

@@ -487,15 +487,14 @@ impl PrescriptionScreen {
             issued = issued.push(line);
             if let Some((id, reason)) = &self.voiding {
                 if *id == p.id {
-                    issued = issued.push(
-                        text_input("取消の理由（必須）を入力して Enter、Esc でやめる", reason)
-                            .id(VOID_INPUT)
-                            .on_input(Message::VoidReason)
-                            .on_submit(Message::VoidConfirm)
-                            .size(theme::BODY)
-                            .padding(5)
-                            .style(theme::input(false)),
-                    );
+                    issued = issued.push(widget::reason_input(
+                        "取消の理由（必須）を入力して Enter、Esc でやめる",
+                        reason,
+                        VOID_INPUT,
+                        Message::VoidReason,
+                        Message::VoidConfirm,
+                        false,
+                    ));
                 }
             }
         }
