@@ -193,7 +193,7 @@ pub struct RpInput {
     pub drugs: Vec<DrugInput>,
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct DrugInput {
     pub name: String,

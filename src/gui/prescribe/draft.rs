@@ -57,14 +57,9 @@ pub fn rp_id(rp: usize, f: RpField) -> String {
     format!("rx-{rp}-{}", f.key())
 }
 
-#[derive(Debug, Clone, Default)]
-pub struct DrugDraft {
-    pub name: String,
-    pub amount: String,
-    pub unit: String,
-    pub no_substitution: bool,
-    pub patient_request: bool,
-}
+/// A drug as typed: the library's input already holds every field as text, so the draft is
+/// that input itself (nothing to copy back and forth).
+pub type DrugDraft = DrugInput;
 
 #[derive(Debug, Clone)]
 pub struct RpDraft {
@@ -116,17 +111,7 @@ impl Draft {
                     form: rp.form,
                     usage: rp.usage.clone(),
                     days: number(rp.days),
-                    drugs: rp
-                        .drugs
-                        .iter()
-                        .map(|d| DrugDraft {
-                            name: d.name.clone(),
-                            amount: d.amount.clone(),
-                            unit: d.unit.clone(),
-                            no_substitution: d.no_substitution,
-                            patient_request: d.patient_request,
-                        })
-                        .collect(),
+                    drugs: rp.drugs.clone(),
                 })
                 .collect(),
             refill: number(input.refill_count),
@@ -150,17 +135,7 @@ impl Draft {
                     form: rp.form,
                     usage: rp.usage.clone(),
                     days: parse_number(&rp.days).ok().flatten(),
-                    drugs: rp
-                        .drugs
-                        .iter()
-                        .map(|d| DrugInput {
-                            name: d.name.clone(),
-                            amount: d.amount.clone(),
-                            unit: d.unit.clone(),
-                            no_substitution: d.no_substitution,
-                            patient_request: d.patient_request,
-                        })
-                        .collect(),
+                    drugs: rp.drugs.clone(),
                 })
                 .collect(),
             refill_count: parse_number(&self.refill).ok().flatten(),
