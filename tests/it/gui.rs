@@ -1548,6 +1548,20 @@ fn the_doctor_writes_checks_issues_reprints_and_voids_a_prescription_from_the_ke
         "{:?}",
         h.texts()
     );
+    let viewed: i64 = h
+        .records()
+        .store
+        .raw()
+        .query_row(
+            "SELECT count(*) FROM audit_log WHERE action = 'view' AND detail LIKE '%prescription%'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(
+        viewed, 1,
+        "opening the patient to prescribe is an audited view"
+    );
     assert!(
         h.focused().is_some_and(|id| id.contains("rx-0-0-name")),
         "{:?}",

@@ -509,10 +509,17 @@ impl PrescriptionScreen {
             .map(|p| p.id)
     }
 
-    fn pick(&mut self, records: &Records) -> Task<Message> {
-        let Some(visit_id) = self.visits.get(self.selected).map(|v| v.visit_id) else {
+    fn pick(&mut self, records: &mut Records) -> Task<Message> {
+        let Some((visit_id, patient)) = self
+            .visits
+            .get(self.selected)
+            .map(|v| (v.visit_id, v.visit.patient_id))
+        else {
             return Task::none();
         };
+        // Opening a patient to prescribe is a view of their record, in the audit log like
+        // reception's (a write failure is said at the next save, not here).
+        let _ = records.viewed("prescription", &[patient]);
         if self.picked.as_ref() != Some(&visit_id) {
             // Another patient: never carry a draft over, but keep it for when they come back.
             let draft = std::mem::take(&mut self.draft);
