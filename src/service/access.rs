@@ -14,7 +14,7 @@ use serde_json::json;
 use super::Records;
 use crate::domain::access::{allows, roles_ja, Right, Role};
 use crate::domain::text::to_half_width_ascii as normalize_width;
-use crate::error::{Error, Result};
+use crate::error::{Error, FieldError, Result};
 use crate::store::staff::{self, Account, BreakGlass};
 use crate::store::{self as store_mod, audit, outages, Stamp};
 
@@ -277,17 +277,9 @@ impl Records {
     pub fn break_glass(&mut self, name: &str, reason: &str) -> Result<BreakGlass> {
         let name = name.trim();
         let reason = reason.trim();
-        let mut errors = Vec::new();
-        if name.is_empty() {
-            errors.push(crate::error::FieldError::new(
-                "name",
-                "氏名",
-                "氏名を入力してください",
-                "required",
-            ));
-        }
+        let mut errors: Vec<FieldError> = name_error(name).into_iter().collect();
         if reason.is_empty() {
-            errors.push(crate::error::FieldError::new(
+            errors.push(FieldError::new(
                 "reason",
                 "理由",
                 "サインインできない理由を入力してください",
@@ -326,24 +318,11 @@ impl Records {
             self.require(Right::Accounts)?;
         }
         let name = name.trim();
-        let mut errors = Vec::new();
-        if name.is_empty() || name.chars().count() > 40 {
-            errors.push(crate::error::FieldError::new(
-                "name",
-                "氏名",
-                "氏名を1〜40文字で入力してください",
-                "1 to 40 characters",
-            ));
-        }
+        let mut errors: Vec<FieldError> = name_error(name).into_iter().collect();
         if roles.is_empty() {
-            errors.push(crate::error::FieldError::new(
-                "role",
-                "役割",
-                format!("役割を1つ以上選んでください（{}）", Role::choices_ja()),
-                format!("at least one of {}", Role::choices()),
-            ));
+            errors.push(no_role());
         } else if first && !roles.contains(&Role::Admin) {
-            errors.push(crate::error::FieldError::new(
+            errors.push(FieldError::new(
                 "role",
                 "役割",
                 "最初のアカウントは管理者にしてください（--role admin）",
@@ -406,12 +385,7 @@ impl Records {
     pub fn set_staff_roles(&mut self, name: &str, roles: &[Role]) -> Result<Account> {
         self.require(Right::Accounts)?;
         if roles.is_empty() {
-            return Err(Error::field(
-                "role",
-                "役割",
-                "役割を1つ以上選んでください",
-                "at least one role",
-            ));
+            return Err(Error::Input(vec![no_role()]));
         }
         let account = self.staff_named(name)?;
         let stamp = self.stamp();
@@ -518,6 +492,27 @@ pub fn check_admin(store: &store_mod::Store, name: &str, pin: &str) -> Result<()
     }
 }
 
+/// A staff name: 1 to 40 characters (a typed break-glass name too).
+fn name_error(name: &str) -> Option<FieldError> {
+    (name.is_empty() || name.chars().count() > 40).then(|| {
+        FieldError::new(
+            "name",
+            "氏名",
+            "氏名を1〜40文字で入力してください",
+            "1 to 40 characters",
+        )
+    })
+}
+
+fn no_role() -> FieldError {
+    FieldError::new(
+        "role",
+        "役割",
+        format!("役割を1つ以上選んでください（{}）", Role::choices_ja()),
+        format!("at least one of {}", Role::choices()),
+    )
+}
+
 fn role_codes(roles: &[Role]) -> String {
     roles
         .iter()
@@ -546,12 +541,12 @@ fn last_admin() -> Error {
 }
 
 /// A PIN or password: 4 to 64 characters, full-width digits accepted.
-pub fn check_pin(pin: &str) -> std::result::Result<(), crate::error::FieldError> {
+pub fn check_pin(pin: &str) -> std::result::Result<(), FieldError> {
     let n = normalize_width(pin.trim()).chars().count();
     if (4..=64).contains(&n) {
         Ok(())
     } else {
-        Err(crate::error::FieldError::new(
+        Err(FieldError::new(
             "pin",
             "PIN",
             "PINは4〜64文字で入力してください",
