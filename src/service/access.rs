@@ -158,30 +158,12 @@ impl Records {
             by: name.to_string(),
         };
         let Some((account, secret)) = found else {
-            self.store.write(|tx| {
-                audit::append(
-                    tx,
-                    &attempt,
-                    "login_failed",
-                    "staff",
-                    "",
-                    &json!({"name": name, "why": "unknown_name"}),
-                )
-            })?;
+            self.login_failed(&attempt, "", json!({"name": name, "why": "unknown_name"}))?;
             return Err(wrong_name_or_pin());
         };
         let id = account.id.to_string();
         if !account.in_use() {
-            self.store.write(|tx| {
-                audit::append(
-                    tx,
-                    &attempt,
-                    "login_failed",
-                    "staff",
-                    &id,
-                    &json!({"why": "disabled"}),
-                )
-            })?;
+            self.login_failed(&attempt, &id, json!({"why": "disabled"}))?;
             return Err(Error::denied(
                 format!("{name} のアカウントは無効にされています。管理者に連絡してください"),
                 format!("the account of {name} is disabled: ask the admin"),
@@ -192,16 +174,7 @@ impl Records {
             .as_deref()
             .and_then(|t| DateTime::parse_from_rfc3339(t).ok());
         if let Some(until) = locked_until.filter(|u| *u > now) {
-            self.store.write(|tx| {
-                audit::append(
-                    tx,
-                    &attempt,
-                    "login_failed",
-                    "staff",
-                    &id,
-                    &json!({"why": "locked"}),
-                )
-            })?;
+            self.login_failed(&attempt, &id, json!({"why": "locked"}))?;
             return Err(locked_message(name, until));
         }
         if verify_pin(&pin, &secret.pin_hash) {
@@ -262,6 +235,12 @@ impl Records {
             Some(until) => Err(locked_message(name, until)),
             None => Err(wrong_name_or_pin()),
         }
+    }
+
+    /// A failed sign-in in the audit log: who tried (the name typed) and why it failed.
+    fn login_failed(&mut self, attempt: &Stamp, id: &str, why: serde_json::Value) -> Result<()> {
+        self.store
+            .write(|tx| audit::append(tx, attempt, "login_failed", "staff", id, &why))
     }
 
     /// Leaves the records signed out (the window's lock and switch start here).
