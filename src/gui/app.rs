@@ -270,6 +270,10 @@ impl App {
     }
 
     pub fn view(&self) -> Element<'_, Message> {
+        super::ime::BelowTheCaret::new(self.screen()).into()
+    }
+
+    fn screen(&self) -> Element<'_, Message> {
         match self {
             App::Failed {
                 detail,

@@ -11,6 +11,7 @@
 
 pub mod app;
 pub mod banner;
+pub mod ime;
 pub mod keys;
 pub mod new_patient;
 pub mod outage;
