@@ -2,8 +2,8 @@
 //! and the check that says which characters a font cannot print.
 //!
 //! The fonts are compiled in so a clinic PC without Japanese fonts still prints, and so every PC
-//! prints the same. Parsing one takes about 10 ms: parse once ([`Fonts::load`]), only the faces
-//! a template uses, and reuse.
+//! prints the same. Parsing one takes about 10 ms: each face is parsed once per process, when a
+//! template first uses it, and shared by every [`Fonts`] after.
 
 use printpdf::ParsedFont;
 
@@ -15,6 +15,8 @@ static MINCHO: &[u8] = include_bytes!("../../fonts/ipaexm.ttf");
 
 static GOTHIC_UNHINTED: std::sync::OnceLock<Option<Vec<u8>>> = std::sync::OnceLock::new();
 static MINCHO_UNHINTED: std::sync::OnceLock<Option<Vec<u8>>> = std::sync::OnceLock::new();
+static GOTHIC_PARSED: std::sync::OnceLock<Option<ParsedFont>> = std::sync::OnceLock::new();
+static MINCHO_PARSED: std::sync::OnceLock<Option<ParsedFont>> = std::sync::OnceLock::new();
 
 /// The face without hinting (see [`super::unhint`]), made once per process; the face as
 /// shipped if it cannot be rewritten.
@@ -28,32 +30,50 @@ fn unhinted(
         .unwrap_or(original)
 }
 
-/// The bundled faces that were asked for, parsed.
-#[derive(Clone)]
+/// The unhinted bytes of a bundled face (what is embedded, subset, in every PDF).
+pub(crate) fn face_bytes(name: FontName) -> &'static [u8] {
+    match name {
+        FontName::Gothic => unhinted(&GOTHIC_UNHINTED, GOTHIC),
+        FontName::Mincho => unhinted(&MINCHO_UNHINTED, MINCHO),
+    }
+}
+
+/// A bundled face, parsed once per process (the parse takes about 10 ms, the unhinting as
+/// much again): every renderer, sheet and check after the first shares it.
+fn parsed(name: FontName) -> Option<&'static ParsedFont> {
+    let cache = match name {
+        FontName::Gothic => &GOTHIC_PARSED,
+        FontName::Mincho => &MINCHO_PARSED,
+    };
+    cache
+        .get_or_init(|| ParsedFont::from_bytes(face_bytes(name), 0, &mut Vec::new()))
+        .as_ref()
+}
+
+/// The bundled faces that were asked for, parsed (once per process, shared).
+#[derive(Clone, Copy)]
 pub struct Fonts {
-    gothic: Option<ParsedFont>,
-    mincho: Option<ParsedFont>,
+    gothic: Option<&'static ParsedFont>,
+    mincho: Option<&'static ParsedFont>,
 }
 
 impl Fonts {
-    /// Parses the faces for which `wanted` is true.
+    /// The faces for which `wanted` is true.
     pub fn load(wanted: impl Fn(FontName) -> bool) -> Result<Fonts, Error> {
-        let parse = |name: FontName| -> Result<Option<ParsedFont>, Error> {
+        let parse = |name: FontName| -> Result<Option<&'static ParsedFont>, Error> {
             if !wanted(name) {
                 return Ok(None);
             }
-            let (bytes, label) = match name {
-                FontName::Gothic => (unhinted(&GOTHIC_UNHINTED, GOTHIC), "IPAexGothic"),
-                FontName::Mincho => (unhinted(&MINCHO_UNHINTED, MINCHO), "IPAexMincho"),
+            let label = match name {
+                FontName::Gothic => "IPAexGothic",
+                FontName::Mincho => "IPAexMincho",
             };
-            ParsedFont::from_bytes(bytes, 0, &mut Vec::new())
-                .map(Some)
-                .ok_or_else(|| {
-                    Error::failed(
-                        format!("同梱フォント {label} を読み込めません"),
-                        format!("cannot parse the bundled font {label}"),
-                    )
-                })
+            parsed(name).map(Some).ok_or_else(|| {
+                Error::failed(
+                    format!("同梱フォント {label} を読み込めません"),
+                    format!("cannot parse the bundled font {label}"),
+                )
+            })
         };
         Ok(Fonts {
             gothic: parse(FontName::Gothic)?,
@@ -68,7 +88,7 @@ impl Fonts {
             FontName::Gothic => &self.gothic,
             FontName::Mincho => &self.mincho,
         };
-        face.as_ref().expect("font loaded for the template")
+        face.expect("font loaded for the template")
     }
 }
 
