@@ -12,7 +12,9 @@ use super::qr::{QrSymbol, QUIET_ZONE};
 use super::template::{Align, BoxShape, Cells, FontName, Label, Mark, Page, Rule, Slot};
 use crate::error::Error;
 
-/// The fonts registered in one PDF document, with their parsed faces for measuring.
+/// The fonts of one PDF document, with their parsed faces for measuring. A face is named in
+/// the pages by a fixed resource name and embedded when the document is saved ([`save`]),
+/// cut down to the characters its pages print.
 pub(crate) struct FontSet<'a> {
     pub fonts: &'a Fonts,
     pub gothic: Option<FontId>,
@@ -20,17 +22,13 @@ pub(crate) struct FontSet<'a> {
 }
 
 impl<'a> FontSet<'a> {
-    /// Registers in `pdf` the faces for which `used` is true.
-    pub fn register(
-        pdf: &mut printpdf::PdfDocument,
-        fonts: &'a Fonts,
-        used: impl Fn(FontName) -> bool,
-    ) -> FontSet<'a> {
-        let mut add = |name: FontName| used(name).then(|| pdf.add_font(fonts.get(name)));
+    /// The faces for which `used` is true.
+    pub fn register(fonts: &'a Fonts, used: impl Fn(FontName) -> bool) -> FontSet<'a> {
+        let id = |name: FontName| used(name).then(|| FontId(resource_name(name).to_string()));
         FontSet {
             fonts,
-            gothic: add(FontName::Gothic),
-            mincho: add(FontName::Mincho),
+            gothic: id(FontName::Gothic),
+            mincho: id(FontName::Mincho),
         }
     }
 
@@ -46,6 +44,100 @@ impl<'a> FontSet<'a> {
             self.fonts.get(name),
         )
     }
+
+    /// The registered faces with their ids.
+    fn faces(&self) -> impl Iterator<Item = (FontId, FontName)> + '_ {
+        [
+            (&self.gothic, FontName::Gothic),
+            (&self.mincho, FontName::Mincho),
+        ]
+        .into_iter()
+        .filter_map(|(id, name)| Some((id.clone()?, name)))
+    }
+}
+
+/// The resource name of a face in the pages (fixed, so that the same document is the same
+/// bytes; not one of the standard 14 names F1–F14).
+fn resource_name(name: FontName) -> &'static str {
+    match name {
+        FontName::Gothic => "IPAexG",
+        FontName::Mincho => "IPAexM",
+    }
+}
+
+/// Embeds each face of `fonts` that the pages use, subset to the characters they print (see
+/// [`super::subset`]). A face the subsetter cannot cut is handed to printpdf whole, which
+/// subsets it itself (slower, same result on paper).
+fn embed_fonts(pdf: &mut printpdf::PdfDocument, fonts: &FontSet<'_>) {
+    use printpdf::font::{FontEmbeddingMode, PdfFont, PrintpdfFontMeta};
+    use std::collections::BTreeMap;
+    let mut chars: BTreeMap<String, BTreeMap<char, u16>> = BTreeMap::new();
+    for (id, name) in fonts.faces() {
+        let face = fonts.fonts.get(name);
+        let mut current: Option<&str> = None;
+        for page in &pdf.pages {
+            for op in &page.ops {
+                match op {
+                    Op::SetFont {
+                        font: PdfFontHandle::External(f),
+                        ..
+                    } => current = Some(f.0.as_str()),
+                    Op::ShowText { items } if current == Some(id.0.as_str()) => {
+                        let used = chars.entry(id.0.clone()).or_default();
+                        for item in items {
+                            let TextItem::Text(t) = item else { continue };
+                            for c in t.chars() {
+                                if let Some(g) = face.lookup_glyph_index(c as u32) {
+                                    used.insert(c, g);
+                                }
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    for (id, name) in fonts.faces() {
+        let Some(used) = chars.get(&id.0) else {
+            continue;
+        };
+        let face = fonts.fonts.get(name);
+        let small = super::subset::subset(super::fonts::face_bytes(name), used)
+            .and_then(|s| printpdf::ParsedFont::from_bytes(&s.bytes, 0, &mut Vec::new()));
+        let pdf_font = match small {
+            Some(mut small) => {
+                // The subset tag (ISO 32000-1, 9.6.4) names the glyph set: the same
+                // characters give the same tag, and so the same bytes.
+                let base = face.font_name.clone().unwrap_or_else(|| id.0.clone());
+                small.font_name = Some(format!("{}+{base}", subset_tag(used)));
+                PdfFont::with_meta(
+                    small,
+                    PrintpdfFontMeta {
+                        embedding_mode: FontEmbeddingMode::Full,
+                        requires_subsetting: false,
+                        ..PrintpdfFontMeta::default()
+                    },
+                )
+            }
+            None => PdfFont::new(face.clone()),
+        };
+        pdf.resources.fonts.map.insert(id, pdf_font);
+    }
+}
+
+/// Six capital letters drawn from the characters of a subset.
+fn subset_tag(chars: &std::collections::BTreeMap<char, u16>) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for c in chars.keys() {
+        h.update((*c as u32).to_be_bytes());
+    }
+    h.finalize()
+        .iter()
+        .take(6)
+        .map(|b| (b'A' + b % 26) as char)
+        .collect()
 }
 
 /// The parts of a template that are the same on every sheet: boxes, rules, cells, wording.
@@ -466,14 +558,18 @@ impl PageOps {
 }
 
 /// Saves a document with honest metadata: this app as creator and producer, the creation date
-/// given (a prescription's day of issue, 00:00 in Japan, rather than printpdf's 1970), and no
-/// empty PDF/X version marker (printpdf writes
-/// `/GTS_PDFXVersion()` for a document that claims no PDF/X conformance; it is blanked in place,
-/// so the cross-reference offsets stay right).
+/// given (a prescription's day of issue, 00:00 in Japan, rather than printpdf's 1970), no
+/// empty PDF/X version marker (printpdf writes `/GTS_PDFXVersion()` for a document that claims
+/// no PDF/X conformance), and a document id (`/ID`) drawn from the content instead of
+/// printpdf's random one: the same document is always the same bytes, so an archived copy can
+/// be checked by rendering it again. The fonts are embedded subset ([`embed_fonts`]) and the
+/// streams compressed.
 pub(crate) fn save(
     mut pdf: printpdf::PdfDocument,
+    fonts: &FontSet<'_>,
     created_on: Option<chrono::NaiveDate>,
 ) -> Vec<u8> {
+    embed_fonts(&mut pdf, fonts);
     let info = &mut pdf.metadata.info;
     let name = concat!("onshi-fallback ", env!("CARGO_PKG_VERSION"));
     info.creator = name.to_string();
@@ -505,15 +601,76 @@ pub(crate) fn save(
         info.modification_date = at;
         info.metadata_date = at;
     }
-    let mut bytes = pdf.save(&printpdf::PdfSaveOptions::default(), &mut Vec::new());
-    const EMPTY_PDFX: &[u8] = b"/GTS_PDFXVersion()";
-    if let Some(at) = bytes
-        .windows(EMPTY_PDFX.len())
-        .rposition(|w| w == EMPTY_PDFX)
+    let opts = printpdf::PdfSaveOptions {
+        optimize: false,
+        ..Default::default()
+    };
+    let mut doc = printpdf::serialize::to_lopdf_doc(&pdf, &opts, &mut Vec::new());
+    if let Ok(info) = doc
+        .trailer
+        .get(b"Info")
+        .and_then(lopdf::Object::as_reference)
+        .and_then(|id| doc.get_dictionary_mut(id))
     {
-        bytes[at..at + EMPTY_PDFX.len()].fill(b' ');
+        if info
+            .get(b"GTS_PDFXVersion")
+            .and_then(lopdf::Object::as_str)
+            .is_ok_and(<[u8]>::is_empty)
+        {
+            info.remove(b"GTS_PDFXVersion");
+        }
+    }
+    compress(&mut doc);
+    // The id is a hash of the file written with a blank id, put in place of the blank (same
+    // length, so the cross-reference offsets stay right).
+    const BLANK: [u8; 16] = [0; 16];
+    let blank = || lopdf::Object::String(BLANK.to_vec(), lopdf::StringFormat::Hexadecimal);
+    doc.trailer
+        .set("ID", lopdf::Object::Array(vec![blank(), blank()]));
+    let mut bytes = Vec::new();
+    doc.save_to(&mut bytes).expect("writing to memory");
+    let id = {
+        use sha2::{Digest, Sha256};
+        let hash = Sha256::digest(&bytes);
+        hash[..16]
+            .iter()
+            .map(|b| format!("{b:02X}"))
+            .collect::<String>()
+    };
+    let blank_hex = format!("<{}>", "00".repeat(16));
+    let trailer_at = bytes.windows(7).rposition(|w| w == b"trailer").unwrap_or(0);
+    let mut at = trailer_at;
+    while let Some(i) = bytes[at..]
+        .windows(blank_hex.len())
+        .position(|w| w == blank_hex.as_bytes())
+    {
+        bytes[at + i + 1..at + i + 1 + 32].copy_from_slice(id.as_bytes());
+        at += i + blank_hex.len();
     }
     bytes
+}
+
+/// Compresses every stream that may be (content, font program, character maps) with Flate at
+/// the default level: nearly the size of the best level at a fraction of its time.
+fn compress(doc: &mut lopdf::Document) {
+    use std::io::Write;
+    for object in doc.objects.values_mut() {
+        let lopdf::Object::Stream(stream) = object else {
+            continue;
+        };
+        if !stream.allows_compression || stream.dict.get(b"Filter").is_ok() {
+            continue;
+        }
+        let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+        if z.write_all(&stream.content).is_err() {
+            continue;
+        }
+        let Ok(packed) = z.finish() else { continue };
+        if packed.len() + 19 < stream.content.len() {
+            stream.dict.set("Filter", "FlateDecode");
+            stream.set_content(packed);
+        }
+    }
 }
 
 #[cfg(test)]

@@ -175,8 +175,7 @@ impl Renderer {
         let pages = body_pages.len().max(qr_pages);
 
         let mut pdf = PdfDocument::new("処方箋");
-        // Only the fonts the template uses: each registered font costs subsetting time.
-        let ids = FontSet::register(&mut pdf, &self.fonts, |name| t.uses(name));
+        let ids = FontSet::register(&self.fonts, |name| t.uses(name));
         let mut out_pages = Vec::with_capacity(pages);
         for n in 0..pages {
             let mut page = PageOps::new(t.page.height);
@@ -204,7 +203,7 @@ impl Renderer {
             out_pages.push(PdfPage::new(Mm(t.page.width), Mm(t.page.height), page.ops));
         }
         pdf.pages = out_pages;
-        let bytes = super::page::save(pdf, Some(doc.prescription.issued_on));
+        let bytes = super::page::save(pdf, &ids, Some(doc.prescription.issued_on));
         Ok(Rendered {
             pdf: bytes,
             pages,

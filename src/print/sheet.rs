@@ -195,7 +195,7 @@ pub fn render(sheet: &Sheet, data: &SheetData<'_>) -> Result<Vec<u8>, Error> {
         1
     };
     let mut pdf = PdfDocument::new(data.title);
-    let set = FontSet::register(&mut pdf, &fonts, |f| sheet.uses(f));
+    let set = FontSet::register(&fonts, |f| sheet.uses(f));
     let mut out = Vec::with_capacity(pages);
     for n in 0..pages {
         let mut page = PageOps::new(sheet.page.height);
@@ -245,7 +245,7 @@ pub fn render(sheet: &Sheet, data: &SheetData<'_>) -> Result<Vec<u8>, Error> {
         ));
     }
     pdf.pages = out;
-    Ok(super::page::save(pdf, None))
+    Ok(super::page::save(pdf, &set, None))
 }
 
 fn draw_table(
