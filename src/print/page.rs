@@ -7,7 +7,7 @@ use printpdf::{
     PdfFontHandle, Point, Pt, Rect, TextItem,
 };
 
-use super::fonts::{text_width_mm, Fonts, PT_TO_MM};
+use super::fonts::{text_width_mm, Face, Fonts, PT_TO_MM};
 use super::qr::{QrSymbol, QUIET_ZONE};
 use super::template::{Align, BoxShape, Cells, FontName, Label, Mark, Page, Rule, Slot};
 use crate::error::Error;
@@ -34,7 +34,7 @@ impl<'a> FontSet<'a> {
 
     /// The id and face of `name`. Every face a template draws with is registered
     /// ([`Template::uses`](super::template::Template::uses)).
-    pub fn get(&self, name: FontName) -> (FontId, &printpdf::ParsedFont) {
+    pub fn get(&self, name: FontName) -> (FontId, &'static Face) {
         let id = match name {
             FontName::Gothic => &self.gothic,
             FontName::Mincho => &self.mincho,
@@ -87,7 +87,7 @@ fn embed_fonts(pdf: &mut printpdf::PdfDocument, fonts: &FontSet<'_>) {
                         for item in items {
                             let TextItem::Text(t) = item else { continue };
                             for c in t.chars() {
-                                if let Some(g) = face.lookup_glyph_index(c as u32) {
+                                if let Some(g) = face.glyph(c) {
                                     used.insert(c, g);
                                 }
                             }
@@ -120,7 +120,7 @@ fn embed_fonts(pdf: &mut printpdf::PdfDocument, fonts: &FontSet<'_>) {
                     },
                 )
             }
-            None => PdfFont::new(face.clone()),
+            None => PdfFont::new(face.parsed.clone()),
         };
         pdf.resources.fonts.map.insert(id, pdf_font);
     }
@@ -253,7 +253,7 @@ pub(crate) fn draw_filled(
 /// Fits text into `w` and at most `lines` lines, shrinking the size down to `min`. None when it
 /// does not fit even then: the caller refuses rather than print a cut-off prescription.
 pub(crate) fn fit(
-    font: &printpdf::ParsedFont,
+    font: &Face,
     text: &str,
     w: f32,
     size: f32,
@@ -276,7 +276,7 @@ pub(crate) fn fit(
 /// The largest size, down to `min`, at which `text` wrapped to `w` stands within `h` (lines
 /// spaced as slots print them), with its lines.
 pub(crate) fn fit_height(
-    font: &printpdf::ParsedFont,
+    font: &Face,
     text: &str,
     w: f32,
     h: f32,
@@ -314,7 +314,7 @@ const NO_LINE_START: &str =
 /// two characters, except that a run of ASCII letters and digits (a number, a code) stays whole
 /// when it fits a line, a line never starts with a closing bracket or small kana (the character
 /// before goes down with it), and a paragraph never ends with one character alone on a line.
-pub(crate) fn wrap(font: &printpdf::ParsedFont, text: &str, w: f32, size: f32) -> Vec<String> {
+pub(crate) fn wrap(font: &Face, text: &str, w: f32, size: f32) -> Vec<String> {
     let fits = |s: &str| text_width_mm(font, s, size) <= w;
     let mut out = Vec::new();
     for para in text.split('\n') {

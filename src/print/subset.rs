@@ -301,6 +301,66 @@ fn cmap(chars: &BTreeMap<char, u16>, new_id: &BTreeMap<u16, u16>) -> Vec<u8> {
     out
 }
 
+/// The character map of `ttf`: its Windows Unicode subtable, format 12 (full repertoire)
+/// where there is one, else format 4 (BMP). None when it has neither.
+pub(crate) fn char_map(ttf: &[u8]) -> Option<Vec<(char, u16)>> {
+    let cmap = Tables::read(ttf)?.get(b"cmap")?;
+    let n = u16_at(cmap, 2)? as usize;
+    let mut f4 = None;
+    let mut f12 = None;
+    for i in 0..n {
+        let rec = 4 + 8 * i;
+        let (platform, encoding) = (u16_at(cmap, rec)?, u16_at(cmap, rec + 2)?);
+        let sub = cmap.get(u32_at(cmap, rec + 4)? as usize..)?;
+        match (platform, encoding, u16_at(sub, 0)?) {
+            (3, 10, 12) | (0, 4, 12) => f12 = Some(sub),
+            (3, 1, 4) | (0, 3, 4) => f4 = f4.or(Some(sub)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    if let Some(t) = f12 {
+        for i in 0..u32_at(t, 12)? as usize {
+            let g = 16 + 12 * i;
+            let (start, end, first) = (u32_at(t, g)?, u32_at(t, g + 4)?, u32_at(t, g + 8)?);
+            for c in start..=end.min(0x10FFFF) {
+                if let Some(ch) = char::from_u32(c) {
+                    out.push((ch, u16::try_from(first + (c - start)).ok()?));
+                }
+            }
+        }
+        return Some(out);
+    }
+    let t = f4?;
+    let seg_x2 = u16_at(t, 6)? as usize;
+    for s in (0..seg_x2).step_by(2) {
+        let end = u16_at(t, 14 + s)?;
+        let start = u16_at(t, 16 + seg_x2 + s)?;
+        let delta = u16_at(t, 16 + 2 * seg_x2 + s)?;
+        let range_at = 16 + 3 * seg_x2 + s;
+        let range = u16_at(t, range_at)? as usize;
+        for c in start..=end {
+            if c == 0xFFFF {
+                break;
+            }
+            let g = if range == 0 {
+                c.wrapping_add(delta)
+            } else {
+                let raw = u16_at(t, range_at + range + 2 * (c - start) as usize)?;
+                if raw == 0 {
+                    0
+                } else {
+                    raw.wrapping_add(delta)
+                }
+            };
+            if let Some(ch) = char::from_u32(c as u32) {
+                out.push((ch, g));
+            }
+        }
+    }
+    Some(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
