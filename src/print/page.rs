@@ -3,8 +3,7 @@
 //! (boxes, rules, character cells, wording, named slots, marks).
 
 use printpdf::{
-    Color, CurTransMat, FontId, Greyscale, Line, LineDashPattern, LinePoint, Mm, Op, PaintMode,
-    PdfFontHandle, Point, Pt, Rect, TextItem,
+    FontId, Line, LineDashPattern, LinePoint, Mm, Op, PdfFontHandle, Point, Pt, TextItem,
 };
 
 use super::fonts::{text_width_mm, Face, Fonts, PT_TO_MM};
@@ -389,7 +388,17 @@ pub(crate) fn aligned_x(x: f32, w: f32, align: Align, text_w: f32) -> f32 {
 /// bottom-left points.
 pub(crate) struct PageOps {
     pub ops: Vec<Op>,
+    /// The QR symbols, drawn as image masks when the document is saved ([`save`]).
+    pub masks: Vec<Mask>,
     height: f32,
+}
+
+/// A 1-bit image mask (a QR symbol): one bit per module, 0 for dark, rows padded to a byte,
+/// drawn in black at `at` (the matrix that maps the unit square onto the page, in points).
+pub(crate) struct Mask {
+    pub width: usize,
+    pub bits: Vec<u8>,
+    pub at: [f32; 6],
 }
 
 pub(crate) fn pt(mm: f32) -> Pt {
@@ -400,6 +409,7 @@ impl PageOps {
     pub fn new(height: f32) -> Self {
         PageOps {
             ops: Vec::new(),
+            masks: Vec::new(),
             height,
         }
     }
@@ -512,48 +522,35 @@ impl PageOps {
         ]);
     }
 
-    /// A QR symbol of side `size` (quiet zone included) at (x, y). A transformation puts the
-    /// origin at the symbol's top-left module with one unit per module, so each run of dark
-    /// modules in a row is a short `x y w 1 re f`: this keeps the content stream small.
+    /// A QR symbol of side `size` (quiet zone included) at (x, y), as a 1-bit image mask with
+    /// one sample per module: exact modules at any scale, and a few hundred bytes where one
+    /// rectangle per run of dark modules took several kilobytes per symbol.
     pub fn qr(&mut self, s: &QrSymbol, x: f32, y: f32, size: f32) {
         let pitch = size / (s.width + 2 * QUIET_ZONE) as f32;
         let x0 = x + pitch * QUIET_ZONE as f32;
         let y0 = y + pitch * QUIET_ZONE as f32;
-        let p = pt(pitch).0;
-        self.ops.push(Op::SaveGraphicsState);
-        self.ops.push(Op::SetTransformationMatrix {
-            matrix: CurTransMat::Raw([p, 0.0, 0.0, -p, pt(x0).0, pt(self.height - y0).0]),
-        });
-        self.ops.push(Op::SetFillColor {
-            col: Color::Greyscale(Greyscale {
-                percent: 0.0,
-                icc_profile: None,
-            }),
-        });
+        let side = pitch * s.width as f32;
+        let row_bytes = s.width.div_ceil(8);
+        let mut bits = vec![0xFFu8; row_bytes * s.width];
         for row in 0..s.width {
-            let mut col = 0;
-            while col < s.width {
-                if !s.is_dark(col, row) {
-                    col += 1;
-                    continue;
+            for col in 0..s.width {
+                if s.is_dark(col, row) {
+                    bits[row * row_bytes + col / 8] &= !(0x80 >> (col % 8));
                 }
-                let start = col;
-                while col < s.width && s.is_dark(col, row) {
-                    col += 1;
-                }
-                self.ops.push(Op::DrawRectangle {
-                    rectangle: Rect {
-                        x: Pt(start as f32),
-                        y: Pt(row as f32),
-                        width: Pt((col - start) as f32),
-                        height: Pt(1.0),
-                        mode: Some(PaintMode::Fill),
-                        winding_order: None,
-                    },
-                });
             }
         }
-        self.ops.push(Op::RestoreGraphicsState);
+        self.masks.push(Mask {
+            width: s.width,
+            bits,
+            at: [
+                pt(side).0,
+                0.0,
+                0.0,
+                pt(side).0,
+                pt(x0).0,
+                pt(self.height - y0 - side).0,
+            ],
+        });
     }
 }
 
@@ -564,11 +561,23 @@ impl PageOps {
 /// printpdf's random one: the same document is always the same bytes, so an archived copy can
 /// be checked by rendering it again. The fonts are embedded subset ([`embed_fonts`]) and the
 /// streams compressed.
+///
+/// `form` is drawn once, as a form XObject that every page shows under its own content (the
+/// fixed boxes and wording of a prescription's sheets are written once, not once per sheet);
+/// `masks` are each page's image masks ([`PageOps::qr`]).
 pub(crate) fn save(
     mut pdf: printpdf::PdfDocument,
     fonts: &FontSet<'_>,
     created_on: Option<chrono::NaiveDate>,
+    form: Option<Vec<Op>>,
+    masks: &[Vec<Mask>],
 ) -> Vec<u8> {
+    let form = form.and_then(|ops| {
+        let mut page = pdf.pages.first()?.clone();
+        page.ops = ops;
+        pdf.pages.push(page);
+        Some(())
+    });
     embed_fonts(&mut pdf, fonts);
     let info = &mut pdf.metadata.info;
     let name = concat!("onshi-fallback ", env!("CARGO_PKG_VERSION"));
@@ -620,6 +629,7 @@ pub(crate) fn save(
             info.remove(b"GTS_PDFXVersion");
         }
     }
+    add_form_and_masks(&mut doc, form.is_some(), masks);
     compress(&mut doc);
     // The id is a hash of the file written with a blank id, put in place of the blank (same
     // length, so the cross-reference offsets stay right).
@@ -648,6 +658,112 @@ pub(crate) fn save(
         at += i + blank_hex.len();
     }
     bytes
+}
+
+/// Turns the last page into the form XObject `/Fm` that every other page draws first (when
+/// `form`), and draws each page's masks after its content.
+fn add_form_and_masks(doc: &mut lopdf::Document, form: bool, masks: &[Vec<Mask>]) {
+    use lopdf::{Dictionary, Object, Stream};
+    let mut pages: Vec<lopdf::ObjectId> = doc.get_pages().into_values().collect();
+    let Some(&first) = pages.first() else { return };
+    let reference = |doc: &lopdf::Document, dict: lopdf::ObjectId, key: &[u8]| {
+        doc.get_dictionary(dict)
+            .ok()?
+            .get(key)
+            .ok()?
+            .as_reference()
+            .ok()
+    };
+    let Some(resources) = reference(doc, first, b"Resources") else {
+        return;
+    };
+    let (Some(xobjects), Some(font_dict)) = (
+        reference(doc, resources, b"XObject"),
+        reference(doc, resources, b"Font"),
+    ) else {
+        return;
+    };
+    let mut names: Vec<(Vec<u8>, lopdf::ObjectId)> = Vec::new();
+    let mut prefix = Vec::new();
+    if form {
+        let page = pages.pop().expect("the form's page");
+        let (Some(content), Ok(media)) = (
+            reference(doc, page, b"Contents"),
+            doc.get_dictionary(page)
+                .and_then(|d| d.get(b"MediaBox"))
+                .cloned(),
+        ) else {
+            return;
+        };
+        let own_resources = reference(doc, page, b"Resources");
+        let Ok(Object::Stream(stream)) = doc.get_object_mut(content) else {
+            return;
+        };
+        let mut dict = Dictionary::new();
+        dict.set("Type", "XObject");
+        dict.set("Subtype", "Form");
+        dict.set("BBox", media);
+        dict.set(
+            "Resources",
+            Dictionary::from_iter(vec![("Font", Object::Reference(font_dict))]),
+        );
+        *stream = Stream::new(dict, std::mem::take(&mut stream.content));
+        doc.objects.remove(&page);
+        if let Some(r) = own_resources {
+            doc.objects.remove(&r);
+        }
+        if let Some(tree) = reference(doc, first, b"Parent") {
+            if let Ok(dict) = doc.get_dictionary_mut(tree) {
+                dict.set("Count", pages.len() as i64);
+                dict.set(
+                    "Kids",
+                    pages
+                        .iter()
+                        .map(|p| Object::Reference(*p))
+                        .collect::<Vec<_>>(),
+                );
+            }
+        }
+        names.push((b"Fm".to_vec(), content));
+        prefix.extend_from_slice(b"q /Fm Do Q\n");
+    }
+    for (n, page) in pages.iter().enumerate() {
+        let mut suffix = Vec::new();
+        for (k, m) in masks.get(n).into_iter().flatten().enumerate() {
+            let name = format!("Qr{}_{}", n + 1, k + 1);
+            let mut dict = Dictionary::new();
+            dict.set("Type", "XObject");
+            dict.set("Subtype", "Image");
+            dict.set("Width", m.width as i64);
+            dict.set("Height", m.width as i64);
+            dict.set("ImageMask", true);
+            dict.set("BitsPerComponent", 1);
+            let id = doc.add_object(Stream::new(dict, m.bits.clone()));
+            names.push((name.clone().into_bytes(), id));
+            let [a, b, c, d, e, f] = m.at;
+            suffix.extend_from_slice(
+                format!("q 0 g {a:.4} {b} {c} {d:.4} {e:.4} {f:.4} cm /{name} Do Q\n").as_bytes(),
+            );
+        }
+        if prefix.is_empty() && suffix.is_empty() {
+            continue;
+        }
+        let Some(content) = reference(doc, *page, b"Contents") else {
+            continue;
+        };
+        if let Ok(Object::Stream(stream)) = doc.get_object_mut(content) {
+            let mut bytes = prefix.clone();
+            bytes.extend_from_slice(&stream.content);
+            bytes.push(b'\n');
+            bytes.extend_from_slice(&suffix);
+            stream.set_content(bytes);
+        }
+    }
+    if let Ok(dict) = doc.get_dictionary_mut(xobjects) {
+        for (name, id) in names {
+            dict.set(name, Object::Reference(id));
+        }
+    }
 }
 
 /// Compresses every stream that may be (content, font program, character maps) with Flate at

@@ -176,10 +176,13 @@ impl Renderer {
 
         let mut pdf = PdfDocument::new("処方箋");
         let ids = FontSet::register(&self.fonts, |name| t.uses(name));
+        // The form is the same on every sheet: drawn once, shown by each.
+        let mut form = PageOps::new(t.page.height);
+        self.draw_form(&mut form, &ids);
         let mut out_pages = Vec::with_capacity(pages);
+        let mut masks = Vec::with_capacity(pages);
         for n in 0..pages {
             let mut page = PageOps::new(t.page.height);
-            self.draw_form(&mut page, &ids);
             let sheet = SheetPos {
                 n,
                 pages,
@@ -200,10 +203,17 @@ impl Renderer {
                 page.qr(s, x, t.qr.y, t.qr.size);
                 self.draw_symbol_label(&mut page, &ids, s, x);
             }
+            masks.push(page.masks);
             out_pages.push(PdfPage::new(Mm(t.page.width), Mm(t.page.height), page.ops));
         }
         pdf.pages = out_pages;
-        let bytes = super::page::save(pdf, &ids, Some(doc.prescription.issued_on));
+        let bytes = super::page::save(
+            pdf,
+            &ids,
+            Some(doc.prescription.issued_on),
+            Some(form.ops),
+            &masks,
+        );
         Ok(Rendered {
             pdf: bytes,
             pages,

@@ -197,6 +197,7 @@ pub fn render(sheet: &Sheet, data: &SheetData<'_>) -> Result<Vec<u8>, Error> {
     let mut pdf = PdfDocument::new(data.title);
     let set = FontSet::register(&fonts, |f| sheet.uses(f));
     let mut out = Vec::with_capacity(pages);
+    let mut masks = Vec::with_capacity(pages);
     for n in 0..pages {
         let mut page = PageOps::new(sheet.page.height);
         draw_fixed(
@@ -238,6 +239,7 @@ pub fn render(sheet: &Sheet, data: &SheetData<'_>) -> Result<Vec<u8>, Error> {
                 }),
             );
         }
+        masks.push(page.masks);
         out.push(PdfPage::new(
             Mm(sheet.page.width),
             Mm(sheet.page.height),
@@ -245,7 +247,7 @@ pub fn render(sheet: &Sheet, data: &SheetData<'_>) -> Result<Vec<u8>, Error> {
         ));
     }
     pdf.pages = out;
-    Ok(super::page::save(pdf, &set, None))
+    Ok(super::page::save(pdf, &set, None, None, &masks))
 }
 
 fn draw_table(
