@@ -67,9 +67,12 @@ fn resource_name(name: FontName) -> &'static str {
 /// Embeds each face of `fonts` that the pages use, subset to the characters they print (see
 /// [`super::subset`]). A face the subsetter cannot cut is handed to printpdf whole, which
 /// subsets it itself (slower, same result on paper).
-fn embed_fonts(pdf: &mut printpdf::PdfDocument, fonts: &FontSet<'_>) {
+///
+/// Returns each subset's (parsed bytes, embedded bytes), for [`embed_programs`].
+fn embed_fonts(pdf: &mut printpdf::PdfDocument, fonts: &FontSet<'_>) -> Vec<(Vec<u8>, Vec<u8>)> {
     use printpdf::font::{FontEmbeddingMode, PdfFont, PrintpdfFontMeta};
     use std::collections::BTreeMap;
+    let mut programs = Vec::new();
     let mut chars: BTreeMap<String, BTreeMap<char, u16>> = BTreeMap::new();
     for (id, name) in fonts.faces() {
         let face = fonts.fonts.get(name);
@@ -102,8 +105,11 @@ fn embed_fonts(pdf: &mut printpdf::PdfDocument, fonts: &FontSet<'_>) {
             continue;
         };
         let face = fonts.fonts.get(name);
-        let small = super::subset::subset(super::fonts::face_bytes(name), used)
-            .and_then(|s| printpdf::ParsedFont::from_bytes(&s.bytes, 0, &mut Vec::new()));
+        let small = super::subset::subset(super::fonts::face_bytes(name), used).and_then(|s| {
+            let parsed = printpdf::ParsedFont::from_bytes(&s.bytes, 0, &mut Vec::new())?;
+            programs.push((s.bytes, s.embedded));
+            Some(parsed)
+        });
         let pdf_font = match small {
             Some(mut small) => {
                 // The subset tag (ISO 32000-1, 9.6.4) names the glyph set: the same
@@ -122,6 +128,24 @@ fn embed_fonts(pdf: &mut printpdf::PdfDocument, fonts: &FontSet<'_>) {
             None => PdfFont::new(face.parsed.clone()),
         };
         pdf.resources.fonts.map.insert(id, pdf_font);
+    }
+    programs
+}
+
+/// Puts each subset's embedded program (without its character map) in place of the one
+/// printpdf wrote.
+fn embed_programs(doc: &mut lopdf::Document, programs: &[(Vec<u8>, Vec<u8>)]) {
+    for object in doc.objects.values_mut() {
+        let lopdf::Object::Stream(stream) = object else {
+            continue;
+        };
+        if let Some((_, embedded)) = programs
+            .iter()
+            .find(|(parsed, _)| *parsed == stream.content)
+        {
+            stream.dict.set("Length1", embedded.len() as i64);
+            stream.set_content(embedded.clone());
+        }
     }
 }
 
@@ -401,8 +425,10 @@ pub(crate) struct Mask {
     pub at: [f32; 6],
 }
 
+/// Millimetres in points, to a hundredth of a point (1/7200 inch, far below any printer's
+/// dot): the content streams carry short numbers.
 pub(crate) fn pt(mm: f32) -> Pt {
-    Mm(mm).into_pt()
+    Pt((Mm(mm).into_pt().0 * 100.0).round() / 100.0)
 }
 
 impl PageOps {
@@ -578,7 +604,7 @@ pub(crate) fn save(
         pdf.pages.push(page);
         Some(())
     });
-    embed_fonts(&mut pdf, fonts);
+    let programs = embed_fonts(&mut pdf, fonts);
     let info = &mut pdf.metadata.info;
     let name = concat!("onshi-fallback ", env!("CARGO_PKG_VERSION"));
     info.creator = name.to_string();
@@ -629,6 +655,7 @@ pub(crate) fn save(
             info.remove(b"GTS_PDFXVersion");
         }
     }
+    embed_programs(&mut doc, &programs);
     add_form_and_masks(&mut doc, form.is_some(), masks);
     compress(&mut doc);
     // The id is a hash of the file written with a blank id, put in place of the blank (same
@@ -637,8 +664,15 @@ pub(crate) fn save(
     let blank = || lopdf::Object::String(BLANK.to_vec(), lopdf::StringFormat::Hexadecimal);
     doc.trailer
         .set("ID", lopdf::Object::Array(vec![blank(), blank()]));
+    // Object streams (PDF 1.5): the dictionaries, the glyph widths among them, compressed too.
     let mut bytes = Vec::new();
-    doc.save_to(&mut bytes).expect("writing to memory");
+    let options = lopdf::SaveOptions::builder()
+        .use_object_streams(true)
+        .use_xref_streams(true)
+        .compression_level(6)
+        .build();
+    doc.save_with_options(&mut bytes, options)
+        .expect("writing to memory");
     let id = {
         use sha2::{Digest, Sha256};
         let hash = Sha256::digest(&bytes);
@@ -647,15 +681,16 @@ pub(crate) fn save(
             .map(|b| format!("{b:02X}"))
             .collect::<String>()
     };
+    // The blank id is written (uncompressed) in the last dictionary of the file, the trailer
+    // or the cross-reference stream's.
     let blank_hex = format!("<{}>", "00".repeat(16));
-    let trailer_at = bytes.windows(7).rposition(|w| w == b"trailer").unwrap_or(0);
-    let mut at = trailer_at;
-    while let Some(i) = bytes[at..]
-        .windows(blank_hex.len())
-        .position(|w| w == blank_hex.as_bytes())
-    {
-        bytes[at + i + 1..at + i + 1 + 32].copy_from_slice(id.as_bytes());
-        at += i + blank_hex.len();
+    for _ in 0..2 {
+        if let Some(i) = bytes
+            .windows(blank_hex.len())
+            .rposition(|w| w == blank_hex.as_bytes())
+        {
+            bytes[i + 1..i + 1 + 32].copy_from_slice(id.as_bytes());
+        }
     }
     bytes
 }

@@ -48,9 +48,15 @@ impl<'a> Tables<'a> {
     }
 }
 
-/// A subset font program: its bytes, and the new glyph id of each character it maps.
+/// A subset font program.
 pub(crate) struct Subset {
+    /// With a character map of the characters printed (what printpdf parses, to set the
+    /// text in the subset's glyph ids).
     pub bytes: Vec<u8>,
+    /// What is embedded: the same without the character map's entries. A PDF reader draws a
+    /// CIDFontType2 through `/CIDToGIDMap` and never reads the font's own map (ISO 32000-1,
+    /// 9.7.4.2); an empty one is kept for readers that want the table present.
+    pub embedded: Vec<u8>,
 }
 
 /// The face `ttf` reduced to `chars` (each with its glyph id in `ttf`). None when the face is
@@ -111,14 +117,15 @@ pub(crate) fn subset(ttf: &[u8], chars: &BTreeMap<char, u16>) -> Option<Subset> 
     let n = u16::try_from(order.len()).ok()?;
 
     let mut new_glyf = Vec::new();
-    let mut new_loca = Vec::with_capacity(4 * (order.len() + 1));
+    let mut offsets = Vec::with_capacity(order.len() + 1);
     let mut new_hmtx = Vec::with_capacity(4 * order.len());
     for &g in &order {
-        put_u32(&mut new_loca, new_glyf.len() as u32);
+        offsets.push(new_glyf.len());
         let data = glyph(g)?;
         if !data.is_empty() {
             new_glyf.extend_from_slice(&renumbered(data, &new_id)?);
-            while new_glyf.len() % 4 != 0 {
+            // Even offsets: what the short loca format needs.
+            if new_glyf.len() % 2 != 0 {
                 new_glyf.push(0);
             }
         }
@@ -135,13 +142,23 @@ pub(crate) fn subset(ttf: &[u8], chars: &BTreeMap<char, u16>) -> Option<Subset> 
         put_u16(&mut new_hmtx, advance);
         put_u16(&mut new_hmtx, lsb);
     }
-    put_u32(&mut new_loca, new_glyf.len() as u32);
+    offsets.push(new_glyf.len());
+    // The short format (offset / 2 in 16 bits) while the glyphs take less than 128 KB.
+    let short = new_glyf.len() < 0x20000;
+    let mut new_loca = Vec::with_capacity(4 * offsets.len());
+    for o in offsets {
+        if short {
+            put_u16(&mut new_loca, (o / 2) as u16);
+        } else {
+            put_u32(&mut new_loca, o as u32);
+        }
+    }
 
     let mut new_head = head.to_vec();
     new_head.get_mut(8..12)?.copy_from_slice(&[0; 4]); // checkSumAdjustment, set at the end
     new_head
         .get_mut(50..52)?
-        .copy_from_slice(&1u16.to_be_bytes()); // long loca
+        .copy_from_slice(&u16::from(!short).to_be_bytes()); // indexToLocFormat
     let mut new_hhea = hhea.to_vec();
     new_hhea.get_mut(34..36)?.copy_from_slice(&n.to_be_bytes());
     let mut new_maxp = maxp.to_vec();
@@ -160,15 +177,63 @@ pub(crate) fn subset(ttf: &[u8], chars: &BTreeMap<char, u16>) -> Option<Subset> 
         (*b"maxp", new_maxp),
         (*b"post", new_post),
     ];
-    for tag in [b"OS/2", b"name"] {
-        if let Some(data) = t.get(tag) {
-            tables.push((*tag, data.to_vec()));
-        }
+    if let Some(data) = t.get(b"OS/2") {
+        tables.push((*b"OS/2", data.to_vec()));
+    }
+    if let Some(data) = t.get(b"name") {
+        tables.push((
+            *b"name",
+            windows_names(data).unwrap_or_else(|| data.to_vec()),
+        ));
     }
     tables.sort_by_key(|t| t.0);
+    let version = ttf.get(0..4)?;
+    let bytes = super::unhint::assemble(version, &tables);
+    if let Some(map) = tables.iter_mut().find(|t| &t.0 == b"cmap") {
+        map.1 = cmap(&BTreeMap::new(), &new_id);
+    }
     Some(Subset {
-        bytes: super::unhint::assemble(ttf.get(0..4)?, &tables),
+        bytes,
+        embedded: super::unhint::assemble(version, &tables),
     })
+}
+
+/// The `name` table with its Windows English records only (the copyright, licence, family
+/// and PostScript names stay; the Macintosh and Japanese duplicates go).
+fn windows_names(name: &[u8]) -> Option<Vec<u8>> {
+    let count = u16_at(name, 2)? as usize;
+    let strings = u16_at(name, 4)? as usize;
+    let mut records = Vec::new();
+    for i in 0..count {
+        let r = 6 + 12 * i;
+        let (platform, encoding, language) =
+            (u16_at(name, r)?, u16_at(name, r + 2)?, u16_at(name, r + 4)?);
+        if (platform, encoding, language) != (3, 1, 0x409) {
+            continue;
+        }
+        let (id, len, off) = (
+            u16_at(name, r + 6)?,
+            u16_at(name, r + 8)? as usize,
+            u16_at(name, r + 10)? as usize,
+        );
+        records.push((id, name.get(strings + off..strings + off + len)?));
+    }
+    if records.is_empty() {
+        return None;
+    }
+    let mut out = Vec::new();
+    put_u16(&mut out, 0);
+    put_u16(&mut out, records.len() as u16);
+    put_u16(&mut out, (6 + 12 * records.len()) as u16);
+    let mut data = Vec::new();
+    for (id, text) in &records {
+        for v in [3, 1, 0x409, *id, text.len() as u16, data.len() as u16] {
+            put_u16(&mut out, v);
+        }
+        data.extend_from_slice(text);
+    }
+    out.extend_from_slice(&data);
+    Some(out)
 }
 
 const ARGS_ARE_WORDS: u16 = 0x0001;
