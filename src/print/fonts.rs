@@ -31,7 +31,7 @@ fn unhinted(
 }
 
 /// The unhinted bytes of a bundled face (what is embedded, subset, in every PDF).
-pub(crate) fn face_bytes(name: FontName) -> &'static [u8] {
+pub fn face_bytes(name: FontName) -> &'static [u8] {
     match name {
         FontName::Gothic => unhinted(&GOTHIC_UNHINTED, GOTHIC),
         FontName::Mincho => unhinted(&MINCHO_UNHINTED, MINCHO),
@@ -170,6 +170,24 @@ pub fn printable(font: &Face, text: &str) -> (String, Vec<(char, char)>) {
         out.push(instead);
     }
     (out, replaced)
+}
+
+/// Fields that must reach paper whatever they hold (a patient's name and address), each
+/// made printable in place ([`printable`]); returns a note ([`fallback_note`]) for each field
+/// that was changed, to print with it.
+pub fn printable_fields<'a>(
+    font: &Face,
+    fields: impl IntoIterator<Item = (&'a str, &'a mut String)>,
+) -> Vec<String> {
+    let mut notes = Vec::new();
+    for (what, field) in fields {
+        let (text, replaced) = printable(font, field);
+        if !replaced.is_empty() {
+            notes.push(fallback_note(what, &replaced));
+            *field = text;
+        }
+    }
+    notes
 }
 
 /// The note printed with a name set in fallback characters. It names the original by its code

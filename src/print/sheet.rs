@@ -155,14 +155,17 @@ pub struct SheetData<'a> {
     pub strict: bool,
 }
 
-/// `text` as the sheet's data font prints it, with the replacements made (see
-/// [`super::fonts::printable`]): for the fields of a form that must never be refused (a
-/// patient's name), printed with a note instead.
-pub fn printable(sheet: &Sheet, text: &str) -> Result<(String, Vec<(char, char)>), Error> {
+/// Fields of a form that must never be refused (a patient's name and address), made
+/// printable in the sheet's data font in place; the notes to print with them (see
+/// [`super::fonts::printable_fields`]).
+pub fn printable_fields<'a>(
+    sheet: &Sheet,
+    fields: impl IntoIterator<Item = (&'a str, &'a mut String)>,
+) -> Result<Vec<String>, Error> {
     let fonts = Fonts::load(|f| f == sheet.page.data_font)?;
-    Ok(super::fonts::printable(
+    Ok(super::fonts::printable_fields(
         fonts.get(sheet.page.data_font),
-        text,
+        fields,
     ))
 }
 
