@@ -226,21 +226,20 @@ fn best_mask(canvas: &Canvas) -> Vec<bool> {
 /// The penalty of a masked symbol (lower is better): runs of five or more, 2×2 blocks,
 /// finder-like patterns, and the balance of dark and light.
 fn penalty(m: &[bool]) -> u32 {
+    const FINDER: [bool; 7] = [true, false, true, true, true, false, true];
     let w = (m.len() as f64).sqrt() as usize;
-    let at = |horizontal: bool, line: usize, k: usize| {
-        if horizontal {
-            m[line * w + k]
-        } else {
-            m[k * w + line]
-        }
-    };
+    if w == 0 {
+        return 0;
+    }
+    // Columns as rows, so that both directions are read as slices.
+    let t: Vec<bool> = (0..w * w).map(|i| m[(i % w) * w + i / w]).collect();
     let mut score = 0u32;
-    for horizontal in [true, false] {
-        for line in 0..w {
+    for grid in [m, &t[..]] {
+        for line in grid.chunks_exact(w) {
             // Runs of one colour: 3 for five, one more for each further module.
             let mut run = 1;
-            for k in 1..=w {
-                if k < w && at(horizontal, line, k) == at(horizontal, line, k - 1) {
+            for k in 1..w {
+                if line[k] == line[k - 1] {
                     run += 1;
                 } else {
                     if run >= 5 {
@@ -249,15 +248,16 @@ fn penalty(m: &[bool]) -> u32 {
                     run = 1;
                 }
             }
+            if run >= 5 {
+                score += run - 2;
+            }
             // 1:1:3:1:1 with four light modules on either side (or the edge).
-            const FINDER: [bool; 7] = [true, false, true, true, true, false, true];
             for j in 0..w.saturating_sub(6) {
-                if (0..7).any(|k| at(horizontal, line, j + k) != FINDER[k]) {
+                if line[j..j + 7] != FINDER {
                     continue;
                 }
-                let dark = |k: usize| k < w && at(horizontal, line, k);
-                let before = (j.saturating_sub(4)..j).any(dark);
-                let after = (j + 7..j + 11).any(dark);
+                let before = line[j.saturating_sub(4)..j].iter().any(|d| *d);
+                let after = line[j + 7..(j + 11).min(w)].iter().any(|d| *d);
                 if !before || !after {
                     score += 40;
                 }
