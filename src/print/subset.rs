@@ -470,6 +470,11 @@ mod tests {
             assert_eq!(bbox_of(&full, *g), bbox_of(&small, h), "{c}");
         }
         assert_eq!(small.lookup_glyph_index('x' as u32), None);
+        // The embedded program: the same glyphs, no characters mapped.
+        let embedded = printpdf::ParsedFont::from_bytes(&s.embedded, 0, &mut Vec::new()).unwrap();
+        assert_eq!(embedded.num_glyphs, small.num_glyphs);
+        assert_eq!(embedded.lookup_glyph_index('処' as u32), None);
+        assert!(s.embedded.len() < s.bytes.len());
     }
 
     #[test]
