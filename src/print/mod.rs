@@ -26,6 +26,7 @@ pub mod pdf;
 pub mod qr;
 pub mod sheet;
 pub mod sjis;
+mod subset;
 pub mod template;
 pub mod unhint;
 

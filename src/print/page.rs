@@ -3,16 +3,17 @@
 //! (boxes, rules, character cells, wording, named slots, marks).
 
 use printpdf::{
-    Color, CurTransMat, FontId, Greyscale, Line, LineDashPattern, LinePoint, Mm, Op, PaintMode,
-    PdfFontHandle, Point, Pt, Rect, TextItem,
+    FontId, Line, LineDashPattern, LinePoint, Mm, Op, PdfFontHandle, Point, Pt, TextItem,
 };
 
-use super::fonts::{text_width_mm, Fonts, PT_TO_MM};
+use super::fonts::{text_width_mm, Face, Fonts, PT_TO_MM};
 use super::qr::{QrSymbol, QUIET_ZONE};
 use super::template::{Align, BoxShape, Cells, FontName, Label, Mark, Page, Rule, Slot};
 use crate::error::Error;
 
-/// The fonts registered in one PDF document, with their parsed faces for measuring.
+/// The fonts of one PDF document, with their parsed faces for measuring. A face is named in
+/// the pages by a fixed resource name and embedded when the document is saved ([`save`]),
+/// cut down to the characters its pages print.
 pub(crate) struct FontSet<'a> {
     pub fonts: &'a Fonts,
     pub gothic: Option<FontId>,
@@ -20,23 +21,19 @@ pub(crate) struct FontSet<'a> {
 }
 
 impl<'a> FontSet<'a> {
-    /// Registers in `pdf` the faces for which `used` is true.
-    pub fn register(
-        pdf: &mut printpdf::PdfDocument,
-        fonts: &'a Fonts,
-        used: impl Fn(FontName) -> bool,
-    ) -> FontSet<'a> {
-        let mut add = |name: FontName| used(name).then(|| pdf.add_font(fonts.get(name)));
+    /// The faces for which `used` is true.
+    pub fn register(fonts: &'a Fonts, used: impl Fn(FontName) -> bool) -> FontSet<'a> {
+        let id = |name: FontName| used(name).then(|| FontId(resource_name(name).to_string()));
         FontSet {
             fonts,
-            gothic: add(FontName::Gothic),
-            mincho: add(FontName::Mincho),
+            gothic: id(FontName::Gothic),
+            mincho: id(FontName::Mincho),
         }
     }
 
     /// The id and face of `name`. Every face a template draws with is registered
     /// ([`Template::uses`](super::template::Template::uses)).
-    pub fn get(&self, name: FontName) -> (FontId, &printpdf::ParsedFont) {
+    pub fn get(&self, name: FontName) -> (FontId, &'static Face) {
         let id = match name {
             FontName::Gothic => &self.gothic,
             FontName::Mincho => &self.mincho,
@@ -46,6 +43,124 @@ impl<'a> FontSet<'a> {
             self.fonts.get(name),
         )
     }
+
+    /// The registered faces with their ids.
+    fn faces(&self) -> impl Iterator<Item = (FontId, FontName)> + '_ {
+        [
+            (&self.gothic, FontName::Gothic),
+            (&self.mincho, FontName::Mincho),
+        ]
+        .into_iter()
+        .filter_map(|(id, name)| Some((id.clone()?, name)))
+    }
+}
+
+/// The resource name of a face in the pages (fixed, so that the same document is the same
+/// bytes; not one of the standard 14 names F1–F14).
+fn resource_name(name: FontName) -> &'static str {
+    match name {
+        FontName::Gothic => "IPAexG",
+        FontName::Mincho => "IPAexM",
+    }
+}
+
+/// Embeds each face of `fonts` that the pages use, subset to the characters they print (see
+/// [`super::subset`]). A face the subsetter cannot cut is handed to printpdf whole, which
+/// subsets it itself (slower, same result on paper).
+///
+/// Returns each subset's (parsed bytes, embedded bytes), for [`embed_programs`].
+fn embed_fonts(pdf: &mut printpdf::PdfDocument, fonts: &FontSet<'_>) -> Vec<(Vec<u8>, Vec<u8>)> {
+    use printpdf::font::{FontEmbeddingMode, PdfFont, PrintpdfFontMeta};
+    use std::collections::BTreeMap;
+    let mut programs = Vec::new();
+    let mut chars: BTreeMap<String, BTreeMap<char, u16>> = BTreeMap::new();
+    for (id, name) in fonts.faces() {
+        let face = fonts.fonts.get(name);
+        let mut current: Option<&str> = None;
+        for page in &pdf.pages {
+            for op in &page.ops {
+                match op {
+                    Op::SetFont {
+                        font: PdfFontHandle::External(f),
+                        ..
+                    } => current = Some(f.0.as_str()),
+                    Op::ShowText { items } if current == Some(id.0.as_str()) => {
+                        let used = chars.entry(id.0.clone()).or_default();
+                        for item in items {
+                            let TextItem::Text(t) = item else { continue };
+                            for c in t.chars() {
+                                if let Some(g) = face.glyph(c) {
+                                    used.insert(c, g);
+                                }
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    for (id, name) in fonts.faces() {
+        let Some(used) = chars.get(&id.0) else {
+            continue;
+        };
+        let face = fonts.fonts.get(name);
+        let small = super::subset::subset(super::fonts::face_bytes(name), used).and_then(|s| {
+            let parsed = printpdf::ParsedFont::from_bytes(&s.bytes, 0, &mut Vec::new())?;
+            programs.push((s.bytes, s.embedded));
+            Some(parsed)
+        });
+        let pdf_font = match small {
+            Some(mut small) => {
+                // The subset tag (ISO 32000-1, 9.6.4) names the glyph set: the same
+                // characters give the same tag, and so the same bytes.
+                let base = face.font_name.clone().unwrap_or_else(|| id.0.clone());
+                small.font_name = Some(format!("{}+{base}", subset_tag(used)));
+                PdfFont::with_meta(
+                    small,
+                    PrintpdfFontMeta {
+                        embedding_mode: FontEmbeddingMode::Full,
+                        requires_subsetting: false,
+                        ..PrintpdfFontMeta::default()
+                    },
+                )
+            }
+            None => PdfFont::new(face.parsed.clone()),
+        };
+        pdf.resources.fonts.map.insert(id, pdf_font);
+    }
+    programs
+}
+
+/// Puts each subset's embedded program (without its character map) in place of the one
+/// printpdf wrote.
+fn embed_programs(doc: &mut lopdf::Document, programs: &[(Vec<u8>, Vec<u8>)]) {
+    for object in doc.objects.values_mut() {
+        let lopdf::Object::Stream(stream) = object else {
+            continue;
+        };
+        if let Some((_, embedded)) = programs
+            .iter()
+            .find(|(parsed, _)| *parsed == stream.content)
+        {
+            stream.dict.set("Length1", embedded.len() as i64);
+            stream.set_content(embedded.clone());
+        }
+    }
+}
+
+/// Six capital letters drawn from the characters of a subset.
+fn subset_tag(chars: &std::collections::BTreeMap<char, u16>) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for c in chars.keys() {
+        h.update((*c as u32).to_be_bytes());
+    }
+    h.finalize()
+        .iter()
+        .take(6)
+        .map(|b| (b'A' + b % 26) as char)
+        .collect()
 }
 
 /// The parts of a template that are the same on every sheet: boxes, rules, cells, wording.
@@ -161,7 +276,7 @@ pub(crate) fn draw_filled(
 /// Fits text into `w` and at most `lines` lines, shrinking the size down to `min`. None when it
 /// does not fit even then: the caller refuses rather than print a cut-off prescription.
 pub(crate) fn fit(
-    font: &printpdf::ParsedFont,
+    font: &Face,
     text: &str,
     w: f32,
     size: f32,
@@ -184,7 +299,7 @@ pub(crate) fn fit(
 /// The largest size, down to `min`, at which `text` wrapped to `w` stands within `h` (lines
 /// spaced as slots print them), with its lines.
 pub(crate) fn fit_height(
-    font: &printpdf::ParsedFont,
+    font: &Face,
     text: &str,
     w: f32,
     h: f32,
@@ -222,7 +337,7 @@ const NO_LINE_START: &str =
 /// two characters, except that a run of ASCII letters and digits (a number, a code) stays whole
 /// when it fits a line, a line never starts with a closing bracket or small kana (the character
 /// before goes down with it), and a paragraph never ends with one character alone on a line.
-pub(crate) fn wrap(font: &printpdf::ParsedFont, text: &str, w: f32, size: f32) -> Vec<String> {
+pub(crate) fn wrap(font: &Face, text: &str, w: f32, size: f32) -> Vec<String> {
     let fits = |s: &str| text_width_mm(font, s, size) <= w;
     let mut out = Vec::new();
     for para in text.split('\n') {
@@ -297,17 +412,30 @@ pub(crate) fn aligned_x(x: f32, w: f32, align: Align, text_w: f32) -> f32 {
 /// bottom-left points.
 pub(crate) struct PageOps {
     pub ops: Vec<Op>,
+    /// The QR symbols, drawn as image masks when the document is saved ([`save`]).
+    pub masks: Vec<Mask>,
     height: f32,
 }
 
+/// A 1-bit image mask (a QR symbol): one bit per module, 0 for dark, rows padded to a byte,
+/// drawn in black at `at` (the matrix that maps the unit square onto the page, in points).
+pub(crate) struct Mask {
+    pub width: usize,
+    pub bits: Vec<u8>,
+    pub at: [f32; 6],
+}
+
+/// Millimetres in points, to a hundredth of a point (1/7200 inch, far below any printer's
+/// dot): the content streams carry short numbers.
 pub(crate) fn pt(mm: f32) -> Pt {
-    Mm(mm).into_pt()
+    Pt((Mm(mm).into_pt().0 * 100.0).round() / 100.0)
 }
 
 impl PageOps {
     pub fn new(height: f32) -> Self {
         PageOps {
             ops: Vec::new(),
+            masks: Vec::new(),
             height,
         }
     }
@@ -420,60 +548,63 @@ impl PageOps {
         ]);
     }
 
-    /// A QR symbol of side `size` (quiet zone included) at (x, y). A transformation puts the
-    /// origin at the symbol's top-left module with one unit per module, so each run of dark
-    /// modules in a row is a short `x y w 1 re f`: this keeps the content stream small.
+    /// A QR symbol of side `size` (quiet zone included) at (x, y), as a 1-bit image mask with
+    /// one sample per module: exact modules at any scale, and a few hundred bytes where one
+    /// rectangle per run of dark modules took several kilobytes per symbol.
     pub fn qr(&mut self, s: &QrSymbol, x: f32, y: f32, size: f32) {
         let pitch = size / (s.width + 2 * QUIET_ZONE) as f32;
         let x0 = x + pitch * QUIET_ZONE as f32;
         let y0 = y + pitch * QUIET_ZONE as f32;
-        let p = pt(pitch).0;
-        self.ops.push(Op::SaveGraphicsState);
-        self.ops.push(Op::SetTransformationMatrix {
-            matrix: CurTransMat::Raw([p, 0.0, 0.0, -p, pt(x0).0, pt(self.height - y0).0]),
-        });
-        self.ops.push(Op::SetFillColor {
-            col: Color::Greyscale(Greyscale {
-                percent: 0.0,
-                icc_profile: None,
-            }),
-        });
+        let side = pitch * s.width as f32;
+        let row_bytes = s.width.div_ceil(8);
+        let mut bits = vec![0xFFu8; row_bytes * s.width];
         for row in 0..s.width {
-            let mut col = 0;
-            while col < s.width {
-                if !s.is_dark(col, row) {
-                    col += 1;
-                    continue;
+            for col in 0..s.width {
+                if s.is_dark(col, row) {
+                    bits[row * row_bytes + col / 8] &= !(0x80 >> (col % 8));
                 }
-                let start = col;
-                while col < s.width && s.is_dark(col, row) {
-                    col += 1;
-                }
-                self.ops.push(Op::DrawRectangle {
-                    rectangle: Rect {
-                        x: Pt(start as f32),
-                        y: Pt(row as f32),
-                        width: Pt((col - start) as f32),
-                        height: Pt(1.0),
-                        mode: Some(PaintMode::Fill),
-                        winding_order: None,
-                    },
-                });
             }
         }
-        self.ops.push(Op::RestoreGraphicsState);
+        self.masks.push(Mask {
+            width: s.width,
+            bits,
+            at: [
+                pt(side).0,
+                0.0,
+                0.0,
+                pt(side).0,
+                pt(x0).0,
+                pt(self.height - y0 - side).0,
+            ],
+        });
     }
 }
 
 /// Saves a document with honest metadata: this app as creator and producer, the creation date
-/// given (a prescription's day of issue, 00:00 in Japan, rather than printpdf's 1970), and no
-/// empty PDF/X version marker (printpdf writes
-/// `/GTS_PDFXVersion()` for a document that claims no PDF/X conformance; it is blanked in place,
-/// so the cross-reference offsets stay right).
+/// given (a prescription's day of issue, 00:00 in Japan, rather than printpdf's 1970), no
+/// empty PDF/X version marker (printpdf writes `/GTS_PDFXVersion()` for a document that claims
+/// no PDF/X conformance), and a document id (`/ID`) drawn from the content instead of
+/// printpdf's random one: the same document is always the same bytes, so an archived copy can
+/// be checked by rendering it again. The fonts are embedded subset ([`embed_fonts`]) and the
+/// streams compressed.
+///
+/// `form` is drawn once, as a form XObject that every page shows under its own content (the
+/// fixed boxes and wording of a prescription's sheets are written once, not once per sheet);
+/// `masks` are each page's image masks ([`PageOps::qr`]).
 pub(crate) fn save(
     mut pdf: printpdf::PdfDocument,
+    fonts: &FontSet<'_>,
     created_on: Option<chrono::NaiveDate>,
+    form: Option<Vec<Op>>,
+    masks: &[Vec<Mask>],
 ) -> Vec<u8> {
+    let form = form.and_then(|ops| {
+        let mut page = pdf.pages.first()?.clone();
+        page.ops = ops;
+        pdf.pages.push(page);
+        Some(())
+    });
+    let programs = embed_fonts(&mut pdf, fonts);
     let info = &mut pdf.metadata.info;
     let name = concat!("onshi-fallback ", env!("CARGO_PKG_VERSION"));
     info.creator = name.to_string();
@@ -505,15 +636,192 @@ pub(crate) fn save(
         info.modification_date = at;
         info.metadata_date = at;
     }
-    let mut bytes = pdf.save(&printpdf::PdfSaveOptions::default(), &mut Vec::new());
-    const EMPTY_PDFX: &[u8] = b"/GTS_PDFXVersion()";
-    if let Some(at) = bytes
-        .windows(EMPTY_PDFX.len())
-        .rposition(|w| w == EMPTY_PDFX)
+    let opts = printpdf::PdfSaveOptions {
+        optimize: false,
+        ..Default::default()
+    };
+    let mut doc = printpdf::serialize::to_lopdf_doc(&pdf, &opts, &mut Vec::new());
+    if let Ok(info) = doc
+        .trailer
+        .get(b"Info")
+        .and_then(lopdf::Object::as_reference)
+        .and_then(|id| doc.get_dictionary_mut(id))
     {
-        bytes[at..at + EMPTY_PDFX.len()].fill(b' ');
+        if info
+            .get(b"GTS_PDFXVersion")
+            .and_then(lopdf::Object::as_str)
+            .is_ok_and(<[u8]>::is_empty)
+        {
+            info.remove(b"GTS_PDFXVersion");
+        }
+    }
+    embed_programs(&mut doc, &programs);
+    add_form_and_masks(&mut doc, form.is_some(), masks);
+    compress(&mut doc);
+    // The id is a hash of the file written with a blank id, put in place of the blank (same
+    // length, so the cross-reference offsets stay right).
+    const BLANK: [u8; 16] = [0; 16];
+    let blank = || lopdf::Object::String(BLANK.to_vec(), lopdf::StringFormat::Hexadecimal);
+    doc.trailer
+        .set("ID", lopdf::Object::Array(vec![blank(), blank()]));
+    // Object streams (PDF 1.5): the dictionaries, the glyph widths among them, compressed too.
+    let mut bytes = Vec::new();
+    let options = lopdf::SaveOptions::builder()
+        .use_object_streams(true)
+        .use_xref_streams(true)
+        .compression_level(6)
+        .build();
+    doc.save_with_options(&mut bytes, options)
+        .expect("writing to memory");
+    let id = {
+        use sha2::{Digest, Sha256};
+        let hash = Sha256::digest(&bytes);
+        hash[..16]
+            .iter()
+            .map(|b| format!("{b:02X}"))
+            .collect::<String>()
+    };
+    // The blank id is written (uncompressed) in the last dictionary of the file, the trailer
+    // or the cross-reference stream's.
+    let blank_hex = format!("<{}>", "00".repeat(16));
+    for _ in 0..2 {
+        if let Some(i) = bytes
+            .windows(blank_hex.len())
+            .rposition(|w| w == blank_hex.as_bytes())
+        {
+            bytes[i + 1..i + 1 + 32].copy_from_slice(id.as_bytes());
+        }
     }
     bytes
+}
+
+/// Turns the last page into the form XObject `/Fm` that every other page draws first (when
+/// `form`), and draws each page's masks after its content.
+fn add_form_and_masks(doc: &mut lopdf::Document, form: bool, masks: &[Vec<Mask>]) {
+    use lopdf::{Dictionary, Object, Stream};
+    let mut pages: Vec<lopdf::ObjectId> = doc.get_pages().into_values().collect();
+    let Some(&first) = pages.first() else { return };
+    let reference = |doc: &lopdf::Document, dict: lopdf::ObjectId, key: &[u8]| {
+        doc.get_dictionary(dict)
+            .ok()?
+            .get(key)
+            .ok()?
+            .as_reference()
+            .ok()
+    };
+    let Some(resources) = reference(doc, first, b"Resources") else {
+        return;
+    };
+    let (Some(xobjects), Some(font_dict)) = (
+        reference(doc, resources, b"XObject"),
+        reference(doc, resources, b"Font"),
+    ) else {
+        return;
+    };
+    let mut names: Vec<(Vec<u8>, lopdf::ObjectId)> = Vec::new();
+    let mut prefix = Vec::new();
+    if form {
+        let page = pages.pop().expect("the form's page");
+        let (Some(content), Ok(media)) = (
+            reference(doc, page, b"Contents"),
+            doc.get_dictionary(page)
+                .and_then(|d| d.get(b"MediaBox"))
+                .cloned(),
+        ) else {
+            return;
+        };
+        let own_resources = reference(doc, page, b"Resources");
+        let Ok(Object::Stream(stream)) = doc.get_object_mut(content) else {
+            return;
+        };
+        let mut dict = Dictionary::new();
+        dict.set("Type", "XObject");
+        dict.set("Subtype", "Form");
+        dict.set("BBox", media);
+        dict.set(
+            "Resources",
+            Dictionary::from_iter(vec![("Font", Object::Reference(font_dict))]),
+        );
+        *stream = Stream::new(dict, std::mem::take(&mut stream.content));
+        doc.objects.remove(&page);
+        if let Some(r) = own_resources {
+            doc.objects.remove(&r);
+        }
+        if let Some(tree) = reference(doc, first, b"Parent") {
+            if let Ok(dict) = doc.get_dictionary_mut(tree) {
+                dict.set("Count", pages.len() as i64);
+                dict.set(
+                    "Kids",
+                    pages
+                        .iter()
+                        .map(|p| Object::Reference(*p))
+                        .collect::<Vec<_>>(),
+                );
+            }
+        }
+        names.push((b"Fm".to_vec(), content));
+        prefix.extend_from_slice(b"q /Fm Do Q\n");
+    }
+    for (n, page) in pages.iter().enumerate() {
+        let mut suffix = Vec::new();
+        for (k, m) in masks.get(n).into_iter().flatten().enumerate() {
+            let name = format!("Qr{}_{}", n + 1, k + 1);
+            let mut dict = Dictionary::new();
+            dict.set("Type", "XObject");
+            dict.set("Subtype", "Image");
+            dict.set("Width", m.width as i64);
+            dict.set("Height", m.width as i64);
+            dict.set("ImageMask", true);
+            dict.set("BitsPerComponent", 1);
+            let id = doc.add_object(Stream::new(dict, m.bits.clone()));
+            names.push((name.clone().into_bytes(), id));
+            let [a, b, c, d, e, f] = m.at;
+            suffix.extend_from_slice(
+                format!("q 0 g {a:.4} {b} {c} {d:.4} {e:.4} {f:.4} cm /{name} Do Q\n").as_bytes(),
+            );
+        }
+        if prefix.is_empty() && suffix.is_empty() {
+            continue;
+        }
+        let Some(content) = reference(doc, *page, b"Contents") else {
+            continue;
+        };
+        if let Ok(Object::Stream(stream)) = doc.get_object_mut(content) {
+            let mut bytes = prefix.clone();
+            bytes.extend_from_slice(&stream.content);
+            bytes.push(b'\n');
+            bytes.extend_from_slice(&suffix);
+            stream.set_content(bytes);
+        }
+    }
+    if let Ok(dict) = doc.get_dictionary_mut(xobjects) {
+        for (name, id) in names {
+            dict.set(name, Object::Reference(id));
+        }
+    }
+}
+
+/// Compresses every stream that may be (content, font program, character maps) with Flate at
+/// the default level: nearly the size of the best level at a fraction of its time.
+fn compress(doc: &mut lopdf::Document) {
+    use std::io::Write;
+    for object in doc.objects.values_mut() {
+        let lopdf::Object::Stream(stream) = object else {
+            continue;
+        };
+        if !stream.allows_compression || stream.dict.get(b"Filter").is_ok() {
+            continue;
+        }
+        let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+        if z.write_all(&stream.content).is_err() {
+            continue;
+        }
+        let Ok(packed) = z.finish() else { continue };
+        if packed.len() + 19 < stream.content.len() {
+            stream.dict.set("Filter", "FlateDecode");
+            stream.set_content(packed);
+        }
+    }
 }
 
 #[cfg(test)]

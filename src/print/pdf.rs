@@ -8,7 +8,7 @@
 use printpdf::{Mm, PdfDocument, PdfPage};
 
 use super::fonts::{text_width_mm, unprintable_chars, Fonts, PT_TO_MM};
-use super::jahis::{self, RxDocument};
+use super::jahis::{self, RxDocument, SheetMarks};
 use super::page::{does_not_fit, draw_filled, draw_fixed, fit, wrap, FontSet, PageOps};
 use super::qr::{self, QrSymbol};
 use super::sjis;
@@ -25,6 +25,14 @@ pub struct Renderer {
     fonts: Fonts,
     /// How the 保険医署名 is made (`[printer] signature`).
     pub signature: Signature,
+}
+
+/// A prescription checked and encoded, ready to draw ([`Renderer::prepare`]).
+pub struct Prepared {
+    doc: RxDocument,
+    symbols: Vec<QrSymbol>,
+    /// Characters printed on paper but written as ■ in the symbol (outside JIS X 0208).
+    pub gaiji: Vec<char>,
 }
 
 /// What [`Renderer::render`] produced.
@@ -98,27 +106,35 @@ impl Renderer {
     /// Everything [`render`](Self::render) would refuse, without drawing: the settings, the
     /// characters, the symbols. Returns the characters that become ■ in the symbol.
     pub fn check(&self, doc: &RxDocument) -> Result<Vec<char>, Error> {
-        let (doc, _) = self.prepare(doc)?;
-        Ok(sjis::non_jis_chars(&jahis::symbol_text(&doc)))
+        Ok(self.prepare(doc)?.gaiji)
+    }
+
+    /// The checked document and its symbols, ready to draw ([`Self::render_prepared`]): what
+    /// the sheets of one prescription share, so that its original and its reissue copy are
+    /// checked and encoded once.
+    pub fn prepare(&self, doc: &RxDocument) -> Result<Prepared, Error> {
+        let (doc, symbols) = self.prepare_doc(doc)?;
+        let gaiji = sjis::non_jis_chars(&jahis::symbol_text(&doc));
+        Ok(Prepared {
+            doc,
+            symbols,
+            gaiji,
+        })
     }
 
     /// The document as printed (names the font lacks replaced, with a note in 備考) and its
     /// symbols, or the reason it cannot be printed.
-    fn prepare(&self, doc: &RxDocument) -> Result<(RxDocument, Vec<QrSymbol>), Error> {
+    fn prepare_doc(&self, doc: &RxDocument) -> Result<(RxDocument, Vec<QrSymbol>), Error> {
         doc.check()?;
         let font = self.fonts.get(self.template.page.data_font);
         let mut doc = doc.clone();
-        let mut notes = Vec::new();
-        for (what, field) in [
-            ("氏名", &mut doc.patient.name),
-            ("住所", &mut doc.patient.address),
-        ] {
-            let (text, replaced) = super::fonts::printable(font, field);
-            if !replaced.is_empty() {
-                notes.push(super::fonts::fallback_note(what, &replaced));
-                *field = text;
-            }
-        }
+        let notes = super::fonts::printable_fields(
+            font,
+            [
+                ("氏名", &mut doc.patient.name),
+                ("住所", &mut doc.patient.address),
+            ],
+        );
         if !notes.is_empty() {
             let remarks = &mut doc.prescription.remarks;
             let sep = if remarks.is_empty() { "" } else { "\n" };
@@ -161,10 +177,24 @@ impl Renderer {
     /// standard form (or 〓), said in a note in 備考, so the patient's prescription always
     /// reaches paper.
     pub fn render(&self, doc: &RxDocument) -> Result<Rendered, Error> {
-        let (doc, symbols) = self.prepare(doc)?;
-        let doc = &doc;
+        let prepared = self.prepare(doc)?;
+        self.render_prepared(&prepared, &doc.sheet)
+    }
+
+    /// Draws a prepared prescription with the marks of this copy (its id, a reissue's
+    /// mark), which are printed on the sheets and are not in the symbols.
+    pub fn render_prepared(&self, p: &Prepared, marks: &SheetMarks) -> Result<Rendered, Error> {
+        let mut owned = None;
+        let doc = if p.doc.sheet == *marks {
+            &p.doc
+        } else {
+            let mut d = p.doc.clone();
+            d.sheet = marks.clone();
+            &*owned.insert(d)
+        };
+        let symbols = p.symbols.clone();
+        let gaiji = p.gaiji.clone();
         let t = &self.template;
-        let gaiji = sjis::non_jis_chars(&jahis::symbol_text(doc));
 
         let body = paginate(
             self.wrap_body(body_lines(&doc.prescription.rps)),
@@ -175,12 +205,14 @@ impl Renderer {
         let pages = body_pages.len().max(qr_pages);
 
         let mut pdf = PdfDocument::new("処方箋");
-        // Only the fonts the template uses: each registered font costs subsetting time.
-        let ids = FontSet::register(&mut pdf, &self.fonts, |name| t.uses(name));
+        let ids = FontSet::register(&self.fonts, |name| t.uses(name));
+        // The form is the same on every sheet: drawn once, shown by each.
+        let mut form = PageOps::new(t.page.height);
+        self.draw_form(&mut form, &ids);
         let mut out_pages = Vec::with_capacity(pages);
+        let mut masks = Vec::with_capacity(pages);
         for n in 0..pages {
             let mut page = PageOps::new(t.page.height);
-            self.draw_form(&mut page, &ids);
             let sheet = SheetPos {
                 n,
                 pages,
@@ -201,10 +233,17 @@ impl Renderer {
                 page.qr(s, x, t.qr.y, t.qr.size);
                 self.draw_symbol_label(&mut page, &ids, s, x);
             }
+            masks.push(page.masks);
             out_pages.push(PdfPage::new(Mm(t.page.width), Mm(t.page.height), page.ops));
         }
         pdf.pages = out_pages;
-        let bytes = super::page::save(pdf, Some(doc.prescription.issued_on));
+        let bytes = super::page::save(
+            pdf,
+            &ids,
+            Some(doc.prescription.issued_on),
+            Some(form.ops),
+            &masks,
+        );
         Ok(Rendered {
             pdf: bytes,
             pages,

@@ -155,14 +155,17 @@ pub struct SheetData<'a> {
     pub strict: bool,
 }
 
-/// `text` as the sheet's data font prints it, with the replacements made (see
-/// [`super::fonts::printable`]): for the fields of a form that must never be refused (a
-/// patient's name), printed with a note instead.
-pub fn printable(sheet: &Sheet, text: &str) -> Result<(String, Vec<(char, char)>), Error> {
+/// Fields of a form that must never be refused (a patient's name and address), made
+/// printable in the sheet's data font in place; the notes to print with them (see
+/// [`super::fonts::printable_fields`]).
+pub fn printable_fields<'a>(
+    sheet: &Sheet,
+    fields: impl IntoIterator<Item = (&'a str, &'a mut String)>,
+) -> Result<Vec<String>, Error> {
     let fonts = Fonts::load(|f| f == sheet.page.data_font)?;
-    Ok(super::fonts::printable(
+    Ok(super::fonts::printable_fields(
         fonts.get(sheet.page.data_font),
-        text,
+        fields,
     ))
 }
 
@@ -195,8 +198,9 @@ pub fn render(sheet: &Sheet, data: &SheetData<'_>) -> Result<Vec<u8>, Error> {
         1
     };
     let mut pdf = PdfDocument::new(data.title);
-    let set = FontSet::register(&mut pdf, &fonts, |f| sheet.uses(f));
+    let set = FontSet::register(&fonts, |f| sheet.uses(f));
     let mut out = Vec::with_capacity(pages);
+    let mut masks = Vec::with_capacity(pages);
     for n in 0..pages {
         let mut page = PageOps::new(sheet.page.height);
         draw_fixed(
@@ -238,6 +242,7 @@ pub fn render(sheet: &Sheet, data: &SheetData<'_>) -> Result<Vec<u8>, Error> {
                 }),
             );
         }
+        masks.push(page.masks);
         out.push(PdfPage::new(
             Mm(sheet.page.width),
             Mm(sheet.page.height),
@@ -245,7 +250,7 @@ pub fn render(sheet: &Sheet, data: &SheetData<'_>) -> Result<Vec<u8>, Error> {
         ));
     }
     pdf.pages = out;
-    Ok(super::page::save(pdf, None))
+    Ok(super::page::save(pdf, &set, None, None, &masks))
 }
 
 fn draw_table(

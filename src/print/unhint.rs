@@ -130,7 +130,7 @@ fn checksum(data: &[u8]) -> u32 {
     })
 }
 
-fn assemble(version: &[u8], tables: &[([u8; 4], Vec<u8>)]) -> Vec<u8> {
+pub(crate) fn assemble(version: &[u8], tables: &[([u8; 4], Vec<u8>)]) -> Vec<u8> {
     let n = tables.len() as u16;
     let entry_selector = 15 - n.leading_zeros() as u16; // floor(log2 n)
     let search_range = (1u16 << entry_selector) * 16;

@@ -126,17 +126,11 @@ impl Records {
         let template = Sheet::parse(sheet::DECLARATION, &DECLARATION_NAMES)?;
         // The patient's name and address always reach paper: a character the font lacks is
         // printed in its standard form (or 〓), said in the note.
-        let mut fallbacks = Vec::new();
-        let mut printable = |what: &str, text: &str| -> Result<String> {
-            let (printed, replaced) = sheet::printable(&template, text)?;
-            if !replaced.is_empty() {
-                fallbacks.push(crate::print::fonts::fallback_note(what, &replaced));
-            }
-            Ok(printed)
-        };
-        let name = printable("氏名", &p.details.name)?;
-        let address = printable("住所", &p.details.address)?;
-        let fallback_note = fallbacks.join(" ");
+        let mut name = p.details.name.clone();
+        let mut address = p.details.address.clone();
+        let fallback_note =
+            sheet::printable_fields(&template, [("氏名", &mut name), ("住所", &mut address)])?
+                .join(" ");
         let slot = |name_: &str| -> String {
             match name_ {
                 "visit_no" => v.visit_no.clone(),

@@ -14,7 +14,7 @@ use crate::domain::ids::{PrescriptionId, VisitId};
 use crate::domain::prescription::PrescriptionInput;
 use crate::error::{Error, FieldError, Result};
 use crate::print::template::Template;
-use crate::print::{Renderer, RxDocument};
+use crate::print::{Renderer, RxDocument, SheetMarks};
 use crate::store::prescriptions::{self, ArchivedPdf, NewPrescription, StoredPrescription};
 use crate::store::{outages, patients, queue, visits};
 
@@ -147,7 +147,8 @@ impl Records {
         let renderer = self.renderer()?;
         // Checked before the write lock, so bad input is said before anything is issued; the
         // sheets themselves are drawn under the lock, with the id they carry.
-        let gaiji = renderer.check(&doc)?;
+        let prepared = renderer.prepare(&doc)?;
+        let gaiji = prepared.gaiji.clone();
         let warnings: Vec<FieldError> = if gaiji.is_empty() {
             Vec::new()
         } else {
@@ -185,12 +186,15 @@ impl Records {
             // a record always points at files that exist, and no file is ever rewritten. The
             // reissue copy (「再発行」 with the original's date) is drawn now, from the same data,
             // so that a reprint is this prescription and says so.
+            // Both copies are drawn from the one check and encoding made above.
             let id = prescriptions::next_id(tx)?;
-            let mut doc = doc.clone();
-            doc.sheet.id = Some(PrescriptionId(id).to_string());
-            let original = renderer.render(&doc)?;
-            doc.sheet.reissue_of = Some(rx.issued_on);
-            let reissue = renderer.render(&doc)?;
+            let mut marks = SheetMarks {
+                id: Some(PrescriptionId(id).to_string()),
+                ..SheetMarks::default()
+            };
+            let original = renderer.render_prepared(&prepared, &marks)?;
+            marks.reissue_of = Some(rx.issued_on);
+            let reissue = renderer.render_prepared(&prepared, &marks)?;
             let hash = sha256_hex(&original.pdf);
             let reissue_hash = sha256_hex(&reissue.pdf);
             let name = |hash: &str, tail: &str| {

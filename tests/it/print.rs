@@ -615,6 +615,57 @@ fn fourteen_rps_take_three_sheets_that_cannot_be_taken_apart() {
     assert!(r.symbols.len() >= 2);
 }
 
+/// The 14-RP prescription of three sheets, with notes in 備考 and its id on every sheet.
+fn long_prescription_with_notes() -> RxDocument {
+    let mut doc = document(
+        "日薬 太郎",
+        prescription(
+            &rps_of(14, 2),
+            "null",
+            "一包化（朝・夕食後の分）\\n粉砕不可\\n腎機能低下あり（eGFR 45）",
+        ),
+    );
+    doc.sheet.id = Some("RX1234".into());
+    doc
+}
+
+#[test]
+fn a_three_sheet_prescription_with_notes_stays_under_50_kb() {
+    let doc = long_prescription_with_notes();
+    let r = renderer().render(&doc).unwrap();
+    keep("three-sheets-notes", &r);
+    assert_eq!(r.pages, 3);
+    assert!(printed_remarks(&r).contains("粉砕不可"));
+    assert!(r.pdf.len() < 50 * 1024, "{} bytes", r.pdf.len());
+    // One sheet, as most prescriptions are, with room to spare.
+    let one = renderer()
+        .render(&document("日薬 太郎", prescription(TWO_RPS, "2", "一包化")))
+        .unwrap();
+    assert_eq!(one.pages, 1);
+    assert!(one.pdf.len() < 50 * 1024, "{} bytes", one.pdf.len());
+}
+
+#[test]
+fn the_same_prescription_renders_to_the_same_bytes() {
+    let doc = long_prescription_with_notes();
+    let first = renderer().render(&doc).unwrap();
+    // Another renderer (as another print, or another day's process, would use).
+    let again = renderer().render(&doc).unwrap();
+    assert!(
+        first.pdf == again.pdf,
+        "two renders of one prescription differ"
+    );
+    // The document id is drawn from the content: another prescription has another.
+    let id = |pdf: &[u8]| {
+        let doc = Document::load_mem(pdf).unwrap();
+        format!("{:?}", doc.trailer.get(b"ID").unwrap())
+    };
+    let mut other = doc.clone();
+    other.sheet.id = Some("RX1235".into());
+    let other = renderer().render(&other).unwrap();
+    assert_ne!(id(&first.pdf), id(&other.pdf));
+}
+
 #[test]
 fn an_rp_that_runs_over_a_sheet_repeats_its_number() {
     // 2 RPs of 10 drugs: 11 lines each, 15 to a sheet.
@@ -718,19 +769,14 @@ fn a_template_override_moves_the_symbol() {
         .unwrap()
         .render(&document("日薬 太郎", prescription(TWO_RPS, "null", "")))
         .unwrap();
-    let content = String::from_utf8_lossy(
-        &Document::load_mem(&r.pdf).unwrap().get_page_content(
-            *Document::load_mem(&r.pdf)
-                .unwrap()
-                .get_pages()
-                .get(&1)
-                .unwrap(),
-        ),
-    )
-    .to_string();
+    let pdf = Document::load_mem(&r.pdf).unwrap();
+    let page = *pdf.get_pages().get(&1).unwrap();
+    let content = lopdf::content::Content::decode(&pdf.get_page_content(page)).unwrap();
     // 80 mm + 4 modules of quiet zone = the cm translation, in points.
-    assert!(content.lines().any(|l| l.ends_with(" cm")
-        && l.split(' ').nth(4).unwrap().parse::<f32>().unwrap() > 80.0 / 25.4 * 72.0));
+    assert!(content
+        .operations
+        .iter()
+        .any(|op| op.operator == "cm" && op.operands[4].as_float().unwrap() > 80.0 / 25.4 * 72.0));
 }
 
 #[test]

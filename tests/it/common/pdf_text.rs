@@ -16,10 +16,10 @@ pub fn page_texts(pdf: &[u8]) -> Vec<String> {
                 .iter()
                 .map(|(name, font)| (name.clone(), to_unicode_map(&doc, font)))
                 .collect();
-        let content = Content::decode(&doc.get_page_content(page_id)).unwrap();
+        let content = page_operations(&doc, page_id);
         let mut current: Option<&std::collections::HashMap<u16, String>> = None;
         let mut text = String::new();
-        for op in &content.operations {
+        for op in &content {
             match op.operator.as_str() {
                 "Tf" => current = op.operands[0].as_name().ok().and_then(|n| maps.get(n)),
                 "Tj" => {
@@ -48,6 +48,46 @@ pub fn page_texts(pdf: &[u8]) -> Vec<String> {
             }
         }
         out.push(text);
+    }
+    out
+}
+
+/// A page's XObject named `name`.
+pub fn xobject<'a>(
+    doc: &'a Document,
+    page: lopdf::ObjectId,
+    name: &[u8],
+) -> Option<&'a lopdf::Stream> {
+    let deref = |o: &'a Object| match o {
+        Object::Reference(id) => doc.get_object(*id).ok(),
+        other => Some(other),
+    };
+    let page = doc.get_dictionary(page).ok()?;
+    let resources = deref(page.get(b"Resources").ok()?)?.as_dict().ok()?;
+    let xobjects = deref(resources.get(b"XObject").ok()?)?.as_dict().ok()?;
+    deref(xobjects.get(name).ok()?)?.as_stream().ok()
+}
+
+/// The operations of a page, with those of each form XObject it shows (the form every sheet
+/// shares) in place of its `Do`, as a viewer draws them.
+pub fn page_operations(doc: &Document, page: lopdf::ObjectId) -> Vec<lopdf::content::Operation> {
+    let content = Content::decode(&doc.get_page_content(page)).unwrap();
+    let mut out = Vec::new();
+    for op in content.operations {
+        if op.operator == "Do" {
+            let name = op.operands[0].as_name().unwrap();
+            let form = xobject(doc, page, name).filter(|s| {
+                s.dict.get(b"Subtype").and_then(Object::as_name).ok() == Some(b"Form".as_slice())
+            });
+            if let Some(form) = form {
+                let data = form
+                    .decompressed_content()
+                    .unwrap_or_else(|_| form.content.clone());
+                out.extend(Content::decode(&data).unwrap().operations);
+                continue;
+            }
+        }
+        out.push(op);
     }
     out
 }

@@ -113,10 +113,39 @@ pub fn page_symbols(pdf: &[u8]) -> Vec<Vec<Vec<Vec<bool>>>> {
     for (_, page_id) in doc.get_pages() {
         let content = Content::decode(&doc.get_page_content(page_id)).unwrap();
         let mut symbols = Vec::new();
+        // A symbol drawn as a 1-bit image mask: one sample per module, 0 is dark.
+        let mask = |name: &[u8]| -> Option<Vec<Vec<bool>>> {
+            let s = super::pdf_text::xobject(&doc, page_id, name)?;
+            if !s
+                .dict
+                .get(b"ImageMask")
+                .and_then(|o| o.as_bool())
+                .unwrap_or(false)
+            {
+                return None;
+            }
+            let w = s.dict.get(b"Width").unwrap().as_i64().unwrap() as usize;
+            let h = s.dict.get(b"Height").unwrap().as_i64().unwrap() as usize;
+            assert_eq!(w, h, "a QR symbol is square");
+            let bits = s
+                .decompressed_content()
+                .unwrap_or_else(|_| s.content.clone());
+            let row = w.div_ceil(8);
+            Some(
+                (0..h)
+                    .map(|y| {
+                        (0..w)
+                            .map(|x| bits[y * row + x / 8] & (0x80 >> (x % 8)) == 0)
+                            .collect()
+                    })
+                    .collect(),
+            )
+        };
         let mut rects: Option<Vec<[usize; 3]>> = None;
         for op in &content.operations {
             let num = |i: usize| op.operands[i].as_float().unwrap();
             match op.operator.as_str() {
+                "Do" => symbols.extend(mask(op.operands[0].as_name().unwrap())),
                 "cm" if num(3) < 0.0 => rects = Some(Vec::new()),
                 "re" => {
                     if let Some(r) = rects.as_mut() {
