@@ -4,6 +4,8 @@
 use std::ffi::OsStr;
 use std::process::{Command, Stdio};
 
+use crate::service::no_console_window;
+
 /// The program that hands a file or URL to the system's default application.
 pub const OPENER: &str = if cfg!(target_os = "windows") {
     "cmd"
@@ -21,6 +23,7 @@ pub fn open(target: impl AsRef<OsStr>) -> std::io::Result<()> {
     if cfg!(target_os = "windows") {
         cmd.args(["/C", "start", ""]);
     }
+    no_console_window(&mut cmd);
     let mut child = cmd
         .arg(target)
         .stdin(Stdio::null())
