@@ -189,7 +189,8 @@ echo "### $n default database: onshi-fallback.exe outage status --json" >>"$log"
   </dev/null >>"$log" 2>&1 || fail "outage status on the default database"
 default=$(ls "$c"/users/*/AppData/Roaming/onshi-fallback/onshi-fallback/data/onshi-fallback.sqlite3 2>/dev/null | head -n1)
 [ -n "$default" ] || fail "no default database under %APPDATA%\\onshi-fallback\\onshi-fallback\\data"
-say "default database" "%APPDATA%${default#*AppData/Roaming}"
+default=%APPDATA%${default#*AppData/Roaming}
+say "default database" "${default//\//\\}"
 
 of start "${reception[@]}" outage start --reason "資格確認端末がエラー" --json
 of status1 "${reception[@]}" outage status --json
