@@ -4,6 +4,8 @@
 use std::ffi::OsStr;
 use std::process::{Command, Stdio};
 
+use crate::service::no_console_window;
+
 /// The program that hands a file or URL to the system's default application.
 pub const OPENER: &str = if cfg!(target_os = "windows") {
     "cmd"
@@ -21,6 +23,7 @@ pub fn open(target: impl AsRef<OsStr>) -> std::io::Result<()> {
     if cfg!(target_os = "windows") {
         cmd.args(["/C", "start", ""]);
     }
+    no_console_window(&mut cmd);
     let mut child = cmd
         .arg(target)
         .stdin(Stdio::null())
@@ -69,14 +72,3 @@ pub fn chime() {
         }
     });
 }
-
-/// A helper process started from the window opens no console window of its own on Windows.
-#[cfg(windows)]
-fn no_console_window(cmd: &mut Command) {
-    use std::os::windows::process::CommandExt;
-    const CREATE_NO_WINDOW: u32 = 0x0800_0000;
-    cmd.creation_flags(CREATE_NO_WINDOW);
-}
-
-#[cfg(not(windows))]
-fn no_console_window(_cmd: &mut Command) {}

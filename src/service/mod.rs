@@ -243,3 +243,19 @@ pub fn latest_backup(config: &Config, db: &Path) -> Option<store::backup::Backup
         .into_iter()
         .next()
 }
+
+/// On Windows, starts a helper program (the print command, `cmd /C start` for opening a file)
+/// without a console window of its own: from the desktop app, which has no console, each would
+/// otherwise flash one up. Elsewhere, and for a program that is given a console by its parent,
+/// nothing changes.
+pub fn no_console_window(cmd: &mut std::process::Command) {
+    #[cfg(windows)]
+    {
+        use std::os::windows::process::CommandExt;
+        /// `CREATE_NO_WINDOW` of the Win32 process creation flags.
+        const CREATE_NO_WINDOW: u32 = 0x0800_0000;
+        cmd.creation_flags(CREATE_NO_WINDOW);
+    }
+    #[cfg(not(windows))]
+    let _ = cmd;
+}

@@ -469,7 +469,10 @@ fn sumatra_pdf() -> Option<PathBuf> {
 /// Sends a PDF to the printer (see [`print_command`]) and waits for the command, not the job.
 pub fn send_to_printer(command: &str, pdf: &Path, media: &str) -> Result<()> {
     let parts = print_command(command.trim(), pdf, media);
-    let output = std::process::Command::new(&parts[0]).args(&parts[1..]).output().map_err(|e| {
+    let mut cmd = std::process::Command::new(&parts[0]);
+    cmd.args(&parts[1..]);
+    super::no_console_window(&mut cmd);
+    let output = cmd.output().map_err(|e| {
         Error::failed(
             format!(
                 "プリンターのコマンド {} を実行できません: {e}（設定 [printer] command を確認してください）",

@@ -195,7 +195,12 @@ pub fn restore(backup: &Path, db: &Path, stamp: &str) -> Result<Option<PathBuf>>
         // Fold the copy into its main file: the restored database is one self-contained file.
         dst.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
     }
-    std::fs::File::open(&tmp)?.sync_all()?;
+    // Opened for writing: Windows flushes a file only through a handle that may write to it
+    // (read-only, `sync_all` fails there with "Access denied").
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&tmp)?
+        .sync_all()?;
     let mut aside = None;
     if db.exists() {
         // Never over an earlier set-aside file: two restores in one second get two names.
