@@ -288,8 +288,9 @@ impl Main {
                     Screen::Reception => self.reception.refresh_today(&self.records),
                     Screen::Outage => self.outage.runbook.refresh(&self.records),
                     Screen::Prescription => self.prescription.refresh(&self.records),
-                    // Not while a pass runs: its progress already refreshes the list.
-                    Screen::Reconciliation => {}
+                    // Re-read only when the records changed (a decision or pass from another
+                    // PC, the command line): one lookup when nothing did.
+                    Screen::Reconciliation => self.reconcile.refresh(&self.records),
                 }
                 Task::none()
             }

@@ -9,6 +9,7 @@ mod outage;
 mod output;
 pub mod prescribe;
 mod reconcile;
+mod reconcile_list;
 pub mod search;
 pub mod watch;
 
@@ -16,7 +17,10 @@ pub use export::ExportSummary;
 pub use intake::IntakeReceipt;
 pub use outage::{OutageRecord, RunbookItem, Status};
 pub use prescribe::{PrescriptionReceipt, RecentDrug};
-pub use reconcile::{Decision, ListOrder, PassOptions, PassReport, PassResult, Progress, QueueRow};
+pub use reconcile::{
+    Decision, ListOrder, PassOptions, PassReport, PassResult, Progress, QueueRow, ReconcileCounts,
+};
+pub use reconcile_list::ReconcileList;
 pub use search::{PatientHit, VisitPages, VisitRow};
 
 use std::path::{Path, PathBuf};
@@ -64,6 +68,12 @@ impl Clock {
     }
 }
 
+/// Where the records stand: it moves whenever anything is written, since every change is an
+/// audit entry (the chain's last sequence number). Reading it is one lookup by key, so a
+/// screen compares it before re-reading anything.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ChangeMark(i64);
+
 /// The clinic's records, opened for one member of staff.
 pub struct Records {
     pub store: Store,
@@ -88,6 +98,15 @@ impl Records {
             at: store::timestamp(self.clock.now()),
             by: self.actor.clone(),
         }
+    }
+
+    /// Where the records stand now (see [`ChangeMark`]).
+    pub fn change_mark(&self) -> Result<ChangeMark> {
+        Ok(ChangeMark(
+            self.store
+                .read(store::audit::head)?
+                .map_or(0, |(seq, _)| seq),
+        ))
     }
 
     pub fn today(&self) -> NaiveDate {

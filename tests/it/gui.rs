@@ -1356,6 +1356,91 @@ fn a_pass_with_no_answer_at_all_is_shown_as_a_failure() {
     assert!(!h.shows("照合が終わりました"));
 }
 
+/// A long history: 40 visits of one day, the first 36 settled by a pass, the last 4 due.
+fn long_history() -> Records {
+    use onshi_fallback::reconcile::ReconcileStatus;
+    use onshi_fallback::store::{queue, visits};
+    let mut r = records(Store::open_in_memory().unwrap(), "請求");
+    for n in 0..40 {
+        intake_numbered(
+            &mut r,
+            &format!("履歴 {n}"),
+            "リレキ",
+            &format!("{}", 5000 + n),
+        );
+    }
+    let stamp = r.stamp();
+    r.store
+        .write(|tx| {
+            for id in 1..=36 {
+                let decl = visits::require(tx, id)?.declaration_id;
+                queue::record_check(
+                    tx,
+                    id,
+                    &queue::CheckResult {
+                        status: ReconcileStatus::Match,
+                        differences: &[],
+                        reason: "資格有効",
+                        verified: None,
+                        settle_with: Some(decl),
+                    },
+                    &stamp,
+                )?;
+            }
+            Ok(())
+        })
+        .unwrap();
+    r
+}
+
+#[test]
+fn settled_records_are_shown_on_request_a_window_of_rows_at_a_time() {
+    let mut h = Harness::new(App::ready(long_history()));
+    h.named(Named::F3);
+    assert!(
+        h.shows("要判断 0 件 / 照合待ち 4 件 / 確定 36 件"),
+        "{:?}",
+        h.texts()
+    );
+    // Only the open records are listed; the settled ones are counted.
+    assert!(h.shows("履歴 39") && h.shows("履歴 36"));
+    assert!(!h.shows("履歴 35"), "{:?}", h.texts());
+    assert!(h.shows("確定 36 件は表示していません（Ctrl+A で表示）"));
+    assert!(h.shows("1 / 4 件目"));
+
+    // Ctrl+A: the settled ones follow, newest first, the first of them selected.
+    h.ctrl_char("a");
+    assert!(h.shows("5 / 40 件目"), "{:?}", h.texts());
+    assert!(h.shows("確定（新しい順）"));
+    assert!(h.shows("履歴 35"));
+    let listed = |h: &mut Harness| h.texts().iter().filter(|t| t.starts_with("履歴 ")).count();
+    // A window of rows is laid out (the detail names the selected one once more), not 40.
+    assert!(
+        listed(&mut h) <= gui::reconcile::LIST_ROWS + 1,
+        "{:?}",
+        h.texts()
+    );
+    assert!(!h.shows("履歴 0"), "the oldest is out of sight");
+
+    // ↓ to the end: the window follows the selection down to the oldest visit.
+    for _ in 0..40 {
+        h.named(Named::ArrowDown);
+    }
+    assert!(h.shows("40 / 40 件目"), "{:?}", h.texts());
+    assert!(
+        h.shows("履歴 0（リレキ）"),
+        "the oldest is selected: {:?}",
+        h.texts()
+    );
+    assert!(!h.shows("履歴 39"), "the open ones scrolled out of sight");
+    assert!(listed(&mut h) <= gui::reconcile::LIST_ROWS + 1);
+
+    // Ctrl+A again hides them: back to the open records.
+    h.ctrl_char("a");
+    assert!(h.shows("4 / 4 件目"), "{:?}", h.texts());
+    assert!(!h.shows("履歴 0"));
+}
+
 #[test]
 fn snapshots_of_the_runbook_and_reconciliation() {
     let dir = tempfile::tempdir().unwrap();
