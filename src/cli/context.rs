@@ -8,7 +8,7 @@
 use std::path::PathBuf;
 
 use onshi_fallback::config::Config;
-use onshi_fallback::service::{Clock, Records};
+use onshi_fallback::service::{Clock, DailyBackup, Records};
 
 use super::Failure;
 
@@ -19,11 +19,19 @@ pub struct Context {
     config: Option<PathBuf>,
     /// `--staff` / `ONSHI_FALLBACK_STAFF`.
     staff: Option<String>,
+    /// The day's backups the records started, taken while the command works and waited for
+    /// before the program ends ([`finish_backups`](Self::finish_backups)).
+    backups: std::cell::RefCell<Vec<DailyBackup>>,
 }
 
 impl Context {
     pub fn new(db: Option<PathBuf>, config: Option<PathBuf>, staff: Option<String>) -> Context {
-        Context { db, config, staff }
+        Context {
+            db,
+            config,
+            staff,
+            backups: Default::default(),
+        }
     }
 
     /// The database file: `--db`, or the per-user data folder.
@@ -67,13 +75,28 @@ impl Context {
     fn open(&self, staff: Option<&str>) -> Result<Records, Failure> {
         let config = self.config()?;
         let path = self.db_path()?;
-        let (records, backup_failed) =
+        let (mut records, warnings) =
             Records::open(&path, config, staff_name(staff), Clock::from_env()?)?;
-        // A failed daily backup or a wrong clock must not stop reception, only be reported.
-        for w in backup_failed {
+        // A wrong clock must not stop reception, only be reported.
+        for w in warnings {
             eprintln!("注意 (warning): {w}");
         }
+        // The day's backup goes on while the command works: the first patient of the day
+        // does not wait for a copy of the whole database.
+        if let Some(b) = records.take_daily_backup() {
+            self.backups.borrow_mut().push(b);
+        }
         Ok(records)
+    }
+
+    /// Waits for the day's backups started by the commands, saying any that failed (a
+    /// failure must not stop reception, only be reported).
+    pub fn finish_backups(&self) {
+        for b in self.backups.borrow_mut().drain(..) {
+            if let Err(w) = b.finish() {
+                eprintln!("注意 (warning): {w}");
+            }
+        }
     }
 
     /// The newest backup and the command that restores it, for a damaged database.

@@ -72,6 +72,9 @@ pub struct Main {
     records: Records,
     /// Said in the frame, e.g. a failed daily backup.
     warning: Option<String>,
+    /// The day's backup, taken in the background from the start: its outcome is looked at on
+    /// the tick (a failure joins the warning). Closing the window waits for it.
+    daily_backup: Option<crate::service::DailyBackup>,
     screen: Screen,
     /// The one copy of the mode status: the banner and the 障害対応 screen read it from here.
     mode: banner::Mode,
@@ -100,7 +103,8 @@ impl App {
         });
         match opened {
             Ok((records, backup_failed)) => {
-                // A failed daily backup or a wrong clock must not stop reception, only be said.
+                // A wrong clock must not stop reception, only be said (so is a failed daily backup,
+                // once it is done: it runs in the background).
                 let warning = (!backup_failed.is_empty()).then(|| {
                     backup_failed
                         .iter()
@@ -262,10 +266,12 @@ impl App {
 
 impl Main {
     /// The main screens on 受付, the status and today's list read.
-    fn open(records: Records, warning: Option<String>) -> (Main, Task<Message>) {
+    fn open(mut records: Records, warning: Option<String>) -> (Main, Task<Message>) {
+        let daily_backup = records.take_daily_backup();
         let mut main = Main {
             records,
             warning,
+            daily_backup,
             screen: Screen::Reception,
             mode: banner::Mode::default(),
             banner: banner::Banner::default(),
@@ -283,6 +289,7 @@ impl Main {
         match message {
             Message::Switch(screen) => self.switch(screen),
             Message::Tick => {
+                self.check_daily_backup();
                 self.mode.refresh(&self.records);
                 match self.screen {
                     Screen::Reception => self.reception.refresh_today(&self.records),
@@ -322,6 +329,21 @@ impl Main {
             }
             Message::Key(key) => self.shortcut(key),
             Message::StaffChanged(_) | Message::StaffConfirmed => Task::none(),
+        }
+    }
+
+    /// The day's backup, once it is done: a failure is said in the frame (reception carries
+    /// on).
+    fn check_daily_backup(&mut self) {
+        if !self.daily_backup.as_ref().is_some_and(|b| b.is_finished()) {
+            return;
+        }
+        if let Some(Err(e)) = self.daily_backup.take().map(|b| b.finish()) {
+            let failed = e.ja();
+            self.warning = Some(match self.warning.take() {
+                Some(w) => format!("{w} ／ {failed}"),
+                None => failed,
+            });
         }
     }
 
