@@ -136,8 +136,9 @@ impl ReconcileList {
         self.place(records, false)
     }
 
-    /// Selects the first row whose record satisfies `pred`, among the open ones in the
-    /// window, else the first open one; returns whether one did.
+    /// Selects the first open row in the window whose record satisfies `pred` (the rows
+    /// already read: no read of the records); returns whether one did. Otherwise the
+    /// selection stays where it is.
     pub fn select_first_open(
         &mut self,
         records: &Records,

@@ -1786,3 +1786,101 @@ fn a_draft_stays_with_its_patient_when_the_doctor_looks_at_another() {
         h.texts()
     );
 }
+
+/// A timed headless run of the 照合 screen on a 100,000-visit history (issue 17): opening it,
+/// ↓, an idle tick, each laid out as the window does, and the process's peak memory, printed.
+/// It measures, so `cargo test` does not run it. Make the database, then run it:
+///
+/// ```sh
+/// KEEP_DB=/tmp/100k.sqlite3 cargo bench --bench store -- reconcile_list_100k/open
+/// ONSHI_100K_DB=/tmp/100k.sqlite3 cargo test --release --test it \
+///     gui::the_reconcile_screen_at_100k -- --ignored --nocapture
+/// ```
+#[test]
+#[ignore = "a timed run on a 100,000-visit database: see its doc comment"]
+fn the_reconcile_screen_at_100k_visits_timed() {
+    use onshi_fallback::reconcile::ReconcileStatus;
+    use onshi_fallback::store::queue;
+    use std::time::{Duration, Instant};
+    let Ok(source) = std::env::var("ONSHI_100K_DB") else {
+        eprintln!("ONSHI_100K_DB is not set: nothing measured");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("clinic.sqlite3");
+    std::fs::copy(&source, &path).unwrap();
+    let mut r = records(Store::open(&path).unwrap(), "請求");
+    // As the store bench has it: 99 % settled, 500 要判断, 500 照合待ち.
+    let stamp = r.stamp();
+    r.store
+        .write(|tx| {
+            for id in 1..=100_000i64 {
+                let (status, settle) = match id % 200 {
+                    0 => continue,
+                    100 => (ReconcileStatus::Changed, None),
+                    _ => (ReconcileStatus::Match, Some(id)),
+                };
+                queue::record_check(
+                    tx,
+                    id,
+                    &queue::CheckResult {
+                        status,
+                        differences: &[],
+                        reason: "",
+                        verified: None,
+                        settle_with: settle,
+                    },
+                    &stamp,
+                )?;
+            }
+            Ok(())
+        })
+        .unwrap();
+    let mut h = Harness::new(App::ready(r));
+    let t = Instant::now();
+    h.named(Named::F3);
+    let open = t.elapsed();
+    assert!(
+        h.shows("要判断 500 件 / 照合待ち 500 件 / 確定 99000 件"),
+        "{:?}",
+        h.texts()
+    );
+    let mut downs: Vec<Duration> = (0..30)
+        .map(|_| {
+            let t = Instant::now();
+            h.named(Named::ArrowDown);
+            t.elapsed()
+        })
+        .collect();
+    assert!(h.shows("31 / 1000 件目"), "{:?}", h.texts());
+    let t = Instant::now();
+    h.ctrl_char("a");
+    let show_settled = t.elapsed();
+    assert!(h.shows("1001 / 100000 件目"), "{:?}", h.texts());
+    let mut ticks: Vec<Duration> = (0..10)
+        .map(|_| {
+            let t = Instant::now();
+            let task = h.app.update(Message::Tick);
+            h.run(task);
+            h.send(vec![]);
+            t.elapsed()
+        })
+        .collect();
+    downs.sort();
+    ticks.sort();
+    let peak = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .map(|l| l.trim_start_matches("VmHWM:").trim().to_string())
+        })
+        .unwrap_or_else(|| "n/a".into());
+    eprintln!(
+        "照合 at 100,000 visits: open {open:?}; ↓ median {:?}, max {:?}; Ctrl+A (settled shown) {show_settled:?}; idle tick median {:?}, max {:?}; peak memory {peak}",
+        downs[downs.len() / 2],
+        downs[downs.len() - 1],
+        ticks[ticks.len() / 2],
+        ticks[ticks.len() - 1]
+    );
+}
