@@ -1,22 +1,28 @@
 //! Benchmarks for issue 2's targets: patient search over 100,000 patients (< 10 ms) and one
 //! intake committed to disk with synchronous=FULL (< 5 ms); and `audit verify` at 100,000
 //! visits (each patient with a declaration and one visit: 400,000 audited records, < 1 s), and
-//! the lists of that whole history (`export --csv`, `reconcile report --csv`).
+//! the lists of that whole history (`export --csv`, `reconcile report --csv`); the 照合 screen's
+//! list at that size (issue 17: open < 200 ms, ↓ < 50 ms), as the model and as the screen; the
+//! day's backup at that size, and what the first command of the day waits for.
 //!
-//! Run: `cargo bench --bench store`
+//! Run: `cargo bench --bench store` (one group: `cargo bench --bench store -- reconcile_`)
 
 use chrono::{DateTime, NaiveDate};
-use criterion::{criterion_group, criterion_main, Criterion};
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 use onshi_fallback::config::Config;
 use onshi_fallback::domain::intake::IntakeInput;
 use onshi_fallback::domain::numbers::check_digit;
+use onshi_fallback::domain::QueueState;
 use onshi_fallback::domain::{
     Basis, Insurance, InsuranceKind, PatientDetails, Relationship, Sex, Source,
 };
-use onshi_fallback::service::{Clock, Records};
-use onshi_fallback::store::{patients, visits, Stamp, Store};
+use onshi_fallback::reconcile::ReconcileStatus;
+use onshi_fallback::service::{Clock, ReconcileList, Records};
+use onshi_fallback::store::{patients, queue, visits, Stamp, Store};
 
 const PATIENTS: usize = 100_000;
+/// Rows the 照合 screen lays out at once.
+const WINDOW: usize = 12;
 
 const FAMILY: &[(&str, &str)] = &[
     ("山田", "ヤマダ"),
@@ -173,6 +179,202 @@ fn bench(c: &mut Criterion) {
     });
     g.finish();
 
+    // The day's backup at 100,000 visits: the copy itself (before: VACUUM INTO on the
+    // command's own connection, which the first command of the day waited for; now: a
+    // snapshot copied with the backup API on a thread of its own), and what the first
+    // command of the day waits for now when it opens the records.
+    let mut g = c.benchmark_group("backup_100k");
+    g.sample_size(10);
+    let mut n = 0usize;
+    // A new backup folder each time (today's copy is taken once a day), the last one removed:
+    // each copy is the whole database.
+    let mut fresh = || {
+        let _ = std::fs::remove_dir_all(dir.path().join(format!("backups-{n}")));
+        n += 1;
+        dir.path().join(format!("backups-{n}"))
+    };
+    g.bench_function("vacuum_into", |b| {
+        b.iter_batched(
+            &mut fresh,
+            |to| {
+                onshi_fallback::store::backup::daily(&records.store, &to, records.today(), 14)
+                    .unwrap()
+            },
+            BatchSize::PerIteration,
+        )
+    });
+    g.bench_function("snapshot_copy", |b| {
+        b.iter_batched(
+            &mut fresh,
+            |to| {
+                let snapshot = onshi_fallback::store::backup::Snapshot::take(&path).unwrap();
+                onshi_fallback::store::backup::daily_from(&snapshot, &to, records.today(), 14)
+                    .unwrap()
+            },
+            BatchSize::PerIteration,
+        )
+    });
+    g.bench_function("open_first_of_day", |b| {
+        b.iter_batched(
+            || {
+                let mut config = Config::default();
+                config.backup.dir = fresh().display().to_string();
+                config
+            },
+            // The records come back with the copy under way; it is waited for when they are
+            // dropped, outside the measurement.
+            |config| Records::open(&path, config, "bench", Clock::System).unwrap(),
+            BatchSize::PerIteration,
+        )
+    });
+    g.finish();
+
+    // The 照合 screen's list at 100,000 visits of history, as a clinic has it after a year of
+    // passes: 99 % settled, the rest due (照合待ち) or answered and waiting for a person (要判断).
+    // First the worst case: a history never reconciled, all 100,000 records open (照合待ち).
+    let mut g = c.benchmark_group("reconcile_list_100k_all_open");
+    g.sample_size(10);
+    g.bench_function("open", |b| {
+        b.iter(|| {
+            let mut list = ReconcileList::new(WINDOW);
+            list.refresh(&records).unwrap();
+            list.len()
+        })
+    });
+    g.finish();
+    settle_most(&mut records);
+    let mut g = c.benchmark_group("reconcile_list_100k");
+    g.sample_size(10);
+    // What the screen did before: every queue entry read and held, sorted into its groups.
+    g.bench_function("whole_list", |b| {
+        b.iter(|| {
+            let mut rows = records.reconcile_list().unwrap();
+            rows.sort_by_key(|r| r.entry.state == QueueState::Settled);
+            rows.len()
+        })
+    });
+    // The screen's model now: the open records' ids and a window of rows around the selection.
+    g.bench_function("open", |b| {
+        b.iter(|| {
+            let mut list = ReconcileList::new(WINDOW);
+            list.refresh(&records).unwrap();
+            list.len()
+        })
+    });
+    let mut list = ReconcileList::new(WINDOW);
+    list.refresh(&records).unwrap();
+    eprintln!("open records: {}, counts {:?}", list.len(), list.counts());
+    // ↓ through the open records: past the first screenful every step moves the window.
+    g.bench_function("move_down", |b| {
+        b.iter(|| {
+            if list.selected() + 1 >= list.len() {
+                list.select(&records, 0).unwrap();
+            }
+            list.move_by(&records, 1).unwrap();
+        })
+    });
+    // The 3 s tick when nothing changed: one lookup of the audit log's end.
+    g.bench_function("refresh_unchanged", |b| {
+        b.iter(|| assert!(!list.refresh(&records).unwrap()))
+    });
+    // A tick after something changed: counts, open ids and the window read again.
+    g.bench_function("refresh_changed", |b| {
+        b.iter(|| list.reload(&records).unwrap())
+    });
+    // The settled records on request, the selection deep in them (a page read by OFFSET).
+    list.set_show_settled(&records, true).unwrap();
+    g.bench_function("show_settled", |b| {
+        b.iter(|| {
+            list.set_show_settled(&records, false).unwrap();
+            list.set_show_settled(&records, true).unwrap();
+        })
+    });
+    list.select(&records, 90_000).unwrap();
+    g.bench_function("move_down_settled_90000", |b| {
+        b.iter(|| {
+            if list.selected() >= 95_000 {
+                list.select(&records, 90_000).unwrap();
+            }
+            list.move_by(&records, 1).unwrap();
+        })
+    });
+    g.finish();
+
+    // The 照合 screen itself (headless): opening it (read and build the view), ↓ with the
+    // view built again, and the frame's tick when nothing changed.
+    #[cfg(feature = "gui")]
+    {
+        use onshi_fallback::gui::{
+            self,
+            reconcile::{Message, ReconcileScreen},
+        };
+        let mut g = c.benchmark_group("reconcile_screen_100k");
+        g.sample_size(10);
+        g.bench_function("open_and_view", |b| {
+            b.iter(|| {
+                let mut screen = ReconcileScreen::default();
+                screen.refresh(&records);
+                let _ = screen.view(&records);
+            })
+        });
+        let mut screen = ReconcileScreen::default();
+        screen.refresh(&records);
+        // ↓ through the open records, back to the top at the end (where ↓ does nothing).
+        let wrap = |screen: &mut ReconcileScreen, records: &mut Records| {
+            if screen.list().selected() + 1 >= screen.list().len() {
+                let _ = screen.update(records, Message::Select(0));
+            }
+        };
+        g.bench_function("down_and_view", |b| {
+            b.iter(|| {
+                wrap(&mut screen, &mut records);
+                let _ = screen.update(&mut records, Message::Move(1));
+                let _ = screen.view(&records);
+            })
+        });
+        g.bench_function("idle_tick_and_view", |b| {
+            b.iter(|| {
+                screen.refresh(&records);
+                let _ = screen.view(&records);
+            })
+        });
+        // The same, laid out headless at 1366×768 as the window does (iced_test, tiny-skia):
+        // the font is loaded once, before.
+        let size = iced::Size::new(gui::DESIGN_SIZE.0, gui::DESIGN_SIZE.1);
+        drop(iced_test::Simulator::with_size(
+            gui::settings(),
+            size,
+            screen.view(&records),
+        ));
+        let laid_out = || iced::Settings {
+            fonts: vec![],
+            ..gui::settings()
+        };
+        g.bench_function("open_laid_out", |b| {
+            b.iter(|| {
+                let mut screen = ReconcileScreen::default();
+                screen.refresh(&records);
+                drop(iced_test::Simulator::with_size(
+                    laid_out(),
+                    size,
+                    screen.view(&records),
+                ));
+            })
+        });
+        g.bench_function("down_laid_out", |b| {
+            b.iter(|| {
+                wrap(&mut screen, &mut records);
+                let _ = screen.update(&mut records, Message::Move(1));
+                drop(iced_test::Simulator::with_size(
+                    laid_out(),
+                    size,
+                    screen.view(&records),
+                ));
+            })
+        });
+        g.finish();
+    }
+
     let mut n = 0usize;
     let mut g = c.benchmark_group("intake_commit");
     g.bench_function("new_patient_synchronous_full", |b| {
@@ -201,6 +403,40 @@ fn bench(c: &mut Criterion) {
         })
     });
     g.finish();
+}
+
+/// Settles 99 % of the queue as a pass would (an automatic `match`); of the rest, half get an
+/// answer that waits for a person (要判断) and half stay due.
+fn settle_most(records: &mut Records) {
+    let stamp = Stamp {
+        at: "2026-11-02T09:00:00+09:00".into(),
+        by: "bench".into(),
+    };
+    records
+        .store
+        .write(|tx| {
+            for id in 1..=PATIENTS as i64 {
+                let (status, settle) = match id % 200 {
+                    0 => continue,
+                    100 => (ReconcileStatus::Changed, None),
+                    _ => (ReconcileStatus::Match, Some(id)),
+                };
+                queue::record_check(
+                    tx,
+                    id,
+                    &queue::CheckResult {
+                        status,
+                        differences: &[],
+                        reason: "",
+                        verified: None,
+                        settle_with: settle,
+                    },
+                    &stamp,
+                )?;
+            }
+            Ok(())
+        })
+        .unwrap();
 }
 
 criterion_group! {

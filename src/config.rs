@@ -113,6 +113,10 @@ pub struct Qualification {
     pub timeout_s: u64,
     /// 10 digits, as sent in requests.
     pub medical_institution_code: Option<String>,
+    /// How often `res/` is looked at while a request waits for its result, in milliseconds
+    /// (1–5000).
+    #[serde(default = "default_poll_ms")]
+    pub poll_ms: u64,
 }
 
 impl Default for Qualification {
@@ -122,12 +126,17 @@ impl Default for Qualification {
             root: None,
             timeout_s: default_timeout(),
             medical_institution_code: None,
+            poll_ms: default_poll_ms(),
         }
     }
 }
 
 fn default_timeout() -> u64 {
     30
+}
+
+fn default_poll_ms() -> u64 {
+    100
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -375,6 +384,7 @@ archive_dir = ""
     fn empty_means_defaults() {
         let c = Config::parse("").unwrap();
         assert_eq!(c.qualification.timeout_s, 30);
+        assert_eq!(c.qualification.poll_ms, 100);
         assert_eq!(c.printer.command, "lp");
     }
 }

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use onshi_fallback::config::Config;
 use onshi_fallback::error::Error;
 use onshi_fallback::service::access::{OPEN_WARNING_EN, OPEN_WARNING_JA};
-use onshi_fallback::service::{Clock, Records, Session};
+use onshi_fallback::service::{Clock, DailyBackup, Records, Session};
 
 use super::Failure;
 
@@ -23,6 +23,9 @@ pub struct Context {
     staff: Option<String>,
     /// `--break-glass REASON` / `ONSHI_FALLBACK_BREAK_GLASS`.
     break_glass: Option<String>,
+    /// The day's backups the records started, taken while the command works and waited for
+    /// before the program ends ([`finish_backups`](Self::finish_backups)).
+    backups: std::cell::RefCell<Vec<DailyBackup>>,
 }
 
 impl Context {
@@ -37,6 +40,7 @@ impl Context {
             config,
             staff,
             break_glass,
+            backups: Default::default(),
         }
     }
 
@@ -81,14 +85,29 @@ impl Context {
     fn open(&self, staff: Option<&str>) -> Result<Records, Failure> {
         let config = self.config()?;
         let path = self.db_path()?;
-        let (mut records, backup_failed) =
+        let (mut records, warnings) =
             Records::open(&path, config, staff_name(staff), Clock::from_env()?)?;
-        // A failed daily backup or a wrong clock must not stop reception, only be reported.
-        for w in backup_failed {
+        // A wrong clock must not stop reception, only be reported.
+        for w in warnings {
             eprintln!("注意 (warning): {w}");
+        }
+        // The day's backup goes on while the command works: the first patient of the day
+        // does not wait for a copy of the whole database.
+        if let Some(b) = records.take_daily_backup() {
+            self.backups.borrow_mut().push(b);
         }
         self.identify(&mut records)?;
         Ok(records)
+    }
+
+    /// Waits for the day's backups started by the commands, saying any that failed (a
+    /// failure must not stop reception, only be reported).
+    pub fn finish_backups(&self) {
+        for b in self.backups.borrow_mut().drain(..) {
+            if let Err(w) = b.finish() {
+                eprintln!("注意 (warning): {w}");
+            }
+        }
     }
 
     /// Signs the records in for `--staff` once accounts exist (the PIN from

@@ -76,6 +76,9 @@ pub fn run() -> i32 {
         None => desktop::run(&ctx),
         Some(command) => dispatch(&ctx, command).map(|()| 0),
     };
+    // The day's backup, taken in the background while the command worked, is done before
+    // the program ends.
+    ctx.finish_backups();
     match outcome {
         Ok(code) => code,
         Err(Failure::Input(e)) => {

@@ -77,6 +77,9 @@ pub struct Main {
     records: Records,
     /// Said in the frame, e.g. a failed daily backup.
     warning: Option<String>,
+    /// The day's backup, taken in the background from the start: its outcome is looked at on
+    /// the tick (a failure joins the warning). Closing the window waits for it.
+    daily_backup: Option<crate::service::DailyBackup>,
     screen: Screen,
     /// The one copy of the mode status: the banner and the 障害対応 screen read it from here.
     mode: banner::Mode,
@@ -116,7 +119,8 @@ impl App {
         });
         match opened {
             Ok((records, backup_failed)) => {
-                // A failed daily backup or a wrong clock must not stop reception, only be said.
+                // A wrong clock must not stop reception, only be said (so is a failed daily backup,
+                // once it is done: it runs in the background).
                 let warning = (!backup_failed.is_empty()).then(|| {
                     backup_failed
                         .iter()
@@ -290,10 +294,12 @@ impl App {
 
 impl Main {
     /// The main screens on 受付, the status and today's list read.
-    fn open(records: Records, warning: Option<String>) -> (Main, Task<Message>) {
+    fn open(mut records: Records, warning: Option<String>) -> (Main, Task<Message>) {
+        let daily_backup = records.take_daily_backup();
         let mut main = Main {
             records,
             warning,
+            daily_backup,
             screen: Screen::Reception,
             mode: banner::Mode::default(),
             banner: banner::Banner::default(),
@@ -355,13 +361,15 @@ impl Main {
                 if idle_due(self.last_activity, Instant::now(), minutes) {
                     return self.lock_for_idle();
                 }
+                self.check_daily_backup();
                 self.mode.refresh(&self.records);
                 match self.screen {
                     Screen::Reception => self.reception.refresh_today(&self.records),
                     Screen::Outage => self.outage.runbook.refresh(&self.records),
                     Screen::Prescription => self.prescription.refresh(&self.records),
-                    // Not while a pass runs: its progress already refreshes the list.
-                    Screen::Reconciliation => {}
+                    // Re-read only when the records changed (a decision or pass from another
+                    // PC, the command line): one lookup when nothing did.
+                    Screen::Reconciliation => self.reconcile.refresh(&self.records),
                     Screen::Settings => {}
                 }
                 Task::none()
@@ -483,6 +491,21 @@ impl Main {
         self.settings = settings::SettingsScreen::default();
         self.reception.refresh(&self.records);
         self.switch(Screen::Reception)
+    }
+
+    /// The day's backup, once it is done: a failure is said in the frame (reception carries
+    /// on).
+    fn check_daily_backup(&mut self) {
+        if !self.daily_backup.as_ref().is_some_and(|b| b.is_finished()) {
+            return;
+        }
+        if let Some(Err(e)) = self.daily_backup.take().map(|b| b.finish()) {
+            let failed = e.ja();
+            self.warning = Some(match self.warning.take() {
+                Some(w) => format!("{w} ／ {failed}"),
+                None => failed,
+            });
+        }
     }
 
     /// A screen's action as the app's effects.

@@ -5,10 +5,15 @@
 //! are always visible at 1366×768.
 //!
 //! Keys: ↑↓ choose a record; 1 確認済みを採用, 2 申告のまま (reason), 3 要確認 (note),
-//! 4 手入力 (the manual lookup's numbers); Enter confirms, Esc cancels; F8 writes the clerk's CSV.
+//! 4 手入力 (the manual lookup's numbers); Enter confirms, Esc cancels; F8 writes the clerk's CSV;
+//! Ctrl+A shows the settled records too (or hides them again).
+//!
+//! The list is a window on [`ReconcileList`]: the records not settled yet, the settled ones
+//! only on request, and only the rows in sight are read and laid out, so a year of history
+//! opens and moves as fast as one day. It is re-read only when the records changed.
 
 use iced::widget::{
-    button, column, container, operation, row, rule, scrollable, space, text, text_input, Column,
+    button, column, container, mouse_area, operation, row, rule, space, text, text_input, Column,
 };
 use iced::{Element, Length, Task};
 
@@ -20,10 +25,11 @@ use crate::domain::intake::{validate_insurance, InsuranceInput};
 use crate::domain::wareki::format_wareki;
 use crate::domain::{QueueDecision, QueueState};
 use crate::reconcile::ReconcileStatus;
-use crate::service::{Decision, PassReport, QueueRow, Records};
+use crate::service::{Decision, PassReport, QueueRow, ReconcileList, Records};
 
 pub const NOTE_INPUT: &str = "reconcile-note";
-const LIST: &str = "reconcile-list";
+/// Rows of the list laid out at once: what fits beside the detail at 1366×768.
+pub const LIST_ROWS: usize = 12;
 /// No widget has this id: focusing it takes the focus off every field, so the digit keys
 /// reach the screen instead of a text box.
 const NOWHERE: &str = "reconcile-nowhere";
@@ -140,6 +146,10 @@ pub enum Message {
     RunPass,
     Pass(PassEvent),
     WriteCsv,
+    /// Ctrl+A: show the settled records too, or hide them again.
+    ToggleSettled,
+    /// The mouse wheel over the list: rows to move by.
+    Scroll(i32),
     /// Esc: cancels a decision being made, else back to 受付.
     Escape,
 }
@@ -196,11 +206,10 @@ struct Running {
     current: String,
 }
 
-#[derive(Default)]
 pub struct ReconcileScreen {
-    /// Open decisions first, then those still to be checked, then the settled ones.
-    rows: Vec<QueueRow>,
-    selected: usize,
+    /// Open decisions first, then those still to be checked, then (on request) the settled
+    /// ones: a window of them read at a time.
+    list: ReconcileList,
     pending: Option<Choice>,
     note: String,
     manual: Manual,
@@ -215,6 +224,22 @@ pub struct ReconcileScreen {
     error_until_line_returns: bool,
 }
 
+impl Default for ReconcileScreen {
+    fn default() -> Self {
+        ReconcileScreen {
+            list: ReconcileList::new(LIST_ROWS),
+            pending: None,
+            note: String::new(),
+            manual: Manual::default(),
+            running: None,
+            follow_top: false,
+            notice: None,
+            error: None,
+            error_until_line_returns: false,
+        }
+    }
+}
+
 fn group(r: &QueueRow) -> u8 {
     match r.entry.state {
         QueueState::NeedsDecision => 0,
@@ -224,24 +249,24 @@ fn group(r: &QueueRow) -> u8 {
 }
 
 impl ReconcileScreen {
-    /// Re-reads the list, keeping the same record selected when it is still there.
+    /// Re-reads the list if the records changed since it was read, keeping the same record
+    /// selected when it is still there. Cheap when nothing changed: the frame calls it on every
+    /// tick while the screen is shown.
     pub fn refresh(&mut self, records: &Records) {
         if self.error_until_line_returns && records.status().is_ok_and(|s| s.outage.is_none()) {
             self.error = None;
             self.error_until_line_returns = false;
         }
-        let keep = self.rows.get(self.selected).map(|r| r.visit_id);
-        match records.reconcile_list() {
-            Ok(mut rows) => {
-                rows.sort_by_key(group); // stable: the library's order within each group
-                self.rows = rows;
-            }
-            Err(e) => self.error = Some(format!("照合一覧を読めません: {}", error_ja(&e))),
+        if let Err(e) = self.list.refresh(records) {
+            self.error = Some(format!("照合一覧を読めません: {}", error_ja(&e)));
         }
-        self.selected = keep
-            .and_then(|id| self.rows.iter().position(|r| r.visit_id == id))
-            .unwrap_or(0)
-            .min(self.rows.len().saturating_sub(1));
+    }
+
+    /// An error of the list's own reads, said on the screen.
+    fn read(&mut self, result: crate::error::Result<()>) {
+        if let Err(e) = result {
+            self.error = Some(format!("照合一覧を読めません: {}", error_ja(&e)));
+        }
     }
 
     /// Focus off every field so the digit keys act on the list.
@@ -263,8 +288,9 @@ impl ReconcileScreen {
         }
     }
 
-    pub fn rows(&self) -> &[QueueRow] {
-        &self.rows
+    /// The list as the screen holds it.
+    pub fn list(&self) -> &ReconcileList {
+        &self.list
     }
 
     /// The frame's keys on this screen: ↑↓ choose a record, 1–4 decide, F6 runs the pass, F8
@@ -277,27 +303,36 @@ impl ReconcileScreen {
             Shortcut::Save => Message::WriteCsv,
             Shortcut::Digit(d) => Message::Choose(Choice::from_digit(d)?),
             Shortcut::Escape => Message::Escape,
+            // Not while a note is typed: there Ctrl+A selects the text.
+            Shortcut::Ctrl('a') if self.pending.is_none() => Message::ToggleSettled,
             _ => return None,
         })
     }
 
     pub fn update(&mut self, records: &mut Records, message: Message) -> Action<Message> {
         match message {
-            Message::Move(d) => {
-                let n = self.rows.len() as i32;
-                if n > 0 {
-                    self.selected = (self.selected as i32 + d).clamp(0, n - 1) as usize;
-                }
+            Message::Move(d) | Message::Scroll(d) => {
+                let moved = self.list.move_by(records, i64::from(d));
+                self.read(moved);
                 self.pending = None;
                 self.follow_top = false;
-                return Action::Run(Task::batch([self.focus(), self.scroll_to_selected()]));
+                return Action::Run(self.focus());
             }
             Message::Select(i) => {
-                if i < self.rows.len() {
-                    self.selected = i;
+                if i < self.list.len() {
+                    let selected = self.list.select(records, i);
+                    self.read(selected);
                     self.pending = None;
                     self.follow_top = false;
                 }
+                return Action::Run(self.focus());
+            }
+            Message::ToggleSettled => {
+                let show = !self.list.shows_settled();
+                let shown = self.list.set_show_settled(records, show);
+                self.read(shown);
+                self.pending = None;
+                self.follow_top = false;
                 return Action::Run(self.focus());
             }
             Message::Choose(c) => return self.choose(c),
@@ -324,7 +359,8 @@ impl ReconcileScreen {
                 });
                 self.refresh(records);
                 if self.follow_top {
-                    self.selected = 0;
+                    let top = self.list.select(records, 0);
+                    self.read(top);
                 }
                 return Action::RecordsChanged(Task::none());
             }
@@ -357,8 +393,8 @@ impl ReconcileScreen {
                     self.error.is_some() && records.status().is_ok_and(|s| s.outage.is_some());
                 self.refresh(records);
                 if self.follow_top {
-                    self.selected = 0;
-                    return Action::RecordsChanged(self.scroll_to_selected());
+                    let top = self.list.select(records, 0);
+                    self.read(top);
                 }
                 return Action::RecordsChanged(Task::none());
             }
@@ -368,7 +404,7 @@ impl ReconcileScreen {
     }
 
     fn choose(&mut self, c: Choice) -> Action<Message> {
-        let Some(row) = self.rows.get(self.selected) else {
+        let Some(row) = self.list.selected_row() else {
             return Action::None;
         };
         if row.entry.state != QueueState::NeedsDecision {
@@ -392,7 +428,7 @@ impl ReconcileScreen {
     }
 
     fn decide(&mut self, records: &mut Records, c: Choice) -> Action<Message> {
-        let Some(row) = self.rows.get(self.selected) else {
+        let Some(row) = self.list.selected_row() else {
             return Action::None;
         };
         let (visit, visit_no, name) =
@@ -418,12 +454,12 @@ impl ReconcileScreen {
                 self.pending = None;
                 self.note.clear();
                 self.refresh(records);
-                // The next open decision, so the clerk can work down the list.
-                if let Some(next) = self.rows.iter().position(|r| {
+                // The next open decision, so the clerk can work down the list (a settled record
+                // leaves it: the next one takes its place).
+                let next = self.list.select_first_open(records, |r| {
                     r.entry.state == QueueState::NeedsDecision && r.entry.decision.is_none()
-                }) {
-                    self.selected = next;
-                }
+                });
+                self.read(next.map(|_| ()));
                 Action::RecordsChanged(self.focus())
             }
             Err(e) => {
@@ -501,26 +537,13 @@ impl ReconcileScreen {
         }
     }
 
-    fn scroll_to_selected(&self) -> Task<Message> {
-        let n = self.rows.len().saturating_sub(1).max(1) as f32;
-        operation::snap_to(
-            LIST,
-            scrollable::RelativeOffset {
-                x: 0.0,
-                y: self.selected as f32 / n,
-            },
-        )
-    }
-
     pub fn view<'a>(&'a self, records: &'a Records) -> Element<'a, Message> {
-        let count = |g: u8| self.rows.iter().filter(|r| group(r) == g).count();
+        let counts = self.list.counts();
         let mut head = row![
             text("照合").size(theme::TITLE),
             text(format!(
                 "要判断 {} 件 / 照合待ち {} 件 / 確定 {} 件",
-                count(0),
-                count(1),
-                count(2)
+                counts.to_decide, counts.waiting, counts.settled
             ))
             .size(theme::BODY),
             space::horizontal(),
@@ -559,7 +582,7 @@ impl ReconcileScreen {
             top = top.push(widget::error(e, 6));
         }
 
-        let detail: Element<'a, Message> = match self.rows.get(self.selected) {
+        let detail: Element<'a, Message> = match self.list.selected_row() {
             Some(r) => self.detail_view(r, records),
             None => text("照合する記録はありません（障害中に受け付けた記録が、回線の復旧後にここに並びます）").size(theme::BODY).color(theme::MUTED).into(),
         };
@@ -600,13 +623,13 @@ impl ReconcileScreen {
         .padding([0, 8]);
         let mut col: Column<'_, Message> = column![].spacing(2);
         let mut last = None;
-        for (i, r) in self.rows.iter().enumerate() {
+        for (i, r) in self.list.window() {
             let g = group(r);
             if last != Some(g) {
                 let title = match g {
                     0 => "要判断（判断してください）",
                     1 => "照合待ち（次の照合で確認します）",
-                    _ => "確定",
+                    _ => "確定（新しい順）",
                 };
                 col = col.push(text(title).size(theme::BODY).color(if g == 0 {
                     theme::RED
@@ -637,16 +660,54 @@ impl ReconcileScreen {
                 .width(Length::Fill)
                 .style(theme::row_button)
                 .on_press(Message::Select(i));
-            col = col.push(if i == self.selected {
+            col = col.push(if i == self.list.selected() {
                 container(b).style(theme::selected_row).padding(1)
             } else {
                 container(b).padding(1)
             });
         }
-        // The header stays put while the rows scroll.
-        column![header, scrollable(col).id(LIST).height(Length::Fill)]
-            .spacing(2)
-            .into()
+        let counts = self.list.counts();
+        let shown_end = self.list.top() + self.list.window_len();
+        if !self.list.shows_settled() && counts.settled > 0 && shown_end >= self.list.len() {
+            col = col.push(
+                text(format!(
+                    "確定 {} 件は表示していません（Ctrl+A で表示）",
+                    counts.settled
+                ))
+                .size(theme::BODY)
+                .color(theme::MUTED),
+            );
+        }
+        // Only the rows in sight are laid out; ↑↓ and the wheel move the window.
+        let position = if self.list.is_empty() {
+            String::new()
+        } else {
+            format!("{} / {} 件目", self.list.selected() + 1, self.list.len())
+        };
+        let toggle = if self.list.shows_settled() {
+            "Ctrl+A 確定を隠す"
+        } else {
+            "Ctrl+A 確定も表示"
+        };
+        let footer = row![
+            text(position).size(theme::BODY).color(theme::MUTED),
+            space::horizontal(),
+            button(text(toggle).size(theme::BODY))
+                .padding([2, 10])
+                .style(theme::tab(self.list.shows_settled()))
+                .on_press(Message::ToggleSettled),
+        ]
+        .align_y(iced::Center);
+        let rows = mouse_area(container(col).height(Length::Fill).width(Length::Fill)).on_scroll(
+            |delta| {
+                let y = match delta {
+                    iced::mouse::ScrollDelta::Lines { y, .. } => y * 3.0,
+                    iced::mouse::ScrollDelta::Pixels { y, .. } => y / 10.0,
+                };
+                Message::Scroll(-(y.round() as i32))
+            },
+        );
+        column![header, rows, footer].spacing(2).into()
     }
 
     fn detail_view<'a>(&'a self, r: &'a QueueRow, records: &Records) -> Element<'a, Message> {

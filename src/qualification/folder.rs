@@ -92,10 +92,25 @@ impl OqsFolder {
                 "missing [qualification] medical_institution_code",
             )
         })?;
-        Ok(OqsFolder::new(root, Duration::from_secs(q.timeout_s), code))
+        if !(1..=5000).contains(&q.poll_ms) {
+            return Err(Error::field(
+                "qualification.poll_ms",
+                "結果の確認間隔",
+                format!(
+                    "設定 [qualification] poll_ms は 1〜5000（ミリ秒）で指定してください: {}",
+                    q.poll_ms
+                ),
+                format!(
+                    "[qualification] poll_ms must be 1 to 5000 (milliseconds), not {}",
+                    q.poll_ms
+                ),
+            ));
+        }
+        Ok(OqsFolder::new(root, Duration::from_secs(q.timeout_s), code)
+            .with_poll_interval(Duration::from_millis(q.poll_ms)))
     }
 
-    /// How often `res/` is looked at while waiting (default 100 ms).
+    /// How often `res/` is looked at while waiting (default 100 ms; `[qualification] poll_ms`).
     pub fn with_poll_interval(mut self, poll: Duration) -> Self {
         self.poll = poll;
         self
@@ -567,6 +582,23 @@ mod tests {
         q.medical_institution_code = Some("1311234567".into());
         let a = OqsFolder::from_config(&q).unwrap();
         assert_eq!(a.timeout, Duration::from_secs(30));
+        assert_eq!(a.poll, Duration::from_millis(100), "the default");
+        q.poll_ms = 20;
+        assert_eq!(
+            OqsFolder::from_config(&q).unwrap().poll,
+            Duration::from_millis(20)
+        );
+        for bad in [0, 5001] {
+            q.poll_ms = bad;
+            let err = OqsFolder::from_config(&q).unwrap_err();
+            assert!(err.is_bad_input());
+            let text = err.to_string();
+            assert!(
+                text.contains("結果の確認間隔") && text.contains("[qualification] poll_ms"),
+                "{text}"
+            );
+        }
+        q.poll_ms = 100;
         q.kind = Some("http".into());
         let err = OqsFolder::from_config(&q).unwrap_err().to_string();
         assert!(err.contains("kind"), "{err}");

@@ -10,6 +10,7 @@ mod outage;
 mod output;
 pub mod prescribe;
 mod reconcile;
+mod reconcile_list;
 pub mod search;
 pub mod watch;
 
@@ -19,7 +20,10 @@ pub use export::ExportSummary;
 pub use intake::IntakeReceipt;
 pub use outage::{OutageRecord, RunbookItem, Status};
 pub use prescribe::{PrescriptionReceipt, RecentDrug};
-pub use reconcile::{Decision, ListOrder, PassOptions, PassReport, PassResult, Progress, QueueRow};
+pub use reconcile::{
+    Decision, ListOrder, PassOptions, PassReport, PassResult, Progress, QueueRow, ReconcileCounts,
+};
+pub use reconcile_list::ReconcileList;
 pub use search::{PatientHit, VisitPages, VisitRow};
 
 use std::path::{Path, PathBuf};
@@ -67,6 +71,12 @@ impl Clock {
     }
 }
 
+/// Where the records stand: it moves whenever anything is written, since every change is an
+/// audit entry (the chain's last sequence number). Reading it is one lookup by key, so a
+/// screen compares it before re-reading anything.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ChangeMark(i64);
+
 /// The clinic's records, opened for one member of staff.
 pub struct Records {
     pub store: Store,
@@ -79,6 +89,96 @@ pub struct Records {
     /// Who signed out last (the window's lock and quick switch): the next sign-in by someone
     /// else is a switch of user in the audit log.
     signed_out: Option<String>,
+    /// The day's backup while it is being taken (see [`DailyBackup`]).
+    daily_backup: Option<DailyBackup>,
+}
+
+/// The day's backup, taken on a thread of its own with its own connection, so that the first
+/// command of the day (the first patient of an outage morning) does not wait for a copy of the
+/// whole database. `VACUUM INTO` reads one snapshot, so the copy is consistent whatever is
+/// written meanwhile; it is written under a temporary name and renamed, then the old ones are
+/// pruned, as before. Dropping it waits for it: the copy is never cut short by the program
+/// ending.
+#[derive(Debug)]
+pub struct DailyBackup {
+    thread: Option<std::thread::JoinHandle<Result<Option<PathBuf>>>>,
+    /// Taken at once, where no thread could be had.
+    done: Option<Result<Option<PathBuf>>>,
+}
+
+impl DailyBackup {
+    /// Starts today's backup of the database at `db` into `dir` unless it is already there
+    /// (checked here, so that most commands start no thread at all).
+    pub fn start(db: &Path, dir: &Path, today: NaiveDate, keep: u32) -> DailyBackup {
+        let mut backup = DailyBackup {
+            thread: None,
+            done: None,
+        };
+        if store::backup::daily_path(dir, today).exists() {
+            return backup;
+        }
+        // The moment copied is now, before the command's work: the copy holds the day as it
+        // began, as when it was taken before anything else.
+        let snapshot = match store::backup::Snapshot::take(db) {
+            Ok(s) => s,
+            Err(e) => {
+                backup.done = Some(Err(e));
+                return backup;
+            }
+        };
+        let to = dir.to_path_buf();
+        match std::thread::Builder::new()
+            .name("daily-backup".into())
+            .spawn(move || store::backup::daily_from(&snapshot, &to, today, keep))
+        {
+            Ok(t) => backup.thread = Some(t),
+            // No thread to be had: take it here and now, as before.
+            Err(_) => {
+                backup.done = Some(
+                    store::backup::Snapshot::take(db)
+                        .and_then(|s| store::backup::daily_from(&s, dir, today, keep)),
+                )
+            }
+        }
+        backup
+    }
+
+    /// Whether the copy is done (or there was none to take): [`finish`](Self::finish) will
+    /// not wait.
+    pub fn is_finished(&self) -> bool {
+        self.thread.as_ref().is_none_or(|t| t.is_finished())
+    }
+
+    /// Waits for the copy; its failure comes back as the warning to show (reception carries
+    /// on). Returns the backup written, if one was.
+    pub fn finish(mut self) -> std::result::Result<Option<PathBuf>, Error> {
+        let result = match self.thread.take() {
+            Some(thread) => thread.join().unwrap_or_else(|_| {
+                Err(Error::failed(
+                    "バックアップの処理が異常終了しました",
+                    "the backup thread panicked",
+                ))
+            }),
+            None => self.done.take().unwrap_or(Ok(None)),
+        };
+        result.map_err(|e| {
+            Error::failed(
+                format!(
+                    "自動バックアップに失敗しました（受付は続けられます）: {}",
+                    e.ja()
+                ),
+                format!("the daily backup failed (reception carries on): {}", e.en()),
+            )
+        })
+    }
+}
+
+impl Drop for DailyBackup {
+    fn drop(&mut self) {
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
 }
 
 impl Records {
@@ -90,6 +190,7 @@ impl Records {
             clock,
             session: Session::Open,
             signed_out: None,
+            daily_backup: None,
         };
         records.session = records.initial_session();
         records
@@ -102,14 +203,28 @@ impl Records {
         }
     }
 
+    /// Where the records stand now (see [`ChangeMark`]).
+    pub fn change_mark(&self) -> Result<ChangeMark> {
+        Ok(ChangeMark(
+            self.store
+                .read(store::audit::head)?
+                .map_or(0, |(seq, _)| seq),
+        ))
+    }
+
     pub fn today(&self) -> NaiveDate {
         self.clock.now().date_naive()
     }
 
     /// Opens the clinic's records at `db`: the database (migrated, with a backup taken first),
-    /// its backup folder (`[backup] dir`, or `backups/` beside it) and the day's backup. What
-    /// must not stop reception but must be said comes back as warnings, for the front end to
-    /// show: the daily backup failing, a clock that disagrees with the records.
+    /// its backup folder (`[backup] dir`, or `backups/` beside it) and the day's backup, which
+    /// is taken in the background ([`DailyBackup`]: see [`take_daily_backup`] and
+    /// [`finish_daily_backup`] for its outcome). What must not stop reception but must be said
+    /// comes back as warnings, for the front end to show: a clock that disagrees with the
+    /// records.
+    ///
+    /// [`take_daily_backup`]: Self::take_daily_backup
+    /// [`finish_daily_backup`]: Self::finish_daily_backup
     pub fn open(
         db: &Path,
         config: Config,
@@ -120,7 +235,7 @@ impl Records {
         // Checked before anything is created, migrated or backed up.
         clock.allowed_on(db, &backups)?;
         let store = Store::open_with_backups(db, &backups)?;
-        let records = Records::new(store, config, actor, clock);
+        let mut records = Records::new(store, config, actor, clock);
         // The app's own folders beside the database, made before they were created
         // owner-only, are tightened (their files are then out of other accounts' reach too).
         // A folder named in the settings is the administrator's to set, and left as it is.
@@ -134,20 +249,12 @@ impl Records {
         }
         let mut warnings = Vec::new();
         warnings.extend(records.clock_warning(&backups));
-        if let Err(e) = store::backup::daily(
-            &records.store,
+        records.daily_backup = Some(DailyBackup::start(
+            db,
             &backups,
             records.today(),
             records.config.backup.keep_days,
-        ) {
-            warnings.push(Error::failed(
-                format!(
-                    "自動バックアップに失敗しました（受付は続けられます）: {}",
-                    e.ja()
-                ),
-                format!("the daily backup failed (reception carries on): {}", e.en()),
-            ));
-        }
+        ));
         warnings.extend(records.print_settings_warning());
         Ok((records, warnings))
     }
@@ -160,6 +267,19 @@ impl Records {
             return None;
         }
         self.renderer().and_then(|r| r.check_clinic(c)).err()
+    }
+
+    /// The day's backup started by [`open`](Self::open), if it is still held here: the caller
+    /// takes it to learn its outcome when it suits (the command line after the command's work,
+    /// the window on its tick).
+    pub fn take_daily_backup(&mut self) -> Option<DailyBackup> {
+        self.daily_backup.take()
+    }
+
+    /// Waits for the day's backup started by [`open`](Self::open), if any; a failure is the
+    /// warning to show.
+    pub fn finish_daily_backup(&mut self) -> Option<Error> {
+        self.daily_backup.take()?.finish().err()
     }
 
     /// A PC clock far from the records' own dates: set back before the newest backup, or more

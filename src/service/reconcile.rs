@@ -389,6 +389,63 @@ impl Records {
             .read(|tx| queue::for_each(tx, &order.sql(), |entry| each(queue_row(tx, entry)?)))
     }
 
+    /// The visits of the records not settled yet (要判断 first, then 照合待ち), in the 照合
+    /// list's order: within each, by status (most needing attention first), day and visit
+    /// number. Ids only: the rows are built for what is shown ([`reconcile_rows`]).
+    ///
+    /// [`reconcile_rows`]: Self::reconcile_rows
+    pub fn reconcile_open_ids(&self) -> Result<Vec<VisitId>> {
+        let order = format!(
+            "q.state <> 'needs_decision', {}",
+            ListOrder::OpenFirst.sql()
+        );
+        Ok(self
+            .store
+            .read(|tx| queue::open_ids(tx, &order))?
+            .into_iter()
+            .map(VisitId)
+            .collect())
+    }
+
+    /// The rows of these visits' queue entries, in the order given (one read of the records).
+    pub fn reconcile_rows(&self, visits: &[VisitId]) -> Result<Vec<QueueRow>> {
+        self.store.read(|tx| {
+            visits
+                .iter()
+                .map(|v| {
+                    let entry = queue::get(tx, v.0)?.ok_or_else(|| {
+                        Error::inconsistent(
+                            format!("受診 {v} が照合の一覧にありません"),
+                            format!("visit {v} has no queue entry"),
+                        )
+                    })?;
+                    queue_row(tx, entry)
+                })
+                .collect()
+        })
+    }
+
+    /// One page of the settled records, newest visit first: `limit` rows after `offset`.
+    pub fn reconcile_settled(&self, offset: usize, limit: usize) -> Result<Vec<QueueRow>> {
+        self.store.read(|tx| {
+            queue::settled_page(tx, offset, limit)?
+                .into_iter()
+                .map(|entry| queue_row(tx, entry))
+                .collect()
+        })
+    }
+
+    /// How many records each part of the 照合 list holds.
+    pub fn reconcile_counts(&self) -> Result<ReconcileCounts> {
+        let (to_decide, waiting, settled) = self.store.read(queue::counts)?;
+        let n = |v: i64| usize::try_from(v).unwrap_or(0);
+        Ok(ReconcileCounts {
+            to_decide: n(to_decide),
+            waiting: n(waiting),
+            settled: n(settled),
+        })
+    }
+
     /// Patients that may be one person registered twice, for the clerk to merge.
     pub fn possible_duplicates(&self) -> Result<Vec<Vec<patients::Patient>>> {
         self.require(Right::MergePatients)?;
@@ -419,6 +476,24 @@ impl Records {
         let stamp = self.stamp();
         self.store
             .write(|tx| patients::unmerge(tx, patient.0, reason, &stamp))
+    }
+}
+
+/// How many records each part of the 照合 list holds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct ReconcileCounts {
+    /// 要判断: answered, a person decides.
+    pub to_decide: usize,
+    /// 照合待ち: not asked yet (waiting for the line, or due).
+    pub waiting: usize,
+    /// 確定.
+    pub settled: usize,
+}
+
+impl ReconcileCounts {
+    /// The records not settled yet.
+    pub fn open(&self) -> usize {
+        self.to_decide + self.waiting
     }
 }
 

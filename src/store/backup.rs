@@ -36,22 +36,134 @@ pub struct BackupFile {
     pub modified: String,
 }
 
+/// Where the daily backup of `day` goes.
+pub fn daily_path(dir: &Path, day: NaiveDate) -> PathBuf {
+    dir.join(format!("{DAILY_PREFIX}{}.sqlite3", day.format("%Y%m%d")))
+}
+
+/// The database as it stands at one moment, held for a copy made later (on another thread):
+/// a read-only connection of its own with a read transaction open. In WAL mode it blocks no
+/// writer, and what they write after it was taken is not in the copy.
+pub struct Snapshot {
+    conn: rusqlite::Connection,
+}
+
+impl Snapshot {
+    /// Takes the snapshot of the database at `db` now (a read of its schema fixes it). The
+    /// connection reads only, but is opened for writing where the file allows it: when it is
+    /// the last one to close (the command done before the copy), it folds the `-wal` back into
+    /// the database and removes it, as the program's own connection does.
+    pub fn take(db: &Path) -> Result<Snapshot> {
+        let conn = rusqlite::Connection::open_with_flags(
+            db,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        conn.execute_batch("BEGIN")?;
+        conn.query_row("SELECT COUNT(*) FROM sqlite_master", [], |r| {
+            r.get::<_, i64>(0)
+        })?;
+        Ok(Snapshot { conn })
+    }
+
+    /// Writes the snapshot to `dest` (created owner-only; refused when it exists) with
+    /// SQLite's backup API in one step, inside the snapshot's read transaction: a copy of that
+    /// moment, self-contained (rollback journal, no `-wal`).
+    pub fn write_to(&self, dest: &Path) -> Result<()> {
+        crate::private_files::create_new(dest)?;
+        let copied = (|| -> Result<()> {
+            let mut dst = rusqlite::Connection::open(dest)?;
+            {
+                let backup = rusqlite::backup::Backup::new(&self.conn, &mut dst)?;
+                match backup.step(-1)? {
+                    rusqlite::backup::StepResult::Done => {}
+                    other => {
+                        return Err(Error::failed(
+                            format!("データベースを読めませんでした（{other:?}）"),
+                            format!("the copy did not complete ({other:?})"),
+                        ))
+                    }
+                }
+            }
+            dst.query_row("PRAGMA journal_mode = DELETE", [], |_| Ok(()))?;
+            drop(dst);
+            std::fs::File::open(dest)?.sync_all()?;
+            Ok(())
+        })();
+        if copied.is_err() {
+            // Only the copy just made: never a record.
+            let _ = std::fs::remove_file(dest);
+        }
+        copied
+    }
+}
+
 /// Makes today's backup if there is none yet, then keeps only the newest `keep` daily ones.
 /// Returns the path written, if any.
 pub fn daily(store: &Store, dir: &Path, today: NaiveDate, keep: u32) -> Result<Option<PathBuf>> {
-    let path = dir.join(format!("{DAILY_PREFIX}{}.sqlite3", today.format("%Y%m%d")));
+    daily_with(dir, today, keep, |tmp| store.backup_to(tmp))
+}
+
+/// [`daily`] from a [`Snapshot`] taken earlier: the copy holds the database as it was then.
+pub fn daily_from(
+    snapshot: &Snapshot,
+    dir: &Path,
+    today: NaiveDate,
+    keep: u32,
+) -> Result<Option<PathBuf>> {
+    daily_with(dir, today, keep, |tmp| snapshot.write_to(tmp))
+}
+
+fn daily_with(
+    dir: &Path,
+    today: NaiveDate,
+    keep: u32,
+    copy: impl FnOnce(&Path) -> Result<()>,
+) -> Result<Option<PathBuf>> {
+    let path = daily_path(dir, today);
     if path.exists() {
         return Ok(None);
     }
     crate::private_files::create_dir_all(dir)?;
     // Write under a temporary name first: a crash mid-copy must not leave a "today" file
-    // that looks complete.
-    let tmp = dir.join(format!(".{DAILY_PREFIX}{}.partial", today.format("%Y%m%d")));
+    // that looks complete. The name is this copy's own: the copy runs in the background, and
+    // another program (the window and a command started together) may be taking one too;
+    // whichever is renamed last is a whole, consistent copy as well.
+    static COPIES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let tmp = dir.join(format!(
+        ".{DAILY_PREFIX}{}.{}-{}.partial",
+        today.format("%Y%m%d"),
+        std::process::id(),
+        COPIES.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    ));
     let _ = std::fs::remove_file(&tmp);
-    store.backup_to(&tmp)?;
+    if let Err(e) = copy(&tmp) {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e);
+    }
     std::fs::rename(&tmp, &path)?;
     prune(dir, &path, keep.max(1) as usize)?;
+    remove_stale_partials(dir);
     Ok(Some(path))
+}
+
+/// Temporary copies left by a program stopped mid-copy (power cut, killed): none is a backup.
+/// Only those a day old, so that a copy another program is writing now is left alone.
+fn remove_stale_partials(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let day_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(24 * 3600);
+    for e in entries.filter_map(|e| e.ok()) {
+        let name = e.file_name().to_string_lossy().to_string();
+        let stale = name.starts_with(&format!(".{DAILY_PREFIX}"))
+            && name.ends_with(".partial")
+            && e.metadata()
+                .and_then(|m| m.modified())
+                .is_ok_and(|t| t < day_ago);
+        if stale {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
 }
 
 /// Deletes daily backups beyond the newest `keep`, whatever the clock says: a backup is kept

@@ -123,6 +123,55 @@ pub fn for_each(
     Ok(())
 }
 
+/// The visits of the entries not settled yet (要判断, 照合待ち), in `order` (an `ORDER BY` over
+/// the entry `q` and its visit `v`): ids only, so that even a queue never reconciled for a year
+/// is a list of numbers, not of records.
+pub fn open_ids(tx: &Tx<'_>, order: &str) -> Result<Vec<i64>> {
+    let mut stmt = tx.conn().prepare_cached(&format!(
+        "SELECT q.visit_id FROM reconcile_queue q JOIN visits v ON v.id = q.visit_id
+         WHERE q.state <> 'settled' ORDER BY {order}"
+    ))?;
+    let rows = stmt.query_map([], |r| r.get(0))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// One page of the settled entries, newest visit first: `limit` of them after skipping
+/// `offset`. The state index holds them in visit order, so a page costs the rows it skips and
+/// returns, never a sort of the whole history.
+pub fn settled_page(tx: &Tx<'_>, offset: usize, limit: usize) -> Result<Vec<QueueEntry>> {
+    let mut stmt = tx.conn().prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM reconcile_queue INDEXED BY reconcile_queue_state
+         WHERE state = 'settled' ORDER BY visit_id DESC LIMIT ?1 OFFSET ?2"
+    ))?;
+    let rows = stmt.query_map(
+        params![
+            i64::try_from(limit).unwrap_or(i64::MAX),
+            i64::try_from(offset).unwrap_or(i64::MAX)
+        ],
+        from_row,
+    )?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// How many entries are in each state: (要判断, 照合待ち (waiting and due), settled).
+pub fn counts(tx: &Tx<'_>) -> Result<(i64, i64, i64)> {
+    let mut stmt = tx
+        .conn()
+        .prepare_cached("SELECT state, COUNT(*) FROM reconcile_queue GROUP BY state")?;
+    let mut rows = stmt.query([])?;
+    let (mut decide, mut waiting, mut settled) = (0, 0, 0);
+    while let Some(r) = rows.next()? {
+        let state: String = r.get(0)?;
+        let n: i64 = r.get(1)?;
+        match QueueState::parse(&state) {
+            Some(QueueState::NeedsDecision) => decide += n,
+            Some(QueueState::Settled) => settled += n,
+            _ => waiting += n,
+        }
+    }
+    Ok((decide, waiting, settled))
+}
+
 /// What reconciliation last made of a declaration, through one visit that used it.
 pub struct Finding {
     pub visit_no: String,

@@ -272,3 +272,90 @@ fn a_read_only_database_can_still_be_listed_searched_and_verified() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("読み取り専用"));
 }
+
+fn open_at_nine(
+    db: &Path,
+    config: onshi_fallback::config::Config,
+) -> onshi_fallback::service::Records {
+    let clock = onshi_fallback::service::Clock::Fixed(
+        chrono::DateTime::parse_from_rfc3339(common::NOW).unwrap(),
+    );
+    let (records, warnings) =
+        onshi_fallback::service::Records::open(db, config, "受付 佐藤", clock).unwrap();
+    assert!(warnings.is_empty(), "{warnings:?}");
+    records
+}
+
+#[test]
+fn the_days_backup_runs_beside_the_first_intake_and_holds_the_day_as_it_began() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("clinic.sqlite3");
+    // Yesterday's records, written without opening the day.
+    let mut r = records(common::demo_store(&db));
+    r.intake(&intake(1)).unwrap();
+    r.intake(&intake(2)).unwrap();
+    drop(r);
+
+    // The day's first opening: the copy goes on while the first patient is recorded.
+    let mut r = open_at_nine(&db, Default::default());
+    r.intake(&intake(3)).unwrap();
+    assert!(r.finish_daily_backup().is_none(), "the backup succeeded");
+    let path = dir.path().join("backups/onshi-fallback-20261125.sqlite3");
+    let backup = Store::open_readonly(&path).unwrap();
+    assert_eq!(backup.integrity_check().unwrap(), "ok");
+    assert!(
+        backup
+            .read(onshi_fallback::store::audit::verify)
+            .unwrap()
+            .ok
+    );
+    assert_eq!(
+        common::count(&backup, "visits"),
+        2,
+        "the copy is the moment the records opened, not half of the first intake"
+    );
+    assert_eq!(common::count(&r.store, "visits"), 3);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "owner-only, as every backup");
+    }
+    let left: Vec<_> = std::fs::read_dir(dir.path().join("backups"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".partial"))
+        .collect();
+    assert!(left.is_empty(), "no temporary copy left: {left:?}");
+    drop(r);
+
+    // The day's next opening takes none, and the first one stays as it was.
+    let mut r = open_at_nine(&db, Default::default());
+    let again = r.take_daily_backup().unwrap();
+    assert!(again.is_finished());
+    assert_eq!(again.finish().unwrap(), None);
+    let backup = Store::open_readonly(&path).unwrap();
+    assert_eq!(common::count(&backup, "visits"), 2);
+}
+
+#[test]
+fn a_background_backup_that_fails_is_still_said() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("clinic.sqlite3");
+    drop(common::demo_store(&db));
+    // `[backup] dir` names a file, not a folder: no backup can be written there.
+    let not_a_folder = dir.path().join("not-a-folder");
+    std::fs::write(&not_a_folder, "x").unwrap();
+    let mut config = onshi_fallback::config::Config::default();
+    config.backup.dir = not_a_folder.display().to_string();
+    let mut r = open_at_nine(&db, config);
+    r.intake(&intake(1)).unwrap();
+    let warning = r.finish_daily_backup().expect("the failure is said");
+    assert!(
+        warning
+            .ja()
+            .contains("自動バックアップに失敗しました（受付は続けられます）"),
+        "{}",
+        warning.ja()
+    );
+}

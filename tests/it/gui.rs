@@ -1409,6 +1409,91 @@ fn a_pass_with_no_answer_at_all_is_shown_as_a_failure() {
     assert!(!h.shows("照合が終わりました"));
 }
 
+/// A long history: 40 visits of one day, the first 36 settled by a pass, the last 4 due.
+fn long_history() -> Records {
+    use onshi_fallback::reconcile::ReconcileStatus;
+    use onshi_fallback::store::{queue, visits};
+    let mut r = records(Store::open_in_memory().unwrap(), "請求");
+    for n in 0..40 {
+        intake_numbered(
+            &mut r,
+            &format!("履歴 {n}"),
+            "リレキ",
+            &format!("{}", 5000 + n),
+        );
+    }
+    let stamp = r.stamp();
+    r.store
+        .write(|tx| {
+            for id in 1..=36 {
+                let decl = visits::require(tx, id)?.declaration_id;
+                queue::record_check(
+                    tx,
+                    id,
+                    &queue::CheckResult {
+                        status: ReconcileStatus::Match,
+                        differences: &[],
+                        reason: "資格有効",
+                        verified: None,
+                        settle_with: Some(decl),
+                    },
+                    &stamp,
+                )?;
+            }
+            Ok(())
+        })
+        .unwrap();
+    r
+}
+
+#[test]
+fn settled_records_are_shown_on_request_a_window_of_rows_at_a_time() {
+    let mut h = Harness::new(App::ready(long_history()));
+    h.named(Named::F3);
+    assert!(
+        h.shows("要判断 0 件 / 照合待ち 4 件 / 確定 36 件"),
+        "{:?}",
+        h.texts()
+    );
+    // Only the open records are listed; the settled ones are counted.
+    assert!(h.shows("履歴 39") && h.shows("履歴 36"));
+    assert!(!h.shows("履歴 35"), "{:?}", h.texts());
+    assert!(h.shows("確定 36 件は表示していません（Ctrl+A で表示）"));
+    assert!(h.shows("1 / 4 件目"));
+
+    // Ctrl+A: the settled ones follow, newest first, the first of them selected.
+    h.ctrl_char("a");
+    assert!(h.shows("5 / 40 件目"), "{:?}", h.texts());
+    assert!(h.shows("確定（新しい順）"));
+    assert!(h.shows("履歴 35"));
+    let listed = |h: &mut Harness| h.texts().iter().filter(|t| t.starts_with("履歴 ")).count();
+    // A window of rows is laid out (the detail names the selected one once more), not 40.
+    assert!(
+        listed(&mut h) <= gui::reconcile::LIST_ROWS + 1,
+        "{:?}",
+        h.texts()
+    );
+    assert!(!h.shows("履歴 0"), "the oldest is out of sight");
+
+    // ↓ to the end: the window follows the selection down to the oldest visit.
+    for _ in 0..40 {
+        h.named(Named::ArrowDown);
+    }
+    assert!(h.shows("40 / 40 件目"), "{:?}", h.texts());
+    assert!(
+        h.shows("履歴 0（リレキ）"),
+        "the oldest is selected: {:?}",
+        h.texts()
+    );
+    assert!(!h.shows("履歴 39"), "the open ones scrolled out of sight");
+    assert!(listed(&mut h) <= gui::reconcile::LIST_ROWS + 1);
+
+    // Ctrl+A again hides them: back to the open records.
+    h.ctrl_char("a");
+    assert!(h.shows("4 / 4 件目"), "{:?}", h.texts());
+    assert!(!h.shows("履歴 0"));
+}
+
 #[test]
 fn snapshots_of_the_runbook_and_reconciliation() {
     let dir = tempfile::tempdir().unwrap();
@@ -2111,4 +2196,102 @@ fn f10_prints_each_screens_form_and_archives_it() {
         )
         .unwrap();
     assert_eq!(audited, 3);
+}
+
+/// A timed headless run of the 照合 screen on a 100,000-visit history (issue 17): opening it,
+/// ↓, an idle tick, each laid out as the window does, and the process's peak memory, printed.
+/// It measures, so `cargo test` does not run it. Make the database, then run it:
+///
+/// ```sh
+/// KEEP_DB=/tmp/100k.sqlite3 cargo bench --bench store -- reconcile_list_100k/open
+/// ONSHI_100K_DB=/tmp/100k.sqlite3 cargo test --release --test it \
+///     gui::the_reconcile_screen_at_100k -- --ignored --nocapture
+/// ```
+#[test]
+#[ignore = "a timed run on a 100,000-visit database: see its doc comment"]
+fn the_reconcile_screen_at_100k_visits_timed() {
+    use onshi_fallback::reconcile::ReconcileStatus;
+    use onshi_fallback::store::queue;
+    use std::time::{Duration, Instant};
+    let Ok(source) = std::env::var("ONSHI_100K_DB") else {
+        eprintln!("ONSHI_100K_DB is not set: nothing measured");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("clinic.sqlite3");
+    std::fs::copy(&source, &path).unwrap();
+    let mut r = records(Store::open(&path).unwrap(), "請求");
+    // As the store bench has it: 99 % settled, 500 要判断, 500 照合待ち.
+    let stamp = r.stamp();
+    r.store
+        .write(|tx| {
+            for id in 1..=100_000i64 {
+                let (status, settle) = match id % 200 {
+                    0 => continue,
+                    100 => (ReconcileStatus::Changed, None),
+                    _ => (ReconcileStatus::Match, Some(id)),
+                };
+                queue::record_check(
+                    tx,
+                    id,
+                    &queue::CheckResult {
+                        status,
+                        differences: &[],
+                        reason: "",
+                        verified: None,
+                        settle_with: settle,
+                    },
+                    &stamp,
+                )?;
+            }
+            Ok(())
+        })
+        .unwrap();
+    let mut h = Harness::new(App::ready(r));
+    let t = Instant::now();
+    h.named(Named::F3);
+    let open = t.elapsed();
+    assert!(
+        h.shows("要判断 500 件 / 照合待ち 500 件 / 確定 99000 件"),
+        "{:?}",
+        h.texts()
+    );
+    let mut downs: Vec<Duration> = (0..30)
+        .map(|_| {
+            let t = Instant::now();
+            h.named(Named::ArrowDown);
+            t.elapsed()
+        })
+        .collect();
+    assert!(h.shows("31 / 1000 件目"), "{:?}", h.texts());
+    let t = Instant::now();
+    h.ctrl_char("a");
+    let show_settled = t.elapsed();
+    assert!(h.shows("1001 / 100000 件目"), "{:?}", h.texts());
+    let mut ticks: Vec<Duration> = (0..10)
+        .map(|_| {
+            let t = Instant::now();
+            let task = h.app.update(Message::Tick);
+            h.run(task);
+            h.send(vec![]);
+            t.elapsed()
+        })
+        .collect();
+    downs.sort();
+    ticks.sort();
+    let peak = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .map(|l| l.trim_start_matches("VmHWM:").trim().to_string())
+        })
+        .unwrap_or_else(|| "n/a".into());
+    eprintln!(
+        "照合 at 100,000 visits: open {open:?}; ↓ median {:?}, max {:?}; Ctrl+A (settled shown) {show_settled:?}; idle tick median {:?}, max {:?}; peak memory {peak}",
+        downs[downs.len() / 2],
+        downs[downs.len() - 1],
+        ticks[ticks.len() / 2],
+        ticks[ticks.len() - 1]
+    );
 }

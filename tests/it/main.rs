@@ -23,5 +23,6 @@ mod print;
 mod properties;
 mod qualification;
 mod reconcile_day;
+mod reconcile_list;
 mod store;
 mod watch;
