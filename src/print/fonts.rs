@@ -10,36 +10,24 @@ use printpdf::ParsedFont;
 use super::template::FontName;
 use crate::error::Error;
 
-static GOTHIC: &[u8] = include_bytes!("../../fonts/ipaexg.ttf");
-static MINCHO: &[u8] = include_bytes!("../../fonts/ipaexm.ttf");
+/// The bundled faces without their hinting (see [`super::unhint`]), stripped once at build time
+/// by `build.rs`: what is embedded, subset, in every PDF.
+static GOTHIC: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/ipaexg-unhinted.ttf"));
+static MINCHO: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/ipaexm-unhinted.ttf"));
 
-static GOTHIC_UNHINTED: std::sync::OnceLock<Option<Vec<u8>>> = std::sync::OnceLock::new();
-static MINCHO_UNHINTED: std::sync::OnceLock<Option<Vec<u8>>> = std::sync::OnceLock::new();
 static GOTHIC_PARSED: std::sync::OnceLock<Option<Face>> = std::sync::OnceLock::new();
 static MINCHO_PARSED: std::sync::OnceLock<Option<Face>> = std::sync::OnceLock::new();
-
-/// The face without hinting (see [`super::unhint`]), made once per process; the face as
-/// shipped if it cannot be rewritten.
-fn unhinted(
-    cache: &'static std::sync::OnceLock<Option<Vec<u8>>>,
-    original: &'static [u8],
-) -> &'static [u8] {
-    cache
-        .get_or_init(|| super::unhint::strip_hinting(original))
-        .as_deref()
-        .unwrap_or(original)
-}
 
 /// The unhinted bytes of a bundled face (what is embedded, subset, in every PDF).
 pub fn face_bytes(name: FontName) -> &'static [u8] {
     match name {
-        FontName::Gothic => unhinted(&GOTHIC_UNHINTED, GOTHIC),
-        FontName::Mincho => unhinted(&MINCHO_UNHINTED, MINCHO),
+        FontName::Gothic => GOTHIC,
+        FontName::Mincho => MINCHO,
     }
 }
 
-/// A bundled face, parsed once per process (the parse takes about 10 ms, the unhinting as
-/// much again): every renderer, sheet and check after the first shares it.
+/// A bundled face, parsed once per process (the parse takes about 10 ms): every renderer, sheet
+/// and check after the first shares it.
 fn parsed(name: FontName) -> Option<&'static Face> {
     let cache = match name {
         FontName::Gothic => &GOTHIC_PARSED,
@@ -219,6 +207,44 @@ pub const PT_TO_MM: f32 = 25.4 / 72.0;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The table directory's tags of a TrueType font.
+    fn table_tags(ttf: &[u8]) -> Vec<[u8; 4]> {
+        let n = u16::from_be_bytes([ttf[4], ttf[5]]) as usize;
+        (0..n)
+            .map(|i| ttf[12 + 16 * i..16 + 16 * i].try_into().unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn the_compiled_in_faces_are_the_build_time_unhinted_ones() {
+        for (name, shipped) in [
+            (
+                FontName::Gothic,
+                &include_bytes!("../../fonts/ipaexg.ttf")[..],
+            ),
+            (
+                FontName::Mincho,
+                &include_bytes!("../../fonts/ipaexm.ttf")[..],
+            ),
+        ] {
+            assert!(
+                table_tags(shipped).contains(b"fpgm"),
+                "the shipped face is hinted"
+            );
+            let tags = table_tags(face_bytes(name));
+            assert!(
+                !tags.contains(b"fpgm") && !tags.contains(b"prep"),
+                "{name:?}"
+            );
+            assert!(tags.contains(b"glyf") && tags.contains(b"cmap"), "{name:?}");
+            assert_eq!(
+                Some(face_bytes(name)),
+                super::super::unhint::strip_hinting(shipped).as_deref(),
+                "{name:?}: what build.rs wrote is what the library's own stripping makes"
+            );
+        }
+    }
 
     #[test]
     fn the_table_agrees_with_the_parser() {
