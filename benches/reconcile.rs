@@ -3,6 +3,11 @@
 //! classifying, writing each result in its own synchronous=FULL transaction), not the wait
 //! for the terminal.
 //!
+//! Then the pace through the real folder adapter, against the terminal stand-in serving a
+//! temporary folder (`folder_pass_100_records_*`): woken by `res/`'s notifications (the
+//! default) and looking every 100 ms only (the fallback, and how every pass waited before),
+//! with the `[reconcile]` defaults (2 at a time, no delay).
+//!
 //! Run: `cargo bench --bench reconcile`
 
 use std::path::Path;
@@ -120,6 +125,69 @@ fn bench(c: &mut Criterion) {
         )
     });
     g.finish();
+
+    folder_pass(c, dir.path(), &tpl, &opts);
+}
+
+/// The first `FOLDER_RECORDS` of the template's queue through `OqsFolder` and the stand-in.
+const FOLDER_RECORDS: usize = 100;
+
+fn folder_pass(c: &mut Criterion, dir: &Path, tpl: &Path, opts: &PassOptions) {
+    use onshi_fallback::qualification::folder::OqsFolder;
+    use onshi_fallback::qualification::simulator::{self, Roster};
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+
+    let root = dir.join("oqs");
+    let stop = Arc::new(AtomicBool::new(false));
+    let terminal = {
+        let (root, stop) = (root.clone(), stop.clone());
+        std::thread::spawn(move || simulator::run(&root, &Roster::default(), &stop).unwrap())
+    };
+    while !root.join("res").is_dir() {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    // A copy of the template with all but FOLDER_RECORDS of its queue settled by hand.
+    let small = dir.join("small.sqlite3");
+    std::fs::copy(tpl, &small).unwrap();
+    Store::open(&small)
+        .unwrap()
+        .raw()
+        .execute(
+            "UPDATE reconcile_queue SET state = 'settled' WHERE visit_id > ?1",
+            [FOLDER_RECORDS as i64],
+        )
+        .unwrap();
+
+    let mut g = c.benchmark_group("reconcile");
+    g.sample_size(10);
+    for (label, notified) in [
+        ("folder_pass_100_records_notified", true),
+        ("folder_pass_100_records_polling_100ms", false),
+    ] {
+        let service = OqsFolder::new(&root, Duration::from_secs(30), "1311234567")
+            .with_notifications(notified);
+        g.bench_function(label, |b| {
+            b.iter_batched(
+                || {
+                    let p = dir.join("folder.sqlite3");
+                    for ext in ["", "-wal", "-shm"] {
+                        let _ = std::fs::remove_file(format!("{}{ext}", p.display()));
+                    }
+                    std::fs::copy(&small, &p).unwrap();
+                    records(&p)
+                },
+                |mut r| {
+                    let report = r.reconcile_pass(&service, opts, |_| {}).unwrap();
+                    assert_eq!(report.checked, FOLDER_RECORDS);
+                },
+                BatchSize::PerIteration,
+            )
+        });
+    }
+    g.finish();
+    stop.store(true, Ordering::Relaxed);
+    terminal.join().unwrap();
 }
 
 criterion_group!(benches, bench);

@@ -1,7 +1,9 @@
 //! The real adapter: the 資格確認端末's shared folder.
 //!
 //! A check writes `req/OQSsiquc01req_<id>.xml` (under a temporary name first, then renamed,
-//! so the terminal never picks up half a file) and waits for `res/OQSsiquc01res_<id>.xml`.
+//! so the terminal never picks up half a file) and waits for `res/OQSsiquc01res_<id>.xml`,
+//! woken by a notification of `res/` changing ([`super::watch`]) or, failing one, every
+//! `poll_ms`.
 //! A result that cannot be read or parsed yet is retried until the deadline, because the
 //! terminal may still be writing it or another program may hold it open. Files that are not
 //! ours (other ids, `OQSsiquc01res_face_*.xml` from face-recognition readers) are never touched.
@@ -16,11 +18,11 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::thread;
 use std::time::{Duration, Instant, SystemTime};
 
 use serde::Serialize;
 
+use super::watch::FolderWatch;
 use super::xml::{parse_result, request_xml, MAX_RESULT_BYTES};
 use super::{NoAnswerReason, QualificationService, VerifyOutcome, VerifyRequest};
 use crate::config;
@@ -44,6 +46,8 @@ pub struct OqsFolder {
     timeout: Duration,
     institution_code: String,
     poll: Duration,
+    /// Woken by `res/` changing (the default), or looking every `poll` only.
+    notifications: bool,
 }
 
 impl OqsFolder {
@@ -58,6 +62,7 @@ impl OqsFolder {
             timeout,
             institution_code: institution_code.into(),
             poll: Duration::from_millis(100),
+            notifications: true,
         }
     }
 
@@ -110,9 +115,17 @@ impl OqsFolder {
             .with_poll_interval(Duration::from_millis(q.poll_ms)))
     }
 
-    /// How often `res/` is looked at while waiting (default 100 ms; `[qualification] poll_ms`).
+    /// How often `res/` is looked at while waiting when no notification comes (default 100 ms;
+    /// `[qualification] poll_ms`).
     pub fn with_poll_interval(mut self, poll: Duration) -> Self {
         self.poll = poll;
+        self
+    }
+
+    /// Off: `res/` is looked at every poll interval only, as where no notification arrives
+    /// (the benchmark compares the two).
+    pub fn with_notifications(mut self, on: bool) -> Self {
+        self.notifications = on;
         self
     }
 
@@ -371,6 +384,13 @@ impl QualificationService for OqsFolder {
         if !req_dir.is_dir() {
             return no(NoAnswerReason::ReqFolderMissing(req_dir));
         }
+        // Watching res/ before the request is written: the answer wakes the wait at once, and
+        // the poll interval is only the fallback.
+        let watch = if self.notifications {
+            FolderWatch::on(&self.res_dir())
+        } else {
+            FolderWatch::none()
+        };
         let id = self.new_file_id();
         let bytes = match request_xml(req, &self.institution_code, &id, req.confirmation_date) {
             Ok(b) => b,
@@ -419,7 +439,7 @@ impl QualificationService for OqsFolder {
             if now >= deadline {
                 break;
             }
-            thread::sleep(self.poll.min(deadline - now));
+            watch.wait(self.poll.min(deadline - now));
         }
         // The terminal never took the request: withdraw it.
         let _ = fs::remove_file(&req_path);

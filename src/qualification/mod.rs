@@ -13,6 +13,7 @@
 
 pub mod folder;
 pub mod simulator;
+pub mod watch;
 pub mod xml;
 
 use std::fmt;

@@ -292,6 +292,9 @@ pub fn set_mode(root: &Path, mode: &str) -> std::io::Result<()> {
 pub fn run(root: &Path, roster: &Roster, stop: &AtomicBool) -> Result<()> {
     fs::create_dir_all(root.join("req"))?;
     fs::create_dir_all(root.join("res"))?;
+    // A request wakes the loop at once, as a terminal answers promptly; if req/ is taken away
+    // and made again the watch is gone and the loop looks every 50 ms, as before.
+    let requests = super::watch::FolderWatch::on(&root.join("req"));
     while !stop.load(Ordering::Relaxed) {
         let mode = Mode::read(root);
         if mode != Mode::Down {
@@ -302,7 +305,7 @@ pub fn run(root: &Path, roster: &Roster, stop: &AtomicBool) -> Result<()> {
                 answer_file(root, &req, roster, &mode, stop);
             }
         }
-        thread::sleep(Duration::from_millis(50));
+        requests.wait(Duration::from_millis(50));
     }
     Ok(())
 }
