@@ -171,6 +171,12 @@ of() {
     cat "$work/$name.err" >&2
     fail "$name: exit $rc"
   fi
+  # A warning that something did not happen fails the run as well (the daily backup once
+  # failed on every Windows command while each still exited 0).
+  if grep -q 'に失敗しました' "$work/$name.err"; then
+    cat "$work/$name.err" >&2
+    fail "$name: warned of a failure"
+  fi
 }
 # A field of the JSON answer of step $1: json NAME 'python expression on d'.
 json() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$work/$1.out"; }
@@ -269,6 +275,9 @@ of audit2 --staff "管理 一郎" audit verify --json
 of status3 "${reception[@]}" outage status --json
 say "backup + restore" "$(stat -c %s "$(unix "$backup")") bytes; set aside $(cd "$(unix "$dir")" && ls -d clinic.sqlite3.replaced-* | head -n1)"
 say "after restore" "audit $(json audit2 '"ok" if d["problem"] is None else d["problem"]'), mode $(json status3 'd["mode"]')"
+daily=$(ls "$(unix "$dir")"/backups/onshi-fallback-*.sqlite3 2>/dev/null | head -n1)
+[ -n "$daily" ] || fail "no daily backup in backups\\ beside the database"
+say "daily backup" "backups\\${daily##*/}, $(stat -c %s "$daily") bytes"
 say "outage day under wine" "$((SECONDS - t_day)) s, $n commands"
 
 # --- The window, under Xvfb ------------------------------------------------------------------

@@ -86,7 +86,7 @@ impl Snapshot {
             }
             dst.query_row("PRAGMA journal_mode = DELETE", [], |_| Ok(()))?;
             drop(dst);
-            std::fs::File::open(dest)?.sync_all()?;
+            flush_to_disk(dest)?;
             Ok(())
         })();
         if copied.is_err() {
@@ -95,6 +95,17 @@ impl Snapshot {
         }
         copied
     }
+}
+
+/// Forces a copy just written onto the disk before it is renamed into place. Opened for
+/// writing: Windows flushes a file only through a handle that may write to it (read-only,
+/// `sync_all` fails there with "Access denied", as every restore and every daily backup did
+/// under Wine until this was shared).
+fn flush_to_disk(path: &Path) -> std::io::Result<()> {
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(path)?
+        .sync_all()
 }
 
 /// Makes today's backup if there is none yet, then keeps only the newest `keep` daily ones.
@@ -307,12 +318,7 @@ pub fn restore(backup: &Path, db: &Path, stamp: &str) -> Result<Option<PathBuf>>
         // Fold the copy into its main file: the restored database is one self-contained file.
         dst.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
     }
-    // Opened for writing: Windows flushes a file only through a handle that may write to it
-    // (read-only, `sync_all` fails there with "Access denied").
-    std::fs::OpenOptions::new()
-        .write(true)
-        .open(&tmp)?
-        .sync_all()?;
+    flush_to_disk(&tmp)?;
     let mut aside = None;
     if db.exists() {
         // Never over an earlier set-aside file: two restores in one second get two names.
