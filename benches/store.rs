@@ -16,9 +16,11 @@ use onshi_fallback::domain::QueueState;
 use onshi_fallback::domain::{
     Basis, Insurance, InsuranceKind, PatientDetails, Relationship, Sex, Source,
 };
-use onshi_fallback::reconcile::ReconcileStatus;
 use onshi_fallback::service::{Clock, ReconcileList, Records};
-use onshi_fallback::store::{patients, queue, visits, Stamp, Store};
+use onshi_fallback::store::{patients, visits, Stamp, Store};
+
+#[path = "../tests/it/common/history.rs"]
+mod history;
 
 const PATIENTS: usize = 100_000;
 /// Rows the 照合 screen lays out at once.
@@ -412,31 +414,7 @@ fn settle_most(records: &mut Records) {
         at: "2026-11-02T09:00:00+09:00".into(),
         by: "bench".into(),
     };
-    records
-        .store
-        .write(|tx| {
-            for id in 1..=PATIENTS as i64 {
-                let (status, settle) = match id % 200 {
-                    0 => continue,
-                    100 => (ReconcileStatus::Changed, None),
-                    _ => (ReconcileStatus::Match, Some(id)),
-                };
-                queue::record_check(
-                    tx,
-                    id,
-                    &queue::CheckResult {
-                        status,
-                        differences: &[],
-                        reason: "",
-                        verified: None,
-                        settle_with: settle,
-                    },
-                    &stamp,
-                )?;
-            }
-            Ok(())
-        })
-        .unwrap();
+    history::settle_most(records, PATIENTS as i64, &stamp);
 }
 
 criterion_group! {

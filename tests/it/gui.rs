@@ -2210,8 +2210,6 @@ fn f10_prints_each_screens_form_and_archives_it() {
 #[test]
 #[ignore = "a timed run on a 100,000-visit database: see its doc comment"]
 fn the_reconcile_screen_at_100k_visits_timed() {
-    use onshi_fallback::reconcile::ReconcileStatus;
-    use onshi_fallback::store::queue;
     use std::time::{Duration, Instant};
     let Ok(source) = std::env::var("ONSHI_100K_DB") else {
         eprintln!("ONSHI_100K_DB is not set: nothing measured");
@@ -2223,30 +2221,7 @@ fn the_reconcile_screen_at_100k_visits_timed() {
     let mut r = records(Store::open(&path).unwrap(), "請求");
     // As the store bench has it: 99 % settled, 500 要判断, 500 照合待ち.
     let stamp = r.stamp();
-    r.store
-        .write(|tx| {
-            for id in 1..=100_000i64 {
-                let (status, settle) = match id % 200 {
-                    0 => continue,
-                    100 => (ReconcileStatus::Changed, None),
-                    _ => (ReconcileStatus::Match, Some(id)),
-                };
-                queue::record_check(
-                    tx,
-                    id,
-                    &queue::CheckResult {
-                        status,
-                        differences: &[],
-                        reason: "",
-                        verified: None,
-                        settle_with: settle,
-                    },
-                    &stamp,
-                )?;
-            }
-            Ok(())
-        })
-        .unwrap();
+    crate::common::history::settle_most(&mut r, 100_000, &stamp);
     let mut h = Harness::new(App::ready(r));
     let t = Instant::now();
     h.named(Named::F3);

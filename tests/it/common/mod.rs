@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod history;
 pub mod pdf_text;
 pub mod qr_read;
 
