@@ -11,12 +11,8 @@
 
 use std::collections::BTreeMap;
 
-fn u16_at(b: &[u8], at: usize) -> Option<u16> {
-    Some(u16::from_be_bytes(b.get(at..at + 2)?.try_into().ok()?))
-}
-fn u32_at(b: &[u8], at: usize) -> Option<u32> {
-    Some(u32::from_be_bytes(b.get(at..at + 4)?.try_into().ok()?))
-}
+use super::unhint::{component_records, u16_at, u32_at, HAVE_INSTRUCTIONS};
+
 fn put_u16(out: &mut Vec<u8>, v: u16) {
     out.extend_from_slice(&v.to_be_bytes());
 }
@@ -234,41 +230,6 @@ fn windows_names(name: &[u8]) -> Option<Vec<u8>> {
     }
     out.extend_from_slice(&data);
     Some(out)
-}
-
-const ARGS_ARE_WORDS: u16 = 0x0001;
-const HAVE_SCALE: u16 = 0x0008;
-const MORE: u16 = 0x0020;
-const X_AND_Y_SCALE: u16 = 0x0040;
-const TWO_BY_TWO: u16 = 0x0080;
-const HAVE_INSTRUCTIONS: u16 = 0x0100;
-
-/// Each component record of a composite glyph: (offset of its glyph index, length).
-fn component_records(g: &[u8]) -> Option<Vec<(usize, usize)>> {
-    let mut out = Vec::new();
-    if g.is_empty() || u16_at(g, 0)? as i16 >= 0 {
-        return Some(out);
-    }
-    let mut at = 10;
-    loop {
-        let flags = u16_at(g, at)?;
-        let mut len = 4 + if flags & ARGS_ARE_WORDS != 0 { 4 } else { 2 };
-        len += if flags & HAVE_SCALE != 0 {
-            2
-        } else if flags & X_AND_Y_SCALE != 0 {
-            4
-        } else if flags & TWO_BY_TWO != 0 {
-            8
-        } else {
-            0
-        };
-        g.get(at..at + len)?;
-        out.push((at, len));
-        at += len;
-        if flags & MORE == 0 {
-            return Some(out);
-        }
-    }
 }
 
 /// The glyphs a composite glyph is built from (none for a simple glyph).

@@ -8,10 +8,10 @@
 /// Tables that exist only for hinting (or hold metrics computed by it).
 const HINTING_TABLES: [&[u8; 4]; 6] = [b"fpgm", b"prep", b"cvt ", b"hdmx", b"LTSH", b"VDMX"];
 
-fn u16_at(b: &[u8], at: usize) -> Option<u16> {
+pub(crate) fn u16_at(b: &[u8], at: usize) -> Option<u16> {
     Some(u16::from_be_bytes(b.get(at..at + 2)?.try_into().ok()?))
 }
-fn u32_at(b: &[u8], at: usize) -> Option<u32> {
+pub(crate) fn u32_at(b: &[u8], at: usize) -> Option<u32> {
     Some(u32::from_be_bytes(b.get(at..at + 4)?.try_into().ok()?))
 }
 
@@ -92,14 +92,31 @@ fn unhinted_glyph(g: &[u8]) -> Option<Vec<u8>> {
         out.extend_from_slice(g.get(at + 2 + skip..)?);
         return Some(out);
     }
-    // Composite: walk the components, clear WE_HAVE_INSTRUCTIONS, drop the trailing program.
-    const ARGS_ARE_WORDS: u16 = 0x0001;
-    const HAVE_SCALE: u16 = 0x0008;
-    const MORE: u16 = 0x0020;
-    const X_AND_Y_SCALE: u16 = 0x0040;
-    const TWO_BY_TWO: u16 = 0x0080;
-    const HAVE_INSTRUCTIONS: u16 = 0x0100;
+    // Composite: clear WE_HAVE_INSTRUCTIONS on each component, drop the trailing program.
     let mut out = g.get(..10)?.to_vec();
+    for (at, len) in component_records(g)? {
+        let flags = u16_at(g, at)? & !HAVE_INSTRUCTIONS;
+        out.extend_from_slice(&flags.to_be_bytes());
+        out.extend_from_slice(g.get(at + 2..at + len)?);
+    }
+    Some(out)
+}
+
+// Composite glyph component flags (TrueType `glyf`).
+const ARGS_ARE_WORDS: u16 = 0x0001;
+const HAVE_SCALE: u16 = 0x0008;
+const MORE: u16 = 0x0020;
+const X_AND_Y_SCALE: u16 = 0x0040;
+const TWO_BY_TWO: u16 = 0x0080;
+pub(crate) const HAVE_INSTRUCTIONS: u16 = 0x0100;
+
+/// Each component record of a composite glyph: (offset of its flags, length); none for a
+/// simple glyph. Shared by the unhinting and the subsetter (`super::subset`).
+pub(crate) fn component_records(g: &[u8]) -> Option<Vec<(usize, usize)>> {
+    let mut out = Vec::new();
+    if g.is_empty() || u16_at(g, 0)? as i16 >= 0 {
+        return Some(out);
+    }
     let mut at = 10;
     loop {
         let flags = u16_at(g, at)?;
@@ -113,8 +130,8 @@ fn unhinted_glyph(g: &[u8]) -> Option<Vec<u8>> {
         } else {
             0
         };
-        out.extend_from_slice(&(flags & !HAVE_INSTRUCTIONS).to_be_bytes());
-        out.extend_from_slice(g.get(at + 2..at + len)?);
+        g.get(at..at + len)?;
+        out.push((at, len));
         at += len;
         if flags & MORE == 0 {
             return Some(out);
