@@ -26,6 +26,22 @@ pub struct Config {
     pub reconcile: Reconcile,
     #[serde(default)]
     pub staff: Staff,
+    #[serde(default)]
+    pub store: StoreSettings,
+}
+
+/// Where the records live when not in the SQLite file on this PC: the clinic's PostgreSQL
+/// server (`--db` and `ONSHI_FALLBACK_DB` name it too, and win over this).
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoreSettings {
+    /// `postgresql://user@host:port/dbname`; empty = the SQLite database.
+    #[serde(default)]
+    pub url: String,
+    /// The account's password, when neither `PGPASSWORD` nor a `.pgpass` file gives it (the
+    /// settings file is then readable by this PC's account alone).
+    #[serde(default)]
+    pub password: String,
 }
 
 /// Signing in at a shared PC.

@@ -84,6 +84,9 @@ pub enum Error {
     NewerSchema { version: i64 },
     #[error("{}", db_message(.0))]
     Db(#[from] rusqlite::Error),
+    /// The clinic's PostgreSQL server refused or could not be reached.
+    #[error("{} ({}): {}", pg_wording(.0).0, pg_wording(.0).1, pg_detail(.0))]
+    Pg(#[from] postgres::Error),
     #[error("ファイルの入出力エラー (I/O error): {0}")]
     Io(#[from] std::io::Error),
     /// The records contradict themselves (a row that must exist is missing): a bug, or a change
@@ -177,6 +180,7 @@ impl Error {
                 "このデータベースは新しい版のアプリで作られています（版 {version}）。アプリを更新してください"
             ),
             Error::Db(e) => db_wording(e).0.to_string(),
+            Error::Pg(e) => pg_wording(e).0.to_string(),
             Error::Io(e) => format!("ファイルの入出力エラー: {e}"),
         }
     }
@@ -203,6 +207,7 @@ impl Error {
                 format!("database schema {version} is newer than this build supports")
             }
             Error::Db(e) => format!("{}: {e}", db_wording(e).1),
+            Error::Pg(e) => format!("{}: {}", pg_wording(e).1, pg_detail(e)),
             Error::Io(e) => format!("I/O error: {e}"),
         }
     }
@@ -225,6 +230,38 @@ fn db_wording(e: &rusqlite::Error) -> (&'static str, &'static str) {
         Some(DatabaseBusy) | Some(DatabaseLocked) => ("データベースが他の端末で長く使われています。もう一度お試しください", "database busy: try again"),
         Some(SystemIoFailure) => ("ディスクの読み書きに失敗しました", "disk I/O error"),
         _ => ("データベースのエラー", "database error"),
+    }
+}
+
+/// What a PostgreSQL error means for staff: above all, whether the server is out of reach.
+fn pg_wording(e: &postgres::Error) -> (&'static str, &'static str) {
+    use postgres::error::SqlState;
+    match e.code() {
+        None if e.is_closed() || e.as_db_error().is_none() => (
+            "データベースサーバーに接続できません。この記録は保存されていません。サーバーとネットワークを確認し、つながらなければこのPCの最新バックアップか紙で続けてください",
+            "cannot reach the database server: nothing was saved",
+        ),
+        Some(c) if *c == SqlState::INVALID_PASSWORD || *c == SqlState::INVALID_AUTHORIZATION_SPECIFICATION => (
+            "データベースサーバーへのログインが拒否されました。アカウントとパスワードの設定を確認してください",
+            "the database server refused the login",
+        ),
+        Some(c) if *c == SqlState::DISK_FULL => (
+            "データベースサーバーのディスクがいっぱいです。この記録は保存されていません",
+            "the database server's disk is full: nothing was saved",
+        ),
+        _ => ("データベースのエラー", "database error"),
+    }
+}
+
+/// The server's own message (a guard's "records are never deleted", a constraint's name), or
+/// what went wrong on the way to it.
+fn pg_detail(e: &postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => format!("{}: {}", db.code().code(), db.message()),
+        None => match std::error::Error::source(e) {
+            Some(cause) => format!("{e}: {cause}"),
+            None => e.to_string(),
+        },
     }
 }
 

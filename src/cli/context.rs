@@ -44,12 +44,20 @@ impl Context {
         }
     }
 
-    /// The database file: `--db`, or the per-user data folder.
+    /// The database: `--db` (a file, or a `postgresql://` URL), the settings' `[store] url`,
+    /// or the file in the per-user data folder.
     pub fn db_path(&self) -> Result<PathBuf, Failure> {
-        match &self.db {
-            Some(p) => Ok(p.clone()),
-            None => default_db_path(),
+        if let Some(p) = &self.db {
+            return Ok(p.clone());
         }
+        let url = self
+            .config()
+            .map(|c| c.store.url.trim().to_string())
+            .unwrap_or_default();
+        if !url.is_empty() {
+            return Ok(PathBuf::from(url));
+        }
+        default_db_path()
     }
 
     /// The settings file: `--config`, or `onshi-fallback.toml` in the per-user config folder.

@@ -231,6 +231,9 @@ impl Records {
         actor: impl Into<String>,
         clock: Clock,
     ) -> Result<(Records, Vec<Error>)> {
+        if let Some(url) = db.to_str().filter(|d| store::pg::is_url(d)) {
+            return Records::open_postgres(url, config, actor, clock);
+        }
         let backups = backup_dir(&config, db);
         // Checked before anything is created, migrated or backed up.
         clock.allowed_on(db, &backups)?;
@@ -256,6 +259,24 @@ impl Records {
             records.config.backup.keep_days,
         ));
         warnings.extend(records.print_settings_warning());
+        Ok((records, warnings))
+    }
+
+    /// Opens the clinic's records on the PostgreSQL server at `url` (`--db`, or `[store] url`).
+    /// A fixed clock is honoured only by a database made for demos and tests, as on SQLite.
+    fn open_postgres(
+        url: &str,
+        config: Config,
+        actor: impl Into<String>,
+        clock: Clock,
+    ) -> Result<(Records, Vec<Error>)> {
+        let password = Some(config.store.password.as_str()).filter(|p| !p.is_empty());
+        let store = Store::open_postgres_with(url, password)?;
+        if matches!(clock, Clock::Fixed(_)) && !store.read(store::meta::is_demo)? {
+            return Err(fixed_clock_refused());
+        }
+        let records = Records::new(store, config, actor, clock);
+        let warnings = records.print_settings_warning().into_iter().collect();
         Ok((records, warnings))
     }
 

@@ -4,12 +4,15 @@
 
 pub mod audit;
 pub mod backup;
+pub mod engine;
 pub mod meta;
 pub mod outages;
 pub mod patients;
+pub mod pg;
 pub mod prescriptions;
 pub mod queue;
 pub mod schema;
+pub mod schema_pg;
 pub mod staff;
 pub mod visits;
 
@@ -25,27 +28,23 @@ use crate::private_files;
 /// never sees `database is locked` while another terminal commits.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// Held while a reconciliation pass runs (see [`Store::lock_pass`]).
+pub use engine::{params, Row, Tx};
+
+/// Held while a reconciliation pass runs (see [`Store::lock_pass`]): a lock file beside a
+/// SQLite database, a connection holding an advisory lock on PostgreSQL.
 pub struct PassLock {
     _file: Option<std::fs::File>,
+    _pg: Option<postgres::Client>,
 }
 
-/// One transaction on the records, as [`Store::read`] and [`Store::write`] hand it out. Services
-/// pass it to the repository functions of `store::patients`, `store::visits`, … and never see
-/// the engine or its SQL: a second engine changes only `store/`.
-pub struct Tx<'c> {
-    conn: &'c Connection,
-}
-
-impl Tx<'_> {
-    /// The engine's connection, for the repositories of this module alone.
-    pub(in crate::store) fn conn(&self) -> &Connection {
-        self.conn
-    }
+/// Where the records live: a SQLite file on this PC, or the clinic's PostgreSQL server.
+enum Engine {
+    Lite(Connection),
+    Pg(Box<pg::PgStore>),
 }
 
 pub struct Store {
-    conn: Connection,
+    engine: Engine,
     path: Option<PathBuf>,
     backup_dir: Option<PathBuf>,
     /// The file as opened (device and inode on Unix): a file deleted or replaced under a
@@ -71,7 +70,7 @@ impl Store {
         let conn = Connection::open_with_flags(path, flags | OpenFlags::SQLITE_OPEN_NO_MUTEX)
             .map_err(|e| open_error(path, e))?;
         let store = Store {
-            conn,
+            engine: Engine::Lite(conn),
             path: Some(path.to_path_buf()),
             backup_dir: None,
             identity: None,
@@ -157,7 +156,7 @@ impl Store {
         )
         .map_err(|e| open_error(path, e))?;
         let mut store = Store {
-            conn,
+            engine: Engine::Lite(conn),
             path: Some(path.to_path_buf()),
             backup_dir: Some(backup_dir.to_path_buf()),
             identity: None,
@@ -182,7 +181,7 @@ impl Store {
     /// A private in-memory database, for tests and benchmarks.
     pub fn open_in_memory() -> Result<Store> {
         let mut store = Store {
-            conn: Connection::open_in_memory()?,
+            engine: Engine::Lite(Connection::open_in_memory()?),
             path: None,
             backup_dir: None,
             identity: None,
@@ -192,12 +191,11 @@ impl Store {
     }
 
     fn configure(&mut self) -> Result<()> {
-        self.conn.busy_timeout(BUSY_TIMEOUT)?;
+        let conn = self.sqlite()?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
         // journal_mode answers with a row; WAL lets readers run while one process writes.
-        let _mode: String = self
-            .conn
-            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
-        self.conn.execute_batch(
+        let _mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+        conn.execute_batch(
             "PRAGMA synchronous = FULL;
              PRAGMA foreign_keys = ON;",
         )?;
@@ -210,9 +208,43 @@ impl Store {
     }
 
     pub fn schema_version(&self) -> Result<i64> {
-        Ok(self
-            .conn
-            .query_row("PRAGMA user_version", [], |r| r.get(0))?)
+        match &self.engine {
+            Engine::Lite(conn) => Ok(conn.query_row("PRAGMA user_version", [], |r| r.get(0))?),
+            Engine::Pg(pg) => pg.schema_version(),
+        }
+    }
+
+    /// The SQLite connection; on PostgreSQL, refused as what only a SQLite database does.
+    fn sqlite(&self) -> Result<&Connection> {
+        match &self.engine {
+            Engine::Lite(conn) => Ok(conn),
+            Engine::Pg(_) => Err(Error::refused(
+                "この操作は SQLite のデータベースでだけ行えます",
+                "this operation applies to a SQLite database only",
+            )),
+        }
+    }
+
+    /// Opens the records on the clinic's PostgreSQL server at `url`
+    /// (`postgresql://user@host:port/dbname`), bringing its schema up to date.
+    pub fn open_postgres(url: &str) -> Result<Store> {
+        Store::open_postgres_with(url, None)
+    }
+
+    /// As [`Store::open_postgres`], with the settings file's password for when the
+    /// environment gives none.
+    pub fn open_postgres_with(url: &str, password: Option<&str>) -> Result<Store> {
+        Ok(Store {
+            engine: Engine::Pg(Box::new(pg::PgStore::open(url, password)?)),
+            path: None,
+            backup_dir: None,
+            identity: None,
+        })
+    }
+
+    /// True when the records live on a PostgreSQL server.
+    pub fn is_postgres(&self) -> bool {
+        matches!(self.engine, Engine::Pg(_))
     }
 
     /// Applies the migrations this database lacks, each atomically with its version bump. A
@@ -230,10 +262,9 @@ impl Store {
                 self.backup_to(&dir.join(format!("pre-migration-v{version}-{stamp}.sqlite3")))?;
             }
         }
+        let conn = self.sqlite()?;
         loop {
-            let tx = self
-                .conn
-                .transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let tx = rusqlite::Transaction::new_unchecked(conn, TransactionBehavior::Immediate)?;
             let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
             if version > Self::latest_version() {
                 return Err(Error::NewerSchema { version });
@@ -261,14 +292,17 @@ impl Store {
     /// writes land or none do.
     pub fn write<T>(&mut self, f: impl FnOnce(&Tx<'_>) -> Result<T>) -> Result<T> {
         self.check_still_there()?;
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let value = f(&Tx { conn: &tx })?;
-        let head = audit::head(&Tx { conn: &tx })?;
-        tx.commit()?;
-        self.write_anchor(head);
-        Ok(value)
+        match &mut self.engine {
+            Engine::Lite(conn) => {
+                let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                let value = f(&Tx::lite(&tx))?;
+                let head = audit::head(&Tx::lite(&tx))?;
+                tx.commit()?;
+                self.write_anchor(head);
+                Ok(value)
+            }
+            Engine::Pg(pg) => pg.write(f),
+        }
     }
 
     /// The chain's head written beside the database after each commit (`<db>.anchor`): the
@@ -329,10 +363,15 @@ impl Store {
 
     /// Read access: a consistent snapshot for the duration of `f`.
     pub fn read<T>(&self, f: impl FnOnce(&Tx<'_>) -> Result<T>) -> Result<T> {
-        let tx = self.conn.unchecked_transaction()?;
-        let value = f(&Tx { conn: &tx })?;
-        tx.finish()?;
-        Ok(value)
+        match &self.engine {
+            Engine::Lite(conn) => {
+                let tx = conn.unchecked_transaction()?;
+                let value = f(&Tx::lite(&tx))?;
+                tx.finish()?;
+                Ok(value)
+            }
+            Engine::Pg(pg) => pg.read(f),
+        }
     }
 
     pub fn path(&self) -> Option<&Path> {
@@ -355,8 +394,17 @@ impl Store {
     /// so no record is sent to the terminal twice. An in-memory database has one connection
     /// and needs none.
     pub fn lock_pass(&self) -> Result<PassLock> {
+        if let Engine::Pg(pg) = &self.engine {
+            return Ok(PassLock {
+                _file: None,
+                _pg: Some(pg.lock_pass()?),
+            });
+        }
         let Some(path) = &self.path else {
-            return Ok(PassLock { _file: None });
+            return Ok(PassLock {
+                _file: None,
+                _pg: None,
+            });
         };
         let lock_path = PathBuf::from(format!("{}.pass-lock", path.display()));
         let file = std::fs::OpenOptions::new()
@@ -365,7 +413,10 @@ impl Store {
             .write(true)
             .open(&lock_path)?;
         match file.try_lock() {
-            Ok(()) => Ok(PassLock { _file: Some(file) }),
+            Ok(()) => Ok(PassLock {
+                _file: Some(file),
+                _pg: None,
+            }),
             Err(std::fs::TryLockError::WouldBlock) => Err(Error::refused(
                 "別の照合が実行中です。終わってからもう一度実行してください",
                 "another reconciliation pass is running on this database",
@@ -402,7 +453,7 @@ impl Store {
         // (and would create one world-readable).
         private_files::create_new(dest)?;
         // VACUUM INTO reads one snapshot and writes a compact, self-contained database file.
-        if let Err(e) = self.conn.execute("VACUUM INTO ?1", [dest_text]) {
+        if let Err(e) = self.sqlite()?.execute("VACUUM INTO ?1", [dest_text]) {
             // Only the empty (or partial) copy made just above: never a record.
             let _ = std::fs::remove_file(dest);
             return Err(e.into());
@@ -412,17 +463,34 @@ impl Store {
 
     /// `PRAGMA integrity_check`: "ok" or the problems found.
     pub fn integrity_check(&self) -> Result<String> {
-        let mut stmt = self.conn.prepare("PRAGMA integrity_check")?;
+        let Engine::Lite(conn) = &self.engine else {
+            return Ok("ok".into());
+        };
+        let mut stmt = conn.prepare("PRAGMA integrity_check")?;
         let rows: Vec<String> = stmt
             .query_map([], |r| r.get(0))?
             .collect::<Result<_, _>>()?;
         Ok(rows.join("\n"))
     }
 
+    /// Runs `sql` straight on the database, outside the app's transactions and audit: for
+    /// tests that must tamper with the records as an attacker with the server's or the file's
+    /// access would.
+    #[doc(hidden)]
+    pub fn execute_outside_app(&self, sql: &str) -> Result<()> {
+        match &self.engine {
+            Engine::Lite(conn) => Ok(conn.execute_batch(sql)?),
+            Engine::Pg(pg) => pg.execute_batch(sql),
+        }
+    }
+
     /// Direct connection, for tests that must tamper with the file as an attacker would.
     #[doc(hidden)]
     pub fn raw(&self) -> &Connection {
-        &self.conn
+        match &self.engine {
+            Engine::Lite(conn) => conn,
+            Engine::Pg(_) => panic!("raw() is the SQLite connection; this store is PostgreSQL"),
+        }
     }
 }
 

@@ -1,9 +1,8 @@
 //! Outages: when the line went down and came back, why, and what was tried.
 
-use rusqlite::{params, OptionalExtension, Row};
 use serde::Serialize;
 
-use super::{audit, Stamp, Tx};
+use super::{audit, params, Row, Stamp, Tx};
 use crate::domain::{Detection, Service};
 use crate::error::Result;
 
@@ -40,7 +39,7 @@ pub struct Tick {
 const COLUMNS: &str =
     "id, started_at, ended_at, reason, services, detected_by, started_by, ended_by, ended_detected_by, end_note";
 
-fn from_row(r: &Row<'_>) -> rusqlite::Result<Outage> {
+fn from_row(r: &Row<'_>) -> Result<Outage> {
     let services: String = r.get(4)?;
     let detected: String = r.get(5)?;
     let ended_detected: Option<String> = r.get(8)?;
@@ -60,29 +59,27 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Outage> {
 
 /// The outage in progress, if any.
 pub fn current(tx: &Tx<'_>) -> Result<Option<Outage>> {
-    Ok(tx
-        .conn()
-        .prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM outages WHERE ended_at IS NULL"
-        ))?
-        .query_row([], from_row)
-        .optional()?)
+    tx.query_opt(
+        &format!("SELECT {COLUMNS} FROM outages WHERE ended_at IS NULL"),
+        params![],
+        from_row,
+    )
 }
 
 pub fn get(tx: &Tx<'_>, id: i64) -> Result<Option<Outage>> {
-    Ok(tx
-        .conn()
-        .prepare_cached(&format!("SELECT {COLUMNS} FROM outages WHERE id = ?1"))?
-        .query_row([id], from_row)
-        .optional()?)
+    tx.query_opt(
+        &format!("SELECT {COLUMNS} FROM outages WHERE id = ?1"),
+        params![id],
+        from_row,
+    )
 }
 
 pub fn all(tx: &Tx<'_>) -> Result<Vec<Outage>> {
-    let mut stmt = tx
-        .conn()
-        .prepare_cached(&format!("SELECT {COLUMNS} FROM outages ORDER BY id"))?;
-    let rows = stmt.query_map([], from_row)?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    tx.query(
+        &format!("SELECT {COLUMNS} FROM outages ORDER BY id"),
+        params![],
+        from_row,
+    )
 }
 
 pub fn start(
@@ -92,11 +89,11 @@ pub fn start(
     detected_by: Detection,
     stamp: &Stamp,
 ) -> Result<i64> {
-    tx.conn().execute(
-        "INSERT INTO outages (started_at, reason, services, detected_by, started_by) VALUES (?1, ?2, ?3, ?4, ?5)",
+    let id: i64 = tx.value(
+        "INSERT INTO outages (started_at, reason, services, detected_by, started_by) VALUES (?1, ?2, ?3, ?4, ?5)
+         RETURNING id",
         params![stamp.at, reason, serde_json::to_string(services).expect("services serialise"), detected_by.as_str(), stamp.by],
     )?;
-    let id = tx.conn().last_insert_rowid();
     audit::record(
         tx,
         stamp,
@@ -119,7 +116,7 @@ pub fn add_services(tx: &Tx<'_>, outage: &Outage, more: &[Service], stamp: &Stam
     if services == outage.services {
         return Ok(());
     }
-    tx.conn().execute(
+    tx.execute(
         "UPDATE outages SET services = ?1 WHERE id = ?2",
         params![
             serde_json::to_string(&services).expect("services serialise"),
@@ -137,7 +134,7 @@ pub fn add_services(tx: &Tx<'_>, outage: &Outage, more: &[Service], stamp: &Stam
 }
 
 pub fn end(tx: &Tx<'_>, id: i64, note: &str, detected_by: Detection, stamp: &Stamp) -> Result<()> {
-    tx.conn().execute(
+    tx.execute(
         "UPDATE outages SET ended_at = ?1, ended_by = ?2, end_note = ?3, ended_detected_by = ?4 WHERE id = ?5",
         params![stamp.at, stamp.by, note, detected_by.as_str(), id],
     )?;
@@ -152,11 +149,10 @@ pub fn end(tx: &Tx<'_>, id: i64, note: &str, detected_by: Detection, stamp: &Sta
 }
 
 pub fn add_note(tx: &Tx<'_>, outage_id: i64, text: &str, stamp: &Stamp) -> Result<()> {
-    tx.conn().execute(
-        "INSERT INTO outage_notes (outage_id, at, by, text) VALUES (?1, ?2, ?3, ?4)",
+    let id: i64 = tx.value(
+        "INSERT INTO outage_notes (outage_id, at, by, text) VALUES (?1, ?2, ?3, ?4) RETURNING id",
         params![outage_id, stamp.at, stamp.by, text],
     )?;
-    let id = tx.conn().last_insert_rowid();
     audit::record(
         tx,
         stamp,
@@ -168,17 +164,17 @@ pub fn add_note(tx: &Tx<'_>, outage_id: i64, text: &str, stamp: &Stamp) -> Resul
 }
 
 pub fn notes(tx: &Tx<'_>, outage_id: i64) -> Result<Vec<Note>> {
-    let mut stmt = tx
-        .conn()
-        .prepare_cached("SELECT at, by, text FROM outage_notes WHERE outage_id = ?1 ORDER BY id")?;
-    let rows = stmt.query_map([outage_id], |r| {
-        Ok(Note {
-            at: r.get(0)?,
-            by: r.get(1)?,
-            text: r.get(2)?,
-        })
-    })?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    tx.query(
+        "SELECT at, by, text FROM outage_notes WHERE outage_id = ?1 ORDER BY id",
+        params![outage_id],
+        |r| {
+            Ok(Note {
+                at: r.get(0)?,
+                by: r.get(1)?,
+                text: r.get(2)?,
+            })
+        },
+    )
 }
 
 pub fn tick(
@@ -189,11 +185,11 @@ pub fn tick(
     result: &str,
     stamp: &Stamp,
 ) -> Result<()> {
-    tx.conn().execute(
-        "INSERT INTO runbook_ticks (outage_id, step, title, at, by, result) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    let id: i64 = tx.value(
+        "INSERT INTO runbook_ticks (outage_id, step, title, at, by, result) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         RETURNING id",
         params![outage_id, step, title, stamp.at, stamp.by, result],
     )?;
-    let id = tx.conn().last_insert_rowid();
     audit::record(
         tx,
         stamp,
@@ -205,17 +201,17 @@ pub fn tick(
 }
 
 pub fn ticks(tx: &Tx<'_>, outage_id: i64) -> Result<Vec<Tick>> {
-    let mut stmt = tx.conn().prepare_cached(
+    tx.query(
         "SELECT step, title, at, by, result FROM runbook_ticks WHERE outage_id = ?1 ORDER BY id",
-    )?;
-    let rows = stmt.query_map([outage_id], |r| {
-        Ok(Tick {
-            step: r.get(0)?,
-            title: r.get(1)?,
-            at: r.get(2)?,
-            by: r.get(3)?,
-            result: r.get(4)?,
-        })
-    })?;
-    Ok(rows.collect::<Result<_, _>>()?)
+        params![outage_id],
+        |r| {
+            Ok(Tick {
+                step: r.get(0)?,
+                title: r.get(1)?,
+                at: r.get(2)?,
+                by: r.get(3)?,
+                result: r.get(4)?,
+            })
+        },
+    )
 }

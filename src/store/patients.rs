@@ -1,10 +1,10 @@
 //! Patients and their insurance declarations.
 
 use chrono::NaiveDate;
-use rusqlite::{params, OptionalExtension, Row};
 use serde::Serialize;
 
-use super::{audit, Stamp, Tx};
+use super::engine::Param;
+use super::{audit, params, Row, Stamp, Tx};
 use crate::domain::text::{kana_key, name_key};
 use crate::domain::{
     Insurance, InsuranceKind, PatientDetails, PublicFund, Relationship, Sex, Source,
@@ -39,49 +39,50 @@ fn given_part(s: &str) -> &str {
     s.split_once(' ').map(|(_, g)| g).unwrap_or("")
 }
 
-/// A patient's details as stored, search keys included, as named parameters (`:name`, …): one
-/// place for what a patient row holds, for the insert and for a correction alike.
-fn detail_values(p: &PatientDetails) -> Vec<(&'static str, rusqlite::types::Value)> {
-    vec![
-        (":name", p.name.clone().into()),
-        (":kana", p.kana.clone().into()),
-        (":birth_date", p.birth_date.to_string().into()),
-        (":sex", p.sex.as_str().to_string().into()),
-        (":address", p.address.clone().into()),
-        (":phone", p.phone.clone().into()),
-        (":kana_key", kana_key(&p.kana).into()),
-        (":kana_given", kana_key(given_part(&p.kana)).into()),
-        (":name_key", name_key(&p.name).into()),
-        (":name_given", name_key(given_part(&p.name)).into()),
+/// The columns a patient's details are stored in, search keys included, in the order of
+/// [`detail_values`]: one place for what a patient row holds, for the insert and for a
+/// correction alike.
+const DETAIL_COLUMNS: [&str; 10] = [
+    "name",
+    "kana",
+    "birth_date",
+    "sex",
+    "address",
+    "phone",
+    "kana_key",
+    "kana_given",
+    "name_key",
+    "name_given",
+];
+
+fn detail_values(p: &PatientDetails) -> [String; 10] {
+    [
+        p.name.clone(),
+        p.kana.clone(),
+        p.birth_date.to_string(),
+        p.sex.as_str().to_string(),
+        p.address.clone(),
+        p.phone.clone(),
+        kana_key(&p.kana),
+        kana_key(given_part(&p.kana)),
+        name_key(&p.name),
+        name_key(given_part(&p.name)),
     ]
 }
 
-/// Runs `sql` with `values` bound by name.
-fn execute_named(
-    tx: &Tx<'_>,
-    sql: &str,
-    values: &[(&'static str, rusqlite::types::Value)],
-) -> Result<usize> {
-    let named: Vec<(&str, &dyn rusqlite::ToSql)> = values
-        .iter()
-        .map(|(k, v)| (*k, v as &dyn rusqlite::ToSql))
-        .collect();
-    Ok(tx.conn().prepare_cached(sql)?.execute(named.as_slice())?)
-}
-
 pub fn insert_patient(tx: &Tx<'_>, p: &PatientDetails, stamp: &Stamp) -> Result<i64> {
-    let mut values = detail_values(p);
-    values.push((":created_at", stamp.at.clone().into()));
-    values.push((":created_by", stamp.by.clone().into()));
-    execute_named(
-        tx,
-        "INSERT INTO patients (name, kana, birth_date, sex, address, phone, kana_key, kana_given,
-                               name_key, name_given, created_at, created_by)
-         VALUES (:name, :kana, :birth_date, :sex, :address, :phone, :kana_key, :kana_given,
-                 :name_key, :name_given, :created_at, :created_by)",
-        &values,
+    let values = detail_values(p);
+    let mut args: Vec<&dyn Param> = values.iter().map(|v| v as &dyn Param).collect();
+    args.extend([&stamp.at as &dyn Param, &stamp.by]);
+    let numbers: Vec<String> = (1..=args.len()).map(|i| format!("?{i}")).collect();
+    let id: i64 = tx.value(
+        &format!(
+            "INSERT INTO patients ({}, created_at, created_by) VALUES ({}) RETURNING id",
+            DETAIL_COLUMNS.join(", "),
+            numbers.join(", ")
+        ),
+        &args,
     )?;
-    let id = tx.conn().last_insert_rowid();
     audit::record(
         tx,
         stamp,
@@ -107,15 +108,21 @@ pub fn update_details(
     if before.details == *p {
         return Ok(false);
     }
-    let mut values = detail_values(p);
-    values.push((":id", id.into()));
-    execute_named(
-        tx,
-        "UPDATE patients SET name = :name, kana = :kana, birth_date = :birth_date, sex = :sex,
-             address = :address, phone = :phone, kana_key = :kana_key, kana_given = :kana_given,
-             name_key = :name_key, name_given = :name_given
-         WHERE id = :id",
-        &values,
+    let values = detail_values(p);
+    let mut args: Vec<&dyn Param> = values.iter().map(|v| v as &dyn Param).collect();
+    args.push(&id);
+    let sets: Vec<String> = DETAIL_COLUMNS
+        .iter()
+        .enumerate()
+        .map(|(i, c)| format!("{c} = ?{}", i + 1))
+        .collect();
+    tx.execute(
+        &format!(
+            "UPDATE patients SET {} WHERE id = ?{}",
+            sets.join(", "),
+            args.len()
+        ),
+        &args,
     )?;
     audit::record(
         tx,
@@ -131,7 +138,7 @@ pub fn update_details(
 const PATIENT_COLUMNS: &str =
     "id, name, kana, birth_date, sex, address, phone, created_at, merged_into";
 
-fn patient_from_row(r: &Row<'_>) -> rusqlite::Result<Patient> {
+fn patient_from_row(r: &Row<'_>) -> Result<Patient> {
     let birth: String = r.get(3)?;
     let sex: String = r.get(4)?;
     Ok(Patient {
@@ -163,7 +170,7 @@ pub(crate) fn parse_text<T>(
     r: &Row<'_>,
     col: usize,
     parse: impl FnOnce(&str) -> Option<T>,
-) -> rusqlite::Result<T> {
+) -> Result<T> {
     let text: String = r.get(col)?;
     parse(&text).ok_or_else(|| conversion(col, BadValue(text)))
 }
@@ -173,27 +180,26 @@ pub(crate) fn parse_optional<T>(
     r: &Row<'_>,
     col: usize,
     parse: impl FnOnce(&str) -> Option<T>,
-) -> rusqlite::Result<Option<T>> {
+) -> Result<Option<T>> {
     let text: Option<String> = r.get(col)?;
     text.map(|t| parse(&t).ok_or_else(|| conversion(col, BadValue(t))))
         .transpose()
 }
 
-pub(crate) fn conversion(
-    col: usize,
-    e: impl std::error::Error + Send + Sync + 'static,
-) -> rusqlite::Error {
-    rusqlite::Error::FromSqlConversionFailure(col, rusqlite::types::Type::Text, Box::new(e))
+/// A stored value the app cannot read back (written outside it): inconsistent records.
+pub(crate) fn conversion(col: usize, e: impl std::fmt::Display) -> Error {
+    Error::inconsistent(
+        format!("{}列目の値が読めません: {e}", col + 1),
+        format!("column {col} holds an unreadable value: {e}"),
+    )
 }
 
 pub fn get_patient(tx: &Tx<'_>, id: i64) -> Result<Option<Patient>> {
-    Ok(tx
-        .conn()
-        .prepare_cached(&format!(
-            "SELECT {PATIENT_COLUMNS} FROM patients WHERE id = ?1"
-        ))?
-        .query_row([id], patient_from_row)
-        .optional()?)
+    tx.query_opt(
+        &format!("SELECT {PATIENT_COLUMNS} FROM patients WHERE id = ?1"),
+        params![id],
+        patient_from_row,
+    )
 }
 
 pub fn require_patient(tx: &Tx<'_>, id: i64) -> Result<Patient> {
@@ -215,14 +221,13 @@ pub fn insert_declaration(
     stamp: &Stamp,
 ) -> Result<i64> {
     let funds = serde_json::to_string(&ins.public_funds).expect("public funds serialise");
-    tx.conn()
-        .prepare_cached(
-            "INSERT INTO declarations (patient_id, kind, insurer_number, symbol, number, branch,
+    let id: i64 = tx.value(
+        "INSERT INTO declarations (patient_id, kind, insurer_number, symbol, number, branch,
              relationship, insurer_name, employer, copay_percent, public_funds, source, basis,
              verified_at, created_at, created_by)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
-        )?
-        .execute(params![
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
+         RETURNING id",
+        params![
             patient_id,
             ins.kind.as_str(),
             ins.insurer_number,
@@ -232,15 +237,15 @@ pub fn insert_declaration(
             ins.relationship.map(|r| r.as_str()),
             ins.insurer_name,
             ins.employer,
-            ins.copay_percent,
+            i64::from(ins.copay_percent),
             funds,
             source.as_str(),
             basis,
             verified_at,
             stamp.at,
             stamp.by,
-        ])?;
-    let id = tx.conn().last_insert_rowid();
+        ],
+    )?;
     audit::record(
         tx,
         stamp,
@@ -250,14 +255,16 @@ pub fn insert_declaration(
         serde_json::Value::Null,
     )?;
     // The new declaration supersedes the patient's earlier current one; the old row stays.
-    let older: Vec<i64> = tx.conn()
-        .prepare_cached("SELECT id FROM declarations WHERE patient_id = ?1 AND id <> ?2 AND superseded_by IS NULL")?
-        .query_map(params![patient_id, id], |r| r.get(0))?
-        .collect::<Result<_, _>>()?;
+    let older: Vec<i64> = tx.query(
+        "SELECT id FROM declarations WHERE patient_id = ?1 AND id <> ?2 AND superseded_by IS NULL",
+        params![patient_id, id],
+        |r| r.get(0),
+    )?;
     for old in older {
-        tx.conn()
-            .prepare_cached("UPDATE declarations SET superseded_by = ?1 WHERE id = ?2")?
-            .execute(params![id, old])?;
+        tx.execute(
+            "UPDATE declarations SET superseded_by = ?1 WHERE id = ?2",
+            params![id, old],
+        )?;
         audit::record(
             tx,
             stamp,
@@ -273,7 +280,7 @@ pub fn insert_declaration(
 const DECLARATION_COLUMNS: &str = "id, patient_id, kind, insurer_number, symbol, number, branch, relationship,
     insurer_name, employer, copay_percent, public_funds, source, basis, verified_at, created_at, superseded_by";
 
-fn declaration_from_row(r: &Row<'_>) -> rusqlite::Result<Declaration> {
+fn declaration_from_row(r: &Row<'_>) -> Result<Declaration> {
     let kind: String = r.get(2)?;
     let rel: Option<String> = r.get(7)?;
     let funds: String = r.get(11)?;
@@ -293,7 +300,7 @@ fn declaration_from_row(r: &Row<'_>) -> rusqlite::Result<Declaration> {
             },
             insurer_name: r.get(8)?,
             employer: r.get(9)?,
-            copay_percent: r.get(10)?,
+            copay_percent: u8::try_from(r.get::<i64>(10)?).map_err(|e| conversion(10, e))?,
             public_funds: serde_json::from_str::<Vec<PublicFund>>(&funds)
                 .map_err(|e| conversion(11, e))?,
         },
@@ -306,47 +313,40 @@ fn declaration_from_row(r: &Row<'_>) -> rusqlite::Result<Declaration> {
 }
 
 pub fn get_declaration(tx: &Tx<'_>, id: i64) -> Result<Option<Declaration>> {
-    Ok(tx
-        .conn()
-        .prepare_cached(&format!(
-            "SELECT {DECLARATION_COLUMNS} FROM declarations WHERE id = ?1"
-        ))?
-        .query_row([id], declaration_from_row)
-        .optional()?)
+    tx.query_opt(
+        &format!("SELECT {DECLARATION_COLUMNS} FROM declarations WHERE id = ?1"),
+        params![id],
+        declaration_from_row,
+    )
 }
 
 /// The patient's last known insurance: the declaration nothing has superseded.
 pub fn current_declaration(tx: &Tx<'_>, patient_id: i64) -> Result<Option<Declaration>> {
-    Ok(tx
-        .conn()
-        .prepare_cached(&format!(
+    tx.query_opt(
+        &format!(
             "SELECT {DECLARATION_COLUMNS} FROM declarations
              WHERE patient_id = ?1 AND superseded_by IS NULL ORDER BY id DESC LIMIT 1"
-        ))?
-        .query_row([patient_id], declaration_from_row)
-        .optional()?)
+        ),
+        params![patient_id],
+        declaration_from_row,
+    )
 }
 
 /// Patients already registered with the same カナ, birth date and sex: the one whose name
 /// also matches (the same person), and the others (possible duplicates for the clerk).
 pub fn find_same_person(tx: &Tx<'_>, p: &PatientDetails) -> Result<(Option<i64>, Vec<i64>)> {
-    let rows: Vec<(i64, bool)> = tx
-        .conn()
-        .prepare_cached(
-            "SELECT id, name_key = ?4 FROM patients
-             WHERE kana_key = ?1 AND birth_date = ?2 AND sex = ?3 AND merged_into IS NULL
-             ORDER BY name_key = ?4 DESC, id LIMIT 10",
-        )?
-        .query_map(
-            params![
-                kana_key(&p.kana),
-                p.birth_date.to_string(),
-                p.sex.as_str(),
-                name_key(&p.name)
-            ],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )?
-        .collect::<Result<_, _>>()?;
+    let rows: Vec<(i64, bool)> = tx.query(
+        "SELECT id, name_key = ?4 FROM patients
+         WHERE kana_key = ?1 AND birth_date = ?2 AND sex = ?3 AND merged_into IS NULL
+         ORDER BY name_key = ?4 DESC, id LIMIT 10",
+        params![
+            kana_key(&p.kana),
+            p.birth_date.to_string(),
+            p.sex.as_str(),
+            name_key(&p.name)
+        ],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
     let exact = rows.iter().find(|(_, same)| *same).map(|(id, _)| *id);
     Ok((
         exact,
@@ -391,9 +391,9 @@ fn prefix_end(prefix: &str) -> String {
 
 /// SQL for one term; `branch` picks the family-name (0) or given-name (1) side of a カナ or
 /// name prefix, or both (None).
-fn term_sql(t: &Term, branch: Option<u8>, args: &mut Vec<rusqlite::types::Value>) -> String {
+fn term_sql(t: &Term, branch: Option<u8>, args: &mut Vec<Box<dyn Param>>) -> String {
     let mut arg = |v: String| {
-        args.push(v.into());
+        args.push(Box::new(v));
         format!("?{}", args.len())
     };
     let prefix = |cols: [&str; 2], p: &str, arg: &mut dyn FnMut(String) -> String| {
@@ -412,9 +412,13 @@ fn term_sql(t: &Term, branch: Option<u8>, args: &mut Vec<rusqlite::types::Value>
         Term::Digits(d) => {
             let exact = arg(d.clone());
             let (a, b) = (arg(d.clone()), arg(prefix_end(d)));
+            // The patient id as a number, bound as one (NULL, matching nothing, when the
+            // digits are too long for an id).
+            args.push(Box::new(d.parse::<i64>().ok()));
+            let id = format!("?{}", args.len());
             format!(
                 "(id IN (SELECT patient_id FROM declarations WHERE insurer_number = {exact} OR number = {exact})
-                  OR (phone >= {a} AND phone < {b}) OR id = CAST({exact} AS INTEGER))"
+                  OR (phone >= {a} AND phone < {b}) OR id = {id})"
             )
         }
         Term::Any(readings) => {
@@ -424,14 +428,9 @@ fn term_sql(t: &Term, branch: Option<u8>, args: &mut Vec<rusqlite::types::Value>
     }
 }
 
-fn query_patients(
-    tx: &Tx<'_>,
-    sql: &str,
-    args: Vec<rusqlite::types::Value>,
-) -> Result<Vec<Patient>> {
-    let mut stmt = tx.conn().prepare_cached(sql)?;
-    let rows = stmt.query_map(rusqlite::params_from_iter(args), patient_from_row)?;
-    Ok(rows.collect::<Result<_, _>>()?)
+fn query_patients(tx: &Tx<'_>, sql: &str, args: Vec<Box<dyn Param>>) -> Result<Vec<Patient>> {
+    let args: Vec<&dyn Param> = args.iter().map(|a| a.as_ref()).collect();
+    tx.query(sql, &args, patient_from_row)
 }
 
 /// Patients matching every term (AND), at most `limit`.
@@ -526,7 +525,7 @@ pub fn merge(tx: &Tx<'_>, from: i64, into: i64, reason: &str, stamp: &Stamp) -> 
             "birth date or sex differ: a reason is required",
         ));
     }
-    tx.conn().execute(
+    tx.execute(
         "UPDATE patients SET merged_into = ?1 WHERE id = ?2",
         params![into, from],
     )?;
@@ -559,9 +558,9 @@ pub fn unmerge(tx: &Tx<'_>, from: i64, reason: &str, stamp: &Stamp) -> Result<()
             "a reason is required",
         ));
     }
-    tx.conn().execute(
+    tx.execute(
         "UPDATE patients SET merged_into = NULL WHERE id = ?1",
-        [from],
+        params![from],
     )?;
     audit::record(
         tx,
@@ -575,9 +574,10 @@ pub fn unmerge(tx: &Tx<'_>, from: i64, reason: &str, stamp: &Stamp) -> Result<()
 
 /// Stamps a declaration as confirmed by the national service now.
 pub fn mark_verified(tx: &Tx<'_>, declaration_id: i64, stamp: &Stamp) -> Result<()> {
-    tx.conn()
-        .prepare_cached("UPDATE declarations SET verified_at = ?1 WHERE id = ?2")?
-        .execute(params![stamp.at, declaration_id])?;
+    tx.execute(
+        "UPDATE declarations SET verified_at = ?1 WHERE id = ?2",
+        params![stamp.at, declaration_id],
+    )?;
     audit::record(
         tx,
         stamp,
@@ -590,17 +590,27 @@ pub fn mark_verified(tx: &Tx<'_>, declaration_id: i64, stamp: &Stamp) -> Result<
 
 /// Groups of patients that may be one person registered twice (same カナ, birth date and sex).
 pub fn possible_duplicates(tx: &Tx<'_>) -> Result<Vec<Vec<i64>>> {
-    let mut stmt = tx.conn().prepare_cached(
-        "SELECT group_concat(id) FROM patients WHERE merged_into IS NULL
-         GROUP BY kana_key, birth_date, sex HAVING COUNT(*) > 1 ORDER BY MIN(id)",
+    let rows: Vec<((String, String, String), i64)> = tx.query(
+        "SELECT kana_key, birth_date, sex, id FROM patients
+         WHERE merged_into IS NULL AND (kana_key, birth_date, sex) IN
+             (SELECT kana_key, birth_date, sex FROM patients WHERE merged_into IS NULL
+              GROUP BY kana_key, birth_date, sex HAVING COUNT(*) > 1)
+         ORDER BY kana_key, birth_date, sex, id",
+        params![],
+        |r| Ok(((r.get(0)?, r.get(1)?, r.get(2)?), r.get(3)?)),
     )?;
-    let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
-    let mut out = Vec::new();
-    for ids in rows {
-        let mut ids: Vec<i64> = ids?.split(',').filter_map(|s| s.parse().ok()).collect();
-        ids.sort_unstable();
-        out.push(ids);
+    let mut out: Vec<Vec<i64>> = Vec::new();
+    let mut last = None;
+    for (key, id) in rows {
+        if last.as_ref() == Some(&key) {
+            out.last_mut().expect("a group began").push(id);
+        } else {
+            out.push(vec![id]);
+            last = Some(key);
+        }
     }
+    // Each group in order of its first registration.
+    out.sort_by_key(|ids| ids[0]);
     Ok(out)
 }
 

@@ -1,9 +1,8 @@
 //! Paper prescriptions: what was issued, to whom, by whom, and the archived PDF.
 
-use rusqlite::{params, OptionalExtension, Row};
 use serde::Serialize;
 
-use super::{audit, Stamp, Tx};
+use super::{audit, params, Row, Stamp, Tx};
 use crate::domain::prescription::PrescriptionInput;
 use crate::error::{Error, Result};
 
@@ -50,15 +49,15 @@ pub struct ArchivedPdf {
 /// The id the next prescription gets. Drawn inside the write transaction, which holds the write
 /// lock, so it is the id [`insert`] then records.
 pub fn next_id(tx: &Tx<'_>) -> Result<i64> {
-    Ok(tx.conn().query_row(
+    tx.query_one(
         "SELECT COALESCE(MAX(id), 0) + 1 FROM prescriptions",
-        [],
+        params![],
         |r| r.get(0),
-    )?)
+    )
 }
 
 pub fn insert(tx: &Tx<'_>, id: i64, p: &NewPrescription<'_>, stamp: &Stamp) -> Result<i64> {
-    tx.conn().execute(
+    tx.execute(
         "INSERT INTO prescriptions (id, visit_id, outage_id, issued_on, doctor, content, pdf_path, pdf_sha256,
                                     pages, symbols, created_at, created_by)
          VALUES (?12, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
@@ -93,15 +92,12 @@ pub fn insert(tx: &Tx<'_>, id: i64, p: &NewPrescription<'_>, stamp: &Stamp) -> R
 
 /// The reissue copy recorded when the prescription was issued, if any.
 pub fn reissue_copy(tx: &Tx<'_>, id: i64) -> Result<Option<ArchivedPdf>> {
-    let detail: Option<String> = tx
-        .conn()
-        .query_row(
-            "SELECT detail FROM audit_log WHERE action = 'prescription.issue' AND entity_id = ?1
+    let detail: Option<String> = tx.query_opt(
+        "SELECT detail FROM audit_log WHERE action = 'prescription.issue' AND entity_id = ?1
              ORDER BY seq LIMIT 1",
-            [id.to_string()],
-            |r| r.get(0),
-        )
-        .optional()?;
+        params![id.to_string()],
+        |r| r.get(0),
+    )?;
     Ok(detail
         .and_then(|d| serde_json::from_str::<serde_json::Value>(&d).ok())
         .and_then(|v| serde_json::from_value(v.get("reissue_copy")?.clone()).ok()))
@@ -109,18 +105,18 @@ pub fn reissue_copy(tx: &Tx<'_>, id: i64) -> Result<Option<ArchivedPdf>> {
 
 /// How many times the prescription was sent to a printer.
 pub fn print_count(tx: &Tx<'_>, id: i64) -> Result<i64> {
-    Ok(tx.conn().query_row(
+    tx.query_one(
         "SELECT COUNT(*) FROM audit_log WHERE action = 'prescription.print' AND entity_id = ?1",
-        [id.to_string()],
+        params![id.to_string()],
         |r| r.get(0),
-    )?)
+    )
 }
 
 const COLUMNS: &str =
     "id, visit_id, outage_id, issued_on, doctor, content, pdf_path, pdf_sha256, pages, symbols,
     created_at, created_by, voided_at, void_reason";
 
-fn from_row(r: &Row<'_>) -> rusqlite::Result<StoredPrescription> {
+fn from_row(r: &Row<'_>) -> Result<StoredPrescription> {
     let content: String = r.get(5)?;
     Ok(StoredPrescription {
         id: r.get(0)?,
@@ -141,13 +137,11 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<StoredPrescription> {
 }
 
 pub fn get(tx: &Tx<'_>, id: i64) -> Result<Option<StoredPrescription>> {
-    Ok(tx
-        .conn()
-        .prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM prescriptions WHERE id = ?1"
-        ))?
-        .query_row([id], from_row)
-        .optional()?)
+    tx.query_opt(
+        &format!("SELECT {COLUMNS} FROM prescriptions WHERE id = ?1"),
+        params![id],
+        from_row,
+    )
 }
 
 pub fn require(tx: &Tx<'_>, id: i64) -> Result<StoredPrescription> {
@@ -160,27 +154,25 @@ pub fn require(tx: &Tx<'_>, id: i64) -> Result<StoredPrescription> {
 }
 
 pub fn for_visit(tx: &Tx<'_>, visit_id: i64) -> Result<Vec<StoredPrescription>> {
-    let mut stmt = tx.conn().prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM prescriptions WHERE visit_id = ?1 ORDER BY id"
-    ))?;
-    let rows = stmt.query_map([visit_id], from_row)?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    tx.query(
+        &format!("SELECT {COLUMNS} FROM prescriptions WHERE visit_id = ?1 ORDER BY id"),
+        params![visit_id],
+        from_row,
+    )
 }
 
 /// The latest prescriptions as entered (voided ones left out), newest first, for the doctor's
 /// quick entry.
 pub fn recent_contents(tx: &Tx<'_>, limit: usize) -> Result<Vec<PrescriptionInput>> {
-    let mut stmt = tx.conn().prepare_cached(
+    let rows: Vec<String> = tx.query(
         "SELECT content FROM prescriptions WHERE voided_at IS NULL ORDER BY id DESC LIMIT ?1",
+        params![limit as i64],
+        |r| r.get(0),
     )?;
-    let rows = stmt.query_map([limit as i64], |r| r.get::<_, String>(0))?;
-    let mut out = Vec::new();
-    for c in rows {
-        if let Ok(v) = serde_json::from_str(&c?) {
-            out.push(v);
-        }
-    }
-    Ok(out)
+    Ok(rows
+        .iter()
+        .filter_map(|c| serde_json::from_str(c).ok())
+        .collect())
 }
 
 /// Audits a print of prescription `id`; the first print is the original, any later one a
@@ -205,7 +197,7 @@ pub fn void(tx: &Tx<'_>, id: i64, reason: &str, stamp: &Stamp) -> Result<()> {
             "already voided",
         ));
     }
-    tx.conn().execute(
+    tx.execute(
         "UPDATE prescriptions SET voided_at = ?1, voided_by = ?2, void_reason = ?3 WHERE id = ?4",
         params![stamp.at, stamp.by, reason, id],
     )?;

@@ -1,10 +1,9 @@
 //! The reconciliation queue: every visit waits here until it reaches a final status.
 
-use rusqlite::{params, OptionalExtension, Row};
 use serde::Serialize;
 
 use super::patients::parse_optional;
-use super::{audit, Stamp, Tx};
+use super::{audit, params, Row, Stamp, Tx};
 use crate::domain::{Insurance, QueueDecision, QueueState};
 use crate::error::Result;
 use crate::reconcile::{Difference, ReconcileStatus};
@@ -30,7 +29,7 @@ const COLUMNS: &str =
     "visit_id, state, status, differences, reason, verified, attempts, last_checked_at, decision,
     decided_at, decided_by, note, claim_declaration_id";
 
-fn from_row(r: &Row<'_>) -> rusqlite::Result<QueueEntry> {
+fn from_row(r: &Row<'_>) -> Result<QueueEntry> {
     let state: String = r.get(1)?;
     let diffs: String = r.get(3)?;
     let verified: Option<String> = r.get(5)?;
@@ -67,11 +66,10 @@ impl std::fmt::Display for BadState {
 impl std::error::Error for BadState {}
 
 pub fn enqueue(tx: &Tx<'_>, visit_id: i64, state: QueueState, stamp: &Stamp) -> Result<()> {
-    tx.conn()
-        .prepare_cached(
-            "INSERT INTO reconcile_queue (visit_id, state, updated_at) VALUES (?1, ?2, ?3)",
-        )?
-        .execute(params![visit_id, state.as_str(), stamp.at])?;
+    tx.execute(
+        "INSERT INTO reconcile_queue (visit_id, state, updated_at) VALUES (?1, ?2, ?3)",
+        params![visit_id, state.as_str(), stamp.at],
+    )?;
     audit::record(
         tx,
         stamp,
@@ -83,22 +81,20 @@ pub fn enqueue(tx: &Tx<'_>, visit_id: i64, state: QueueState, stamp: &Stamp) -> 
 }
 
 pub fn get(tx: &Tx<'_>, visit_id: i64) -> Result<Option<QueueEntry>> {
-    Ok(tx
-        .conn()
-        .prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM reconcile_queue WHERE visit_id = ?1"
-        ))?
-        .query_row([visit_id], from_row)
-        .optional()?)
+    tx.query_opt(
+        &format!("SELECT {COLUMNS} FROM reconcile_queue WHERE visit_id = ?1"),
+        params![visit_id],
+        from_row,
+    )
 }
 
 /// Every entry, in visit order.
 pub fn all(tx: &Tx<'_>) -> Result<Vec<QueueEntry>> {
-    let mut stmt = tx.conn().prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM reconcile_queue ORDER BY visit_id"
-    ))?;
-    let rows = stmt.query_map([], from_row)?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    tx.query(
+        &format!("SELECT {COLUMNS} FROM reconcile_queue ORDER BY visit_id"),
+        params![],
+        from_row,
+    )
 }
 
 /// Calls `each` with every entry, in `order` (an `ORDER BY` over the entry `q` and its visit
@@ -112,57 +108,66 @@ pub fn for_each(
         .split(',')
         .map(|c| format!("q.{}", c.trim()))
         .collect();
-    let mut stmt = tx.conn().prepare_cached(&format!(
-        "SELECT {} FROM reconcile_queue q JOIN visits v ON v.id = q.visit_id ORDER BY {order}",
-        columns.join(", ")
-    ))?;
-    let mut rows = stmt.query([])?;
-    while let Some(r) = rows.next()? {
-        each(from_row(r)?)?;
-    }
-    Ok(())
+    tx.for_each(
+        &format!(
+            "SELECT {} FROM reconcile_queue q JOIN visits v ON v.id = q.visit_id ORDER BY {order}",
+            columns.join(", ")
+        ),
+        params![],
+        |r| {
+            each(from_row(r)?)?;
+            Ok(true)
+        },
+    )
 }
 
 /// The visits of the entries not settled yet (要判断, 照合待ち), in `order` (an `ORDER BY` over
 /// the entry `q` and its visit `v`): ids only, so that even a queue never reconciled for a year
 /// is a list of numbers, not of records.
 pub fn open_ids(tx: &Tx<'_>, order: &str) -> Result<Vec<i64>> {
-    let mut stmt = tx.conn().prepare_cached(&format!(
-        "SELECT q.visit_id FROM reconcile_queue q JOIN visits v ON v.id = q.visit_id
-         WHERE q.state <> 'settled' ORDER BY {order}"
-    ))?;
-    let rows = stmt.query_map([], |r| r.get(0))?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    tx.query(
+        &format!(
+            "SELECT q.visit_id FROM reconcile_queue q JOIN visits v ON v.id = q.visit_id
+             WHERE q.state <> 'settled' ORDER BY {order}"
+        ),
+        params![],
+        |r| r.get(0),
+    )
 }
 
 /// One page of the settled entries, newest visit first: `limit` of them after skipping
 /// `offset`. The state index holds them in visit order, so a page costs the rows it skips and
 /// returns, never a sort of the whole history.
 pub fn settled_page(tx: &Tx<'_>, offset: usize, limit: usize) -> Result<Vec<QueueEntry>> {
-    let mut stmt = tx.conn().prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM reconcile_queue INDEXED BY reconcile_queue_state
-         WHERE state = 'settled' ORDER BY visit_id DESC LIMIT ?1 OFFSET ?2"
-    ))?;
-    let rows = stmt.query_map(
+    // SQLite is told to use the state index (its planner would sort the whole table by key
+    // instead); PostgreSQL's planner weighs both by itself.
+    let indexed = if tx.is_postgres() {
+        ""
+    } else {
+        "INDEXED BY reconcile_queue_state"
+    };
+    tx.query(
+        &format!(
+            "SELECT {COLUMNS} FROM reconcile_queue {indexed}
+             WHERE state = 'settled' ORDER BY visit_id DESC LIMIT ?1 OFFSET ?2"
+        ),
         params![
             i64::try_from(limit).unwrap_or(i64::MAX),
             i64::try_from(offset).unwrap_or(i64::MAX)
         ],
         from_row,
-    )?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    )
 }
 
 /// How many entries are in each state: (要判断, 照合待ち (waiting and due), settled).
 pub fn counts(tx: &Tx<'_>) -> Result<(i64, i64, i64)> {
-    let mut stmt = tx
-        .conn()
-        .prepare_cached("SELECT state, COUNT(*) FROM reconcile_queue GROUP BY state")?;
-    let mut rows = stmt.query([])?;
+    let rows: Vec<(String, i64)> = tx.query(
+        "SELECT state, COUNT(*) FROM reconcile_queue GROUP BY state",
+        params![],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
     let (mut decide, mut waiting, mut settled) = (0, 0, 0);
-    while let Some(r) = rows.next()? {
-        let state: String = r.get(0)?;
-        let n: i64 = r.get(1)?;
+    for (state, n) in rows {
         match QueueState::parse(&state) {
             Some(QueueState::NeedsDecision) => decide += n,
             Some(QueueState::Settled) => settled += n,
@@ -183,18 +188,14 @@ pub struct Finding {
 /// What reconciliation made of a declaration through the newest visit (not voided) that used it
 /// and got an answer.
 pub fn latest_finding(tx: &Tx<'_>, declaration_id: i64) -> Result<Option<Finding>> {
-    let found: Option<(String, String, Option<String>, String)> = tx
-        .conn()
-        .prepare_cached(
-            "SELECT v.visit_no, q.status, q.decision, q.state
+    let found: Option<(String, String, Option<String>, String)> = tx.query_opt(
+        "SELECT v.visit_no, q.status, q.decision, q.state
              FROM reconcile_queue q JOIN visits v ON v.id = q.visit_id
              WHERE v.declaration_id = ?1 AND q.status IS NOT NULL AND v.voided_at IS NULL
              ORDER BY v.id DESC LIMIT 1",
-        )?
-        .query_row([declaration_id], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-        })
-        .optional()?;
+        params![declaration_id],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+    )?;
     Ok(found.and_then(|(visit_no, status, decision, state)| {
         Some(Finding {
             visit_no,
@@ -207,46 +208,43 @@ pub fn latest_finding(tx: &Tx<'_>, declaration_id: i64) -> Result<Option<Finding
 
 /// Visits due for checking, oldest first.
 pub fn due(tx: &Tx<'_>) -> Result<Vec<i64>> {
-    let mut stmt = tx.conn().prepare_cached(
+    tx.query(
         "SELECT visit_id FROM reconcile_queue WHERE state = 'due' ORDER BY visit_id",
-    )?;
-    let rows = stmt.query_map([], |r| r.get(0))?;
-    Ok(rows.collect::<Result<_, _>>()?)
+        params![],
+        |r| r.get(0),
+    )
 }
 
 /// Records still waiting for reconciliation (anything not settled).
 pub fn count_open(tx: &Tx<'_>) -> Result<i64> {
-    Ok(tx.conn().query_row(
+    tx.query_one(
         "SELECT COUNT(*) FROM reconcile_queue WHERE state <> 'settled'",
-        [],
+        params![],
         |r| r.get(0),
-    )?)
+    )
 }
 
 /// Records answered and waiting for a person's decision (要判断).
 pub fn count_to_decide(tx: &Tx<'_>) -> Result<i64> {
-    Ok(tx.conn().query_row(
+    tx.query_one(
         "SELECT COUNT(*) FROM reconcile_queue WHERE state = 'needs_decision'",
-        [],
+        params![],
         |r| r.get(0),
-    )?)
+    )
 }
 
 /// The line is back: everything recorded while it was down becomes due for checking.
 pub fn release_waiting(tx: &Tx<'_>, stamp: &Stamp) -> Result<usize> {
-    let ids: Vec<i64> = tx
-        .conn()
-        .prepare_cached(
-            "SELECT visit_id FROM reconcile_queue WHERE state = 'waiting' ORDER BY visit_id",
-        )?
-        .query_map([], |r| r.get(0))?
-        .collect::<Result<_, _>>()?;
+    let ids: Vec<i64> = tx.query(
+        "SELECT visit_id FROM reconcile_queue WHERE state = 'waiting' ORDER BY visit_id",
+        params![],
+        |r| r.get(0),
+    )?;
     for id in &ids {
-        tx.conn()
-            .prepare_cached(
-                "UPDATE reconcile_queue SET state = 'due', updated_at = ?1 WHERE visit_id = ?2",
-            )?
-            .execute(params![stamp.at, id])?;
+        tx.execute(
+            "UPDATE reconcile_queue SET state = 'due', updated_at = ?1 WHERE visit_id = ?2",
+            params![stamp.at, id],
+        )?;
         audit::record(
             tx,
             stamp,
@@ -283,17 +281,15 @@ pub fn record_check(
         (_, Some(_)) => QueueState::Settled,
         _ => QueueState::NeedsDecision,
     };
-    let changed = tx.conn()
-        .prepare_cached(
+    let changed = tx.execute(
             "UPDATE reconcile_queue SET state = ?1, status = ?2, differences = ?3, reason = ?4, verified = ?5,
                  attempts = attempts + 1, last_checked_at = ?6, updated_at = ?6,
-                 decision = CASE WHEN ?7 IS NULL THEN decision ELSE 'auto' END,
-                 decided_at = CASE WHEN ?7 IS NULL THEN decided_at ELSE ?6 END,
-                 decided_by = CASE WHEN ?7 IS NULL THEN decided_by ELSE ?8 END,
+                 decision = CASE WHEN CAST(?7 AS BIGINT) IS NULL THEN decision ELSE 'auto' END,
+                 decided_at = CASE WHEN CAST(?7 AS BIGINT) IS NULL THEN decided_at ELSE ?6 END,
+                 decided_by = CASE WHEN CAST(?7 AS BIGINT) IS NULL THEN decided_by ELSE ?8 END,
                  claim_declaration_id = COALESCE(?7, claim_declaration_id)
              WHERE visit_id = ?9 AND state = 'due'",
-        )?
-        .execute(params![
+        params![
             state.as_str(),
             r.status.as_str(),
             serde_json::to_string(r.differences).expect("differences serialise"),
@@ -303,7 +299,8 @@ pub fn record_check(
             r.settle_with,
             stamp.by,
             visit_id
-        ])?;
+        ],
+    )?;
     if changed == 1 {
         audit::record(
             tx,
@@ -333,7 +330,7 @@ pub fn decide(
     } else {
         QueueState::NeedsDecision
     };
-    let changed = tx.conn().execute(
+    let changed = tx.execute(
         "UPDATE reconcile_queue SET state = ?1, decision = ?2, note = ?3, claim_declaration_id = ?4,
              decided_at = ?5, decided_by = ?6, updated_at = ?5
          WHERE visit_id = ?7 AND state = 'needs_decision'",
@@ -354,7 +351,7 @@ pub fn decide(
 
 /// A voided visit needs no reconciliation: settle it with that reason.
 pub fn settle_voided(tx: &Tx<'_>, visit_id: i64, stamp: &Stamp) -> Result<()> {
-    tx.conn().execute(
+    tx.execute(
         "UPDATE reconcile_queue SET state = 'settled', decision = 'voided', decided_at = ?1, decided_by = ?2,
              updated_at = ?1 WHERE visit_id = ?3",
         params![stamp.at, stamp.by, visit_id],

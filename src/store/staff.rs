@@ -1,11 +1,10 @@
 //! Staff accounts, their PIN hashes and failed attempts, and break-glass sessions (migration 5).
 //! Hashing and the rules are the service's; this module only keeps them.
 
-use rusqlite::{params, OptionalExtension, Row};
 use serde::Serialize;
 use serde_json::json;
 
-use super::{audit, Stamp, Tx};
+use super::{audit, params, Row, Stamp, Tx};
 use crate::domain::access::{roles_from_text, roles_to_text, Role};
 use crate::error::{Error, Result};
 
@@ -60,7 +59,7 @@ pub fn actor_for(name: &str, id: i64) -> String {
 
 const ACCOUNT_COLUMNS: &str = "id, name, roles, disabled_at";
 
-fn account_row(r: &Row<'_>) -> rusqlite::Result<Account> {
+fn account_row(r: &Row<'_>) -> Result<Account> {
     let roles: String = r.get(2)?;
     Ok(Account {
         id: r.get(0)?,
@@ -73,18 +72,14 @@ fn account_row(r: &Row<'_>) -> rusqlite::Result<Account> {
 /// True once the first admin was created: from then on every action needs a signed-in
 /// account. A database before migration 5 (read without migrating) has none.
 pub fn identification_on(tx: &Tx<'_>) -> Result<bool> {
-    let on: Option<String> = tx
-        .conn()
-        .query_row(
-            "SELECT value FROM meta WHERE key = 'identification'",
-            [],
-            |r| r.get(0),
-        )
-        .optional()
-        .or_else(|e| match e {
-            rusqlite::Error::SqliteFailure(..) => Ok(None),
-            e => Err(e),
-        })?;
+    if !tx.has_table("meta")? {
+        return Ok(false);
+    }
+    let on: Option<String> = tx.query_opt(
+        "SELECT value FROM meta WHERE key = 'identification'",
+        params![],
+        |r| r.get(0),
+    )?;
     Ok(on.as_deref() == Some("on"))
 }
 
@@ -93,9 +88,9 @@ fn switch_on(tx: &Tx<'_>, stamp: &Stamp) -> Result<()> {
     if identification_on(tx)? {
         return Ok(());
     }
-    tx.conn().execute(
+    tx.execute(
         "INSERT INTO meta (key, value) VALUES ('identification', 'on')",
-        [],
+        params![],
     )?;
     audit::append(
         tx,
@@ -108,31 +103,27 @@ fn switch_on(tx: &Tx<'_>, stamp: &Stamp) -> Result<()> {
 }
 
 pub fn all(tx: &Tx<'_>) -> Result<Vec<Account>> {
-    let mut stmt = tx.conn().prepare_cached(&format!(
-        "SELECT {ACCOUNT_COLUMNS} FROM staff ORDER BY disabled_at IS NOT NULL, name"
-    ))?;
-    let rows = stmt.query_map([], account_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    tx.query(
+        &format!("SELECT {ACCOUNT_COLUMNS} FROM staff ORDER BY disabled_at IS NOT NULL, name"),
+        params![],
+        account_row,
+    )
 }
 
 pub fn by_name(tx: &Tx<'_>, name: &str) -> Result<Option<Account>> {
-    Ok(tx
-        .conn()
-        .prepare_cached(&format!(
-            "SELECT {ACCOUNT_COLUMNS} FROM staff WHERE name = ?1"
-        ))?
-        .query_row([name], account_row)
-        .optional()?)
+    tx.query_opt(
+        &format!("SELECT {ACCOUNT_COLUMNS} FROM staff WHERE name = ?1"),
+        params![name],
+        account_row,
+    )
 }
 
 pub fn get(tx: &Tx<'_>, id: i64) -> Result<Option<Account>> {
-    Ok(tx
-        .conn()
-        .prepare_cached(&format!(
-            "SELECT {ACCOUNT_COLUMNS} FROM staff WHERE id = ?1"
-        ))?
-        .query_row([id], account_row)
-        .optional()?)
+    tx.query_opt(
+        &format!("SELECT {ACCOUNT_COLUMNS} FROM staff WHERE id = ?1"),
+        params![id],
+        account_row,
+    )
 }
 
 /// Adds an account; with the admin role, switches identification on.
@@ -151,12 +142,12 @@ pub fn add(
             "an account with this name exists",
         ));
     }
-    tx.conn().execute(
-        "INSERT INTO staff (name, roles, created_at, created_by) VALUES (?1, ?2, ?3, ?4)",
+    let id: i64 = tx.value(
+        "INSERT INTO staff (name, roles, created_at, created_by) VALUES (?1, ?2, ?3, ?4)
+         RETURNING id",
         params![name, roles_to_text(roles), stamp.at, stamp.by],
     )?;
-    let id = tx.conn().last_insert_rowid();
-    tx.conn().execute(
+    tx.execute(
         "INSERT INTO staff_secrets (staff_id, pin_hash) VALUES (?1, ?2)",
         params![id, pin_hash],
     )?;
@@ -168,7 +159,7 @@ pub fn add(
 }
 
 pub fn set_roles(tx: &Tx<'_>, id: i64, roles: &[Role], stamp: &Stamp) -> Result<()> {
-    tx.conn().execute(
+    tx.execute(
         "UPDATE staff SET roles = ?2 WHERE id = ?1",
         params![id, roles_to_text(roles)],
     )?;
@@ -189,7 +180,7 @@ pub fn set_disabled(tx: &Tx<'_>, id: i64, disabled: bool, stamp: &Stamp) -> Resu
     } else {
         (None, None)
     };
-    tx.conn().execute(
+    tx.execute(
         "UPDATE staff SET disabled_at = ?2, disabled_by = ?3 WHERE id = ?1",
         params![id, at, by],
     )?;
@@ -204,7 +195,7 @@ pub fn set_disabled(tx: &Tx<'_>, id: i64, disabled: bool, stamp: &Stamp) -> Resu
 /// Sets a new PIN hash and clears the failures and any lock. The audit entry says that the PIN
 /// changed, never what to.
 pub fn set_pin(tx: &Tx<'_>, id: i64, pin_hash: &str, stamp: &Stamp) -> Result<()> {
-    tx.conn().execute(
+    tx.execute(
         "UPDATE staff_secrets SET pin_hash = ?2, failed_attempts = 0, locked_until = NULL
          WHERE staff_id = ?1",
         params![id, pin_hash],
@@ -213,19 +204,17 @@ pub fn set_pin(tx: &Tx<'_>, id: i64, pin_hash: &str, stamp: &Stamp) -> Result<()
 }
 
 pub fn secret(tx: &Tx<'_>, id: i64) -> Result<Option<Secret>> {
-    Ok(tx
-        .conn()
-        .prepare_cached(
-            "SELECT pin_hash, failed_attempts, locked_until FROM staff_secrets WHERE staff_id = ?1",
-        )?
-        .query_row([id], |r| {
+    tx.query_opt(
+        "SELECT pin_hash, failed_attempts, locked_until FROM staff_secrets WHERE staff_id = ?1",
+        params![id],
+        |r| {
             Ok(Secret {
                 pin_hash: r.get(0)?,
                 failed_attempts: r.get(1)?,
                 locked_until: r.get(2)?,
             })
-        })
-        .optional()?)
+        },
+    )
 }
 
 /// Records the run of failures, and the lock when it is reached.
@@ -235,7 +224,7 @@ pub fn set_failures(
     failed_attempts: i64,
     locked_until: Option<&str>,
 ) -> Result<()> {
-    tx.conn().execute(
+    tx.execute(
         "UPDATE staff_secrets SET failed_attempts = ?2, locked_until = ?3 WHERE staff_id = ?1",
         params![id, failed_attempts, locked_until],
     )?;
@@ -258,11 +247,11 @@ pub fn open_break_glass(
     outage_id: i64,
     stamp: &Stamp,
 ) -> Result<BreakGlass> {
-    tx.conn().execute(
-        "INSERT INTO break_glass (name, reason, outage_id, started_at) VALUES (?1, ?2, ?3, ?4)",
+    let id: i64 = tx.value(
+        "INSERT INTO break_glass (name, reason, outage_id, started_at) VALUES (?1, ?2, ?3, ?4)
+         RETURNING id",
         params![name, reason, outage_id, stamp.at],
     )?;
-    let id = tx.conn().last_insert_rowid();
     let marked = Stamp {
         at: stamp.at.clone(),
         by: actor_for(name, id),
@@ -276,7 +265,7 @@ const BREAK_GLASS_SELECT: &str = "SELECT b.id, b.name, b.reason, b.outage_id, b.
         (SELECT count(*) FROM audit_log a WHERE a.actor = b.name || '（緊急利用 #' || b.id || '）')
      FROM break_glass b";
 
-fn break_glass_row(r: &Row<'_>) -> rusqlite::Result<BreakGlass> {
+fn break_glass_row(r: &Row<'_>) -> Result<BreakGlass> {
     Ok(BreakGlass {
         id: r.get(0)?,
         name: r.get(1)?,
@@ -290,25 +279,25 @@ fn break_glass_row(r: &Row<'_>) -> rusqlite::Result<BreakGlass> {
 }
 
 pub fn break_glass(tx: &Tx<'_>, id: i64) -> Result<Option<BreakGlass>> {
-    Ok(tx
-        .conn()
-        .prepare_cached(&format!("{BREAK_GLASS_SELECT} WHERE b.id = ?1"))?
-        .query_row([id], break_glass_row)
-        .optional()?)
+    tx.query_opt(
+        &format!("{BREAK_GLASS_SELECT} WHERE b.id = ?1"),
+        params![id],
+        break_glass_row,
+    )
 }
 
 /// Every break-glass session, newest first.
 pub fn break_glass_all(tx: &Tx<'_>) -> Result<Vec<BreakGlass>> {
-    let mut stmt = tx
-        .conn()
-        .prepare_cached(&format!("{BREAK_GLASS_SELECT} ORDER BY b.id DESC"))?;
-    let rows = stmt.query_map([], break_glass_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    tx.query(
+        &format!("{BREAK_GLASS_SELECT} ORDER BY b.id DESC"),
+        params![],
+        break_glass_row,
+    )
 }
 
 /// The admin has looked at a break-glass session and what was done under it.
 pub fn review_break_glass(tx: &Tx<'_>, id: i64, stamp: &Stamp) -> Result<()> {
-    let n = tx.conn().execute(
+    let n = tx.execute(
         "UPDATE break_glass SET reviewed_at = ?2, reviewed_by = ?3
          WHERE id = ?1 AND reviewed_at IS NULL",
         params![id, stamp.at, stamp.by],

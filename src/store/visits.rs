@@ -1,11 +1,10 @@
 //! Visits: one per patient per time at reception, each with its short visit number.
 
 use chrono::{Datelike, NaiveDate};
-use rusqlite::{params, OptionalExtension, Row};
 use serde::Serialize;
 
 use super::patients::parse_text;
-use super::{audit, Stamp, Tx};
+use super::{audit, params, Row, Stamp, Tx};
 use crate::domain::{Basis, QueueState};
 use crate::error::{Error, Result};
 
@@ -44,37 +43,34 @@ fn next_visit_no(tx: &Tx<'_>, date: NaiveDate, in_outage: bool) -> Result<String
         date.month(),
         date.day()
     );
-    let n: i64 = tx
-        .conn()
-        .prepare_cached(
-            "INSERT INTO visit_counters (visit_date, prefix, last) VALUES (?1, ?2, 1)
-             ON CONFLICT (visit_date, prefix) DO UPDATE SET last = last + 1
-             RETURNING last",
-        )?
-        .query_row(params![date.to_string(), prefix], |r| r.get(0))?;
+    let n: i64 = tx.value(
+        "INSERT INTO visit_counters (visit_date, prefix, last) VALUES (?1, ?2, 1)
+         ON CONFLICT (visit_date, prefix) DO UPDATE SET last = visit_counters.last + 1
+         RETURNING last",
+        params![date.to_string(), prefix],
+    )?;
     Ok(format!("{prefix}{n:03}"))
 }
 
 /// Records a visit and puts it in the reconciliation queue, in the caller's transaction.
 pub fn insert(tx: &Tx<'_>, v: &NewVisit<'_>, stamp: &Stamp) -> Result<(i64, String)> {
     let visit_no = next_visit_no(tx, v.visit_date, v.outage_id.is_some())?;
-    tx.conn().prepare_cached(
+    let id: i64 = tx.value(
         "INSERT INTO visits (visit_no, visit_date, patient_id, declaration_id, basis, outage_id,
                              warnings, created_at, created_by)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-    )?
-    .execute(params![
-        visit_no,
-        v.visit_date.to_string(),
-        v.patient_id,
-        v.declaration_id,
-        v.basis.as_str(),
-        v.outage_id,
-        v.warnings.to_string(),
-        stamp.at,
-        stamp.by
-    ])?;
-    let id = tx.conn().last_insert_rowid();
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) RETURNING id",
+        params![
+            visit_no,
+            v.visit_date.to_string(),
+            v.patient_id,
+            v.declaration_id,
+            v.basis.as_str(),
+            v.outage_id,
+            v.warnings.to_string(),
+            stamp.at,
+            stamp.by
+        ],
+    )?;
     audit::record(
         tx,
         stamp,
@@ -95,21 +91,19 @@ pub fn insert(tx: &Tx<'_>, v: &NewVisit<'_>, stamp: &Stamp) -> Result<(i64, Stri
 
 /// The patient's visits on `date` that were not voided (id, visit number), oldest first.
 pub fn on_day_for(tx: &Tx<'_>, patient_id: i64, date: NaiveDate) -> Result<Vec<(i64, String)>> {
-    let mut stmt = tx.conn().prepare_cached(
+    tx.query(
         "SELECT id, visit_no FROM visits
          WHERE patient_id = ?1 AND visit_date = ?2 AND voided_at IS NULL ORDER BY id",
-    )?;
-    let rows = stmt.query_map(params![patient_id, date.to_string()], |r| {
-        Ok((r.get(0)?, r.get(1)?))
-    })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+        params![patient_id, date.to_string()],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )
 }
 
 const COLUMNS: &str =
     "id, visit_no, visit_date, patient_id, declaration_id, basis, outage_id, warnings,
     created_at, created_by, voided_at, void_reason";
 
-fn from_row(r: &Row<'_>) -> rusqlite::Result<Visit> {
+fn from_row(r: &Row<'_>) -> Result<Visit> {
     let date: String = r.get(2)?;
     let warnings: String = r.get(7)?;
     Ok(Visit {
@@ -131,11 +125,11 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Visit> {
 }
 
 pub fn get(tx: &Tx<'_>, id: i64) -> Result<Option<Visit>> {
-    Ok(tx
-        .conn()
-        .prepare_cached(&format!("SELECT {COLUMNS} FROM visits WHERE id = ?1"))?
-        .query_row([id], from_row)
-        .optional()?)
+    tx.query_opt(
+        &format!("SELECT {COLUMNS} FROM visits WHERE id = ?1"),
+        params![id],
+        from_row,
+    )
 }
 
 pub fn require(tx: &Tx<'_>, id: i64) -> Result<Visit> {
@@ -156,22 +150,21 @@ pub fn list(tx: &Tx<'_>, date: Option<NaiveDate>) -> Result<Vec<Visit>> {
 /// recorded: a year of visits is read a page at a time.
 pub fn page(tx: &Tx<'_>, date: Option<NaiveDate>, after: i64, limit: usize) -> Result<Vec<Visit>> {
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-    let mut stmt = tx.conn().prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM visits WHERE (?1 IS NULL OR visit_date = ?1) AND id > ?2
-         ORDER BY id LIMIT ?3"
-    ))?;
-    let rows = stmt
-        .query_map(params![date.map(|d| d.to_string()), after, limit], from_row)?
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(rows)
+    tx.query(
+        &format!(
+            "SELECT {COLUMNS} FROM visits WHERE (CAST(?1 AS TEXT) IS NULL OR visit_date = ?1) AND id > ?2
+             ORDER BY id LIMIT ?3"
+        ),
+        params![date.map(|d| d.to_string()), after, limit],
+        from_row,
+    )
 }
 
 pub fn count_in_outage(tx: &Tx<'_>, outage_id: i64) -> Result<i64> {
-    Ok(tx.conn().query_row(
+    tx.value(
         "SELECT COUNT(*) FROM visits WHERE outage_id = ?1 AND voided_at IS NULL",
-        [outage_id],
-        |r| r.get(0),
-    )?)
+        params![outage_id],
+    )
 }
 
 /// Voids a visit recorded by mistake. The row stays, marked, and its queue entry is settled.
@@ -183,7 +176,7 @@ pub fn void(tx: &Tx<'_>, id: i64, reason: &str, stamp: &Stamp) -> Result<()> {
             "already voided",
         ));
     }
-    tx.conn().execute(
+    tx.execute(
         "UPDATE visits SET voided_at = ?1, voided_by = ?2, void_reason = ?3 WHERE id = ?4",
         params![stamp.at, stamp.by, reason, id],
     )?;

@@ -9,113 +9,116 @@ use onshi_fallback::store::Store;
 
 #[test]
 fn rows_cannot_be_deleted_from_any_table() {
-    let mut r = memory_records();
-    r.outage_start("端末エラー", &[], Detection::Staff).unwrap();
-    r.intake(&intake(1)).unwrap();
-    for table in [
-        "patients",
-        "declarations",
-        "visits",
-        "outages",
-        "reconcile_queue",
-        "audit_log",
-    ] {
-        let err = r
-            .store
-            .raw()
-            .execute(&format!("DELETE FROM {table}"), [])
-            .unwrap_err();
-        assert!(
-            err.to_string().contains("never deleted") || err.to_string().contains("append-only"),
-            "{table}: {err}"
-        );
-        assert!(count(&r.store, table) > 0, "{table} lost rows");
-    }
+    on_each_engine(|mut r, _| {
+        r.outage_start("端末エラー", &[], Detection::Staff).unwrap();
+        r.intake(&intake(1)).unwrap();
+        for table in [
+            "patients",
+            "declarations",
+            "visits",
+            "outages",
+            "reconcile_queue",
+            "audit_log",
+        ] {
+            let err = r
+                .store
+                .execute_outside_app(&format!("DELETE FROM {table}"))
+                .unwrap_err();
+            assert!(
+                err.to_string().contains("never deleted")
+                    || err.to_string().contains("append-only"),
+                "{table}: {err}"
+            );
+            assert!(count(&r.store, table) > 0, "{table} lost rows");
+        }
+    });
 }
 
 #[test]
 fn audit_entries_cannot_be_updated() {
-    let mut r = memory_records();
-    r.intake(&intake(1)).unwrap();
-    let err = r
-        .store
-        .raw()
-        .execute("UPDATE audit_log SET actor = 'someone else'", [])
-        .unwrap_err();
-    assert!(err.to_string().contains("append-only"));
+    on_each_engine(|mut r, _| {
+        r.intake(&intake(1)).unwrap();
+        let err = r
+            .store
+            .execute_outside_app("UPDATE audit_log SET actor = 'someone else'")
+            .unwrap_err();
+        assert!(err.to_string().contains("append-only"));
+    });
 }
 
 #[test]
 fn declarations_are_fixed_once_written() {
-    let mut r = memory_records();
-    r.intake(&intake(1)).unwrap();
-    let err = r
-        .store
-        .raw()
-        .execute("UPDATE declarations SET number = '9999'", [])
-        .unwrap_err();
-    assert!(err.to_string().contains("supersede"));
+    on_each_engine(|mut r, _| {
+        r.intake(&intake(1)).unwrap();
+        let err = r
+            .store
+            .execute_outside_app("UPDATE declarations SET number = '9999'")
+            .unwrap_err();
+        assert!(err.to_string().contains("supersede"));
+    });
 }
 
 #[test]
 fn an_intact_database_verifies() {
-    let mut r = memory_records();
-    r.outage_start("端末エラー", &[], Detection::Staff).unwrap();
-    for n in 0..5 {
-        r.intake(&intake(n)).unwrap();
-    }
-    r.intake_returning(PatientId(1), Basis::ReturningNoChange, None)
-        .unwrap();
-    r.outage_end("復旧", Detection::Staff).unwrap();
-    let report = r.audit_verify().unwrap();
-    assert!(report.ok, "{:?}", report.problem);
-    assert!(report.entries > 10);
+    on_each_engine(|mut r, _| {
+        r.outage_start("端末エラー", &[], Detection::Staff).unwrap();
+        for n in 0..5 {
+            r.intake(&intake(n)).unwrap();
+        }
+        r.intake_returning(PatientId(1), Basis::ReturningNoChange, None)
+            .unwrap();
+        r.outage_end("復旧", Detection::Staff).unwrap();
+        let report = r.audit_verify().unwrap();
+        assert!(report.ok, "{:?}", report.problem);
+        assert!(report.entries > 10);
+    });
 }
 
 #[test]
 fn an_edited_audit_entry_is_detected_at_its_sequence_number() {
-    let mut r = memory_records();
-    for n in 0..3 {
-        r.intake(&intake(n)).unwrap();
-    }
-    // An attacker with the file drops the guard and edits history.
-    r.store
-        .raw()
-        .execute_batch(
-            "DROP TRIGGER audit_log_no_update; UPDATE audit_log SET actor = 'x' WHERE seq = 4;",
-        )
-        .unwrap();
-    let report = r.audit_verify().unwrap();
-    assert!(!report.ok);
-    assert_eq!(report.problem.unwrap().seq, Some(4));
+    on_each_engine(|mut r, _| {
+        for n in 0..3 {
+            r.intake(&intake(n)).unwrap();
+        }
+        // An attacker with the file drops the guard and edits history.
+        drop_guard(&r.store, "audit_log_no_update", "audit_log");
+        r.store
+            .execute_outside_app("UPDATE audit_log SET actor = 'x' WHERE seq = 4")
+            .unwrap();
+        let report = r.audit_verify().unwrap();
+        assert!(!report.ok);
+        assert_eq!(report.problem.unwrap().seq, Some(4));
+    });
 }
 
 #[test]
 fn a_removed_audit_entry_is_detected() {
-    let mut r = memory_records();
-    for n in 0..3 {
-        r.intake(&intake(n)).unwrap();
-    }
-    r.store
-        .raw()
-        .execute_batch("DROP TRIGGER audit_log_no_delete; DELETE FROM audit_log WHERE seq = 2;")
-        .unwrap();
-    let p = r.audit_verify().unwrap().problem.unwrap();
-    assert_eq!(p.seq, Some(3));
+    on_each_engine(|mut r, _| {
+        for n in 0..3 {
+            r.intake(&intake(n)).unwrap();
+        }
+        drop_guard(&r.store, "audit_log_no_delete", "audit_log");
+        r.store
+            .execute_outside_app("DELETE FROM audit_log WHERE seq = 2")
+            .unwrap();
+        let p = r.audit_verify().unwrap().problem.unwrap();
+        assert_eq!(p.seq, Some(3));
+    });
 }
 
 #[test]
 fn a_record_edited_behind_the_apps_back_is_detected() {
-    let mut r = memory_records();
-    r.intake(&intake(1)).unwrap();
-    r.store
-        .raw()
-        .execute_batch("DROP TRIGGER declarations_fixed; UPDATE declarations SET number = '9999' WHERE id = 1;")
-        .unwrap();
-    let p = r.audit_verify().unwrap().problem.unwrap();
-    assert_eq!(p.entity.as_deref(), Some("declaration"));
-    assert_eq!(p.entity_id.as_deref(), Some("1"));
-    assert!(p.message_ja.contains("監査ログの記録と内容が違います"));
+    on_each_engine(|mut r, _| {
+        r.intake(&intake(1)).unwrap();
+        drop_guard(&r.store, "declarations_fixed", "declarations");
+        r.store
+            .execute_outside_app("UPDATE declarations SET number = '9999' WHERE id = 1")
+            .unwrap();
+        let p = r.audit_verify().unwrap().problem.unwrap();
+        assert_eq!(p.entity.as_deref(), Some("declaration"));
+        assert_eq!(p.entity_id.as_deref(), Some("1"));
+        assert!(p.message_ja.contains("監査ログの記録と内容が違います"));
+    });
 }
 
 #[test]
@@ -128,9 +131,9 @@ fn verify_reads_a_long_chain_whole_and_finds_a_change_far_into_it() {
     let report = r.audit_verify().unwrap();
     assert!(report.ok, "{:?}", report.problem);
     assert_eq!((report.entries, report.records_checked), (2_800, 2_800));
+    drop_guard(&r.store, "declarations_fixed", "declarations");
     r.store
-        .raw()
-        .execute_batch("DROP TRIGGER declarations_fixed; UPDATE declarations SET number = '9999' WHERE id = 650;")
+        .execute_outside_app("UPDATE declarations SET number = '9999' WHERE id = 650")
         .unwrap();
     let p = r.audit_verify().unwrap().problem.unwrap();
     assert_eq!(p.entity.as_deref(), Some("declaration"));
@@ -139,28 +142,27 @@ fn verify_reads_a_long_chain_whole_and_finds_a_change_far_into_it() {
 
 #[test]
 fn a_record_deleted_behind_the_apps_back_is_detected() {
-    let mut r = memory_records();
-    r.outage_start("回線断", &[], Detection::Staff).unwrap();
-    r.outage_note("one").unwrap();
-    r.outage_note("two").unwrap();
-    r.store
-        .raw()
-        .execute_batch(
-            "DROP TRIGGER outage_notes_no_delete; DELETE FROM outage_notes WHERE id = 2;",
-        )
-        .unwrap();
-    let p = r
-        .audit_verify()
-        .unwrap()
-        .problem
-        .expect("the deletion is found");
-    assert_eq!(p.entity.as_deref(), Some("outage_note"));
-    assert_eq!(p.entity_id.as_deref(), Some("2"));
-    assert!(
-        p.message_ja.contains("削除されています"),
-        "{}",
-        p.message_ja
-    );
+    on_each_engine(|mut r, _| {
+        r.outage_start("回線断", &[], Detection::Staff).unwrap();
+        r.outage_note("one").unwrap();
+        r.outage_note("two").unwrap();
+        drop_guard(&r.store, "outage_notes_no_delete", "outage_notes");
+        r.store
+            .execute_outside_app("DELETE FROM outage_notes WHERE id = 2")
+            .unwrap();
+        let p = r
+            .audit_verify()
+            .unwrap()
+            .problem
+            .expect("the deletion is found");
+        assert_eq!(p.entity.as_deref(), Some("outage_note"));
+        assert_eq!(p.entity_id.as_deref(), Some("2"));
+        assert!(
+            p.message_ja.contains("削除されています"),
+            "{}",
+            p.message_ja
+        );
+    });
 }
 
 #[test]
@@ -206,325 +208,333 @@ fn a_cut_off_tail_is_found_by_the_heads_kept_outside_the_database() {
 
 #[test]
 fn a_visit_counter_set_back_is_detected() {
-    let mut r = memory_records();
-    for n in 0..3 {
-        r.intake(&intake(n)).unwrap();
-    }
-    assert!(r.audit_verify().unwrap().ok);
-    r.store
-        .raw()
-        .execute_batch("UPDATE visit_counters SET last = 1;")
-        .unwrap();
-    let p = r
-        .audit_verify()
-        .unwrap()
-        .problem
-        .expect("the reset is found");
-    assert_eq!(p.entity.as_deref(), Some("visit_counter"));
-    assert!(p.message_ja.contains("戻されています"), "{}", p.message_ja);
+    on_each_engine(|mut r, _| {
+        for n in 0..3 {
+            r.intake(&intake(n)).unwrap();
+        }
+        assert!(r.audit_verify().unwrap().ok);
+        r.store
+            .execute_outside_app("UPDATE visit_counters SET last = 1")
+            .unwrap();
+        let p = r
+            .audit_verify()
+            .unwrap()
+            .problem
+            .expect("the reset is found");
+        assert_eq!(p.entity.as_deref(), Some("visit_counter"));
+        assert!(p.message_ja.contains("戻されています"), "{}", p.message_ja);
+    });
 }
 
 #[test]
 fn a_row_inserted_behind_the_apps_back_is_detected() {
-    let mut r = memory_records();
-    r.intake(&intake(1)).unwrap();
-    r.store
-        .raw()
-        .execute(
+    on_each_engine(|mut r, _| {
+        r.intake(&intake(1)).unwrap();
+        r.store
+        .execute_outside_app(
             "INSERT INTO outages (started_at, reason, services, detected_by, started_by) VALUES ('x', 'y', '[]', 'staff', 'z')",
-            [],
         )
         .unwrap();
-    let p = r.audit_verify().unwrap().problem.unwrap();
-    assert_eq!(p.entity.as_deref(), Some("outage"));
+        let p = r.audit_verify().unwrap().problem.unwrap();
+        assert_eq!(p.entity.as_deref(), Some("outage"));
+    });
 }
 
 #[test]
 fn intake_is_all_or_nothing_with_its_queue_entry() {
-    let mut r = memory_records();
-    r.intake(&intake(1)).unwrap();
-    let before: Vec<i64> = [
-        "patients",
-        "declarations",
-        "visits",
-        "reconcile_queue",
-        "audit_log",
-    ]
-    .iter()
-    .map(|t| count(&r.store, t))
-    .collect();
-    // Make the queue insert fail, as a full disk or a crash at that point would.
-    r.store
-        .raw()
-        .execute_batch("CREATE TEMP TRIGGER fail_queue BEFORE INSERT ON reconcile_queue BEGIN SELECT RAISE(ABORT, 'boom'); END;")
+    on_each_engine(|mut r, engine| {
+        r.intake(&intake(1)).unwrap();
+        let before: Vec<i64> = [
+            "patients",
+            "declarations",
+            "visits",
+            "reconcile_queue",
+            "audit_log",
+        ]
+        .iter()
+        .map(|t| count(&r.store, t))
+        .collect();
+        // Make the queue insert fail, as a full disk or a crash at that point would.
+        r.store
+        .execute_outside_app(match engine {
+            Engine::Sqlite => "CREATE TEMP TRIGGER fail_queue BEFORE INSERT ON reconcile_queue BEGIN SELECT RAISE(ABORT, 'boom'); END;",
+            Engine::Postgres => "CREATE FUNCTION boom() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'boom'; END $$;
+                CREATE TRIGGER fail_queue BEFORE INSERT ON reconcile_queue FOR EACH ROW EXECUTE FUNCTION boom();",
+        })
         .unwrap();
-    let err = r.intake(&intake(2)).unwrap_err();
-    assert!(matches!(err, Error::Db(_)), "{err:?}");
-    let after: Vec<i64> = [
-        "patients",
-        "declarations",
-        "visits",
-        "reconcile_queue",
-        "audit_log",
-    ]
-    .iter()
-    .map(|t| count(&r.store, t))
-    .collect();
-    assert_eq!(before, after, "a failed intake left rows behind");
-    // and every visit has its queue entry
-    let orphans: i64 = r
+        let err = r.intake(&intake(2)).unwrap_err();
+        assert!(matches!(err, Error::Db(_) | Error::Pg(_)), "{err:?}");
+        let after: Vec<i64> = [
+            "patients",
+            "declarations",
+            "visits",
+            "reconcile_queue",
+            "audit_log",
+        ]
+        .iter()
+        .map(|t| count(&r.store, t))
+        .collect();
+        assert_eq!(before, after, "a failed intake left rows behind");
+        // and every visit has its queue entry
+        let orphans: i64 = r
         .store
-        .raw()
-        .query_row(
-            "SELECT COUNT(*) FROM visits WHERE id NOT IN (SELECT visit_id FROM reconcile_queue)",
-            [],
-            |r| r.get(0),
-        )
+        .read(|tx| tx.value("SELECT COUNT(*) FROM visits WHERE id NOT IN (SELECT visit_id FROM reconcile_queue)", &[]))
         .unwrap();
-    assert_eq!(orphans, 0);
+        assert_eq!(orphans, 0);
+    });
 }
 
 #[test]
 fn bad_input_writes_nothing() {
-    let mut r = memory_records();
-    let mut bad = intake(1);
-    bad.insurance.insurer_number = "01130013".into();
-    let audit_before = count(&r.store, "audit_log");
-    let err = r.intake(&bad).unwrap_err();
-    assert!(err.is_bad_input());
-    assert_eq!(count(&r.store, "audit_log"), audit_before);
-    assert_eq!(count(&r.store, "patients"), 0);
+    on_each_engine(|mut r, _| {
+        let mut bad = intake(1);
+        bad.insurance.insurer_number = "01130013".into();
+        let audit_before = count(&r.store, "audit_log");
+        let err = r.intake(&bad).unwrap_err();
+        assert!(err.is_bad_input());
+        assert_eq!(count(&r.store, "audit_log"), audit_before);
+        assert_eq!(count(&r.store, "patients"), 0);
+    });
 }
 
 #[test]
 fn visit_numbers_count_up_per_day_and_mark_the_outage() {
-    let mut r = memory_records();
-    let a = r.intake(&intake(1)).unwrap();
-    assert_eq!(a.visit_no, "S-1125-001");
-    r.outage_start("端末エラー", &[], Detection::Staff).unwrap();
-    let b = r.intake(&intake(2)).unwrap();
-    let c = r.intake(&intake(3)).unwrap();
-    assert_eq!(b.visit_no, "D-1125-001");
-    assert_eq!(c.visit_no, "D-1125-002");
+    on_each_engine(|mut r, _| {
+        let a = r.intake(&intake(1)).unwrap();
+        assert_eq!(a.visit_no, "S-1125-001");
+        r.outage_start("端末エラー", &[], Detection::Staff).unwrap();
+        let b = r.intake(&intake(2)).unwrap();
+        let c = r.intake(&intake(3)).unwrap();
+        assert_eq!(b.visit_no, "D-1125-001");
+        assert_eq!(c.visit_no, "D-1125-002");
+    });
 }
 
 #[test]
 fn visits_made_during_an_outage_wait_then_become_due() {
-    let mut r = memory_records();
-    r.outage_start("端末エラー", &[], Detection::Staff).unwrap();
-    r.intake(&intake(1)).unwrap();
-    let rows = r.visits(None).unwrap();
-    assert_eq!(rows[0].queue_state.unwrap().as_str(), "waiting");
-    let (_, released) = r.outage_end("", Detection::Staff).unwrap();
-    assert_eq!(released, 1);
-    assert_eq!(
-        r.visits(None).unwrap()[0].queue_state.unwrap().as_str(),
-        "due"
-    );
-    assert_eq!(r.status().unwrap().queued, 1);
+    on_each_engine(|mut r, _| {
+        r.outage_start("端末エラー", &[], Detection::Staff).unwrap();
+        r.intake(&intake(1)).unwrap();
+        let rows = r.visits(None).unwrap();
+        assert_eq!(rows[0].queue_state.unwrap().as_str(), "waiting");
+        let (_, released) = r.outage_end("", Detection::Staff).unwrap();
+        assert_eq!(released, 1);
+        assert_eq!(
+            r.visits(None).unwrap()[0].queue_state.unwrap().as_str(),
+            "due"
+        );
+        assert_eq!(r.status().unwrap().queued, 1);
+    });
 }
 
 #[test]
 fn no_change_reuses_no_insurance_reconciliation_left_to_follow_up_unless_a_reason_is_given() {
     use onshi_fallback::domain::ids::VisitId;
     use onshi_fallback::service::Decision;
-    let mut r = memory_records();
-    let first = r.intake(&intake(1)).unwrap();
-    // The clerk could not settle it: 要確認, still open.
-    r.store
-        .raw()
-        .execute(
-            "UPDATE reconcile_queue SET status = 'needs_manual', state = 'needs_decision' WHERE visit_id = ?1",
-            [first.visit_id.0],
+    on_each_engine(|mut r, _| {
+        let first = r.intake(&intake(1)).unwrap();
+        // The clerk could not settle it: 要確認, still open.
+        r.store
+        .execute_outside_app(&format!(
+            "UPDATE reconcile_queue SET status = 'needs_manual', state = 'needs_decision' WHERE visit_id = {}",
+            first.visit_id.0
+        ))
+        .unwrap();
+        r.resolve(
+            VisitId(first.visit_id.0),
+            Decision::FollowUp,
+            "保険者に電話",
         )
         .unwrap();
-    r.resolve(
-        VisitId(first.visit_id.0),
-        Decision::FollowUp,
-        "保険者に電話",
-    )
-    .unwrap();
-    let doubt = r
-        .doubt_about_last_insurance(first.patient_id)
-        .unwrap()
-        .unwrap();
-    assert!(doubt.contains("要確認のまま"), "{doubt}");
-    let err = r
-        .intake_returning(first.patient_id, Basis::ReturningNoChange, None)
-        .unwrap_err();
-    assert!(err.ja().contains("要確認のまま"), "{}", err.ja());
-    assert_eq!(r.visits(None).unwrap().len(), 1, "nothing recorded");
-    let taken = r
-        .intake_returning(
-            first.patient_id,
-            Basis::ReturningNoChange,
-            Some("保険証を確認、変更なし"),
-        )
-        .unwrap();
-    let said: Vec<&str> = taken
-        .warnings
-        .iter()
-        .map(|w| w.message_ja.as_str())
-        .collect();
-    assert!(
-        said.iter()
-            .any(|w| w.contains("申告のまま受付（理由: 保険証を確認、変更なし）")),
-        "{said:?}"
-    );
-    assert!(
-        said.iter()
-            .any(|w| w.contains(&format!("本日受付済み {}", first.visit_no))),
-        "{said:?}"
-    );
+        let doubt = r
+            .doubt_about_last_insurance(first.patient_id)
+            .unwrap()
+            .unwrap();
+        assert!(doubt.contains("要確認のまま"), "{doubt}");
+        let err = r
+            .intake_returning(first.patient_id, Basis::ReturningNoChange, None)
+            .unwrap_err();
+        assert!(err.ja().contains("要確認のまま"), "{}", err.ja());
+        assert_eq!(r.visits(None).unwrap().len(), 1, "nothing recorded");
+        let taken = r
+            .intake_returning(
+                first.patient_id,
+                Basis::ReturningNoChange,
+                Some("保険証を確認、変更なし"),
+            )
+            .unwrap();
+        let said: Vec<&str> = taken
+            .warnings
+            .iter()
+            .map(|w| w.message_ja.as_str())
+            .collect();
+        assert!(
+            said.iter()
+                .any(|w| w.contains("申告のまま受付（理由: 保険証を確認、変更なし）")),
+            "{said:?}"
+        );
+        assert!(
+            said.iter()
+                .any(|w| w.contains(&format!("本日受付済み {}", first.visit_no))),
+            "{said:?}"
+        );
+    });
 }
 
 #[test]
 fn a_voided_visit_reads_as_cancelled_in_the_clerks_list() {
-    let mut r = memory_records();
-    let v = r.intake(&intake(1)).unwrap();
-    r.void_visit(v.visit_id, "二重受付").unwrap();
-    let row = r.reconcile_list().unwrap().remove(0);
-    assert!(row.voided);
-    assert_eq!(row.status_ja(), "取消");
+    on_each_engine(|mut r, _| {
+        let v = r.intake(&intake(1)).unwrap();
+        r.void_visit(v.visit_id, "二重受付").unwrap();
+        let row = r.reconcile_list().unwrap().remove(0);
+        assert!(row.voided);
+        assert_eq!(row.status_ja(), "取消");
+    });
 }
 
 #[test]
 fn the_same_person_is_not_registered_twice() {
-    let mut r = memory_records();
-    let a = r.intake(&intake(1)).unwrap();
-    let b = r.intake(&intake(1)).unwrap();
-    assert_eq!(a.patient_id, b.patient_id);
-    assert_eq!(count(&r.store, "patients"), 1);
-    // the newer declaration supersedes, the older stays
-    assert_eq!(count(&r.store, "declarations"), 2);
-    let current: i64 = r
-        .store
-        .raw()
-        .query_row(
-            "SELECT COUNT(*) FROM declarations WHERE superseded_by IS NULL",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
-    assert_eq!(current, 1);
+    on_each_engine(|mut r, _| {
+        let a = r.intake(&intake(1)).unwrap();
+        let b = r.intake(&intake(1)).unwrap();
+        assert_eq!(a.patient_id, b.patient_id);
+        assert_eq!(count(&r.store, "patients"), 1);
+        // the newer declaration supersedes, the older stays
+        assert_eq!(count(&r.store, "declarations"), 2);
+        let current: i64 = r
+            .store
+            .read(|tx| {
+                tx.value(
+                    "SELECT COUNT(*) FROM declarations WHERE superseded_by IS NULL",
+                    &[],
+                )
+            })
+            .unwrap();
+        assert_eq!(current, 1);
+    });
 }
 
 #[test]
 fn a_possible_duplicate_is_registered_but_flagged() {
-    let mut r = memory_records();
-    r.intake(&intake(1)).unwrap();
-    let mut other = intake(1);
-    other.patient.name = "山田 太朗".into(); // a different kanji, same カナ and birth date
-    let b = r.intake(&other).unwrap();
-    assert_eq!(b.patient_id, PatientId(2));
-    assert!(b.warnings.iter().any(|w| w.message_ja.contains("P1")));
+    on_each_engine(|mut r, _| {
+        r.intake(&intake(1)).unwrap();
+        let mut other = intake(1);
+        other.patient.name = "山田 太朗".into(); // a different kanji, same カナ and birth date
+        let b = r.intake(&other).unwrap();
+        assert_eq!(b.patient_id, PatientId(2));
+        assert!(b.warnings.iter().any(|w| w.message_ja.contains("P1")));
+    });
 }
 
 #[test]
 fn returning_patient_reuses_the_last_declaration() {
-    let mut r = memory_records();
-    let a = r.intake(&intake(1)).unwrap();
-    let b = r
-        .intake_returning(a.patient_id, Basis::ReturningNoChange, None)
-        .unwrap();
-    let rows = r.visits(None).unwrap();
-    assert_eq!(rows[0].visit.declaration_id, rows[1].visit.declaration_id);
-    assert_eq!(rows[1].visit.basis.as_str(), "returning_no_change");
-    assert_eq!(b.patient_id, a.patient_id);
-    let err = r
-        .intake_returning(PatientId(99), Basis::ReturningNoChange, None)
-        .unwrap_err();
-    assert!(err.is_bad_input());
+    on_each_engine(|mut r, _| {
+        let a = r.intake(&intake(1)).unwrap();
+        let b = r
+            .intake_returning(a.patient_id, Basis::ReturningNoChange, None)
+            .unwrap();
+        let rows = r.visits(None).unwrap();
+        assert_eq!(rows[0].visit.declaration_id, rows[1].visit.declaration_id);
+        assert_eq!(rows[1].visit.basis.as_str(), "returning_no_change");
+        assert_eq!(b.patient_id, a.patient_id);
+        let err = r
+            .intake_returning(PatientId(99), Basis::ReturningNoChange, None)
+            .unwrap_err();
+        assert!(err.is_bad_input());
+    });
 }
 
 #[test]
 fn an_outage_start_is_idempotent() {
-    let mut r = memory_records();
-    let (a, started) = r
-        .outage_start(
-            "端末エラー",
-            &[onshi_fallback::domain::Service::Qualification],
-            Detection::Staff,
-        )
-        .unwrap();
-    assert!(started);
-    let (b, started) = r
-        .outage_start(
-            "もう一度",
-            &[onshi_fallback::domain::Service::Eprescription],
-            Detection::Staff,
-        )
-        .unwrap();
-    assert!(!started);
-    assert_eq!(a.id, b.id);
-    assert_eq!(b.services.len(), 2, "the newly named service is added");
-    assert_eq!(count(&r.store, "outages"), 1);
-    assert!(r.outage_end("", Detection::Staff).is_ok());
-    assert!(r
-        .outage_end("", Detection::Staff)
-        .unwrap_err()
-        .is_bad_input());
+    on_each_engine(|mut r, _| {
+        let (a, started) = r
+            .outage_start(
+                "端末エラー",
+                &[onshi_fallback::domain::Service::Qualification],
+                Detection::Staff,
+            )
+            .unwrap();
+        assert!(started);
+        let (b, started) = r
+            .outage_start(
+                "もう一度",
+                &[onshi_fallback::domain::Service::Eprescription],
+                Detection::Staff,
+            )
+            .unwrap();
+        assert!(!started);
+        assert_eq!(a.id, b.id);
+        assert_eq!(b.services.len(), 2, "the newly named service is added");
+        assert_eq!(count(&r.store, "outages"), 1);
+        assert!(r.outage_end("", Detection::Staff).is_ok());
+        assert!(r
+            .outage_end("", Detection::Staff)
+            .unwrap_err()
+            .is_bad_input());
+    });
 }
 
 #[test]
 fn search_finds_by_kana_name_birth_date_and_numbers() {
-    let mut r = memory_records();
-    for n in 0..10 {
-        r.intake(&intake(n)).unwrap();
-    }
-    let ids = |q: &str| {
-        r.search_patients(q, 50)
-            .unwrap()
-            .into_iter()
-            .map(|h| h.patient_id)
-            .collect::<Vec<_>>()
-    };
-    assert_eq!(ids("やまだ").len(), 2); // n = 0, 5
-    assert_eq!(ids("ﾔﾏﾀﾞ"), ids("ヤマダ"));
-    assert_eq!(ids("ヤマダ タロウ"), ids("やまだ"), "family + given name");
-    assert_eq!(ids("タロウ").len(), 2, "given name alone");
-    assert_eq!(ids("山田"), ids("やまだ"));
-    assert_eq!(ids("S45.3.2"), vec![PatientId(2)]);
-    assert_eq!(ids("昭和45年3月2日"), vec![PatientId(2)]);
-    assert_eq!(ids("1003"), vec![PatientId(4)]);
-    assert_eq!(ids("01130012").len(), 10);
-    assert_eq!(ids("やまだ S45.3.6"), vec![PatientId(6)]);
-    assert!(ids("スズキ S45.3.6").is_empty(), "every word must match");
+    on_each_engine(|mut r, _| {
+        for n in 0..10 {
+            r.intake(&intake(n)).unwrap();
+        }
+        let ids = |q: &str| {
+            r.search_patients(q, 50)
+                .unwrap()
+                .into_iter()
+                .map(|h| h.patient_id)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(ids("やまだ").len(), 2); // n = 0, 5
+        assert_eq!(ids("ﾔﾏﾀﾞ"), ids("ヤマダ"));
+        assert_eq!(ids("ヤマダ タロウ"), ids("やまだ"), "family + given name");
+        assert_eq!(ids("タロウ").len(), 2, "given name alone");
+        assert_eq!(ids("山田"), ids("やまだ"));
+        assert_eq!(ids("S45.3.2"), vec![PatientId(2)]);
+        assert_eq!(ids("昭和45年3月2日"), vec![PatientId(2)]);
+        assert_eq!(ids("1003"), vec![PatientId(4)]);
+        assert_eq!(ids("01130012").len(), 10);
+        assert_eq!(ids("やまだ S45.3.6"), vec![PatientId(6)]);
+        assert!(ids("スズキ S45.3.6").is_empty(), "every word must match");
+    });
 }
 
 #[test]
 fn a_number_that_also_reads_as_a_date_is_searched_both_ways() {
-    let mut r = memory_records();
-    // Insurer numbers (valid check digits) whose digits are also a YYYYMMDD date.
-    for n in 0..6 {
-        let mut i = intake(n);
-        i.insurance.insurer_number = ["01130426", "06130314"][n % 2].into();
+    on_each_engine(|mut r, _| {
+        // Insurer numbers (valid check digits) whose digits are also a YYYYMMDD date.
+        for n in 0..6 {
+            let mut i = intake(n);
+            i.insurance.insurer_number = ["01130426", "06130314"][n % 2].into();
+            r.intake(&i).unwrap();
+        }
+        // A patient born 1970-03-01 (intake 0, S45.3.1), and another whose insured number is
+        // 19700301.
+        let mut i = intake(10);
+        i.insurance.number = "19700301".into();
         r.intake(&i).unwrap();
-    }
-    // A patient born 1970-03-01 (intake 0, S45.3.1), and another whose insured number is
-    // 19700301.
-    let mut i = intake(10);
-    i.insurance.number = "19700301".into();
-    r.intake(&i).unwrap();
-    let ids = |q: &str| {
-        let mut ids: Vec<PatientId> = r
-            .search_patients(q, 50)
-            .unwrap()
-            .into_iter()
-            .map(|h| h.patient_id)
-            .collect();
-        ids.sort_by_key(|p| p.0);
-        ids
-    };
-    let p = |ns: &[i64]| ns.iter().map(|&n| PatientId(n)).collect::<Vec<_>>();
-    assert_eq!(ids("01130426"), p(&[1, 3, 5]));
-    assert_eq!(ids("０６１３０３１４"), p(&[2, 4, 6]), "full-width too");
-    assert_eq!(ids("19700301"), p(&[1, 7]), "the birth date and the number");
-    assert_eq!(
-        ids("01130426 やまだ"),
-        p(&[1]),
-        "and every word still must match"
-    );
+        let ids = |q: &str| {
+            let mut ids: Vec<PatientId> = r
+                .search_patients(q, 50)
+                .unwrap()
+                .into_iter()
+                .map(|h| h.patient_id)
+                .collect();
+            ids.sort_by_key(|p| p.0);
+            ids
+        };
+        let p = |ns: &[i64]| ns.iter().map(|&n| PatientId(n)).collect::<Vec<_>>();
+        assert_eq!(ids("01130426"), p(&[1, 3, 5]));
+        assert_eq!(ids("０６１３０３１４"), p(&[2, 4, 6]), "full-width too");
+        assert_eq!(ids("19700301"), p(&[1, 7]), "the birth date and the number");
+        assert_eq!(
+            ids("01130426 やまだ"),
+            p(&[1]),
+            "and every word still must match"
+        );
+    });
 }
 
 #[test]
@@ -647,24 +657,25 @@ fn released_migrations_are_never_edited() {
 
 #[test]
 fn search_folds_variant_forms_of_names() {
-    let mut r = memory_records();
-    for (n, name) in ["髙橋 一郎", "山﨑 花子", "𠮷田 太郎"].iter().enumerate() {
-        let mut i = intake(n);
-        i.patient.name = name.to_string();
-        r.intake(&i).unwrap();
-    }
-    for (typed, want) in [
-        ("高橋", "髙橋 一郎"),
-        ("髙橋", "髙橋 一郎"),
-        ("山崎", "山﨑 花子"),
-        ("吉田", "𠮷田 太郎"),
-        ("𠮷田", "𠮷田 太郎"),
-    ] {
-        let hits = r.search_patients(typed, 5).unwrap();
-        assert!(
-            hits.iter().any(|h| h.patient.details.name == want),
-            "{typed} finds {want}: {hits:?}"
-        );
-    }
-    assert!(r.audit_verify().unwrap().ok);
+    on_each_engine(|mut r, _| {
+        for (n, name) in ["髙橋 一郎", "山﨑 花子", "𠮷田 太郎"].iter().enumerate() {
+            let mut i = intake(n);
+            i.patient.name = name.to_string();
+            r.intake(&i).unwrap();
+        }
+        for (typed, want) in [
+            ("高橋", "髙橋 一郎"),
+            ("髙橋", "髙橋 一郎"),
+            ("山崎", "山﨑 花子"),
+            ("吉田", "𠮷田 太郎"),
+            ("𠮷田", "𠮷田 太郎"),
+        ] {
+            let hits = r.search_patients(typed, 5).unwrap();
+            assert!(
+                hits.iter().any(|h| h.patient.details.name == want),
+                "{typed} finds {want}: {hits:?}"
+            );
+        }
+        assert!(r.audit_verify().unwrap().ok);
+    });
 }

@@ -7,12 +7,11 @@
 
 mod verify;
 
-use rusqlite::types::ValueRef;
-use rusqlite::{params, OptionalExtension};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
-use super::{Stamp, Tx};
+use super::engine::Cell;
+use super::{params, Row, Stamp, Tx};
 use crate::error::Result;
 
 pub use verify::{verify, ClockStep, Problem, VerifyReport};
@@ -45,12 +44,11 @@ pub fn row_snapshot(tx: &Tx<'_>, entity: &str, id: i64) -> Result<Option<Value>>
     let Some((table, key)) = table_of(entity) else {
         return Ok(None);
     };
-    let mut stmt = tx
-        .conn()
-        .prepare_cached(&format!("SELECT * FROM {table} WHERE {key} = ?1"))?;
-    let names: Vec<String> = stmt.column_names().map(String::from).collect();
-    let row = stmt.query_row([id], |r| row_value(r, &names)).optional()?;
-    Ok(row)
+    tx.query_opt(
+        &format!("SELECT * FROM {table} WHERE {key} = ?1"),
+        params![id],
+        row_value,
+    )
 }
 
 fn entry_hash(
@@ -137,14 +135,11 @@ pub fn append(
     entity_id: &str,
     detail: &Value,
 ) -> Result<()> {
-    let previous: Option<(String, String)> = tx
-        .conn()
-        .query_row(
-            "SELECT hash, at FROM audit_log ORDER BY seq DESC LIMIT 1",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()?;
+    let previous: Option<(String, String)> = tx.query_opt(
+        "SELECT hash, at FROM audit_log ORDER BY seq DESC LIMIT 1",
+        params![],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
     let at = super::timestamp(chrono::Local::now().fixed_offset());
     let (prev, moved_back) = match previous {
         Some((hash, prev_at)) => {
@@ -158,14 +153,11 @@ pub fn append(
         Some(prev_at) => with_clock_moved_back(detail, prev_at).to_string(),
     };
     let hash = entry_hash(&prev, &at, &stamp.by, action, entity, entity_id, &detail);
-    tx.conn()
-        .prepare_cached(
-            "INSERT INTO audit_log (at, actor, action, entity, entity_id, detail, prev_hash, hash)
+    tx.execute(
+        "INSERT INTO audit_log (at, actor, action, entity, entity_id, detail, prev_hash, hash)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        )?
-        .execute(params![
-            at, stamp.by, action, entity, entity_id, detail, prev, hash
-        ])?;
+        params![at, stamp.by, action, entity, entity_id, detail, prev, hash],
+    )?;
     Ok(())
 }
 
@@ -195,24 +187,20 @@ fn with_clock_moved_back(detail: &Value, previous_at: String) -> Value {
 
 /// The head of the chain: the newest entry's sequence number and hash.
 pub fn head(tx: &Tx<'_>) -> Result<Option<(i64, String)>> {
-    Ok(tx
-        .conn()
-        .query_row(
-            "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()?)
+    tx.query_opt(
+        "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1",
+        params![],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )
 }
 
 /// The hash the chain holds at `seq`, if it reaches that far.
 pub fn hash_at(tx: &Tx<'_>, seq: i64) -> Result<Option<String>> {
-    Ok(tx
-        .conn()
-        .query_row("SELECT hash FROM audit_log WHERE seq = ?1", [seq], |r| {
-            r.get(0)
-        })
-        .optional()?)
+    tx.query_opt(
+        "SELECT hash FROM audit_log WHERE seq = ?1",
+        params![seq],
+        |r| r.get(0),
+    )
 }
 
 /// Checks the chain against a head recorded outside the database (`where_ja` says where):
@@ -247,30 +235,25 @@ pub fn check_anchor(
 
 /// When the newest audit entry was written, if any.
 pub fn latest_at(tx: &Tx<'_>) -> Result<Option<String>> {
-    Ok(tx
-        .conn()
-        .query_row(
-            "SELECT at FROM audit_log ORDER BY seq DESC LIMIT 1",
-            [],
-            |r| r.get(0),
-        )
-        .optional()?)
+    tx.query_opt(
+        "SELECT at FROM audit_log ORDER BY seq DESC LIMIT 1",
+        params![],
+        |r| r.get(0),
+    )
 }
 
 /// A row as JSON (column → value), the shape [`row_snapshot`] records.
-fn row_value(r: &rusqlite::Row<'_>, names: &[String]) -> rusqlite::Result<Value> {
+fn row_value(r: &Row<'_>) -> Result<Value> {
     let mut m = Map::new();
-    for (i, name) in names.iter().enumerate() {
-        let v = match r.get_ref(i)? {
-            ValueRef::Null => Value::Null,
-            ValueRef::Integer(n) => Value::from(n),
-            ValueRef::Real(f) => Value::from(f),
-            ValueRef::Text(t) => Value::from(String::from_utf8_lossy(t).into_owned()),
-            ValueRef::Blob(b) => {
-                Value::from(b.iter().map(|x| format!("{x:02x}")).collect::<String>())
-            }
+    for i in 0..r.len() {
+        let v = match r.cell(i)? {
+            Cell::Null => Value::Null,
+            Cell::Integer(n) => Value::from(n),
+            Cell::Real(f) => Value::from(f),
+            Cell::Text(t) => Value::from(t.into_owned()),
+            Cell::Blob(b) => Value::from(b.iter().map(|x| format!("{x:02x}")).collect::<String>()),
         };
-        m.insert(name.clone(), v);
+        m.insert(r.column_name(i).to_string(), v);
     }
     Ok(Value::Object(m))
 }
@@ -292,13 +275,12 @@ mod tests {
     fn entry_from_the_future(tx: &Tx<'_>) {
         let at = "2099-01-01T00:00:00+09:00";
         let hash = entry_hash(GENESIS_HASH, at, "受付", "probe", "probe", "1", "{}");
-        tx.conn()
-            .execute(
-                "INSERT INTO audit_log (at, actor, action, entity, entity_id, detail, prev_hash, hash)
+        tx.execute(
+            "INSERT INTO audit_log (at, actor, action, entity, entity_id, detail, prev_hash, hash)
                  VALUES (?1, '受付', 'probe', 'probe', '1', '{}', ?2, ?3)",
-                params![at, GENESIS_HASH, hash],
-            )
-            .unwrap();
+            params![at, GENESIS_HASH, hash],
+        )
+        .unwrap();
     }
 
     #[test]

@@ -11,8 +11,6 @@ use std::mem::take;
 use std::ops::Range;
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 
-use rusqlite::types::ValueRef;
-use rusqlite::OptionalExtension;
 use serde::Serialize;
 use serde_json::value::RawValue;
 use serde_json::Value;
@@ -21,7 +19,8 @@ use std::collections::BTreeMap;
 
 use super::{entry_digest, hex, GENESIS_HASH, TRACKED};
 use crate::error::Result;
-use crate::store::Tx;
+use crate::store::engine::Cell;
+use crate::store::{params, Row, Tx};
 
 /// What `audit verify` found.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -201,38 +200,32 @@ pub fn verify(tx: &Tx<'_>) -> Result<VerifyReport> {
 /// Reads the chain in order to the checker. False when the checker stopped early (it found a
 /// problem).
 fn send_entries(tx: &Tx<'_>, send: &SyncSender<Work>) -> Result<bool> {
-    let mut stmt = tx.conn().prepare(
+    let mut batch = Batch::default();
+    let mut stopped = false;
+    tx.for_each(
         "SELECT seq, at, actor, action, entity, entity_id, detail, prev_hash, hash
          FROM audit_log ORDER BY seq",
+        params![],
+        |r| {
+            let mut fields: [Range<usize>; 8] = Default::default();
+            for (i, field) in fields.iter_mut().enumerate() {
+                *field = match r.cell(i + 1)? {
+                    Cell::Text(t) => batch.add(t.as_bytes()),
+                    Cell::Blob(b) => batch.add(&b),
+                    _ => batch.add(b""),
+                };
+            }
+            batch.items.push(RawEntry {
+                seq: r.get(0)?,
+                fields,
+            });
+            if batch.items.len() == BATCH && send.send(Work::Entries(take(&mut batch))).is_err() {
+                stopped = true;
+            }
+            Ok(!stopped)
+        },
     )?;
-    let mut rows = stmt.query([])?;
-    let mut batch = Batch::default();
-    while let Some(r) = rows.next()? {
-        let mut fields: [Range<usize>; 8] = Default::default();
-        for (i, field) in fields.iter_mut().enumerate() {
-            *field = batch.add(
-                r.get_ref(i + 1)?
-                    .as_bytes()
-                    .map_err(rusqlite::Error::from)?,
-            );
-        }
-        batch.items.push(RawEntry {
-            seq: r.get(0)?,
-            fields,
-        });
-        if batch.items.len() == BATCH && send.send(Work::Entries(take(&mut batch))).is_err() {
-            return Ok(false);
-        }
-    }
-    Ok(send.send(Work::Entries(batch)).is_ok())
-}
-
-fn table_exists(tx: &Tx<'_>, table: &str) -> Result<bool> {
-    Ok(tx.conn().query_row(
-        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1)",
-        [table],
-        |r| r.get(0),
-    )?)
+    Ok(!stopped && send.send(Work::Entries(batch)).is_ok())
 }
 
 /// Reads every row of every tracked table, in (entity, id) order, as the text its snapshot
@@ -242,36 +235,50 @@ fn send_rows(tx: &Tx<'_>, send: &SyncSender<Work>) -> Result<bool> {
     let mut text = Vec::new();
     for (index, (_, table, key)) in TRACKED.iter().enumerate() {
         // A backup from before a table's migration has none of its records.
-        if !table_exists(tx, table)? {
+        if !tx.has_table(table)? {
             continue;
         }
-        let mut stmt = tx
-            .conn()
-            .prepare(&format!("SELECT * FROM {table} ORDER BY {key}"))?;
-        let names: Vec<String> = stmt.column_names().map(String::from).collect();
-        let key_col = names.iter().position(|n| n == key).unwrap_or(0);
-        // The columns as a snapshot writes them: in key order, derived ones left out.
-        let mut columns: Vec<(String, usize)> = names
-            .iter()
-            .enumerate()
-            .filter(|(_, n)| !DERIVED.contains(&n.as_str()))
-            .map(|(i, n)| (serde_json::to_string(n).expect("a column name"), i))
-            .collect();
-        columns.sort();
-        let mut rows = stmt.query([])?;
-        while let Some(r) = rows.next()? {
-            row_text(r, &columns, &mut text)?;
-            let row = RawRow {
-                record: (index, r.get(key_col)?),
-                text: batch.add(&text),
-            };
-            batch.items.push(row);
-            if batch.items.len() == BATCH && send.send(Work::Rows(take(&mut batch))).is_err() {
-                return Ok(false);
-            }
+        // The columns as a snapshot writes them (in key order, derived ones left out), taken
+        // from the first row.
+        let mut layout: Option<(usize, Vec<(String, usize)>)> = None;
+        let mut stopped = false;
+        tx.for_each(
+            &format!("SELECT * FROM {table} ORDER BY {key}"),
+            params![],
+            |r| {
+                let (key_col, columns) = layout.get_or_insert_with(|| snapshot_columns(r, key));
+                row_text(r, columns, &mut text)?;
+                let row = RawRow {
+                    record: (index, r.get(*key_col)?),
+                    text: batch.add(&text),
+                };
+                batch.items.push(row);
+                if batch.items.len() == BATCH && send.send(Work::Rows(take(&mut batch))).is_err() {
+                    stopped = true;
+                }
+                Ok(!stopped)
+            },
+        )?;
+        if stopped {
+            return Ok(false);
         }
     }
     Ok(send.send(Work::Rows(batch)).is_ok())
+}
+
+/// The key's column, and the columns a snapshot holds: their quoted names in key order, each
+/// with its place in the row.
+fn snapshot_columns(r: &Row<'_>, key: &str) -> (usize, Vec<(String, usize)>) {
+    let names: Vec<&str> = (0..r.len()).map(|i| r.column_name(i)).collect();
+    let key_col = names.iter().position(|n| *n == key).unwrap_or(0);
+    let mut columns: Vec<(String, usize)> = names
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| !DERIVED.contains(n))
+        .map(|(i, n)| (serde_json::to_string(n).expect("a column name"), i))
+        .collect();
+    columns.sort();
+    (key_col, columns)
 }
 
 /// Checks each entry's sequence number, link and hash, digests its snapshot, and digests each
@@ -424,11 +431,7 @@ fn compare(last: Vec<Snapshot>, rows: Vec<Snapshot>) -> Option<Problem> {
 /// A row as the compact JSON text a snapshot holds (what `Value::to_string` writes for
 /// [`row_value`]), written straight into `out`: `columns` are the quoted names, in key order.
 /// Text is escaped in place rather than built into values (verify does this for every row).
-fn row_text(
-    r: &rusqlite::Row<'_>,
-    columns: &[(String, usize)],
-    out: &mut Vec<u8>,
-) -> rusqlite::Result<()> {
+fn row_text(r: &Row<'_>, columns: &[(String, usize)], out: &mut Vec<u8>) -> Result<()> {
     out.clear();
     out.push(b'{');
     for (n, (name, i)) in columns.iter().enumerate() {
@@ -437,18 +440,12 @@ fn row_text(
         }
         out.extend_from_slice(name.as_bytes());
         out.push(b':');
-        let written = match r.get_ref(*i)? {
-            ValueRef::Null => out.write_all(b"null"),
-            ValueRef::Integer(v) => write!(out, "{v}"),
-            ValueRef::Real(f) => {
-                serde_json::to_writer(&mut *out, &Value::from(f)).map_err(Into::into)
-            }
-            ValueRef::Text(t) => match std::str::from_utf8(t) {
-                Ok(s) => serde_json::to_writer(&mut *out, s).map_err(Into::into),
-                Err(_) => serde_json::to_writer(&mut *out, &String::from_utf8_lossy(t))
-                    .map_err(Into::into),
-            },
-            ValueRef::Blob(b) => {
+        let written = match r.cell(*i)? {
+            Cell::Null => out.write_all(b"null"),
+            Cell::Integer(v) => write!(out, "{v}"),
+            Cell::Real(f) => serde_json::to_writer(&mut *out, &Value::from(f)).map_err(Into::into),
+            Cell::Text(t) => serde_json::to_writer(&mut *out, t.as_ref()).map_err(Into::into),
+            Cell::Blob(b) => {
                 let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
                 serde_json::to_writer(&mut *out, &hex).map_err(Into::into)
             }
@@ -462,21 +459,18 @@ fn row_text(
 /// Each day's visit counter must be at least the highest number drawn that day: a counter set
 /// back would hand out a visit number twice.
 fn check_visit_counters(tx: &Tx<'_>) -> Result<Option<Problem>> {
-    let found: Option<(String, String, i64, Option<i64>)> = tx
-        .conn()
-        .query_row(
-            "SELECT v.visit_date, substr(v.visit_no, 1, 7) AS prefix,
-                    MAX(CAST(substr(v.visit_no, 8) AS INTEGER)) AS used, c.last
-             FROM visits v
-             LEFT JOIN visit_counters c
-               ON c.visit_date = v.visit_date AND c.prefix = substr(v.visit_no, 1, 7)
-             GROUP BY v.visit_date, prefix
-             HAVING c.last IS NULL OR c.last < used
-             LIMIT 1",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-        )
-        .optional()?;
+    let found: Option<(String, String, i64, Option<i64>)> = tx.query_opt(
+        "SELECT u.visit_date, u.prefix, u.used, c.last
+         FROM (SELECT visit_date, substr(visit_no, 1, 7) AS prefix,
+                      MAX(CAST(substr(visit_no, 8) AS BIGINT)) AS used
+               FROM visits GROUP BY visit_date, substr(visit_no, 1, 7)) u
+         LEFT JOIN visit_counters c ON c.visit_date = u.visit_date AND c.prefix = u.prefix
+         WHERE c.last IS NULL OR c.last < u.used
+         ORDER BY u.visit_date, u.prefix
+         LIMIT 1",
+        params![],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+    )?;
     Ok(found.map(|(day, prefix, used, last)| Problem {
         seq: None,
         entity: Some("visit_counter".into()),

@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod engines;
 pub mod history;
 pub mod pdf_text;
 pub mod qr_read;
@@ -10,6 +11,8 @@ use onshi_fallback::config::Config;
 use onshi_fallback::domain::intake::IntakeInput;
 use onshi_fallback::service::{Clock, Records};
 use onshi_fallback::store::Store;
+
+pub use engines::{drop_guard, on_each_engine, Engine};
 
 pub const NOW: &str = "2026-11-25T09:00:00+09:00";
 
@@ -98,8 +101,7 @@ pub fn fushou_json(n: usize) -> String {
 
 pub fn count(store: &Store, table: &str) -> i64 {
     store
-        .raw()
-        .query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))
+        .read(|tx| tx.value(&format!("SELECT COUNT(*) FROM {table}"), &[]))
         .unwrap()
 }
 
