@@ -63,6 +63,10 @@ pub enum Command {
     /// The tamper-evident audit chain.
     #[command(subcommand)]
     Audit(AuditCmd),
+    /// The records moved whole between stores: a SQLite file and the clinic's PostgreSQL
+    /// server (postgresql://user@host:port/dbname), either way.
+    #[command(subcommand)]
+    Store(StoreCmd),
     /// A consistent copy of the live database.
     Backup {
         path: PathBuf,
@@ -384,6 +388,22 @@ pub enum VoidCmd {
         id: String,
         #[arg(long)]
         reason: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum StoreCmd {
+    /// Copies every record of FROM into TO (new or empty), then verifies the audit chain on
+    /// both sides and compares every table's rows.
+    Copy {
+        /// The records to copy: a database file or a postgresql:// URL.
+        #[arg(long)]
+        from: String,
+        /// Where to: a file not there yet, or an empty database on the server.
+        #[arg(long)]
+        to: String,
         #[arg(long)]
         json: bool,
     },

@@ -22,7 +22,9 @@ mod terminal;
 use clap::Parser;
 use onshi_fallback::error::Error;
 
-use args::{AuditCmd, Cli, Command, OutageCmd, PatientsCmd, ReconcileCmd, StaffCmd, VoidCmd};
+use args::{
+    AuditCmd, Cli, Command, OutageCmd, PatientsCmd, ReconcileCmd, StaffCmd, StoreCmd, VoidCmd,
+};
 use context::Context;
 use output::Output;
 
@@ -187,6 +189,9 @@ fn dispatch(ctx: &Context, command: Command) -> CliResult<()> {
             (reconcile::resolve(ctx, &visit_id, decision, &note)?, json)
         }
         Command::Audit(AuditCmd::Verify { json }) => (records::audit_verify(ctx)?, json),
+        Command::Store(StoreCmd::Copy { from, to, json }) => {
+            (records::store_copy(ctx, &from, &to)?, json)
+        }
         Command::Backup { path, json } => (records::backup(ctx, &path)?, json),
         Command::Init { demo, json } => (records::init(ctx, demo)?, json),
         Command::Backups { json } => (records::backups(ctx)?, json),

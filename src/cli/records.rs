@@ -67,6 +67,22 @@ pub fn backup(ctx: &Context, path: &Path) -> CliResult {
     ))
 }
 
+/// `store copy`: the records of one store copied whole into another, both chains verified.
+pub fn store_copy(ctx: &Context, from: &str, to: &str) -> CliResult {
+    let report = onshi_fallback::service::transfer::store_copy(&ctx.config()?, from, to)?;
+    let mut lines = vec![format!(
+        "コピーしました: {from} → {to}（監査ログ {} 件、両方で検証済み）",
+        report.audit_entries
+    )];
+    lines.extend(report.tables.iter().map(|t| {
+        format!(
+            "  {:<16} {:>8} 件 → {:>8} 件",
+            t.table, t.source, t.destination
+        )
+    }));
+    Ok(Output::new(&report, lines))
+}
+
 /// Creates a new database (with its schema) where there is none; `demo`: one for demos and
 /// tests, which alone runs on a fixed clock (`ONSHI_FALLBACK_NOW`).
 pub fn init(ctx: &Context, demo: bool) -> CliResult {

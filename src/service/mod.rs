@@ -12,6 +12,7 @@ pub mod prescribe;
 mod reconcile;
 mod reconcile_list;
 pub mod search;
+pub mod transfer;
 pub mod watch;
 
 pub use access::Session;

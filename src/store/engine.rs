@@ -56,6 +56,67 @@ pub enum Cell<'a> {
     Blob(Cow<'a, [u8]>),
 }
 
+impl Cell<'_> {
+    pub fn into_owned(self) -> OwnedCell {
+        match self {
+            Cell::Null => OwnedCell::Null,
+            Cell::Integer(n) => OwnedCell::Integer(n),
+            Cell::Real(f) => OwnedCell::Real(f),
+            Cell::Text(t) => OwnedCell::Text(t.into_owned()),
+            Cell::Blob(b) => OwnedCell::Blob(b.into_owned()),
+        }
+    }
+}
+
+/// A value read from one database, to be written as it is into another (`store copy`): bound
+/// to whatever column it goes into.
+#[derive(Debug, Clone, PartialEq)]
+pub enum OwnedCell {
+    Null,
+    Integer(i64),
+    Real(f64),
+    Text(String),
+    Blob(Vec<u8>),
+}
+
+impl rusqlite::ToSql for OwnedCell {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        use rusqlite::types::{ToSqlOutput, ValueRef};
+        Ok(ToSqlOutput::Borrowed(match self {
+            OwnedCell::Null => ValueRef::Null,
+            OwnedCell::Integer(n) => ValueRef::Integer(*n),
+            OwnedCell::Real(f) => ValueRef::Real(*f),
+            OwnedCell::Text(t) => ValueRef::Text(t.as_bytes()),
+            OwnedCell::Blob(b) => ValueRef::Blob(b),
+        }))
+    }
+}
+
+impl postgres::types::ToSql for OwnedCell {
+    fn to_sql(
+        &self,
+        ty: &Type,
+        out: &mut postgres::types::private::BytesMut,
+    ) -> std::result::Result<postgres::types::IsNull, Box<dyn std::error::Error + Sync + Send>>
+    {
+        match self {
+            OwnedCell::Null => Ok(postgres::types::IsNull::Yes),
+            OwnedCell::Integer(n) => n.to_sql(ty, out),
+            OwnedCell::Real(f) => f.to_sql(ty, out),
+            OwnedCell::Text(t) => t.to_sql(ty, out),
+            OwnedCell::Blob(b) => b.to_sql(ty, out),
+        }
+    }
+
+    /// Any column: what the value is decides how it is written (and the server refuses a
+    /// value its column cannot hold).
+    fn accepts(_: &Type) -> bool {
+        true
+    }
+
+    postgres::types::to_sql_checked!();
+}
+
 /// A row of a result, as either engine hands it out.
 pub enum Row<'r> {
     Lite(&'r rusqlite::Row<'r>),

@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod backup;
+pub mod copy;
 pub mod engine;
 pub mod meta;
 pub mod outages;
@@ -441,6 +442,9 @@ impl Store {
         if let Some(dir) = dest.parent().filter(|d| !d.as_os_str().is_empty()) {
             private_files::create_dir_all(dir)?;
         }
+        if self.is_postgres() {
+            return self.copy_to_new_file(dest);
+        }
         let dest_text = dest.to_str().ok_or_else(|| {
             Error::field(
                 "PATH",
@@ -459,6 +463,32 @@ impl Store {
             return Err(e.into());
         }
         Ok(())
+    }
+
+    /// The records copied whole into a new, self-contained SQLite file at `dest` (the backup of
+    /// a PostgreSQL store: it opens on any PC). Nothing is left at `dest` when the copy fails.
+    fn copy_to_new_file(&self, dest: &Path) -> Result<()> {
+        private_files::create_new(dest)?;
+        let result = (|| {
+            let mut file = Store {
+                engine: Engine::Lite(Connection::open(dest)?),
+                path: None,
+                backup_dir: None,
+                identity: None,
+            };
+            file.configure()?;
+            copy::copy(self, &mut file)?;
+            // One file, no `-wal` beside it: a backup is carried and opened as it is.
+            let _mode: String =
+                file.sqlite()?
+                    .query_row("PRAGMA journal_mode = DELETE", [], |r| r.get(0))?;
+            Ok(())
+        })();
+        if result.is_err() {
+            // Only the copy begun just above: never a record.
+            let _ = std::fs::remove_file(dest);
+        }
+        result
     }
 
     /// `PRAGMA integrity_check`: "ok" or the problems found.

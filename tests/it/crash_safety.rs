@@ -12,8 +12,8 @@ use std::collections::HashSet;
 use std::path::Path;
 use std::time::Duration;
 
+use crate::common::engines::{for_each_engine, new_database, open_any, Engine};
 use crate::common::{intake_json, records};
-use onshi_fallback::store::Store;
 
 fn spawn_intake(db: &Path, n: usize) -> std::process::Child {
     // Patients repeat (n % 40) so that some intakes reuse a patient and supersede a declaration.
@@ -38,8 +38,12 @@ impl Rng {
 
 #[test]
 fn every_acknowledged_intake_survives_sigkill() {
+    for_each_engine(every_acknowledged_intake_survives_sigkill_on);
+}
+
+fn every_acknowledged_intake_survives_sigkill_on(engine: Engine) {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("clinic.sqlite3");
+    let db = new_database(engine, dir.path());
     let mut rng = Rng(0x5eed_1125);
     let mut acknowledged: Vec<(String, String, usize)> = Vec::new(); // visit_id, visit_no, n
     let (mut killed, mut completed) = (0, 0);
@@ -75,7 +79,7 @@ fn every_acknowledged_intake_survives_sigkill() {
     );
     assert!(completed > 0, "no run completed: the test proves nothing");
 
-    let r = records(Store::open(&db).unwrap());
+    let r = records(open_any(&db));
     assert_eq!(r.store.integrity_check().unwrap(), "ok");
     let report = r.audit_verify().unwrap();
     assert!(report.ok, "{:?}", report.problem);
@@ -103,8 +107,13 @@ fn run(db: &Path, args: &[&str], stdin: Option<String>) -> std::process::Output 
 
 #[test]
 fn two_terminals_write_at_once() {
+    for_each_engine(two_terminals_write_at_once_on);
+}
+
+/// On PostgreSQL: two PCs, each its own process and connection to the server.
+fn two_terminals_write_at_once_on(engine: Engine) {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("clinic.sqlite3");
+    let db = new_database(engine, dir.path());
     // Create the database first so both terminals open an existing one.
     assert!(
         run(&db, &["outage", "start", "--reason", "端末エラー"], None)
@@ -146,7 +155,7 @@ fn two_terminals_write_at_once() {
         2 * per_terminal,
         "visit numbers unique across terminals"
     );
-    let r = records(Store::open(&db).unwrap());
+    let r = records(open_any(&db));
     assert_eq!(
         r.visits(None).unwrap().len(),
         2 * per_terminal,
@@ -183,11 +192,15 @@ impl onshi_fallback::qualification::QualificationService for Changed {
 
 #[test]
 fn reception_and_the_clerk_write_at_once() {
+    for_each_engine(reception_and_the_clerk_write_at_once_on);
+}
+
+fn reception_and_the_clerk_write_at_once_on(engine: Engine) {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("clinic.sqlite3");
+    let db = new_database(engine, dir.path());
     let decisions = 20;
     {
-        let mut r = records(common::demo_store(&db));
+        let mut r = records(open_any(&db));
         for n in 0..decisions {
             r.intake(&common::intake(200 + n)).unwrap();
         }
@@ -231,7 +244,7 @@ fn reception_and_the_clerk_write_at_once() {
     };
     clerk.join().unwrap();
     reception.join().unwrap();
-    let r = records(Store::open(&db).unwrap());
+    let r = records(open_any(&db));
     let list = r.reconcile_list().unwrap();
     assert_eq!(list.len(), 2 * decisions);
     assert_eq!(

@@ -679,3 +679,59 @@ fn search_folds_variant_forms_of_names() {
         assert!(r.audit_verify().unwrap().ok);
     });
 }
+
+#[test]
+fn store_copy_moves_a_clinics_records_to_the_server_and_back() {
+    use onshi_fallback::config::Config;
+    use onshi_fallback::service::transfer::store_copy;
+    let Some(server) = engines::test_server() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("clinic.sqlite3");
+    {
+        let mut r = records(demo_store(&file));
+        r.outage_start("回線認証切れ", &[], Detection::Staff)
+            .unwrap();
+        for n in 0..6 {
+            r.intake(&intake(n)).unwrap();
+        }
+        // A second declaration for a patient (the first superseded) and a voided visit.
+        r.intake(&intake(1)).unwrap();
+        r.void_visit(onshi_fallback::domain::ids::VisitId(2), "重複受付")
+            .unwrap();
+    }
+    let url = engines::new_pg_database(&server);
+    let report = store_copy(&Config::default(), file.to_str().unwrap(), &url).unwrap();
+    let rows = |t: &str| report.tables.iter().find(|c| c.table == t).unwrap().clone();
+    assert_eq!(rows("visits").source, 7);
+    assert_eq!(rows("visits").destination, 7);
+    assert_eq!(rows("declarations").destination, 7);
+    assert_eq!(report.audit_entries as i64, rows("audit_log").destination);
+
+    // The server carries on where the file stopped, in the same outage: new ids, the day's
+    // numbers continue.
+    let mut server_records = records(Store::open_postgres(&url).unwrap());
+    let next = server_records.intake(&intake(20)).unwrap();
+    assert_eq!(next.visit_id.0, 8);
+    assert!(next.visit_no.ends_with("-008"), "{}", next.visit_no);
+    assert!(server_records.audit_verify().unwrap().ok);
+
+    // Into a store that already holds records: refused, nothing added.
+    let err = store_copy(&Config::default(), file.to_str().unwrap(), &url).unwrap_err();
+    assert!(err.ja().contains("すでに記録があります"), "{err}");
+    assert_eq!(count(&server_records.store, "visits"), 8);
+
+    // The server's backup is a SQLite file of its own, which opens and verifies anywhere; and
+    // `store copy` brings the records back into a new file.
+    let backup = dir.path().join("backups/server-20261125.sqlite3");
+    server_records.backup(&backup).unwrap();
+    let back = dir.path().join("back.sqlite3");
+    store_copy(&Config::default(), &url, back.to_str().unwrap()).unwrap();
+    for copy in [&backup, &back] {
+        let s = Store::open_readonly(copy).unwrap();
+        let report = s.read(onshi_fallback::store::audit::verify).unwrap();
+        assert!(report.ok, "{copy:?}: {:?}", report.problem);
+        assert_eq!(count(&s, "visits"), 8);
+    }
+}

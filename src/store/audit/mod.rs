@@ -135,11 +135,15 @@ pub fn append(
     entity_id: &str,
     detail: &Value,
 ) -> Result<()> {
-    let previous: Option<(String, String)> = tx.query_opt(
-        "SELECT hash, at FROM audit_log ORDER BY seq DESC LIMIT 1",
+    let previous: Option<(i64, String, String)> = tx.query_opt(
+        "SELECT seq, hash, at FROM audit_log ORDER BY seq DESC LIMIT 1",
         params![],
-        |r| Ok((r.get(0)?, r.get(1)?)),
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
     )?;
+    // Drawn here, under the write lock, never by the engine: PostgreSQL's counters skip the
+    // numbers of transactions that did not commit, and the chain has no gaps.
+    let seq = previous.as_ref().map_or(1, |(s, _, _)| s + 1);
+    let previous = previous.map(|(_, hash, at)| (hash, at));
     let at = super::timestamp(chrono::Local::now().fixed_offset());
     let (prev, moved_back) = match previous {
         Some((hash, prev_at)) => {
@@ -154,9 +158,9 @@ pub fn append(
     };
     let hash = entry_hash(&prev, &at, &stamp.by, action, entity, entity_id, &detail);
     tx.execute(
-        "INSERT INTO audit_log (at, actor, action, entity, entity_id, detail, prev_hash, hash)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        params![at, stamp.by, action, entity, entity_id, detail, prev, hash],
+        "INSERT INTO audit_log (seq, at, actor, action, entity, entity_id, detail, prev_hash, hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        params![seq, at, stamp.by, action, entity, entity_id, detail, prev, hash],
     )?;
     Ok(())
 }

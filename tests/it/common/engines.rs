@@ -3,6 +3,7 @@
 //! `.ci/run` does). Without that variable PostgreSQL is left out, except under CI, where its
 //! absence fails the test rather than skipping half of it.
 
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use onshi_fallback::service::Records;
@@ -64,6 +65,50 @@ pub fn engines() -> Vec<Engine> {
         all.push(Engine::Postgres);
     }
     all
+}
+
+/// A new demo database (it alone takes the tests' fixed clock) on `engine`, as the command line
+/// names it (`--db`): a file in `dir`, or a URL on the test server.
+pub fn new_database(engine: Engine, dir: &Path) -> PathBuf {
+    match engine {
+        Engine::Sqlite => {
+            let db = dir.join("clinic.sqlite3");
+            drop(super::demo_store(&db));
+            db
+        }
+        Engine::Postgres => {
+            let url = new_pg_database(&test_server().expect("a test server"));
+            Store::open_postgres(&url)
+                .unwrap()
+                .write(onshi_fallback::store::meta::mark_demo)
+                .unwrap();
+            PathBuf::from(url)
+        }
+    }
+}
+
+/// The URL when `db` names a database on a server rather than a file.
+pub fn url_of(db: &Path) -> Option<&str> {
+    db.to_str().filter(|d| onshi_fallback::store::pg::is_url(d))
+}
+
+/// Opens the database `db` names, file or URL.
+pub fn open_any(db: &Path) -> Store {
+    match url_of(db) {
+        Some(url) => Store::open_postgres(url).unwrap(),
+        None => Store::open(db).unwrap(),
+    }
+}
+
+/// Runs `test` once per engine, naming the engine when it fails.
+pub fn for_each_engine(test: impl Fn(Engine)) {
+    for engine in engines() {
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| test(engine)));
+        if let Err(e) = result {
+            eprintln!("failed on {engine:?}");
+            std::panic::resume_unwind(e);
+        }
+    }
 }
 
 /// Runs `test` on new, empty records on each engine in turn, naming the engine when it fails.

@@ -151,6 +151,9 @@ pub fn day_roster(count: usize) -> String {
 /// that the command line takes a fixed clock on it. Created as one where none has ever been
 /// (no file, no marker, no backups); otherwise opened as it is.
 pub fn demo_store(db: &std::path::Path) -> Store {
+    if let Some(url) = engines::url_of(db) {
+        return Store::open_postgres(url).unwrap();
+    }
     let backups = onshi_fallback::store::backup::default_dir(db);
     if never_was(db) {
         Store::create_demo(db, &backups).unwrap()
@@ -162,7 +165,10 @@ pub fn demo_store(db: &std::path::Path) -> Store {
 /// No database at `db` and nothing saying one was there (what `init` would accept).
 fn never_was(db: &std::path::Path) -> bool {
     use onshi_fallback::store::{backup, marker_path};
-    !db.exists() && !marker_path(db).exists() && !backup::has_backups(&backup::default_dir(db))
+    engines::url_of(db).is_none()
+        && !db.exists()
+        && !marker_path(db).exists()
+        && !backup::has_backups(&backup::default_dir(db))
 }
 
 /// Starts the command line on `db` (config beside it, absent = defaults) at the clock `now`,

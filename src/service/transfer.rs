@@ -1,0 +1,30 @@
+//! Moving a clinic's records between stores: `store copy` (SQLite file ⇄ PostgreSQL server).
+
+use std::path::Path;
+
+use crate::config::Config;
+use crate::error::Result;
+use crate::store::{self, copy::CopyReport, Store};
+
+/// Copies every record of `from` into `to` (each a SQLite file or a `postgresql://` URL):
+/// `from` must exist and verify; `to` must be new (a file not there yet) or empty (a
+/// database on the server with no records). See [`store::copy::copy`].
+pub fn store_copy(config: &Config, from: &str, to: &str) -> Result<CopyReport> {
+    let source = if store::pg::is_url(from) {
+        open_server(config, from)?
+    } else {
+        Store::open_readonly(Path::new(from))?
+    };
+    let mut destination = if store::pg::is_url(to) {
+        open_server(config, to)?
+    } else {
+        let path = Path::new(to);
+        Store::create(path, &super::backup_dir(config, path))?
+    };
+    store::copy::copy(&source, &mut destination)
+}
+
+fn open_server(config: &Config, url: &str) -> Result<Store> {
+    let password = Some(config.store.password.as_str()).filter(|p| !p.is_empty());
+    Store::open_postgres_with(url, password)
+}

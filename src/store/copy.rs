@@ -1,0 +1,214 @@
+//! A clinic's records moved whole from one store to another: SQLite to PostgreSQL when the
+//! clinic outgrows one PC, PostgreSQL to a SQLite file for a backup that opens on any PC, and
+//! back. Every row goes across as it is (ids, times, the audit chain entry for entry), so the
+//! chain verifies on the other side exactly as on this one.
+
+use serde::Serialize;
+
+use super::engine::{Cell, OwnedCell, Param};
+use super::{audit, params, Store, Tx};
+use crate::error::{Error, Result};
+
+/// The tables in the order their rows can be inserted (each after the tables it refers to),
+/// with their key. `meta` comes first: it takes its purpose only while the audit log is empty.
+pub const TABLES: &[(&str, &str)] = &[
+    ("meta", "key"),
+    ("staff", "id"),
+    ("staff_secrets", "staff_id"),
+    ("outages", "id"),
+    ("outage_notes", "id"),
+    ("runbook_ticks", "id"),
+    ("break_glass", "id"),
+    ("patients", "id"),
+    ("declarations", "id"),
+    ("visits", "id"),
+    ("visit_counters", "visit_date, prefix"),
+    ("reconcile_queue", "visit_id"),
+    ("prescriptions", "id"),
+    ("audit_log", "seq"),
+];
+
+/// Links from a row to a later row of its own table: written once every row is in.
+const SELF_LINKS: &[(&str, &str)] = &[
+    ("patients", "merged_into"),
+    ("declarations", "superseded_by"),
+];
+
+/// The tables whose ids PostgreSQL draws itself: its counters are moved past the copied ids.
+const IDENTITY: &[(&str, &str)] = &[
+    ("staff", "id"),
+    ("outages", "id"),
+    ("outage_notes", "id"),
+    ("runbook_ticks", "id"),
+    ("break_glass", "id"),
+    ("patients", "id"),
+    ("declarations", "id"),
+    ("visits", "id"),
+    ("prescriptions", "id"),
+    ("audit_log", "seq"),
+];
+
+static NULL: OwnedCell = OwnedCell::Null;
+
+/// What a copy moved: the rows of each table on both sides.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct CopyReport {
+    pub tables: Vec<TableCount>,
+    pub audit_entries: u64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct TableCount {
+    pub table: String,
+    pub source: i64,
+    pub destination: i64,
+}
+
+/// Copies every record of `from` into `to`, which must hold none yet, in one transaction of
+/// `to` (a copy cut short leaves it empty). Both chains are verified and every table's rows
+/// counted on both sides; any difference is an error.
+pub fn copy(from: &Store, to: &mut Store) -> Result<CopyReport> {
+    if from.schema_version()? != to.schema_version()? {
+        return Err(Error::refused(
+            "コピー元とコピー先のデータベースの版が違います",
+            "the two databases are at different schema versions",
+        ));
+    }
+    let before = from.read(audit::verify)?;
+    if !before.ok {
+        return Err(chain_broken("コピー元", "the source", before.problem));
+    }
+    let tables: Vec<TableRows> = from.read(|tx| {
+        TABLES
+            .iter()
+            .map(|(table, key)| read_table(tx, table, key))
+            .collect()
+    })?;
+    to.write(|tx| {
+        if tx.value::<i64>("SELECT COUNT(*) FROM audit_log", params![])? > 0 {
+            return Err(Error::refused(
+                "コピー先のデータベースにはすでに記録があります。空のデータベースを指定してください",
+                "the destination already holds records: give an empty database",
+            ));
+        }
+        for t in &tables {
+            insert_rows(tx, t)?;
+        }
+        if tx.is_postgres() {
+            for (table, key) in IDENTITY {
+                tx.execute(
+                    &format!(
+                        "SELECT setval(pg_get_serial_sequence('{table}', '{key}'),
+                                       COALESCE((SELECT MAX({key}) FROM {table}), 0) + 1, false)"
+                    ),
+                    params![],
+                )?;
+            }
+        }
+        Ok(())
+    })?;
+    let after = to.read(audit::verify)?;
+    if !after.ok {
+        return Err(chain_broken("コピー先", "the destination", after.problem));
+    }
+    let mut tables = Vec::new();
+    for (table, _) in TABLES {
+        let count = |s: &Store| {
+            s.read(|tx| tx.value::<i64>(&format!("SELECT COUNT(*) FROM {table}"), params![]))
+        };
+        let (source, destination) = (count(from)?, count(to)?);
+        if source != destination {
+            return Err(Error::failed(
+                format!(
+                    "{table} の件数が合いません（コピー元 {source} 件、コピー先 {destination} 件）"
+                ),
+                format!("{table}: {source} rows in the source, {destination} in the destination"),
+            ));
+        }
+        tables.push(TableCount {
+            table: table.to_string(),
+            source,
+            destination,
+        });
+    }
+    Ok(CopyReport {
+        tables,
+        audit_entries: after.entries,
+    })
+}
+
+fn chain_broken(ja: &str, en: &str, problem: Option<audit::Problem>) -> Error {
+    let (pja, pen) = problem
+        .map(|p| (p.message_ja, p.message_en))
+        .unwrap_or_default();
+    Error::failed(
+        format!("{ja}の監査ログが検証できません: {pja}"),
+        format!("{en}'s audit chain does not verify: {pen}"),
+    )
+}
+
+/// A table's rows as read, with its column names.
+struct TableRows {
+    table: &'static str,
+    names: Vec<String>,
+    rows: Vec<Vec<OwnedCell>>,
+}
+
+/// Every row of `table` in key order.
+fn read_table(tx: &Tx<'_>, table: &'static str, key: &str) -> Result<TableRows> {
+    let mut names = Vec::new();
+    let mut rows = Vec::new();
+    tx.for_each(
+        &format!("SELECT * FROM {table} ORDER BY {key}"),
+        params![],
+        |r| {
+            if names.is_empty() {
+                names = (0..r.len()).map(|i| r.column_name(i).to_string()).collect();
+            }
+            let row = (0..r.len())
+                .map(|i| r.cell(i).map(Cell::into_owned))
+                .collect::<Result<Vec<_>>>()?;
+            rows.push(row);
+            Ok(true)
+        },
+    )?;
+    Ok(TableRows { table, names, rows })
+}
+
+/// Inserts `rows` into `table` as they are; a link to a later row of the same table is set
+/// once all are in.
+fn insert_rows(tx: &Tx<'_>, t: &TableRows) -> Result<()> {
+    let (table, names, rows) = (t.table, &t.names, &t.rows);
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let numbers: Vec<String> = (1..=names.len()).map(|i| format!("?{i}")).collect();
+    let insert = format!(
+        "INSERT INTO {table} ({}) VALUES ({})",
+        names.join(", "),
+        numbers.join(", ")
+    );
+    let link = SELF_LINKS
+        .iter()
+        .find(|(t, _)| *t == table)
+        .and_then(|(_, col)| Some((*col, names.iter().position(|n| n == col)?)));
+    let id_col = names.iter().position(|n| n == "id");
+    let mut later = Vec::new();
+    for row in rows {
+        let mut values: Vec<&dyn Param> = row.iter().map(|c| c as &dyn Param).collect();
+        if let (Some((_, i)), Some(id)) = (link, id_col) {
+            if row[i] != OwnedCell::Null {
+                later.push((&row[id], &row[i]));
+                values[i] = &NULL;
+            }
+        }
+        tx.execute(&insert, &values)?;
+    }
+    if let Some((col, _)) = link {
+        let update = format!("UPDATE {table} SET {col} = ?1 WHERE id = ?2");
+        for (id, target) in later {
+            tx.execute(&update, &[target as &dyn Param, id])?;
+        }
+    }
+    Ok(())
+}
