@@ -26,7 +26,7 @@ pub struct Config {
     pub reconcile: Reconcile,
     #[serde(default)]
     pub staff: Staff,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "StoreSettings::is_unset")]
     pub store: StoreSettings,
 }
 
@@ -39,9 +39,20 @@ pub struct StoreSettings {
     #[serde(default)]
     pub url: String,
     /// The account's password, when neither `PGPASSWORD` nor a `.pgpass` file gives it (the
-    /// settings file is then readable by this PC's account alone).
-    #[serde(default)]
+    /// settings file is then readable by this PC's account alone). Shown masked: settings are
+    /// serialised only to be shown.
+    #[serde(default, serialize_with = "masked")]
     pub password: String,
+}
+
+impl StoreSettings {
+    fn is_unset(&self) -> bool {
+        self.url.is_empty() && self.password.is_empty()
+    }
+}
+
+fn masked<S: serde::Serializer>(password: &str, s: S) -> std::result::Result<S::Ok, S::Error> {
+    s.serialize_str(if password.is_empty() { "" } else { "********" })
 }
 
 /// Signing in at a shared PC.
@@ -339,6 +350,26 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_servers_password_is_never_shown() {
+        let config: Config = toml::from_str(
+            "[store]\nurl = \"postgresql://onshi@server/clinic\"\npassword = \"s3cret\"\n",
+        )
+        .unwrap();
+        assert_eq!(config.store.password, "s3cret");
+        let shown = toml::to_string(&config).unwrap();
+        assert!(
+            shown.contains("postgresql://onshi@server/clinic"),
+            "{shown}"
+        );
+        assert!(
+            !shown.contains("s3cret") && shown.contains("********"),
+            "{shown}"
+        );
+        let unset = toml::to_string(&Config::default()).unwrap();
+        assert!(!unset.contains("[store]"), "{unset}");
+    }
 
     #[test]
     fn the_contract_example_parses() {

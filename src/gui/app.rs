@@ -219,11 +219,18 @@ impl App {
     pub fn subscription(&self) -> Subscription<Message> {
         let keys = event::listen_with(key_message);
         match self {
-            App::Main(_) => Subscription::batch([
-                keys,
-                event::listen_with(activity),
-                iced::time::every(REFRESH).map(|_| Message::Tick),
-            ]),
+            App::Main(main) => {
+                let mut all = vec![
+                    keys,
+                    event::listen_with(activity),
+                    iced::time::every(REFRESH).map(|_| Message::Tick),
+                ];
+                // On the clinic's server, another PC's change shows as soon as it commits.
+                if let Some(target) = main.records.store.listen_target() {
+                    all.push(super::live::changes(target).map(|()| Message::Tick));
+                }
+                Subscription::batch(all)
+            }
             _ => keys,
         }
     }
@@ -840,6 +847,9 @@ fn failed_view<'a>(
     path: &str,
     latest: Option<&(String, String)>,
 ) -> Element<'a, Message> {
+    if crate::store::pg::is_url(path) {
+        return server_failed_view(detail, path, latest);
+    }
     let restore = match latest {
         Some((backup, when)) => column![
             text(format!("3. ファイルが壊れている場合は、最新のバックアップを復元してください: {backup}（{when}）")).size(theme::BODY),
@@ -859,6 +869,38 @@ fn failed_view<'a>(
         restore,
         text("4. 復旧するまでは紙の申立書で受付を続け、後で入力してください。").size(theme::BODY),
         text("壊れたファイルは削除せず、そのまま保管して管理者に連絡してください。").size(theme::BODY),
+    ]
+    .spacing(10)
+    .max_width(1100);
+    container(container(body).padding(24).style(theme::error_box))
+        .center(Length::Fill)
+        .padding(24)
+        .into()
+}
+
+/// The clinic's server cannot be reached (or refused): what to do at this PC, never a hang.
+fn server_failed_view<'a>(
+    detail: &str,
+    url: &str,
+    latest: Option<&(String, String)>,
+) -> Element<'a, Message> {
+    let carry_on = match latest {
+        Some((backup, when)) => column![
+            text(format!("3. サーバーが失われた場合は、このPCの最新バックアップで続けられます: {backup}（{when}）")).size(theme::BODY),
+            text(format!("　 起動: onshi-fallback-desktop --db \"{backup}\"（サーバー復旧後、管理者が記録を戻します）")).size(theme::BODY),
+        ],
+        None => column![text("3. このPCにはサーバーのバックアップがありません。システム担当者に連絡してください").size(theme::BODY)],
+    }
+    .spacing(4);
+    let body = column![
+        text("データベースサーバーに接続できません").size(30),
+        text(format!("接続先: {url}")).size(theme::BODY),
+        text(format!("原因: {detail}")).size(theme::BODY),
+        space().height(8),
+        text("対処方法").size(theme::TITLE),
+        text("1. サーバーのパソコンの電源とネットワーク（LANケーブル・ハブ）を確認し、アプリを起動し直してください。").size(theme::BODY),
+        text("2. 復旧するまでは紙の申立書で受付を続け、後で入力してください。受け付けた記録は失われていません。").size(theme::BODY),
+        carry_on,
     ]
     .spacing(10)
     .max_width(1100);

@@ -13,6 +13,7 @@ pub mod app;
 pub mod banner;
 pub mod ime;
 pub mod keys;
+pub mod live;
 pub mod new_patient;
 pub mod outage;
 pub mod platform;

@@ -144,6 +144,35 @@ impl DailyBackup {
         backup
     }
 
+    /// Starts today's copy of the clinic's server into `dir` on this PC, unless it is there
+    /// already: a SQLite file of the records as they are now, on a connection of its own.
+    pub fn start_from_server(
+        server: store::pg::ListenTarget,
+        dir: PathBuf,
+        today: NaiveDate,
+        keep: u32,
+    ) -> DailyBackup {
+        let mut backup = DailyBackup {
+            thread: None,
+            done: None,
+        };
+        if store::backup::daily_path(&dir, today).exists() {
+            return backup;
+        }
+        let copy = move || {
+            let store = Store::open_postgres_with(&server.url, server.password.as_deref())?;
+            store::backup::daily(&store, &dir, today, keep)
+        };
+        match std::thread::Builder::new()
+            .name("daily-backup".into())
+            .spawn(copy.clone())
+        {
+            Ok(t) => backup.thread = Some(t),
+            Err(_) => backup.done = Some(copy()),
+        }
+        backup
+    }
+
     /// Whether the copy is done (or there was none to take): [`finish`](Self::finish) will
     /// not wait.
     pub fn is_finished(&self) -> bool {
@@ -276,8 +305,17 @@ impl Records {
         if matches!(clock, Clock::Fixed(_)) && !store.read(store::meta::is_demo)? {
             return Err(fixed_clock_refused());
         }
-        let records = Records::new(store, config, actor, clock);
+        let target = store.listen_target();
+        let mut records = Records::new(store, config, actor, clock);
         let warnings = records.print_settings_warning().into_iter().collect();
+        if let (Some(target), Some(dir)) = (target, records.backup_dir()) {
+            records.daily_backup = Some(DailyBackup::start_from_server(
+                target,
+                dir,
+                records.today(),
+                records.config.backup.keep_days,
+            ));
+        }
         Ok((records, warnings))
     }
 
@@ -326,7 +364,10 @@ impl Records {
 
     /// Where this database's backups live (None for an in-memory database).
     pub fn backup_dir(&self) -> Option<PathBuf> {
-        self.store.path().map(|db| backup_dir(&self.config, db))
+        match self.store.listen_target() {
+            Some(server) => Some(backup_dir(&self.config, Path::new(&server.url))),
+            None => self.store.path().map(|db| backup_dir(&self.config, db)),
+        }
     }
 
     /// Writes a consistent copy of the database to `dest`.
@@ -371,9 +412,12 @@ fn fixed_clock_refused() -> Error {
     )
 }
 
-/// Where the backups of the database at `db` live: `[backup] dir`, or `backups/` beside it.
+/// Where the backups of the database at `db` live: `[backup] dir`, or `backups/` beside it
+/// (for the clinic's server, `server-backups/` in this PC's data folder).
 pub fn backup_dir(config: &Config, db: &Path) -> PathBuf {
+    let server = db.to_str().is_some_and(store::pg::is_url);
     match config.backup.dir.trim() {
+        "" if server => store::backup::server_default_dir(),
         "" => store::backup::default_dir(db),
         dir => PathBuf::from(dir),
     }

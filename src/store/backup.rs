@@ -19,6 +19,16 @@ pub fn default_dir(db: &Path) -> PathBuf {
         .join("backups")
 }
 
+/// The folder this PC keeps its daily copies of the clinic's server in by default:
+/// `server-backups/` in the per-user data folder. Each PC holds the records as of its day's
+/// first start, a SQLite file that opens without the server.
+pub fn server_default_dir() -> PathBuf {
+    super::default_path()
+        .and_then(|p| p.parent().map(Path::to_path_buf))
+        .unwrap_or_else(|| PathBuf::from("."))
+        .join("server-backups")
+}
+
 /// True when `dir` holds at least one backup: a database existed beside it.
 pub fn has_backups(dir: &Path) -> bool {
     std::fs::read_dir(dir).is_ok_and(|entries| {

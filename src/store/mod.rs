@@ -243,6 +243,15 @@ impl Store {
         })
     }
 
+    /// Where the other PCs' commits can be listened for: on a PostgreSQL server only (on
+    /// SQLite, one PC's file, the window re-reads on its tick).
+    pub fn listen_target(&self) -> Option<pg::ListenTarget> {
+        match &self.engine {
+            Engine::Pg(pg) => Some(pg.listen_target()),
+            Engine::Lite(_) => None,
+        }
+    }
+
     /// True when the records live on a PostgreSQL server.
     pub fn is_postgres(&self) -> bool {
         matches!(self.engine, Engine::Pg(_))

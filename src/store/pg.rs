@@ -41,8 +41,11 @@ impl PgStore {
         Ok(store)
     }
 
-    pub fn url(&self) -> &str {
-        &self.url
+    pub fn listen_target(&self) -> ListenTarget {
+        ListenTarget {
+            url: self.url.clone(),
+            password: self.password.clone(),
+        }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, PgConn> {
@@ -151,6 +154,37 @@ impl PgStore {
                 "another reconciliation pass is running on this database",
             ))
         }
+    }
+}
+
+/// Where to listen for the other PCs' commits: the server's URL and the settings' password.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ListenTarget {
+    pub url: String,
+    pub password: Option<String>,
+}
+
+/// A connection of its own that waits for commits on the server (any PC's, this one's too):
+/// what lets a window show another PC's change at once instead of at its next re-read.
+pub struct ChangeListener {
+    client: postgres::Client,
+}
+
+impl ChangeListener {
+    pub fn connect(target: &ListenTarget) -> Result<ChangeListener> {
+        let mut client = connect(&target.url, target.password.as_deref())?;
+        client.batch_execute(&format!("LISTEN {CHANNEL}"))?;
+        Ok(ChangeListener { client })
+    }
+
+    /// Waits up to `timeout` for a commit; true when there was one (several at once count as
+    /// one). An error means the connection is lost: connect anew.
+    pub fn wait(&mut self, timeout: Duration) -> Result<bool> {
+        use postgres::fallible_iterator::FallibleIterator;
+        let mut notifications = self.client.notifications();
+        let got = notifications.timeout_iter(timeout).next()?.is_some();
+        while notifications.iter().next()?.is_some() {}
+        Ok(got)
     }
 }
 

@@ -713,6 +713,30 @@ fn a_database_that_cannot_be_opened_gets_a_screen_not_a_crash() {
 }
 
 #[test]
+fn a_clinic_server_out_of_reach_gets_a_screen_that_says_what_to_do() {
+    // Nothing listens on port 1: refused at once, as a server that is off.
+    let launch = Launch {
+        db_path: std::path::PathBuf::from("postgresql://onshi@127.0.0.1:1/clinic"),
+        config_path: None,
+        staff: None,
+        clock: Clock::System,
+    };
+    let mut h = Harness::new(App::boot(launch));
+    assert!(
+        h.shows("データベースサーバーに接続できません"),
+        "{:?}",
+        h.texts()
+    );
+    assert!(h.shows("紙の申立書で受付を続け"));
+    assert!(h.shows("受け付けた記録は失われていません"));
+    assert!(
+        !h.shows("Connection refused"),
+        "staff read Japanese only: {:?}",
+        h.texts()
+    );
+}
+
+#[test]
 fn screens_switch_with_function_keys() {
     let r = records(Store::open_in_memory().unwrap(), "受付");
     let mut h = Harness::new(App::ready(r));

@@ -735,3 +735,63 @@ fn store_copy_moves_a_clinics_records_to_the_server_and_back() {
         assert_eq!(count(&s, "visits"), 8);
     }
 }
+
+#[test]
+fn a_change_on_one_pc_wakes_the_others_and_each_pc_keeps_a_daily_copy_of_the_server() {
+    use onshi_fallback::config::Config;
+    use onshi_fallback::service::{Clock, Records};
+    use onshi_fallback::store::pg::ChangeListener;
+    use std::time::Duration;
+    let Some(server) = engines::test_server() else {
+        return;
+    };
+    let url = engines::new_pg_database(&server);
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = Config::default();
+    config.backup.dir = dir.path().join("server-backups").display().to_string();
+    // Reception's PC opens the records on the server: its day's copy is taken on this PC.
+    let (mut reception, warnings) = Records::open(
+        std::path::Path::new(&url),
+        config,
+        "受付 佐藤",
+        Clock::System,
+    )
+    .unwrap();
+    assert!(warnings.is_empty(), "{warnings:?}");
+    let copy = reception
+        .take_daily_backup()
+        .expect("the day's copy was started")
+        .finish()
+        .unwrap()
+        .expect("written");
+    assert!(copy.starts_with(dir.path().join("server-backups")));
+    let s = Store::open_readonly(&copy).unwrap();
+    assert!(s.read(onshi_fallback::store::audit::verify).unwrap().ok);
+
+    let mut listener = ChangeListener::connect(&reception.store.listen_target().unwrap()).unwrap();
+    assert!(
+        !listener.wait(Duration::from_millis(100)).unwrap(),
+        "nothing changed yet"
+    );
+    // The doctor's PC, a connection of its own, declares the outage.
+    let mut doctor = records(Store::open_postgres(&url).unwrap());
+    let started = std::time::Instant::now();
+    doctor
+        .outage_start("回線認証切れ", &[], Detection::Staff)
+        .unwrap();
+    assert!(
+        listener.wait(Duration::from_secs(10)).unwrap(),
+        "the commit woke the listener"
+    );
+    eprintln!("change seen on the other PC after {:?}", started.elapsed());
+    assert!(reception.status().unwrap().outage.is_some());
+    // A write that fails (rolled back) wakes nobody.
+    assert!(doctor
+        .intake(&{
+            let mut bad = intake(1);
+            bad.insurance.insurer_number = "01130013".into();
+            bad
+        })
+        .is_err());
+    assert!(!listener.wait(Duration::from_millis(300)).unwrap());
+}
