@@ -5,6 +5,9 @@
 //! list at that size (issue 17: open < 200 ms, ↓ < 50 ms), as the model and as the screen; the
 //! day's backup at that size, and what the first command of the day waits for.
 //!
+//! Issue 16: the search and the intake on PostgreSQL too, and `store copy` of 10,000 visits
+//! into it, when `ONSHI_TEST_PG` names a server (scripts/pg-test-cluster.sh).
+//!
 //! Run: `cargo bench --bench store` (one group: `cargo bench --bench store -- reconcile_`)
 
 use chrono::{DateTime, NaiveDate};
@@ -16,6 +19,7 @@ use onshi_fallback::domain::QueueState;
 use onshi_fallback::domain::{
     Basis, Insurance, InsuranceKind, PatientDetails, Relationship, Sex, Source,
 };
+use onshi_fallback::service::transfer::store_copy;
 use onshi_fallback::service::{Clock, ReconcileList, Records};
 use onshi_fallback::store::{patients, visits, Stamp, Store};
 
@@ -61,9 +65,9 @@ fn insurer(i: usize) -> String {
     format!("{body}{}", check_digit(&body).unwrap())
 }
 
-/// Fills a file database with `PATIENTS` patients, each with a declaration, in one transaction.
-fn populate(path: &std::path::Path) -> Store {
-    let mut store = Store::open(path).unwrap();
+/// Fills a store with `count` patients, each with a declaration and a visit, in one
+/// transaction.
+fn populate(mut store: Store, count: usize) -> Store {
     let stamp = Stamp {
         at: "2026-11-01T09:00:00+09:00".into(),
         by: "bench".into(),
@@ -72,7 +76,7 @@ fn populate(path: &std::path::Path) -> Store {
     let no_warnings = serde_json::json!([]);
     store
         .write(|conn| {
-            for i in 0..PATIENTS {
+            for i in 0..count {
                 let (f, fk) = FAMILY[i % FAMILY.len()];
                 let (g, gk) = GIVEN[(i / FAMILY.len()) % GIVEN.len()];
                 let birth = NaiveDate::from_ymd_opt(
@@ -135,31 +139,15 @@ fn bench(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("bench.sqlite3");
     eprintln!("populating {PATIENTS} patients…");
-    let store = populate(&path);
+    let store = populate(Store::open(&path).unwrap(), PATIENTS);
     if let Ok(keep) = std::env::var("KEEP_DB") {
         store.backup_to(std::path::Path::new(&keep)).unwrap();
     }
     let clock = Clock::Fixed(DateTime::parse_from_rfc3339("2026-11-25T09:00:00+09:00").unwrap());
     let mut records = Records::new(store, Config::default(), "bench", clock);
 
-    let mut g = c.benchmark_group("search_100k");
-    for (label, query) in [
-        ("kana_hiragana", "やまだ"),
-        ("kana_family_given", "ヤマダ タロウ"),
-        ("given_kana", "ハナコ"),
-        ("name_kanji", "山田"),
-        ("birth_wareki", "S5.1.1"),
-        ("kana_and_birth", "やまだ S5.1.1"),
-        ("insured_number", "150000"),
-        ("insurer_number", &insurer(42)),
-    ] {
-        let hits = records.search_patients(query, 20).unwrap().len();
-        eprintln!("{label}: {query} -> {hits} hits");
-        g.bench_function(label, |b| {
-            b.iter(|| records.search_patients(query, 20).unwrap())
-        });
-    }
-    g.finish();
+    search_group(c, "search_100k", &records);
+    postgres_benches(c, &dir);
 
     // `audit verify` over the whole chain at 100,000 visits (each patient, its declaration,
     // its visit and queue entry: 400,000 audited records), one digest per record in memory.
@@ -377,9 +365,37 @@ fn bench(c: &mut Criterion) {
         g.finish();
     }
 
+    intake_group(c, "intake_commit", &mut records);
+}
+
+/// Patient search at 100,000 patients, the same queries on each engine.
+fn search_group(c: &mut Criterion, name: &str, records: &Records) {
+    let mut g = c.benchmark_group(name);
+    for (label, query) in [
+        ("kana_hiragana", "やまだ"),
+        ("kana_family_given", "ヤマダ タロウ"),
+        ("given_kana", "ハナコ"),
+        ("name_kanji", "山田"),
+        ("birth_wareki", "S5.1.1"),
+        ("kana_and_birth", "やまだ S5.1.1"),
+        ("insured_number", "150000"),
+        ("insurer_number", &insurer(42)),
+    ] {
+        let hits = records.search_patients(query, 20).unwrap().len();
+        eprintln!("{name} {label}: {query} -> {hits} hits");
+        g.bench_function(label, |b| {
+            b.iter(|| records.search_patients(query, 20).unwrap())
+        });
+    }
+    g.finish();
+}
+
+/// One intake committed (new patient, returning "no change"), the same on each engine: on
+/// SQLite to disk with synchronous=FULL, on PostgreSQL committed by the server.
+fn intake_group(c: &mut Criterion, name: &str, records: &mut Records) {
     let mut n = 0usize;
-    let mut g = c.benchmark_group("intake_commit");
-    g.bench_function("new_patient_synchronous_full", |b| {
+    let mut g = c.benchmark_group(name);
+    g.bench_function("new_patient", |b| {
         b.iter(|| {
             n += 1;
             let kana = ["あ", "い", "う", "え", "お"][n % 5];
@@ -393,7 +409,7 @@ fn bench(c: &mut Criterion) {
             records.intake(&input).unwrap()
         })
     });
-    g.bench_function("returning_no_change_synchronous_full", |b| {
+    g.bench_function("returning_no_change", |b| {
         b.iter(|| {
             records
                 .intake_returning(
@@ -403,6 +419,61 @@ fn bench(c: &mut Criterion) {
                 )
                 .unwrap()
         })
+    });
+    g.finish();
+}
+
+/// The same search and intake on the clinic's PostgreSQL server, when `ONSHI_TEST_PG` names one
+/// (a new database there, 100,000 patients); and `store copy` of a 10,000-visit SQLite file
+/// into a new database on it.
+fn postgres_benches(c: &mut Criterion, dir: &tempfile::TempDir) {
+    let Ok(server) = std::env::var("ONSHI_TEST_PG") else {
+        eprintln!("ONSHI_TEST_PG not set: the PostgreSQL benchmarks are left out");
+        return;
+    };
+    let new_database = || {
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let name = format!(
+            "onshi_bench_{}_{}",
+            std::process::id(),
+            NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+        );
+        let mut admin = postgres::Client::connect(&server, postgres::NoTls).unwrap();
+        admin
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .unwrap();
+        let (base, _) = server.rsplit_once('/').unwrap();
+        format!("{base}/{name}")
+    };
+    eprintln!("populating {PATIENTS} patients on PostgreSQL…");
+    let store = populate(Store::open_postgres(&new_database()).unwrap(), PATIENTS);
+    let clock = Clock::Fixed(DateTime::parse_from_rfc3339("2026-11-25T09:00:00+09:00").unwrap());
+    let mut records = Records::new(store, Config::default(), "bench", clock);
+    search_group(c, "search_100k_postgres", &records);
+    intake_group(c, "intake_commit_postgres", &mut records);
+
+    let file = dir.path().join("copy-10k.sqlite3");
+    drop(populate(Store::open(&file).unwrap(), 10_000));
+    let mut g = c.benchmark_group("store_copy_10k");
+    g.sample_size(10);
+    g.bench_function("sqlite_to_postgres", |b| {
+        b.iter_batched(
+            &new_database,
+            |to| {
+                let report = store_copy(&Config::default(), file.to_str().unwrap(), &to).unwrap();
+                assert_eq!(
+                    report
+                        .tables
+                        .iter()
+                        .find(|t| t.table == "visits")
+                        .unwrap()
+                        .destination,
+                    10_000
+                );
+                report
+            },
+            BatchSize::PerIteration,
+        )
     });
     g.finish();
 }
