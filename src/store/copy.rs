@@ -107,6 +107,11 @@ pub fn copy(from: &Store, to: &mut Store) -> Result<CopyReport> {
         }
         Ok(())
     })?;
+    if to.is_postgres() {
+        // The planner's statistics for the tables just filled (the server would gather them
+        // in its own time): searches use their indexes from the first one.
+        to.execute_outside_app("ANALYZE")?;
+    }
     let after = to.read(audit::verify)?;
     if !after.ok {
         return Err(chain_broken("コピー先", "the destination", after.problem));

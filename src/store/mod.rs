@@ -512,10 +512,9 @@ impl Store {
         Ok(rows.join("\n"))
     }
 
-    /// Runs `sql` straight on the database, outside the app's transactions and audit: for
-    /// tests that must tamper with the records as an attacker with the server's or the file's
-    /// access would.
-    #[doc(hidden)]
+    /// Runs `sql` straight on the database, outside the app's transactions and audit: upkeep
+    /// that changes no record (PostgreSQL's `ANALYZE`), and tests that must tamper with the
+    /// records as an attacker with the server's or the file's access would.
     pub fn execute_outside_app(&self, sql: &str) -> Result<()> {
         match &self.engine {
             Engine::Lite(conn) => Ok(conn.execute_batch(sql)?),
