@@ -296,6 +296,14 @@ mod tests {
     use super::*;
 
     #[test]
+    fn both_engines_have_every_migration() {
+        assert_eq!(
+            schema_pg::MIGRATIONS.len(),
+            super::super::schema::MIGRATIONS.len()
+        );
+    }
+
+    #[test]
     fn pgpass_lines_match_field_by_field() {
         let text =
             "# comment\nother:5432:*:*:no\nserver:5432:clinic:onshi:s\\:ecret\n*:*:*:*:any\n";

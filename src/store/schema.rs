@@ -280,4 +280,10 @@ UPDATE sqlite_master
        'CHECK (copay_percent IN (0, 10, 20, 30))')
  WHERE type = 'table' AND name = 'declarations';
 "#,
+    // 7: what reconciliation last made of a declaration is looked up through the visits that
+    // used it (a returning patient's "no change" asks it every time): without this index that
+    // read every visit, 17 ms at 100,000 visits.
+    r#"
+CREATE INDEX visits_declaration ON visits(declaration_id);
+"#,
 ];

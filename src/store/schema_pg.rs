@@ -333,4 +333,8 @@ ALTER TABLE declarations
     ADD CONSTRAINT declarations_copay_percent_check
         CHECK (copay_percent IN (0, 10, 20, 30));
 "#,
+    // 7: visits by declaration (see schema.rs).
+    r#"
+CREATE INDEX visits_declaration ON visits(declaration_id);
+"#,
 ];
