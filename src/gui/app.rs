@@ -869,13 +869,20 @@ fn failed_view<'a>(
         restore,
         text("4. 復旧するまでは紙の申立書で受付を続け、後で入力してください。").size(theme::BODY),
         text("壊れたファイルは削除せず、そのまま保管して管理者に連絡してください。").size(theme::BODY),
-    ]
-    .spacing(10)
-    .max_width(1100);
-    container(container(body).padding(24).style(theme::error_box))
-        .center(Length::Fill)
-        .padding(24)
-        .into()
+    ];
+    error_screen(body)
+}
+
+/// A start screen that says what failed and what to do, in the error box.
+fn error_screen(body: iced::widget::Column<'_, Message>) -> Element<'_, Message> {
+    container(
+        container(body.spacing(10).max_width(1100))
+            .padding(24)
+            .style(theme::error_box),
+    )
+    .center(Length::Fill)
+    .padding(24)
+    .into()
 }
 
 /// The clinic's server cannot be reached (or refused): what to do at this PC, never a hang.
@@ -887,7 +894,7 @@ fn server_failed_view<'a>(
     let carry_on = match latest {
         Some((backup, when)) => column![
             text(format!("3. サーバーが失われた場合は、このPCの最新バックアップで続けられます: {backup}（{when}）")).size(theme::BODY),
-            text(format!("　 起動: onshi-fallback-desktop --db \"{backup}\"（サーバー復旧後、管理者が記録を戻します）")).size(theme::BODY),
+            text(format!("　 起動: onshi-fallback-desktop --db \"{backup}\"（サーバーを作り直すときは、管理者がこのファイルから記録を移します）")).size(theme::BODY),
         ],
         None => column![text("3. このPCにはサーバーのバックアップがありません。システム担当者に連絡してください").size(theme::BODY)],
     }
@@ -901,13 +908,8 @@ fn server_failed_view<'a>(
         text("1. サーバーのパソコンの電源とネットワーク（LANケーブル・ハブ）を確認し、アプリを起動し直してください。").size(theme::BODY),
         text("2. 復旧するまでは紙の申立書で受付を続け、後で入力してください。受け付けた記録は失われていません。").size(theme::BODY),
         carry_on,
-    ]
-    .spacing(10)
-    .max_width(1100);
-    container(container(body).padding(24).style(theme::error_box))
-        .center(Length::Fill)
-        .padding(24)
-        .into()
+    ];
+    error_screen(body)
 }
 
 #[cfg(test)]

@@ -34,20 +34,6 @@ const SELF_LINKS: &[(&str, &str)] = &[
     ("declarations", "superseded_by"),
 ];
 
-/// The tables whose ids PostgreSQL draws itself: its counters are moved past the copied ids.
-const IDENTITY: &[(&str, &str)] = &[
-    ("staff", "id"),
-    ("outages", "id"),
-    ("outage_notes", "id"),
-    ("runbook_ticks", "id"),
-    ("break_glass", "id"),
-    ("patients", "id"),
-    ("declarations", "id"),
-    ("visits", "id"),
-    ("prescriptions", "id"),
-    ("audit_log", "seq"),
-];
-
 static NULL: OwnedCell = OwnedCell::Null;
 
 /// What a copy moved: the rows of each table on both sides.
@@ -95,7 +81,10 @@ pub fn copy(from: &Store, to: &mut Store) -> Result<CopyReport> {
             insert_rows(tx, t)?;
         }
         if tx.is_postgres() {
-            for (table, key) in IDENTITY {
+            // The tables keyed by a number of their own (`id`, `seq`): PostgreSQL draws it, and
+            // its counter is moved past the copied ones.
+            let numbered = TABLES.iter().filter(|(_, key)| matches!(*key, "id" | "seq"));
+            for (table, key) in numbered {
                 tx.execute(
                     &format!(
                         "SELECT setval(pg_get_serial_sequence('{table}', '{key}'),
