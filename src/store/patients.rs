@@ -416,9 +416,13 @@ fn term_sql(t: &Term, branch: Option<u8>, args: &mut Vec<Box<dyn Param>>) -> Str
             // digits are too long for an id).
             args.push(Box::new(d.parse::<i64>().ok()));
             let id = format!("?{}", args.len());
+            // One list of candidate ids, each branch on its own index: PostgreSQL scanned the
+            // whole table for the same condition written as an OR.
             format!(
-                "(id IN (SELECT patient_id FROM declarations WHERE insurer_number = {exact} OR number = {exact})
-                  OR (phone >= {a} AND phone < {b}) OR id = {id})"
+                "id IN (SELECT patient_id FROM declarations WHERE insurer_number = {exact}
+                        UNION ALL SELECT patient_id FROM declarations WHERE number = {exact}
+                        UNION ALL SELECT id FROM patients WHERE phone >= {a} AND phone < {b}
+                        UNION ALL SELECT CAST({id} AS BIGINT))"
             )
         }
         Term::Any(readings) => {
@@ -452,7 +456,9 @@ pub fn search(tx: &Tx<'_>, terms: &[Term], limit: usize) -> Result<Vec<Patient>>
             sql.push_str(" AND ");
             sql.push_str(&term_sql(t, None, &mut args));
         }
-        sql.push_str(&format!(" ORDER BY id DESC LIMIT {limit}"));
+        // `id + 0`: the few rows the equality found are sorted, never the whole table walked
+        // newest first looking for them (PostgreSQL's plan for `ORDER BY id DESC LIMIT`).
+        sql.push_str(&format!(" ORDER BY id + 0 DESC LIMIT {limit}"));
         return query_patients(tx, &sql, args);
     }
     let order_col = |branch: u8| match (first, branch) {
