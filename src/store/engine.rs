@@ -201,6 +201,12 @@ impl PgConn {
         }
     }
 
+    /// The connection behind `m`. A panic while a statement ran leaves the connection as it
+    /// was: usable.
+    pub fn lock(m: &Mutex<PgConn>) -> std::sync::MutexGuard<'_, PgConn> {
+        m.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     pub fn client(&mut self) -> &mut postgres::Client {
         &mut self.client
     }
@@ -258,11 +264,6 @@ impl<'c> Tx<'c> {
         matches!(self.conn, Conn::Pg(_))
     }
 
-    fn pg_conn(m: &Mutex<PgConn>) -> std::sync::MutexGuard<'_, PgConn> {
-        // A panic while a statement ran leaves the connection as it was: usable.
-        m.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
     /// Runs a statement; the number of rows it changed.
     pub fn execute(&self, sql: &str, params: &[&dyn Param]) -> Result<usize> {
         match self.conn {
@@ -270,7 +271,7 @@ impl<'c> Tx<'c> {
                 let params: Vec<_> = params.iter().map(|p| p.lite()).collect();
                 Ok(c.prepare_cached(sql)?.execute(params.as_slice())?)
             }
-            Conn::Pg(m) => Self::pg_conn(m).execute(sql, params),
+            Conn::Pg(m) => PgConn::lock(m).execute(sql, params),
         }
     }
 
@@ -278,7 +279,7 @@ impl<'c> Tx<'c> {
     pub fn execute_batch(&self, sql: &str) -> Result<()> {
         match self.conn {
             Conn::Lite(c) => Ok(c.execute_batch(sql)?),
-            Conn::Pg(m) => Ok(Self::pg_conn(m).client().batch_execute(sql)?),
+            Conn::Pg(m) => Ok(PgConn::lock(m).client().batch_execute(sql)?),
         }
     }
 
@@ -289,22 +290,43 @@ impl<'c> Tx<'c> {
         params: &[&dyn Param],
         mut f: impl FnMut(&Row<'_>) -> Result<T>,
     ) -> Result<Vec<T>> {
+        let mut out = Vec::new();
+        self.each_row(sql, params, |r| {
+            out.push(f(r)?);
+            Ok(true)
+        })?;
+        Ok(out)
+    }
+
+    /// Each row of a query handed to `f` until it answers false: SQLite's as it steps, the
+    /// server's read whole first (so that `f` may run statements of its own).
+    fn each_row(
+        &self,
+        sql: &str,
+        params: &[&dyn Param],
+        mut f: impl FnMut(&Row<'_>) -> Result<bool>,
+    ) -> Result<()> {
         match self.conn {
             Conn::Lite(c) => {
                 let params: Vec<_> = params.iter().map(|p| p.lite()).collect();
                 let mut stmt = c.prepare_cached(sql)?;
                 let mut rows = stmt.query(params.as_slice())?;
-                let mut out = Vec::new();
                 while let Some(r) = rows.next()? {
-                    out.push(f(&Row::Lite(r))?);
+                    if !f(&Row::Lite(r))? {
+                        break;
+                    }
                 }
-                Ok(out)
             }
             Conn::Pg(m) => {
-                let rows = Self::pg_conn(m).query(sql, params)?;
-                rows.iter().map(|r| f(&Row::Pg(r))).collect()
+                let rows = PgConn::lock(m).query(sql, params)?;
+                for r in &rows {
+                    if !f(&Row::Pg(r))? {
+                        break;
+                    }
+                }
             }
         }
+        Ok(())
     }
 
     /// Each row of a query handed to `f` as it is read, without collecting them (a year of
@@ -318,35 +340,17 @@ impl<'c> Tx<'c> {
         mut f: impl FnMut(&Row<'_>) -> Result<bool>,
     ) -> Result<()> {
         match self.conn {
-            Conn::Lite(c) => {
-                let params: Vec<_> = params.iter().map(|p| p.lite()).collect();
-                let mut stmt = c.prepare(sql)?;
-                let mut rows = stmt.query(params.as_slice())?;
-                while let Some(r) = rows.next()? {
-                    if !f(&Row::Lite(r))? {
-                        break;
-                    }
-                }
-                Ok(())
-            }
-            Conn::Pg(m) if !params.is_empty() => {
-                let rows = Self::pg_conn(m).query(sql, params)?;
-                for r in &rows {
-                    if !f(&Row::Pg(r))? {
-                        break;
-                    }
-                }
-                Ok(())
-            }
+            Conn::Lite(_) => self.each_row(sql, params, f),
+            Conn::Pg(_) if !params.is_empty() => self.each_row(sql, params, f),
             Conn::Pg(m) => {
                 static NEXT: AtomicUsize = AtomicUsize::new(0);
                 let cursor = format!("onshi_rows_{}", NEXT.fetch_add(1, Ordering::Relaxed));
-                Self::pg_conn(m)
+                PgConn::lock(m)
                     .client()
                     .batch_execute(&format!("DECLARE {cursor} NO SCROLL CURSOR FOR {sql}"))?;
                 let fetch = format!("FETCH FORWARD {PG_BATCH} FROM {cursor}");
                 'batches: loop {
-                    let rows = Self::pg_conn(m).client().query(&fetch, &[])?;
+                    let rows = PgConn::lock(m).client().query(&fetch, &[])?;
                     for r in &rows {
                         if !f(&Row::Pg(r))? {
                             break 'batches;
@@ -356,7 +360,7 @@ impl<'c> Tx<'c> {
                         break;
                     }
                 }
-                Self::pg_conn(m)
+                PgConn::lock(m)
                     .client()
                     .batch_execute(&format!("CLOSE {cursor}"))?;
                 Ok(())
@@ -371,21 +375,14 @@ impl<'c> Tx<'c> {
         params: &[&dyn Param],
         f: impl FnOnce(&Row<'_>) -> Result<T>,
     ) -> Result<Option<T>> {
-        match self.conn {
-            Conn::Lite(c) => {
-                let params: Vec<_> = params.iter().map(|p| p.lite()).collect();
-                let mut stmt = c.prepare_cached(sql)?;
-                let mut rows = stmt.query(params.as_slice())?;
-                match rows.next()? {
-                    Some(r) => Ok(Some(f(&Row::Lite(r))?)),
-                    None => Ok(None),
-                }
+        let (mut f, mut first) = (Some(f), None);
+        self.each_row(sql, params, |r| {
+            if let Some(f) = f.take() {
+                first = Some(f(r)?);
             }
-            Conn::Pg(m) => {
-                let rows = Self::pg_conn(m).query(sql, params)?;
-                rows.first().map(|r| f(&Row::Pg(r))).transpose()
-            }
-        }
+            Ok(false)
+        })?;
+        Ok(first)
     }
 
     /// The first row of a query that always answers one (`COUNT(*)`, `INSERT … RETURNING`).
@@ -406,7 +403,11 @@ impl<'c> Tx<'c> {
     /// may lack the newer ones).
     pub fn has_table(&self, name: &str) -> Result<bool> {
         if self.is_postgres() {
-            self.value("SELECT to_regclass(?1) IS NOT NULL", store_params![name])
+            self.value(
+                "SELECT EXISTS (SELECT 1 FROM pg_tables
+                                WHERE schemaname = current_schema() AND tablename = ?1)",
+                store_params![name],
+            )
         } else {
             self.value(
                 "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1)",

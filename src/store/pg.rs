@@ -49,7 +49,7 @@ impl PgStore {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, PgConn> {
-        self.conn.lock().unwrap_or_else(|e| e.into_inner())
+        PgConn::lock(&self.conn)
     }
 
     /// Starts a transaction with `begin`, reconnecting first when the server dropped the
@@ -105,13 +105,9 @@ impl PgStore {
     }
 
     pub fn schema_version(&self) -> Result<i64> {
-        self.read(|tx| {
-            let exists: Option<String> =
-                tx.value("SELECT to_regclass('onshi_schema')::text", &[])?;
-            match exists {
-                None => Ok(0),
-                Some(_) => tx.value("SELECT version FROM onshi_schema", &[]),
-            }
+        self.read(|tx| match tx.has_table("onshi_schema")? {
+            false => Ok(0),
+            true => tx.value("SELECT version FROM onshi_schema", &[]),
         })
     }
 
