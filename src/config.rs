@@ -46,6 +46,11 @@ pub struct StoreSettings {
 }
 
 impl StoreSettings {
+    /// The settings' password, if one is set.
+    pub fn password(&self) -> Option<&str> {
+        Some(self.password.as_str()).filter(|p| !p.is_empty())
+    }
+
     fn is_unset(&self) -> bool {
         self.url.is_empty() && self.password.is_empty()
     }

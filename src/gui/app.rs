@@ -226,8 +226,8 @@ impl App {
                     iced::time::every(REFRESH).map(|_| Message::Tick),
                 ];
                 // On the clinic's server, another PC's change shows as soon as it commits.
-                if let Some(target) = main.records.store.listen_target() {
-                    all.push(super::live::changes(target).map(|()| Message::Tick));
+                if let Some(server) = main.records.store.server() {
+                    all.push(super::live::changes(server.clone()).map(|()| Message::Tick));
                 }
                 Subscription::batch(all)
             }

@@ -7,7 +7,7 @@ use std::time::Duration;
 use iced::futures::Stream;
 use iced::Subscription;
 
-use crate::store::pg::{ChangeListener, ListenTarget};
+use crate::store::pg::{ChangeListener, Server};
 
 /// How long one wait lasts before the thread checks that the window still listens.
 const WAIT: Duration = Duration::from_secs(10);
@@ -15,16 +15,16 @@ const WAIT: Duration = Duration::from_secs(10);
 const RETRY: Duration = Duration::from_secs(5);
 
 /// One message per commit on the server (several close together may come as one).
-pub fn changes(target: ListenTarget) -> Subscription<()> {
-    Subscription::run_with(target, listen)
+pub fn changes(server: Server) -> Subscription<()> {
+    Subscription::run_with(server, listen)
 }
 
-fn listen(target: &ListenTarget) -> impl Stream<Item = ()> + use<> {
-    let target = target.clone();
+fn listen(server: &Server) -> impl Stream<Item = ()> + use<> {
+    let server = server.clone();
     iced::stream::channel(4, async move |mut out| {
         std::thread::spawn(move || {
             while !out.is_closed() {
-                if let Ok(mut listener) = ChangeListener::connect(&target) {
+                if let Ok(mut listener) = ChangeListener::connect(&server) {
                     loop {
                         match listener.wait(WAIT) {
                             // A full channel already holds a wake-up: this one is not needed.

@@ -147,7 +147,7 @@ impl DailyBackup {
     /// Starts today's copy of the clinic's server into `dir` on this PC, unless it is there
     /// already: a SQLite file of the records as they are now, on a connection of its own.
     pub fn start_from_server(
-        server: store::pg::ListenTarget,
+        server: store::pg::Server,
         dir: PathBuf,
         today: NaiveDate,
         keep: u32,
@@ -300,17 +300,16 @@ impl Records {
         actor: impl Into<String>,
         clock: Clock,
     ) -> Result<(Records, Vec<Error>)> {
-        let password = Some(config.store.password.as_str()).filter(|p| !p.is_empty());
-        let store = Store::open_postgres_with(url, password)?;
+        let store = Store::open_postgres_with(url, config.store.password())?;
         if matches!(clock, Clock::Fixed(_)) && !store.read(store::meta::is_demo)? {
             return Err(fixed_clock_refused());
         }
-        let target = store.listen_target();
+        let server = store.server().cloned();
         let mut records = Records::new(store, config, actor, clock);
         let warnings = records.print_settings_warning().into_iter().collect();
-        if let (Some(target), Some(dir)) = (target, records.backup_dir()) {
+        if let (Some(server), Some(dir)) = (server, records.backup_dir()) {
             records.daily_backup = Some(DailyBackup::start_from_server(
-                target,
+                server,
                 dir,
                 records.today(),
                 records.config.backup.keep_days,
@@ -364,7 +363,7 @@ impl Records {
 
     /// Where this database's backups live (None for an in-memory database).
     pub fn backup_dir(&self) -> Option<PathBuf> {
-        match self.store.listen_target() {
+        match self.store.server() {
             Some(server) => Some(backup_dir(&self.config, Path::new(&server.url))),
             None => self.store.path().map(|db| backup_dir(&self.config, db)),
         }

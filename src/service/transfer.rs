@@ -25,6 +25,5 @@ pub fn store_copy(config: &Config, from: &str, to: &str) -> Result<CopyReport> {
 }
 
 fn open_server(config: &Config, url: &str) -> Result<Store> {
-    let password = Some(config.store.password.as_str()).filter(|p| !p.is_empty());
-    Store::open_postgres_with(url, password)
+    Store::open_postgres_with(url, config.store.password())
 }

@@ -243,11 +243,10 @@ impl Store {
         })
     }
 
-    /// Where the other PCs' commits can be listened for: on a PostgreSQL server only (on
-    /// SQLite, one PC's file, the window re-reads on its tick).
-    pub fn listen_target(&self) -> Option<pg::ListenTarget> {
+    /// The clinic's server the records live on; None for a SQLite file.
+    pub fn server(&self) -> Option<&pg::Server> {
         match &self.engine {
-            Engine::Pg(pg) => Some(pg.listen_target()),
+            Engine::Pg(pg) => Some(pg.server()),
             Engine::Lite(_) => None,
         }
     }

@@ -23,8 +23,7 @@ pub const CHANNEL: &str = "onshi_fallback_changes";
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
 pub struct PgStore {
-    url: String,
-    password: Option<String>,
+    server: Server,
     conn: Mutex<PgConn>,
 }
 
@@ -32,20 +31,20 @@ impl PgStore {
     /// Connects to `url` and brings the schema up to date. `password` is the settings file's,
     /// used when the environment gives none.
     pub fn open(url: &str, password: Option<&str>) -> Result<PgStore> {
-        let store = PgStore {
+        let server = Server {
             url: url.to_string(),
             password: password.map(str::to_string),
-            conn: Mutex::new(PgConn::new(connect(url, password)?)),
+        };
+        let store = PgStore {
+            conn: Mutex::new(PgConn::new(server.connect()?)),
+            server,
         };
         store.migrate()?;
         Ok(store)
     }
 
-    pub fn listen_target(&self) -> ListenTarget {
-        ListenTarget {
-            url: self.url.clone(),
-            password: self.password.clone(),
-        }
+    pub fn server(&self) -> &Server {
+        &self.server
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, PgConn> {
@@ -57,7 +56,7 @@ impl PgStore {
     fn begin(&self, begin: &str) -> Result<()> {
         let mut conn = self.lock();
         if conn.client().is_closed() {
-            *conn = PgConn::new(connect(&self.url, self.password.as_deref())?);
+            *conn = PgConn::new(self.server.connect()?);
         }
         Ok(conn.client().batch_execute(begin)?)
     }
@@ -138,7 +137,7 @@ impl PgStore {
     /// A connection of its own holding the pass lock: dropping it (or the process ending,
     /// however it ends) releases the lock.
     pub fn lock_pass(&self) -> Result<postgres::Client> {
-        let mut client = connect(&self.url, self.password.as_deref())?;
+        let mut client = self.server.connect()?;
         let got: bool = client
             .query_one("SELECT pg_try_advisory_lock($1)", &[&PASS_LOCK])?
             .get(0);
@@ -153,11 +152,18 @@ impl PgStore {
     }
 }
 
-/// Where to listen for the other PCs' commits: the server's URL and the settings' password.
+/// The clinic's server as this PC reaches it: its URL and the settings' password. Each
+/// connection of its own (a listener, the day's copy, the pass lock) is made from it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct ListenTarget {
+pub struct Server {
     pub url: String,
     pub password: Option<String>,
+}
+
+impl Server {
+    pub fn connect(&self) -> Result<postgres::Client> {
+        connect(&self.url, self.password.as_deref())
+    }
 }
 
 /// A connection of its own that waits for commits on the server (any PC's, this one's too):
@@ -167,8 +173,8 @@ pub struct ChangeListener {
 }
 
 impl ChangeListener {
-    pub fn connect(target: &ListenTarget) -> Result<ChangeListener> {
-        let mut client = connect(&target.url, target.password.as_deref())?;
+    pub fn connect(server: &Server) -> Result<ChangeListener> {
+        let mut client = server.connect()?;
         client.batch_execute(&format!("LISTEN {CHANNEL}"))?;
         Ok(ChangeListener { client })
     }

@@ -768,7 +768,7 @@ fn a_change_on_one_pc_wakes_the_others_and_each_pc_keeps_a_daily_copy_of_the_ser
     let s = Store::open_readonly(&copy).unwrap();
     assert!(s.read(onshi_fallback::store::audit::verify).unwrap().ok);
 
-    let mut listener = ChangeListener::connect(&reception.store.listen_target().unwrap()).unwrap();
+    let mut listener = ChangeListener::connect(reception.store.server().unwrap()).unwrap();
     assert!(
         !listener.wait(Duration::from_millis(100)).unwrap(),
         "nothing changed yet"
