@@ -6,6 +6,7 @@ pub mod audit;
 pub mod backup;
 pub mod copy;
 pub mod engine;
+pub mod identity;
 pub mod meta;
 pub mod outages;
 pub mod patients;
@@ -290,6 +291,9 @@ impl Store {
                     "PRAGMA schema_version = {}; PRAGMA writable_schema = OFF;",
                     cookie + 1
                 ))?;
+            }
+            if version + 1 == identity::MIGRATION {
+                identity::fill(&Tx::lite(&tx))?;
             }
             tx.execute_batch(&format!("PRAGMA user_version = {}", version + 1))?;
             tx.commit()?;

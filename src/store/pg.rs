@@ -123,8 +123,11 @@ impl PgStore {
             if version > latest {
                 return Err(Error::NewerSchema { version });
             }
-            for sql in &schema_pg::MIGRATIONS[version as usize..] {
+            for (n, sql) in (version + 1..).zip(&schema_pg::MIGRATIONS[version as usize..]) {
                 tx.execute_batch(sql)?;
+                if n == super::identity::MIGRATION {
+                    super::identity::fill(tx)?;
+                }
             }
             tx.execute(
                 "UPDATE onshi_schema SET version = ?1",

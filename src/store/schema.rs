@@ -286,4 +286,47 @@ UPDATE sqlite_master
     r#"
 CREATE INDEX visits_declaration ON visits(declaration_id);
 "#,
+    // 8: record identity that survives merging. Every record carries a UUID beside its short
+    // number, so the records a PC made while the server was out of reach can be merged back
+    // (`store copy --merge`) without two records sharing a number or one record arriving
+    // twice. New records get a v7 UUID with their first audit entry; rows already stored get
+    // theirs from `store::identity::fill` in the same transaction as this migration.
+    r#"
+ALTER TABLE patients ADD COLUMN uuid TEXT;
+CREATE UNIQUE INDEX patients_uuid ON patients(uuid);
+ALTER TABLE declarations ADD COLUMN uuid TEXT;
+CREATE UNIQUE INDEX declarations_uuid ON declarations(uuid);
+ALTER TABLE visits ADD COLUMN uuid TEXT;
+CREATE UNIQUE INDEX visits_uuid ON visits(uuid);
+ALTER TABLE outages ADD COLUMN uuid TEXT;
+CREATE UNIQUE INDEX outages_uuid ON outages(uuid);
+ALTER TABLE outage_notes ADD COLUMN uuid TEXT;
+CREATE UNIQUE INDEX outage_notes_uuid ON outage_notes(uuid);
+ALTER TABLE runbook_ticks ADD COLUMN uuid TEXT;
+CREATE UNIQUE INDEX runbook_ticks_uuid ON runbook_ticks(uuid);
+ALTER TABLE prescriptions ADD COLUMN uuid TEXT;
+CREATE UNIQUE INDEX prescriptions_uuid ON prescriptions(uuid);
+ALTER TABLE staff ADD COLUMN uuid TEXT;
+CREATE UNIQUE INDEX staff_uuid ON staff(uuid);
+ALTER TABLE break_glass ADD COLUMN uuid TEXT;
+CREATE UNIQUE INDEX break_glass_uuid ON break_glass(uuid);
+CREATE TRIGGER patients_uuid_fixed BEFORE UPDATE OF uuid ON patients WHEN OLD.uuid IS NOT NULL
+    BEGIN SELECT RAISE(ABORT, 'a record''s uuid is fixed'); END;
+CREATE TRIGGER declarations_uuid_fixed BEFORE UPDATE OF uuid ON declarations WHEN OLD.uuid IS NOT NULL
+    BEGIN SELECT RAISE(ABORT, 'a record''s uuid is fixed'); END;
+CREATE TRIGGER visits_uuid_fixed BEFORE UPDATE OF uuid ON visits WHEN OLD.uuid IS NOT NULL
+    BEGIN SELECT RAISE(ABORT, 'a record''s uuid is fixed'); END;
+CREATE TRIGGER outages_uuid_fixed BEFORE UPDATE OF uuid ON outages WHEN OLD.uuid IS NOT NULL
+    BEGIN SELECT RAISE(ABORT, 'a record''s uuid is fixed'); END;
+CREATE TRIGGER outage_notes_uuid_fixed BEFORE UPDATE OF uuid ON outage_notes WHEN OLD.uuid IS NOT NULL
+    BEGIN SELECT RAISE(ABORT, 'a record''s uuid is fixed'); END;
+CREATE TRIGGER runbook_ticks_uuid_fixed BEFORE UPDATE OF uuid ON runbook_ticks WHEN OLD.uuid IS NOT NULL
+    BEGIN SELECT RAISE(ABORT, 'a record''s uuid is fixed'); END;
+CREATE TRIGGER prescriptions_uuid_fixed BEFORE UPDATE OF uuid ON prescriptions WHEN OLD.uuid IS NOT NULL
+    BEGIN SELECT RAISE(ABORT, 'a record''s uuid is fixed'); END;
+CREATE TRIGGER staff_uuid_fixed BEFORE UPDATE OF uuid ON staff WHEN OLD.uuid IS NOT NULL
+    BEGIN SELECT RAISE(ABORT, 'a record''s uuid is fixed'); END;
+CREATE TRIGGER break_glass_uuid_fixed BEFORE UPDATE OF uuid ON break_glass WHEN OLD.uuid IS NOT NULL
+    BEGIN SELECT RAISE(ABORT, 'a record''s uuid is fixed'); END;
+"#,
 ];

@@ -337,4 +337,43 @@ ALTER TABLE declarations
     r#"
 CREATE INDEX visits_declaration ON visits(declaration_id);
 "#,
+    // 8: record identity (see schema.rs).
+    r#"
+ALTER TABLE patients ADD COLUMN uuid TEXT COLLATE "C";
+CREATE UNIQUE INDEX patients_uuid ON patients(uuid);
+ALTER TABLE declarations ADD COLUMN uuid TEXT COLLATE "C";
+CREATE UNIQUE INDEX declarations_uuid ON declarations(uuid);
+ALTER TABLE visits ADD COLUMN uuid TEXT COLLATE "C";
+CREATE UNIQUE INDEX visits_uuid ON visits(uuid);
+ALTER TABLE outages ADD COLUMN uuid TEXT COLLATE "C";
+CREATE UNIQUE INDEX outages_uuid ON outages(uuid);
+ALTER TABLE outage_notes ADD COLUMN uuid TEXT COLLATE "C";
+CREATE UNIQUE INDEX outage_notes_uuid ON outage_notes(uuid);
+ALTER TABLE runbook_ticks ADD COLUMN uuid TEXT COLLATE "C";
+CREATE UNIQUE INDEX runbook_ticks_uuid ON runbook_ticks(uuid);
+ALTER TABLE prescriptions ADD COLUMN uuid TEXT COLLATE "C";
+CREATE UNIQUE INDEX prescriptions_uuid ON prescriptions(uuid);
+ALTER TABLE staff ADD COLUMN uuid TEXT COLLATE "C";
+CREATE UNIQUE INDEX staff_uuid ON staff(uuid);
+ALTER TABLE break_glass ADD COLUMN uuid TEXT COLLATE "C";
+CREATE UNIQUE INDEX break_glass_uuid ON break_glass(uuid);
+CREATE TRIGGER patients_uuid_fixed BEFORE UPDATE OF uuid ON patients
+    FOR EACH ROW WHEN (OLD.uuid IS NOT NULL) EXECUTE FUNCTION onshi_refuse('a record''s uuid is fixed');
+CREATE TRIGGER declarations_uuid_fixed BEFORE UPDATE OF uuid ON declarations
+    FOR EACH ROW WHEN (OLD.uuid IS NOT NULL) EXECUTE FUNCTION onshi_refuse('a record''s uuid is fixed');
+CREATE TRIGGER visits_uuid_fixed BEFORE UPDATE OF uuid ON visits
+    FOR EACH ROW WHEN (OLD.uuid IS NOT NULL) EXECUTE FUNCTION onshi_refuse('a record''s uuid is fixed');
+CREATE TRIGGER outages_uuid_fixed BEFORE UPDATE OF uuid ON outages
+    FOR EACH ROW WHEN (OLD.uuid IS NOT NULL) EXECUTE FUNCTION onshi_refuse('a record''s uuid is fixed');
+CREATE TRIGGER outage_notes_uuid_fixed BEFORE UPDATE OF uuid ON outage_notes
+    FOR EACH ROW WHEN (OLD.uuid IS NOT NULL) EXECUTE FUNCTION onshi_refuse('a record''s uuid is fixed');
+CREATE TRIGGER runbook_ticks_uuid_fixed BEFORE UPDATE OF uuid ON runbook_ticks
+    FOR EACH ROW WHEN (OLD.uuid IS NOT NULL) EXECUTE FUNCTION onshi_refuse('a record''s uuid is fixed');
+CREATE TRIGGER prescriptions_uuid_fixed BEFORE UPDATE OF uuid ON prescriptions
+    FOR EACH ROW WHEN (OLD.uuid IS NOT NULL) EXECUTE FUNCTION onshi_refuse('a record''s uuid is fixed');
+CREATE TRIGGER staff_uuid_fixed BEFORE UPDATE OF uuid ON staff
+    FOR EACH ROW WHEN (OLD.uuid IS NOT NULL) EXECUTE FUNCTION onshi_refuse('a record''s uuid is fixed');
+CREATE TRIGGER break_glass_uuid_fixed BEFORE UPDATE OF uuid ON break_glass
+    FOR EACH ROW WHEN (OLD.uuid IS NOT NULL) EXECUTE FUNCTION onshi_refuse('a record''s uuid is fixed');
+"#,
 ];

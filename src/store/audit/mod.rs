@@ -105,6 +105,9 @@ pub fn record(
             m
         }
     };
+    if let Some((table, _)) = table_of(entity) {
+        super::identity::assign(tx, table, id)?;
+    }
     if let Some(row) = row_snapshot(tx, entity, id)? {
         detail.insert("row".into(), row);
     }

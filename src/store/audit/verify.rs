@@ -6,6 +6,7 @@
 //! hashes and digests each entry's snapshot. A year of records then takes about half what one
 //! core would, in memory that holds one digest per record.
 
+use std::borrow::Cow;
 use std::io::Write as _;
 use std::mem::take;
 use std::ops::Range;
@@ -63,10 +64,49 @@ type Digest32 = [u8; 32];
 /// while what was recorded cannot.
 const DERIVED: &[&str] = &["kana_key", "kana_given", "name_key", "name_given"];
 
+/// A record's UUID (migration 8): left out of the comparison as well, since the snapshots
+/// written before it lack it. It cannot change once set (a trigger refuses it), and `store
+/// copy --merge`, the one reader that relies on it, matches records by it.
+const IDENTITY: &str = "uuid";
+
+/// `raw` (a snapshot, compact JSON) without its `"uuid"` member and the comma beside it.
+fn without_identity(raw: &str) -> Cow<'_, str> {
+    let key = "\"uuid\":";
+    for (at, _) in raw.match_indices(key) {
+        // A key only where a member starts: inside a string value the quotes are escaped.
+        let before = raw[..at].chars().next_back();
+        if !matches!(before, Some('{' | ',')) {
+            continue;
+        }
+        let value = &raw[at + key.len()..];
+        let len = if value.starts_with("null") {
+            4
+        } else if let Some(text) = value.strip_prefix('"') {
+            match text.find('"') {
+                Some(end) => end + 2,
+                None => return Cow::Borrowed(raw),
+            }
+        } else {
+            return Cow::Borrowed(raw);
+        };
+        let end = at + key.len() + len;
+        let (cut, to) = if before == Some(',') {
+            (at - 1, end)
+        } else if raw[end..].starts_with(',') {
+            (at, end + 1)
+        } else {
+            (at, end)
+        };
+        return Cow::Owned(format!("{}{}", &raw[..cut], &raw[to..]));
+    }
+    Cow::Borrowed(raw)
+}
+
 /// The digest of a row snapshot as recorded in an entry's detail (compact JSON, keys in order,
-/// as `serde_json` writes a map), derived columns left out: the other columns' texts are
-/// joined again as they were written, no value is rebuilt.
+/// as `serde_json` writes a map), derived columns and the UUID left out: the other columns'
+/// texts are joined again as they were written, no value is rebuilt.
 fn snapshot_digest(raw: &str) -> Digest32 {
+    let raw = &*without_identity(raw);
     if !DERIVED.iter().any(|k| raw.contains(k)) {
         return Sha256::digest(raw.as_bytes()).into();
     }
@@ -274,7 +314,7 @@ fn snapshot_columns(r: &Row<'_>, key: &str) -> (usize, Vec<(String, usize)>) {
     let mut columns: Vec<(String, usize)> = names
         .iter()
         .enumerate()
-        .filter(|(_, n)| !DERIVED.contains(n))
+        .filter(|(_, n)| !DERIVED.contains(n) && **n != IDENTITY)
         .map(|(i, n)| (serde_json::to_string(n).expect("a column name"), i))
         .collect();
     columns.sort();
@@ -483,4 +523,22 @@ fn check_visit_counters(tx: &Tx<'_>) -> Result<Option<Problem>> {
             "the visit counter of {day} {prefix} was set back to {last:?} (numbers up to {used} were drawn)"
         ),
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_identity;
+
+    #[test]
+    fn a_snapshot_is_compared_without_its_uuid_wherever_it_stands() {
+        let u = r#""uuid":"0192f3a4-5b6c-7d8e-9f00-112233445566""#;
+        assert_eq!(without_identity(&format!(r#"{{"a":1,{u},"z":2}}"#)), r#"{"a":1,"z":2}"#);
+        assert_eq!(without_identity(&format!(r#"{{"a":1,{u}}}"#)), r#"{"a":1}"#);
+        assert_eq!(without_identity(&format!(r#"{{{u},"z":2}}"#)), r#"{"z":2}"#);
+        assert_eq!(without_identity(r#"{"a":1,"uuid":null}"#), r#"{"a":1}"#);
+        // Text that merely reads like the member is left alone.
+        let note = r#"{"note":"\"uuid\":\"x\"","z":2}"#;
+        assert_eq!(without_identity(note), note);
+        assert_eq!(without_identity(r#"{"a":1}"#), r#"{"a":1}"#);
+    }
 }
