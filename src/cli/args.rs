@@ -401,9 +401,14 @@ pub enum StoreCmd {
         /// The records to copy: a database file or a postgresql:// URL.
         #[arg(long)]
         from: String,
-        /// Where to: a file not there yet, or an empty database on the server.
+        /// Where to: a file not there yet, or an empty database on the server (with
+        /// --merge: the records FROM was carried on from).
         #[arg(long)]
         to: String,
+        /// Brings back the records FROM (a PC that carried on from a backup while the server
+        /// was out of reach) made on its own into TO, which keeps everything it has.
+        #[arg(long)]
+        merge: bool,
         #[arg(long)]
         json: bool,
     },

@@ -188,6 +188,11 @@ fn staff_name(given: Option<&str>) -> String {
 }
 
 impl Context {
+    /// Who runs this command, as entries name them: `--staff`, else the OS user.
+    pub fn actor(&self) -> String {
+        staff_name(self.staff.as_deref())
+    }
+
     /// `restore`'s check: the admin of the records in `store` (read only), when they have
     /// accounts.
     pub fn check_admin_of(&self, store: &onshi_fallback::store::Store) -> Result<(), Failure> {

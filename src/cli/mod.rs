@@ -189,9 +189,15 @@ fn dispatch(ctx: &Context, command: Command) -> CliResult<()> {
             (reconcile::resolve(ctx, &visit_id, decision, &note)?, json)
         }
         Command::Audit(AuditCmd::Verify { json }) => (records::audit_verify(ctx)?, json),
-        Command::Store(StoreCmd::Copy { from, to, json }) => {
-            (records::store_copy(ctx, &from, &to)?, json)
-        }
+        Command::Store(StoreCmd::Copy {
+            from,
+            to,
+            merge,
+            json,
+        }) => match merge {
+            true => (records::store_merge(ctx, &from, &to)?, json),
+            false => (records::store_copy(ctx, &from, &to)?, json),
+        },
         Command::Backup { path, json } => (records::backup(ctx, &path)?, json),
         Command::Init { demo, json } => (records::init(ctx, demo)?, json),
         Command::Backups { json } => (records::backups(ctx)?, json),

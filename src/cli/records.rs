@@ -83,6 +83,58 @@ pub fn store_copy(ctx: &Context, from: &str, to: &str) -> CliResult {
     Ok(Output::new(&report, lines))
 }
 
+/// `store copy --merge`: what a PC did on its own brought back, as the admin of the records
+/// merged into (when they have accounts).
+pub fn store_merge(ctx: &Context, from: &str, to: &str) -> CliResult {
+    use onshi_fallback::service::transfer;
+    let config = ctx.config()?;
+    let source = transfer::open_existing(&config, from)?;
+    let mut destination = transfer::open_existing(&config, to)?;
+    ctx.check_admin_of(&destination)?;
+    let r = transfer::store_merge(&source, &mut destination, &ctx.actor())?;
+    let count = |list: &[onshi_fallback::store::merge::TableTally]| -> u64 {
+        list.iter().map(|t| t.records).sum()
+    };
+    let mut lines = vec![format!(
+        "統合しました: {from} → {to}（共通の記録は監査ログ {} 番まで。新しい記録 {} 件、更新 {} 件、監査ログ {} 件を引き継ぎ、統合後 {} 件を検証済み）",
+        r.fork_seq,
+        count(&r.inserted),
+        count(&r.updated),
+        r.entries_carried,
+        r.audit_entries
+    )];
+    lines.extend(
+        r.inserted
+            .iter()
+            .map(|t| format!("  新規 {:<16} {:>6} 件", t.table, t.records)),
+    );
+    lines.extend(
+        r.updated
+            .iter()
+            .map(|t| format!("  更新 {:<16} {:>6} 件", t.table, t.records)),
+    );
+    lines.extend(r.renumbered.iter().map(|v| {
+        format!(
+            "  受付番号の変更 {}: {} → {}（番号が統合先で使用済みのため。紙の控えの番号を直してください）",
+            v.visit_date, v.on_pc, v.now
+        )
+    }));
+    lines.extend(r.conflicts.iter().map(|c| {
+        format!(
+            "  要確認 {} {} 番: 両方で変更されています（{}）。統合先の内容を残しました。監査ログで PC 側の内容を確認してください",
+            c.entity,
+            c.id,
+            c.columns.join(", ")
+        )
+    }));
+    lines.extend(
+        r.prescription_pdfs.iter().map(|p| {
+            format!("  処方箋PDFは統合元のPCにあります。保管フォルダへ移してください: {p}")
+        }),
+    );
+    Ok(Output::new(&r, lines))
+}
+
 /// Creates a new database (with its schema) where there is none; `demo`: one for demos and
 /// tests, which alone runs on a fixed clock (`ONSHI_FALLBACK_NOW`).
 pub fn init(ctx: &Context, demo: bool) -> CliResult {

@@ -894,7 +894,7 @@ fn server_failed_view<'a>(
     let carry_on = match latest {
         Some((backup, when)) => column![
             text(format!("3. サーバーが失われた場合は、このPCの最新バックアップで続けられます: {backup}（{when}）")).size(theme::BODY),
-            text(format!("　 起動: onshi-fallback-desktop --db \"{backup}\"（サーバーを作り直すときは、管理者がこのファイルから記録を移します）")).size(theme::BODY),
+            text(format!("　 起動: onshi-fallback-desktop --db \"{backup}\"（サーバーが戻ったら、管理者がこのPCで受け付けた記録をサーバーへ統合します）")).size(theme::BODY),
         ],
         None => column![text("3. このPCにはサーバーのバックアップがありません。システム担当者に連絡してください").size(theme::BODY)],
     }

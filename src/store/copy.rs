@@ -131,7 +131,7 @@ pub fn copy(from: &Store, to: &mut Store) -> Result<CopyReport> {
     })
 }
 
-fn chain_broken(ja: &str, en: &str, problem: Option<audit::Problem>) -> Error {
+pub(super) fn chain_broken(ja: &str, en: &str, problem: Option<audit::Problem>) -> Error {
     let (pja, pen) = problem
         .map(|p| (p.message_ja, p.message_en))
         .unwrap_or_default();

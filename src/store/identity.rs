@@ -100,10 +100,23 @@ mod tests {
         let at = "2026-11-25T09:00:00+09:00";
         let a = derived("patients", at, "ab");
         assert_eq!(a.get_version_num(), 7);
-        assert_eq!(a, derived("patients", at, "ab"), "the same entry, the same UUID");
-        assert_ne!(a, derived("patients", at, "ac"), "another entry, another UUID");
+        assert_eq!(
+            a,
+            derived("patients", at, "ab"),
+            "the same entry, the same UUID"
+        );
+        assert_ne!(
+            a,
+            derived("patients", at, "ac"),
+            "another entry, another UUID"
+        );
         assert_ne!(a, derived("visits", at, "ab"));
         let (secs, _) = a.get_timestamp().expect("a v7 timestamp").to_unix();
-        assert_eq!(secs as i64, chrono::DateTime::parse_from_rfc3339(at).unwrap().timestamp());
+        assert_eq!(
+            secs as i64,
+            chrono::DateTime::parse_from_rfc3339(at)
+                .unwrap()
+                .timestamp()
+        );
     }
 }

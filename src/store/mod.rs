@@ -7,6 +7,7 @@ pub mod backup;
 pub mod copy;
 pub mod engine;
 pub mod identity;
+pub mod merge;
 pub mod meta;
 pub mod outages;
 pub mod patients;

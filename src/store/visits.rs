@@ -43,13 +43,50 @@ fn next_visit_no(tx: &Tx<'_>, date: NaiveDate, in_outage: bool) -> Result<String
         date.month(),
         date.day()
     );
+    draw(tx, &date.to_string(), &prefix)
+}
+
+/// The day's next number after `prefix`.
+fn draw(tx: &Tx<'_>, date: &str, prefix: &str) -> Result<String> {
     let n: i64 = tx.value(
         "INSERT INTO visit_counters (visit_date, prefix, last) VALUES (?1, ?2, 1)
          ON CONFLICT (visit_date, prefix) DO UPDATE SET last = visit_counters.last + 1
          RETURNING last",
-        params![date.to_string(), prefix],
+        params![date, prefix],
     )?;
     Ok(format!("{prefix}{n:03}"))
+}
+
+/// The number a visit brought in from another copy of the records (`store copy --merge`)
+/// takes here: its own when no visit of that day holds it, else the day's next. The day's
+/// counter never stays behind a number in use, so later visits never draw it again.
+pub fn take_number(tx: &Tx<'_>, date: &str, visit_no: &str) -> Result<String> {
+    let Some((prefix, n)) = visit_no
+        .rsplit_once('-')
+        .and_then(|(p, n)| Some((format!("{p}-"), n.parse::<i64>().ok()?)))
+    else {
+        return Err(Error::failed(
+            format!("受付番号 {visit_no} が読めません"),
+            format!("unreadable visit number {visit_no}"),
+        ));
+    };
+    let taken = tx
+        .query_opt(
+            "SELECT id FROM visits WHERE visit_date = ?1 AND visit_no = ?2",
+            params![date, visit_no],
+            |r| r.get::<i64>(0),
+        )?
+        .is_some();
+    if taken {
+        return draw(tx, date, &prefix);
+    }
+    tx.execute(
+        "INSERT INTO visit_counters (visit_date, prefix, last) VALUES (?1, ?2, ?3)
+         ON CONFLICT (visit_date, prefix) DO UPDATE
+            SET last = CASE WHEN visit_counters.last < ?3 THEN ?3 ELSE visit_counters.last END",
+        params![date, prefix, n],
+    )?;
+    Ok(visit_no.to_string())
 }
 
 /// Records a visit and puts it in the reconciliation queue, in the caller's transaction.

@@ -18,6 +18,7 @@ mod file_modes;
 mod fuzz_seeds;
 mod gui;
 mod hostile;
+mod merge;
 mod prescribe;
 mod print;
 mod properties;

@@ -532,7 +532,10 @@ mod tests {
     #[test]
     fn a_snapshot_is_compared_without_its_uuid_wherever_it_stands() {
         let u = r#""uuid":"0192f3a4-5b6c-7d8e-9f00-112233445566""#;
-        assert_eq!(without_identity(&format!(r#"{{"a":1,{u},"z":2}}"#)), r#"{"a":1,"z":2}"#);
+        assert_eq!(
+            without_identity(&format!(r#"{{"a":1,{u},"z":2}}"#)),
+            r#"{"a":1,"z":2}"#
+        );
         assert_eq!(without_identity(&format!(r#"{{"a":1,{u}}}"#)), r#"{"a":1}"#);
         assert_eq!(without_identity(&format!(r#"{{{u},"z":2}}"#)), r#"{"z":2}"#);
         assert_eq!(without_identity(r#"{"a":1,"uuid":null}"#), r#"{"a":1}"#);
