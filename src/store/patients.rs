@@ -425,6 +425,21 @@ fn term_sql(t: &Term, branch: Option<u8>, args: &mut Vec<Box<dyn Param>>) -> Str
                         UNION ALL SELECT CAST({id} AS BIGINT))"
             )
         }
+        // Readings that each find a few rows by an index (a number that may also be a
+        // date): one list of candidate ids, as for the digits. PostgreSQL scanned the whole
+        // table for the OR of an equality and a subquery (42 ms at 100,000 patients).
+        Term::Any(readings) if t.is_selective() => {
+            let each: Vec<String> = readings
+                .iter()
+                .map(|r| {
+                    format!(
+                        "SELECT id FROM patients WHERE {}",
+                        term_sql(r, branch, args)
+                    )
+                })
+                .collect();
+            format!("id IN ({})", each.join(" UNION ALL "))
+        }
         Term::Any(readings) => {
             let each: Vec<String> = readings.iter().map(|r| term_sql(r, branch, args)).collect();
             format!("({})", each.join(" OR "))

@@ -329,4 +329,10 @@ CREATE TRIGGER staff_uuid_fixed BEFORE UPDATE OF uuid ON staff WHEN OLD.uuid IS 
 CREATE TRIGGER break_glass_uuid_fixed BEFORE UPDATE OF uuid ON break_glass WHEN OLD.uuid IS NOT NULL
     BEGIN SELECT RAISE(ABORT, 'a record''s uuid is fixed'); END;
 "#,
+    // 9: search results in order straight from an index. PostgreSQL's indexes on the search
+    // keys gain the id (see schema_pg.rs); SQLite's already end with it (the rowid), so there
+    // is nothing to do here.
+    r#"
+-- PostgreSQL only.
+"#,
 ];

@@ -376,4 +376,18 @@ CREATE TRIGGER staff_uuid_fixed BEFORE UPDATE OF uuid ON staff
 CREATE TRIGGER break_glass_uuid_fixed BEFORE UPDATE OF uuid ON break_glass
     FOR EACH ROW WHEN (OLD.uuid IS NOT NULL) EXECUTE FUNCTION onshi_refuse('a record''s uuid is fixed');
 "#,
+    // 9: the search keys' indexes end with the id, as SQLite's do (the rowid), so that a
+    // search's `ORDER BY key, id LIMIT 20` reads 20 entries in order. Without it the server
+    // fetched and sorted every patient sharing the first key (668 ヤマダタロウ: 7 to 17 ms at
+    // 100,000 patients).
+    r#"
+CREATE INDEX patients_kana_key_id   ON patients(kana_key, id);
+CREATE INDEX patients_kana_given_id ON patients(kana_given, id);
+CREATE INDEX patients_name_key_id   ON patients(name_key, id);
+CREATE INDEX patients_name_given_id ON patients(name_given, id);
+DROP INDEX patients_kana_key;
+DROP INDEX patients_kana_given;
+DROP INDEX patients_name_key;
+DROP INDEX patients_name_given;
+"#,
 ];
