@@ -6,7 +6,8 @@
 //! day's backup at that size, and what the first command of the day waits for.
 //!
 //! Issue 16: the search and the intake on PostgreSQL too, and `store copy` of 10,000 visits
-//! into it, when `ONSHI_TEST_PG` names a server (scripts/pg-test-cluster.sh).
+//! into it, when `ONSHI_TEST_PG` names a server (scripts/pg-test-cluster.sh); and `store copy
+//! --merge` of a PC's morning into a 10,000-visit file.
 //!
 //! Run: `cargo bench --bench store` (one group: `cargo bench --bench store -- reconcile_`)
 
@@ -21,6 +22,7 @@ use onshi_fallback::domain::{
 };
 use onshi_fallback::service::transfer::store_copy;
 use onshi_fallback::service::{Clock, ReconcileList, Records};
+use onshi_fallback::store::merge::merge;
 use onshi_fallback::store::{patients, visits, Stamp, Store};
 
 #[path = "../tests/it/common/history.rs"]
@@ -148,6 +150,7 @@ fn bench(c: &mut Criterion) {
 
     search_group(c, "search_100k", &records);
     postgres_benches(c, &dir);
+    merge_group(c, &dir);
 
     // `audit verify` over the whole chain at 100,000 visits (each patient, its declaration,
     // its visit and queue entry: 400,000 audited records), one digest per record in memory.
@@ -390,6 +393,67 @@ fn search_group(c: &mut Criterion, name: &str, records: &Records) {
     g.finish();
 }
 
+/// A new patient's 申立書, the `n`th.
+fn new_patient(n: usize) -> IntakeInput {
+    let kana = ["あ", "い", "う", "え", "お"][n % 5];
+    let birth = NaiveDate::from_ymd_opt(
+        1940 + (n % 60) as i32,
+        1 + (n % 12) as u32,
+        1 + (n % 28) as u32,
+    )
+    .unwrap();
+    let json = format!(
+        r#"{{"patient": {{"name": "測定 {n}", "kana": "そくてい{kana}", "birth_date": "{birth}", "sex": "male", "address": "東京都", "phone": ""}},
+            "insurance": {{"kind": "shaho", "insurer_number": "01130012", "number": "{n}", "relationship": "self", "copay_percent": 30}},
+            "basis": "self_declaration"}}"#
+    );
+    serde_json::from_str(&json).unwrap()
+}
+
+/// `store copy --merge` of a PC's morning apart (30 new patients received while the server
+/// was out of reach) into a 10,000-visit clinic file: the whole merge, its verification of
+/// the chain and every record before it commits included.
+fn merge_group(c: &mut Criterion, dir: &tempfile::TempDir) {
+    let base = dir.path().join("merge-base.sqlite3");
+    drop(populate(Store::open(&base).unwrap(), 10_000));
+    let pc = dir.path().join("pc/merge-pc.sqlite3");
+    std::fs::create_dir_all(dir.path().join("pc")).unwrap();
+    Store::open(&base).unwrap().backup_to(&pc).unwrap();
+    let clock = Clock::Fixed(DateTime::parse_from_rfc3339("2026-11-25T09:00:00+09:00").unwrap());
+    let mut laptop = Records::new(Store::open(&pc).unwrap(), Config::default(), "bench", clock);
+    for n in 0..30 {
+        laptop.intake(&new_patient(n)).unwrap();
+    }
+    let mut round = 0;
+    let mut g = c.benchmark_group("merge_10k");
+    g.sample_size(10);
+    g.bench_function("pc_morning_30_patients", |b| {
+        b.iter_batched(
+            || {
+                round += 1;
+                let to = dir.path().join(format!("merge-{round}.sqlite3"));
+                std::fs::copy(&base, &to).unwrap();
+                Store::open(&to).unwrap()
+            },
+            |mut to| {
+                let report = merge(&laptop.store, &mut to, "bench").unwrap();
+                assert_eq!(
+                    report
+                        .inserted
+                        .iter()
+                        .find(|t| t.table == "visits")
+                        .unwrap()
+                        .records,
+                    30
+                );
+                report
+            },
+            BatchSize::PerIteration,
+        )
+    });
+    g.finish();
+}
+
 /// One intake committed (new patient, returning "no change"), the same on each engine: on
 /// SQLite to disk with synchronous=FULL, on PostgreSQL committed by the server.
 fn intake_group(c: &mut Criterion, name: &str, records: &mut Records) {
@@ -398,15 +462,7 @@ fn intake_group(c: &mut Criterion, name: &str, records: &mut Records) {
     g.bench_function("new_patient", |b| {
         b.iter(|| {
             n += 1;
-            let kana = ["あ", "い", "う", "え", "お"][n % 5];
-            let birth = NaiveDate::from_ymd_opt(1940 + (n % 60) as i32, 1 + (n % 12) as u32, 1 + (n % 28) as u32).unwrap();
-            let json = format!(
-                r#"{{"patient": {{"name": "測定 {n}", "kana": "そくてい{kana}", "birth_date": "{birth}", "sex": "male", "address": "東京都", "phone": ""}},
-                    "insurance": {{"kind": "shaho", "insurer_number": "01130012", "number": "{n}", "relationship": "self", "copay_percent": 30}},
-                    "basis": "self_declaration"}}"#
-            );
-            let input: IntakeInput = serde_json::from_str(&json).unwrap();
-            records.intake(&input).unwrap()
+            records.intake(&new_patient(n)).unwrap()
         })
     });
     // Each returning patient a different one, as at the desk (the same one again and again

@@ -182,18 +182,21 @@ pub fn merge(from: &Store, to: &mut Store, by: &str) -> Result<MergeReport> {
                 "the destination's chain changed during the merge: run it again",
             ));
         }
-        apply(tx, fork.0, &entries, &records, &stamp)
+        let mut report = apply(tx, fork.0, &entries, &records, &stamp)?;
+        // Verified before it commits: a merge that would leave the chain or a record short
+        // of its snapshot leaves nothing.
+        let after = audit::verify(tx)?;
+        if !after.ok {
+            return Err(super::copy::chain_broken(
+                "統合先",
+                "the destination",
+                after.problem,
+            ));
+        }
+        report.audit_entries = after.entries;
+        Ok(report)
     })?;
     report.fork_seq = fork.0;
-    let after = to.read(audit::verify)?;
-    if !after.ok {
-        return Err(super::copy::chain_broken(
-            "統合先",
-            "the destination",
-            after.problem,
-        ));
-    }
-    report.audit_entries = after.entries;
     Ok(report)
 }
 
@@ -213,6 +216,12 @@ fn fork_point(from: &Store, to: &Store) -> Result<(i64, String)> {
         } else {
             differ = mid;
         }
+    }
+    if head(to)? == 0 {
+        return Err(Error::refused(
+            "統合先にはまだ記録がありません。--merge を付けずに store copy でそのまま移してください",
+            "the destination holds no records yet: copy without --merge",
+        ));
     }
     if agree == 0 {
         return Err(Error::refused(
@@ -522,10 +531,7 @@ type RecordName = (&'static str, String);
 
 /// From the destination's entries after the fork: the hashes of the PC entries already
 /// carried over (an earlier merge), and the records changed here by anything but a merge.
-fn since_fork(
-    tx: &Tx<'_>,
-    fork: i64,
-) -> Result<(HashSet<String>, HashSet<RecordName>)> {
+fn since_fork(tx: &Tx<'_>, fork: i64) -> Result<(HashSet<String>, HashSet<RecordName>)> {
     let mut carried = HashSet::new();
     let mut changed = HashSet::new();
     tx.for_each(
