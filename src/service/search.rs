@@ -83,10 +83,13 @@ impl Records {
             return Ok(Vec::new());
         }
         self.store.read(|tx| {
-            patients::search(tx, &terms, limit)?
+            let found = patients::search(tx, &terms, limit)?;
+            let ids: Vec<i64> = found.iter().map(|p| p.id).collect();
+            let mut current = patients::current_declarations(tx, &ids)?;
+            found
                 .into_iter()
                 .map(|p| {
-                    let insurance = patients::current_declaration(tx, p.id)?;
+                    let insurance = current.remove(&p.id);
                     Ok(PatientHit {
                         patient_id: PatientId(p.id),
                         insurance_summary: insurance
