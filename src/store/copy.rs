@@ -36,6 +36,9 @@ const SELF_LINKS: &[(&str, &str)] = &[
 
 static NULL: OwnedCell = OwnedCell::Null;
 
+/// Values bound in one INSERT of many rows: far below SQLite's 32,766 and PostgreSQL's 65,535.
+const PARAMETERS_PER_STATEMENT: usize = 2_000;
+
 /// What a copy moved: the rows of each table on both sides.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct CopyReport {
@@ -176,26 +179,40 @@ fn insert_rows(tx: &Tx<'_>, t: &TableRows) -> Result<()> {
     if rows.is_empty() {
         return Ok(());
     }
-    let numbers: Vec<String> = (1..=names.len()).map(|i| format!("?{i}")).collect();
-    let insert = format!(
-        "INSERT INTO {table} ({}) VALUES ({})",
-        names.join(", "),
-        numbers.join(", ")
-    );
     let link = SELF_LINKS
         .iter()
         .find(|(t, _)| *t == table)
         .and_then(|(_, col)| Some((*col, names.iter().position(|n| n == col)?)));
     let id_col = names.iter().position(|n| n == "id");
     let mut later = Vec::new();
-    for row in rows {
-        let mut values: Vec<&dyn Param> = row.iter().map(|c| c as &dyn Param).collect();
-        if let (Some((_, i)), Some(id)) = (link, id_col) {
-            if row[i] != OwnedCell::Null {
-                later.push((&row[id], &row[i]));
-                values[i] = &NULL;
+    // Many rows to a statement, one round trip each to a server (a statement per row took 20 s
+    // for 10,000 visits), well within both engines' limits on parameters.
+    let per_statement = (PARAMETERS_PER_STATEMENT / names.len()).max(1);
+    for chunk in rows.chunks(per_statement) {
+        let mut values: Vec<&dyn Param> = Vec::with_capacity(chunk.len() * names.len());
+        for row in chunk {
+            let start = values.len();
+            values.extend(row.iter().map(|c| c as &dyn Param));
+            if let (Some((_, i)), Some(id)) = (link, id_col) {
+                if row[i] != OwnedCell::Null {
+                    later.push((&row[id], &row[i]));
+                    values[start + i] = &NULL;
+                }
             }
         }
+        let tuples: Vec<String> = (0..chunk.len())
+            .map(|r| {
+                let numbers: Vec<String> = (1..=names.len())
+                    .map(|c| format!("?{}", r * names.len() + c))
+                    .collect();
+                format!("({})", numbers.join(", "))
+            })
+            .collect();
+        let insert = format!(
+            "INSERT INTO {table} ({}) VALUES {}",
+            names.join(", "),
+            tuples.join(", ")
+        );
         tx.execute(&insert, &values)?;
     }
     if let Some((col, _)) = link {
