@@ -206,12 +206,31 @@ fn prune(dir: &Path, just_written: &Path, keep: usize) -> Result<()> {
     keep_set.extend(daily.iter().take(keep).map(|(p, _)| p.clone()));
     daily.sort_by_key(|d| std::cmp::Reverse(d.1));
     keep_set.extend(daily.iter().take(keep).map(|(p, _)| p.clone()));
-    for (p, _) in &daily {
-        if !keep_set.contains(p) {
+    for (p, modified) in &daily {
+        if !keep_set.contains(p) && !worked_in(p, *modified) {
             let _ = std::fs::remove_file(p);
         }
     }
     Ok(())
+}
+
+/// True for a daily copy written to after its day: a PC carried on in it while the clinic's
+/// server was out of reach, and it may hold records the server has not had back yet (`store
+/// copy --merge`). It is never pruned. (A day's margin: a copy finished just after midnight
+/// is not taken for one.)
+fn worked_in(p: &Path, modified: std::time::SystemTime) -> bool {
+    let Some(day) = name_date(p) else {
+        return false;
+    };
+    let modified = chrono::DateTime::<chrono::Local>::from(modified).date_naive();
+    modified > day + chrono::Days::new(1)
+}
+
+/// The day a daily copy's name gives.
+fn name_date(p: &Path) -> Option<NaiveDate> {
+    let name = p.file_name()?.to_str()?;
+    let digits = name.get(DAILY_PREFIX.len()..DAILY_PREFIX.len() + 8)?;
+    NaiveDate::parse_from_str(digits, "%Y%m%d").ok()
 }
 
 /// The date in the newest daily backup's name, if any.
@@ -221,11 +240,7 @@ pub fn newest_daily(dir: &Path) -> Option<NaiveDate> {
         .filter_map(|e| e.ok())
         .map(|e| e.path())
         .filter(|p| is_daily(p))
-        .filter_map(|p| {
-            let name = p.file_name()?.to_str()?.to_string();
-            NaiveDate::parse_from_str(&name[DAILY_PREFIX.len()..DAILY_PREFIX.len() + 8], "%Y%m%d")
-                .ok()
-        })
+        .filter_map(|p| name_date(&p))
         .max()
 }
 
@@ -382,6 +397,42 @@ mod tests {
                 .join(format!("onshi-fallback-202611{d}.sqlite3"))
                 .exists());
         }
+    }
+
+    #[test]
+    fn a_copy_a_pc_carried_on_in_is_never_pruned() {
+        use chrono::TimeZone;
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("clinic.sqlite3")).unwrap();
+        let backups = dir.path().join("server-backups");
+        let day = |d| NaiveDate::from_ymd_opt(2026, 11, d).unwrap();
+        for d in 20..=22 {
+            daily(&store, &backups, day(d), 2).unwrap();
+        }
+        // The PC carried on in the 20th's copy (the server was away) on the 22nd; the 21st's
+        // was left as it was written.
+        let at = |d: u32| {
+            let t = chrono::Local
+                .with_ymd_and_hms(2026, 11, d, 12, 0, 0)
+                .unwrap();
+            std::time::SystemTime::from(t)
+        };
+        let set = |name: &str, d| {
+            let f = std::fs::File::options()
+                .write(true)
+                .open(backups.join(name))
+                .unwrap();
+            f.set_modified(at(d)).unwrap();
+        };
+        set("onshi-fallback-20261120.sqlite3", 22);
+        set("onshi-fallback-20261121.sqlite3", 21);
+        set("onshi-fallback-20261122.sqlite3", 22);
+        for d in 23..=24 {
+            daily(&store, &backups, day(d), 2).unwrap();
+        }
+        assert!(backups.join("onshi-fallback-20261120.sqlite3").exists());
+        assert!(!backups.join("onshi-fallback-20261121.sqlite3").exists());
+        assert!(!backups.join("onshi-fallback-20261122.sqlite3").exists());
     }
 
     #[test]
