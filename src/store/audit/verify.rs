@@ -104,8 +104,8 @@ fn snapshot_digest(raw: &str) -> Digest32 {
         let mut h = Sha256::new();
         match identity_span(raw) {
             Some(cut) => {
-                h.update(raw[..cut.start].as_bytes());
-                h.update(raw[cut.end..].as_bytes());
+                h.update(&raw.as_bytes()[..cut.start]);
+                h.update(&raw.as_bytes()[cut.end..]);
             }
             None => h.update(raw.as_bytes()),
         }
