@@ -127,6 +127,14 @@ pub fn store_merge(ctx: &Context, from: &str, to: &str) -> CliResult {
             c.columns.join(", ")
         )
     }));
+    lines.extend(r.possible_same_person.iter().map(|p| {
+        let here: Vec<String> = p.already_here.iter().map(|id| format!("P{id}")).collect();
+        format!(
+            "  同一人物の可能性 P{} と {}（カナ・生年月日・性別が同じ）。確認して patients merge で統合してください",
+            p.merged,
+            here.join("、")
+        )
+    }));
     lines.extend(
         r.prescription_pdfs.iter().map(|p| {
             format!("  処方箋PDFは統合元のPCにあります。保管フォルダへ移してください: {p}")

@@ -83,6 +83,10 @@ pub struct MergeReport {
     pub conflicts: Vec<Conflict>,
     /// The PC's audit entries appended to the destination's chain.
     pub entries_carried: u64,
+    /// Patients new from the PC who may be a patient the destination already had (the same
+    /// カナ, birth date and sex: registered on both sides while apart), for a person to
+    /// check and merge (`patients merge`).
+    pub possible_same_person: Vec<SamePerson>,
     /// Printed prescriptions merged: their PDFs are in the PC's archive.
     pub prescription_pdfs: Vec<String>,
     /// The destination's chain after the merge, verified.
@@ -100,6 +104,13 @@ pub struct Renumbered {
     pub visit_date: String,
     pub on_pc: String,
     pub now: String,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct SamePerson {
+    /// The patient from the PC, as the destination numbers it.
+    pub merged: i64,
+    pub already_here: Vec<i64>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -718,6 +729,26 @@ fn insert(
     );
     let values: Vec<&dyn Param> = values.iter().map(|v| v as &dyn Param).collect();
     let id: i64 = tx.value(&sql, &values)?;
+    if table == "patients" {
+        let already_here: Vec<i64> = tx.query(
+            "SELECT id FROM patients
+              WHERE kana_key = ?1 AND birth_date = ?2 AND sex = ?3 AND merged_into IS NULL
+                AND id <> ?4 ORDER BY id",
+            &[
+                rec.get("kana_key") as &dyn Param,
+                rec.get("birth_date"),
+                rec.get("sex"),
+                &id,
+            ],
+            |r| r.get(0),
+        )?;
+        if !already_here.is_empty() {
+            report.possible_same_person.push(SamePerson {
+                merged: id,
+                already_here,
+            });
+        }
+    }
     if let Some(secrets) = &rec.secrets {
         let names: Vec<&str> = secrets.iter().map(|(n, _)| n.as_str()).collect();
         let numbers: Vec<String> = (1..=names.len()).map(|i| format!("?{i}")).collect();

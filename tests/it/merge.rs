@@ -254,8 +254,9 @@ fn the_command_line_merges_a_laptops_file_and_names_each_new_number() {
         reception.backup(&laptop).unwrap();
         reception.intake(&intake(10)).unwrap();
     }
+    // The laptop registers as new a patient reception registered after the copy.
     records(Store::open(&laptop).unwrap())
-        .intake(&intake(20))
+        .intake(&intake(10))
         .unwrap();
     let args = [
         "store",
@@ -275,6 +276,7 @@ fn the_command_line_merges_a_laptops_file_and_names_each_new_number() {
     );
     assert!(stdout.contains("新しい記録 4 件"), "{stdout}");
     assert!(stdout.contains("S-1125-002 → S-1125-003"), "{stdout}");
+    assert!(stdout.contains("同一人物の可能性 P3 と P2"), "{stdout}");
     let again = cli(&db, &[&args[..], &["--json"]].concat(), None);
     let report: serde_json::Value = serde_json::from_slice(&again.stdout).unwrap();
     assert_eq!(report["inserted"], serde_json::json!([]), "{report}");
