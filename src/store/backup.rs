@@ -206,24 +206,42 @@ fn prune(dir: &Path, just_written: &Path, keep: usize) -> Result<()> {
     keep_set.extend(daily.iter().take(keep).map(|(p, _)| p.clone()));
     daily.sort_by_key(|d| std::cmp::Reverse(d.1));
     keep_set.extend(daily.iter().take(keep).map(|(p, _)| p.clone()));
-    for (p, modified) in &daily {
-        if !keep_set.contains(p) && !worked_in(p, *modified) {
+    for (p, _) in &daily {
+        if !keep_set.contains(p) && !carried_on_in(p, just_written) {
             let _ = std::fs::remove_file(p);
         }
     }
     Ok(())
 }
 
-/// True for a daily copy written to after its day: a PC carried on in it while the clinic's
-/// server was out of reach, and it may hold records the server has not had back yet (`store
-/// copy --merge`). It is never pruned. (A day's margin: a copy finished just after midnight
-/// is not taken for one.)
-fn worked_in(p: &Path, modified: std::time::SystemTime) -> bool {
-    let Some(day) = name_date(p) else {
+/// True for a daily copy holding audit entries that the copy just written lacks and that
+/// were not merged back into it: a PC carried on in it while the clinic's server was out of
+/// reach (or records were restored from an older copy since). Its records exist nowhere
+/// else, so it is never pruned. The chains answer it, not file times, which follow whatever
+/// clock wrote them. An unreadable copy is pruned as before.
+fn carried_on_in(copy: &Path, newest: &Path) -> bool {
+    use super::{audit, merge, params};
+    let Ok(Some((seq, hash))) = Store::open_readonly(copy).and_then(|s| s.read(audit::head)) else {
         return false;
     };
-    let modified = chrono::DateTime::<chrono::Local>::from(modified).date_naive();
-    modified > day + chrono::Days::new(1)
+    let Ok(newest) = Store::open_readonly(newest) else {
+        return true;
+    };
+    let answer = newest.read(|tx| {
+        if audit::hash_at(tx, seq)?.as_deref() == Some(hash.as_str()) {
+            return Ok(false);
+        }
+        // `store copy --merge` keeps the hash of each entry it brings back.
+        let merged: i64 = tx.value(
+            "SELECT COUNT(*) FROM audit_log WHERE detail LIKE ?1",
+            params![format!(
+                "%\"{}\":{{%\"hash\":\"{hash}\"%",
+                merge::MERGED_FROM
+            )],
+        )?;
+        Ok(merged == 0)
+    });
+    answer.unwrap_or(true)
 }
 
 /// The day a daily copy's name gives.
@@ -400,39 +418,41 @@ mod tests {
     }
 
     #[test]
-    fn a_copy_a_pc_carried_on_in_is_never_pruned() {
-        use chrono::TimeZone;
+    fn a_copy_a_pc_carried_on_in_is_never_pruned_until_merged_back() {
+        use crate::store::{outages, Stamp};
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("clinic.sqlite3")).unwrap();
+        let mut server = Store::open(&dir.path().join("clinic.sqlite3")).unwrap();
+        let stamp = Stamp {
+            at: "2026-11-20T09:00:00+09:00".into(),
+            by: "t".into(),
+        };
+        let note = |store: &mut Store, text: &str| {
+            store
+                .write(|tx| {
+                    let id =
+                        outages::start(tx, text, &[], crate::domain::Detection::Staff, &stamp)?;
+                    outages::end(tx, id, "", crate::domain::Detection::Staff, &stamp)
+                })
+                .unwrap();
+        };
+        note(&mut server, "before");
         let backups = dir.path().join("server-backups");
         let day = |d| NaiveDate::from_ymd_opt(2026, 11, d).unwrap();
-        for d in 20..=22 {
-            daily(&store, &backups, day(d), 2).unwrap();
-        }
-        // The PC carried on in the 20th's copy (the server was away) on the 22nd; the 21st's
-        // was left as it was written.
-        let at = |d: u32| {
-            let t = chrono::Local
-                .with_ymd_and_hms(2026, 11, d, 12, 0, 0)
-                .unwrap();
-            std::time::SystemTime::from(t)
-        };
-        let set = |name: &str, d| {
-            let f = std::fs::File::options()
-                .write(true)
-                .open(backups.join(name))
-                .unwrap();
-            f.set_modified(at(d)).unwrap();
-        };
-        set("onshi-fallback-20261120.sqlite3", 22);
-        set("onshi-fallback-20261121.sqlite3", 21);
-        set("onshi-fallback-20261122.sqlite3", 22);
-        for d in 23..=24 {
-            daily(&store, &backups, day(d), 2).unwrap();
-        }
-        assert!(backups.join("onshi-fallback-20261120.sqlite3").exists());
-        assert!(!backups.join("onshi-fallback-20261121.sqlite3").exists());
-        assert!(!backups.join("onshi-fallback-20261122.sqlite3").exists());
+        let name = |d: u32| backups.join(format!("onshi-fallback-202611{d}.sqlite3"));
+        daily(&server, &backups, day(20), 1).unwrap();
+        // The PC carries on in the 20th's copy while the server is away; the server goes on.
+        note(&mut Store::open(&name(20)).unwrap(), "on the PC");
+        note(&mut server, "on the server");
+        daily(&server, &backups, day(21), 1).unwrap();
+        daily(&server, &backups, day(22), 1).unwrap();
+        assert!(name(20).exists(), "the PC's records are nowhere else");
+        assert!(!name(21).exists(), "an untouched older copy is pruned");
+        // Once merged back, the next day's pruning lets it go.
+        let pc = Store::open(&name(20)).unwrap();
+        crate::store::merge::merge(&pc, &mut server, "t").unwrap();
+        drop(pc);
+        daily(&server, &backups, day(23), 1).unwrap();
+        assert!(!name(20).exists());
     }
 
     #[test]

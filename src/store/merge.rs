@@ -66,7 +66,7 @@ const NOT_COMPARED: &[&str] = &["id", "uuid", "visit_no"];
 /// The action of the entries a merge writes.
 pub const ACTION: &str = "store.merge";
 /// The detail key of an entry carried over from the PC.
-const MERGED_FROM: &str = "merged_from";
+pub const MERGED_FROM: &str = "merged_from";
 
 /// What a merge did.
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
