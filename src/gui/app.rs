@@ -852,7 +852,7 @@ fn failed_view<'a>(
     }
     let restore = match latest {
         Some((backup, when)) => column![
-            text(format!("3. ファイルが壊れている場合は、最新のバックアップを復元してください: {backup}（{when}）")).size(theme::BODY),
+            text(format!("3. ファイルが壊れている場合は、最新のバックアップを復元してください: {backup}（{}）", super::widget::short_time(when))).size(theme::BODY),
             text(format!("　 コマンド: onshi-fallback restore \"{backup}\"（壊れたファイルは消さずに別名で残ります）")).size(theme::BODY),
         ],
         None => column![text("3. ファイルが壊れている場合は、最新のバックアップを復元してください（バックアップが見つかりません。システム担当者に連絡してください）").size(theme::BODY)],
@@ -893,7 +893,7 @@ fn server_failed_view<'a>(
 ) -> Element<'a, Message> {
     let carry_on = match latest {
         Some((backup, when)) => column![
-            text(format!("3. サーバーが失われた場合は、このPCの最新バックアップで続けられます: {backup}（{when}）")).size(theme::BODY),
+            text(format!("3. サーバーが失われた場合は、このPCの最新バックアップで続けられます: {backup}（{}）", super::widget::short_time(when))).size(theme::BODY),
             text(format!("　 起動: onshi-fallback-desktop --db \"{backup}\"（サーバーが戻ったら、管理者がこのPCで受け付けた記録をサーバーへ統合します）")).size(theme::BODY),
         ],
         None => column![text("3. このPCにはサーバーのバックアップがありません。システム担当者に連絡してください").size(theme::BODY)],

@@ -696,6 +696,15 @@ fn a_database_that_cannot_be_opened_gets_a_screen_not_a_crash() {
         b"this is not a database at all, it is garbage ".repeat(200),
     )
     .unwrap();
+    // Last night's backup, named with its time as staff read times elsewhere.
+    let backup = dir.path().join("backups/onshi-fallback-20261124.sqlite3");
+    std::fs::create_dir_all(backup.parent().unwrap()).unwrap();
+    std::fs::write(&backup, b"a backup").unwrap();
+    let written: DateTime<chrono::Local> = std::fs::metadata(&backup)
+        .unwrap()
+        .modified()
+        .unwrap()
+        .into();
     let launch = Launch {
         db_path: path,
         config_path: None,
@@ -705,6 +714,11 @@ fn a_database_that_cannot_be_opened_gets_a_screen_not_a_crash() {
     let mut h = Harness::new(App::boot(launch));
     assert!(h.shows("データベースを開けません"));
     assert!(h.shows("最新のバックアップ"));
+    assert!(
+        h.shows(&format!("（{}）", written.format("%Y-%m-%d %H:%M"))),
+        "{:?}",
+        h.texts()
+    );
     assert!(
         !h.shows("not a database"),
         "staff read Japanese only: {:?}",
