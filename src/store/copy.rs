@@ -28,11 +28,47 @@ pub const TABLES: &[(&str, &str)] = &[
     ("audit_log", "seq"),
 ];
 
-/// Links from a row to a later row of its own table: written once every row is in.
-const SELF_LINKS: &[(&str, &str)] = &[
-    ("patients", "merged_into"),
-    ("declarations", "superseded_by"),
+/// Links between records: table, column, the table it points into. A link within one table
+/// may point to a later row: it is written once every row is in (here and in a merge).
+pub const LINKS: &[(&str, &str, &str)] = &[
+    ("patients", "merged_into", "patients"),
+    ("declarations", "patient_id", "patients"),
+    ("declarations", "superseded_by", "declarations"),
+    ("outage_notes", "outage_id", "outages"),
+    ("runbook_ticks", "outage_id", "outages"),
+    ("break_glass", "outage_id", "outages"),
+    ("visits", "patient_id", "patients"),
+    ("visits", "declaration_id", "declarations"),
+    ("visits", "outage_id", "outages"),
+    ("reconcile_queue", "visit_id", "visits"),
+    ("reconcile_queue", "claim_declaration_id", "declarations"),
+    ("prescriptions", "visit_id", "visits"),
+    ("prescriptions", "outage_id", "outages"),
 ];
+
+/// True when `column` of `table` links to a row of the same table.
+pub fn is_link_within(table: &str, column: &str) -> bool {
+    LINKS
+        .iter()
+        .any(|(t, c, target)| *t == table && *c == column && t == target)
+}
+
+/// `INSERT INTO table (names) VALUES (?1, …), (…)` for `rows` rows, numbered in row order.
+pub fn insert_sql(table: &str, names: &[&str], rows: usize) -> String {
+    let tuples: Vec<String> = (0..rows)
+        .map(|r| {
+            let numbers: Vec<String> = (1..=names.len())
+                .map(|c| format!("?{}", r * names.len() + c))
+                .collect();
+            format!("({})", numbers.join(", "))
+        })
+        .collect();
+    format!(
+        "INSERT INTO {table} ({}) VALUES {}",
+        names.join(", "),
+        tuples.join(", ")
+    )
+}
 
 static NULL: OwnedCell = OwnedCell::Null;
 
@@ -179,11 +215,12 @@ fn insert_rows(tx: &Tx<'_>, t: &TableRows) -> Result<()> {
     if rows.is_empty() {
         return Ok(());
     }
-    let link = SELF_LINKS
+    let link = names
         .iter()
-        .find(|(t, _)| *t == table)
-        .and_then(|(_, col)| Some((*col, names.iter().position(|n| n == col)?)));
+        .position(|n| is_link_within(table, n))
+        .map(|i| (names[i].as_str(), i));
     let id_col = names.iter().position(|n| n == "id");
+    let columns: Vec<&str> = names.iter().map(String::as_str).collect();
     let mut later = Vec::new();
     // Many rows to a statement, one round trip each to a server (a statement per row took 20 s
     // for 10,000 visits), well within both engines' limits on parameters.
@@ -200,20 +237,7 @@ fn insert_rows(tx: &Tx<'_>, t: &TableRows) -> Result<()> {
                 }
             }
         }
-        let tuples: Vec<String> = (0..chunk.len())
-            .map(|r| {
-                let numbers: Vec<String> = (1..=names.len())
-                    .map(|c| format!("?{}", r * names.len() + c))
-                    .collect();
-                format!("({})", numbers.join(", "))
-            })
-            .collect();
-        let insert = format!(
-            "INSERT INTO {table} ({}) VALUES {}",
-            names.join(", "),
-            tuples.join(", ")
-        );
-        tx.execute(&insert, &values)?;
+        tx.execute(&insert_sql(table, &columns, chunk.len()), &values)?;
     }
     if let Some((col, _)) = link {
         let update = format!("UPDATE {table} SET {col} = ?1 WHERE id = ?2");

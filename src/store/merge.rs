@@ -18,46 +18,25 @@
 //! brings nothing twice.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::LazyLock;
 
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 use super::audit::{self, TRACKED};
+use super::copy::{insert_sql, is_link_within, LINKS, TABLES};
 use super::engine::{OwnedCell, Param};
 use super::{params, visits, Stamp, Store, Tx};
 use crate::error::{Error, Result};
 
-/// The tables a PC's records are merged into, each after the tables it refers to: entity,
-/// table, key.
-const ORDER: &[(&str, &str, &str)] = &[
-    ("staff", "staff", "id"),
-    ("outage", "outages", "id"),
-    ("outage_note", "outage_notes", "id"),
-    ("runbook_tick", "runbook_ticks", "id"),
-    ("break_glass", "break_glass", "id"),
-    ("patient", "patients", "id"),
-    ("declaration", "declarations", "id"),
-    ("visit", "visits", "id"),
-    ("queue", "reconcile_queue", "visit_id"),
-    ("prescription", "prescriptions", "id"),
-];
-
-/// Links between records: table, column, the table it points into.
-const LINKS: &[(&str, &str, &str)] = &[
-    ("patients", "merged_into", "patients"),
-    ("declarations", "patient_id", "patients"),
-    ("declarations", "superseded_by", "declarations"),
-    ("outage_notes", "outage_id", "outages"),
-    ("runbook_ticks", "outage_id", "outages"),
-    ("break_glass", "outage_id", "outages"),
-    ("visits", "patient_id", "patients"),
-    ("visits", "declaration_id", "declarations"),
-    ("visits", "outage_id", "outages"),
-    ("reconcile_queue", "visit_id", "visits"),
-    ("reconcile_queue", "claim_declaration_id", "declarations"),
-    ("prescriptions", "visit_id", "visits"),
-    ("prescriptions", "outage_id", "outages"),
-];
+/// The tracked records (entity, table, key) in the order they can be inserted, each after
+/// those it points to: `store copy`'s table order, keeping the tables the audit tracks.
+static ORDER: LazyLock<Vec<(&str, &str, &str)>> = LazyLock::new(|| {
+    TABLES
+        .iter()
+        .filter_map(|(table, _)| TRACKED.iter().find(|(_, t, _)| t == table).copied())
+        .collect()
+});
 
 /// Columns never compared between the two sides: the local key, the identity itself, and the
 /// visit number (fixed when the visit is made; a merged visit may carry a new one).
@@ -215,7 +194,14 @@ pub fn merge(from: &Store, to: &mut Store, by: &str) -> Result<MergeReport> {
 /// so they agree up to some entry and differ from the next on: found by halving.
 fn fork_point(from: &Store, to: &Store) -> Result<(i64, String)> {
     let head = |s: &Store| s.read(audit::head).map(|h| h.map_or(0, |(seq, _)| seq));
-    let (mut agree, mut differ) = (0i64, head(from)?.min(head(to)?) + 1);
+    let to_head = head(to)?;
+    if to_head == 0 {
+        return Err(Error::refused(
+            "統合先にはまだ記録がありません。--merge を付けずに store copy でそのまま移してください",
+            "the destination holds no records yet: copy without --merge",
+        ));
+    }
+    let (mut agree, mut differ) = (0i64, head(from)?.min(to_head) + 1);
     let same = |seq: i64| -> Result<bool> {
         let a = from.read(|tx| audit::hash_at(tx, seq))?;
         Ok(a.is_some() && a == to.read(|tx| audit::hash_at(tx, seq))?)
@@ -227,12 +213,6 @@ fn fork_point(from: &Store, to: &Store) -> Result<(i64, String)> {
         } else {
             differ = mid;
         }
-    }
-    if head(to)? == 0 {
-        return Err(Error::refused(
-            "統合先にはまだ記録がありません。--merge を付けずに store copy でそのまま移してください",
-            "the destination holds no records yet: copy without --merge",
-        ));
     }
     if agree == 0 {
         return Err(Error::refused(
@@ -504,12 +484,6 @@ enum Links {
     Within,
 }
 
-fn is_link_within(table: &str, column: &str) -> bool {
-    LINKS
-        .iter()
-        .any(|(t, c, target)| *t == table && *c == column && t == target)
-}
-
 /// The columns (of the pass) where the destination's record `id` differs from the PC's
 /// version, with the PC's values as the destination is to hold them.
 fn differences<'r>(
@@ -584,9 +558,14 @@ fn existing(tx: &Tx<'_>, rec: &Record) -> Result<Option<i64>> {
             |r| r.get(0),
         );
     }
+    id_by_uuid(tx, rec.table(), &rec.uuid)
+}
+
+/// The destination's id of the record of `table` with `uuid`.
+fn id_by_uuid(tx: &Tx<'_>, table: &str, uuid: &str) -> Result<Option<i64>> {
     tx.query_opt(
-        &format!("SELECT id FROM {} WHERE uuid = ?1", rec.table()),
-        params![rec.uuid],
+        &format!("SELECT id FROM {table} WHERE uuid = ?1"),
+        params![uuid],
         |r| r.get(0),
     )
 }
@@ -617,25 +596,22 @@ fn mapped(
         .get(column)
         .map(String::as_str)
         .unwrap_or_default();
-    let here: Option<i64> = tx.query_opt(
-        &format!("SELECT id FROM {target} WHERE uuid = ?1"),
-        params![uuid],
-        |r| r.get(0),
-    )?;
-    here.map(OwnedCell::Integer).ok_or_else(|| {
-        Error::failed(
-            format!(
-                "統合元の {} {} 番が指す {target} の記録（{uuid}）が統合先にありません",
-                rec.table(),
-                rec.id
-            ),
-            format!(
+    id_by_uuid(tx, target, uuid)?
+        .map(OwnedCell::Integer)
+        .ok_or_else(|| {
+            Error::failed(
+                format!(
+                    "統合元の {} {} 番が指す {target} の記録（{uuid}）が統合先にありません",
+                    rec.table(),
+                    rec.id
+                ),
+                format!(
                 "{} {} in the source points to a {target} record ({uuid}) the destination lacks",
                 rec.table(),
                 rec.id
             ),
-        )
-    })
+            )
+        })
 }
 
 /// Inserts a record new to the destination (a link within its own table left for later):
@@ -720,11 +696,9 @@ fn insert(
         }
         _ => {}
     }
-    let numbers: Vec<String> = (1..=names.len()).map(|i| format!("?{i}")).collect();
     let sql = format!(
-        "INSERT INTO {table} ({}) VALUES ({}) RETURNING {}",
-        names.join(", "),
-        numbers.join(", "),
+        "{} RETURNING {}",
+        insert_sql(table, &names, 1),
         ORDER[rec.order].2
     );
     let values: Vec<&dyn Param> = values.iter().map(|v| v as &dyn Param).collect();
@@ -751,7 +725,6 @@ fn insert(
     }
     if let Some(secrets) = &rec.secrets {
         let names: Vec<&str> = secrets.iter().map(|(n, _)| n.as_str()).collect();
-        let numbers: Vec<String> = (1..=names.len()).map(|i| format!("?{i}")).collect();
         let values: Vec<&dyn Param> = secrets
             .iter()
             .map(|(n, v)| {
@@ -762,14 +735,7 @@ fn insert(
                 }
             })
             .collect();
-        tx.execute(
-            &format!(
-                "INSERT INTO staff_secrets ({}) VALUES ({})",
-                names.join(", "),
-                numbers.join(", ")
-            ),
-            &values,
-        )?;
+        tx.execute(&insert_sql("staff_secrets", &names, 1), &values)?;
     }
     Ok(Some((id, extra)))
 }
