@@ -93,12 +93,7 @@ pub struct TableCount {
 /// `to` (a copy cut short leaves it empty). Both chains are verified and every table's rows
 /// counted on both sides; any difference is an error.
 pub fn copy(from: &Store, to: &mut Store) -> Result<CopyReport> {
-    if from.schema_version()? != to.schema_version()? {
-        return Err(Error::refused(
-            "コピー元とコピー先のデータベースの版が違います",
-            "the two databases are at different schema versions",
-        ));
-    }
+    same_schema(from, to, "コピー")?;
     let before = from.read(audit::verify)?;
     if !before.ok {
         return Err(chain_broken("コピー元", "the source", before.problem));
@@ -168,6 +163,18 @@ pub fn copy(from: &Store, to: &mut Store) -> Result<CopyReport> {
         tables,
         audit_entries: after.entries,
     })
+}
+
+/// Refuses two stores at different schema versions (`what_ja`: コピー or 統合, naming the two
+/// sides). Opening each with this version of the app brings it up to date.
+pub(super) fn same_schema(from: &Store, to: &Store, what_ja: &str) -> Result<()> {
+    if from.schema_version()? == to.schema_version()? {
+        return Ok(());
+    }
+    Err(Error::refused(
+        format!("{what_ja}元と{what_ja}先のデータベースの版が違います。両方をこの版のアプリで一度開いてください"),
+        "the two databases are at different schema versions: open both with this version first",
+    ))
 }
 
 pub(super) fn chain_broken(ja: &str, en: &str, problem: Option<audit::Problem>) -> Error {

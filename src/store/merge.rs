@@ -145,12 +145,7 @@ impl Record {
 
 /// Merges what `from` (a PC's records) holds beyond its fork from `to` into `to`, as `by`.
 pub fn merge(from: &Store, to: &mut Store, by: &str) -> Result<MergeReport> {
-    if from.schema_version()? != to.schema_version()? {
-        return Err(Error::refused(
-            "統合元と統合先のデータベースの版が違います。両方をこの版のアプリで一度開いてください",
-            "the two databases are at different schema versions: open both with this version first",
-        ));
-    }
+    super::copy::same_schema(from, to, "統合")?;
     let source = from.read(audit::verify)?;
     if !source.ok {
         return Err(super::copy::chain_broken(
