@@ -322,14 +322,7 @@ pub fn get_declaration(tx: &Tx<'_>, id: i64) -> Result<Option<Declaration>> {
 
 /// The patient's last known insurance: the declaration nothing has superseded.
 pub fn current_declaration(tx: &Tx<'_>, patient_id: i64) -> Result<Option<Declaration>> {
-    tx.query_opt(
-        &format!(
-            "SELECT {DECLARATION_COLUMNS} FROM declarations
-             WHERE patient_id = ?1 AND superseded_by IS NULL ORDER BY id DESC LIMIT 1"
-        ),
-        params![patient_id],
-        declaration_from_row,
-    )
+    Ok(current_declarations(tx, &[patient_id])?.remove(&patient_id))
 }
 
 /// The last known insurance of each of `patient_ids` (a page of search results) in one
